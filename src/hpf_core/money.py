@@ -1,0 +1,157 @@
+"""Money (金额) and rates (利率): ``Decimal`` only, rounded at named points.
+
+Amounts are ``Decimal`` yuan with at most two places (fen, 分). Rates are ``Decimal``
+fractions per year (0.0325 = 3.25%). Floats and bools are refused with ``TypeError``;
+strings must be plain decimals (no exponent, spaces, separators or currency signs).
+
+>>> yuan("250000")
+Decimal('250000.00')
+>>> round_fen(Decimal("677.083333"))
+Decimal('677.08')
+>>> round_fen(Decimal("2.345"))
+Decimal('2.35')
+>>> percent("3.25")
+Decimal('0.0325')
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+from hpf_core.errors import AmountOverflow, InputTypeError, InvalidAmount, InvalidRate
+
+__all__ = [
+    "FEN",
+    "MAX_AMOUNT",
+    "MAX_RATE_PLACES",
+    "Amount",
+    "Rate",
+    "amount_from_fen",
+    "check_rate",
+    "fen",
+    "percent",
+    "round_fen",
+    "yuan",
+]
+
+Amount = Decimal | int | str
+"""What public functions accept for money: ``Decimal``, ``int`` or a plain decimal string."""
+
+Rate = Decimal | int | str
+"""What public functions accept for a rate."""
+
+FEN = Decimal("0.01")
+"""One fen (分), the smallest unit of the ledger."""
+
+MAX_AMOUNT = Decimal("9999999999.99")
+"""The largest amount a ledger column holds (RELIABILITY.md §4 row 10)."""
+
+MAX_RATE_PLACES = 10
+"""Rates are published to at most three decimals of a percent (0.03575); ten places of a
+fraction leave room for any derived rate while keeping exact arithmetic small."""
+
+# A context of our own: rounding never depends on the caller's ambient decimal context.
+_CTX = Context(prec=60, rounding=ROUND_HALF_UP)
+_PLAIN = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)\Z", re.ASCII)
+
+
+def _to_decimal(value: object, field: str, error: type[InvalidAmount] | type[InvalidRate]) -> Decimal:
+    """Turn an accepted input into a finite Decimal, or raise a typed error naming ``field``."""
+    if isinstance(value, (bool, float)):
+        raise InputTypeError(
+            field, f"must be a Decimal, int or plain decimal string, not {type(value).__name__}", value
+        )
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        if not _PLAIN.match(value):
+            raise error(field, "is not a plain decimal number", value)
+        number = Decimal(value)
+    else:
+        raise InputTypeError(
+            field, f"must be a Decimal, int or plain decimal string, not {type(value).__name__}", value
+        )
+    if not number.is_finite():
+        raise error(field, "must be a finite number", value)
+    return number
+
+
+def yuan(value: Amount, field: str = "amount") -> Decimal:
+    """A validated amount in yuan (元), quantized to the fen.
+
+    Refuses floats and bools (``TypeError``), NaN and infinities, more than two decimal
+    places (never rounds silently), non-plain strings and amounts beyond
+    :data:`MAX_AMOUNT` (``InvalidAmount`` / ``AmountOverflow``). ``-0.00`` becomes ``0.00``.
+
+    >>> yuan(5925)
+    Decimal('5925.00')
+    >>> yuan("1.005")
+    Traceback (most recent call last):
+    ...
+    hpf_core.errors.InvalidAmount: amount: has more than two decimal places (got '1.005')
+    """
+    number = _to_decimal(value, field, InvalidAmount)
+    if abs(number) > MAX_AMOUNT:  # first: quantizing a huge number would overflow the context
+        raise AmountOverflow(field, f"exceeds the ledger maximum {MAX_AMOUNT:,}", value)
+    if number != number.quantize(FEN, context=_CTX):
+        raise InvalidAmount(field, "has more than two decimal places", value)
+    result = number.quantize(FEN, context=_CTX)
+    return result.copy_abs() if result.is_zero() else result
+
+
+def round_fen(value: Decimal) -> Decimal:
+    """Round half up (四舍五入) to the fen, whatever the ambient decimal context says."""
+    return value.quantize(FEN, rounding=ROUND_HALF_UP, context=_CTX)
+
+
+def fen(amount: Decimal) -> int:
+    """A fen-exact amount as integer fen: ``fen(Decimal('1.23')) == 123``."""
+    return int(amount.scaleb(2, context=_CTX))
+
+
+def amount_from_fen(count: int) -> Decimal:
+    """Integer fen back to yuan: ``amount_from_fen(123) == Decimal('1.23')``."""
+    return Decimal(count).scaleb(-2, context=_CTX)
+
+
+def check_rate(value: Rate, field: str = "annual_rate") -> Decimal:
+    """A validated annual rate as a fraction in [0, 1).
+
+    A value of 1 or more is refused: it is almost always a percent passed where a
+    fraction was meant (``3.25`` for ``0.0325``).
+
+    >>> check_rate("0.031")
+    Decimal('0.031')
+    >>> check_rate("3.1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hpf_core.errors.InvalidRate: annual_rate: must be a fraction in [0, 1): use percent('3.1') for a ...
+    """
+    rate = _to_decimal(value, field, InvalidRate)
+    exponent = rate.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_RATE_PLACES:
+        raise InvalidRate(field, f"has more than {MAX_RATE_PLACES} decimal places", value)
+    if rate < 0:
+        raise InvalidRate(field, "must not be negative", value)
+    if rate >= 1:
+        hint = f"use percent('{rate}') for a percent"
+        raise InvalidRate(field, f"must be a fraction in [0, 1): {hint}", value)
+    return rate if not rate.is_zero() else Decimal(0)
+
+
+def percent(value: Rate, field: str = "rate") -> Decimal:
+    """A percent figure (``"3.25"``) as a rate fraction (``Decimal('0.0325')``), validated.
+
+    >>> percent("2.85")
+    Decimal('0.0285')
+    """
+    number = _to_decimal(value, field, InvalidRate)
+    if number < 0:
+        raise InvalidRate(field, "must not be negative", value)
+    if number >= 100:
+        raise InvalidRate(field, "must be a percent below 100", value)
+    fraction = number.scaleb(-2, context=_CTX)
+    return fraction if not fraction.is_zero() else Decimal(0)
