@@ -1,0 +1,299 @@
+"""Amortization schedules (还款计划) in the ledger convention.
+
+The ledger convention (ARCHITECTURE.md): each row's interest is the previous balance x
+annual rate / 12 rounded half-up to the fen; the equal instalment is the exact annuity
+rounded once; the equal principal part is principal / months rounded once; the last row
+takes whatever balance is left, so the principal column sums exactly to the loan.
+
+All arithmetic runs on integer fen and exact rationals (the annual rate is a decimal,
+so ``rate = num / den`` exactly), which makes every row exact and fast; amounts become
+``Decimal`` only when they are read.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from hpf_core.dates import add_months, check_date
+from hpf_core.errors import InvalidAmount, InvalidChoice, InvalidTerm
+from hpf_core.money import Amount, Rate, amount_from_fen, check_rate, fen, yuan
+
+MAX_MONTHS = 480
+"""The longest schedule ``amortize`` builds (40 years). Centre caps (often 360) are policy."""
+
+
+class RepaymentMethod(enum.Enum):
+    """Repayment method (还款方式)."""
+
+    EQUAL_INSTALLMENT = "equal-installment"
+    """等额本息: the same payment every month (the last absorbs the rounding)."""
+
+    EQUAL_PRINCIPAL = "equal-principal"
+    """等额本金: the same principal every month, interest on the falling balance."""
+
+    @property
+    def chinese(self) -> str:
+        """The Chinese name shown on bank and centre screens."""
+        return "等额本息" if self is RepaymentMethod.EQUAL_INSTALLMENT else "等额本金"
+
+
+@attrs.frozen
+class Installment:
+    """One row of a schedule (还款计划的一期).
+
+    ``balance`` is the principal still owed after this row (剩余本金); ``due_date`` is
+    ``None`` when the schedule was built without ``first_due``.
+    """
+
+    period: int
+    due_date: date | None
+    payment: Decimal
+    principal: Decimal
+    interest: Decimal
+    balance: Decimal
+
+
+@attrs.frozen
+class Schedule:
+    """A loan's rows in the ledger convention, held as exact integer-fen columns.
+
+    ``payment_fen``, ``principal_fen``, ``interest_fen`` and ``balance_fen`` are the raw
+    columns (one int per row); ``installments`` gives the rows as :class:`Installment`
+    records with ``Decimal`` amounts.
+    """
+
+    principal: Decimal
+    annual_rate: Decimal
+    months: int
+    method: RepaymentMethod
+    first_due: date | None
+    payment_fen: tuple[int, ...] = attrs.field(repr=False)
+    principal_fen: tuple[int, ...] = attrs.field(repr=False)
+    interest_fen: tuple[int, ...] = attrs.field(repr=False)
+    balance_fen: tuple[int, ...] = attrs.field(repr=False)
+
+    @functools.cached_property
+    def installments(self) -> tuple[Installment, ...]:
+        """The rows, period 1 first."""
+        dec = amount_from_fen
+        first = self.first_due
+        return tuple(
+            Installment(
+                k + 1,
+                None if first is None else add_months(first, k),
+                dec(pay),
+                dec(prin),
+                dec(intr),
+                dec(bal),
+            )
+            for k, (pay, prin, intr, bal) in enumerate(
+                zip(self.payment_fen, self.principal_fen, self.interest_fen, self.balance_fen, strict=True)
+            )
+        )
+
+    @property
+    def total_principal(self) -> Decimal:
+        """Sum of the principal column; equal to the loan by construction."""
+        return amount_from_fen(sum(self.principal_fen))
+
+    @property
+    def total_interest(self) -> Decimal:
+        """Sum of the interest column (利息总额)."""
+        return amount_from_fen(sum(self.interest_fen))
+
+    @property
+    def total_payment(self) -> Decimal:
+        """Sum of the payment column (还款总额)."""
+        return amount_from_fen(sum(self.payment_fen))
+
+    @property
+    def payment(self) -> Decimal:
+        """The first row's payment (首期月供), or 0.00 for an empty schedule."""
+        return amount_from_fen(self.payment_fen[0] if self.payment_fen else 0)
+
+    def __len__(self) -> int:
+        return len(self.payment_fen)
+
+    def __iter__(self) -> Iterator[Installment]:
+        return iter(self.installments)
+
+    def __getitem__(self, index: int) -> Installment:
+        return self.installments[index]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def check_months(value: object, field: str = "months", *, maximum: int = MAX_MONTHS) -> int:
+    """A whole number of months in 1..``maximum``; bools, floats and strings are refused."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTerm(field, f"must be a whole number of months, not {type(value).__name__}", value)
+    if not 1 <= value <= maximum:
+        raise InvalidTerm(field, f"must be between 1 and {maximum} months", value)
+    return value
+
+
+def check_method(value: object, field: str = "method") -> RepaymentMethod:
+    """A :class:`RepaymentMethod`, or its value string (``"equal-principal"``)."""
+    if isinstance(value, RepaymentMethod):
+        return value
+    if isinstance(value, str):
+        try:
+            return RepaymentMethod(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(m.value for m in RepaymentMethod)
+    raise InvalidChoice(field, f"must be one of {allowed}", value)
+
+
+def check_principal(value: Amount, field: str = "principal") -> Decimal:
+    """A loan principal: a fen-exact amount greater than zero."""
+    amount = yuan(value, field)
+    if amount <= 0:
+        raise InvalidAmount(field, "must be greater than 0", value)
+    return amount
+
+
+# --------------------------------------------------------------------------- exact kernels
+
+
+def rate_fraction(annual_rate: Decimal) -> tuple[int, int]:
+    """The monthly rate as an exact fraction ``(num, den)`` = annual_rate / 12."""
+    num, den = annual_rate.as_integer_ratio()
+    return int(num), int(den) * 12
+
+
+def annuity_fen(principal_fen: int, num: int, den: int, months: int) -> int:
+    """The equal instalment in fen: the exact annuity rounded half up, once.
+
+    With monthly rate r = num/den, the annuity P·r·(1+r)^n / ((1+r)^n − 1) is a rational
+    number; it is computed exactly with integers, so there is no precision question.
+    """
+    if num == 0:
+        return (2 * principal_fen + months) // (2 * months)
+    growth: int = (den + num) ** months
+    base: int = den**months
+    numerator = principal_fen * num * growth
+    denominator = den * (growth - base)
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def equal_installment_rows(
+    principal_fen: int, num: int, den: int, months: int, payment_fen: int
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Rows of an equal-instalment loan paying ``payment_fen`` a month; the last row
+    takes the remaining balance. A row never takes more principal than is owed."""
+    half = den // 2  # den = 12 x rate denominator, always even: exact half-up below
+    pays: list[int] = []
+    prins: list[int] = []
+    ints: list[int] = []
+    bals: list[int] = []
+    add_pay, add_prin, add_int, add_bal = pays.append, prins.append, ints.append, bals.append
+    balance = principal_fen
+    for _ in range(months - 1):
+        interest = (balance * num + half) // den
+        part = payment_fen - interest
+        part = min(part, balance)
+        balance -= part
+        add_pay(interest + part)
+        add_prin(part)
+        add_int(interest)
+        add_bal(balance)
+    interest = (balance * num + half) // den
+    add_pay(interest + balance)
+    add_prin(balance)
+    add_int(interest)
+    add_bal(0)
+    return pays, prins, ints, bals
+
+
+def equal_principal_rows(
+    principal_fen: int, num: int, den: int, months: int
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Rows of an equal-principal loan: principal / months (rounded once) each month,
+    interest on the falling balance, the last row takes what is left."""
+    half = den // 2
+    part = (2 * principal_fen + months) // (2 * months)
+    pays: list[int] = []
+    prins: list[int] = []
+    ints: list[int] = []
+    bals: list[int] = []
+    balance = principal_fen
+    for _ in range(months - 1):
+        interest = (balance * num + half) // den
+        take = part if part <= balance else balance
+        balance -= take
+        pays.append(interest + take)
+        prins.append(take)
+        ints.append(interest)
+        bals.append(balance)
+    interest = (balance * num + half) // den
+    pays.append(interest + balance)
+    prins.append(balance)
+    ints.append(interest)
+    bals.append(0)
+    return pays, prins, ints, bals
+
+
+def build_schedule(
+    principal: Decimal,
+    annual_rate: Decimal,
+    months: int,
+    method: RepaymentMethod,
+    first_due: date | None,
+    columns: tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int]],
+) -> Schedule:
+    """Wrap already-computed fen columns in a :class:`Schedule`."""
+    pays, prins, ints, bals = columns
+    return Schedule(
+        principal, annual_rate, months, method, first_due, tuple(pays), tuple(prins), tuple(ints), tuple(bals)
+    )
+
+
+def ledger_rows(
+    principal_fen: int, annual_rate: Decimal, months: int, method: RepaymentMethod
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """The four fen columns of ``amortize`` for validated inputs."""
+    num, den = rate_fraction(annual_rate)
+    if method is RepaymentMethod.EQUAL_INSTALLMENT:
+        return equal_installment_rows(
+            principal_fen, num, den, months, annuity_fen(principal_fen, num, den, months)
+        )
+    return equal_principal_rows(principal_fen, num, den, months)
+
+
+def amortize(
+    principal: Amount,
+    annual_rate: Rate,
+    months: int,
+    method: RepaymentMethod | str,
+    *,
+    first_due: date | None = None,
+) -> Schedule:
+    """The repayment schedule (还款计划) of a loan, in the ledger convention.
+
+    ``months`` is 1..480; ``first_due`` (optional) dates the rows, each row one calendar
+    month after the previous one counted from ``first_due`` and clamped to month end.
+
+    >>> s = amortize(1000000, Decimal("0.031"), 360, RepaymentMethod.EQUAL_INSTALLMENT)
+    >>> s.payment, s[0].interest, s[0].principal, s[0].balance
+    (Decimal('4270.16'), Decimal('2583.33'), Decimal('1686.83'), Decimal('998313.17'))
+    >>> s.total_principal
+    Decimal('1000000.00')
+    >>> e = amortize(150000, "0.045", 240, "equal-principal", first_due=date(2025, 1, 31))
+    >>> e[0].payment, e[1].payment, e[1].due_date
+    (Decimal('1187.50'), Decimal('1185.16'), datetime.date(2025, 2, 28))
+    """
+    amount = check_principal(principal)
+    rate = check_rate(annual_rate)
+    count = check_months(months)
+    kind = check_method(method)
+    if first_due is not None:
+        check_date(first_due, "first_due")
+    return build_schedule(amount, rate, count, kind, first_due, ledger_rows(fen(amount), rate, count, kind))
