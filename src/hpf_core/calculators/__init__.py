@@ -1,0 +1,21 @@
+"""The mortgage calculator (房贷计算器): quotes for commercial, HPF and combined loans,
+and the loan quota (可贷额度).
+
+>>> from decimal import Decimal
+>>> mortgage_quote(250000, 360, Decimal("0.0325"), "equal-installment").total_interest
+Decimal('141685.69')
+"""
+
+from hpf_core.calculators._quota import LoanQuota, loan_quota, max_principal_fen
+from hpf_core.calculators._quote import CombinedQuote, Quote, QuoteRow, combined_quote, mortgage_quote
+
+__all__ = [
+    "CombinedQuote",
+    "LoanQuota",
+    "Quote",
+    "QuoteRow",
+    "combined_quote",
+    "loan_quota",
+    "max_principal_fen",
+    "mortgage_quote",
+]
