@@ -1,0 +1,200 @@
+"""The ``hpf`` command line: ``hpf calc`` and ``hpf rates``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from hpf_adapters.cli import main
+from hpf_adapters.cli._render import display_width
+
+SEED_ROWS = [
+    ("410.93", "677.08", "390597.67"),
+    ("412.05", "675.97", "389509.66"),
+    ("413.16", "674.85", "388421.64"),
+    ("414.28", "673.74", "387333.62"),
+    ("415.40", "672.61", "386245.61"),
+    ("416.53", "671.49", "385157.59"),
+    ("417.66", "670.36", "384069.58"),
+    ("418.79", "669.23", "382981.56"),
+    ("419.92", "668.09", "381893.54"),
+]
+
+
+def hpf(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script (falls back to ``python -m`` beside it)."""
+    script = Path(sysconfig.get_path("scripts")) / "hpf"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "hpf_adapters.cli"]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([*command, *args], capture_output=True, text=True, check=False, env=env)
+
+
+class TestCalcReproducesTheSeedScreen:
+    def test_json_rows_one_to_nine_and_totals(self) -> None:
+        done = hpf("calc", "--amount", "250000", "--years", "30", "--rate", "3.25", "--format", "json")
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+        out = json.loads(done.stdout)
+        got = [(r["principal"], r["interest"], r["remaining_payable"]) for r in out["rows"][:9]]
+        assert got == SEED_ROWS
+        assert (out["total_interest"], out["total_payment"], out["months"]) == ("141685.69", "391685.69", 360)
+        assert out["monthly_payment"] == "1088.02"
+        assert out["monthly_decrease"] == "0.00"
+        assert out["annual_rate"] == "0.0325"
+        assert len(out["rows"]) == 360
+        assert set(out["rows"][0]) == {
+            "period",
+            "payment",
+            "principal",
+            "interest",
+            "balance",
+            "remaining_payable",
+        }
+
+    def test_the_console_script_is_installed(self) -> None:
+        assert (Path(sysconfig.get_path("scripts")) / "hpf").exists()
+
+
+class TestCalcFormats:
+    def test_the_table_has_aligned_bilingual_columns(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["calc", "--amount", "250000", "--years", "30", "--rate", "3.25"]) == 0
+        out = capsys.readouterr().out
+        lines = out.splitlines()
+        header = next(i for i, line in enumerate(lines) if "期数" in line)
+        assert "月供" in lines[header]
+        assert "剩余本金" in lines[header]
+        assert "Period" in lines[header + 1]
+        assert "Balance" in lines[header + 1]
+        table = lines[header : header + 3 + 360]
+        widths = {display_width(line) for line in table}
+        assert len(widths) == 1, widths  # every line of the table is equally wide on screen
+        assert lines[header + 3].split() == ["1", "1,088.02", "410.93", "677.08", "249,589.07", "390,597.67"]
+
+    def test_csv_has_one_row_per_month(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert (
+            main(
+                [
+                    "calc",
+                    "--amount",
+                    "150000",
+                    "--years",
+                    "20",
+                    "--rate",
+                    "4.5",
+                    "--method",
+                    "equal-principal",
+                    "--format",
+                    "csv",
+                ]
+            )
+            == 0
+        )
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0] == "period,payment,principal,interest,balance,remaining_payable"
+        assert lines[1].startswith("1,1187.50,625.00,562.50,149375.00,")
+        assert len(lines) == 241
+
+    def test_without_a_rate_the_rate_in_force_is_used_and_named(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert (
+            main(["calc", "--amount", "100000", "--years", "10", "--on", "2024-06-01", "--format", "json"])
+            == 0
+        )
+        out = json.loads(capsys.readouterr().out)
+        assert out["annual_rate"] == "0.0285"
+        assert out["rate_basis"] == {
+            "table": "HPF loan rate",
+            "column": "first home, > 5 years",
+            "effective": "2024-05-18",
+            "source": "S12,S13",
+        }
+
+    def test_a_combined_loan_prints_both_parts(self, capsys: pytest.CaptureFixture[str]) -> None:
+        args = [
+            "calc",
+            "--amount",
+            "400000",
+            "--years",
+            "30",
+            "--rate",
+            "2.6",
+            "--loan-type",
+            "combined",
+            "--commercial-amount",
+            "300000",
+            "--commercial-rate",
+            "3.5",
+            "--format",
+            "json",
+        ]
+        assert main(args) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["hpf"]["monthly_payment"] == "1601.36"
+        assert out["commercial"]["monthly_payment"] == "1347.13"
+        assert out["monthly_payment"] == "2948.49"
+        assert out["total_interest"] == "361457.45"
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        ("args", "flag"),
+        [
+            (["--amount", "-5", "--years", "30"], "--amount"),
+            (["--amount", "0", "--years", "30"], "--amount"),
+            (["--amount", "1e5", "--years", "30"], "--amount"),
+            (["--amount", "100.005", "--years", "30"], "--amount"),
+            (["--amount", "250000", "--years", "0"], "--years"),
+            (["--amount", "250000", "--years", "41"], "--years"),
+            (["--amount", "250000", "--years", "2.5"], "--years"),
+            (["--amount", "250000", "--years", "30", "--rate", "-1"], "--rate"),
+            (["--amount", "250000", "--years", "30", "--rate", "abc"], "--rate"),
+            (["--amount", "250000", "--years", "30", "--method", "balloon"], "--method"),
+            (["--amount", "250000", "--years", "30", "--format", "xml"], "--format"),
+            (["--amount", "250000", "--years", "30", "--on", "2023-02-29"], "--on"),
+            (["--amount", "250000", "--years", "30", "--on", "2012-01-01"], "--on"),
+            (["--amount", "250000", "--years", "30", "--home", "third"], "--home"),
+            (["--amount", "250000", "--years", "30", "--loan-type", "combined"], "--commercial-amount"),
+            (["--years", "30"], "--amount"),
+        ],
+    )
+    def test_exits_2_with_one_line_naming_the_flag(self, args: list[str], flag: str) -> None:
+        done = hpf("calc", *args)
+        assert done.returncode == 2
+        assert done.stdout == ""
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1, done.stderr
+        assert flag in lines[0]
+
+
+class TestRates:
+    def test_the_table_marks_the_row_in_force(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["rates", "--on", "2024-06-01"]) == 0
+        out = capsys.readouterr().out
+        assert "▶ 2024-05-18" in out
+        assert "▶ 2024-02-20" in out  # the LPR in force on that day
+        assert "S12,S13" in out
+
+    def test_json_lists_every_row_with_its_source(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["rates", "--on", "2026-01-01", "--format", "json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        in_force = [row for row in out["hpf"] if row["in_force"]]
+        assert in_force == [
+            {
+                "effective": "2025-05-08",
+                "first_home_up_to_5y": "2.10",
+                "first_home_over_5y": "2.60",
+                "second_home_up_to_5y": "2.525",
+                "second_home_over_5y": "3.075",
+                "source": "S14,S15",
+                "grade": "B",
+                "in_force": True,
+            }
+        ]
+        assert out["hpf_gaps"][0]["from"] == "2010-10-20"
