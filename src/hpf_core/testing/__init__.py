@@ -1,0 +1,109 @@
+"""Hypothesis strategies for hpf's domain types, for users' own property tests.
+
+Needs ``hypothesis`` installed (it is not a runtime dependency of hpf). Money comes from
+``st.decimals(places=2)``-style integer fen, never from floats.
+
+>>> from hypothesis import given
+>>> from hpf_core.loans import amortize
+>>> @given(loans())
+... def test_principal_sums(loan: Loan) -> None:
+...     schedule = amortize(loan.principal, loan.annual_rate, loan.months, loan.method)
+...     assert schedule.total_principal == loan.principal
+>>> test_principal_sums()
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+from hypothesis import strategies as st
+
+from hpf_core.loans import MAX_MONTHS, PrepaymentStrategy, RepaymentMethod
+from hpf_core.money import MAX_AMOUNT, amount_from_fen
+
+__all__ = [
+    "Loan",
+    "amounts",
+    "annual_rates",
+    "loans",
+    "methods",
+    "months",
+    "prepayment_strategies",
+    "realistic_loans",
+]
+
+
+@attrs.frozen
+class Loan:
+    """The inputs of one loan, as :func:`hpf_core.loans.amortize` takes them."""
+
+    principal: Decimal
+    annual_rate: Decimal
+    months: int
+    method: RepaymentMethod
+
+
+def amounts(
+    min_value: Decimal = Decimal("0.01"), max_value: Decimal = MAX_AMOUNT
+) -> st.SearchStrategy[Decimal]:
+    """Fen-exact ``Decimal`` amounts in ``[min_value, max_value]``."""
+    low = int(min_value * 100)
+    high = int(max_value * 100)
+    return st.integers(low, high).map(amount_from_fen)
+
+
+def annual_rates(
+    min_value: Decimal = Decimal(0), max_value: Decimal = Decimal("0.2"), places: int = 6
+) -> st.SearchStrategy[Decimal]:
+    """Annual rates as fractions with up to ``places`` decimals (0.0325 = 3.25%)."""
+    scale = 10**places
+    return st.integers(int(min_value * scale), int(max_value * scale)).map(
+        lambda n: Decimal(n).scaleb(-places) if n else Decimal(0)
+    )
+
+
+def months(min_value: int = 1, max_value: int = MAX_MONTHS) -> st.SearchStrategy[int]:
+    """Loan terms in whole months."""
+    return st.integers(min_value, max_value)
+
+
+def methods() -> st.SearchStrategy[RepaymentMethod]:
+    """等额本息 or 等额本金."""
+    return st.sampled_from(RepaymentMethod)
+
+
+def prepayment_strategies() -> st.SearchStrategy[PrepaymentStrategy]:
+    """KEEP_TERM or SHORTEN_TERM."""
+    return st.sampled_from(PrepaymentStrategy)
+
+
+def loans(
+    *,
+    principal: st.SearchStrategy[Decimal] | None = None,
+    annual_rate: st.SearchStrategy[Decimal] | None = None,
+    term: st.SearchStrategy[int] | None = None,
+    method: st.SearchStrategy[RepaymentMethod] | None = None,
+) -> st.SearchStrategy[Loan]:
+    """Any loan ``amortize`` accepts: 1.00 to 2,000,000.00 yuan, 0-20% a year, 1-480 months.
+
+    This covers degenerate loans too (a few yuan over 40 years), where rounded parts can
+    exceed what is owed and later rows are zero; see :func:`realistic_loans`.
+    """
+    return st.builds(
+        Loan,
+        principal if principal is not None else amounts(Decimal("1.00"), Decimal("2000000.00")),
+        annual_rate if annual_rate is not None else annual_rates(),
+        term if term is not None else months(),
+        method if method is not None else methods(),
+    )
+
+
+def realistic_loans() -> st.SearchStrategy[Loan]:
+    """Housing loans as centres and banks grant them: 10,000 to 5,000,000 yuan,
+    0.5%-6% a year with at most three decimals of a percent, 12-360 months."""
+    return loans(
+        principal=amounts(Decimal("10000.00"), Decimal("5000000.00")),
+        annual_rate=annual_rates(Decimal("0.005"), Decimal("0.06"), places=5),
+        term=months(12, 360),
+    )
