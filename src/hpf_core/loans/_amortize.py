@@ -184,12 +184,17 @@ def annuity_fen(principal_fen: int, num: int, den: int, months: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def equal_installment_rows(
-    principal_fen: int, num: int, den: int, months: int, payment_fen: int
+def ledger_kernel(
+    principal_fen: int, num: int, den: int, months: int, amount_fen: int, *, equal_principal: bool
 ) -> tuple[list[int], list[int], list[int], list[int]]:
-    """Rows of an equal-instalment loan paying ``payment_fen`` a month; the last row
-    takes the remaining balance. A row never takes more principal than is owed."""
-    half = den // 2  # den = 12 x rate denominator, always even: exact half-up below
+    """The four fen columns (payment, principal, interest, balance) of a ledger schedule.
+
+    Each row's interest is the balance x num / den rounded half up (den = 12 x the rate's
+    denominator is even, so ``+ den // 2`` then floor division is exact half-up). The
+    principal part is ``amount_fen`` (equal principal) or ``amount_fen`` minus the
+    interest (equal instalment), never more than is owed; the last row takes the rest.
+    """
+    half = den // 2
     pays: list[int] = []
     prins: list[int] = []
     ints: list[int] = []
@@ -198,8 +203,9 @@ def equal_installment_rows(
     balance = principal_fen
     for _ in range(months - 1):
         interest = (balance * num + half) // den
-        part = payment_fen - interest
-        part = min(part, balance)
+        part = amount_fen if equal_principal else amount_fen - interest
+        if part > balance:  # noqa: PLR1730 - a comparison is much faster than min() here
+            part = balance
         balance -= part
         add_pay(interest + part)
         add_prin(part)
@@ -213,32 +219,19 @@ def equal_installment_rows(
     return pays, prins, ints, bals
 
 
+def equal_installment_rows(
+    principal_fen: int, num: int, den: int, months: int, payment_fen: int
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Rows of an equal-instalment loan paying ``payment_fen`` a month."""
+    return ledger_kernel(principal_fen, num, den, months, payment_fen, equal_principal=False)
+
+
 def equal_principal_rows(
     principal_fen: int, num: int, den: int, months: int
 ) -> tuple[list[int], list[int], list[int], list[int]]:
-    """Rows of an equal-principal loan: principal / months (rounded once) each month,
-    interest on the falling balance, the last row takes what is left."""
-    half = den // 2
+    """Rows of an equal-principal loan: principal / months rounded once, each month."""
     part = (2 * principal_fen + months) // (2 * months)
-    pays: list[int] = []
-    prins: list[int] = []
-    ints: list[int] = []
-    bals: list[int] = []
-    balance = principal_fen
-    for _ in range(months - 1):
-        interest = (balance * num + half) // den
-        take = part if part <= balance else balance
-        balance -= take
-        pays.append(interest + take)
-        prins.append(take)
-        ints.append(interest)
-        bals.append(balance)
-    interest = (balance * num + half) // den
-    pays.append(interest + balance)
-    prins.append(balance)
-    ints.append(interest)
-    bals.append(0)
-    return pays, prins, ints, bals
+    return ledger_kernel(principal_fen, num, den, months, part, equal_principal=True)
 
 
 def build_schedule(

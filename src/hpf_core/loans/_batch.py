@@ -8,6 +8,7 @@ loop over ``amortize``'s kernels. Either way every figure is exact to the fen.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, overload
@@ -143,8 +144,6 @@ class ScheduleBatch:
     principals: tuple[Decimal, ...] = attrs.field(repr=False)
     annual_rates: tuple[Decimal, ...] = attrs.field(repr=False)
     months: tuple[int, ...] = attrs.field(repr=False)
-    loan: IntColumn = attrs.field(repr=False, eq=False)
-    period: IntColumn = attrs.field(repr=False, eq=False)
     payment: FenColumn = attrs.field(repr=False, eq=False)
     principal: FenColumn = attrs.field(repr=False, eq=False)
     interest: FenColumn = attrs.field(repr=False, eq=False)
@@ -156,6 +155,16 @@ class ScheduleBatch:
         """How many loans the batch holds."""
         return len(self.principals)
 
+    @functools.cached_property
+    def loan(self) -> IntColumn:
+        """Row ``j``'s loan: a 0-based index into the inputs (made on first use)."""
+        return IntColumn([i for i, m in enumerate(self.months) for _ in range(m)])
+
+    @functools.cached_property
+    def period(self) -> IntColumn:
+        """Row ``j``'s period within its loan, from 1 (made on first use)."""
+        return IntColumn([k for m in self.months for k in range(1, m + 1)])
+
     def __len__(self) -> int:
         """How many rows the batch holds (the sum of all terms)."""
         return len(self.payment)
@@ -164,11 +173,10 @@ class ScheduleBatch:
         """Loan ``index``'s rows as a :class:`Schedule` (equal to ``amortize`` for it)."""
         start = self.starts[index]
         stop = start + self.months[index]
-        columns = tuple(
+        pays, prins, ints, bals = (
             [int(x) for x in col.fen[start:stop]]
             for col in (self.payment, self.principal, self.interest, self.balance)
         )
-        pays, prins, ints, bals = columns
         return build_schedule(
             self.principals[index],
             self.annual_rates[index],
@@ -239,19 +247,17 @@ def amortize_many(
     fracs = [rate_fraction(r) for r in rates]
     p_fen = [fen(a) for a in amounts]
     if np_module is not None and count and _fits_int64(p_fen, fracs):
-        columns = _rows_numpy(np_module, p_fen, fracs, terms, kind, starts, total)
+        columns = _rows_numpy(np_module, p_fen, fracs, terms, kind, total)
     else:
         if use_numpy and count:
             raise OverflowError("amounts x rate precision exceed int64; use use_numpy=None or False")
         columns = _rows_python(p_fen, rates, terms, kind)
-    loan_col, period_col, pays, prins, ints, bals = columns
+    pays, prins, ints, bals = columns
     return ScheduleBatch(
         kind,
         amounts,
         rates,
         terms,
-        IntColumn(loan_col),
-        IntColumn(period_col),
         FenColumn(pays),
         FenColumn(prins),
         FenColumn(ints),
@@ -269,22 +275,18 @@ def _fits_int64(p_fen: list[int], fracs: list[tuple[int, int]]) -> bool:
 
 def _rows_python(
     p_fen: list[int], rates: tuple[Decimal, ...], terms: tuple[int, ...], kind: RepaymentMethod
-) -> tuple[list[int], list[int], list[int], list[int], list[int], list[int]]:
-    loan_col: list[int] = []
-    period_col: list[int] = []
+) -> tuple[list[int], list[int], list[int], list[int]]:
     pays: list[int] = []
     prins: list[int] = []
     ints: list[int] = []
     bals: list[int] = []
-    for i, (amount, rate, m) in enumerate(zip(p_fen, rates, terms, strict=True)):
+    for amount, rate, m in zip(p_fen, rates, terms, strict=True):
         pay, prin, intr, bal = ledger_rows(amount, rate, m, kind)
-        loan_col.extend([i] * m)
-        period_col.extend(range(1, m + 1))
         pays.extend(pay)
         prins.extend(prin)
         ints.extend(intr)
         bals.extend(bal)
-    return loan_col, period_col, pays, prins, ints, bals
+    return pays, prins, ints, bals
 
 
 def _payments_numpy(
@@ -312,50 +314,57 @@ def _payments_numpy(
     return result
 
 
+_CHUNK = 4096
+"""Loans advanced together: small enough that the working arrays stay in cache."""
+
+
 def _rows_numpy(
     np: Any,
     p_fen: list[int],
     fracs: list[tuple[int, int]],
     terms: tuple[int, ...],
     kind: RepaymentMethod,
-    starts: list[int],
     total: int,
-) -> tuple[Any, Any, Any, Any, Any, Any]:
-    count = len(p_fen)
-    n_arr = np.asarray(terms, dtype=np.int64)
-    order = np.argsort(-n_arr, kind="stable")  # longest first: the live loans are a prefix
-    n_sorted = n_arr[order]
-    balance = np.asarray(p_fen, dtype=np.int64)[order]
-    num = np.asarray([f[0] for f in fracs], dtype=np.int64)[order]
-    den = np.asarray([f[1] for f in fracs], dtype=np.int64)[order]
-    half = den // 2
+) -> tuple[Any, Any, Any, Any]:
+    """The four fen columns, loans in input order, each loan's rows contiguous.
+
+    Loans go in chunks; inside a chunk every loan advances one period per step (a loan
+    past its term just carries zeros) into a [period, loan] block, and the block is
+    flattened loan by loan at the end of the chunk.
+    """
+    n_all = np.asarray(terms, dtype=np.int64)
+    p_all = np.asarray(p_fen, dtype=np.int64)
+    num_all = np.asarray([f[0] for f in fracs], dtype=np.int64)
+    den_all = np.asarray([f[1] for f in fracs], dtype=np.int64)
     if kind is RepaymentMethod.EQUAL_INSTALLMENT:
-        per_month = _payments_numpy(np, p_fen, fracs, terms)[order]
+        per_month_all = _payments_numpy(np, p_fen, fracs, terms)
     else:
-        per_month = (2 * balance + n_sorted) // (2 * n_sorted)
-    row0 = np.asarray(starts, dtype=np.int64)[order]
-    pays = np.empty(total, dtype=np.int64)
-    prins = np.empty(total, dtype=np.int64)
-    ints = np.empty(total, dtype=np.int64)
-    bals = np.empty(total, dtype=np.int64)
-    # live[k] = how many loans have a row k+1, i.e. term > k
-    live = np.searchsorted(-n_sorted, -np.arange(1, int(n_sorted[0]) + 1), side="right")
-    for k in range(int(n_sorted[0])):
-        m = int(live[k])
-        last = int(np.searchsorted(-n_sorted[:m], -(k + 1), side="left"))  # rows with term == k+1
-        b = balance[:m]
-        interest = (b * num[:m] + half[:m]) // den[:m]
-        if kind is RepaymentMethod.EQUAL_INSTALLMENT:
-            part = np.minimum(per_month[:m] - interest, b)
-        else:
-            part = np.minimum(per_month[:m], b)
-        part[last:] = b[last:]  # the last row takes what is left
-        b -= part
-        pos = row0[:m] + k
-        pays[pos] = interest + part
-        prins[pos] = part
-        ints[pos] = interest
-        bals[pos] = b
-    loan_col = np.repeat(np.arange(count, dtype=np.int64), n_arr)
-    period_col = np.arange(total, dtype=np.int64) - np.repeat(np.asarray(starts, dtype=np.int64), n_arr) + 1
-    return loan_col, period_col, pays, prins, ints, bals
+        per_month_all = (2 * p_all + n_all) // (2 * n_all)
+    columns = [np.empty(total, dtype=np.int64) for _ in range(4)]
+    row = 0
+    for first in range(0, len(p_fen), _CHUNK):
+        chunk = slice(first, first + _CHUNK)
+        n = n_all[chunk]
+        balance = p_all[chunk].copy()
+        num, den, per_month = num_all[chunk], den_all[chunk], per_month_all[chunk]
+        half = den // 2
+        longest = int(n.max())
+        block = np.empty((4, longest, len(n)), dtype=np.int64)
+        for k in range(longest):
+            interest = (balance * num + half) // den
+            if kind is RepaymentMethod.EQUAL_INSTALLMENT:
+                part = np.minimum(per_month - interest, balance)
+            else:
+                part = np.minimum(per_month, balance)
+            np.copyto(part, balance, where=n == k + 1)  # the last row takes what is left
+            balance -= part
+            np.add(interest, part, out=block[0, k])
+            block[1, k] = part
+            block[2, k] = interest
+            block[3, k] = balance
+        live = np.arange(longest)[None, :] < n[:, None]  # [loan, period]: rows that exist
+        rows = int(n.sum())
+        for column, values in zip(columns, block, strict=True):
+            column[row : row + rows] = values.T[live]
+        row += rows
+    return columns[0], columns[1], columns[2], columns[3]
