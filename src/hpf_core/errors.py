@@ -14,9 +14,19 @@ also subclass the built-in they refine, so ``except ValueError`` keeps working::
     │   ├── NaiveDatetimeError             a timestamp without a time zone
     │   ├── InvalidPrepayment              prepayment amount or timing not allowed
     │   ├── InvalidChoice                  an option that is not one of the allowed values
-    │   └── InvalidPolicy                  a centre policy file that is malformed
+    │   ├── InvalidPolicy                  a centre policy file that is malformed
+    │   ├── InvalidContributionRatio       a deposit ratio outside the centre's bounds (InvalidRate)
+    │   ├── InvalidIdNumber                a resident ID number failing GB 11643
+    │   ├── InvalidPhone                   not an 11-digit mainland mobile number
+    │   ├── InvalidCardNumber              a bank card of the wrong length or failing Luhn
+    │   ├── InvalidIdempotencyKey          empty, too long or not printable
+    │   └── IdempotencyConflict            a known key sent again with different parameters
     ├── InputTypeError (TypeError)         wrong Python type (float or bool for money, ...)
-    └── NoRateKnown (LookupError)          no rate in the table for that date
+    ├── NoRateKnown (LookupError)          no rate in the table for that date
+    ├── UnknownRecord (LookupError)        no account / entry with that identifier
+    └── Refused                            a business rule said no; carries every Violation
+        ├── InsufficientFunds              a debit beyond the available balance
+        └── InvalidTransition              an event the account's state does not allow
 
 >>> try:
 ...     raise InvalidAmount("principal", "must be greater than 0", "-5")
@@ -27,20 +37,35 @@ invalid_amount | principal: must be greater than 0 (got '-5')
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import attrs
+
 __all__ = [
     "AmountOverflow",
     "HpfError",
+    "IdempotencyConflict",
     "InputError",
     "InputTypeError",
+    "InsufficientFunds",
     "InvalidAmount",
+    "InvalidCardNumber",
     "InvalidChoice",
+    "InvalidContributionRatio",
     "InvalidDate",
+    "InvalidIdNumber",
+    "InvalidIdempotencyKey",
+    "InvalidPhone",
     "InvalidPolicy",
     "InvalidPrepayment",
     "InvalidRate",
     "InvalidTerm",
+    "InvalidTransition",
     "NaiveDatetimeError",
     "NoRateKnown",
+    "Refused",
+    "UnknownRecord",
+    "Violation",
 ]
 
 _NOTHING = object()
@@ -131,3 +156,80 @@ class NoRateKnown(HpfError, LookupError):
     """No row of a rate table covers the date asked for."""
 
     code = "no_rate_known"
+
+
+class InvalidContributionRatio(InvalidRate):
+    """A deposit ratio (缴存比例) outside the centre's bounds (5%-12% unless a policy says otherwise)."""
+
+    code = "invalid_contribution_ratio"
+
+
+class InvalidIdempotencyKey(InputError):
+    """An idempotency key (幂等键) that is empty, longer than 255 characters or not printable."""
+
+    code = "invalid_idempotency_key"
+
+
+class IdempotencyConflict(InputError):
+    """A key already used for a request with different parameters; ``field`` names the first
+    parameter that differs. The first request's effect stands; nothing else happens."""
+
+    code = "idempotency_conflict"
+
+
+class UnknownRecord(HpfError, LookupError):
+    """No record with that identifier (an account number, an entry id, ...)."""
+
+    code = "unknown_record"
+
+
+@attrs.frozen
+class Violation:
+    """One reason a business rule refuses an operation: a stable ``code``, a readable
+    ``message`` and the ``field`` it concerns. Pure functions return these as data."""
+
+    code: str
+    message: str
+    field: str = ""
+
+
+class Refused(HpfError):
+    """A service refused an operation; ``violations`` holds every reason. Nothing changed."""
+
+    code = "refused"
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        self.violations = tuple(violations)
+        first = self.violations[0] if self.violations else Violation("refused", "refused", "operation")
+        super().__init__(first.field or "operation", "; ".join(v.message for v in self.violations))
+
+
+class InsufficientFunds(Refused):
+    """A debit beyond what the account may pay (balance less any frozen amount)."""
+
+    code = "insufficient_funds"
+
+
+class InvalidTransition(Refused):
+    """An event the account's status or the record's state does not allow."""
+
+    code = "invalid_transition"
+
+
+class InvalidIdNumber(InputError):
+    """A resident ID number (公民身份号码) that fails GB 11643: length, digits, birth date
+    or the ISO 7064 MOD 11-2 check character."""
+
+    code = "invalid_id_number"
+
+
+class InvalidPhone(InputError):
+    """A mainland mobile number (手机号) that is not 11 digits starting 1[3-9]."""
+
+    code = "invalid_phone"
+
+
+class InvalidCardNumber(InputError):
+    """A bank card number (银行卡号) of the wrong length or failing the Luhn check."""
+
+    code = "invalid_card_number"

@@ -32,6 +32,7 @@ __all__ = [
     "fen",
     "percent",
     "round_fen",
+    "to_decimal",
     "yuan",
 ]
 
@@ -56,8 +57,11 @@ _CTX = Context(prec=60, rounding=ROUND_HALF_UP)
 _PLAIN = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)\Z", re.ASCII)
 
 
-def _to_decimal(value: object, field: str, error: type[InvalidAmount] | type[InvalidRate]) -> Decimal:
-    """Turn an accepted input into a finite Decimal, or raise a typed error naming ``field``."""
+def to_decimal(
+    value: object, field: str, error: type[InvalidAmount] | type[InvalidRate] = InvalidAmount
+) -> Decimal:
+    """An accepted input (``Decimal``, ``int``, plain decimal string) as a finite ``Decimal``,
+    any number of places; floats and bools raise ``TypeError``, the rest ``error``."""
     if isinstance(value, (bool, float)):
         raise InputTypeError(
             field, f"must be a Decimal, int or plain decimal string, not {type(value).__name__}", value
@@ -93,7 +97,7 @@ def yuan(value: Amount, field: str = "amount") -> Decimal:
     ...
     hpf_core.errors.InvalidAmount: amount: has more than two decimal places (got '1.005')
     """
-    number = _to_decimal(value, field, InvalidAmount)
+    number = to_decimal(value, field, InvalidAmount)
     if abs(number) > MAX_AMOUNT:  # first: quantizing a huge number would overflow the context
         raise AmountOverflow(field, f"exceeds the ledger maximum {MAX_AMOUNT:,}", value)
     if number != number.quantize(FEN, context=_CTX):
@@ -130,7 +134,7 @@ def check_rate(value: Rate, field: str = "annual_rate") -> Decimal:
     ...
     hpf_core.errors.InvalidRate: annual_rate: must be a fraction in [0, 1): use percent('3.1') for a ...
     """
-    rate = _to_decimal(value, field, InvalidRate)
+    rate = to_decimal(value, field, InvalidRate)
     exponent = rate.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_RATE_PLACES:
         raise InvalidRate(field, f"has more than {MAX_RATE_PLACES} decimal places", value)
@@ -148,7 +152,7 @@ def percent(value: Rate, field: str = "rate") -> Decimal:
     >>> percent("2.85")
     Decimal('0.0285')
     """
-    number = _to_decimal(value, field, InvalidRate)
+    number = to_decimal(value, field, InvalidRate)
     if number < 0:
         raise InvalidRate(field, "must not be negative", value)
     if number >= 100:

@@ -27,17 +27,27 @@ from hpf_core.dates import check_value_date, parse_date, require_aware
 from hpf_core.errors import (
     AmountOverflow,
     HpfError,
+    IdempotencyConflict,
     InputError,
     InputTypeError,
+    InsufficientFunds,
     InvalidAmount,
+    InvalidCardNumber,
     InvalidChoice,
+    InvalidContributionRatio,
     InvalidDate,
+    InvalidIdempotencyKey,
+    InvalidIdNumber,
+    InvalidPhone,
     InvalidPolicy,
     InvalidPrepayment,
     InvalidRate,
     InvalidTerm,
+    InvalidTransition,
     NaiveDatetimeError,
     NoRateKnown,
+    Refused,
+    UnknownRecord,
 )
 from hpf_core.loans import (
     MAX_MONTHS,
@@ -71,6 +81,16 @@ EXPECTED_CODES: dict[type[HpfError], str] = {
     InvalidChoice: "invalid_choice",
     InvalidPolicy: "invalid_policy",
     NoRateKnown: "no_rate_known",
+    InvalidContributionRatio: "invalid_contribution_ratio",
+    InvalidIdempotencyKey: "invalid_idempotency_key",
+    IdempotencyConflict: "idempotency_conflict",
+    UnknownRecord: "unknown_record",
+    Refused: "refused",
+    InsufficientFunds: "insufficient_funds",
+    InvalidTransition: "invalid_transition",
+    InvalidIdNumber: "invalid_id_number",
+    InvalidPhone: "invalid_phone",
+    InvalidCardNumber: "invalid_card_number",
 }
 
 # The tree drawn in the errors.py docstring: each class and its direct hpf parent.
@@ -88,6 +108,16 @@ DOCUMENTED_PARENT: dict[type[HpfError], type[HpfError] | None] = {
     InvalidChoice: InputError,
     InvalidPolicy: InputError,
     NoRateKnown: HpfError,
+    InvalidContributionRatio: InvalidRate,
+    InvalidIdempotencyKey: InputError,
+    IdempotencyConflict: InputError,
+    UnknownRecord: HpfError,
+    Refused: HpfError,
+    InsufficientFunds: Refused,
+    InvalidTransition: Refused,
+    InvalidIdNumber: InputError,
+    InvalidPhone: InputError,
+    InvalidCardNumber: InputError,
 }
 
 
@@ -783,7 +813,9 @@ class TestRow27InvalidPrepayment:
 # --------------------------------------------------------------------------- the tree
 
 
-EXPORTED_ERRORS: list[Any] = [getattr(errors_module, name) for name in errors_module.__all__]
+EXPORTED_ERRORS: list[Any] = [
+    getattr(errors_module, name) for name in errors_module.__all__ if name != "Violation"
+]
 
 
 class TestErrorTree:
@@ -824,6 +856,9 @@ class TestErrorTree:
             (InvalidPolicy, ValueError),
             (InputTypeError, TypeError),
             (NoRateKnown, LookupError),
+            (UnknownRecord, LookupError),
+            (InvalidContributionRatio, ValueError),
+            (IdempotencyConflict, ValueError),
         ],
         ids=lambda value: value.__name__,
     )
