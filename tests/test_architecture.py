@@ -106,12 +106,17 @@ PUBLIC = [
     "hpf_core.dates",
     "hpf_core.errors",
     "hpf_core.loans",
+    "hpf_core.accounts",
+    "hpf_core.accounts.services",
+    "hpf_core.identity",
+    "hpf_core.ports",
     "hpf_core.calculators",
     "hpf_core.policy",
     "hpf_core.testing",
     "hpf_core.withdrawals",
     "hpf_adapters",
     "hpf_adapters.cli",
+    "hpf_adapters.memory",
     "hpf_adapters.policies",
 ]
 

@@ -1,0 +1,183 @@
+"""In-memory adapters (内存适配器): real, shipped code for notebooks, demos and tests.
+
+``MemoryStore`` holds the data; each ``MemoryUnitOfWork`` over it takes a lock for its
+duration (units of work run one at a time, as if serializable), works on copies, and
+publishes them only on ``commit()``.
+
+>>> store = MemoryStore()
+>>> with MemoryUnitOfWork(store) as uow:
+...     uow.keys.put("k", StoredRequest("op", (), ()))
+>>> MemoryUnitOfWork(store).keys.get("k") is None   # not committed: rolled back
+True
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
+
+import attrs
+
+from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
+from hpf_core.errors import InputError, UnknownRecord
+from hpf_core.ports import StoredRequest
+
+__all__ = [
+    "MemoryAccounts",
+    "MemoryIdempotency",
+    "MemoryJournal",
+    "MemoryStore",
+    "MemoryUnitOfWork",
+]
+
+
+@attrs.define
+class _Data:
+    accounts: dict[str, DepositAccount] = attrs.Factory(dict)
+    entries: list[JournalEntry] = attrs.Factory(list)
+    keys: dict[str, StoredRequest] = attrs.Factory(dict)
+
+    def copy(self) -> _Data:
+        # records are immutable, so shallow copies are snapshots
+        return _Data(dict(self.accounts), list(self.entries), dict(self.keys))
+
+
+class MemoryStore:
+    """The data every unit of work over it shares."""
+
+    def __init__(self) -> None:
+        self._data = _Data()
+        self._lock = threading.RLock()
+
+    @property
+    def entries(self) -> tuple[JournalEntry, ...]:
+        """Every committed journal entry, in order (an inspection helper)."""
+        return tuple(self._data.entries)
+
+    @property
+    def accounts(self) -> tuple[DepositAccount, ...]:
+        """Every committed account (an inspection helper)."""
+        return tuple(self._data.accounts.values())
+
+
+class MemoryAccounts:
+    """:class:`hpf_core.ports.AccountRepository` over a unit of work's working copy."""
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+
+    def get(self, account_no: str) -> DepositAccount:
+        try:
+            return self._data.accounts[account_no]
+        except KeyError:
+            raise UnknownRecord("account_no", "no such account", account_no) from None
+
+    def add(self, account: DepositAccount) -> None:
+        if account.account_no in self._data.accounts:
+            raise InputError("account_no", "an account with this number exists", account.account_no)
+        if any(a.member.id_number == account.member.id_number for a in self._data.accounts.values()):
+            raise InputError("member.id_number", "this member already has an account (Art. 13)")
+        self._data.accounts[account.account_no] = account
+
+    def save(self, account: DepositAccount) -> None:
+        self.get(account.account_no)
+        self._data.accounts[account.account_no] = account
+
+    def by_employer(self, employer_no: str) -> Sequence[DepositAccount]:
+        return [a for _, a in sorted(self._data.accounts.items()) if a.employer.employer_no == employer_no]
+
+    def numbers(self) -> Sequence[str]:
+        return sorted(self._data.accounts)
+
+
+class MemoryJournal:
+    """:class:`hpf_core.ports.JournalRepository`: append-only, ids ``E`` + sequence."""
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+
+    def append(self, draft: EntryDraft) -> JournalEntry:
+        sequence = len(self._data.entries) + 1
+        entry = JournalEntry(
+            f"E{sequence:09d}",
+            sequence,
+            draft.account_no,
+            draft.kind,
+            draft.amount,
+            draft.value_date,
+            draft.key,
+            draft.month,
+            draft.interest_year,
+            draft.reverses,
+            draft.memo,
+        )
+        self._data.entries.append(entry)
+        return entry
+
+    def get(self, entry_id: str) -> JournalEntry:
+        for entry in self._data.entries:
+            if entry.entry_id == entry_id:
+                return entry
+        raise UnknownRecord("entry_id", "no such journal entry", entry_id)
+
+    def entries(self, account_no: str) -> Sequence[JournalEntry]:
+        return [e for e in self._data.entries if e.account_no == account_no]
+
+    def reversal_of(self, entry_id: str) -> JournalEntry | None:
+        return next((e for e in self._data.entries if e.reverses == entry_id), None)
+
+
+class MemoryIdempotency:
+    """:class:`hpf_core.ports.IdempotencyStore`."""
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+
+    def get(self, key: str) -> StoredRequest | None:
+        return self._data.keys.get(key)
+
+    def put(self, key: str, request: StoredRequest) -> None:
+        self._data.keys[key] = request
+
+
+class MemoryUnitOfWork:
+    """:class:`hpf_core.ports.UnitOfWork` over a :class:`MemoryStore`."""
+
+    accounts: MemoryAccounts
+    journal: MemoryJournal
+    keys: MemoryIdempotency
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._begin()
+
+    def _begin(self) -> None:
+        self._work = self._store._data.copy()
+        self.accounts = MemoryAccounts(self._work)
+        self.journal = MemoryJournal(self._work)
+        self.keys = MemoryIdempotency(self._work)
+
+    def __enter__(self) -> Self:
+        self._store._lock.acquire()
+        self._begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._store._lock.release()
+
+    def commit(self) -> None:
+        self._store._data = self._work
+        self._begin()
+
+    def rollback(self) -> None:
+        self._begin()

@@ -1,0 +1,384 @@
+"""Deposit account services (缴存业务): the use cases, run inside a unit of work.
+
+Each service is ``(uow, command fields..., dates) -> result``. It reads through the ports,
+decides with the pure functions of :mod:`hpf_core.accounts`, appends journal entries and
+commits — or raises and changes nothing. Money-moving services take an idempotency key:
+the same key with the same parameters returns the first result and changes nothing; the
+same key with different parameters raises ``IdempotencyConflict`` naming the first field
+that differs. A refused request is not remembered, so it may be retried with its key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hpf_core.accounts._contribution import ContributionRounding, monthly_contribution
+from hpf_core.accounts._interest import DayBasis, accrue_interest_segments, interest_year
+from hpf_core.accounts._ledger import (
+    DepositAccount,
+    Employer,
+    EntryDraft,
+    EntryKind,
+    JournalEntry,
+    Member,
+    change_state,
+    check_key,
+    contribute,
+    credit_interest,
+    debit,
+    month_of,
+    reverse,
+)
+from hpf_core.accounts._status import AccountEvent, AccountStatus, FreezeFlag, apply_event
+from hpf_core.errors import IdempotencyConflict, InsufficientFunds, InvalidTransition, Refused, Violation
+from hpf_core.money import check_rate, yuan
+from hpf_core.ports import StoredRequest, UnitOfWork
+
+__all__ = [
+    "back_pay",
+    "freeze",
+    "open_account",
+    "remit_month",
+    "reverse_entry",
+    "seal",
+    "settle_annual_interest",
+    "transfer_out",
+    "unfreeze",
+    "unseal",
+    "withdraw",
+]
+
+_STATE_VIOLATIONS = {
+    "closed",
+    "sealed",
+    "frozen",
+    "already_frozen",
+    "not_frozen",
+    "already_sealed",
+    "not_sealed",
+    "other_status",
+    "balance_not_zero",
+}
+
+
+def _refuse(violations: Sequence[Violation]) -> Refused:
+    codes = {v.code for v in violations}
+    if "insufficient_funds" in codes:
+        return InsufficientFunds(violations)
+    if codes & _STATE_VIOLATIONS:
+        return InvalidTransition(violations)
+    return Refused(violations)
+
+
+def _once(
+    uow: UnitOfWork,
+    key: str,
+    operation: str,
+    params: Mapping[str, object],
+    work: Callable[[], tuple[str, ...]],
+) -> tuple[str, ...]:
+    """Run ``work`` once per key (inside the caller's unit of work), committing with it."""
+    check_key(key)
+    fingerprint = tuple((name, str(value)) for name, value in params.items())
+    stored = uow.keys.get(key)
+    if stored is not None:
+        if stored.operation != operation:
+            raise IdempotencyConflict("key", f"was used for {stored.operation}, not {operation}", key)
+        for (name, first), (_, now) in zip(stored.params, fingerprint, strict=True):
+            if first != now:
+                raise IdempotencyConflict(
+                    name, f"differs from the first request with this key ({first})", now
+                )
+        return stored.result
+    result = work()
+    uow.keys.put(key, StoredRequest(operation, fingerprint, result))
+    uow.commit()
+    return result
+
+
+def _apply(
+    uow: UnitOfWork, outcome: tuple[DepositAccount, EntryDraft] | tuple[Violation, ...]
+) -> JournalEntry:
+    if len(outcome) == 2 and isinstance(outcome[0], DepositAccount):
+        account, draft = outcome
+        assert isinstance(draft, EntryDraft)
+        uow.accounts.save(account)
+        return uow.journal.append(draft)
+    raise _refuse([v for v in outcome if isinstance(v, Violation)])
+
+
+def _entries(uow: UnitOfWork, ids: Sequence[str]) -> tuple[JournalEntry, ...]:
+    return tuple(uow.journal.get(i) for i in ids)
+
+
+def open_account(
+    uow: UnitOfWork,
+    *,
+    account_no: str,
+    member: Member,
+    employer: Employer,
+    opened_on: date,
+    base: Decimal | int | str,
+    employee_ratio: Decimal | str,
+    employer_ratio: Decimal | str,
+    first_month: date | None = None,
+) -> DepositAccount:
+    """开户: a new account in status 正常. A member has one account (Art. 13)."""
+    account = DepositAccount(
+        account_no,
+        member,
+        employer,
+        opened_on,
+        yuan(base, "base"),
+        check_rate(employee_ratio, "employee_ratio"),
+        check_rate(employer_ratio, "employer_ratio"),
+        first_month=month_of(first_month) if first_month else None,
+    )
+    with uow:
+        uow.accounts.add(account)
+        uow.commit()
+    return account
+
+
+def remit_month(
+    uow: UnitOfWork,
+    *,
+    employer_no: str,
+    month: date,
+    value_date: date,
+    key: str,
+    rounding: ContributionRounding = ContributionRounding.HALF_UP_YUAN,
+) -> tuple[JournalEntry, ...]:
+    """汇缴: an employer's remittance for one month, as one batch — every contributing
+    account (not sealed, not closed) is credited its monthly deposit, or none is."""
+    params = {
+        "employer_no": employer_no,
+        "month": month_of(month),
+        "value_date": value_date,
+        "rounding": rounding,
+    }
+
+    def work() -> tuple[str, ...]:
+        ids: list[str] = []
+        problems: list[Violation] = []
+        for account in uow.accounts.by_employer(employer_no):
+            if account.status.closed or account.status is AccountStatus.SEALED:
+                continue
+            amount = monthly_contribution(
+                account.base, account.employee_ratio, account.employer_ratio, rounding=rounding
+            ).total
+            outcome = contribute(
+                account,
+                kind=EntryKind.REMITTANCE,
+                month=month,
+                amount=amount,
+                value_date=value_date,
+                key=f"{key}/{account.account_no}",
+            )
+            if isinstance(outcome[0], Violation):
+                problems.extend(
+                    Violation(v.code, f"{account.account_no}: {v.message}", v.field)
+                    for v in outcome
+                    if isinstance(v, Violation)
+                )
+                continue
+            ids.append(_apply(uow, outcome).entry_id)
+        if problems:
+            raise _refuse(problems)
+        return tuple(ids)
+
+    with uow:
+        return _entries(uow, _once(uow, key, "remit_month", params, work))
+
+
+def back_pay(
+    uow: UnitOfWork, *, account_no: str, month: date, amount: Decimal | int | str, value_date: date, key: str
+) -> JournalEntry:
+    """补缴: pay a missed month (a gap before 缴至年月)."""
+    params = {
+        "account_no": account_no,
+        "month": month_of(month),
+        "amount": yuan(amount),
+        "value_date": value_date,
+    }
+
+    def work() -> tuple[str, ...]:
+        account = uow.accounts.get(account_no)
+        outcome = contribute(
+            account, kind=EntryKind.BACK_PAY, month=month, amount=yuan(amount), value_date=value_date, key=key
+        )
+        return (_apply(uow, outcome).entry_id,)
+
+    with uow:
+        return _entries(uow, _once(uow, key, "back_pay", params, work))[0]
+
+
+def withdraw(
+    uow: UnitOfWork,
+    *,
+    account_no: str,
+    amount: Decimal | int | str,
+    value_date: date,
+    key: str,
+    kind: EntryKind = EntryKind.WITHDRAWAL,
+) -> JournalEntry:
+    """提取 / 还贷: pay money out; never beyond the balance less any frozen amount."""
+    params = {"account_no": account_no, "amount": yuan(amount), "value_date": value_date, "kind": kind.value}
+
+    def work() -> tuple[str, ...]:
+        account = uow.accounts.get(account_no)
+        outcome = debit(account, kind=kind, amount=yuan(amount), value_date=value_date, key=key)
+        return (_apply(uow, outcome).entry_id,)
+
+    with uow:
+        return _entries(uow, _once(uow, key, "withdraw", params, work))[0]
+
+
+def reverse_entry(uow: UnitOfWork, *, entry_id: str, value_date: date, key: str) -> JournalEntry:
+    """冲正: cancel an entry with its opposite; the original stays in the journal."""
+    params = {"entry_id": entry_id, "value_date": value_date}
+
+    def work() -> tuple[str, ...]:
+        entry = uow.journal.get(entry_id)
+        account = uow.accounts.get(entry.account_no)
+        done = uow.journal.reversal_of(entry_id) is not None
+        outcome = reverse(account, entry, already_reversed=done, value_date=value_date, key=key)
+        return (_apply(uow, outcome).entry_id,)
+
+    with uow:
+        return _entries(uow, _once(uow, key, "reverse_entry", params, work))[0]
+
+
+def _interest_inputs(
+    entries: Sequence[JournalEntry], start: date, end: date
+) -> tuple[Decimal, list[tuple[date, Decimal]]]:
+    opening = sum((e.amount for e in entries if e.value_date < start), Decimal("0.00"))
+    postings = [(e.value_date, e.amount) for e in entries if start <= e.value_date <= end]
+    return opening, postings
+
+
+def settle_annual_interest(
+    uow: UnitOfWork,
+    *,
+    year: int,
+    rates: Sequence[tuple[date, Decimal]],
+    basis: DayBasis,
+    key: str,
+) -> tuple[JournalEntry, ...]:
+    """年度结息: settle interest year ``year`` (1 July ``year`` – 30 June ``year + 1``) for
+    every open account not yet settled for it, crediting the interest with value date
+    1 July ``year + 1`` (it earns interest in the next year). An account's year is settled
+    at most once, so rerunning after a partial run completes the rest."""
+    params = {"year": year, "rates": tuple(rates), "basis": basis.value}
+
+    def work() -> tuple[str, ...]:
+        start, end = interest_year(date(year, 7, 1))
+        ids: list[str] = []
+        for number in uow.accounts.numbers():
+            account = uow.accounts.get(number)
+            if account.status.closed or year in account.settled_years:
+                continue
+            opening, postings = _interest_inputs(uow.journal.entries(number), start, end)
+            breakdown = accrue_interest_segments(opening, postings, start, end, rates, basis=basis)
+            outcome = credit_interest(
+                account,
+                year=year,
+                amount=breakdown.total,
+                value_date=end + timedelta(days=1),
+                key=f"{key}/{number}",
+            )
+            ids.append(_apply(uow, outcome).entry_id)
+        return tuple(ids)
+
+    with uow:
+        return _entries(uow, _once(uow, key, "settle_annual_interest", params, work))
+
+
+def transfer_out(
+    uow: UnitOfWork,
+    *,
+    account_no: str,
+    on: date,
+    rates: Sequence[tuple[date, Decimal]],
+    basis: DayBasis,
+    key: str,
+) -> tuple[JournalEntry, ...]:
+    """外部转出销户: credit closing interest (销户利息: from 1 July to the day before ``on``),
+    move the whole balance out, and close the account as 外部转出销户."""
+    params = {"account_no": account_no, "on": on, "rates": tuple(rates), "basis": basis.value}
+
+    def work() -> tuple[str, ...]:
+        account = uow.accounts.get(account_no)
+        allowed = apply_event(account.state, AccountEvent.CLOSE_TRANSFERRED)
+        if isinstance(allowed, Violation):
+            raise _refuse([allowed])
+        start, _ = interest_year(on)
+        end = on - timedelta(days=1)
+        ids: list[str] = []
+        if end >= start:
+            opening, postings = _interest_inputs(uow.journal.entries(account_no), start, end)
+            interest = accrue_interest_segments(opening, postings, start, end, rates, basis=basis).total
+            if interest > 0:
+                outcome = credit_interest(
+                    account, year=None, amount=interest, value_date=on, key=f"{key}/interest"
+                )
+                ids.append(_apply(uow, outcome).entry_id)
+                account = uow.accounts.get(account_no)
+        if account.balance > 0:
+            outcome = debit(
+                account, kind=EntryKind.TRANSFER_OUT, amount=account.balance, value_date=on, key=f"{key}/out"
+            )
+            ids.append(_apply(uow, outcome).entry_id)
+            account = uow.accounts.get(account_no)
+        closed = change_state(account, AccountEvent.CLOSE_TRANSFERRED)
+        if isinstance(closed, tuple):  # pragma: no cover - checked above with a zero balance
+            raise _refuse(closed)
+        uow.accounts.save(closed)
+        return tuple(ids)
+
+    with uow:
+        return _entries(uow, _once(uow, key, "transfer_out", params, work))
+
+
+def _state_change(
+    uow: UnitOfWork, account_no: str, event: AccountEvent, frozen_amount: Decimal | None = None
+) -> DepositAccount:
+    with uow:
+        account = uow.accounts.get(account_no)
+        result = change_state(account, event, frozen_amount=frozen_amount)
+        if isinstance(result, tuple):
+            raise _refuse(result)
+        uow.accounts.save(result)
+        uow.commit()
+        return result
+
+
+def seal(uow: UnitOfWork, *, account_no: str) -> DepositAccount:
+    """封存: employment ended; contributions stop, interest goes on."""
+    return _state_change(uow, account_no, AccountEvent.SEAL)
+
+
+def unseal(uow: UnitOfWork, *, account_no: str) -> DepositAccount:
+    """启封: contributions resume."""
+    return _state_change(uow, account_no, AccountEvent.UNSEAL)
+
+
+def freeze(
+    uow: UnitOfWork, *, account_no: str, flag: FreezeFlag, amount: Decimal | int | str | None = None
+) -> DepositAccount:
+    """冻结: 只收不付, 不收不付, or a partial freeze of ``amount``."""
+    event = {
+        FreezeFlag.CREDITS_ONLY: AccountEvent.FREEZE_CREDITS_ONLY,
+        FreezeFlag.NO_MOVEMENT: AccountEvent.FREEZE_NO_MOVEMENT,
+        FreezeFlag.PARTIAL: AccountEvent.FREEZE_PARTIAL,
+    }.get(flag)
+    if event is None:
+        raise _refuse([Violation("invalid_flag", "choose CREDITS_ONLY, NO_MOVEMENT or PARTIAL", "flag")])
+    return _state_change(uow, account_no, event, yuan(amount, "amount") if amount is not None else None)
+
+
+def unfreeze(uow: UnitOfWork, *, account_no: str) -> DepositAccount:
+    """解冻: back to the status before the freeze."""
+    return _state_change(uow, account_no, AccountEvent.UNFREEZE)

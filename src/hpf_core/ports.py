@@ -1,0 +1,129 @@
+"""Ports (端口): the small protocols the services call and the adapters implement.
+
+Every port has an in-memory adapter shipped as library code (``hpf_adapters.memory``),
+and one contract suite runs against every adapter of a port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+import attrs
+
+from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
+
+__all__ = [
+    "AccountRepository",
+    "IdempotencyStore",
+    "JournalRepository",
+    "StoredRequest",
+    "UnitOfWork",
+]
+
+
+@attrs.frozen
+class StoredRequest:
+    """What an idempotency key was first used for, and what it produced."""
+
+    operation: str
+    params: tuple[tuple[str, str], ...]
+    result: tuple[str, ...]
+    """The ids of the journal entries (or records) the first request made."""
+
+
+class AccountRepository(Protocol):
+    """Deposit accounts by account number."""
+
+    def get(self, account_no: str) -> DepositAccount:
+        """The account; ``UnknownRecord`` if there is none."""
+        ...
+
+    def add(self, account: DepositAccount) -> None:
+        """Store a new account; ``InputError`` if the number or the member's ID is taken."""
+        ...
+
+    def save(self, account: DepositAccount) -> None:
+        """Replace a stored account with its new version."""
+        ...
+
+    def by_employer(self, employer_no: str) -> Sequence[DepositAccount]:
+        """The employer's accounts, by account number."""
+        ...
+
+    def numbers(self) -> Sequence[str]:
+        """Every account number, sorted."""
+        ...
+
+
+class JournalRepository(Protocol):
+    """The append-only journal."""
+
+    def append(self, draft: EntryDraft) -> JournalEntry:
+        """Give the draft its id and sequence number and store it. There is no update or delete."""
+        ...
+
+    def get(self, entry_id: str) -> JournalEntry:
+        """One entry; ``UnknownRecord`` if there is none."""
+        ...
+
+    def entries(self, account_no: str) -> Sequence[JournalEntry]:
+        """An account's entries in posting order."""
+        ...
+
+    def reversal_of(self, entry_id: str) -> JournalEntry | None:
+        """The entry that reverses ``entry_id``, if any."""
+        ...
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency keys and what they were first used for."""
+
+    def get(self, key: str) -> StoredRequest | None:
+        """The stored request, or None for a new key."""
+        ...
+
+    def put(self, key: str, request: StoredRequest) -> None:
+        """Remember a key; it is committed with the work it guards."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One atomic piece of work: everything or nothing.
+
+    Used as ``with uow: ...; uow.commit()``; leaving the block without ``commit()``, or
+    by an exception, rolls every change back.
+    """
+
+    @property
+    def accounts(self) -> AccountRepository:
+        """The accounts, as this unit of work sees them."""
+        ...
+
+    @property
+    def journal(self) -> JournalRepository:
+        """The journal, as this unit of work sees it."""
+        ...
+
+    @property
+    def keys(self) -> IdempotencyStore:
+        """The idempotency keys, as this unit of work sees them."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make the changes since ``__enter__`` permanent."""
+        ...
+
+    def rollback(self) -> None:
+        """Forget the changes since ``__enter__`` (or the last commit)."""
+        ...
