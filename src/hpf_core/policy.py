@@ -31,6 +31,7 @@ from typing import Any
 
 import attrs
 
+from hpf_core.accounts._contribution import ContributionPolicy, parse_contribution_policy
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.loans import RepricingRule
 from hpf_core.money import check_rate, yuan
@@ -65,6 +66,8 @@ class CenterPolicy:
     code: str
     name: str
     loans: LoanPolicy
+    contributions: ContributionPolicy | None = None
+    """The ``[contributions]`` section: base limits, ratio bounds, rounding (缴存精度)."""
 
 
 def _get(table: dict[str, Any], key: str, path: str) -> Any:
@@ -136,9 +139,11 @@ def parse_policy(text: str) -> CenterPolicy:
             short_loan_months=int(rule.get("short_loan_months", 12)),
             source=str(_get(rule, "source", "loans.repricing")),
         )
+    contributions = parse_contribution_policy(data["contributions"]) if "contributions" in data else None
     return CenterPolicy(
         code=str(_get(center, "code", "center")),
         name=str(_get(center, "name", "center")),
+        contributions=contributions,
         loans=LoanPolicy(
             max_term_months=term,
             balance_multiple=_positive_decimal(loans, "balance_multiple", "loans"),

@@ -160,11 +160,11 @@ class TestLoanQuota:
 
 class TestShippedPolicies:
     def test_both_centres_load(self) -> None:
-        assert available() == ("altay", "beijing")
+        assert available() == ("altay", "beijing", "shanghai")
         assert load_policy("altay").name == "阿勒泰地区住房公积金管理中心"
         assert load_policy("beijing").loans.cap_first == D("1200000.00")
 
-    @pytest.mark.parametrize("code", ["altay", "beijing"])
+    @pytest.mark.parametrize("code", ["altay", "beijing", "shanghai"])
     def test_every_number_carries_a_source_or_the_example_mark(self, code: str) -> None:
         for line in policy_text(code).splitlines():
             stripped = line.strip()
@@ -187,3 +187,20 @@ class TestShippedPolicies:
     def test_malformed_toml_is_an_invalid_policy(self) -> None:
         with pytest.raises(InvalidPolicy, match="TOML"):
             parse_policy("[center")
+
+
+class TestContributionPolicies:
+    def test_shanghai_reproduces_tv9_through_its_policy(self) -> None:
+        from hpf_core.accounts import contribution_for
+
+        policy = load_policy("shanghai").contributions
+        assert policy is not None
+        top = contribution_for(policy, base=50000, employee_ratio="0.07", employer_ratio="0.07")
+        # base clamped to the FY2025 ceiling 37,302: 37,302 x 7% = 2,611.14 -> 2,611 per side
+        assert (top.base_used, top.clamped, top.total) == (D("37302.00"), "ceiling", D("5222.00"))
+        low = contribution_for(policy, base=2000, employee_ratio="0.07", employer_ratio="0.07")
+        # floor 2,690 x 7% = 188.30 -> 188 per side
+        assert (low.base_used, low.total) == (D("2690.00"), D("376.00"))
+
+    def test_a_policy_without_contributions_has_none(self) -> None:
+        assert load_policy("beijing").contributions is None

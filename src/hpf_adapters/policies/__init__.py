@@ -3,7 +3,7 @@
 >>> load_policy("altay").name
 '阿勒泰地区住房公积金管理中心'
 >>> sorted(available())
-['altay', 'beijing']
+['altay', 'beijing', 'shanghai']
 """
 
 from __future__ import annotations
