@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Context, Decimal
+from numbers import Integral
 
 from hpf_core.errors import AmountOverflow, InputTypeError, InvalidAmount, InvalidRate
 
@@ -68,8 +69,8 @@ def to_decimal(
         )
     if isinstance(value, Decimal):
         number = value
-    elif isinstance(value, int):
-        number = Decimal(value)
+    elif isinstance(value, Integral):  # int, and numpy's integer types
+        number = Decimal(int(value))
     elif isinstance(value, str):
         if not _PLAIN.match(value):
             raise error(field, "is not a plain decimal number", value)
@@ -107,8 +108,10 @@ def yuan(value: Amount, field: str = "amount") -> Decimal:
 
 
 def round_fen(value: Decimal) -> Decimal:
-    """Round half up (四舍五入) to the fen, whatever the ambient decimal context says."""
-    return value.quantize(FEN, rounding=ROUND_HALF_UP, context=_CTX)
+    """Round half up (四舍五入) to the fen, whatever the ambient decimal context says.
+    A result of zero is never negative (``-0.001`` gives ``0.00``, not ``-0.00``)."""
+    result = value.quantize(FEN, rounding=ROUND_HALF_UP, context=_CTX)
+    return result.copy_abs() if result.is_zero() else result
 
 
 def fen(amount: Decimal) -> int:

@@ -18,8 +18,8 @@ its source in a comment, or the mark ``EXAMPLE`` where no source was found.
 ... cap_second = "400000"
 ... quota_unit = "1000"
 ... ''')
->>> p.loans.cap_first, p.loans.repricing.fixed_date is None
-(Decimal('600000.00'), True)
+>>> p.loans.cap_first, p.loans.repricing.overrides
+(Decimal('600000.00'), ())
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import attrs
 
 from hpf_core.accounts._contribution import ContributionPolicy, parse_contribution_policy
 from hpf_core.errors import HpfError, InvalidPolicy
-from hpf_core.loans import RepricingRule
+from hpf_core.loans import RepricingOverride, RepricingRule
 from hpf_core.money import check_rate, yuan
 
 __all__ = ["CenterPolicy", "LoanPolicy", "parse_policy"]
@@ -131,11 +131,16 @@ def parse_policy(text: str) -> CenterPolicy:
     repricing = RepricingRule()
     if "repricing" in loans:
         rule = loans["repricing"]
-        fixed = rule.get("fixed_date")
-        if fixed is not None and not isinstance(fixed, date):
-            raise InvalidPolicy("loans.repricing.fixed_date", "must be a TOML date", fixed)
+        overrides = []
+        for i, item in enumerate(rule.get("overrides", [])):
+            where = f"loans.repricing.overrides[{i}]"
+            change, day = _get(item, "change", where), _get(item, "reprice_on", where)
+            for name, value in (("change", change), ("reprice_on", day)):
+                if not isinstance(value, date):
+                    raise InvalidPolicy(f"{where}.{name}", "must be a TOML date", value)
+            overrides.append(RepricingOverride(change, day, str(_get(item, "source", where))))
         repricing = RepricingRule(
-            fixed_date=fixed,
+            overrides=tuple(overrides),
             short_loan_months=int(rule.get("short_loan_months", 12)),
             source=str(_get(rule, "source", "loans.repricing")),
         )

@@ -247,6 +247,14 @@ class TestAmortizeMany:
             + amortize(200000, "0.031", 240, EP).total_interest
         )
 
-    def test_mismatched_lengths_are_refused(self) -> None:
-        with pytest.raises(ValueError, match="same length"):
+    def test_mismatched_lengths_are_refused_naming_the_column(self) -> None:
+        from hpf_core.errors import InputError
+
+        with pytest.raises(InputError, match="annual_rates: must have one entry per loan"):
             amortize_many([1000, 2000], ["0.03"], [12, 12], EI)
+
+    def test_numpy_integers_are_accepted(self) -> None:
+        import numpy as np
+
+        batch = amortize_many(np.array([100000, 200000]), "0.03", np.array([12, 24]), EI)
+        assert batch.schedule(1) == amortize(200000, "0.03", 24, EI)

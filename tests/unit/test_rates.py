@@ -11,6 +11,7 @@ from hpf_core.errors import NoRateKnown
 from hpf_core.loans import (
     HPF_RATE_TABLE,
     HomeOrder,
+    RepricingOverride,
     RepricingRule,
     commercial_rate,
     hpf_loan_rate,
@@ -71,6 +72,15 @@ class TestCommercialRate:
     def test_a_spread_in_basis_points_is_added(self) -> None:
         assert commercial_rate(date(2026, 6, 1), 360, spread_bp=-20) == D("0.033")
 
+    def test_a_spread_must_be_whole_basis_points_and_keep_the_rate_valid(self) -> None:
+        from hpf_core.errors import InputTypeError, InvalidRate
+
+        for bad in (True, 0.1):
+            with pytest.raises(InputTypeError, match="spread_bp"):
+                commercial_rate(date(2026, 6, 1), 360, spread_bp=bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidRate, match="spread_bp"):
+            commercial_rate(date(2026, 6, 1), 360, spread_bp=-400)
+
     def test_the_benchmark_applies_before_the_lpr(self) -> None:
         assert commercial_rate(date(2018, 1, 1), 12) == D("0.0435")
         assert commercial_rate(date(2018, 1, 1), 36) == D("0.0475")
@@ -87,6 +97,14 @@ class TestRepricingDate:
     def test_a_loan_disbursed_after_the_change_already_has_the_new_rate(self) -> None:
         assert repricing_date(date(2025, 5, 8), date(2025, 5, 8), 360) is None
 
-    def test_a_centre_may_fix_its_own_date(self) -> None:
-        shenzhen = RepricingRule(fixed_date=date(2025, 7, 1), source="S15")
+    def test_a_centre_may_fix_its_own_date_for_one_change(self) -> None:
+        shenzhen = RepricingRule((RepricingOverride(date(2025, 5, 8), date(2025, 7, 1), "S15"),))
         assert repricing_date(date(2025, 5, 8), date(2020, 1, 1), 360, rule=shenzhen) == date(2025, 7, 1)
+        # the override concerns the 2025 change only: the 2024 one follows the national rule
+        assert repricing_date(date(2024, 5, 18), date(2020, 1, 1), 360, rule=shenzhen) == date(2025, 1, 1)
+
+    def test_a_loan_that_matures_before_the_date_is_never_repriced(self) -> None:
+        # disbursed 2010-01-01 for 120 months: matured 2020-01-01, long before 2026-01-01
+        assert repricing_date(date(2025, 5, 8), date(2010, 1, 1), 120) is None
+        # maturing 2026-01-02 (one day after): still repriced
+        assert repricing_date(date(2025, 5, 8), date(2016, 1, 2), 120) == date(2026, 1, 1)

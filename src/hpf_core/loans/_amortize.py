@@ -17,6 +17,7 @@ import functools
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from numbers import Integral
 
 import attrs
 
@@ -132,11 +133,12 @@ class Schedule:
 
 def check_months(value: object, field: str = "months", *, maximum: int = MAX_MONTHS) -> int:
     """A whole number of months in 1..``maximum``; bools, floats and strings are refused."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, Integral):
         raise InvalidTerm(field, f"must be a whole number of months, not {type(value).__name__}", value)
-    if not 1 <= value <= maximum:
+    months = int(value)
+    if not 1 <= months <= maximum:
         raise InvalidTerm(field, f"must be between 1 and {maximum} months", value)
-    return value
+    return months
 
 
 def check_method(value: object, field: str = "method") -> RepaymentMethod:

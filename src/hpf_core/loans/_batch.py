@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from numbers import Integral
 from typing import TYPE_CHECKING, Any, overload
 
 import attrs
 
-from hpf_core.errors import InputTypeError
+from hpf_core.errors import InputError, InputTypeError
 from hpf_core.loans._amortize import (
     RepaymentMethod,
     Schedule,
@@ -189,7 +190,7 @@ class ScheduleBatch:
 
 def _column(values: object, count: int | None, field: str) -> list[Any]:
     """Accept a sequence, or a single value to repeat for every loan."""
-    if isinstance(values, (str, bytes, Decimal, int, float)):
+    if isinstance(values, (str, bytes, Decimal, Integral, float)):
         if count is None:
             raise InputTypeError(field, "must be a sequence (one entry per loan)", values)
         return [values] * count
@@ -199,9 +200,9 @@ def _column(values: object, count: int | None, field: str) -> list[Any]:
 
 
 def amortize_many(
-    principals: Sequence[Amount],
-    annual_rates: Sequence[Rate] | Rate,
-    months: Sequence[int] | int,
+    principals: Iterable[Amount],
+    annual_rates: Iterable[Rate] | Rate,
+    months: Iterable[int] | int,
     method: RepaymentMethod | str,
     *,
     use_numpy: bool | None = None,
@@ -221,11 +222,9 @@ def amortize_many(
     count = len(raw_principals)
     raw_rates = _column(annual_rates, count, "annual_rates")
     raw_months = _column(months, count, "months")
-    if not len(raw_rates) == len(raw_months) == count:
-        raise ValueError(
-            f"principals, annual_rates and months must have the same length "
-            f"(got {count}, {len(raw_rates)}, {len(raw_months)})"
-        )
+    for field, column in (("annual_rates", raw_rates), ("months", raw_months)):
+        if len(column) != count:
+            raise InputError(field, f"must have one entry per loan ({count} principals)", len(column))
     amounts = tuple(check_principal(p, f"principals[{i}]") for i, p in enumerate(raw_principals))
     rates = tuple(check_rate(r, f"annual_rates[{i}]") for i, r in enumerate(raw_rates))
     terms = tuple(check_months(m, f"months[{i}]") for i, m in enumerate(raw_months))

@@ -206,4 +206,7 @@ def reprice(
     >>> reprice("979468.01", "0.0285", 348).payment
     Decimal('4139.26')
     """
-    return amortize(balance, new_rate, remaining_months, method, first_due=first_due)
+    owed = check_principal(balance, "balance")
+    rate = check_rate(new_rate, "new_rate")
+    months = check_months(remaining_months, "remaining_months")
+    return amortize(owed, rate, months, method, first_due=first_due)

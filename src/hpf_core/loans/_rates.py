@@ -2,8 +2,10 @@
 
 Every row carries its source key (resolved in ``docs/rates.md`` and DOMAIN.md §12) and a
 reliability grade (A primary text ... D derived). Rates are percent figures here and
-fractions once returned. A date the table does not cover raises ``NoRateKnown`` rather
-than returning a guess.
+fractions once returned. A rate holds from its row's date until the next row, so a date
+after the last row gets the last row (the sources were searched to 2026: see
+``LPR_VERIFIED_THROUGH``); a date before the first row, or in a known gap, raises
+``NoRateKnown`` rather than returning a guess.
 
 >>> hpf_loan_rate(date(2025, 6, 1), 360)
 Decimal('0.026')
@@ -22,9 +24,10 @@ from decimal import Decimal
 
 import attrs
 
-from hpf_core.dates import check_date
-from hpf_core.errors import InvalidChoice, NoRateKnown
+from hpf_core.dates import add_months, check_date
+from hpf_core.errors import InputTypeError, InvalidChoice, NoRateKnown
 from hpf_core.loans._amortize import check_months
+from hpf_core.money import check_rate
 
 _HUNDRED = Decimal(100)
 SHORT_TERM_MONTHS = 60
@@ -217,13 +220,19 @@ def commercial_rate_in_force(on: date, term_months: int, *, spread_bp: int = 0) 
     """:func:`commercial_rate` with the row it comes from."""
     check_date(on, "on")
     months = check_months(term_months, "term_months")
+    if isinstance(spread_bp, bool) or not isinstance(spread_bp, int):
+        raise InputTypeError(
+            "spread_bp", f"must be a whole number of basis points, not {type(spread_bp).__name__}"
+        )
     spread = Decimal(spread_bp) / 100
     if on >= LPR_TABLE[0].effective:
         lpr = LPR_TABLE[_row_on(LPR_TABLE, on, "LPR")]
         short = months <= SHORT_TERM_MONTHS
         value = (lpr.one_year if short else lpr.five_year) + spread
         column = ("1-year LPR" if short else "5-year LPR") + (f" {spread_bp:+d} bp" if spread_bp else "")
-        return RateInForce(value / _HUNDRED, lpr.effective, lpr.source, "LPR", column)
+        return RateInForce(
+            check_rate(value / _HUNDRED, "spread_bp"), lpr.effective, lpr.source, "LPR", column
+        )
     bench = BENCHMARK_TABLE[_row_on(BENCHMARK_TABLE, on, "benchmark rate")]
     if months <= 12:
         value, column = bench.one_year, "benchmark <= 1 year"
@@ -231,20 +240,33 @@ def commercial_rate_in_force(on: date, term_months: int, *, spread_bp: int = 0) 
         value, column = bench.one_to_five, "benchmark 1-5 years"
     else:
         value, column = bench.over_five, "benchmark > 5 years"
-    return RateInForce((value + spread) / _HUNDRED, bench.effective, bench.source, "benchmark", column)
+    rate = check_rate((value + spread) / _HUNDRED, "spread_bp")
+    return RateInForce(rate, bench.effective, bench.source, "benchmark", column)
+
+
+@attrs.frozen
+class RepricingOverride:
+    """A centre's own date for one rate change (Shenzhen 2025: the 2025-05-08 cut reached
+    existing loans on 2025-07-01, [S15])."""
+
+    change: date
+    """The effective date of the rate change this override concerns."""
+    reprice_on: date
+    """When existing loans take the new rate."""
+    source: str
 
 
 @attrs.frozen
 class RepricingRule:
     """When a rate change reaches loans already disbursed (存量贷款利率调整规则).
 
-    The national rule (``fixed_date=None``): loans with a term over 12 months take the new
-    rate on 1 January of the year after the change; loans of 12 months or less keep
-    their contract rate. A centre may override with a ``fixed_date`` (Shenzhen 2025:
-    1 July 2025). ``source`` says where the rule comes from.
+    The national rule: loans with a term over ``short_loan_months`` (12) take the new rate
+    on 1 January of the year after the change; shorter loans keep their contract rate. A
+    centre may set its own date for a particular change with an override. ``source``
+    says where the rule comes from.
     """
 
-    fixed_date: date | None = None
+    overrides: tuple[RepricingOverride, ...] = ()
     short_loan_months: int = 12
     source: str = "S14 (PBOC 2025), S7"
 
@@ -252,17 +274,19 @@ class RepricingRule:
 def repricing_date(
     change_effective: date, disbursed: date, term_months: int, *, rule: RepricingRule | None = None
 ) -> date | None:
-    """The date a rate change reaches an existing loan, or ``None`` if it never does.
-
-    A loan disbursed on or after the change already carries the new rate (``None``).
+    """The date a rate change reaches an existing loan, or ``None`` if it never does: the
+    loan was disbursed on or after the change (it already has the new rate), its term is
+    a year or less, or it matures before that date.
 
     >>> repricing_date(date(2025, 5, 8), date(2023, 3, 1), 360)
     datetime.date(2026, 1, 1)
     >>> repricing_date(date(2025, 5, 8), date(2025, 1, 1), 12) is None
     True
-    >>> shenzhen = RepricingRule(date(2025, 7, 1), source="S15")
+    >>> shenzhen = RepricingRule((RepricingOverride(date(2025, 5, 8), date(2025, 7, 1), "S15"),))
     >>> repricing_date(date(2025, 5, 8), date(2023, 3, 1), 360, rule=shenzhen)
     datetime.date(2025, 7, 1)
+    >>> repricing_date(date(2024, 5, 18), date(2023, 3, 1), 360, rule=shenzhen)  # no override for 2024
+    datetime.date(2025, 1, 1)
     """
     check_date(change_effective, "change_effective")
     check_date(disbursed, "disbursed")
@@ -270,6 +294,8 @@ def repricing_date(
     active = rule or RepricingRule()
     if disbursed >= change_effective or months <= active.short_loan_months:
         return None
-    if active.fixed_date is not None:
-        return active.fixed_date
-    return date(change_effective.year + 1, 1, 1)
+    day = next(
+        (o.reprice_on for o in active.overrides if o.change == change_effective),
+        date(change_effective.year + 1, 1, 1),
+    )
+    return None if day >= add_months(disbursed, months) else day
