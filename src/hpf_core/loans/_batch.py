@@ -9,14 +9,14 @@ loop over ``amortize``'s kernels. Either way every figure is exact to the fen.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from numbers import Integral
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 
-from hpf_core.errors import InputError, InputTypeError
+from hpf_core.errors import HpfError, InputError, InputTypeError
 from hpf_core.loans._amortize import (
     RepaymentMethod,
     Schedule,
@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy.typing as npt
 
     IntArray = npt.NDArray[np.int64]
+
+T = TypeVar("T")
 
 # Products balance x rate numerator must stay below this for the int64 path.
 _INT64_SAFE = 2**62
@@ -188,6 +190,33 @@ class ScheduleBatch:
         )
 
 
+def _each(check: Callable[[Any], T], values: list[Any], field: str) -> Iterator[T]:
+    """Check every entry; an error names the entry (``principals[3]``). The name is built
+    only when something is wrong, which keeps large batches fast."""
+    for i, value in enumerate(values):
+        try:
+            yield check(value)
+        except HpfError as exc:
+            raise type(exc)(f"{field}[{i}]", exc.reason, value) from None
+
+
+def _cached(check: Callable[[Any], T]) -> Callable[[Any], T]:
+    """``check`` remembered per input value (rates repeat across a portfolio)."""
+    seen: dict[tuple[type, object], T] = {}
+
+    def run(value: Any) -> T:
+        try:
+            marker = (type(value), value)
+            if marker in seen:
+                return seen[marker]
+        except TypeError:  # unhashable: just check it
+            return check(value)
+        result = seen[marker] = check(value)
+        return result
+
+    return run
+
+
 def _column(values: object, count: int | None, field: str) -> list[Any]:
     """Accept a sequence, or a single value to repeat for every loan."""
     if isinstance(values, (str, bytes, Decimal, Integral, float)):
@@ -210,8 +239,9 @@ def amortize_many(
     """Schedules of many loans at once, identical row by row to :func:`amortize`.
 
     ``annual_rates`` and ``months`` may be single values shared by every loan.
-    ``use_numpy``: ``None`` uses numpy when it is installed and the figures fit int64
-    exactly; ``False`` forces the plain loop; ``True`` requires numpy.
+    ``use_numpy``: ``None`` uses numpy for batches of 32 loans or more when it is installed
+    and the figures fit int64 exactly; ``False`` forces the plain loop; ``True`` requires
+    numpy.
 
     >>> b = amortize_many([100000, 200000], "0.031", [12, 24], "equal-installment")
     >>> len(b), b.loans, b.period[12], b.loan[12], b.payment[12] == b.schedule(1)[0].payment
@@ -225,9 +255,9 @@ def amortize_many(
     for field, column in (("annual_rates", raw_rates), ("months", raw_months)):
         if len(column) != count:
             raise InputError(field, f"must have one entry per loan ({count} principals)", len(column))
-    amounts = tuple(check_principal(p, f"principals[{i}]") for i, p in enumerate(raw_principals))
-    rates = tuple(check_rate(r, f"annual_rates[{i}]") for i, r in enumerate(raw_rates))
-    terms = tuple(check_months(m, f"months[{i}]") for i, m in enumerate(raw_months))
+    amounts = tuple(_each(check_principal, raw_principals, "principals"))
+    rates = tuple(_each(_cached(check_rate), raw_rates, "annual_rates"))
+    terms = tuple(_each(check_months, raw_months, "months"))
     starts = [0] * count
     total = 0
     for i, m in enumerate(terms):
@@ -235,7 +265,7 @@ def amortize_many(
         total += m
 
     np_module: Any = None
-    if use_numpy is not False:
+    if use_numpy or (use_numpy is None and count >= _NUMPY_FROM):
         try:
             import numpy  # noqa: PLC0415 - optional extra, imported on use
         except ImportError:
@@ -243,7 +273,8 @@ def amortize_many(
                 raise
         else:
             np_module = numpy
-    fracs = [rate_fraction(r) for r in rates]
+    fraction = functools.lru_cache(maxsize=None)(rate_fraction)  # portfolios share few rates
+    fracs = [fraction(r) for r in rates]
     p_fen = [fen(a) for a in amounts]
     if np_module is not None and count and _fits_int64(p_fen, fracs):
         columns = _rows_numpy(np_module, p_fen, fracs, terms, kind, total)
@@ -313,6 +344,9 @@ def _payments_numpy(
     return result
 
 
+_NUMPY_FROM = 32
+"""Below this many loans the plain loop is faster than setting up numpy arrays."""
+
 _CHUNK = 4096
 """Loans advanced together: small enough that the working arrays stay in cache."""
 
@@ -348,22 +382,32 @@ def _rows_numpy(
         num, den, per_month = num_all[chunk], den_all[chunk], per_month_all[chunk]
         half = den // 2
         longest = int(n.max())
-        block = np.empty((4, longest, len(n)), dtype=np.int64)
+        width = len(n)
+        block = np.empty((3, longest, width), dtype=np.int64)  # principal, interest, balance
+        scratch = np.empty(width, dtype=np.int64)
+        equal_installment = kind is RepaymentMethod.EQUAL_INSTALLMENT
         for k in range(longest):
-            interest = (balance * num + half) // den
-            if kind is RepaymentMethod.EQUAL_INSTALLMENT:
-                part = np.minimum(per_month - interest, balance)
+            part, interest = block[0, k], block[1, k]
+            np.multiply(balance, num, out=scratch)
+            np.add(scratch, half, out=scratch)
+            np.floor_divide(scratch, den, out=interest)  # half-up: den is even
+            if equal_installment:
+                np.subtract(per_month, interest, out=part)
+                np.minimum(part, balance, out=part)
             else:
-                part = np.minimum(per_month, balance)
-            np.copyto(part, balance, where=n == k + 1)  # the last row takes what is left
-            balance -= part
-            np.add(interest, part, out=block[0, k])
-            block[1, k] = part
-            block[2, k] = interest
-            block[3, k] = balance
+                np.minimum(per_month, balance, out=part)
+            np.subtract(balance, part, out=balance)
+            block[2, k] = balance
+        # The last row of each loan takes what is left: its principal is the balance owed
+        # before it. (Rows past a loan's term were computed on and are dropped below.)
+        loans, last = np.arange(width), n - 1
+        owed = np.where(last > 0, block[2, np.maximum(last - 1, 0), loans], p_all[chunk])
+        block[0, last, loans] = owed
+        block[2, last, loans] = 0
         live = np.arange(longest)[None, :] < n[:, None]  # [loan, period]: rows that exist
         rows = int(n.sum())
-        for column, values in zip(columns, block, strict=True):
+        for column, values in zip(columns[1:], block, strict=True):
             column[row : row + rows] = values.T[live]
         row += rows
+    np.add(columns[1], columns[2], out=columns[0])  # payment = principal + interest
     return columns[0], columns[1], columns[2], columns[3]
