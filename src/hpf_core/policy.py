@@ -32,11 +32,12 @@ from typing import Any
 import attrs
 
 from hpf_core.accounts._contribution import ContributionPolicy, parse_contribution_policy
+from hpf_core.accounts._interest import DayBasis, check_basis
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.loans import RepricingOverride, RepricingRule
 from hpf_core.money import check_rate, yuan
 
-__all__ = ["CenterPolicy", "LoanPolicy", "parse_policy"]
+__all__ = ["CenterPolicy", "InterestPolicy", "LoanPolicy", "parse_policy"]
 
 
 @attrs.frozen
@@ -68,6 +69,16 @@ class CenterPolicy:
     loans: LoanPolicy
     contributions: ContributionPolicy | None = None
     """The ``[contributions]`` section: base limits, ratio bounds, rounding (缴存精度)."""
+    interest: InterestPolicy | None = None
+    """The ``[interest]`` section: the day basis of deposit interest (计息天数)."""
+
+
+@attrs.frozen
+class InterestPolicy:
+    """How a centre counts deposit interest: the day basis, and where that comes from."""
+
+    day_basis: DayBasis
+    source: str
 
 
 def _get(table: dict[str, Any], key: str, path: str) -> Any:
@@ -145,10 +156,20 @@ def parse_policy(text: str) -> CenterPolicy:
             source=str(_get(rule, "source", "loans.repricing")),
         )
     contributions = parse_contribution_policy(data["contributions"]) if "contributions" in data else None
+    interest = None
+    if "interest" in data:
+        table = data["interest"]
+        basis = _get(table, "day_basis", "interest")
+        try:
+            day_basis = check_basis(basis, "interest.day_basis")
+        except HpfError as exc:
+            raise InvalidPolicy("interest.day_basis", exc.reason, basis) from exc
+        interest = InterestPolicy(day_basis, str(_get(table, "source", "interest")))
     return CenterPolicy(
         code=str(_get(center, "code", "center")),
         name=str(_get(center, "name", "center")),
         contributions=contributions,
+        interest=interest,
         loans=LoanPolicy(
             max_term_months=term,
             balance_multiple=_positive_decimal(loans, "balance_multiple", "loans"),

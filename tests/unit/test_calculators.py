@@ -204,3 +204,18 @@ class TestContributionPolicies:
 
     def test_a_policy_without_contributions_has_none(self) -> None:
         assert load_policy("beijing").contributions is None
+
+
+class TestInterestPolicies:
+    def test_the_day_basis_comes_from_the_policy(self) -> None:
+        from hpf_core.accounts import DayBasis
+
+        altay = load_policy("altay").interest
+        assert altay is not None
+        assert altay.day_basis is DayBasis.ACTUAL_365
+        assert load_policy("beijing").interest is None
+
+    def test_an_unknown_basis_is_named(self) -> None:
+        text = policy_text("altay").replace('day_basis = "actual/365"', 'day_basis = "actual/364"')
+        with pytest.raises(InvalidPolicy, match=r"interest\.day_basis"):
+            parse_policy(text)

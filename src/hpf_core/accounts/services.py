@@ -30,6 +30,7 @@ from hpf_core.accounts._ledger import (
     debit,
     month_of,
     reverse,
+    transfer_in,
 )
 from hpf_core.accounts._status import AccountEvent, AccountStatus, FreezeFlag, apply_event
 from hpf_core.errors import IdempotencyConflict, InsufficientFunds, InvalidTransition, Refused, Violation
@@ -40,6 +41,7 @@ __all__ = [
     "back_pay",
     "freeze",
     "open_account",
+    "receive_transfer",
     "remit_month",
     "reverse_entry",
     "seal",
@@ -213,6 +215,21 @@ def back_pay(
 
     with uow:
         return _entries(uow, _once(uow, key, "back_pay", params, work))[0]
+
+
+def receive_transfer(
+    uow: UnitOfWork, *, account_no: str, amount: Decimal | int | str, value_date: date, key: str
+) -> JournalEntry:
+    """转入: a balance moved in from another centre (异地转移接续) or account."""
+    params = {"account_no": account_no, "amount": yuan(amount), "value_date": value_date}
+
+    def work() -> tuple[str, ...]:
+        account = uow.accounts.get(account_no)
+        outcome = transfer_in(account, amount=yuan(amount), value_date=value_date, key=key)
+        return (_apply(uow, outcome).entry_id,)
+
+    with uow:
+        return _entries(uow, _once(uow, key, "receive_transfer", params, work))[0]
 
 
 def withdraw(
