@@ -361,18 +361,18 @@ def _rows_numpy(
 ) -> tuple[Any, Any, Any, Any]:
     """The four fen columns, loans in input order, each loan's rows contiguous.
 
-    Loans go in chunks; inside a chunk every loan advances one period per step (a loan
-    past its term just carries zeros) into a [period, loan] block, and the block is
-    flattened loan by loan at the end of the chunk.
+    Equal instalment: loans go in chunks; inside a chunk every loan advances one period
+    per step (a loan past its term is computed on and dropped) into a [period, loan]
+    block, which is flattened loan by loan at the end of the chunk. Equal principal has a
+    closed form (see :func:`_equal_principal_numpy`).
     """
     n_all = np.asarray(terms, dtype=np.int64)
     p_all = np.asarray(p_fen, dtype=np.int64)
     num_all = np.asarray([f[0] for f in fracs], dtype=np.int64)
     den_all = np.asarray([f[1] for f in fracs], dtype=np.int64)
-    if kind is RepaymentMethod.EQUAL_INSTALLMENT:
-        per_month_all = _payments_numpy(np, p_fen, fracs, terms)
-    else:
-        per_month_all = (2 * p_all + n_all) // (2 * n_all)
+    if kind is RepaymentMethod.EQUAL_PRINCIPAL:
+        return _equal_principal_numpy(np, p_all, num_all, den_all, n_all, total)
+    per_month_all = _payments_numpy(np, p_fen, fracs, terms)
     columns = [np.empty(total, dtype=np.int64) for _ in range(4)]
     row = 0
     for first in range(0, len(p_fen), _CHUNK):
@@ -385,17 +385,13 @@ def _rows_numpy(
         width = len(n)
         block = np.empty((3, longest, width), dtype=np.int64)  # principal, interest, balance
         scratch = np.empty(width, dtype=np.int64)
-        equal_installment = kind is RepaymentMethod.EQUAL_INSTALLMENT
         for k in range(longest):
             part, interest = block[0, k], block[1, k]
             np.multiply(balance, num, out=scratch)
             np.add(scratch, half, out=scratch)
             np.floor_divide(scratch, den, out=interest)  # half-up: den is even
-            if equal_installment:
-                np.subtract(per_month, interest, out=part)
-                np.minimum(part, balance, out=part)
-            else:
-                np.minimum(per_month, balance, out=part)
+            np.subtract(per_month, interest, out=part)
+            np.minimum(part, balance, out=part)
             np.subtract(balance, part, out=balance)
             block[2, k] = balance
         # The last row of each loan takes what is left: its principal is the balance owed
@@ -411,3 +407,23 @@ def _rows_numpy(
         row += rows
     np.add(columns[1], columns[2], out=columns[0])  # payment = principal + interest
     return columns[0], columns[1], columns[2], columns[3]
+
+
+def _equal_principal_numpy(
+    np: Any, p_all: Any, num_all: Any, den_all: Any, n_all: Any, total: int
+) -> tuple[Any, Any, Any, Any]:
+    """Equal principal in closed form, every row at once: before row k (0-based) a loan
+    owes exactly max(P − k·part, 0), because every earlier row took ``part`` or cleared
+    the loan; the last row takes what is owed. Interest is that balance x r, half up."""
+    count = len(n_all)
+    loan = np.repeat(np.arange(count, dtype=np.int64), n_all)
+    starts = np.concatenate(([0], np.cumsum(n_all)[:-1])).astype(np.int64)
+    k = np.arange(total, dtype=np.int64) - starts[loan]
+    p, n = p_all[loan], n_all[loan]
+    part = ((2 * p_all + n_all) // (2 * n_all))[loan]
+    owed = np.maximum(p - k * part, 0)
+    principal = np.where(k == n - 1, owed, np.minimum(part, owed))
+    den = den_all[loan]
+    interest = (owed * num_all[loan] + den // 2) // den
+    balance = owed - principal
+    return principal + interest, principal, interest, balance
