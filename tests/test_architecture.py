@@ -108,6 +108,7 @@ PUBLIC = [
     "hpf_core.loans",
     "hpf_core.accounts",
     "hpf_core.accounts.services",
+    "hpf_core.loans.services",
     "hpf_core.identity",
     "hpf_core.ports",
     "hpf_core.calculators",

@@ -13,11 +13,15 @@ from typing import Protocol, Self
 import attrs
 
 from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
+from hpf_core.loans._loan_views import LoanEntry
+from hpf_core.loans._servicing import LoanAccount
 
 __all__ = [
     "AccountRepository",
     "IdempotencyStore",
     "JournalRepository",
+    "LoanJournal",
+    "LoanRepository",
     "StoredRequest",
     "UnitOfWork",
 ]
@@ -77,6 +81,42 @@ class JournalRepository(Protocol):
         ...
 
 
+class LoanRepository(Protocol):
+    """Loan accounts by contract number."""
+
+    def get(self, contract_no: str) -> LoanAccount:
+        """The loan; ``UnknownRecord`` if there is none."""
+        ...
+
+    def add(self, loan: LoanAccount) -> None:
+        """Store a new loan; ``InputError`` if the contract number is taken."""
+        ...
+
+    def save(self, loan: LoanAccount) -> None:
+        """Replace a stored loan with its new version."""
+        ...
+
+    def numbers(self) -> Sequence[str]:
+        """Every contract number, sorted."""
+        ...
+
+
+class LoanJournal(Protocol):
+    """The append-only loan journal (贷款流水)."""
+
+    def next_id(self) -> str:
+        """The id the next appended entry must carry."""
+        ...
+
+    def append(self, entry: LoanEntry) -> None:
+        """Store an entry. There is no update or delete."""
+        ...
+
+    def entries(self, contract_no: str) -> Sequence[LoanEntry]:
+        """A loan's entries in posting order."""
+        ...
+
+
 class IdempotencyStore(Protocol):
     """Idempotency keys and what they were first used for."""
 
@@ -104,6 +144,16 @@ class UnitOfWork(Protocol):
     @property
     def journal(self) -> JournalRepository:
         """The journal, as this unit of work sees it."""
+        ...
+
+    @property
+    def loans(self) -> LoanRepository:
+        """The loans, as this unit of work sees them."""
+        ...
+
+    @property
+    def loan_journal(self) -> LoanJournal:
+        """The loan journal, as this unit of work sees it."""
         ...
 
     @property

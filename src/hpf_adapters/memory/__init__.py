@@ -22,12 +22,16 @@ import attrs
 
 from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.errors import InputError, UnknownRecord
+from hpf_core.loans._loan_views import LoanEntry
+from hpf_core.loans._servicing import LoanAccount
 from hpf_core.ports import StoredRequest
 
 __all__ = [
     "MemoryAccounts",
     "MemoryIdempotency",
     "MemoryJournal",
+    "MemoryLoanJournal",
+    "MemoryLoans",
     "MemoryStore",
     "MemoryUnitOfWork",
 ]
@@ -38,10 +42,18 @@ class _Data:
     accounts: dict[str, DepositAccount] = attrs.Factory(dict)
     entries: list[JournalEntry] = attrs.Factory(list)
     keys: dict[str, StoredRequest] = attrs.Factory(dict)
+    loans: dict[str, LoanAccount] = attrs.Factory(dict)
+    loan_entries: list[LoanEntry] = attrs.Factory(list)
 
     def copy(self) -> _Data:
         # records are immutable, so shallow copies are snapshots
-        return _Data(dict(self.accounts), list(self.entries), dict(self.keys))
+        return _Data(
+            dict(self.accounts),
+            list(self.entries),
+            dict(self.keys),
+            dict(self.loans),
+            list(self.loan_entries),
+        )
 
 
 class MemoryStore:
@@ -60,6 +72,16 @@ class MemoryStore:
     def accounts(self) -> tuple[DepositAccount, ...]:
         """Every committed account (an inspection helper)."""
         return tuple(self._data.accounts.values())
+
+    @property
+    def loans(self) -> tuple[LoanAccount, ...]:
+        """Every committed loan (an inspection helper)."""
+        return tuple(self._data.loans.values())
+
+    @property
+    def loan_entries(self) -> tuple[LoanEntry, ...]:
+        """Every committed loan journal entry, in order (an inspection helper)."""
+        return tuple(self._data.loan_entries)
 
 
 class MemoryAccounts:
@@ -129,6 +151,50 @@ class MemoryJournal:
         return next((e for e in self._data.entries if e.reverses == entry_id), None)
 
 
+class MemoryLoans:
+    """:class:`hpf_core.ports.LoanRepository` over a unit of work's working copy."""
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+
+    def get(self, contract_no: str) -> LoanAccount:
+        try:
+            return self._data.loans[contract_no]
+        except KeyError:
+            raise UnknownRecord("contract_no", "no such loan", contract_no) from None
+
+    def add(self, loan: LoanAccount) -> None:
+        number = loan.contract.contract_no
+        if number in self._data.loans:
+            raise InputError("contract_no", "a loan with this contract number exists", number)
+        self._data.loans[number] = loan
+
+    def save(self, loan: LoanAccount) -> None:
+        self.get(loan.contract.contract_no)
+        self._data.loans[loan.contract.contract_no] = loan
+
+    def numbers(self) -> Sequence[str]:
+        return sorted(self._data.loans)
+
+
+class MemoryLoanJournal:
+    """:class:`hpf_core.ports.LoanJournal`: append-only, ids ``L`` + sequence."""
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+
+    def next_id(self) -> str:
+        return f"L{len(self._data.loan_entries) + 1:09d}"
+
+    def append(self, entry: LoanEntry) -> None:
+        if entry.entry_id != self.next_id():
+            raise InputError("entry_id", f"must be {self.next_id()}", entry.entry_id)
+        self._data.loan_entries.append(entry)
+
+    def entries(self, contract_no: str) -> Sequence[LoanEntry]:
+        return [e for e in self._data.loan_entries if e.contract_no == contract_no]
+
+
 class MemoryIdempotency:
     """:class:`hpf_core.ports.IdempotencyStore`."""
 
@@ -148,6 +214,8 @@ class MemoryUnitOfWork:
     accounts: MemoryAccounts
     journal: MemoryJournal
     keys: MemoryIdempotency
+    loans: MemoryLoans
+    loan_journal: MemoryLoanJournal
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -158,6 +226,8 @@ class MemoryUnitOfWork:
         self.accounts = MemoryAccounts(self._work)
         self.journal = MemoryJournal(self._work)
         self.keys = MemoryIdempotency(self._work)
+        self.loans = MemoryLoans(self._work)
+        self.loan_journal = MemoryLoanJournal(self._work)
 
     def __enter__(self) -> Self:
         self._store._lock.acquire()

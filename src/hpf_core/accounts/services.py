@@ -10,21 +10,22 @@ that differs. A refused request is not remembered, so it may be retried with its
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from hpf_core._support import apply_outcome as _apply
+from hpf_core._support import once as _once
+from hpf_core._support import refuse as _refuse
 from hpf_core.accounts._contribution import ContributionRounding, monthly_contribution
 from hpf_core.accounts._interest import DayBasis, accrue_interest_segments, interest_year
 from hpf_core.accounts._ledger import (
     DepositAccount,
     Employer,
-    EntryDraft,
     EntryKind,
     JournalEntry,
     Member,
     change_state,
-    check_key,
     contribute,
     credit_interest,
     debit,
@@ -33,9 +34,9 @@ from hpf_core.accounts._ledger import (
     transfer_in,
 )
 from hpf_core.accounts._status import AccountEvent, AccountStatus, FreezeFlag, apply_event
-from hpf_core.errors import IdempotencyConflict, InsufficientFunds, InvalidTransition, Refused, Violation
+from hpf_core.errors import Violation
 from hpf_core.money import check_rate, yuan
-from hpf_core.ports import StoredRequest, UnitOfWork
+from hpf_core.ports import UnitOfWork
 
 __all__ = [
     "back_pay",
@@ -51,64 +52,6 @@ __all__ = [
     "unseal",
     "withdraw",
 ]
-
-_STATE_VIOLATIONS = {
-    "closed",
-    "sealed",
-    "frozen",
-    "already_frozen",
-    "not_frozen",
-    "already_sealed",
-    "not_sealed",
-    "other_status",
-    "balance_not_zero",
-}
-
-
-def _refuse(violations: Sequence[Violation]) -> Refused:
-    codes = {v.code for v in violations}
-    if "insufficient_funds" in codes:
-        return InsufficientFunds(violations)
-    if codes & _STATE_VIOLATIONS:
-        return InvalidTransition(violations)
-    return Refused(violations)
-
-
-def _once(
-    uow: UnitOfWork,
-    key: str,
-    operation: str,
-    params: Mapping[str, object],
-    work: Callable[[], tuple[str, ...]],
-) -> tuple[str, ...]:
-    """Run ``work`` once per key (inside the caller's unit of work), committing with it."""
-    check_key(key)
-    fingerprint = tuple((name, str(value)) for name, value in params.items())
-    stored = uow.keys.get(key)
-    if stored is not None:
-        if stored.operation != operation:
-            raise IdempotencyConflict("key", f"was used for {stored.operation}, not {operation}", key)
-        for (name, first), (_, now) in zip(stored.params, fingerprint, strict=True):
-            if first != now:
-                raise IdempotencyConflict(
-                    name, f"differs from the first request with this key ({first})", now
-                )
-        return stored.result
-    result = work()
-    uow.keys.put(key, StoredRequest(operation, fingerprint, result))
-    uow.commit()
-    return result
-
-
-def _apply(
-    uow: UnitOfWork, outcome: tuple[DepositAccount, EntryDraft] | tuple[Violation, ...]
-) -> JournalEntry:
-    if len(outcome) == 2 and isinstance(outcome[0], DepositAccount):
-        account, draft = outcome
-        assert isinstance(draft, EntryDraft)
-        uow.accounts.save(account)
-        return uow.journal.append(draft)
-    raise _refuse([v for v in outcome if isinstance(v, Violation)])
 
 
 def _entries(uow: UnitOfWork, ids: Sequence[str]) -> tuple[JournalEntry, ...]:

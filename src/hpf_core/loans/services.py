@@ -1,0 +1,358 @@
+"""Loan services (贷款业务): the use cases of the seed's loan screens, in a unit of work.
+
+Money that leaves a deposit account for a loan (按月抵扣, 支取公积金还款) is a
+``LOAN_DEDUCTION`` journal entry of that account, posted in the same unit of work as the
+loan's own journal entry, so the two ledgers never disagree. Every money-moving service
+takes an idempotency key, as the deposit services do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from hpf_core._support import apply_outcome as _apply
+from hpf_core._support import once as _once
+from hpf_core._support import refuse as _refuse
+from hpf_core.accounts._ledger import EntryKind, JournalEntry, debit
+from hpf_core.errors import Violation
+from hpf_core.loans._loan_views import LoanEntry, LoanEntryKind, entry_for
+from hpf_core.loans._offset import (
+    OffsetPlan,
+    OffsetSigner,
+    OffsetSource,
+    SignerRole,
+    cancel_offset,
+    plan_monthly_offset,
+    sign_offset,
+)
+from hpf_core.loans._prepay import PrepaymentStrategy
+from hpf_core.loans._rates import RepricingRule, repricing_date
+from hpf_core.loans._servicing import (
+    LoanAccount,
+    PaymentSource,
+    ServicingPolicy,
+    SettlementCertificate,
+    accrue,
+    amount_due,
+    apply_prepayment,
+    prepayment_quote,
+    repay,
+    reprice_loan,
+    settle,
+    settlement_quote,
+)
+from hpf_core.money import Amount, Rate, check_rate, yuan
+from hpf_core.ports import UnitOfWork
+
+__all__ = [
+    "Collection",
+    "cancel_monthly_offset",
+    "collect_instalment",
+    "disburse",
+    "prepay_loan",
+    "reprice_loans",
+    "settle_loan",
+    "sign_monthly_offset",
+]
+
+
+@attrs.frozen
+class Collection:
+    """What a monthly collection did: the offset plan (None without an agreement), the
+    deposit-account deductions, and the loan journal lines."""
+
+    plan: OffsetPlan | None
+    deductions: tuple[JournalEntry, ...]
+    entries: tuple[LoanEntry, ...]
+
+
+def disburse(uow: UnitOfWork, loan: LoanAccount) -> LoanAccount:
+    """贷款发放: store a loan opened with :func:`hpf_core.loans.open_loan`."""
+    with uow:
+        uow.loans.add(loan)
+        uow.commit()
+    return loan
+
+
+def _signer(loan: LoanAccount, account_no: str) -> OffsetSigner | None:
+    return next(
+        (
+            OffsetSigner(b.role, b.account_no, b.name)
+            for b in loan.contract.borrowers
+            if b.account_no == account_no
+        ),
+        None,
+    )
+
+
+def sign_monthly_offset(uow: UnitOfWork, *, contract_no: str, account_no: str, on: date) -> LoanAccount:
+    """按月抵扣签约: a borrower, spouse or co-borrower signs for their HPF account."""
+    with uow:
+        loan = uow.loans.get(contract_no)
+        signer = _signer(loan, account_no)
+        borrowers = [OffsetSigner(b.role, b.account_no, b.name) for b in loan.contract.borrowers]
+        if signer is None:
+            raise _refuse([Violation("not_a_borrower", "the account is not a borrower's", "account_no")])
+        result = sign_offset(
+            loan.agreement, contract_no=contract_no, signer=signer, borrowers=borrowers, on=on
+        )
+        if isinstance(result, Violation):
+            raise _refuse([result])
+        updated = attrs.evolve(loan, agreement=result)
+        uow.loans.save(updated)
+        uow.commit()
+        return updated
+
+
+def cancel_monthly_offset(uow: UnitOfWork, *, contract_no: str, account_no: str) -> LoanAccount:
+    """取消签约 for one signer; cancelling the last one ends the agreement."""
+    with uow:
+        loan = uow.loans.get(contract_no)
+        if loan.agreement is None:
+            raise _refuse([Violation("not_signed", "there is no agreement", "account_no")])
+        result = cancel_offset(loan.agreement, account_no=account_no)
+        if isinstance(result, Violation):
+            raise _refuse([result])
+        updated = attrs.evolve(loan, agreement=result)
+        uow.loans.save(updated)
+        uow.commit()
+        return updated
+
+
+def _post(
+    uow: UnitOfWork,
+    loan: LoanAccount,
+    amount: Decimal,
+    on: date,
+    policy: ServicingPolicy,
+    source: PaymentSource,
+    key: str,
+) -> tuple[LoanAccount, LoanEntry]:
+    outcome = repay(loan, amount, on, policy, source=source)
+    if isinstance(outcome[0], Violation):
+        raise _refuse([v for v in outcome if isinstance(v, Violation)])
+    updated, allocation = outcome
+    assert isinstance(updated, LoanAccount)
+    entry = entry_for(
+        updated, allocation, entry_id=uow.loan_journal.next_id(), key=key, period=updated.next_period - 1
+    )
+    uow.loan_journal.append(entry)
+    return updated, entry
+
+
+def collect_instalment(
+    uow: UnitOfWork,
+    *,
+    contract_no: str,
+    on: date,
+    policy: ServicingPolicy,
+    key: str,
+    bank: Callable[[Decimal], bool] = lambda amount: True,
+) -> Collection:
+    """The monthly collection: what is due on ``on`` is taken from the signers' HPF
+    accounts in the agreement's order (按月抵扣), the rest from the repayment card
+    (``bank`` is asked to debit it and says whether it did; a failed debit leaves the
+    rest due, to become overdue)."""
+    params = {"contract_no": contract_no, "on": on}
+    plan_seen: list[OffsetPlan | None] = [None]
+
+    def work() -> tuple[str, ...]:
+        loan = accrue(uow.loans.get(contract_no), on, policy)
+        due = amount_due(loan, on, policy)
+        ids: list[str] = []
+        if due <= 0:
+            uow.loans.save(loan)
+            return ()
+        card = due
+        if loan.agreement is not None:
+            sources = [
+                OffsetSource(s.account_no, s.role, account.state, account.balance)
+                for s in loan.agreement.signers
+                for account in [uow.accounts.get(s.account_no)]
+            ]
+            plan = plan_monthly_offset(due, sources)
+            plan_seen[0] = plan
+            for take in plan.takes:
+                account = uow.accounts.get(take.account_no)
+                outcome = debit(
+                    account,
+                    kind=EntryKind.LOAN_DEDUCTION,
+                    amount=take.amount,
+                    value_date=on,
+                    key=f"{key}/{take.account_no}",
+                )
+                ids.append(_apply(uow, outcome).entry_id)
+                loan, entry = _post(uow, loan, take.amount, on, policy, PaymentSource.HPF, key)
+                ids.append(entry.entry_id)
+            card = plan.from_card
+        if card > 0 and bank(card):
+            loan, entry = _post(uow, loan, card, on, policy, PaymentSource.BANK, key)
+            ids.append(entry.entry_id)
+        uow.loans.save(loan)
+        return tuple(ids)
+
+    with uow:
+        ids = _once(uow, key, "collect_instalment", params, work)
+        deductions = tuple(uow.journal.get(i) for i in ids if i.startswith("E"))
+        by_id = {e.entry_id: e for e in uow.loan_journal.entries(contract_no)}
+        entries = tuple(by_id[i] for i in ids if i.startswith("L"))
+        return Collection(plan_seen[0], deductions, entries)
+
+
+def prepay_loan(
+    uow: UnitOfWork,
+    *,
+    contract_no: str,
+    amount: Amount,
+    on: date,
+    strategy: PrepaymentStrategy | str,
+    policy: ServicingPolicy,
+    key: str,
+) -> tuple[LoanEntry, ...]:
+    """提前还本: check and apply a prepayment paid from the bank card (show the member
+    :func:`hpf_core.loans.prepayment_quote` first). What is due this month is paid first;
+    the loan's rows are recalculated. Returns the loan journal lines posted."""
+    params = {"contract_no": contract_no, "amount": yuan(amount), "on": on, "strategy": str(strategy)}
+
+    def work() -> tuple[str, ...]:
+        loan = uow.loans.get(contract_no)
+        quote = prepayment_quote(loan, amount, on, strategy, policy)
+        if isinstance(quote, tuple):
+            raise _refuse(quote)
+        before = len(uow.loan_journal.entries(contract_no))
+        updated, allocation = apply_prepayment(loan, quote, policy)
+        ids: list[str] = []
+        if allocation is not None:
+            current = entry_for(updated, allocation, entry_id=uow.loan_journal.next_id(), key=key)
+            uow.loan_journal.append(current)
+            ids.append(current.entry_id)
+        line = LoanEntry(
+            uow.loan_journal.next_id(),
+            contract_no,
+            LoanEntryKind.PREPAYMENT,
+            on,
+            quote.principal,
+            quote.interest,
+            Decimal("0.00"),
+            PaymentSource.BANK,
+            key,
+            updated.balance,
+        )
+        uow.loan_journal.append(line)
+        ids.append(line.entry_id)
+        assert len(uow.loan_journal.entries(contract_no)) == before + len(ids)
+        uow.loans.save(updated)
+        return tuple(ids)
+
+    with uow:
+        ids = _once(uow, key, "prepay_loan", params, work)
+        by_id = {e.entry_id: e for e in uow.loan_journal.entries(contract_no)}
+        return tuple(by_id[i] for i in ids)
+
+
+def settle_loan(
+    uow: UnitOfWork,
+    *,
+    contract_no: str,
+    on: date,
+    from_hpf: Amount,
+    policy: ServicingPolicy,
+    key: str,
+    certificate_no: str,
+) -> SettlementCertificate:
+    """提前结清: the main borrower's HPF balance first (支取公积金还款, ``from_hpf``, at
+    most what that account may pay), the bank card for the rest; the loan closes, the
+    offset agreement ends, and a 贷款结清证明 is issued."""
+    hpf = yuan(from_hpf, "from_hpf")
+    params = {"contract_no": contract_no, "on": on, "from_hpf": hpf, "certificate_no": certificate_no}
+    issued: list[SettlementCertificate] = []
+
+    def work() -> tuple[str, ...]:
+        loan = uow.loans.get(contract_no)
+        quote = settlement_quote(loan, on, policy, from_hpf=hpf)
+        if isinstance(quote, tuple):
+            raise _refuse(quote)
+        ids: list[str] = []
+        if hpf > 0:
+            main = next((b for b in loan.contract.borrowers if b.role is SignerRole.BORROWER), None)
+            if main is None:
+                raise _refuse(
+                    [Violation("no_borrower_account", "the loan names no main borrower", "from_hpf")]
+                )
+            outcome = debit(
+                uow.accounts.get(main.account_no),
+                kind=EntryKind.LOAN_DEDUCTION,
+                amount=hpf,
+                value_date=on,
+                key=f"{key}/hpf",
+            )
+            ids.append(_apply(uow, outcome).entry_id)
+        closed, certificate = settle(loan, quote, policy, certificate_no=certificate_no)
+        line = LoanEntry(
+            uow.loan_journal.next_id(),
+            contract_no,
+            LoanEntryKind.SETTLEMENT,
+            on,
+            quote.principal,
+            quote.interest,
+            quote.penalty,
+            PaymentSource.HPF if hpf == quote.total else PaymentSource.BANK,
+            key,
+            Decimal("0.00"),
+        )
+        uow.loan_journal.append(line)
+        ids.append(line.entry_id)
+        uow.loans.save(closed)
+        issued.append(certificate)
+        return tuple(ids)
+
+    with uow:
+        _once(uow, key, "settle_loan", params, work)
+        if issued:
+            return issued[0]
+        closed = uow.loans.get(contract_no)
+        assert closed.settled_on is not None
+        return SettlementCertificate(
+            certificate_no,
+            contract_no,
+            next((b.name for b in closed.contract.borrowers if b.role is SignerRole.BORROWER), ""),
+            closed.contract.principal,
+            closed.contract.disbursed_on,
+            closed.settled_on,
+            closed.repaid_principal,
+            closed.repaid_interest,
+        )
+
+
+def reprice_loans(
+    uow: UnitOfWork,
+    *,
+    change_effective: date,
+    new_rate: Callable[[LoanAccount], Rate],
+    rule: RepricingRule,
+    policy: ServicingPolicy,
+    today: date,
+) -> Sequence[str]:
+    """存量贷款利率调整: every open loan that the change reaches by ``today`` (per ``rule``)
+    takes ``new_rate(loan)`` from its repricing date; each change is applied once a loan.
+    Returns the contract numbers repriced."""
+    done: list[str] = []
+    with uow:
+        for number in uow.loans.numbers():
+            loan = uow.loans.get(number)
+            if loan.settled_on is not None or change_effective in loan.rate_changes:
+                continue
+            contract = loan.contract
+            when = repricing_date(change_effective, contract.disbursed_on, contract.term_months, rule=rule)
+            if when is None or when > today:
+                continue
+            rate = check_rate(new_rate(loan), "new_rate")
+            repriced = reprice_loan(loan, rate, when, policy)
+            uow.loans.save(attrs.evolve(repriced, rate_changes=(*loan.rate_changes, change_effective)))
+            done.append(number)
+        uow.commit()
+    return tuple(done)

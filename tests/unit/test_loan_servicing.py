@@ -1,0 +1,346 @@
+"""Loan servicing (issue #4): the month-by-month run with repricing, prepayment through
+the loan account, overdue and penalty interest, early settlement, and the loan screens."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+import pytest
+
+from hpf_core.dates import add_months
+from hpf_core.errors import Violation
+from hpf_core.loans._loan_views import (
+    LoanEntry,
+    entry_for,
+    loan_account_info,
+    overdue_details,
+    repayment_details,
+    repayment_plan,
+)
+from hpf_core.loans._offset import SignerRole
+from hpf_core.loans._servicing import (
+    Allocation,
+    Borrower,
+    LoanAccount,
+    LoanStatus,
+    PrepaymentQuote,
+    ServicingPolicy,
+    accrue,
+    amount_due,
+    apply_prepayment,
+    open_loan,
+    prepayment_quote,
+    repay,
+    reprice_loan,
+    settle,
+    settlement_quote,
+)
+
+D = Decimal
+FEN = D("0.01")
+POLICY = ServicingPolicy()
+BORROWERS = (Borrower(SignerRole.BORROWER, "张三", "P001"), Borrower(SignerRole.SPOUSE, "李四", "P002"))
+
+
+def the_loan() -> LoanAccount:
+    """Issue #4's loan: 1,000,000 at 3.10% over 30 years, disbursed 2023-03-01, due on the 1st."""
+    return open_loan(
+        contract_no="HT2023-001",
+        borrowers=BORROWERS,
+        principal=1000000,
+        disbursed_on=date(2023, 3, 1),
+        term_months=360,
+        method="equal-installment",
+        annual_rate="0.031",
+    )
+
+
+def ok(outcome: tuple[LoanAccount, Allocation] | tuple[Violation, ...]) -> tuple[LoanAccount, Allocation]:
+    """The loan and allocation of an accepted repayment (fails the test on a refusal)."""
+    loan, allocation = outcome
+    assert isinstance(loan, LoanAccount), outcome
+    assert isinstance(allocation, Allocation), outcome
+    return loan, allocation
+
+
+def oracle_annuity(balance: Decimal, rate: str, months: int) -> Decimal:
+    """An independent payment: the annuity formula in 50-digit Decimal, rounded half up."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        r = D(rate) / 12
+        growth = (1 + r) ** months
+        return (balance * r * growth / (growth - 1)).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def pay_every_month(loan: LoanAccount, until: date) -> tuple[LoanAccount, list[LoanEntry]]:
+    """Pay each instalment on its due date, repricing as the rate table says (2.85% from
+    2025-01-01, 2.60% from 2026-01-01), and journal every payment."""
+    entries: list[LoanEntry] = []
+    day = date(2023, 4, 1)
+    while day <= until:
+        if day == date(2025, 1, 1):
+            loan = reprice_loan(loan, "0.0285", day, POLICY)
+        if day == date(2026, 1, 1):
+            loan = reprice_loan(loan, "0.026", day, POLICY)
+        due = amount_due(loan, day, POLICY)
+        loan, allocation = ok(repay(loan, due, day, POLICY))
+        entries.append(
+            entry_for(
+                loan,
+                allocation,
+                entry_id=f"L{len(entries) + 1:04d}",
+                key=f"k{day}",
+                period=loan.next_period - 1,
+            )
+        )
+        day = add_months(day, 1)
+    return loan, entries
+
+
+class TestMonthByMonthWithRepricing:
+    """Runs the loan to 2026-03 and compares every row with an independent recurrence."""
+
+    def expected_rows(self) -> list[tuple[date, Decimal, Decimal, Decimal]]:
+        # The recurrence written out with plain Decimal: interest = balance x rate / 12
+        # rounded half up; principal = payment - interest. The 2025-01-01 instalment still
+        # belongs to December (old rate, old payment); from 2025-02-01 the payment is the
+        # annuity of the balance left at 2.85% over the 338 months left; likewise 2.60%
+        # from 2026-02-01 over 326 months.
+        rows = []
+        balance, rate = D("1000000.00"), "0.031"
+        payment = oracle_annuity(balance, rate, 360)
+        for k in range(1, 37):
+            due = add_months(date(2023, 4, 1), k - 1)
+            if due == date(2025, 2, 1):
+                rate, payment = "0.0285", oracle_annuity(balance, "0.0285", 360 - 22)
+            if due == date(2026, 2, 1):
+                rate, payment = "0.026", oracle_annuity(balance, "0.026", 360 - 34)
+            interest = (balance * D(rate) / 12).quantize(FEN, rounding=ROUND_HALF_UP)
+            principal = payment - interest
+            balance -= principal
+            rows.append((due, principal, interest, balance))
+        return rows
+
+    def test_every_row_matches_the_independent_recurrence(self) -> None:
+        _, entries = pay_every_month(the_loan(), date(2026, 3, 1))
+        got = [(e.on, e.principal, e.interest, e.balance_after) for e in entries]
+        assert got == self.expected_rows()
+
+    def test_the_payments_are_recalculated_at_each_repricing(self) -> None:
+        _, entries = pay_every_month(the_loan(), date(2026, 3, 1))
+        by_day = {e.on: e.amount for e in entries}
+        assert by_day[date(2024, 12, 1)] == D("4270.16")
+        assert by_day[date(2025, 1, 1)] == D("4270.16")  # December's interest, old rate
+        assert by_day[date(2025, 2, 1)] == D("4142.38")  # 961,865.66 at 2.85% over 338 months
+        assert by_day[date(2026, 1, 1)] == D("4142.38")
+        assert by_day[date(2026, 2, 1)] == D("4020.56")  # 939,276.73 at 2.60% over 326 months
+
+    def test_cumulative_repaid_columns_reconcile_with_the_journal_to_the_fen(self) -> None:
+        loan, entries = pay_every_month(the_loan(), date(2026, 3, 1))
+        details = repayment_details(entries, date(2025, 3, 1), date(2026, 3, 1))
+        assert len(details) == 13
+        last = details[-1]
+        assert last.repaid_principal == sum(e.principal for e in entries) == loan.repaid_principal
+        assert last.repaid_interest == sum(e.interest for e in entries) == loan.repaid_interest
+        assert loan.repaid_principal + loan.balance == D("1000000.00")
+        assert last.balance_after == loan.balance == self.expected_rows()[-1][3]
+        assert (loan.next_period, loan.remaining_months, loan.status) == (37, 324, LoanStatus.NORMAL)
+
+
+class TestPrepaymentThroughTheAccount:
+    def after_twelve(self) -> LoanAccount:
+        loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
+        assert loan.balance == D("979468.01")
+        return loan
+
+    def test_keep_term_lowers_the_payment_to_3834_20(self) -> None:
+        quote = prepayment_quote(self.after_twelve(), 100000, date(2024, 3, 1), "keep-term", POLICY)
+        assert isinstance(quote, PrepaymentQuote)
+        # on the due date itself no interest has run on the prepaid principal
+        assert (quote.interest, quote.principal, quote.current_due, quote.bank_debit) == (
+            D("0.00"),
+            D("100000.00"),
+            D("0.00"),
+            D("100000.00"),
+        )
+        assert (quote.payment_after, quote.remaining_months) == (D("3834.20"), 348)
+
+    def test_shorten_term_keeps_4270_16_for_295_months(self) -> None:
+        quote = prepayment_quote(self.after_twelve(), 100000, date(2024, 3, 1), "shorten-term", POLICY)
+        assert isinstance(quote, PrepaymentQuote)
+        assert (quote.payment_after, quote.remaining_months) == (D("4270.16"), 295)
+        loan, _ = apply_prepayment(self.after_twelve(), quote, POLICY)
+        assert loan.balance == D("879468.01")
+        assert loan.repaid_principal + loan.balance == D("1000000.00")
+
+    def test_mid_month_interest_and_the_current_instalment_come_first(self) -> None:
+        loan = self.after_twelve()
+        quote = prepayment_quote(loan, 100000, date(2024, 4, 16), "keep-term", POLICY)
+        assert isinstance(quote, PrepaymentQuote)
+        # the 2024-04-01 instalment (4,270.16) is unpaid and 15 days late: it is paid first
+        # with its penalty, 4,270.16 x 3.1% x 1.5 / 360 x 15 = 8.2734 -> 8.27; and the
+        # interest on the prepaid principal since 2024-04-01:
+        # round(100,000 x 0.031 x 15 / 360) = round(129.1666) = 129.17
+        assert quote.current_due == D("4278.43")
+        assert quote.interest == D("129.17")
+        assert quote.principal == D("99870.83")
+        assert quote.bank_debit == D("104278.43")
+        assert quote.remaining_months == 347  # April is billed: May 2024 onwards
+
+    def test_refusals_come_all_at_once(self) -> None:
+        policy = ServicingPolicy(prepay_min_amount=D("10000"), prepay_multiple=D("1000"))
+        loan, _ = pay_every_month(the_loan(), date(2023, 8, 1))
+        # September's instalment is unpaid but current (paid first); August's would be arrears
+        refused = prepayment_quote(loan, D("5500.00"), date(2023, 9, 1), "keep-term", policy)
+        assert isinstance(refused, tuple)
+        assert {v.code for v in refused} == {"too_early", "below_minimum", "not_a_multiple"}
+        late = prepayment_quote(loan, D("20000.00"), date(2024, 3, 1), "keep-term", policy)
+        assert isinstance(late, tuple)
+        assert {v.code for v in late} == {"arrears"}
+
+
+class TestOverdueAndPenalty:
+    """A missed instalment, a partial payment and the catch-up, step by step."""
+
+    def paid_to_december(self) -> LoanAccount:
+        loan, _ = pay_every_month(the_loan(), date(2023, 12, 1))
+        return loan
+
+    def test_a_missed_instalment_becomes_overdue_with_penalty(self) -> None:
+        loan = accrue(self.paid_to_december(), date(2024, 1, 15), POLICY)
+        assert loan.status is LoanStatus.OVERDUE
+        (record,) = overdue_details(loan, date(2024, 1, 1), date(2024, 1, 31))
+        assert (record.due_date, record.principal, record.interest) == (
+            date(2024, 1, 1),
+            D("1726.45"),
+            D("2543.71"),
+        )
+        # 14 days (2 Jan - 15 Jan) x 4,270.16 x 3.1% x 1.5 / 360 = 7.7219... -> 7.72
+        assert record.penalty == D("7.72")
+
+    def test_a_partial_payment_goes_penalty_then_interest_then_principal(self) -> None:
+        loan, allocation = ok(repay(self.paid_to_december(), 2000, date(2024, 1, 15), POLICY))
+        assert (allocation.penalty, allocation.overdue_interest, allocation.overdue_principal) == (
+            D("7.72"),
+            D("1992.28"),
+            D("0.00"),
+        )
+        (bill,) = loan.bills
+        assert (bill.interest_due, bill.principal_due) == (D("551.43"), D("1726.45"))
+        assert loan.status is LoanStatus.OVERDUE
+
+    def test_a_later_payment_clears_it_in_the_allocation_order(self) -> None:
+        outcome = repay(self.paid_to_december(), 2000, date(2024, 1, 15), POLICY)
+        loan = outcome[0]
+        assert isinstance(loan, LoanAccount)
+        # 16 Jan - 1 Feb = 17 days on 2,277.88 still overdue: x 0.0465 / 360 x 17 = 5.0018 -> 5.00
+        # plus February's instalment (current): interest 2,539.25, principal 1,730.91
+        assert amount_due(loan, date(2024, 2, 1), POLICY) == D("6553.04")
+        loan, allocation = ok(repay(loan, D("6553.04"), date(2024, 2, 1), POLICY))
+        assert (
+            allocation.penalty,
+            allocation.overdue_interest,
+            allocation.overdue_principal,
+            allocation.current_interest,
+            allocation.current_principal,
+        ) == (D("5.00"), D("551.43"), D("1726.45"), D("2539.25"), D("1730.91"))
+        assert loan.status is LoanStatus.NORMAL
+        (record,) = loan.overdue
+        assert (record.cleared_on, record.penalty) == (date(2024, 2, 1), D("12.72"))
+        assert loan.repaid_penalty == D("12.72")
+        assert loan.repaid_principal + loan.balance == D("1000000.00")
+
+    def test_paying_more_than_is_due_is_refused(self) -> None:
+        refused = repay(self.paid_to_december(), D("99999.00"), date(2024, 1, 1), POLICY)
+        assert isinstance(refused[0], Violation)
+        assert refused[0].code == "exceeds_due"
+
+
+class TestEarlySettlement:
+    def test_settlement_repays_principal_interest_to_date_and_issues_a_certificate(self) -> None:
+        loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
+        quote = settlement_quote(loan, date(2024, 3, 11), POLICY, from_hpf="30000.00")
+        assert not isinstance(quote, tuple)
+        # 10 days since 2024-03-01 on 979,468.01: x 0.031 x 10 / 360 = 843.4308 -> 843.43
+        assert (quote.principal, quote.interest, quote.penalty) == (D("979468.01"), D("843.43"), D("0.00"))
+        assert quote.total == D("980311.44")
+        assert quote.bank_debit == D("950311.44")
+        closed, certificate = settle(loan, quote, POLICY, certificate_no="JQ-0001")
+        assert closed.status is LoanStatus.SETTLED
+        assert closed.balance == 0
+        assert closed.repaid_principal == D("1000000.00")
+        assert (certificate.contract_no, certificate.borrower, certificate.settled_on) == (
+            "HT2023-001",
+            "张三",
+            date(2024, 3, 11),
+        )
+
+    def test_a_settled_loan_accepts_nothing(self) -> None:
+        loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
+        quote = settlement_quote(loan, date(2024, 3, 1), POLICY)
+        assert not isinstance(quote, tuple)
+        closed, _ = settle(loan, quote, POLICY, certificate_no="JQ-0002")
+        for refused in (
+            repay(closed, 1, date(2024, 4, 1), POLICY),
+            prepayment_quote(closed, 1000, date(2024, 4, 1), "keep-term", POLICY),
+            settlement_quote(closed, date(2024, 4, 1), POLICY),
+        ):
+            assert isinstance(refused, tuple)
+            assert isinstance(refused[0], Violation)
+            assert refused[0].code == "settled"
+        assert accrue(closed, date(2025, 1, 1), POLICY) == closed
+
+
+class TestScreens:
+    def test_account_info_and_plan(self) -> None:
+        loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
+        info = loan_account_info(loan)
+        assert (info.contract_no, info.status, info.balance, info.method, info.annual_rate) == (
+            "HT2023-001",
+            "正常还款",
+            D("979468.01"),
+            "等额本息",
+            "3.1000%",
+        )
+        plan = repayment_plan(loan, date(2024, 4, 1), date(2024, 6, 30))
+        assert [p.label for p in plan] == ["202404期", "202405期", "202406期"]
+        assert plan[0].total == D("4270.16")
+        assert plan[0].principal + plan[0].interest == plan[0].total
+
+    def test_no_overdue_records_is_an_empty_list(self) -> None:
+        loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
+        assert overdue_details(loan, date(2023, 1, 1), date(2024, 12, 31)) == ()
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_repricing_inside_a_period_keeps_or_splits_its_interest(split: bool) -> None:
+    # due on the 15th: the period 2024-12-15 .. 2025-01-15 straddles 2025-01-01
+    loan = open_loan(
+        contract_no="C2",
+        borrowers=(),
+        principal=120000,
+        disbursed_on=date(2024, 11, 15),
+        term_months=120,
+        method="equal-installment",
+        annual_rate="0.031",
+        repayment_day=15,
+    )
+    loan, _ = ok(repay(loan, amount_due(loan, date(2024, 12, 15), POLICY), date(2024, 12, 15), POLICY))
+    policy = ServicingPolicy(split_repricing_period=split)
+    repriced = reprice_loan(loan, "0.0285", date(2025, 1, 1), policy)
+    first = repriced.schedule[0]
+    owed = loan.schedule.principal
+    if split:
+        # 17 days (15-31 Dec) at 3.1% and 14 days (1-14 Jan) at 2.85% of 31:
+        # owed x (0.031 x 17 + 0.0285 x 14) / (12 x 31)
+        expected = (owed * (D("0.031") * 17 + D("0.0285") * 14) / (12 * 31)).quantize(
+            FEN, rounding=ROUND_HALF_UP
+        )
+    else:
+        expected = (owed * D("0.031") / 12).quantize(FEN, rounding=ROUND_HALF_UP)
+    assert first.interest == expected
+    assert repriced.schedule.total_principal == owed
+    assert repriced.schedule[1].interest == (first.balance * D("0.0285") / 12).quantize(
+        FEN, rounding=ROUND_HALF_UP
+    )
