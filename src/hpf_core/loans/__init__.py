@@ -6,6 +6,8 @@
 (Decimal('1088.02'), Decimal('250000.00'))
 """
 
+from typing import TYPE_CHECKING
+
 from hpf_core.loans._amortize import (
     MAX_MONTHS,
     Installment,
@@ -14,33 +16,6 @@ from hpf_core.loans._amortize import (
     amortize,
 )
 from hpf_core.loans._batch import FenColumn, IntColumn, ScheduleBatch, amortize_many
-from hpf_core.loans._loan_views import (
-    LoanAccountInfo,
-    LoanEntry,
-    LoanEntryKind,
-    PlanRow,
-    RepaymentDetail,
-    entry_for,
-    loan_account_info,
-    overdue_details,
-    repayment_details,
-    repayment_plan,
-)
-from hpf_core.loans._offset import (
-    NOTICE_TITLE,
-    SIGNING_NOTICE,
-    OffsetAgreement,
-    OffsetPlan,
-    OffsetSigner,
-    OffsetSkip,
-    OffsetSource,
-    OffsetTake,
-    SignerRole,
-    cancel_offset,
-    is_signed,
-    plan_monthly_offset,
-    sign_offset,
-)
 from hpf_core.loans._prepay import PrepaymentResult, PrepaymentStrategy, prepay, reprice
 from hpf_core.loans._rates import (
     BENCHMARK_TABLE,
@@ -61,34 +36,115 @@ from hpf_core.loans._rates import (
     hpf_rate_in_force,
     repricing_date,
 )
-from hpf_core.loans._servicing import (
-    DEFAULT_ALLOCATION,
-    Allocation,
-    Bill,
-    Borrower,
-    Bucket,
-    LoanAccount,
-    LoanContract,
-    LoanStatus,
-    LoanType,
-    OverdueRecord,
-    PaymentSource,
-    PenaltyMode,
-    PrepaymentQuote,
-    ServicingPolicy,
-    SettlementCertificate,
-    SettlementQuote,
-    accrue,
-    amount_due,
-    apply_prepayment,
-    bill_due,
-    open_loan,
-    prepayment_quote,
-    repay,
-    reprice_loan,
-    settle,
-    settlement_quote,
-)
+
+if TYPE_CHECKING:  # the servicing names load on first use (see __getattr__)
+    from hpf_core.loans._loan_views import (
+        LoanAccountInfo,
+        LoanEntry,
+        LoanEntryKind,
+        PlanRow,
+        RepaymentDetail,
+        entry_for,
+        loan_account_info,
+        overdue_details,
+        repayment_details,
+        repayment_plan,
+    )
+    from hpf_core.loans._offset import (
+        NOTICE_TITLE,
+        SIGNING_NOTICE,
+        OffsetAgreement,
+        OffsetPlan,
+        OffsetSigner,
+        OffsetSkip,
+        OffsetSource,
+        OffsetTake,
+        SignerRole,
+        cancel_offset,
+        is_signed,
+        plan_monthly_offset,
+        sign_offset,
+    )
+    from hpf_core.loans._servicing import (
+        DEFAULT_ALLOCATION,
+        Allocation,
+        Bill,
+        Borrower,
+        Bucket,
+        LoanAccount,
+        LoanContract,
+        LoanStatus,
+        LoanType,
+        OverdueRecord,
+        PaymentSource,
+        PenaltyMode,
+        PrepaymentQuote,
+        ServicingPolicy,
+        SettlementCertificate,
+        SettlementQuote,
+        accrue,
+        amount_due,
+        apply_prepayment,
+        bill_due,
+        open_loan,
+        prepayment_quote,
+        repay,
+        reprice_loan,
+        settle,
+        settlement_quote,
+    )
+
+_LAZY = {
+    "LoanAccountInfo": "_loan_views",
+    "LoanEntry": "_loan_views",
+    "LoanEntryKind": "_loan_views",
+    "PlanRow": "_loan_views",
+    "RepaymentDetail": "_loan_views",
+    "entry_for": "_loan_views",
+    "loan_account_info": "_loan_views",
+    "overdue_details": "_loan_views",
+    "repayment_details": "_loan_views",
+    "repayment_plan": "_loan_views",
+    "NOTICE_TITLE": "_offset",
+    "SIGNING_NOTICE": "_offset",
+    "OffsetAgreement": "_offset",
+    "OffsetPlan": "_offset",
+    "OffsetSigner": "_offset",
+    "OffsetSkip": "_offset",
+    "OffsetSource": "_offset",
+    "OffsetTake": "_offset",
+    "SignerRole": "_offset",
+    "cancel_offset": "_offset",
+    "is_signed": "_offset",
+    "plan_monthly_offset": "_offset",
+    "sign_offset": "_offset",
+    "DEFAULT_ALLOCATION": "_servicing",
+    "Allocation": "_servicing",
+    "Bill": "_servicing",
+    "Borrower": "_servicing",
+    "Bucket": "_servicing",
+    "LoanAccount": "_servicing",
+    "LoanContract": "_servicing",
+    "LoanStatus": "_servicing",
+    "LoanType": "_servicing",
+    "OverdueRecord": "_servicing",
+    "PaymentSource": "_servicing",
+    "PenaltyMode": "_servicing",
+    "PrepaymentQuote": "_servicing",
+    "ServicingPolicy": "_servicing",
+    "SettlementCertificate": "_servicing",
+    "SettlementQuote": "_servicing",
+    "accrue": "_servicing",
+    "amount_due": "_servicing",
+    "apply_prepayment": "_servicing",
+    "bill_due": "_servicing",
+    "open_loan": "_servicing",
+    "prepayment_quote": "_servicing",
+    "repay": "_servicing",
+    "reprice_loan": "_servicing",
+    "settle": "_servicing",
+    "settlement_quote": "_servicing",
+}
 
 __all__ = [
     "BENCHMARK_TABLE",
@@ -171,3 +227,17 @@ __all__ = [
     "settlement_quote",
     "sign_offset",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Load loan servicing (accounts, offset, views) on first use, so that importing the
+    loan math stays fast (docs/performance.md: import time)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from hpf_core.loans import _loan_views, _offset, _servicing  # noqa: PLC0415
+
+    source = {"_loan_views": _loan_views, "_offset": _offset, "_servicing": _servicing}[module]
+    value = getattr(source, name)
+    globals()[name] = value
+    return value
