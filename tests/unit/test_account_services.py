@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+import attrs
 import pytest
 
 from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
 from hpf_core.accounts import (
+    AccountState,
     AccountStatus,
     DayBasis,
     DepositAccount,
     Employer,
     EntryKind,
     FreezeFlag,
+    JournalEntry,
     Member,
     account_info,
     balance_of,
@@ -71,13 +75,18 @@ def store() -> MemoryStore:
     return s
 
 
+def remit(uow: MemoryUnitOfWork, **fields: Any) -> tuple[JournalEntry, ...]:
+    """An employer's remittance at the seed centre's rounding (half up to the yuan)."""
+    return svc.remit_month(uow, rounding="half-up-yuan", **fields)
+
+
 def account(store: MemoryStore, number: str) -> DepositAccount:
     return MemoryUnitOfWork(store).accounts.get(number)
 
 
 class TestRemittance:
     def test_one_month_credits_every_contributing_account_as_a_batch(self, store: MemoryStore) -> None:
-        entries = svc.remit_month(
+        entries = remit(
             MemoryUnitOfWork(store),
             employer_no=ACME.employer_no,
             month=date(2025, 7, 1),
@@ -93,12 +102,12 @@ class TestRemittance:
         self, store: MemoryStore
     ) -> None:
         uow = MemoryUnitOfWork(store)
-        svc.remit_month(
+        remit(
             uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 5), key="k1"
         )
         before = store.entries
         with pytest.raises(Refused) as info:
-            svc.remit_month(
+            remit(
                 uow,
                 employer_no=ACME.employer_no,
                 month=date(2025, 7, 1),
@@ -112,8 +121,12 @@ class TestRemittance:
     def test_a_skipped_month_is_a_gap_that_back_pay_fills(self, store: MemoryStore) -> None:
         uow = MemoryUnitOfWork(store)
         for month, key in ((date(2025, 7, 1), "m7"), (date(2025, 9, 1), "m9")):
-            svc.remit_month(uow, employer_no=ACME.employer_no, month=month, value_date=month, key=key)
-        assert account(store, "A0").gaps == (date(2025, 8, 1),)
+            remit(uow, employer_no=ACME.employer_no, month=month, value_date=month, key=key)
+        assert account(store, "A1").gaps == (date(2025, 8, 1),)
+        # A0's 启缴年月 is 2015-03: every unpaid month from then on is a gap,
+        # 2015-03 .. 2025-06 (124 months) and 2025-08
+        assert account(store, "A0").gaps[0] == date(2015, 3, 1)
+        assert len(account(store, "A0").gaps) == 125
         svc.back_pay(
             uow,
             account_no="A0",
@@ -122,7 +135,7 @@ class TestRemittance:
             value_date=date(2025, 10, 3),
             key="bp-8",
         )
-        assert account(store, "A0").gaps == ()
+        assert date(2025, 8, 1) not in account(store, "A0").gaps
         assert [r.month for r in deposit_history(store.entries)] == [
             date(2025, 7, 1),
             date(2025, 7, 1),
@@ -142,7 +155,7 @@ class TestRemittance:
 
     def test_a_sealed_account_is_skipped(self, store: MemoryStore) -> None:
         svc.seal(MemoryUnitOfWork(store), account_no="A1")
-        entries = svc.remit_month(
+        entries = remit(
             MemoryUnitOfWork(store),
             employer_no=ACME.employer_no,
             month=date(2025, 7, 1),
@@ -155,11 +168,11 @@ class TestRemittance:
 class TestIdempotency:
     def test_a_replay_returns_the_first_result_and_changes_nothing(self, store: MemoryStore) -> None:
         uow = MemoryUnitOfWork(store)
-        first = svc.remit_month(
+        first = remit(
             uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 5), key="k"
         )
         after_first = store.entries
-        again = svc.remit_month(
+        again = remit(
             uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 5), key="k"
         )
         assert again == first
@@ -167,9 +180,7 @@ class TestIdempotency:
 
     def test_the_same_key_with_a_different_parameter_is_refused_naming_it(self, store: MemoryStore) -> None:
         uow = MemoryUnitOfWork(store)
-        svc.remit_month(
-            uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 5), key="k"
-        )
+        remit(uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 5), key="k")
         svc.withdraw(uow, account_no="A0", amount="100.00", value_date=date(2025, 8, 1), key="w")
         before = store.entries
         with pytest.raises(IdempotencyConflict) as info:
@@ -190,9 +201,7 @@ class TestIdempotency:
         uow = MemoryUnitOfWork(store)
         with pytest.raises(InsufficientFunds):
             svc.withdraw(uow, account_no="A0", amount="1.00", value_date=date(2025, 8, 1), key="w")
-        svc.remit_month(
-            uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 5), key="k"
-        )
+        remit(uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 5), key="k")
         entry = svc.withdraw(uow, account_no="A0", amount="1.00", value_date=date(2025, 8, 1), key="w")
         assert entry.amount == D("-1.00")
 
@@ -206,7 +215,7 @@ class TestIdempotency:
 
 class TestWithdrawalsAndFreezes:
     def fund(self, store: MemoryStore) -> None:
-        svc.remit_month(
+        remit(
             MemoryUnitOfWork(store),
             employer_no=ACME.employer_no,
             month=date(2025, 7, 1),
@@ -264,9 +273,7 @@ class TestWithdrawalsAndFreezes:
 class TestInterestAndTransfer:
     def test_annual_settlement_credits_each_account_once(self, store: MemoryStore) -> None:
         uow = MemoryUnitOfWork(store)
-        svc.remit_month(
-            uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 1), key="k"
-        )
+        remit(uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 1), key="k")
         entries = svc.settle_annual_interest(
             uow, year=2025, rates=RATE_15, basis=DayBasis.ACTUAL_365, key="s"
         )
@@ -290,9 +297,7 @@ class TestInterestAndTransfer:
 
     def test_transfer_out_credits_closing_interest_and_closes(self, store: MemoryStore) -> None:
         uow = MemoryUnitOfWork(store)
-        svc.remit_month(
-            uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 1), key="k"
-        )
+        remit(uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 1), key="k")
         entries = svc.transfer_out(
             uow, account_no="A1", on=date(2025, 10, 1), rates=RATE_15, basis=DayBasis.ACTUAL_360, key="t"
         )
@@ -310,14 +315,14 @@ class TestInterestAndTransfer:
 
 class TestAccountInfo:
     def test_the_seed_screen_fields_with_masked_personal_data(self, store: MemoryStore) -> None:
-        svc.remit_month(
+        remit(
             MemoryUnitOfWork(store),
             employer_no=ACME.employer_no,
             month=date(2025, 7, 1),
             value_date=date(2025, 7, 5),
             key="k",
         )
-        info = account_info(account(store, "A0"))
+        info = account_info(account(store, "A0"), rounding="half-up-yuan")
         assert (info.status, info.base, info.employee_monthly, info.employer_monthly) == (
             "正常",
             D("5225.00"),
@@ -328,3 +333,153 @@ class TestAccountInfo:
         assert (info.first_month, info.paid_through, info.opened_on) == ("201503", "202507", date(2015, 3, 2))
         assert info.id_number == "110105********002X"
         assert info.phone == "138****8000"
+
+
+class TestValueDates:
+    """Value-date rules that keep every day's balance non-negative and settled years final."""
+
+    def test_money_out_cannot_be_dated_before_money_already_in(self, store: MemoryStore) -> None:
+        remit(
+            MemoryUnitOfWork(store),
+            employer_no=ACME.employer_no,
+            month=date(2025, 7, 1),
+            value_date=date(2025, 7, 5),
+            key="k",
+        )
+        with pytest.raises(Refused, match="before the latest posting"):
+            svc.withdraw(
+                MemoryUnitOfWork(store),
+                account_no="A0",
+                amount="1000.00",
+                value_date=date(2025, 7, 1),
+                key="w",
+            )
+        # so settling the year can never meet a negative day
+        entries = svc.settle_annual_interest(
+            MemoryUnitOfWork(store), year=2025, rates=RATE_15, basis="actual/365", key="s"
+        )
+        assert [e.account_no for e in entries] == ["A0", "A1"]
+
+    def test_a_settled_year_takes_no_late_postings(self, store: MemoryStore) -> None:
+        uow = MemoryUnitOfWork(store)
+        remit(uow, employer_no=ACME.employer_no, month=date(2024, 7, 1), value_date=date(2024, 7, 1), key="k")
+        remit(
+            uow, employer_no=ACME.employer_no, month=date(2024, 9, 1), value_date=date(2024, 9, 1), key="k9"
+        )
+        svc.settle_annual_interest(uow, year=2024, rates=RATE_15, basis=DayBasis.ACTUAL_365, key="s")
+        with pytest.raises(Refused) as info:
+            svc.back_pay(
+                uow,
+                account_no="A0",
+                month=date(2024, 8, 1),
+                amount="1254.00",
+                value_date=date(2025, 1, 1),
+                key="bp",
+            )
+        assert "value_date_in_settled_year" in {v.code for v in info.value.violations}
+        # dated after the settled year it is accepted
+        svc.back_pay(
+            uow,
+            account_no="A0",
+            month=date(2024, 8, 1),
+            amount="1254.00",
+            value_date=date(2025, 7, 2),
+            key="bp2",
+        )
+
+    def test_a_remittance_cannot_be_valued_before_its_month(self, store: MemoryStore) -> None:
+        with pytest.raises(Refused, match="before 2025-07 began"):
+            remit(
+                MemoryUnitOfWork(store),
+                employer_no=ACME.employer_no,
+                month=date(2025, 7, 1),
+                value_date=date(2025, 6, 30),
+                key="k",
+            )
+
+
+class TestSettlementBatch:
+    def test_empty_accounts_get_no_entry_and_status_99_does_not_stop_the_batch(
+        self, store: MemoryStore
+    ) -> None:
+        uow = MemoryUnitOfWork(store)
+        svc.receive_transfer(uow, account_no="A0", amount="1000.00", value_date=date(2025, 7, 1), key="t")
+        with MemoryUnitOfWork(store) as work:  # a status only a centre's data import sets
+            odd = work.accounts.get("A1")
+            work.accounts.save(attrs.evolve(odd, state=AccountState(AccountStatus.OTHER)))
+            work.commit()
+        entries = svc.settle_annual_interest(uow, year=2025, rates=RATE_15, basis="actual/365", key="s")
+        # 1,000.00 x 1.5% for a whole year = 15.00; A1 (status 99) is left to the centre
+        assert [(e.account_no, e.amount) for e in entries] == [("A0", D("15.00"))]
+
+
+class TestServiceInputs:
+    def test_strings_are_accepted_for_basis_and_kind(self, store: MemoryStore) -> None:
+        svc.receive_transfer(
+            MemoryUnitOfWork(store), account_no="A0", amount="500.00", value_date=date(2025, 7, 1), key="t"
+        )
+        entry = svc.withdraw(
+            MemoryUnitOfWork(store),
+            account_no="A0",
+            amount="100.00",
+            value_date=date(2025, 7, 2),
+            key="w",
+            kind="loan-deduction",
+        )
+        assert entry.kind is EntryKind.LOAN_DEDUCTION
+
+    def test_an_unknown_kind_or_flag_is_an_input_error(self, store: MemoryStore) -> None:
+        from hpf_core.errors import InvalidChoice
+
+        with pytest.raises(InvalidChoice, match="kind"):
+            svc.withdraw(
+                MemoryUnitOfWork(store),
+                account_no="A0",
+                amount="1.00",
+                value_date=date(2025, 7, 2),
+                key="w",
+                kind="interest",
+            )
+        with pytest.raises(InvalidChoice, match="flag"):
+            svc.freeze(MemoryUnitOfWork(store), account_no="A0", flag=FreezeFlag.NONE)
+
+    def test_open_account_checks_the_base_and_the_centres_ratio_bounds(self, store: MemoryStore) -> None:
+        from hpf_adapters.policies import load_policy
+        from hpf_core.errors import InvalidAmount, InvalidContributionRatio
+
+        with pytest.raises(InvalidAmount, match="base"):
+            svc.open_account(
+                MemoryUnitOfWork(store),
+                account_no="A9",
+                member=member(2),
+                employer=ACME,
+                opened_on=date(2025, 1, 1),
+                base="-100",
+                employee_ratio="0.12",
+                employer_ratio="0.12",
+            )
+        shanghai = load_policy("shanghai").contributions
+        with pytest.raises(InvalidContributionRatio, match="employee_ratio"):
+            svc.open_account(
+                MemoryUnitOfWork(store),
+                account_no="A9",
+                member=member(2),
+                employer=ACME,
+                opened_on=date(2025, 1, 1),
+                base="9000",
+                employee_ratio="0.99",
+                employer_ratio="0.12",
+                policy=shanghai,
+            )
+        opened = svc.open_account(
+            MemoryUnitOfWork(store),
+            account_no="A9",
+            member=member(2),
+            employer=ACME,
+            opened_on=date(2025, 1, 1),
+            base="50000",
+            employee_ratio="0.07",
+            employer_ratio="0.07",
+            policy=shanghai,
+        )
+        assert opened.base == D("37302.00")  # clamped to Shanghai's FY2025 ceiling [S21]

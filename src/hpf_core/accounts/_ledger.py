@@ -25,7 +25,7 @@ from hpf_core.accounts._status import (
     available_to_debit,
 )
 from hpf_core.dates import add_months
-from hpf_core.errors import InvalidAmount, InvalidIdempotencyKey, Violation
+from hpf_core.errors import InvalidAmount, InvalidChoice, InvalidIdempotencyKey, Violation
 from hpf_core.money import yuan
 
 MAX_KEY_LENGTH = 255
@@ -92,6 +92,10 @@ class Employer:
     name: str
 
 
+NORMAL = AccountState(AccountStatus.NORMAL)
+"""The state of a newly opened account."""
+
+
 @attrs.frozen
 class DepositAccount:
     """A member's one HPF account (Art. 13: one account per employee).
@@ -109,11 +113,13 @@ class DepositAccount:
     base: Decimal
     employee_ratio: Decimal
     employer_ratio: Decimal
-    state: AccountState = attrs.field(factory=lambda: AccountState(AccountStatus.NORMAL))
+    state: AccountState = attrs.field(factory=lambda: NORMAL)
     balance: Decimal = Decimal("0.00")
     first_month: date | None = None
     paid_months: frozenset[date] = frozenset()
     settled_years: frozenset[int] = frozenset()
+    last_value_date: date | None = None
+    """The latest value date in the journal: money out is never dated before it."""
 
     @property
     def status(self) -> AccountStatus:
@@ -127,10 +133,13 @@ class DepositAccount:
 
     @property
     def gaps(self) -> tuple[date, ...]:
-        """Months between the first paid month and ``paid_through`` that are not paid (欠缴)."""
+        """Months from 启缴年月 (or the first paid month) to ``paid_through`` that are not
+        paid (欠缴)."""
         if not self.paid_months:
             return ()
         month, last, missing = min(self.paid_months), max(self.paid_months), []
+        if self.first_month is not None:
+            month = min(month, self.first_month)
         while month < last:
             if month not in self.paid_months:
                 missing.append(month)
@@ -195,7 +204,59 @@ def _positive(amount: Decimal, field: str = "amount") -> Decimal:
     return value
 
 
-Outcome = tuple[DepositAccount, EntryDraft] | tuple[Violation, ...]
+PostingOutcome = tuple[DepositAccount, EntryDraft] | tuple[Violation, ...]
+"""What a posting function returns: the account after it with the entry to append, or
+every reason it is refused."""
+
+
+def interest_year_of(day: date) -> int:
+    """The interest year (1 July – 30 June, named by the year it starts) holding ``day``."""
+    return day.year if day.month >= 7 else day.year - 1
+
+
+def _dating(account: DepositAccount, value_date: date, *, money_out: bool) -> list[Violation]:
+    """Value-date rules shared by every posting: not before the account opened; not in
+    an interest year already settled (its interest is final); and money going out is
+    never dated before the latest posting (so no day's balance can turn negative)."""
+    problems = []
+    if value_date < account.opened_on:
+        problems.append(
+            Violation(
+                "value_date_before_opening", "the value date is before the account opened", "value_date"
+            )
+        )
+    if interest_year_of(value_date) in account.settled_years:
+        problems.append(
+            Violation(
+                "value_date_in_settled_year",
+                f"interest year {interest_year_of(value_date)} is settled: date the posting after it",
+                "value_date",
+            )
+        )
+    if money_out and account.last_value_date is not None and value_date < account.last_value_date:
+        problems.append(
+            Violation(
+                "value_date_before_last_posting",
+                f"money out cannot be dated before the latest posting ({account.last_value_date})",
+                "value_date",
+            )
+        )
+    return problems
+
+
+def _latest(account: DepositAccount, value_date: date) -> date:
+    last = account.last_value_date
+    return value_date if last is None or value_date > last else last
+
+
+def _kind(value: object, allowed: tuple[EntryKind, ...]) -> EntryKind:
+    try:
+        kind = value if isinstance(value, EntryKind) else EntryKind(value)
+    except ValueError:
+        kind = None
+    if kind not in allowed:
+        raise InvalidChoice("kind", f"must be one of {', '.join(k.value for k in allowed)}", value)
+    return kind
 
 
 def _allowed(account: DepositAccount, event: AccountEvent) -> tuple[Violation, ...]:
@@ -211,15 +272,14 @@ def contribute(
     amount: Decimal,
     value_date: date,
     key: str,
-) -> Outcome:
+) -> PostingOutcome:
     """汇缴 (REMITTANCE) or 补缴 (BACK_PAY) of one contribution month.
 
     A remittance pays a month after ``paid_through`` and so advances it (months it skips
     become gaps); back-pay fills a gap (a month before ``paid_through`` not yet paid). The
     same month is never paid twice.
     """
-    if kind not in (EntryKind.REMITTANCE, EntryKind.BACK_PAY):
-        raise ValueError(f"kind: contribute takes REMITTANCE or BACK_PAY, not {kind}")
+    kind = _kind(kind, (EntryKind.REMITTANCE, EntryKind.BACK_PAY))
     paid = _positive(amount)
     month = month_of(month)
     problems = list(_allowed(account, AccountEvent.CONTRIBUTE))
@@ -243,21 +303,25 @@ def contribute(
             )
     if account.first_month is not None and month < account.first_month:
         problems.append(Violation("before_first_month", f"{month:%Y-%m} is before 启缴年月", "month"))
-    if value_date < account.opened_on:
+    if value_date < month:
         problems.append(
-            Violation(
-                "value_date_before_opening", "the value date is before the account opened", "value_date"
-            )
+            Violation("value_date_before_month", f"paid before {month:%Y-%m} began", "value_date")
         )
+    problems.extend(_dating(account, value_date, money_out=False))
     if problems:
         return tuple(problems)
-    updated = attrs.evolve(account, balance=account.balance + paid, paid_months=account.paid_months | {month})
+    updated = attrs.evolve(
+        account,
+        balance=account.balance + paid,
+        paid_months=account.paid_months | {month},
+        last_value_date=_latest(account, value_date),
+    )
     return updated, EntryDraft(account.account_no, kind, paid, value_date, key, month=month)
 
 
 def credit_interest(
     account: DepositAccount, *, year: int | None, amount: Decimal, value_date: date, key: str
-) -> Outcome:
+) -> PostingOutcome:
     """结息: settled interest. ``year`` names the interest year for an annual settlement
     (settled at most once); ``None`` is closing interest (销户利息)."""
     interest = yuan(amount, "amount")
@@ -266,32 +330,40 @@ def credit_interest(
     problems = list(_allowed(account, AccountEvent.SETTLE_INTEREST))
     if year is not None and year in account.settled_years:
         problems.append(Violation("year_settled", f"interest year {year} is already settled", "year"))
+    else:
+        problems.extend(_dating(account, value_date, money_out=False))
     if problems:
         return tuple(problems)
     years = account.settled_years | {year} if year is not None else account.settled_years
-    updated = attrs.evolve(account, balance=account.balance + interest, settled_years=years)
+    updated = attrs.evolve(
+        account,
+        balance=account.balance + interest,
+        settled_years=years,
+        last_value_date=_latest(account, value_date),
+    )
     return updated, EntryDraft(
         account.account_no, EntryKind.INTEREST, interest, value_date, key, interest_year=year
     )
 
 
-def transfer_in(account: DepositAccount, *, amount: Decimal, value_date: date, key: str) -> Outcome:
+def transfer_in(account: DepositAccount, *, amount: Decimal, value_date: date, key: str) -> PostingOutcome:
     """转入: a balance moved here from another centre or account."""
     paid = _positive(amount)
-    problems = _allowed(account, AccountEvent.CONTRIBUTE)
+    problems = [*_allowed(account, AccountEvent.CONTRIBUTE), *_dating(account, value_date, money_out=False)]
     if problems:
-        return problems
-    updated = attrs.evolve(account, balance=account.balance + paid)
+        return tuple(problems)
+    updated = attrs.evolve(
+        account, balance=account.balance + paid, last_value_date=_latest(account, value_date)
+    )
     return updated, EntryDraft(account.account_no, EntryKind.TRANSFER_IN, paid, value_date, key)
 
 
 def debit(
     account: DepositAccount, *, kind: EntryKind, amount: Decimal, value_date: date, key: str
-) -> Outcome:
+) -> PostingOutcome:
     """提取 / 还贷 / 转出: money out, never beyond what is available (balance less any
     frozen amount)."""
-    if kind not in (EntryKind.WITHDRAWAL, EntryKind.LOAN_DEDUCTION, EntryKind.TRANSFER_OUT):
-        raise ValueError(f"kind: debit takes WITHDRAWAL, LOAN_DEDUCTION or TRANSFER_OUT, not {kind}")
+    kind = _kind(kind, (EntryKind.WITHDRAWAL, EntryKind.LOAN_DEDUCTION, EntryKind.TRANSFER_OUT))
     paid = _positive(amount)
     problems = list(_allowed(account, AccountEvent.DEBIT))
     available = available_to_debit(account.state, account.balance)
@@ -299,15 +371,18 @@ def debit(
         problems.append(
             Violation("insufficient_funds", f"{paid} exceeds the {available} available", "amount")
         )
+    problems.extend(_dating(account, value_date, money_out=True))
     if problems:
         return tuple(problems)
-    updated = attrs.evolve(account, balance=account.balance - paid)
+    updated = attrs.evolve(
+        account, balance=account.balance - paid, last_value_date=_latest(account, value_date)
+    )
     return updated, EntryDraft(account.account_no, kind, -paid, value_date, key)
 
 
 def reverse(
     account: DepositAccount, entry: JournalEntry, *, already_reversed: bool, value_date: date, key: str
-) -> Outcome:
+) -> PostingOutcome:
     """冲正: cancel ``entry`` with an entry of the opposite amount. What the entry did to
     the account (a paid month, a settled year) is undone too. A reversal is never itself
     reversed, an entry is reversed at most once, and a reversal never takes the balance
@@ -331,6 +406,7 @@ def reverse(
         )
     elif entry.amount < 0 and account.state.freeze is FreezeFlag.NO_MOVEMENT:
         problems.append(Violation("frozen", "the account is frozen: no credits (不收不付)", "status"))
+    problems.extend(_dating(account, value_date, money_out=entry.amount > 0))
     if problems:
         return tuple(problems)
     months = account.paid_months - {entry.month} if entry.month is not None else account.paid_months
@@ -339,7 +415,13 @@ def reverse(
         if entry.interest_year is not None
         else account.settled_years
     )
-    updated = attrs.evolve(account, balance=new_balance, paid_months=months, settled_years=years)
+    updated = attrs.evolve(
+        account,
+        balance=new_balance,
+        paid_months=months,
+        settled_years=years,
+        last_value_date=_latest(account, value_date),
+    )
     draft = EntryDraft(
         account.account_no, EntryKind.REVERSAL, -entry.amount, value_date, key, reverses=entry.entry_id
     )

@@ -55,11 +55,12 @@ class AccountInfo:
 def account_info(
     account: DepositAccount,
     *,
-    rounding: ContributionRounding = ContributionRounding.HALF_UP_YUAN,
+    rounding: ContributionRounding | str,
     mask_id: Callable[[str], str] = mask_id_number,
     mask_mobile: Callable[[str], str] = mask_phone,
 ) -> AccountInfo:
-    """The 公积金账户信息 screen for ``account``; ID and phone masked (6+4, 3+4 by default)."""
+    """The 公积金账户信息 screen for ``account``; ID and phone masked (6+4, 3+4 by default).
+    ``rounding`` is the centre's (缴存精度): the monthly amounts shown depend on it."""
     monthly = monthly_contribution(
         account.base, account.employee_ratio, account.employer_ratio, rounding=rounding
     )
@@ -120,6 +121,8 @@ class InterestStatement:
     start: date
     end: date
     opening_balance: Decimal
+    """Balance from entries valued before 1 July (last year's interest, valued 1 July, is
+    among this year's credits)."""
     credits: Decimal
     debits: Decimal
     closing_balance: Decimal

@@ -17,8 +17,13 @@ from decimal import Decimal
 from hpf_core._support import apply_outcome as _apply
 from hpf_core._support import once as _once
 from hpf_core._support import refuse as _refuse
-from hpf_core.accounts._contribution import ContributionRounding, monthly_contribution
-from hpf_core.accounts._interest import DayBasis, accrue_interest_segments, interest_year
+from hpf_core.accounts._contribution import (
+    ContributionPolicy,
+    ContributionRounding,
+    contribution_for,
+    monthly_contribution,
+)
+from hpf_core.accounts._interest import DayBasis, accrue_interest_segments, check_basis, interest_year
 from hpf_core.accounts._ledger import (
     DepositAccount,
     Employer,
@@ -34,7 +39,7 @@ from hpf_core.accounts._ledger import (
     transfer_in,
 )
 from hpf_core.accounts._status import AccountEvent, AccountStatus, FreezeFlag, apply_event
-from hpf_core.errors import Violation
+from hpf_core.errors import InvalidAmount, InvalidChoice, Violation
 from hpf_core.money import check_rate, yuan
 from hpf_core.ports import UnitOfWork
 
@@ -69,16 +74,27 @@ def open_account(
     employee_ratio: Decimal | str,
     employer_ratio: Decimal | str,
     first_month: date | None = None,
+    policy: ContributionPolicy | None = None,
 ) -> DepositAccount:
-    """开户: a new account in status 正常. A member has one account (Art. 13)."""
+    """开户: a new account in status 正常. A member has one account (Art. 13). The base
+    must be above 0; with a centre's ``policy`` the ratios must lie in its bounds
+    (``InvalidContributionRatio``) and the base is clamped to its limits."""
+    amount = yuan(base, "base")
+    if amount <= 0:
+        raise InvalidAmount("base", "must be greater than 0", base)
+    ratios = check_rate(employee_ratio, "employee_ratio"), check_rate(employer_ratio, "employer_ratio")
+    if policy is not None:
+        amount = contribution_for(
+            policy, base=amount, employee_ratio=ratios[0], employer_ratio=ratios[1]
+        ).base_used
     account = DepositAccount(
         account_no,
         member,
         employer,
         opened_on,
-        yuan(base, "base"),
-        check_rate(employee_ratio, "employee_ratio"),
-        check_rate(employer_ratio, "employer_ratio"),
+        amount,
+        ratios[0],
+        ratios[1],
         first_month=month_of(first_month) if first_month else None,
     )
     with uow:
@@ -94,7 +110,7 @@ def remit_month(
     month: date,
     value_date: date,
     key: str,
-    rounding: ContributionRounding = ContributionRounding.HALF_UP_YUAN,
+    rounding: ContributionRounding | str,
 ) -> tuple[JournalEntry, ...]:
     """汇缴: an employer's remittance for one month, as one batch — every contributing
     account (not sealed, not closed) is credited its monthly deposit, or none is."""
@@ -182,9 +198,12 @@ def withdraw(
     amount: Decimal | int | str,
     value_date: date,
     key: str,
-    kind: EntryKind = EntryKind.WITHDRAWAL,
+    kind: EntryKind | str = EntryKind.WITHDRAWAL,
 ) -> JournalEntry:
     """提取 / 还贷: pay money out; never beyond the balance less any frozen amount."""
+    kind = EntryKind(kind) if isinstance(kind, str) and kind in {k.value for k in EntryKind} else kind
+    if not isinstance(kind, EntryKind):
+        raise InvalidChoice("kind", "must be withdrawal or loan-deduction", kind)
     params = {"account_no": account_no, "amount": yuan(amount), "value_date": value_date, "kind": kind.value}
 
     def work() -> tuple[str, ...]:
@@ -224,13 +243,16 @@ def settle_annual_interest(
     *,
     year: int,
     rates: Sequence[tuple[date, Decimal]],
-    basis: DayBasis,
+    basis: DayBasis | str,
     key: str,
 ) -> tuple[JournalEntry, ...]:
     """年度结息: settle interest year ``year`` (1 July ``year`` – 30 June ``year + 1``) for
     every open account not yet settled for it, crediting the interest with value date
     1 July ``year + 1`` (it earns interest in the next year). An account's year is settled
-    at most once, so rerunning after a partial run completes the rest."""
+    at most once, so rerunning after a partial run completes the rest. Accounts that
+    earned nothing get no entry; an account in status 99 (其他), which refuses every
+    event, is left for the centre to handle rather than stopping the batch."""
+    basis = check_basis(basis)
     params = {"year": year, "rates": tuple(rates), "basis": basis.value}
 
     def work() -> tuple[str, ...]:
@@ -238,10 +260,16 @@ def settle_annual_interest(
         ids: list[str] = []
         for number in uow.accounts.numbers():
             account = uow.accounts.get(number)
-            if account.status.closed or year in account.settled_years:
+            if (
+                account.status.closed
+                or account.status is AccountStatus.OTHER
+                or year in account.settled_years
+            ):
                 continue
             opening, postings = _interest_inputs(uow.journal.entries(number), start, end)
             breakdown = accrue_interest_segments(opening, postings, start, end, rates, basis=basis)
+            if breakdown.total == 0:
+                continue
             outcome = credit_interest(
                 account,
                 year=year,
@@ -262,11 +290,12 @@ def transfer_out(
     account_no: str,
     on: date,
     rates: Sequence[tuple[date, Decimal]],
-    basis: DayBasis,
+    basis: DayBasis | str,
     key: str,
 ) -> tuple[JournalEntry, ...]:
     """外部转出销户: credit closing interest (销户利息: from 1 July to the day before ``on``),
     move the whole balance out, and close the account as 外部转出销户."""
+    basis = check_basis(basis)
     params = {"account_no": account_no, "on": on, "rates": tuple(rates), "basis": basis.value}
 
     def work() -> tuple[str, ...]:
@@ -335,7 +364,7 @@ def freeze(
         FreezeFlag.PARTIAL: AccountEvent.FREEZE_PARTIAL,
     }.get(flag)
     if event is None:
-        raise _refuse([Violation("invalid_flag", "choose CREDITS_ONLY, NO_MOVEMENT or PARTIAL", "flag")])
+        raise InvalidChoice("flag", "must be CREDITS_ONLY, NO_MOVEMENT or PARTIAL", flag)
     return _state_change(uow, account_no, event, yuan(amount, "amount") if amount is not None else None)
 
 
