@@ -212,10 +212,10 @@ class TestInterestPolicies:
 
         altay = load_policy("altay").interest
         assert altay is not None
-        assert altay.day_basis is DayBasis.ACTUAL_365
+        assert altay.day_basis is DayBasis.ACTUAL_360  # derived from the seed screen (D-017)
         assert load_policy("beijing").interest is None
 
     def test_an_unknown_basis_is_named(self) -> None:
-        text = policy_text("altay").replace('day_basis = "actual/365"', 'day_basis = "actual/364"')
+        text = policy_text("altay").replace('day_basis = "actual/360"', 'day_basis = "actual/364"')
         with pytest.raises(InvalidPolicy, match=r"interest\.day_basis"):
             parse_policy(text)
