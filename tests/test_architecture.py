@@ -118,6 +118,7 @@ PUBLIC = [
     "hpf_adapters",
     "hpf_adapters.cli",
     "hpf_adapters.memory",
+    "hpf_adapters.payments",
     "hpf_adapters.policies",
 ]
 

@@ -24,6 +24,9 @@ also subclass the built-in they refine, so ``except ValueError`` keeps working::
     ├── InputTypeError (TypeError)         wrong Python type (float or bool for money, ...)
     ├── NoRateKnown (LookupError)          no rate in the table for that date
     ├── UnknownRecord (LookupError)        no account / entry with that identifier
+    ├── PaymentError                       a payment channel did not pay
+    │   ├── PaymentTimeout                 no answer: it may or may not have paid; retry
+    │   └── PaymentRejected                the channel said no, for good
     └── Refused                            a business rule said no; carries every Violation
         ├── InsufficientFunds              a debit beyond the available balance
         └── InvalidTransition              an event the account's state does not allow
@@ -63,6 +66,9 @@ __all__ = [
     "InvalidTransition",
     "NaiveDatetimeError",
     "NoRateKnown",
+    "PaymentError",
+    "PaymentRejected",
+    "PaymentTimeout",
     "Refused",
     "UnknownRecord",
     "Violation",
@@ -233,3 +239,22 @@ class InvalidCardNumber(InputError):
     """A bank card number (银行卡号) of the wrong length or failing the Luhn check."""
 
     code = "invalid_card_number"
+
+
+class PaymentError(HpfError):
+    """A payment channel (bank) did not confirm a payment."""
+
+    code = "payment_error"
+
+
+class PaymentTimeout(PaymentError):
+    """The channel did not answer in time: the payment may have happened. Retry with the
+    same payment id; the channel pays each id at most once."""
+
+    code = "payment_timeout"
+
+
+class PaymentRejected(PaymentError):
+    """The channel refused the payment (closed card, wrong name, ...): it did not happen."""
+
+    code = "payment_rejected"

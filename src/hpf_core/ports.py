@@ -7,6 +7,7 @@ and one contract suite runs against every adapter of a port.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -22,6 +23,8 @@ __all__ = [
     "JournalRepository",
     "LoanJournal",
     "LoanRepository",
+    "PaymentChannel",
+    "PaymentReceipt",
     "StoredRequest",
     "UnitOfWork",
 ]
@@ -126,6 +129,31 @@ class IdempotencyStore(Protocol):
 
     def put(self, key: str, request: StoredRequest) -> None:
         """Remember a key; it is committed with the work it guards."""
+        ...
+
+
+@attrs.frozen
+class PaymentReceipt:
+    """A channel's confirmation that ``payment_id`` was paid (or had been, on a retry)."""
+
+    payment_id: str
+    reference: str
+    """The channel's own reference (银行流水号)."""
+    card_number: str
+    amount: Decimal
+
+
+class PaymentChannel(Protocol):
+    """Pays money to a member's bank card (支付通道).
+
+    A channel pays each ``payment_id`` at most once: a retry with the same id returns the
+    first receipt (and refuses the same id with a different card or amount). It raises
+    ``PaymentTimeout`` when it cannot tell whether it paid, and ``PaymentRejected`` when
+    it refused for good.
+    """
+
+    def transfer(self, *, payment_id: str, card_number: str, amount: Decimal, memo: str) -> PaymentReceipt:
+        """Pay ``amount`` to ``card_number``."""
         ...
 
 

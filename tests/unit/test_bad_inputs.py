@@ -46,6 +46,9 @@ from hpf_core.errors import (
     InvalidTransition,
     NaiveDatetimeError,
     NoRateKnown,
+    PaymentError,
+    PaymentRejected,
+    PaymentTimeout,
     Refused,
     UnknownRecord,
 )
@@ -91,6 +94,9 @@ EXPECTED_CODES: dict[type[HpfError], str] = {
     InvalidIdNumber: "invalid_id_number",
     InvalidPhone: "invalid_phone",
     InvalidCardNumber: "invalid_card_number",
+    PaymentError: "payment_error",
+    PaymentTimeout: "payment_timeout",
+    PaymentRejected: "payment_rejected",
 }
 
 # The tree drawn in the errors.py docstring: each class and its direct hpf parent.
@@ -118,6 +124,9 @@ DOCUMENTED_PARENT: dict[type[HpfError], type[HpfError] | None] = {
     InvalidIdNumber: InputError,
     InvalidPhone: InputError,
     InvalidCardNumber: InputError,
+    PaymentError: HpfError,
+    PaymentTimeout: PaymentError,
+    PaymentRejected: PaymentError,
 }
 
 

@@ -1,0 +1,63 @@
+"""Payment channels (支付通道): an in-memory bank for notebooks, demos and tests, with
+injectable faults (a lost reply after paying, a refusal) to test exactly-once payment.
+
+>>> from decimal import Decimal
+>>> bank = MemoryBank()
+>>> pay = dict(payment_id="P1", card_number="6225768888888888", amount=Decimal("10.00"), memo="t")
+>>> bank.transfer(**pay).reference, bank.transfer(**pay).reference
+('B000001', 'B000001')
+>>> len(bank.transfers)
+1
+"""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+from hpf_core.errors import IdempotencyConflict, PaymentRejected, PaymentTimeout
+from hpf_core.ports import PaymentReceipt
+
+__all__ = ["MemoryBank"]
+
+
+class MemoryBank:
+    """:class:`hpf_core.ports.PaymentChannel` that keeps its transfers in memory.
+
+    ``lose_replies``: the next N calls pay (the money moves) but raise ``PaymentTimeout``
+    instead of answering, as when a reply is lost on the network. ``reject_cards``:
+    cards it refuses with ``PaymentRejected``.
+    """
+
+    def __init__(self, *, lose_replies: int = 0, reject_cards: frozenset[str] = frozenset()) -> None:
+        self.lose_replies = lose_replies
+        self.reject_cards = reject_cards
+        self._paid: dict[str, PaymentReceipt] = {}
+        self._calls = 0
+        self._lock = threading.Lock()
+
+    @property
+    def transfers(self) -> tuple[PaymentReceipt, ...]:
+        """Every payment made, once each (an inspection helper)."""
+        return tuple(self._paid.values())
+
+    @property
+    def calls(self) -> int:
+        """How many times ``transfer`` was called, retries included."""
+        return self._calls
+
+    def transfer(self, *, payment_id: str, card_number: str, amount: Decimal, memo: str) -> PaymentReceipt:
+        with self._lock:
+            self._calls += 1
+            if card_number in self.reject_cards:
+                raise PaymentRejected("card_number", "the bank refused the card", card_number)
+            receipt = self._paid.get(payment_id)
+            if receipt is None:
+                receipt = PaymentReceipt(payment_id, f"B{len(self._paid) + 1:06d}", card_number, amount)
+                self._paid[payment_id] = receipt
+            elif (receipt.card_number, receipt.amount) != (card_number, amount):
+                raise IdempotencyConflict("payment_id", "was paid with another card or amount", payment_id)
+            if self.lose_replies > 0:
+                self.lose_replies -= 1
+                raise PaymentTimeout("payment_id", "no answer from the bank (the payment may have been made)")
+            return receipt
