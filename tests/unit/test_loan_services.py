@@ -21,6 +21,7 @@ from hpf_core.loans import (
     SignerRole,
     hpf_loan_rate,
     open_loan,
+    rate_on,
     repayment_details,
 )
 from hpf_core.loans import services as loans
@@ -255,4 +256,11 @@ class TestRepricingExistingLoans:
             today=date(2025, 6, 1),
         )
         assert again == ()
-        assert MemoryUnitOfWork(store).loans.get("HT1").annual_rate == D("0.0285")
+        loan = MemoryUnitOfWork(store).loans.get("HT1")
+        # nothing was billed: the new rate waits for its date (D-023)
+        assert loan.pending_rate == (date(2025, 1, 1), D("0.0285"))
+        assert (rate_on(loan, date(2024, 12, 31)), rate_on(loan, date(2025, 1, 1))) == (
+            D("0.031"),
+            D("0.0285"),
+        )
+        assert loan.bills == ()

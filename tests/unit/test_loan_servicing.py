@@ -179,12 +179,13 @@ class TestPrepaymentThroughTheAccount:
         quote = prepayment_quote(loan, 100000, date(2024, 4, 16), "keep-term", POLICY)
         assert isinstance(quote, PrepaymentQuote)
         # the 2024-04-01 instalment (4,270.16) is unpaid and 15 days late: it is paid first
-        # with its penalty, 4,270.16 x 3.1% x 1.5 / 360 x 15 = 8.2734 -> 8.27; and the
-        # interest on the prepaid principal since 2024-04-01:
-        # round(100,000 x 0.031 x 15 / 360) = round(129.1666) = 129.17
+        # with its penalty, 4,270.16 x 3.1% x 1.5 / 360 x 15 = 8.2734 -> 8.27. The 100,000
+        # pays principal and the interest on that principal since 2024-04-01 (15 days):
+        # principal = 100,000 / (1 + 0.031 x 15 / 360) = 100,000 / 1.00129166... = 99,871.00
+        # (99,871.00 x 0.031 x 15 / 360 = 128.9997 -> 129.00), interest = 129.00
         assert quote.current_due == D("4278.43")
-        assert quote.interest == D("129.17")
-        assert quote.principal == D("99870.83")
+        assert quote.interest == D("129.00")
+        assert quote.principal == D("99871.00")
         assert quote.bank_debit == D("104278.43")
         assert quote.remaining_months == 347  # April is billed: May 2024 onwards
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import attrs
 
+from hpf_core.loans._offset import SignerRole
 from hpf_core.loans._servicing import (
     ZERO,
     Allocation,
@@ -128,7 +129,7 @@ def loan_account_info(loan: LoanAccount) -> LoanAccountInfo:
     ('正常还款', '1日', '是', '3.2500%', '等额本息')
     """
     contract = loan.contract
-    account = next((b.account_no for b in contract.borrowers), "")
+    account = next((b.account_no for b in contract.borrowers if b.role is SignerRole.BORROWER), "")
     return LoanAccountInfo(
         contract.contract_no,
         account,

@@ -60,7 +60,7 @@ class PrepaymentResult:
     settled: bool
 
 
-def _check_strategy(value: object) -> PrepaymentStrategy:
+def check_strategy(value: object) -> PrepaymentStrategy:
     if isinstance(value, PrepaymentStrategy):
         return value
     if isinstance(value, str):
@@ -148,7 +148,7 @@ def prepay(
         raise InvalidAmount("amount", "must not be negative", amount)
     if paid > owed:
         raise InvalidPrepayment("amount", f"exceeds the outstanding balance {owed}", str(paid))
-    plan = _check_strategy(strategy)
+    plan = check_strategy(strategy)
     kind = check_method(method)
     if on is not None or disbursed is not None:
         if on is None or disbursed is None:

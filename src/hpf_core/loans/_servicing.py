@@ -12,8 +12,8 @@ Conventions (docs/decisions.md D-021..):
   Unpaid after the due date (plus the policy's grace days) it is overdue (逾期).
 - Penalty interest (罚息) accrues on the unpaid principal and interest of an overdue bill
   for every day after the due date, at the policy's daily rate (contract rate x factor /
-  360, or a fixed daily rate), rounded half up to the fen each time it is brought up to
-  date.
+  360, or a fixed daily rate); it is summed exactly and rounded half up to the fen once,
+  so it does not depend on how often the loan is brought up to date.
 - A repayment is allocated in the policy's order, by default penalty → overdue interest
   → overdue principal → current interest → current principal (older bills first).
 """
@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import attrs
 
 from hpf_core.dates import add_months, check_date, months_between
-from hpf_core.errors import InvalidAmount, InvalidChoice, InvalidDate, Violation
+from hpf_core.errors import InputError, InputTypeError, InvalidAmount, InvalidChoice, InvalidDate, Violation
 from hpf_core.loans._amortize import (
     RepaymentMethod,
     Schedule,
@@ -42,9 +42,9 @@ from hpf_core.loans._amortize import (
     rate_fraction,
 )
 from hpf_core.loans._offset import OffsetAgreement, SignerRole
-from hpf_core.loans._prepay import PrepaymentStrategy, shortest_term_fen
+from hpf_core.loans._prepay import PrepaymentStrategy, check_strategy, shortest_term_fen
 from hpf_core.loans._rates import HomeOrder
-from hpf_core.money import FEN, Amount, Rate, amount_from_fen, check_rate, fen, yuan
+from hpf_core.money import FEN, Amount, Rate, amount_from_fen, check_rate, fen, to_decimal, yuan
 
 ZERO = Decimal("0.00")
 
@@ -122,22 +122,50 @@ class PaymentSource(enum.Enum):
     """公积金账户 (按月抵扣 or 支取公积金还款)."""
 
 
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputTypeError("policy", "counts (days, months, times) must be whole numbers, 0 or more", value)
+    return value
+
+
+def _money(value: Amount) -> Decimal:
+    amount = yuan(value, "policy amount")
+    if amount < 0:
+        raise InvalidAmount("policy amount", "must not be negative", value)
+    return amount
+
+
+def _penalty_factor(value: object) -> Decimal:
+    number = to_decimal(value, "penalty_factor")
+    if number <= 0:
+        raise InvalidAmount("penalty_factor", "must be greater than 0", value)
+    return number
+
+
+def _daily(value: Rate) -> Decimal:
+    return check_rate(value, "penalty_daily_rate")
+
+
+def _buckets(value: Sequence[Bucket]) -> tuple[Bucket, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class ServicingPolicy:
     """A centre's loan-servicing rules, each with a default taken from DOMAIN.md §6.7–6.8."""
 
-    allocation: tuple[Bucket, ...] = DEFAULT_ALLOCATION
-    penalty_mode: PenaltyMode = PenaltyMode.CONTRACT_RATE_FACTOR
-    penalty_factor: Decimal = Decimal("1.5")
+    allocation: tuple[Bucket, ...] = attrs.field(default=DEFAULT_ALLOCATION, converter=_buckets)
+    penalty_mode: PenaltyMode = attrs.field(default=PenaltyMode.CONTRACT_RATE_FACTOR, converter=PenaltyMode)
+    penalty_factor: Decimal = attrs.field(default=Decimal("1.5"), converter=_penalty_factor)
     """150% of the loan rate a day (HPF practice, DOMAIN.md §6.8 [S36]; PBOC 1.3–1.5 [S35])."""
-    penalty_daily_rate: Decimal = Decimal(0)
-    grace_days: int = 0
-    prepay_min_months: int = 12
+    penalty_daily_rate: Decimal = attrs.field(default=Decimal(0), converter=_daily)
+    grace_days: int = attrs.field(default=0, converter=_count)
+    prepay_min_months: int = attrs.field(default=12, converter=_count)
     """The seed: 主借款人自发放个人贷款满一年后可办理提前还款."""
-    prepay_min_amount: Decimal = ZERO
-    prepay_multiple: Decimal = ZERO
+    prepay_min_amount: Decimal = attrs.field(default=ZERO, converter=_money)
+    prepay_multiple: Decimal = attrs.field(default=ZERO, converter=_money)
     """Prepaid principal must be a multiple of this (0: any amount)."""
-    prepay_max_per_year: int = 0
+    prepay_max_per_year: int = attrs.field(default=0, converter=_count)
     """0: no limit."""
     split_repricing_period: bool = False
     """Split the interest of a period that a repricing date falls inside by days."""
@@ -197,8 +225,8 @@ class Bill:
     interest: Decimal
     principal_paid: Decimal = ZERO
     interest_paid: Decimal = ZERO
-    penalty: Decimal = ZERO
-    """Penalty accrued so far."""
+    penalty_exact: Decimal = Decimal(0)
+    """Penalty accrued so far, unrounded: the sum of owed x daily rate x days."""
     penalty_paid: Decimal = ZERO
     penalty_through: date | None = None
     """The last day penalty has been accrued for."""
@@ -210,6 +238,12 @@ class Bill:
     @property
     def interest_due(self) -> Decimal:
         return self.interest - self.interest_paid
+
+    @property
+    def penalty(self) -> Decimal:
+        """Penalty accrued so far (罚息), rounded half up once from the exact sum, so it does
+        not depend on how often it was brought up to date."""
+        return self.penalty_exact.quantize(FEN, rounding=ROUND_HALF_UP)
 
     @property
     def penalty_due(self) -> Decimal:
@@ -252,6 +286,9 @@ class LoanAccount:
     repaid_penalty: Decimal = ZERO
     prepayment_dates: tuple[date, ...] = ()
     settled_on: date | None = None
+    pending_rate: tuple[date, Decimal] | None = None
+    """A repricing dated ahead: (effective date, new rate); it becomes ``annual_rate`` when
+    the loan is brought up to that date."""
     agreement: OffsetAgreement | None = None
     """按月抵扣签约, if any; it ends when the loan is settled (notice 2.6)."""
     rate_changes: tuple[date, ...] = ()
@@ -385,13 +422,16 @@ def bill_due(loan: LoanAccount, on: date) -> LoanAccount:
     )
     last = rows[-1].due_date
     assert last is not None
-    return attrs.evolve(
+    billed = attrs.evolve(
         loan,
         schedule=_rest(loan.schedule, count),
         next_period=loan.next_period + count,
         last_due=last,
         bills=bills,
     )
+    if loan.pending_rate is not None and last >= loan.pending_rate[0]:
+        billed = attrs.evolve(billed, annual_rate=loan.pending_rate[1], pending_rate=None)
+    return billed
 
 
 def _daily_rate(loan: LoanAccount, policy: ServicingPolicy) -> Decimal:
@@ -415,8 +455,9 @@ def accrue(loan: LoanAccount, on: date, policy: ServicingPolicy) -> LoanAccount:
             days = (on - start).days + 1
             if days > 0:
                 owed = bill.principal_due + bill.interest_due
-                extra = (owed * daily * days).quantize(FEN, rounding=ROUND_HALF_UP)
-                bill = attrs.evolve(bill, penalty=bill.penalty + extra, penalty_through=on)
+                bill = attrs.evolve(
+                    bill, penalty_exact=bill.penalty_exact + owed * daily * days, penalty_through=on
+                )
             if not any(r.period == bill.period for r in records):
                 records.append(OverdueRecord(bill.period, bill.due_date, bill.principal, bill.interest))
             records = [
@@ -504,58 +545,83 @@ def repay(
 
 
 def reprice_loan(loan: LoanAccount, new_rate: Rate, effective: date, policy: ServicingPolicy) -> LoanAccount:
-    """A new rate reaches the loan on ``effective`` (存量贷款利率调整).
+    """A new rate reaches the loan on ``effective`` (存量贷款利率调整); nothing is billed.
 
-    Instalments due before ``effective`` keep the old rate (they are billed first). An
-    interest period is [previous due date, due date): the period under way on
-    ``effective`` keeps the old rate, unless the policy splits it by days (old rate before
-    ``effective``, new from it). From the next period the rows are recalculated on the
-    principal they carry, at the new rate, over the same number of months (the payment
-    is recalculated).
+    An interest period is [previous due date, due date). Rows whose period ends before
+    ``effective`` keep the old rate; the period under way on ``effective`` keeps the old
+    rate and its instalment, unless the policy splits it by days (old rate before
+    ``effective``, new from it); from the next period the rows are recalculated on the
+    principal they carry, at the new rate, over the months left (the payment is
+    recalculated). ``effective`` may lie ahead: the rows before it are kept as they are.
     """
     rate = check_rate(new_rate, "new_rate")
     check_date(effective, "effective")
-    loan = bill_due(loan, effective - timedelta(days=1))
-    if loan.settled_on is not None or not len(loan.schedule):
-        return attrs.evolve(loan, annual_rate=rate)
-    owed = loan.schedule.principal
-    months = len(loan.schedule)
-    first = loan.schedule[0]
-    assert first.due_date is not None
-    kind = loan.contract.method
-    start = loan.last_due
-    if effective <= start:  # a whole period at the new rate: recalculate every row
-        schedule = amortize(owed, rate, months, kind, first_due=first.due_date)
-        return attrs.evolve(loan, annual_rate=rate, schedule=schedule)
-    if months == 1:
-        return attrs.evolve(loan, annual_rate=rate)
-    owed_fen, (num, den) = fen(owed), rate_fraction(rate)
-    equal_principal = kind is RepaymentMethod.EQUAL_PRINCIPAL
-    split = effective < first.due_date and policy.split_repricing_period
-    if split:  # the period's interest by days; the payment is already the recalculated one
-        days = (first.due_date - start).days
-        old_days = (effective - start).days
-        exact = owed * (loan.annual_rate * old_days + rate * (days - old_days)) / (12 * days)
-        interest = fen(exact.quantize(FEN, rounding=ROUND_HALF_UP))
-        if equal_principal:
-            amount = (2 * owed_fen + months) // (2 * months)
-        else:
-            amount = annuity_fen(owed_fen, num, den, months)
-        part = min(amount if equal_principal else amount - interest, owed_fen)
-        first_row = (interest + part, part, interest, owed_fen - part)
-    else:  # the period under way keeps the old rate and its instalment
-        first_row = (fen(first.payment), fen(first.principal), fen(first.interest), fen(first.balance))
-    left, rows_left = first_row[3], months - 1
-    if equal_principal:
-        amount = (2 * left + rows_left) // (2 * rows_left)
-    elif not split:
-        amount = annuity_fen(left, num, den, rows_left)
-    rest = ledger_kernel(left, num, den, rows_left, amount, equal_principal=equal_principal)
-    pays, prins, ints, bals = ((head, *tail) for head, tail in zip(first_row, rest, strict=True))
-    columns = (pays, prins, ints, bals)
-    return attrs.evolve(
-        loan, annual_rate=rate, schedule=build_schedule(owed, rate, months, kind, first.due_date, columns)
+    rows = loan.schedule
+    if loan.settled_on is not None:
+        return loan
+    index = next(
+        (i for i, row in enumerate(rows) if row.due_date is not None and row.due_date >= effective), None
     )
+    if index is None:  # every row falls due before the change
+        return attrs.evolve(loan, annual_rate=rate)
+    months = len(rows) - index
+    first = rows[index]
+    assert first.due_date is not None
+    start = rows[index - 1].due_date if index else loan.last_due
+    assert start is not None
+    owed_fen = rows.balance_fen[index - 1] if index else fen(rows.principal)
+    kind = loan.contract.method
+    num, den = rate_fraction(rate)
+    equal_principal = kind is RepaymentMethod.EQUAL_PRINCIPAL
+
+    def recalculated(balance: int, count: int) -> tuple[list[int], list[int], list[int], list[int]]:
+        if equal_principal:
+            amount = (2 * balance + count) // (2 * count)
+        else:
+            amount = annuity_fen(balance, num, den, count)
+        return ledger_kernel(balance, num, den, count, amount, equal_principal=equal_principal)
+
+    if effective <= start:  # a whole period at the new rate: recalculate from this row
+        tail = recalculated(owed_fen, months)
+    else:
+        if effective < first.due_date and policy.split_repricing_period:
+            days = (first.due_date - start).days
+            old_days = (effective - start).days
+            owed = amount_from_fen(owed_fen)
+            exact = owed * (loan.annual_rate * old_days + rate * (days - old_days)) / (12 * days)
+            interest = fen(exact.quantize(FEN, rounding=ROUND_HALF_UP))
+            if equal_principal:
+                amount = (2 * owed_fen + months) // (2 * months)
+            else:
+                amount = annuity_fen(owed_fen, num, den, months)
+            part = min(amount if equal_principal else amount - interest, owed_fen)
+            head = (interest + part, part, interest, owed_fen - part)
+        else:  # the period under way keeps the old rate and its instalment
+            head = (fen(first.payment), fen(first.principal), fen(first.interest), fen(first.balance))
+        rest = recalculated(head[3], months - 1) if months > 1 else ([], [], [], [])
+        tail = (
+            [head[0], *rest[0]],
+            [head[1], *rest[1]],
+            [head[2], *rest[2]],
+            [head[3], *rest[3]],
+        )
+    columns = (
+        (*rows.payment_fen[:index], *tail[0]),
+        (*rows.principal_fen[:index], *tail[1]),
+        (*rows.interest_fen[:index], *tail[2]),
+        (*rows.balance_fen[:index], *tail[3]),
+    )
+    schedule = build_schedule(rows.principal, rate, len(rows), kind, rows.first_due, columns)
+    if effective <= start and index == 0:
+        return attrs.evolve(loan, annual_rate=rate, schedule=schedule, pending_rate=None)
+    return attrs.evolve(loan, schedule=schedule, pending_rate=(effective, rate))
+
+
+def rate_on(loan: LoanAccount, day: date) -> Decimal:
+    """The contract rate in force on ``day`` (a pending repricing counts from its date)."""
+    if loan.pending_rate is not None and day >= loan.pending_rate[0]:
+        return loan.pending_rate[1]
+    return loan.annual_rate
 
 
 # --------------------------------------------------------------------------- prepayment and settlement
@@ -565,11 +631,15 @@ def reprice_loan(loan: LoanAccount, new_rate: Rate, effective: date, policy: Ser
 class PrepaymentQuote:
     """提前还本试算: what a prepayment of ``amount`` on ``on`` does."""
 
+    contract_no: str
+    balance: Decimal
+    """The loan's principal owed when quoted (a quote applies to that state only)."""
     on: date
     amount: Decimal
     """提前还款金额: interest first, the rest principal."""
     interest: Decimal
-    """提前归还利息: interest on the prepaid principal since the last due date."""
+    """提前归还利息: interest on the prepaid principal since the last due date
+    (principal x contract rate x days / 360)."""
     principal: Decimal
     """提前归还本金."""
     current_due: Decimal
@@ -600,7 +670,7 @@ def prepayment_quote(
     paid = yuan(amount, "amount")
     if paid <= 0:
         raise InvalidAmount("amount", "must be greater than 0", amount)
-    plan = strategy if isinstance(strategy, PrepaymentStrategy) else PrepaymentStrategy(strategy)
+    plan = check_strategy(strategy)
     problems: list[Violation] = []
     if loan.settled_on is not None:
         return (Violation("settled", "the loan is settled", "status"),)
@@ -629,8 +699,11 @@ def prepayment_quote(
     current_due = sum((b.total_due for b in loan.bills), ZERO)
     days = (on - loan.last_due).days
     unbilled = loan.schedule.principal
-    interest = (min(paid, unbilled) * loan.annual_rate * days / 360).quantize(FEN, rounding=ROUND_HALF_UP)
-    principal = paid - interest
+    # the amount pays the prepaid principal and the interest on it since the last due
+    # date: principal = amount / (1 + r x days / 360), rounded half up; interest = the rest
+    factor = 1 + loan.annual_rate * days / 360
+    principal = (paid / factor).quantize(FEN, rounding=ROUND_HALF_UP)
+    interest = paid - principal
     if policy.prepay_multiple and principal % policy.prepay_multiple:
         problems.append(
             Violation("not_a_multiple", f"principal must be a multiple of {policy.prepay_multiple}", "amount")
@@ -659,8 +732,15 @@ def prepayment_quote(
             new = build_schedule(left, loan.annual_rate, term, loan.contract.method, first_due, columns)
         else:
             new = amortize(left, loan.annual_rate, term, loan.contract.method, first_due=first_due)
+    if loan.pending_rate is not None:  # a repricing dated ahead applies to the new rows too
+        effective, rate = loan.pending_rate
+        new = reprice_loan(
+            attrs.evolve(loan, schedule=new, pending_rate=None), rate, effective, policy
+        ).schedule
     saved = loan.schedule.total_interest - new.total_interest
     return PrepaymentQuote(
+        loan.contract.contract_no,
+        loan.balance,
         on,
         paid,
         interest,
@@ -683,7 +763,11 @@ def apply_prepayment(
     source: PaymentSource = PaymentSource.BANK,
 ) -> tuple[LoanAccount, Allocation | None]:
     """Carry out a quoted prepayment: pay what is due first, then the prepaid principal
-    and its interest; the rows not yet billed become the quote's new schedule."""
+    and its interest; the rows not yet billed become the quote's new schedule. A quote
+    for another loan, or for the loan in another state, is refused (``InputError``)."""
+    current = accrue(loan, quote.on, policy)
+    if quote.contract_no != loan.contract.contract_no or quote.balance != current.balance:
+        raise InputError("quote", "was made for another loan or another state of this loan")
     allocation: Allocation | None = None
     if quote.current_due > 0:
         outcome = repay(loan, quote.current_due, quote.on, policy, source=source)
@@ -705,6 +789,7 @@ def apply_prepayment(
 class SettlementQuote:
     """提前结清试算."""
 
+    contract_no: str
     on: date
     principal: Decimal
     """Outstanding principal (提前还款本金), billed or not."""
@@ -757,14 +842,19 @@ def settlement_quote(
     total = loan.balance + interest + penalty
     if hpf > total:
         return (Violation("too_much_hpf", f"{hpf} exceeds the {total} to repay", "from_hpf"),)
-    return SettlementQuote(on, loan.balance, interest, penalty, overdue, total, hpf, total - hpf)
+    return SettlementQuote(
+        loan.contract.contract_no, on, loan.balance, interest, penalty, overdue, total, hpf, total - hpf
+    )
 
 
 def settle(
     loan: LoanAccount, quote: SettlementQuote, policy: ServicingPolicy, *, certificate_no: str
 ) -> tuple[LoanAccount, SettlementCertificate]:
-    """Close the loan with a quoted settlement and issue the 贷款结清证明."""
+    """Close the loan with a quoted settlement and issue the 贷款结清证明. A quote for
+    another loan, or one the loan has moved on from, is refused (``InputError``)."""
     loan = accrue(loan, quote.on, policy)
+    if quote.contract_no != loan.contract.contract_no or quote.principal != loan.balance:
+        raise InputError("quote", "was made for another loan or another state of this loan")
     records = tuple(attrs.evolve(r, cleared_on=quote.on) if r.cleared_on is None else r for r in loan.overdue)
     empty = build_schedule(ZERO, loan.annual_rate, 0, loan.contract.method, None, ((), (), (), ()))
     closed = attrs.evolve(

@@ -29,7 +29,7 @@ from hpf_core.loans._offset import (
     plan_monthly_offset,
     sign_offset,
 )
-from hpf_core.loans._prepay import PrepaymentStrategy
+from hpf_core.loans._prepay import PrepaymentStrategy, check_strategy
 from hpf_core.loans._rates import RepricingRule, repricing_date
 from hpf_core.loans._servicing import (
     LoanAccount,
@@ -60,10 +60,15 @@ __all__ = [
 ]
 
 
+DEPOSIT, LOAN = "deposit:", "loan:"
+"""How a collection's stored result tells deposit entries from loan entries."""
+
+
 @attrs.frozen
 class Collection:
-    """What a monthly collection did: the offset plan (None without an agreement), the
-    deposit-account deductions, and the loan journal lines."""
+    """What a monthly collection did: the offset plan (None without an agreement, and on
+    a replay, where the entries tell what happened), the deposit-account deductions, and
+    the loan journal lines."""
 
     plan: OffsetPlan | None
     deductions: tuple[JournalEntry, ...]
@@ -185,21 +190,21 @@ def collect_instalment(
                     value_date=on,
                     key=f"{key}/{take.account_no}",
                 )
-                ids.append(_apply(uow, outcome).entry_id)
+                ids.append(DEPOSIT + _apply(uow, outcome).entry_id)
                 loan, entry = _post(uow, loan, take.amount, on, policy, PaymentSource.HPF, key)
-                ids.append(entry.entry_id)
+                ids.append(LOAN + entry.entry_id)
             card = plan.from_card
         if card > 0 and bank(card):
             loan, entry = _post(uow, loan, card, on, policy, PaymentSource.BANK, key)
-            ids.append(entry.entry_id)
+            ids.append(LOAN + entry.entry_id)
         uow.loans.save(loan)
         return tuple(ids)
 
     with uow:
         ids = _once(uow, key, "collect_instalment", params, work)
-        deductions = tuple(uow.journal.get(i) for i in ids if i.startswith("E"))
+        deductions = tuple(uow.journal.get(i.removeprefix(DEPOSIT)) for i in ids if i.startswith(DEPOSIT))
         by_id = {e.entry_id: e for e in uow.loan_journal.entries(contract_no)}
-        entries = tuple(by_id[i] for i in ids if i.startswith("L"))
+        entries = tuple(by_id[i.removeprefix(LOAN)] for i in ids if i.startswith(LOAN))
         return Collection(plan_seen[0], deductions, entries)
 
 
@@ -216,11 +221,12 @@ def prepay_loan(
     """提前还本: check and apply a prepayment paid from the bank card (show the member
     :func:`hpf_core.loans.prepayment_quote` first). What is due this month is paid first;
     the loan's rows are recalculated. Returns the loan journal lines posted."""
-    params = {"contract_no": contract_no, "amount": yuan(amount), "on": on, "strategy": str(strategy)}
+    plan = check_strategy(strategy)
+    params = {"contract_no": contract_no, "amount": yuan(amount), "on": on, "strategy": plan.value}
 
     def work() -> tuple[str, ...]:
         loan = uow.loans.get(contract_no)
-        quote = prepayment_quote(loan, amount, on, strategy, policy)
+        quote = prepayment_quote(loan, amount, on, plan, policy)
         if isinstance(quote, tuple):
             raise _refuse(quote)
         before = len(uow.loan_journal.entries(contract_no))
