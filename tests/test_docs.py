@@ -1,16 +1,19 @@
 """Docs that cannot drift from the code.
 
 - every notebook in ``docs/notebooks`` runs top to bottom, in this interpreter;
-- ``docs/rates.md`` prints exactly the rows of the code's rate tables, and resolves every
-  source key they use;
+- ``docs/rates.md`` prints exactly the rows of the code's rate tables (the loan tables and
+  ``DEPOSIT_RATE_TABLE``), and resolves every source key they use;
 - every ``>>>`` example in the docs prints what the page says, and every ``$ hpf ...``
   block shows lines the command really prints;
-- ``docs/api.md`` has an entry for every public name, with the signature the code has;
+- ``docs/api.md`` has an entry for every public name, with the signature the code has
+  (a protocol's methods included), and every constant's value (a multi-line string in a
+  ```text block);
 - every ``hpf_...`` name the glossary points to exists.
 """
 
 from __future__ import annotations
 
+import ast
 import doctest
 import enum
 import importlib
@@ -19,6 +22,7 @@ import json
 import re
 import shlex
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -29,6 +33,7 @@ from typing import Any
 import attrs
 import pytest
 
+from hpf_core.accounts import DEPOSIT_RATE_TABLE
 from hpf_core.loans import (
     BENCHMARK_TABLE,
     HPF_RATE_GAPS,
@@ -49,11 +54,18 @@ API_MODULES = (
     "hpf_core.dates",
     "hpf_core.errors",
     "hpf_core.loans",
+    "hpf_core.loans.services",
     "hpf_core.calculators",
+    "hpf_core.accounts",
+    "hpf_core.accounts.services",
+    "hpf_core.identity",
+    "hpf_core.ports",
     "hpf_core.policy",
     "hpf_core.testing",
     "hpf_adapters.cli",
     "hpf_adapters.policies",
+    "hpf_adapters.memory",
+    "hpf_adapters.payments",
 )
 
 
@@ -238,6 +250,22 @@ class TestRatesPage:
         ]
         assert [[*r[:4], ",".join(keys(r[4]))] for r in shown] == expected
 
+    def test_the_deposit_table_lists_exactly_the_rows_of_deposit_rate_table(self) -> None:
+        header = "| effective | current year | carried forward | source | grade | note |"
+        shown = table_after(read("rates.md"), header)
+        expected = [
+            [
+                row.effective.isoformat(),
+                str(row.current_year),
+                str(row.carried_forward),
+                row.source,
+                row.grade,
+                row.note,
+            ]
+            for row in DEPOSIT_RATE_TABLE
+        ]
+        assert [[*r[:3], ",".join(keys(r[3])), *r[4:]] for r in shown] == expected
+
     def test_the_gap_table_lists_exactly_hpf_rate_gaps(self) -> None:
         shown = table_after(read("rates.md"), "| from | to | why |")
         assert shown == [[a.isoformat(), b.isoformat(), why] for a, b, why in HPF_RATE_GAPS]
@@ -252,6 +280,9 @@ class TestRatesPage:
         used = {key for row in HPF_RATE_TABLE for key in keys(row.source)}
         used |= {key for row in LPR_TABLE for key in keys(row.source)}
         used |= {key for row in BENCHMARK_TABLE for key in keys(row.source)}
+        used |= {key for row in DEPOSIT_RATE_TABLE for key in keys(row.source)}
+        notes = [row.note for row in HPF_RATE_TABLE] + [row.note for row in DEPOSIT_RATE_TABLE]
+        used |= {key for note in notes for key in keys_in(note)}
         used |= keys_in(RepricingRule().source)
         used |= {key for code in available() for key in keys_in(load_policy(code).loans.repricing.source)}
         # the policy files' headers say their [Sxx] keys resolve in docs/rates.md
@@ -269,7 +300,8 @@ class TestRatesPage:
     def test_every_grade_used_is_in_the_legend(self) -> None:
         legend = {row[0] for row in table_after(read("rates.md"), "| grade | meaning |")}
         assert legend == {"A", "B", "C", "D"}
-        used = {part for row in HPF_RATE_TABLE for part in row.grade.split("/")}
+        grades = [row.grade for row in HPF_RATE_TABLE] + [row.grade for row in DEPOSIT_RATE_TABLE]
+        used = {part for grade in grades for part in grade.split("/")}
         assert used <= legend
 
 
@@ -371,13 +403,53 @@ class _Text:
         return self.text
 
 
-def signature_text(obj: Callable[..., Any]) -> str:
-    """``name(params) -> return`` with annotations as the source writes them.
+def value_text(value: Any) -> str:
+    """A value as the page writes it: ``Enum.MEMBER``, a class or function by its name, a
+    tuple item by item, an attrs record as its constructor call (fields left at their
+    default omitted), anything else by ``repr``."""
+    if isinstance(value, enum.Enum):
+        return f"{type(value).__name__}.{value.name}"
+    if type(value) is tuple:
+        items = ", ".join(value_text(item) for item in value)
+        return f"({items},)" if len(value) == 1 else f"({items})"
+    if inspect.isclass(value) or inspect.isfunction(value):
+        return str(value.__name__)
+    if attrs.has(type(value)):
+        shown: list[str] = []
+        keyword = False
+        for field in attrs.fields(type(value)):
+            current = getattr(value, field.name)
+            default: Any = field.default
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                default = default.factory()
+            if default is not attrs.NOTHING and current == default:
+                keyword = True  # a later field must then be named
+                continue
+            text = value_text(current)
+            shown.append(f"{field.name}={text}" if keyword else text)
+        return f"{type(value).__name__}({', '.join(shown)})"
+    return repr(value)
 
-    Enum defaults show as ``Enum.MEMBER``, class defaults by name, attrs factories as
-    ``Factory()``, a bare ``object()`` sentinel as ``_NOTHING``; a class shows its
-    constructor, without return.
-    """
+
+def default_source(function: Callable[..., Any], name: str) -> str:
+    """The default of ``function``'s parameter ``name`` as its source writes it."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    node = tree.body[0]
+    assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef), function
+    arguments = node.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults: list[tuple[ast.arg, ast.expr | None]] = [
+        *zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults, strict=True),
+        *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
+    ]
+    return next(ast.unparse(default) for arg, default in defaults if arg.arg == name and default)
+
+
+def parameters_text(obj: Callable[..., Any]) -> inspect.Signature:
+    """``obj``'s signature with annotations as the source writes them and defaults as
+    :func:`value_text` renders them; an attrs factory shows as ``name()``, or as the value
+    it makes when it is a lambda; a lambda default of a function as the source writes it
+    (``lambda amount: True``); a bare ``object()`` sentinel as ``_NOTHING``."""
     signature = inspect.signature(obj)
     factories = attrs.fields_dict(obj) if inspect.isclass(obj) and attrs.has(obj) else {}
     parameters = []
@@ -388,20 +460,57 @@ def signature_text(obj: Callable[..., Any]) -> str:
         default: Any = parameter.default
         if default is attrs.NOTHING:
             factory: Any = factories[parameter.name].default  # an attrs.Factory
-            default = _Text(f"{factory.factory.__name__}()")
-        elif isinstance(default, enum.Enum):
-            default = _Text(f"{type(default).__name__}.{default.name}")
-        elif inspect.isclass(default) and default is not inspect.Parameter.empty:
-            default = _Text(default.__name__)
+            made = factory.factory
+            default = _Text(value_text(made()) if made.__name__ == "<lambda>" else f"{made.__name__}()")
+        elif default is inspect.Parameter.empty:
+            pass
         elif type(default) is object:
             default = _Text("_NOTHING")
+        elif inspect.isfunction(default) and default.__name__ == "<lambda>":
+            default = _Text(default_source(obj, parameter.name))
+        elif (
+            isinstance(default, enum.Enum | tuple) or inspect.isclass(default) or inspect.isfunction(default)
+        ):
+            default = _Text(value_text(default))
         parameters.append(parameter.replace(annotation=annotation, default=default))
     returns: Any = signature.return_annotation
-    if inspect.isclass(obj):
-        returns = inspect.Signature.empty
-    elif isinstance(returns, str):
+    if isinstance(returns, str):
         returns = _Text(returns)
-    return obj.__name__ + str(signature.replace(parameters=parameters, return_annotation=returns))
+    return signature.replace(parameters=parameters, return_annotation=returns)
+
+
+def is_protocol(obj: object) -> bool:
+    return inspect.isclass(obj) and getattr(obj, "_is_protocol", False) is True
+
+
+def protocol_text(cls: type) -> str:
+    """A ``typing.Protocol`` as a stub: ``class Name(Protocol):`` and every method and
+    property it declares, in source order, each as ``def name(...) -> T: ...``."""
+    lines = [f"class {cls.__name__}(Protocol):"]
+    for name, member in vars(cls).items():
+        function = member.fget if isinstance(member, property) else member
+        if not inspect.isfunction(function) or not function.__qualname__.startswith(f"{cls.__qualname__}."):
+            continue
+        if isinstance(member, property):
+            lines.append("    @property")
+        lines.append(f"    def {name}{parameters_text(function)}: ...")
+    return "\n".join(lines)
+
+
+def signature_text(obj: Callable[..., Any]) -> str:
+    """``name(params) -> return`` with annotations as the source writes them.
+
+    Defaults as :func:`parameters_text` shows them (``Enum.MEMBER``, classes and functions
+    by name, tuples item by item, lambdas as written, attrs factories as ``name()``,
+    ``_NOTHING``); a class shows its constructor,
+    without return; a ``Protocol`` shows as a stub of its methods (:func:`protocol_text`).
+    """
+    if inspect.isclass(obj) and is_protocol(obj):
+        return protocol_text(obj)
+    signature = parameters_text(obj)
+    if inspect.isclass(obj):
+        signature = signature.replace(return_annotation=inspect.Signature.empty)
+    return obj.__name__ + str(signature)
 
 
 def squeeze(text: str) -> str:
@@ -433,7 +542,17 @@ CALLABLES = [
 ]
 ENUMS = [item for item in PUBLIC if inspect.isclass(item[2]) and issubclass(item[2], enum.Enum)]
 ERRORS = [item for item in PUBLIC if inspect.isclass(item[2]) and issubclass(item[2], BaseException)]
-CONSTANTS = [item for item in PUBLIC if isinstance(item[2], (Decimal, int, date)) and not callable(item[2])]
+
+
+def is_constant(value: object) -> bool:
+    """A value the page shows literally: a number, date or string, or a tuple of enum
+    members (an order, like ``DEFAULT_ALLOCATION``); tables of records are described."""
+    if isinstance(value, tuple):
+        return bool(value) and all(isinstance(item, enum.Enum) for item in value)
+    return isinstance(value, Decimal | int | date | str) and not callable(value)
+
+
+CONSTANTS = [item for item in PUBLIC if is_constant(item[2])]
 
 
 def entry_id(item: tuple[str, str, Any]) -> str:
@@ -476,8 +595,22 @@ class TestApiReference:
 
     @pytest.mark.parametrize("item", CONSTANTS, ids=entry_id)
     def test_a_constant_entry_shows_its_value(self, item: tuple[str, str, Any]) -> None:
+        """``NAME = value`` as :func:`value_text` writes it; a string of several lines
+        instead verbatim, line for line, in a ```text block of its own."""
         entry = api_entries()[entry_id(item)]
-        assert f"`{item[1]} = {item[2]!r}`" in entry
+        value = item[2]
+        if isinstance(value, str) and "\n" in value:
+            assert f"`{item[1]}`" in entry
+            assert value + "\n" in [body for _, body in fenced_blocks(entry, "text")]
+        else:
+            assert f"`{item[1]} = {value_text(value)}`" in entry
+
+    def test_a_protocol_shows_every_method_it_declares(self) -> None:
+        from hpf_core.ports import UnitOfWork
+
+        stub = signature_text(UnitOfWork)
+        for name in ("accounts", "journal", "keys", "__enter__", "__exit__", "commit", "rollback"):
+            assert f"def {name}(self" in stub
 
 
 # --------------------------------------------------------------------------- glossary
