@@ -29,7 +29,8 @@ also subclass the built-in they refine, so ``except ValueError`` keeps working::
     │   └── PaymentRejected                the channel said no, for good
     └── Refused                            a business rule said no; carries every Violation
         ├── InsufficientFunds              a debit beyond the available balance
-        └── InvalidTransition              an event the account's state does not allow
+        ├── InvalidTransition              an event the account's state does not allow
+        └── FourEyesViolation              an applicant reviewing their own application
 
 >>> try:
 ...     raise InvalidAmount("principal", "must be greater than 0", "-5")
@@ -46,6 +47,7 @@ import attrs
 
 __all__ = [
     "AmountOverflow",
+    "FourEyesViolation",
     "HpfError",
     "IdempotencyConflict",
     "InputError",
@@ -258,3 +260,9 @@ class PaymentRejected(PaymentError):
     """The channel refused the payment (closed card, wrong name, ...): it did not happen."""
 
     code = "payment_rejected"
+
+
+class FourEyesViolation(Refused):
+    """The applicant may not take up, return or approve their own application (maker-checker)."""
+
+    code = "four_eyes"

@@ -26,6 +26,7 @@ import hpf_core.errors as errors_module
 from hpf_core.dates import check_value_date, parse_date, require_aware
 from hpf_core.errors import (
     AmountOverflow,
+    FourEyesViolation,
     HpfError,
     IdempotencyConflict,
     InputError,
@@ -97,6 +98,7 @@ EXPECTED_CODES: dict[type[HpfError], str] = {
     PaymentError: "payment_error",
     PaymentTimeout: "payment_timeout",
     PaymentRejected: "payment_rejected",
+    FourEyesViolation: "four_eyes",
 }
 
 # The tree drawn in the errors.py docstring: each class and its direct hpf parent.
@@ -127,6 +129,7 @@ DOCUMENTED_PARENT: dict[type[HpfError], type[HpfError] | None] = {
     PaymentError: HpfError,
     PaymentTimeout: PaymentError,
     PaymentRejected: PaymentError,
+    FourEyesViolation: Refused,
 }
 
 
