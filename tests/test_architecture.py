@@ -109,6 +109,7 @@ PUBLIC = [
     "hpf_core.accounts",
     "hpf_core.accounts.services",
     "hpf_core.loans.services",
+    "hpf_core.withdrawals.services",
     "hpf_core.identity",
     "hpf_core.ports",
     "hpf_core.calculators",

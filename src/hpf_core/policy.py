@@ -36,6 +36,7 @@ from hpf_core.accounts._interest import DayBasis, check_basis
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.loans import RepricingOverride, RepricingRule
 from hpf_core.money import check_rate, yuan
+from hpf_core.withdrawals._policy import WithdrawalPolicy, parse_withdrawal_policy
 
 __all__ = ["CenterPolicy", "InterestPolicy", "LoanPolicy", "parse_policy"]
 
@@ -71,6 +72,8 @@ class CenterPolicy:
     """The ``[contributions]`` section: base limits, ratio bounds, rounding (缴存精度)."""
     interest: InterestPolicy | None = None
     """The ``[interest]`` section: the day basis of deposit interest (计息天数)."""
+    withdrawals: WithdrawalPolicy | None = None
+    """The ``[withdrawals]`` section: open kinds, caps, waits, limits, documents, notices."""
 
 
 @attrs.frozen
@@ -165,11 +168,13 @@ def parse_policy(text: str) -> CenterPolicy:
         except HpfError as exc:
             raise InvalidPolicy("interest.day_basis", exc.reason, basis) from exc
         interest = InterestPolicy(day_basis, str(_get(table, "source", "interest")))
+    withdrawals = parse_withdrawal_policy(data["withdrawals"]) if "withdrawals" in data else None
     return CenterPolicy(
         code=str(_get(center, "code", "center")),
         name=str(_get(center, "name", "center")),
         contributions=contributions,
         interest=interest,
+        withdrawals=withdrawals,
         loans=LoanPolicy(
             max_term_months=term,
             balance_multiple=_positive_decimal(loans, "balance_multiple", "loans"),

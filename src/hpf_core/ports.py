@@ -16,9 +16,13 @@ import attrs
 from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.loans._loan_views import LoanEntry
 from hpf_core.loans._servicing import LoanAccount
+from hpf_core.withdrawals._cards import BankCard
+from hpf_core.withdrawals._workflow import Application
 
 __all__ = [
     "AccountRepository",
+    "ApplicationRepository",
+    "CardRepository",
     "IdempotencyStore",
     "JournalRepository",
     "LoanJournal",
@@ -120,6 +124,38 @@ class LoanJournal(Protocol):
         ...
 
 
+class ApplicationRepository(Protocol):
+    """Withdrawal applications (提取申请)."""
+
+    def get(self, application_id: str) -> Application:
+        """One application; ``UnknownRecord`` if there is none."""
+        ...
+
+    def add(self, application: Application) -> None:
+        """Store a new application; ``InputError`` if the id is taken."""
+        ...
+
+    def save(self, application: Application) -> None:
+        """Replace a stored application with its new version."""
+        ...
+
+    def by_member(self, member_id: str) -> Sequence[Application]:
+        """A member's applications, oldest first."""
+        ...
+
+
+class CardRepository(Protocol):
+    """Members' bank cards (银行卡)."""
+
+    def cards_of(self, member_id: str) -> Sequence[BankCard]:
+        """A member's cards, in the order added."""
+        ...
+
+    def replace(self, member_id: str, cards: Sequence[BankCard]) -> None:
+        """Store a member's cards."""
+        ...
+
+
 class IdempotencyStore(Protocol):
     """Idempotency keys and what they were first used for."""
 
@@ -182,6 +218,16 @@ class UnitOfWork(Protocol):
     @property
     def loan_journal(self) -> LoanJournal:
         """The loan journal, as this unit of work sees it."""
+        ...
+
+    @property
+    def applications(self) -> ApplicationRepository:
+        """Withdrawal applications, as this unit of work sees them."""
+        ...
+
+    @property
+    def cards(self) -> CardRepository:
+        """Members' bank cards, as this unit of work sees them."""
         ...
 
     @property

@@ -25,9 +25,13 @@ from hpf_core.errors import InputError, UnknownRecord
 from hpf_core.loans._loan_views import LoanEntry
 from hpf_core.loans._servicing import LoanAccount
 from hpf_core.ports import StoredRequest
+from hpf_core.withdrawals._cards import BankCard
+from hpf_core.withdrawals._workflow import Application
 
 __all__ = [
     "MemoryAccounts",
+    "MemoryApplications",
+    "MemoryCards",
     "MemoryIdempotency",
     "MemoryJournal",
     "MemoryLoanJournal",
@@ -44,6 +48,8 @@ class _Data:
     keys: dict[str, StoredRequest] = attrs.Factory(dict)
     loans: dict[str, LoanAccount] = attrs.Factory(dict)
     loan_entries: list[LoanEntry] = attrs.Factory(list)
+    applications: dict[str, Application] = attrs.Factory(dict)
+    cards: dict[str, tuple[BankCard, ...]] = attrs.Factory(dict)
 
     def copy(self) -> _Data:
         # records are immutable, so shallow copies are snapshots
@@ -53,6 +59,8 @@ class _Data:
             dict(self.keys),
             dict(self.loans),
             list(self.loan_entries),
+            dict(self.applications),
+            dict(self.cards),
         )
 
 
@@ -77,6 +85,11 @@ class MemoryStore:
     def loans(self) -> tuple[LoanAccount, ...]:
         """Every committed loan (an inspection helper)."""
         return tuple(self._data.loans.values())
+
+    @property
+    def applications(self) -> tuple[Application, ...]:
+        """Every committed withdrawal application (an inspection helper)."""
+        return tuple(self._data.applications.values())
 
     @property
     def loan_entries(self) -> tuple[LoanEntry, ...]:
@@ -195,6 +208,46 @@ class MemoryLoanJournal:
         return [e for e in self._data.loan_entries if e.contract_no == contract_no]
 
 
+class MemoryApplications:
+    """:class:`hpf_core.ports.ApplicationRepository` over a unit of work's working copy."""
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+
+    def get(self, application_id: str) -> Application:
+        try:
+            return self._data.applications[application_id]
+        except KeyError:
+            raise UnknownRecord("application_id", "no such application", application_id) from None
+
+    def add(self, application: Application) -> None:
+        if application.application_id in self._data.applications:
+            raise InputError(
+                "application_id", "an application with this id exists", application.application_id
+            )
+        self._data.applications[application.application_id] = application
+
+    def save(self, application: Application) -> None:
+        self.get(application.application_id)
+        self._data.applications[application.application_id] = application
+
+    def by_member(self, member_id: str) -> Sequence[Application]:
+        return [a for a in self._data.applications.values() if a.member_id == member_id]
+
+
+class MemoryCards:
+    """:class:`hpf_core.ports.CardRepository` over a unit of work's working copy."""
+
+    def __init__(self, data: _Data) -> None:
+        self._data = data
+
+    def cards_of(self, member_id: str) -> Sequence[BankCard]:
+        return self._data.cards.get(member_id, ())
+
+    def replace(self, member_id: str, cards: Sequence[BankCard]) -> None:
+        self._data.cards[member_id] = tuple(cards)
+
+
 class MemoryIdempotency:
     """:class:`hpf_core.ports.IdempotencyStore`."""
 
@@ -216,6 +269,8 @@ class MemoryUnitOfWork:
     keys: MemoryIdempotency
     loans: MemoryLoans
     loan_journal: MemoryLoanJournal
+    applications: MemoryApplications
+    cards: MemoryCards
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -228,6 +283,8 @@ class MemoryUnitOfWork:
         self.keys = MemoryIdempotency(self._work)
         self.loans = MemoryLoans(self._work)
         self.loan_journal = MemoryLoanJournal(self._work)
+        self.applications = MemoryApplications(self._work)
+        self.cards = MemoryCards(self._work)
 
     def __enter__(self) -> Self:
         self._store._lock.acquire()

@@ -1,7 +1,123 @@
-"""Withdrawals (提取): kinds, centre policies, eligibility and the approval workflow.
+"""Withdrawals (提取): kinds, centre policies, eligibility (``assess``), applications and
+their approval workflow, bank cards. The use cases are in :mod:`hpf_core.withdrawals.services`.
 
-Not built yet: this package is reserved by the project layout and is filled by the
-withdrawals issue (#5). It exports nothing.
+>>> WithdrawalKind.RETIREMENT.chinese, WithdrawalKind.RETIREMENT.closes_account
+('离、退休提取', True)
 """
 
-__all__: list[str] = []
+from hpf_core.withdrawals._assess import (
+    CentrePolicyLike,
+    PastWithdrawal,
+    WithdrawalFacts,
+    assess,
+)
+from hpf_core.withdrawals._cards import (
+    BIN_TABLE,
+    BankCard,
+    add_card,
+    bank_of,
+    cards_of,
+    choose_card,
+)
+from hpf_core.withdrawals._policy import (
+    WithdrawalNotice,
+    WithdrawalPolicy,
+    WithdrawalRule,
+    parse_withdrawal_policy,
+)
+from hpf_core.withdrawals._types import (
+    Assessment,
+    DocumentRequirement,
+    WithdrawalKind,
+)
+from hpf_core.withdrawals._workflow import (
+    APPLY_NODE,
+    BUSINESS_NAME,
+    DEFAULT_REVIEW_CHAIN,
+    DEFAULT_REVIEW_NODE,
+    END_NODE,
+    PAY_NODE,
+    STARTER_NODE,
+    Application,
+    ApplicationOutcome,
+    ApplicationStatus,
+    HistoryRow,
+    Step,
+    StepAction,
+    WorkItem,
+    approve,
+    check_one_in_flight,
+    describe,
+    draft,
+    end,
+    in_flight,
+    mark_paid,
+    missing_documents,
+    process_history,
+    remove_files,
+    resubmit,
+    return_to_applicant,
+    revise,
+    start_review,
+    started_by,
+    submit,
+    todos,
+    upload,
+    work_item,
+)
+from hpf_core.withdrawals.kinds import KINDS, KindModule
+
+__all__ = [
+    "APPLY_NODE",
+    "BIN_TABLE",
+    "BUSINESS_NAME",
+    "DEFAULT_REVIEW_CHAIN",
+    "DEFAULT_REVIEW_NODE",
+    "END_NODE",
+    "KINDS",
+    "PAY_NODE",
+    "STARTER_NODE",
+    "Application",
+    "ApplicationOutcome",
+    "ApplicationStatus",
+    "Assessment",
+    "BankCard",
+    "CentrePolicyLike",
+    "DocumentRequirement",
+    "HistoryRow",
+    "KindModule",
+    "PastWithdrawal",
+    "Step",
+    "StepAction",
+    "WithdrawalFacts",
+    "WithdrawalKind",
+    "WithdrawalNotice",
+    "WithdrawalPolicy",
+    "WithdrawalRule",
+    "WorkItem",
+    "add_card",
+    "approve",
+    "assess",
+    "bank_of",
+    "cards_of",
+    "check_one_in_flight",
+    "choose_card",
+    "describe",
+    "draft",
+    "end",
+    "in_flight",
+    "mark_paid",
+    "missing_documents",
+    "parse_withdrawal_policy",
+    "process_history",
+    "remove_files",
+    "resubmit",
+    "return_to_applicant",
+    "revise",
+    "start_review",
+    "started_by",
+    "submit",
+    "todos",
+    "upload",
+    "work_item",
+]

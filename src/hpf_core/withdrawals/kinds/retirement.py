@@ -1,0 +1,64 @@
+"""离、退休提取 — retirement (Art. 24(2) [S1]): a closing withdrawal.
+
+The member has retired (离休、退休), shown by the 离(退)休证, the 《退休审批表》 or the
+离(退)休文件: ``facts.retired_on`` on or before the day. The whole balance is paid with
+the closing interest and the account is closed (Art. 24, second paragraph).
+
+>>> from datetime import date
+>>> from hpf_core.withdrawals._assess import WithdrawalFacts
+>>> from hpf_core.withdrawals.kinds._common import sample_account, sample_policy
+>>> policy = sample_policy(KIND)
+>>> check(sample_account("5925.21"), WithdrawalFacts(retired_on=date(2018, 5, 1)), policy, date(2018, 5, 29))
+()
+>>> [v.code for v in check(sample_account(), WithdrawalFacts(), policy, date(2018, 5, 29))]
+['not_retired']
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from hpf_core.accounts import DepositAccount
+from hpf_core.errors import Violation
+from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
+from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
+from hpf_core.withdrawals.kinds._common import documents_of, happened, notice_of
+
+if TYPE_CHECKING:
+    from hpf_core.withdrawals._assess import WithdrawalFacts
+
+__all__ = ["KIND", "cap", "check", "documents", "notice"]
+
+KIND = WithdrawalKind.RETIREMENT
+
+
+def check(
+    account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
+) -> tuple[Violation, ...]:
+    """``not_retired`` unless a retirement date on or before ``on`` is shown."""
+    if happened(facts.retired_on, on):
+        return ()
+    if facts.retired_on is None:
+        message = "no retirement shown: the 离(退)休证, 《退休审批表》 or 离(退)休文件 gives the date"
+    else:
+        message = f"retires on {facts.retired_on}, after {on}"
+    return (Violation("not_retired", message, "retired_on"),)
+
+
+def cap(
+    account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
+) -> Decimal | None:
+    """None: a closing withdrawal takes the whole balance with closing interest."""
+    return None
+
+
+def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:
+    """The categories to upload (档案上传) for 离、退休提取 under ``policy``."""
+    return documents_of(KIND, policy)
+
+
+def notice(policy: WithdrawalPolicy) -> WithdrawalNotice | None:
+    """The 《离、退休提取须知》 under ``policy``, if the centre publishes one."""
+    return notice_of(KIND, policy)

@@ -1,0 +1,310 @@
+"""Withdrawal services (提取业务): apply, upload, submit, review, resubmit, end, pay.
+
+Payment is exactly once, even when the payment channel times out and the call is
+retried (RELIABILITY.md P1, P10):
+
+1. In one unit of work the account is debited (a WITHDRAWAL journal entry; for a closing
+   kind, closing interest is credited first and the whole balance debited), under the
+   idempotency key ``pay:<application id>``.
+2. The channel is asked to pay, with the payment id ``WD-<application id>``: a channel
+   pays each id at most once, so a retry after a timeout cannot pay twice.
+3. In a second unit of work the application is marked paid (and a closing kind's account
+   closed as 提取销户). Running ``pay_application`` again after a crash or a timeout
+   replays step 1 from its key, gets the first receipt in step 2, and finishes step 3.
+
+A refusal by the channel (``PaymentRejected``) is raised as it is: the money stays
+debited and held for the application (never paid twice, never lost), and the centre
+corrects the card with the bank or reverses the entry (``reverse_entry``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+import attrs
+
+from hpf_core._support import apply_outcome, once, refuse
+from hpf_core.accounts._interest import DayBasis, check_basis, closing_interest, interest_year
+from hpf_core.accounts._ledger import (
+    EntryKind,
+    JournalEntry,
+    change_state,
+    credit_interest,
+    debit,
+)
+from hpf_core.accounts._status import AccountEvent
+from hpf_core.errors import Violation
+from hpf_core.money import Amount, Rate, check_rate, yuan
+from hpf_core.ports import PaymentChannel, PaymentReceipt, UnitOfWork
+from hpf_core.withdrawals._assess import CentrePolicyLike, WithdrawalFacts, assess
+from hpf_core.withdrawals._cards import BankCard, add_card, choose_card
+from hpf_core.withdrawals._policy import WithdrawalPolicy
+from hpf_core.withdrawals._types import Assessment, WithdrawalKind
+from hpf_core.withdrawals._workflow import (
+    Application,
+    ApplicationStatus,
+    HistoryRow,
+    approve,
+    draft,
+    end,
+    mark_paid,
+    process_history,
+    resubmit,
+    return_to_applicant,
+    started_by,
+    submit,
+    todos,
+    upload,
+)
+
+_ZERO = Decimal("0.00")
+
+__all__ = [
+    "Payment",
+    "add_bank_card",
+    "apply",
+    "approve_application",
+    "end_application",
+    "history",
+    "my_applications",
+    "my_todos",
+    "pay_application",
+    "resubmit_application",
+    "return_application",
+    "submit_application",
+    "upload_documents",
+]
+
+
+def _outcome(result: Application | tuple[Violation, ...]) -> Application:
+    if isinstance(result, Application):
+        return result
+    raise refuse(result)
+
+
+def add_bank_card(uow: UnitOfWork, *, member_id: str, number: str, bank: str | None = None) -> BankCard:
+    """添加新银行卡 (Luhn-checked; the bank from the BIN table unless given)."""
+    with uow:
+        cards = tuple(uow.cards.cards_of(member_id))
+        result = add_card(cards, member_id, number, bank)
+        if isinstance(result, Violation):
+            raise refuse([result])
+        uow.cards.replace(member_id, [c for c in result if c.member_id == member_id])
+        uow.commit()
+        return result[-1]
+
+
+def apply(
+    uow: UnitOfWork,
+    *,
+    application_id: str,
+    account_no: str,
+    kind: WithdrawalKind | str,
+    amount: Amount | None,
+    card_number: str,
+    facts: WithdrawalFacts,
+    policy: WithdrawalPolicy | CentrePolicyLike,
+    on: date,
+) -> tuple[Application, Assessment]:
+    """我要提取: assess the withdrawal (every reason it may not be made is refused at
+    once), check the amount against 可提取金额 (a closing kind takes exactly 提取金额合计;
+    ``amount=None`` takes the maximum), choose the member's card, and draft the
+    application with the documents the kind needs."""
+    with uow:
+        account = uow.accounts.get(account_no)
+        member_id = account.member.member_id
+        assessment = assess(kind, account, facts, policy, on)
+        if not assessment.eligible:
+            raise refuse(assessment.violations)
+        wanted = assessment.max_amount if amount is None else yuan(amount, "amount")
+        if assessment.closes_account and wanted != assessment.max_amount:
+            raise refuse(
+                [Violation("closing_amount", f"a closing withdrawal takes {assessment.max_amount}", "amount")]
+            )
+        if wanted > assessment.max_amount:
+            raise refuse([Violation("above_max", f"可提取金额 is {assessment.max_amount}", "amount")])
+        card = choose_card(uow.cards.cards_of(member_id), member_id, card_number)
+        if isinstance(card, Violation):
+            raise refuse([card])
+        application = _outcome(
+            draft(
+                application_id,
+                member_id,
+                assessment.kind,
+                wanted,
+                card.number,
+                assessment.documents,
+                others=uow.applications.by_member(member_id),
+            )
+        )
+        uow.applications.add(application)
+        uow.commit()
+        return application, assessment
+
+
+def _change(
+    uow: UnitOfWork, application_id: str, step: Callable[[Application], Application | tuple[Violation, ...]]
+) -> Application:
+    with uow:
+        application = uow.applications.get(application_id)
+        updated = _outcome(step(application))
+        uow.applications.save(updated)
+        uow.commit()
+        return updated
+
+
+def upload_documents(uow: UnitOfWork, *, application_id: str, category: str, files: int = 1) -> Application:
+    """上传档案: files of one category (up to that category's maximum)."""
+    return _change(uow, application_id, lambda app: upload(app, category, files))
+
+
+def submit_application(uow: UnitOfWork, *, application_id: str, actor: str, at: datetime) -> Application:
+    """提交中心审批: needs every required document category; one in flight per kind."""
+    with uow:
+        application = uow.applications.get(application_id)
+        others = uow.applications.by_member(application.member_id)
+        updated = _outcome(submit(application, actor, at, others=others))
+        uow.applications.save(updated)
+        uow.commit()
+        return updated
+
+
+def return_application(
+    uow: UnitOfWork, *, application_id: str, node: str, reviewer: str, opinion: str, at: datetime
+) -> Application:
+    """退回: back to the applicant with the reviewer's opinion (审批意见)."""
+    return _change(uow, application_id, lambda app: return_to_applicant(app, node, reviewer, opinion, at))
+
+
+def resubmit_application(uow: UnitOfWork, *, application_id: str, actor: str, at: datetime) -> Application:
+    """修改重新上传: the applicant sends a returned application again."""
+    return _change(uow, application_id, lambda app: resubmit(app, actor, at))
+
+
+def approve_application(
+    uow: UnitOfWork, *, application_id: str, node: str, reviewer: str, at: datetime, opinion: str = ""
+) -> Application:
+    """审批通过 at ``node``; the reviewer is never the applicant (``FourEyesViolation``)."""
+    return _change(uow, application_id, lambda app: approve(app, node, reviewer, at, opinion))
+
+
+def end_application(uow: UnitOfWork, *, application_id: str, actor: str, at: datetime) -> Application:
+    """结束流程: the applicant ends a draft or returned application; it never pays."""
+    return _change(uow, application_id, lambda app: end(app, actor, at))
+
+
+def my_todos(uow: UnitOfWork, member_id: str) -> tuple[Application, ...]:
+    """待办事项: applications returned to the member."""
+    with uow:
+        return todos(uow.applications.by_member(member_id), member_id)
+
+
+def my_applications(uow: UnitOfWork, member_id: str) -> tuple[Application, ...]:
+    """我发起的."""
+    with uow:
+        return started_by(uow.applications.by_member(member_id), member_id)
+
+
+def history(uow: UnitOfWork, application_id: str) -> tuple[HistoryRow, ...]:
+    """流程信息查询: 节点名称 / 审批意见 / 办理时间."""
+    with uow:
+        return process_history(uow.applications.get(application_id))
+
+
+def _debit_for(
+    uow: UnitOfWork,
+    application: Application,
+    account_no: str,
+    on: date,
+    rate: Rate,
+    basis: DayBasis,
+    key: str,
+) -> tuple[str, ...]:
+    """Step 1: the journal entries that take the money out (and closing interest in)."""
+    account = uow.accounts.get(account_no)
+    ids: list[str] = []
+    if application.kind.closes_account:
+        start, _ = interest_year(on)
+        entries = uow.journal.entries(account_no)
+        opening = sum((e.amount for e in entries if e.value_date < start), _ZERO)
+        postings = [(e.value_date, e.amount) for e in entries if start <= e.value_date < on]
+        interest = closing_interest(opening, postings, on, rate, basis=basis)
+        if interest > 0:
+            credited = credit_interest(
+                account, year=None, amount=interest, value_date=on, key=f"{key}/interest"
+            )
+            ids.append(apply_outcome(uow, credited).entry_id)
+            account = uow.accounts.get(account_no)
+        amount = account.balance
+    else:
+        amount = application.amount
+    ids.append(
+        apply_outcome(
+            uow, debit(account, kind=EntryKind.WITHDRAWAL, amount=amount, value_date=on, key=f"{key}/out")
+        ).entry_id
+    )
+    return tuple(ids)
+
+
+@attrs.frozen
+class Payment:
+    """What paying an application did."""
+
+    application: Application
+    receipt: PaymentReceipt
+    entries: tuple[JournalEntry, ...]
+
+
+def pay_application(
+    uow: UnitOfWork,
+    channel: PaymentChannel,
+    *,
+    application_id: str,
+    account_no: str,
+    on: date,
+    at: datetime,
+    deposit_rate: Rate,
+    basis: DayBasis | str,
+) -> Payment:
+    """Pay an approved application exactly once (see the module docstring). Safe to call
+    again after a ``PaymentTimeout`` or a crash: it finishes what the first call began."""
+    rate, day_basis = check_rate(deposit_rate, "deposit_rate"), check_basis(basis)
+    key = f"pay:{application_id}"
+    with uow:
+        application = uow.applications.get(application_id)
+        if application.status is not ApplicationStatus.PAID:
+            if application.status is not ApplicationStatus.APPROVED:
+                raise refuse(
+                    [Violation("invalid_transition", f"{application.status.value} cannot be paid", "status")]
+                )
+            ids = once(
+                uow,
+                key,
+                "pay_application",
+                {"application_id": application_id, "account_no": account_no, "on": on},
+                lambda: _debit_for(uow, application, account_no, on, rate, day_basis, key),
+            )
+        else:
+            stored = uow.keys.get(key)
+            ids = stored.result if stored is not None else ()
+        entries = tuple(uow.journal.get(i) for i in ids)
+    paid_out = -sum((e.amount for e in entries if e.kind is EntryKind.WITHDRAWAL), _ZERO)
+    receipt = channel.transfer(
+        payment_id=f"WD-{application_id}",
+        card_number=application.card_number,
+        amount=paid_out,
+        memo=application.description,
+    )
+    with uow:
+        current = uow.applications.get(application_id)
+        if current.status is not ApplicationStatus.PAID:
+            uow.applications.save(_outcome(mark_paid(current, receipt.reference, at)))
+            if current.kind.closes_account:
+                closed = change_state(uow.accounts.get(account_no), AccountEvent.CLOSE_WITHDRAWN)
+                if isinstance(closed, tuple):
+                    raise refuse(closed)
+                uow.accounts.save(closed)
+            uow.commit()
+        return Payment(uow.applications.get(application_id), receipt, entries)
