@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from hpf_core.accounts import NORMAL, AccountState, DepositAccount, Employer, Member
+from hpf_core.errors import Violation
 from hpf_core.money import yuan
 from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy, WithdrawalRule
 from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
@@ -42,6 +43,29 @@ def happened(day: date | None, on: date) -> bool:
     (True, False)
     """
     return day is not None and day <= on
+
+
+def shown_by(
+    day: date | None, on: date, *, code: str, field: str, missing: str, later: str
+) -> tuple[Violation, ...]:
+    """The violation for a dated fact that is not shown, or dated after ``on``; none if it
+    happened. ``later`` may use ``{day}`` and ``{on}``.
+
+    >>> shown_by(None, date(2018, 5, 29), code="not_retired", field="retired_on",
+    ...          missing="no retirement shown", later="retires on {day}")[0].code
+    'not_retired'
+    """
+    if happened(day, on):
+        return ()
+    message = missing if day is None else later.format(day=day, on=on)
+    return (Violation(code, message, field),)
+
+
+def no_cap(
+    account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
+) -> Decimal | None:
+    """A closing kind has no cap of its own: it takes the whole balance with closing interest."""
+    return None
 
 
 def withdrawn_since(facts: WithdrawalFacts, kind: WithdrawalKind, since: date) -> Decimal:

@@ -18,14 +18,13 @@ this assessment's.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from hpf_core.accounts import DepositAccount
 from hpf_core.errors import Violation
 from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
 from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import documents_of, happened, notice_of
+from hpf_core.withdrawals.kinds._common import documents_of, no_cap, notice_of, shown_by
 
 if TYPE_CHECKING:
     from hpf_core.withdrawals._assess import WithdrawalFacts
@@ -39,21 +38,18 @@ def check(
     account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
 ) -> tuple[Violation, ...]:
     """``no_death_record`` unless a death (or declaration of death) on or before ``on`` is shown."""
-    if happened(facts.died_on, on):
-        return ()
-    message = (
-        "no death certificate or declaration of death shown"
-        if facts.died_on is None
-        else (f"the death is dated {facts.died_on}, after {on}")
+    return shown_by(
+        facts.died_on,
+        on,
+        code="no_death_record",
+        field="died_on",
+        missing="no death certificate or declaration of death shown",
+        later="the death is dated {day}, after {on}",
     )
-    return (Violation("no_death_record", message, "died_on"),)
 
 
-def cap(
-    account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
-) -> Decimal | None:
-    """None: a closing withdrawal takes the whole balance with closing interest."""
-    return None
+cap = no_cap
+"""None: a closing withdrawal takes the whole balance with closing interest."""
 
 
 def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:

@@ -15,14 +15,13 @@ The member has settled abroad (出境定居): ``facts.emigrated_on`` on or befor
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from hpf_core.accounts import DepositAccount
 from hpf_core.errors import Violation
 from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
 from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import documents_of, happened, notice_of
+from hpf_core.withdrawals.kinds._common import documents_of, no_cap, notice_of, shown_by
 
 if TYPE_CHECKING:
     from hpf_core.withdrawals._assess import WithdrawalFacts
@@ -36,21 +35,18 @@ def check(
     account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
 ) -> tuple[Violation, ...]:
     """``not_emigrated`` unless settlement abroad on or before ``on`` is shown."""
-    if happened(facts.emigrated_on, on):
-        return ()
-    message = (
-        "no settlement abroad shown (出境定居证明)"
-        if facts.emigrated_on is None
-        else (f"settles abroad on {facts.emigrated_on}, after {on}")
+    return shown_by(
+        facts.emigrated_on,
+        on,
+        code="not_emigrated",
+        field="emigrated_on",
+        missing="no settlement abroad shown (出境定居证明)",
+        later="settles abroad on {day}, after {on}",
     )
-    return (Violation("not_emigrated", message, "emigrated_on"),)
 
 
-def cap(
-    account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
-) -> Decimal | None:
-    """None: a closing withdrawal takes the whole balance with closing interest."""
-    return None
+cap = no_cap
+"""None: a closing withdrawal takes the whole balance with closing interest."""
 
 
 def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:

@@ -16,14 +16,13 @@ Both conditions of the statute: certified totally incapable of work
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from hpf_core.accounts import DepositAccount
 from hpf_core.errors import Violation
 from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
 from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import documents_of, happened, notice_of
+from hpf_core.withdrawals.kinds._common import documents_of, no_cap, notice_of, shown_by
 
 if TYPE_CHECKING:
     from hpf_core.withdrawals._assess import WithdrawalFacts
@@ -37,29 +36,25 @@ def check(
     account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
 ) -> tuple[Violation, ...]:
     """``not_incapacitated`` and ``employment_not_ended``, as they apply."""
-    found: list[Violation] = []
-    if not happened(facts.incapacity_certified_on, on):
-        message = (
-            "no certificate of total incapacity (完全丧失劳动能力鉴定) shown"
-            if (facts.incapacity_certified_on is None)
-            else f"the incapacity is certified on {facts.incapacity_certified_on}, after {on}"
-        )
-        found.append(Violation("not_incapacitated", message, "incapacity_certified_on"))
-    if not happened(facts.employment_ended_on, on):
-        message = (
-            "no end of employment shown: Art. 24(3) needs it too"
-            if facts.employment_ended_on is None
-            else (f"employment ends on {facts.employment_ended_on}, after {on}")
-        )
-        found.append(Violation("employment_not_ended", message, "employment_ended_on"))
-    return tuple(found)
+    return shown_by(
+        facts.incapacity_certified_on,
+        on,
+        code="not_incapacitated",
+        field="incapacity_certified_on",
+        missing="no certificate of total incapacity (完全丧失劳动能力鉴定) shown",
+        later="the incapacity is certified on {day}, after {on}",
+    ) + shown_by(
+        facts.employment_ended_on,
+        on,
+        code="employment_not_ended",
+        field="employment_ended_on",
+        missing="no end of employment shown: Art. 24(3) needs it too",
+        later="employment ends on {day}, after {on}",
+    )
 
 
-def cap(
-    account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
-) -> Decimal | None:
-    """None: a closing withdrawal takes the whole balance with closing interest."""
-    return None
+cap = no_cap
+"""None: a closing withdrawal takes the whole balance with closing interest."""
 
 
 def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:

@@ -17,14 +17,13 @@ the closing interest and the account is closed (Art. 24, second paragraph).
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from hpf_core.accounts import DepositAccount
 from hpf_core.errors import Violation
 from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
 from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import documents_of, happened, notice_of
+from hpf_core.withdrawals.kinds._common import documents_of, no_cap, notice_of, shown_by
 
 if TYPE_CHECKING:
     from hpf_core.withdrawals._assess import WithdrawalFacts
@@ -38,20 +37,18 @@ def check(
     account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
 ) -> tuple[Violation, ...]:
     """``not_retired`` unless a retirement date on or before ``on`` is shown."""
-    if happened(facts.retired_on, on):
-        return ()
-    if facts.retired_on is None:
-        message = "no retirement shown: the 离(退)休证, 《退休审批表》 or 离(退)休文件 gives the date"
-    else:
-        message = f"retires on {facts.retired_on}, after {on}"
-    return (Violation("not_retired", message, "retired_on"),)
+    return shown_by(
+        facts.retired_on,
+        on,
+        code="not_retired",
+        field="retired_on",
+        missing="no retirement shown: the 离(退)休证, 《退休审批表》 or 离(退)休文件 gives the date",
+        later="retires on {day}, after {on}",
+    )
 
 
-def cap(
-    account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
-) -> Decimal | None:
-    """None: a closing withdrawal takes the whole balance with closing interest."""
-    return None
+cap = no_cap
+"""None: a closing withdrawal takes the whole balance with closing interest."""
 
 
 def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:
