@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from numbers import Integral
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 import attrs
 
@@ -42,33 +42,31 @@ T = TypeVar("T")
 _INT64_SAFE = 2**62
 
 
-class IntColumn(Sequence[int]):
-    """A read-only column of ints (loan index, period) over a list or a numpy array."""
+class _Column(Sequence[T]):
+    """A read-only column over a list or a numpy array; subclasses say what an entry is."""
 
     __slots__ = ("_data",)
 
     def __init__(self, data: Sequence[int] | Any) -> None:
         self._data = data
 
-    @property
-    def raw(self) -> Sequence[int] | Any:
-        """The underlying list or numpy array (do not modify it)."""
-        return self._data
+    def _value(self, raw: Any) -> T:
+        raise NotImplementedError
 
     def __len__(self) -> int:
         return len(self._data)
 
     @overload
-    def __getitem__(self, index: int) -> int: ...
+    def __getitem__(self, index: int) -> T: ...
     @overload
-    def __getitem__(self, index: slice) -> IntColumn: ...
-    def __getitem__(self, index: int | slice) -> int | IntColumn:
+    def __getitem__(self, index: slice) -> Self: ...
+    def __getitem__(self, index: int | slice) -> T | Self:
         if isinstance(index, slice):
-            return IntColumn(self._data[index])
-        return int(self._data[index])
+            return type(self)(self._data[index])
+        return self._value(self._data[index])
 
-    def __iter__(self) -> Iterator[int]:
-        return (int(x) for x in self._data)
+    def __iter__(self) -> Iterator[T]:
+        return (self._value(x) for x in self._data)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence):
@@ -81,22 +79,36 @@ class IntColumn(Sequence[int]):
         return f"{type(self).__name__}({len(self)} rows)"
 
 
-class FenColumn(Sequence[Decimal]):
+class IntColumn(_Column[int]):
+    """A read-only column of ints (loan index, period) over a list or a numpy array."""
+
+    __slots__ = ()
+
+    @property
+    def raw(self) -> Sequence[int] | Any:
+        """The underlying list or numpy array (do not modify it)."""
+        return self._data
+
+    def _value(self, raw: Any) -> int:
+        return int(raw)
+
+
+class FenColumn(_Column[Decimal]):
     """A read-only column of amounts: exact integer fen inside, ``Decimal`` yuan outside.
 
     ``column.fen`` is the raw integer-fen list or array, for fast exact analytics;
     ``column[i]`` and iteration give ``Decimal`` yuan; ``column.total()`` sums exactly.
     """
 
-    __slots__ = ("_data",)
-
-    def __init__(self, data: Sequence[int] | Any) -> None:
-        self._data = data
+    __slots__ = ()
 
     @property
     def fen(self) -> Sequence[int] | Any:
         """The underlying integer-fen list or numpy array (do not modify it)."""
         return self._data
+
+    def _value(self, raw: Any) -> Decimal:
+        return amount_from_fen(int(raw))
 
     def total(self) -> Decimal:
         """The exact sum of the column in yuan."""
@@ -107,31 +119,6 @@ class FenColumn(Sequence[Decimal]):
         if len(data) and int(abs(data).max()) * len(data) >= _INT64_SAFE:
             return amount_from_fen(sum(int(x) for x in data))
         return amount_from_fen(int(data.sum()))
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    @overload
-    def __getitem__(self, index: int) -> Decimal: ...
-    @overload
-    def __getitem__(self, index: slice) -> FenColumn: ...
-    def __getitem__(self, index: int | slice) -> Decimal | FenColumn:
-        if isinstance(index, slice):
-            return FenColumn(self._data[index])
-        return amount_from_fen(int(self._data[index]))
-
-    def __iter__(self) -> Iterator[Decimal]:
-        return (amount_from_fen(int(x)) for x in self._data)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=False))
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({len(self)} rows)"
 
 
 @attrs.frozen
