@@ -28,6 +28,7 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
+from hpf_core._choice import choice
 from hpf_core.dates import add_months, check_date
 from hpf_core.errors import (
     AmountOverflow,
@@ -148,15 +149,7 @@ def check_rounding(value: object, field: str = "rounding") -> ContributionRoundi
     >>> check_rounding("up-yuan").chinese
     '见角分进元'
     """
-    if isinstance(value, ContributionRounding):
-        return value
-    if isinstance(value, str):
-        try:
-            return ContributionRounding(value)
-        except ValueError:
-            pass
-    allowed = ", ".join(m.value for m in ContributionRounding)
-    raise InvalidChoice(field, f"must be one of {allowed}", value)
+    return choice(ContributionRounding, value, field)
 
 
 def _exact_amount(value: Amount, field: str) -> Decimal:

@@ -42,12 +42,12 @@ from typing import cast
 
 import attrs
 
+from hpf_core._choice import choice
 from hpf_core.dates import check_date
 from hpf_core.errors import (
     AmountOverflow,
     InputTypeError,
     InvalidAmount,
-    InvalidChoice,
     InvalidDate,
     InvalidRate,
     NoRateKnown,
@@ -187,15 +187,7 @@ def _before(day: date, basis: DayBasis) -> int:
 
 def check_basis(value: object, field: str = "basis") -> DayBasis:
     """A :class:`DayBasis`, or its value string (``"actual/365"``)."""
-    if isinstance(value, DayBasis):
-        return value
-    if isinstance(value, str):
-        try:
-            return DayBasis(value)
-        except ValueError:
-            pass
-    allowed = ", ".join(b.value for b in DayBasis)
-    raise InvalidChoice(field, f"must be one of {allowed}", value)
+    return choice(DayBasis, value, field)
 
 
 def _check_period(start: object, end: object) -> tuple[date, date]:

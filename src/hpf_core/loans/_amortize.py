@@ -21,8 +21,9 @@ from numbers import Integral
 
 import attrs
 
+from hpf_core._choice import choice
 from hpf_core.dates import add_months, check_date
-from hpf_core.errors import InvalidAmount, InvalidChoice, InvalidTerm
+from hpf_core.errors import InvalidAmount, InvalidTerm
 from hpf_core.money import Amount, Rate, amount_from_fen, check_rate, fen, yuan
 
 MAX_MONTHS = 480
@@ -143,15 +144,7 @@ def check_months(value: object, field: str = "months", *, maximum: int = MAX_MON
 
 def check_method(value: object, field: str = "method") -> RepaymentMethod:
     """A :class:`RepaymentMethod`, or its value string (``"equal-principal"``)."""
-    if isinstance(value, RepaymentMethod):
-        return value
-    if isinstance(value, str):
-        try:
-            return RepaymentMethod(value)
-        except ValueError:
-            pass
-    allowed = ", ".join(m.value for m in RepaymentMethod)
-    raise InvalidChoice(field, f"must be one of {allowed}", value)
+    return choice(RepaymentMethod, value, field)
 
 
 def check_principal(value: Amount, field: str = "principal") -> Decimal:

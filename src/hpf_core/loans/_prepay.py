@@ -13,8 +13,9 @@ from decimal import Decimal
 
 import attrs
 
+from hpf_core._choice import choice
 from hpf_core.dates import check_date
-from hpf_core.errors import InvalidAmount, InvalidChoice, InvalidPrepayment
+from hpf_core.errors import InvalidAmount, InvalidPrepayment
 from hpf_core.loans._amortize import (
     RepaymentMethod,
     Schedule,
@@ -61,15 +62,8 @@ class PrepaymentResult:
 
 
 def check_strategy(value: object) -> PrepaymentStrategy:
-    if isinstance(value, PrepaymentStrategy):
-        return value
-    if isinstance(value, str):
-        try:
-            return PrepaymentStrategy(value)
-        except ValueError:
-            pass
-    allowed = ", ".join(s.value for s in PrepaymentStrategy)
-    raise InvalidChoice("strategy", f"must be one of {allowed}", value)
+    """A :class:`PrepaymentStrategy`, or its value string (``"keep-term"``)."""
+    return choice(PrepaymentStrategy, value, "strategy")
 
 
 def _empty_schedule(rate: Decimal, method: RepaymentMethod) -> Schedule:

@@ -24,8 +24,9 @@ from decimal import Decimal
 
 import attrs
 
+from hpf_core._choice import choice
 from hpf_core.dates import add_months, check_date
-from hpf_core.errors import InputTypeError, InvalidChoice, NoRateKnown
+from hpf_core.errors import InputTypeError, NoRateKnown
 from hpf_core.loans._amortize import check_months
 from hpf_core.money import check_rate
 
@@ -167,14 +168,7 @@ def _row_on(rows: Sequence[HpfRateRow | LprRow | BenchmarkRow], on: date, table:
 
 
 def _check_home(home: object) -> HomeOrder:
-    if isinstance(home, HomeOrder):
-        return home
-    if isinstance(home, str):
-        try:
-            return HomeOrder(home)
-        except ValueError:
-            pass
-    raise InvalidChoice("home", "must be first or second", home)
+    return choice(HomeOrder, home, "home")
 
 
 def hpf_rate_in_force(on: date, term_months: int, *, home: HomeOrder | str = HomeOrder.FIRST) -> RateInForce:
