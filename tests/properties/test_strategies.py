@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from hypothesis import given, settings
 
 from hpf_core.accounts import DepositAccount
@@ -23,5 +25,5 @@ class TestStrategies:
     @given(deposit_accounts())
     def test_deposit_accounts_are_valid_new_accounts(self, account: DepositAccount) -> None:
         assert account.balance == 0
-        assert 0.05 <= account.employee_ratio <= 0.12
+        assert Decimal("0.05") <= account.employee_ratio <= Decimal("0.12")
         assert validate_id_number(account.member.id_number) == account.member.id_number
