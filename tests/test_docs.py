@@ -58,6 +58,8 @@ API_MODULES = (
     "hpf_core.calculators",
     "hpf_core.accounts",
     "hpf_core.accounts.services",
+    "hpf_core.withdrawals",
+    "hpf_core.withdrawals.services",
     "hpf_core.identity",
     "hpf_core.ports",
     "hpf_core.policy",
@@ -609,7 +611,8 @@ class TestApiReference:
         from hpf_core.ports import UnitOfWork
 
         stub = signature_text(UnitOfWork)
-        for name in ("accounts", "journal", "keys", "__enter__", "__exit__", "commit", "rollback"):
+        names = ("accounts", "journal", "loans", "loan_journal", "applications", "cards", "keys")
+        for name in (*names, "__enter__", "__exit__", "commit", "rollback"):
             assert f"def {name}(self" in stub
 
 

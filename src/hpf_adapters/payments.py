@@ -16,6 +16,7 @@ import threading
 from decimal import Decimal
 
 from hpf_core.errors import IdempotencyConflict, PaymentRejected, PaymentTimeout
+from hpf_core.identity import mask_card_number
 from hpf_core.ports import PaymentReceipt
 
 __all__ = ["MemoryBank"]
@@ -50,7 +51,9 @@ class MemoryBank:
         with self._lock:
             self._calls += 1
             if card_number in self.reject_cards:
-                raise PaymentRejected("card_number", "the bank refused the card", card_number)
+                raise PaymentRejected(
+                    "card_number", "the bank refused the card", mask_card_number(card_number)
+                )
             receipt = self._paid.get(payment_id)
             if receipt is None:
                 receipt = PaymentReceipt(payment_id, f"B{len(self._paid) + 1:06d}", card_number, amount)

@@ -175,8 +175,8 @@ class PaymentReceipt:
     payment_id: str
     reference: str
     """The channel's own reference (银行流水号)."""
-    card_number: str
-    amount: Decimal
+    card_number: str = attrs.field(repr=False)
+    amount: Decimal = attrs.field()
 
 
 class PaymentChannel(Protocol):

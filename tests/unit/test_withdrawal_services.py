@@ -240,3 +240,60 @@ class TestExactlyOncePayment:
         assert again.receipt == payment.receipt
         assert len(bank.transfers) == 1
         assert store.entries == before
+
+
+class TestPaymentGuards:
+    def approved(self, store: MemoryStore) -> str:
+        app_id = apply_retirement(store)
+        wd.submit_application(MemoryUnitOfWork(store), application_id=app_id, actor="M1", at=at(29, 11))
+        wd.approve_application(
+            MemoryUnitOfWork(store),
+            application_id=app_id,
+            node="管理部提取业务审核岗",
+            reviewer="R1",
+            at=at(29, 12),
+        )
+        return app_id
+
+    def test_only_the_applicants_account_pays(self, store: MemoryStore) -> None:
+        deposits.open_account(
+            MemoryUnitOfWork(store),
+            account_no="A2",
+            member=Member("M2", "他人", "440524188001010014"),
+            employer=Employer("E1", "单位"),
+            opened_on=date(2010, 1, 1),
+            base="5000.00",
+            employee_ratio="0.12",
+            employer_ratio="0.12",
+        )
+        bank = MemoryBank()
+        with pytest.raises(Refused, match="not the applicant's"):
+            wd.pay_application(
+                MemoryUnitOfWork(store),
+                bank,
+                application_id=self.approved(store),
+                account_no="A2",
+                on=date(2018, 5, 29),
+                at=at(29, 13),
+                deposit_rate="0.015",
+                basis="actual/360",
+            )
+        assert bank.transfers == ()
+
+    def test_a_closing_amount_that_moved_since_approval_is_not_paid(self, store: MemoryStore) -> None:
+        app_id = self.approved(store)
+        bank = MemoryBank()
+        before = store.entries
+        # a week later the closing interest is 7 days larger: 6,007.18 was approved
+        with pytest.raises(Refused, match=r"not the 6007\.18 approved"):
+            wd.pay_application(
+                MemoryUnitOfWork(store),
+                bank,
+                application_id=app_id,
+                account_no="A1",
+                on=date(2018, 6, 5),
+                at=at(29, 13),
+                deposit_rate="0.015",
+                basis="actual/360",
+            )
+        assert (bank.transfers, store.entries) == ((), before)

@@ -23,10 +23,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import attrs
 
+from hpf_core._choice import choice
 from hpf_core.dates import add_months, check_date, months_between
 from hpf_core.errors import InputError, InputTypeError, InvalidAmount, InvalidChoice, InvalidDate, Violation
 from hpf_core.loans._amortize import (
@@ -47,6 +48,7 @@ from hpf_core.loans._rates import HomeOrder
 from hpf_core.money import FEN, Amount, Rate, amount_from_fen, check_rate, fen, to_decimal, yuan
 
 ZERO = Decimal("0.00")
+_CTX = Context(prec=60, rounding=ROUND_HALF_UP)  # divisions never depend on the caller's context
 
 
 class LoanType(enum.Enum):
@@ -122,17 +124,37 @@ class PaymentSource(enum.Enum):
     """公积金账户 (按月抵扣 or 支取公积金还款)."""
 
 
-def _count(value: object) -> int:
+def _whole(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputTypeError("policy", "counts (days, months, times) must be whole numbers, 0 or more", value)
+        raise InputTypeError(field, "must be a whole number, 0 or more", value)
     return value
 
 
-def _money(value: Amount) -> Decimal:
-    amount = yuan(value, "policy amount")
+def _not_negative(value: Amount, field: str) -> Decimal:
+    amount = yuan(value, field)
     if amount < 0:
-        raise InvalidAmount("policy amount", "must not be negative", value)
+        raise InvalidAmount(field, "must not be negative", value)
     return amount
+
+
+def _grace_days(value: object) -> int:
+    return _whole(value, "grace_days")
+
+
+def _prepay_min_months(value: object) -> int:
+    return _whole(value, "prepay_min_months")
+
+
+def _prepay_max_per_year(value: object) -> int:
+    return _whole(value, "prepay_max_per_year")
+
+
+def _prepay_min_amount(value: Amount) -> Decimal:
+    return _not_negative(value, "prepay_min_amount")
+
+
+def _prepay_multiple(value: Amount) -> Decimal:
+    return _not_negative(value, "prepay_multiple")
 
 
 def _penalty_factor(value: object) -> Decimal:
@@ -146,8 +168,12 @@ def _daily(value: Rate) -> Decimal:
     return check_rate(value, "penalty_daily_rate")
 
 
-def _buckets(value: Sequence[Bucket]) -> tuple[Bucket, ...]:
-    return tuple(value)
+def _buckets(value: Sequence[Bucket | str]) -> tuple[Bucket, ...]:
+    return tuple(choice(Bucket, item, "allocation") for item in value)
+
+
+def _mode(value: PenaltyMode | str) -> PenaltyMode:
+    return choice(PenaltyMode, value, "penalty_mode")
 
 
 @attrs.frozen
@@ -155,17 +181,17 @@ class ServicingPolicy:
     """A centre's loan-servicing rules, each with a default taken from DOMAIN.md §6.7–6.8."""
 
     allocation: tuple[Bucket, ...] = attrs.field(default=DEFAULT_ALLOCATION, converter=_buckets)
-    penalty_mode: PenaltyMode = attrs.field(default=PenaltyMode.CONTRACT_RATE_FACTOR, converter=PenaltyMode)
+    penalty_mode: PenaltyMode = attrs.field(default=PenaltyMode.CONTRACT_RATE_FACTOR, converter=_mode)
     penalty_factor: Decimal = attrs.field(default=Decimal("1.5"), converter=_penalty_factor)
     """150% of the loan rate a day (HPF practice, DOMAIN.md §6.8 [S36]; PBOC 1.3–1.5 [S35])."""
     penalty_daily_rate: Decimal = attrs.field(default=Decimal(0), converter=_daily)
-    grace_days: int = attrs.field(default=0, converter=_count)
-    prepay_min_months: int = attrs.field(default=12, converter=_count)
+    grace_days: int = attrs.field(default=0, converter=_grace_days)
+    prepay_min_months: int = attrs.field(default=12, converter=_prepay_min_months)
     """The seed: 主借款人自发放个人贷款满一年后可办理提前还款."""
-    prepay_min_amount: Decimal = attrs.field(default=ZERO, converter=_money)
-    prepay_multiple: Decimal = attrs.field(default=ZERO, converter=_money)
+    prepay_min_amount: Decimal = attrs.field(default=ZERO, converter=_prepay_min_amount)
+    prepay_multiple: Decimal = attrs.field(default=ZERO, converter=_prepay_multiple)
     """Prepaid principal must be a multiple of this (0: any amount)."""
-    prepay_max_per_year: int = attrs.field(default=0, converter=_count)
+    prepay_max_per_year: int = attrs.field(default=0, converter=_prepay_max_per_year)
     """0: no limit."""
     split_repricing_period: bool = False
     """Split the interest of a period that a repricing date falls inside by days."""
@@ -701,8 +727,8 @@ def prepayment_quote(
     unbilled = loan.schedule.principal
     # the amount pays the prepaid principal and the interest on it since the last due
     # date: principal = amount / (1 + r x days / 360), rounded half up; interest = the rest
-    factor = 1 + loan.annual_rate * days / 360
-    principal = (paid / factor).quantize(FEN, rounding=ROUND_HALF_UP)
+    factor = _CTX.add(1, _CTX.divide(_CTX.multiply(loan.annual_rate, days), 360))
+    principal = _CTX.divide(paid, factor).quantize(FEN, rounding=ROUND_HALF_UP, context=_CTX)
     interest = paid - principal
     if policy.prepay_multiple and principal % policy.prepay_multiple:
         problems.append(

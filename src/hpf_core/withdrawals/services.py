@@ -238,6 +238,18 @@ def _debit_for(
             ids.append(apply_outcome(uow, credited).entry_id)
             account = uow.accounts.get(account_no)
         amount = account.balance
+        if amount != application.amount:
+            # never pay what was not approved: the balance or its interest moved since
+            raise refuse(
+                [
+                    Violation(
+                        "amount_changed",
+                        f"the closing amount on {on} is {amount}, not the {application.amount} approved: "
+                        "pay on the day assessed, or apply again",
+                        "on",
+                    )
+                ]
+            )
     else:
         amount = application.amount
     ids.append(
@@ -274,6 +286,11 @@ def pay_application(
     key = f"pay:{application_id}"
     with uow:
         application = uow.applications.get(application_id)
+        owner = uow.accounts.get(account_no).member.member_id
+        if owner != application.member_id:
+            raise refuse(
+                [Violation("not_the_applicants_account", "the account is not the applicant's", "account_no")]
+            )
         if application.status is not ApplicationStatus.PAID:
             if application.status is not ApplicationStatus.APPROVED:
                 raise refuse(
