@@ -345,3 +345,62 @@ def test_a_repricing_inside_a_period_keeps_or_splits_its_interest(split: bool) -
     assert repriced.schedule[1].interest == (first.balance * D("0.0285") / 12).quantize(
         FEN, rounding=ROUND_HALF_UP
     )
+
+
+class TestCombinedLoan:
+    """组合贷款: an HPF part and a commercial part (LPR + spread) sharing the term."""
+
+    def parts(self) -> tuple[LoanAccount, LoanAccount]:
+        from hpf_core.loans import LoanType, commercial_rate
+
+        def part(contract_no: str, principal: int, rate: Decimal | str, kind: LoanType) -> LoanAccount:
+            return open_loan(
+                contract_no=contract_no,
+                borrowers=BORROWERS,
+                principal=principal,
+                disbursed_on=date(2025, 6, 1),
+                term_months=300,
+                method="equal-installment",
+                annual_rate=rate,
+                loan_type=kind,
+            )
+
+        rate = commercial_rate(date(2025, 6, 1), 300, spread_bp=-20)  # 5-year LPR 3.50% - 20 bp = 3.30%
+        return (
+            part("ZH-1-GJJ", 400000, "0.026", LoanType.COMBINED_HPF_PART),
+            part("ZH-1-SD", 300000, rate, LoanType.COMBINED_COMMERCIAL_PART),
+        )
+
+    def test_the_parts_share_the_term_and_pay_together(self) -> None:
+        hpf, commercial = self.parts()
+        assert hpf.contract.maturity == commercial.contract.maturity == date(2050, 6, 1)
+        assert commercial.annual_rate == D("0.033")
+        # each part's own annuity: 400,000 at 2.6% and 300,000 at 3.3% over 300 months
+        assert (hpf.payment, commercial.payment) == (
+            oracle_annuity(D("400000"), "0.026", 300),
+            oracle_annuity(D("300000"), "0.033", 300),
+        )
+
+    def test_one_part_is_prepaid_and_the_other_settled_separately(self) -> None:
+        hpf, commercial = self.parts()
+        day = date(2026, 7, 1)
+        for loan_index in range(2):
+            loan = (hpf, commercial)[loan_index]
+            first = date(2025, 7, 1)
+            while first <= day:
+                loan, _ = ok(repay(loan, amount_due(loan, first, POLICY), first, POLICY))
+                first = add_months(first, 1)
+            if loan_index == 0:
+                hpf = loan
+            else:
+                commercial = loan
+        quote = prepayment_quote(hpf, 50000, day, "keep-term", POLICY)
+        assert isinstance(quote, PrepaymentQuote)
+        hpf_after, _ = apply_prepayment(hpf, quote, POLICY)
+        settlement = settlement_quote(commercial, day, POLICY)
+        assert not isinstance(settlement, tuple)
+        commercial_after, _ = settle(commercial, settlement, POLICY, certificate_no="JQ-ZH-1")
+        assert hpf_after.balance == hpf.balance - D("50000.00")
+        assert hpf_after.status is LoanStatus.NORMAL
+        assert commercial_after.status is LoanStatus.SETTLED
+        assert hpf_after.remaining_months == hpf.remaining_months  # keep-term: the shared term stays
