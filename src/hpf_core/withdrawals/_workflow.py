@@ -615,20 +615,29 @@ def start_review(app: Application, node: str, reviewer: str, at: datetime) -> Ap
     )
 
 
-def return_to_applicant(
-    app: Application, node: str, reviewer: str, opinion: str, at: datetime
-) -> ApplicationOutcome:
-    """退回: back to the applicant with an opinion (审批意见, required); it waits in their
-    待办事项 with 当前进度 the returning node."""
+def _review(
+    app: Application, node: str, reviewer: str, opinion: object, at: datetime, verb: str
+) -> tuple[str, str, list[Violation]]:
+    """The checks every review action shares: the inputs, the time order, a reviewable
+    status, the node and the four-eyes rule."""
     node = _text(node, "node")
     reviewer = _text(reviewer, "reviewer")
     if not isinstance(opinion, str):
         raise InputTypeError("opinion", f"must be a str, not {type(opinion).__name__}", opinion)
     problems = _timing(app, at)
     if app.status not in _REVIEWABLE:
-        problems.append(_wrong_status(app, "returned"))
+        problems.append(_wrong_status(app, verb))
     else:
         problems += _reviewer_checks(app, node, reviewer)
+    return node, reviewer, problems
+
+
+def return_to_applicant(
+    app: Application, node: str, reviewer: str, opinion: str, at: datetime
+) -> ApplicationOutcome:
+    """退回: back to the applicant with an opinion (审批意见, required); it waits in their
+    待办事项 with 当前进度 the returning node."""
+    node, reviewer, problems = _review(app, node, reviewer, opinion, at, "returned")
     if not opinion.strip():
         problems.append(Violation("opinion_required", "a return needs an opinion (审批意见)", "opinion"))
     if problems:
@@ -662,15 +671,7 @@ def approve(
     earlier node it moves on to the next one. The reviewer is never the applicant
     (``four_eyes``).
     """
-    node = _text(node, "node")
-    reviewer = _text(reviewer, "reviewer")
-    if not isinstance(opinion, str):
-        raise InputTypeError("opinion", f"must be a str, not {type(opinion).__name__}", opinion)
-    problems = _timing(app, at)
-    if app.status not in _REVIEWABLE:
-        problems.append(_wrong_status(app, "approved"))
-    else:
-        problems += _reviewer_checks(app, node, reviewer)
+    node, reviewer, problems = _review(app, node, reviewer, opinion, at, "approved")
     if problems:
         return tuple(problems)
     position = app.review_chain.index(node)
