@@ -1,0 +1,94 @@
+"""Third-party identity verification (第三方身份验证) at first login (manual §2.1.2):
+首次登录需通过支付宝授权或刷脸验证.
+
+:class:`IdentityVerifier` is the port; :class:`hpf_adapters.centers.MemoryVerifier` is its
+in-memory adapter. :func:`first_login_allowed` is the pure rule: a centre that requires it
+lets a first login through only with a successful verification.
+
+>>> from hpf_core.centers._registry import Center
+>>> altay = Center("altay", "阿勒泰地区住房公积金管理中心", "阿勒泰地区", "", "12329", "…")
+>>> first_login_allowed(altay, None).code
+'third_party_verification_required'
+>>> first_login_allowed(altay, VerificationResult(True, VerificationMethod.FACE, "face-1")) is None
+True
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+import attrs
+
+from hpf_core.centers._registry import Center
+from hpf_core.errors import Violation
+
+__all__ = [
+    "ALIPAY_CONSENT_TEXT",
+    "FACE_CONSENT_BUTTON",
+    "IdentityVerifier",
+    "VerificationMethod",
+    "VerificationResult",
+    "first_login_allowed",
+]
+
+ALIPAY_CONSENT_TEXT = (
+    "你同意公积金12329获取以下权限\n"
+    "获取你的公开信息(登录名、昵称、头像等)\n"
+    "使用身份信息(姓名、手机号、证件号码等)办理业务\n"
+    "确认授权即表示同意《用户授权协议》"
+)
+"""The 支付宝授权 screen's text (manual §2.1.2 (2)); buttons 确认授权 / 暂不授权."""
+
+FACE_CONSENT_BUTTON = "同意协议,开始拍摄"
+"""The 刷脸 screen's button (manual §2.1.2 (3)), as the seed writes it."""
+
+
+class VerificationMethod(enum.Enum):
+    """How a member proves who they are at first login."""
+
+    ALIPAY = "alipay"
+    """支付宝授权: the member authorises the app in Alipay."""
+    FACE = "face"
+    """刷脸: face recognition after 同意协议,开始拍摄."""
+
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to the member."""
+        return {"alipay": "支付宝授权", "face": "刷脸"}[self.value]
+
+
+@attrs.frozen
+class VerificationResult:
+    """What a verifier answered: whether it passed, how, and its reference (流水号)."""
+
+    ok: bool
+    method: VerificationMethod
+    reference: str = ""
+
+
+class IdentityVerifier(Protocol):
+    """Port: a third party (Alipay, a face-recognition service) vouches for a member."""
+
+    def verify(self, member_id: str, method: VerificationMethod) -> VerificationResult:
+        """Ask the third party; a refusal is a result with ``ok=False``, not an exception."""
+        ...
+
+
+def first_login_allowed(center: Center, verified: VerificationResult | None) -> Violation | None:
+    """``None`` if a first login may go on; otherwise the reason as a ``Violation``."""
+    if not center.requires_third_party_first_login:
+        return None
+    if verified is None:
+        return Violation(
+            "third_party_verification_required",
+            "首次登录需通过支付宝授权或刷脸验证 (first login needs third-party verification)",
+            "verification",
+        )
+    if not verified.ok:
+        return Violation(
+            "third_party_verification_failed",
+            f"{verified.method.label}未通过 (third-party verification did not pass)",
+            "verification",
+        )
+    return None
