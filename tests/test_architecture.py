@@ -113,6 +113,7 @@ PUBLIC = [
     "hpf_core.identity",
     "hpf_core.ports",
     "hpf_core.calculators",
+    "hpf_core.members",
     "hpf_core.centers",
     "hpf_core.policy",
     "hpf_core.testing",
@@ -123,6 +124,8 @@ PUBLIC = [
     "hpf_adapters.memory",
     "hpf_adapters.payments",
     "hpf_adapters.policies",
+    "hpf_adapters.security",
+    "hpf_adapters.sms",
 ]
 
 

@@ -19,6 +19,9 @@ also subclass the built-in they refine, so ``except ValueError`` keeps working::
     │   ├── InvalidIdNumber                a resident ID number failing GB 11643
     │   ├── InvalidPhone                   not an 11-digit mainland mobile number
     │   ├── InvalidCardNumber              a bank card of the wrong length or failing Luhn
+    │   ├── InvalidCode                    a verification code that does not check out (generic)
+    │   ├── InvalidSessionToken            a session token too short to be a CSPRNG token
+    │   ├── PasswordTooLong                a password input beyond the maximum, before hashing
     │   ├── InvalidIdempotencyKey          empty, too long or not printable
     │   └── IdempotencyConflict            a known key sent again with different parameters
     ├── InputTypeError (TypeError)         wrong Python type (float or bool for money, ...)
@@ -56,6 +59,7 @@ __all__ = [
     "InvalidAmount",
     "InvalidCardNumber",
     "InvalidChoice",
+    "InvalidCode",
     "InvalidContributionRatio",
     "InvalidDate",
     "InvalidIdNumber",
@@ -64,10 +68,12 @@ __all__ = [
     "InvalidPolicy",
     "InvalidPrepayment",
     "InvalidRate",
+    "InvalidSessionToken",
     "InvalidTerm",
     "InvalidTransition",
     "NaiveDatetimeError",
     "NoRateKnown",
+    "PasswordTooLong",
     "PaymentError",
     "PaymentRejected",
     "PaymentTimeout",
@@ -266,3 +272,30 @@ class FourEyesViolation(Refused):
     """The applicant may not take up, return or approve their own application (maker-checker)."""
 
     code = "four_eyes"
+
+
+class InvalidCode(InputError):
+    """A verification code (验证码) that does not check out — wrong, expired, already used,
+    for another purpose or phone, malformed, or past the attempt limit. The message is
+    always the same; the code itself is never part of the error."""
+
+    code = "invalid_code"
+    message = "验证码错误或已失效"
+    """The one message for every failure (RELIABILITY.md §4 rows 31-32)."""
+
+    def __init__(self, field: str = "code") -> None:
+        super().__init__(field, self.message)
+
+
+class InvalidSessionToken(InputError):
+    """A session token that is not 22-256 printable ASCII characters (too little entropy
+    to be a CSPRNG token of 128 bits or more)."""
+
+    code = "invalid_session_token"
+
+
+class PasswordTooLong(InputError):
+    """A password input longer than the maximum, refused before any hashing (RELIABILITY
+    row 33: long-password denial of service)."""
+
+    code = "password_too_long"

@@ -35,6 +35,7 @@ from hpf_core.errors import (
     InvalidAmount,
     InvalidCardNumber,
     InvalidChoice,
+    InvalidCode,
     InvalidContributionRatio,
     InvalidDate,
     InvalidIdempotencyKey,
@@ -43,10 +44,12 @@ from hpf_core.errors import (
     InvalidPolicy,
     InvalidPrepayment,
     InvalidRate,
+    InvalidSessionToken,
     InvalidTerm,
     InvalidTransition,
     NaiveDatetimeError,
     NoRateKnown,
+    PasswordTooLong,
     PaymentError,
     PaymentRejected,
     PaymentTimeout,
@@ -99,6 +102,9 @@ EXPECTED_CODES: dict[type[HpfError], str] = {
     PaymentTimeout: "payment_timeout",
     PaymentRejected: "payment_rejected",
     FourEyesViolation: "four_eyes",
+    InvalidCode: "invalid_code",
+    InvalidSessionToken: "invalid_session_token",
+    PasswordTooLong: "password_too_long",
 }
 
 # The tree drawn in the errors.py docstring: each class and its direct hpf parent.
@@ -130,6 +136,9 @@ DOCUMENTED_PARENT: dict[type[HpfError], type[HpfError] | None] = {
     PaymentTimeout: PaymentError,
     PaymentRejected: PaymentError,
     FourEyesViolation: Refused,
+    InvalidCode: InputError,
+    InvalidSessionToken: InputError,
+    PasswordTooLong: InputError,
 }
 
 

@@ -1,0 +1,469 @@
+"""SMS verification codes (短信验证码): issue, rate-limit, verify once.
+
+A code is 6 random decimal digits (about 20 bits, RELIABILITY.md §3) drawn by a
+:class:`CodeSource` adapter from a CSPRNG; it is bound to a purpose (用途: 登录, 修改手机号,
+重置密码, 提取确认), to the phone it went to and to an optional subject (the member's
+current phone for a phone change), lives at most 10 minutes, may be checked a limited
+number of times and works once. Sends per phone are capped per minute, hour and day
+(Aliyun's defaults: 1, 5, 10). The clear code is never stored: :class:`IssuedCode` keeps
+a salted scrypt hash (n=2**14, r=8, p=1, 16-byte salt), as ASVS 6.5.2 asks for secrets
+under 112 bits.
+
+Every failure — wrong, expired, used, wrong purpose or phone, too many attempts,
+malformed — gives the same outcome and the same message (:data:`GENERIC_MESSAGE`), and
+each counts as an attempt. Time is always an argument.
+
+>>> from datetime import datetime, timedelta, timezone
+>>> now = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+>>> policy = CodePolicy()
+>>> issued, sends = issue("13800138000", CodePurpose.LOGIN, "042817", b"s" * 16, now, policy, None)
+>>> "042817" in repr(issued)
+False
+>>> issued, ok = verify(issued, "13800138000", CodePurpose.LOGIN, "042817", now, policy)
+>>> ok, issued.used_at == now
+(True, True)
+>>> verify(issued, "13800138000", CodePurpose.LOGIN, "042817", now, policy)[1]   # single use
+False
+>>> issue("13800138000", CodePurpose.LOGIN, "111111", b"t" * 16, now, policy, sends).code
+'send_limit'
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import re
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import attrs
+
+from hpf_core._choice import choice
+from hpf_core.dates import require_aware
+from hpf_core.errors import (
+    HpfError,
+    InputError,
+    InputTypeError,
+    InvalidCode,
+    InvalidPolicy,
+    Refused,
+    Violation,
+)
+from hpf_core.identity import mask_phone, validate_phone
+
+__all__ = [
+    "GENERIC_MESSAGE",
+    "SCRYPT_N",
+    "SCRYPT_P",
+    "SCRYPT_R",
+    "SENT_MESSAGE",
+    "CodePolicy",
+    "CodePurpose",
+    "CodeSource",
+    "InvalidCode",
+    "IssuedCode",
+    "SendLog",
+    "SmsGateway",
+    "VerificationCodeStore",
+    "check_code",
+    "code_message",
+    "hash_code",
+    "issue",
+    "next_send_at",
+    "parse_code_policy",
+    "send_code",
+    "verify",
+]
+
+GENERIC_MESSAGE = InvalidCode.message
+"""The one message for every failed check (wrong, expired, used, other purpose, too many
+attempts, malformed), so a reply tells an attacker nothing (RELIABILITY.md §4 rows 31-32)."""
+
+SENT_MESSAGE = "已发送,请查收"
+"""What the app shows after 获取验证码 (seed manual §5.1.3)."""
+
+SCRYPT_N = 2**14
+"""scrypt cost: 2**14 x r=8 takes 16 MiB and some tens of milliseconds per hash."""
+SCRYPT_R = 8
+SCRYPT_P = 1
+_SALT_MIN = 16
+_DIGITS = {length: re.compile(rf"[0-9]{{{length}}}\Z", re.ASCII) for length in (6, 7, 8)}
+
+
+class CodePurpose(enum.Enum):
+    """What a code may be used for (验证码用途); a code works for its own purpose only."""
+
+    LOGIN = "login"
+    """登录: logging in with a code."""
+
+    PHONE_CHANGE = "phone-change"
+    """修改手机号: confirming a new mobile number (seed §5.1.3)."""
+
+    PASSWORD_RESET = "password-reset"
+    """重置密码: resetting a forgotten password."""
+
+    WITHDRAWAL = "withdrawal"
+    """提取确认: confirming a withdrawal (提取)."""
+
+    @property
+    def chinese(self) -> str:
+        """登录, 修改手机号, 重置密码 or 提取确认."""
+        return _CHINESE[self]
+
+
+_CHINESE = {
+    CodePurpose.LOGIN: "登录",
+    CodePurpose.PHONE_CHANGE: "修改手机号",
+    CodePurpose.PASSWORD_RESET: "重置密码",
+    CodePurpose.WITHDRAWAL: "提取确认",
+}
+
+
+def _check_purpose(value: object, field: str = "purpose") -> CodePurpose:
+    return choice(CodePurpose, value, field)
+
+
+def _positive_int(maximum: int) -> Any:
+    def check(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InputTypeError(attribute.name, "must be an int", value)
+        if not 1 <= value <= maximum:
+            raise InputError(attribute.name, f"must be between 1 and {maximum}", value)
+
+    return check
+
+
+@attrs.frozen
+class CodePolicy:
+    """A centre's rules for verification codes (``[members.codes]`` in its policy file).
+
+    >>> CodePolicy().ttl_minutes, CodePolicy().per_day
+    (5, 10)
+    >>> CodePolicy(ttl_minutes=15)
+    Traceback (most recent call last):
+    ...
+    hpf_core.errors.InputError: ttl_minutes: must be between 1 and 10 (got 15)
+    """
+
+    length: int = attrs.field(default=6, validator=_positive_int(8))
+    """Digits per code: 6 (about 20 bits, ASVS 6.5.4); 7 or 8 are allowed, fewer are not."""
+    ttl_minutes: int = attrs.field(default=5, validator=_positive_int(10))
+    """How long a code lives: at most 10 minutes (ASVS 6.5.5)."""
+    max_attempts: int = attrs.field(default=5, validator=_positive_int(10))
+    """Checks allowed per code (Twilio Verify: 5); after that the code is dead."""
+    per_minute: int = attrs.field(default=1, validator=_positive_int(10))
+    """Sends per phone in any 60 seconds (Aliyun default 1)."""
+    per_hour: int = attrs.field(default=5, validator=_positive_int(100))
+    """Sends per phone in any hour (Aliyun default 5)."""
+    per_day: int = attrs.field(default=10, validator=_positive_int(100))
+    """Sends per phone in any 24 hours (Aliyun default 10)."""
+    reauth_minutes: int = attrs.field(default=10, validator=_positive_int(60))
+    """How recent the password check must be for a phone change (ASVS 7.5.1)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.length < 6:
+            raise InputError("length", "must be at least 6 digits (20 bits)", self.length)
+        if not self.per_minute <= self.per_hour <= self.per_day:
+            raise InputError("per_hour", "limits must grow: per_minute <= per_hour <= per_day", self.per_hour)
+
+
+_POLICY_KEYS = frozenset(attrs.fields_dict(CodePolicy))
+
+
+def parse_code_policy(table: dict[str, Any]) -> CodePolicy:
+    """A :class:`CodePolicy` from a policy file's ``[members.codes]`` table.
+
+    Every key is optional (the defaults are Aliyun's limits and a 5-minute life);
+    unknown keys are refused so a typo cannot fall back to a default; values are TOML
+    integers. Any problem raises ``InvalidPolicy`` naming the key.
+
+    >>> import tomllib
+    >>> text = '''
+    ... [members.codes]
+    ... ttl_minutes = 10
+    ... per_hour = 3
+    ... '''
+    >>> parse_code_policy(tomllib.loads(text)["members"]["codes"]).ttl_minutes
+    10
+    >>> parse_code_policy({"ttl_minute": 5})
+    Traceback (most recent call last):
+    ...
+    hpf_core.errors.InvalidPolicy: members.codes.ttl_minute: is not a known key (...)
+    """
+    path = "members.codes"
+    if not isinstance(table, dict):
+        raise InvalidPolicy(path, "must be a table", table)
+    unknown = sorted(str(key) for key in table if key not in _POLICY_KEYS)
+    if unknown:
+        raise InvalidPolicy(f"{path}.{unknown[0]}", f"is not a known key ({', '.join(sorted(_POLICY_KEYS))})")
+    try:
+        return CodePolicy(**table)
+    except HpfError as exc:
+        raise InvalidPolicy(f"{path}.{exc.field}", exc.reason, exc.value) from exc
+
+
+# --------------------------------------------------------------------------- records
+
+
+def hash_code(code: str, salt: bytes, phone: str, purpose: CodePurpose, subject: str = "") -> bytes:
+    """scrypt (n=2**14, r=8, p=1, 32 bytes) of the code bound to its purpose, phone and
+    subject, so a stored hash is useless for any other request.
+
+    >>> len(hash_code("123456", b"0" * 16, "13800138000", CodePurpose.LOGIN))
+    32
+    """
+    message = f"{purpose.value}\x00{phone}\x00{subject}\x00{code}".encode()
+    return hashlib.scrypt(message, salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+
+
+@attrs.frozen
+class IssuedCode:
+    """A code that was sent: everything needed to check it, never the code itself. The
+    repr leaves out the hash and salt and masks the phones (138****8000)."""
+
+    phone: str = attrs.field(repr=mask_phone)
+    purpose: CodePurpose
+    code_hash: bytes = attrs.field(repr=False)
+    salt: bytes = attrs.field(repr=False)
+    issued_at: datetime
+    expires_at: datetime
+    subject: str = attrs.field(default="", repr=mask_phone)
+    """What else the code is bound to (the member's current phone for 修改手机号)."""
+    attempts: int = 0
+    used_at: datetime | None = None
+
+    def is_live(self, now: datetime, policy: CodePolicy) -> bool:
+        """Not used, not expired and attempts left."""
+        return self.used_at is None and now < self.expires_at and self.attempts < policy.max_attempts
+
+
+@attrs.frozen
+class SendLog:
+    """When codes went to one phone in the last 24 hours (oldest first)."""
+
+    phone: str = attrs.field(repr=mask_phone)
+    sent_at: tuple[datetime, ...] = ()
+
+    def within(self, now: datetime, window: timedelta) -> int:
+        """How many sends fall in the ``window`` before ``now``."""
+        return sum(1 for moment in self.sent_at if now - window < moment <= now)
+
+
+_WINDOWS = (
+    ("per_minute", timedelta(minutes=1), "每分钟"),
+    ("per_hour", timedelta(hours=1), "每小时"),
+    ("per_day", timedelta(days=1), "每天"),
+)
+
+
+def next_send_at(sends: SendLog | None, now: datetime, policy: CodePolicy) -> datetime:
+    """The first moment another code may go to the phone (``now`` when it may go now).
+
+    >>> from datetime import timezone
+    >>> t = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    >>> next_send_at(SendLog("13800138000", (t,)), t, CodePolicy()) - t
+    datetime.timedelta(seconds=60)
+    """
+    require_aware(now, "now")
+    if sends is None:
+        return now
+    allowed = now
+    for name, window, _ in _WINDOWS:
+        limit: int = getattr(policy, name)
+        recent = sorted(moment for moment in sends.sent_at if now - window < moment <= now)
+        if len(recent) >= limit:
+            allowed = max(allowed, recent[len(recent) - limit] + window)
+    return allowed
+
+
+def _check_code_text(code: object, policy: CodePolicy) -> bool:
+    return isinstance(code, str) and _DIGITS[policy.length].match(code) is not None
+
+
+def issue(
+    phone: str,
+    purpose: CodePurpose,
+    code: str,
+    salt: bytes,
+    now: datetime,
+    policy: CodePolicy,
+    sends: SendLog | None,
+    *,
+    subject: str = "",
+) -> tuple[IssuedCode, SendLog] | Violation:
+    """A new code for ``phone`` and ``purpose`` and the phone's updated send log, or a
+    ``send_limit`` :class:`Violation` when the per-minute, per-hour or per-day cap is
+    reached. ``code`` and ``salt`` come from a :class:`CodeSource`; the caller sends the
+    code and stores the record in place of any earlier one (which stops working).
+    """
+    phone = validate_phone(phone)
+    purpose = _check_purpose(purpose)
+    require_aware(now, "now")
+    if not _check_code_text(code, policy):
+        raise InputError("code", f"a code source must give exactly {policy.length} ASCII digits")
+    if not isinstance(salt, bytes) or len(salt) < _SALT_MIN:
+        raise InputError("salt", f"must be at least {_SALT_MIN} random bytes")
+    if sends is not None and sends.phone != phone:
+        raise InputError("sends", "is the send log of another phone")
+    for name, window, chinese in _WINDOWS:
+        if sends is not None and sends.within(now, window) >= getattr(policy, name):
+            wait = next_send_at(sends, now, policy)
+            message = f"验证码发送过于频繁({chinese}最多{getattr(policy, name)}条),请于{wait:%H:%M}后再试"
+            return Violation("send_limit", message, "phone")
+    kept = () if sends is None else tuple(m for m in sends.sent_at if now - timedelta(days=1) < m <= now)
+    issued = IssuedCode(
+        phone=phone,
+        purpose=purpose,
+        code_hash=hash_code(code, salt, phone, purpose, subject),
+        salt=salt,
+        issued_at=now,
+        expires_at=now + timedelta(minutes=policy.ttl_minutes),
+        subject=subject,
+    )
+    return issued, SendLog(phone, (*kept, now))
+
+
+_DUMMY_SALT = b"\x00" * _SALT_MIN
+
+
+def verify(
+    issued: IssuedCode,
+    phone: str,
+    purpose: CodePurpose,
+    code: object,
+    now: datetime,
+    policy: CodePolicy,
+    *,
+    subject: str = "",
+) -> tuple[IssuedCode, bool]:
+    """Check ``code`` against the stored record: the record with one more attempt (and,
+    on success, marked used) and whether it checked out. Wrong, expired, used, other
+    purpose/phone/subject, attempts exhausted and malformed (not exactly 6 ASCII digits,
+    so ``'12345'`` and full-width ``'１２３４５６'`` fail) all give ``False`` and count an
+    attempt. The hash is computed in every case, so failures take the same time.
+    """
+    require_aware(now, "now")
+    purpose = _check_purpose(purpose)
+    well_formed = _check_code_text(code, policy)
+    text = code if well_formed and isinstance(code, str) else "0" * policy.length
+    salt = issued.salt if len(issued.salt) >= _SALT_MIN else _DUMMY_SALT
+    candidate = hash_code(text, salt, issued.phone, issued.purpose, issued.subject)
+    matches = hmac.compare_digest(candidate, issued.code_hash)
+    ok = (
+        well_formed
+        and matches
+        and issued.is_live(now, policy)
+        and issued.phone == phone
+        and issued.purpose is purpose
+        and issued.subject == subject
+    )
+    return attrs.evolve(issued, attempts=issued.attempts + 1, used_at=now if ok else issued.used_at), ok
+
+
+# --------------------------------------------------------------------------- ports
+
+
+class CodeSource(Protocol):
+    """Where codes and salts come from: a CSPRNG (``hpf_adapters.sms.SecretsCodes``)."""
+
+    def new_code(self) -> str:
+        """A fresh code: exactly the policy's number of ASCII digits, uniformly random."""
+        ...
+
+    def new_salt(self) -> bytes:
+        """At least 16 fresh random bytes."""
+        ...
+
+
+class SmsGateway(Protocol):
+    """Sends a text message (短信) to a mainland mobile number."""
+
+    def send(self, phone: str, text: str) -> None:
+        """Hand the message to the carrier; raise on failure."""
+        ...
+
+
+class VerificationCodeStore(Protocol):
+    """Issued codes by (phone, purpose) — one live code each — and send logs by phone."""
+
+    def get(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
+        """The latest code issued for that phone and purpose, if any."""
+        ...
+
+    def put(self, issued: IssuedCode) -> None:
+        """Store the record, replacing any for the same phone and purpose."""
+        ...
+
+    def sends(self, phone: str) -> SendLog | None:
+        """The phone's send log, if any code went to it."""
+        ...
+
+    def put_sends(self, log: SendLog) -> None:
+        """Replace the phone's send log."""
+        ...
+
+
+# --------------------------------------------------------------------------- services
+
+
+def code_message(code: str, purpose: CodePurpose, policy: CodePolicy, sign: str = "12329") -> str:
+    """The text of the message that carries a code (the only place the clear code goes).
+
+    >>> code_message("042817", CodePurpose.PHONE_CHANGE, CodePolicy())
+    '【12329】您的验证码为042817，用于修改手机号，5分钟内有效，请勿泄露给他人。'
+    """
+    return (
+        f"【{sign}】您的验证码为{code}，用于{purpose.chinese}，"
+        f"{policy.ttl_minutes}分钟内有效，请勿泄露给他人。"
+    )
+
+
+def send_code(
+    phone: str,
+    purpose: CodePurpose,
+    now: datetime,
+    policy: CodePolicy,
+    *,
+    sms: SmsGateway,
+    codes: CodeSource,
+    store: VerificationCodeStore,
+    subject: str = "",
+    sign: str = "12329",
+) -> str:
+    """Issue a code, store its hash and the send, text it to ``phone``; returns
+    :data:`SENT_MESSAGE`. ``Refused`` (``send_limit``) when the phone had too many.
+    """
+    phone = validate_phone(phone)
+    code = codes.new_code()
+    result = issue(phone, purpose, code, codes.new_salt(), now, policy, store.sends(phone), subject=subject)
+    if isinstance(result, Violation):
+        raise Refused([result])
+    issued, sends = result
+    store.put(issued)
+    store.put_sends(sends)
+    sms.send(phone, code_message(code, purpose, policy, sign))
+    return SENT_MESSAGE
+
+
+def check_code(
+    phone: str,
+    purpose: CodePurpose,
+    code: object,
+    now: datetime,
+    policy: CodePolicy,
+    *,
+    store: VerificationCodeStore,
+    subject: str = "",
+) -> None:
+    """Verify and consume the code for ``phone`` and ``purpose``; :class:`InvalidCode`
+    (always the same message) unless it checks out. The attempt is stored either way."""
+    phone = validate_phone(phone)
+    issued = store.get(phone, purpose)
+    if issued is None:
+        hash_code("0" * policy.length, _DUMMY_SALT, phone, purpose, subject)  # same time as a check
+        raise InvalidCode()
+    issued, ok = verify(issued, phone, purpose, code, now, policy, subject=subject)
+    store.put(issued)
+    if not ok:
+        raise InvalidCode()

@@ -1,0 +1,331 @@
+"""Login (登录) by phone number (手机号) or ID number (证件号码) and password, lockout
+(锁定) and password change (密码修改).
+
+Pure functions: the caller looks the member up (:func:`find_credentials`), passes the
+clock's ``now`` and a :class:`~hpf_core.members.PasswordHasher`, and stores the returned
+:class:`Credentials`. Every refusal carries the same message, :data:`REFUSED_MESSAGE`, for
+an unknown account, a wrong password and a locked account; the hasher is called once in
+every case so the three take the same time (RELIABILITY §3).
+
+>>> from datetime import datetime, timezone
+>>> import hashlib
+>>> class ExampleHasher:  # unsalted and fast: for this example only, use ScryptHasher
+...     def hash(self, password): return "$sha256$" + hashlib.sha256(password.encode()).hexdigest()
+...     def verify(self, stored, password): return stored == self.hash(password)
+...     def needs_rehash(self, stored): return False
+>>> now = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+>>> hasher = ExampleHasher()
+>>> member = new_credentials("M1", "13800138000", "11010519491231002X", hasher)
+>>> member, result = login(member, "13800138000", "1231002X", PasswordChannel.APP, hasher, now)
+>>> result.accepted, result.password_change_required
+(True, True)
+>>> member, result = login(member, "13800138000", "wrong", PasswordChannel.APP, hasher, now)
+>>> result.message == REFUSED_MESSAGE
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+
+import attrs
+
+from hpf_core.dates import require_aware
+from hpf_core.errors import InvalidPolicy, Violation
+from hpf_core.identity import mask_id_number, mask_phone, validate_id_number, validate_phone
+from hpf_core.members._passwords import (
+    SEED_KEYPAD_RULES,
+    SEED_ONLINE_RULES,
+    InitialPasswordRule,
+    PasswordChannel,
+    PasswordGroup,
+    PasswordHasher,
+    PasswordRules,
+    check_password,
+    initial_password,
+    require_password_input,
+)
+
+__all__ = [
+    "KEYPAD_LOGIN_POLICY",
+    "ONLINE_LOGIN_POLICY",
+    "REFUSED_MESSAGE",
+    "Credentials",
+    "LockState",
+    "LoginPolicy",
+    "LoginResult",
+    "change_password",
+    "find_credentials",
+    "login",
+    "new_credentials",
+    "normalise_identifier",
+]
+
+REFUSED_MESSAGE = "账号或密码错误 / wrong account or password"
+"""The one message every login refusal shows: unknown account, wrong password, locked."""
+
+
+@attrs.frozen
+class LoginPolicy:
+    """Throttling per account and password group (登录失败锁定).
+
+    ``per_day=False``: ``max_failures`` consecutive failures lock for ``lock_minutes``; the
+    count restarts after a success or when the lock ends. ``per_day=True``: failures count per
+    calendar day (in ``now``'s time zone) and the lock lasts until the next midnight."""
+
+    max_failures: int
+    lock_minutes: int = 0
+    per_day: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not 1 <= self.max_failures <= 100:  # NIST 800-63B: at most 100 consecutive failures
+            raise InvalidPolicy("max_failures", "must be 1..100", self.max_failures)
+        if not self.per_day and self.lock_minutes < 1:
+            raise InvalidPolicy("lock_minutes", "must be at least 1 unless per_day", self.lock_minutes)
+
+
+ONLINE_LOGIN_POLICY = LoginPolicy(max_failures=5, lock_minutes=30)
+"""APP / WeChat / web (design): 5 consecutive failures lock the account for 30 minutes."""
+KEYPAD_LOGIN_POLICY = LoginPolicy(max_failures=3, per_day=True)
+"""12329 hotline / touch screen: 3 failures in a day lock until the next day (DOMAIN §8.3)."""
+
+
+@attrs.frozen
+class LockState:
+    """Failed attempts of one password group: count, when counting began, lock end."""
+
+    failures: int = 0
+    first_failure_at: datetime | None = None
+    locked_until: datetime | None = None
+
+    def locked(self, now: datetime) -> bool:
+        """True while the lock lasts."""
+        return self.locked_until is not None and now < self.locked_until
+
+
+def _hidden(_: object) -> str:
+    return "<hidden>"
+
+
+@attrs.frozen
+class Credentials:
+    """A member's login record (登录凭据). Holds only password *hashes*; its ``repr`` hides
+    them and masks the phone and ID numbers."""
+
+    member_id: str
+    phone: str = attrs.field(repr=mask_phone)
+    id_number: str = attrs.field(repr=mask_id_number)
+    online_hash: str = attrs.field(repr=_hidden)
+    keypad_hash: str | None = attrs.field(default=None, repr=_hidden)
+    must_change: frozenset[PasswordGroup] = frozenset()
+    online_lock: LockState = LockState()
+    keypad_lock: LockState = LockState()
+    password_changed_at: datetime | None = None
+
+    def stored_hash(self, group: PasswordGroup) -> str | None:
+        """The hash of ``group``'s password, None if that password was never set."""
+        return self.online_hash if group is PasswordGroup.ONLINE else self.keypad_hash
+
+    def lock_state(self, group: PasswordGroup) -> LockState:
+        """The throttling state of ``group``."""
+        return self.online_lock if group is PasswordGroup.ONLINE else self.keypad_lock
+
+
+def _set_lock(credentials: Credentials, group: PasswordGroup, lock: LockState) -> Credentials:
+    if group is PasswordGroup.ONLINE:
+        return attrs.evolve(credentials, online_lock=lock)
+    return attrs.evolve(credentials, keypad_lock=lock)
+
+
+def _set_hash(credentials: Credentials, group: PasswordGroup, stored: str) -> Credentials:
+    if group is PasswordGroup.ONLINE:
+        return attrs.evolve(credentials, online_hash=stored)
+    return attrs.evolve(credentials, keypad_hash=stored)
+
+
+@attrs.frozen
+class LoginResult:
+    """What a login attempt gives the channel.
+
+    ``message`` is the only text to show. ``audit_reason`` (``ok``, ``unknown_account``,
+    ``wrong_password``, ``locked``) is for the centre's security log only — never show it."""
+
+    accepted: bool
+    message: str
+    member_id: str | None = None
+    password_change_required: bool = False
+    audit_reason: str = "ok"
+
+
+def new_credentials(
+    member_id: str,
+    phone: str,
+    id_number: str,
+    hasher: PasswordHasher,
+    *,
+    rule: InitialPasswordRule = InitialPasswordRule.ID_LAST_8,
+    keypad_rule: InitialPasswordRule | None = None,
+) -> Credentials:
+    """A new member's credentials on the centre's initial password(s) (初始密码), each marked
+    for a forced change. The keypad password is only set when ``keypad_rule`` is given."""
+    phone = validate_phone(phone)
+    id_number = validate_id_number(id_number)
+    must = {PasswordGroup.ONLINE}
+    keypad_hash = None
+    if keypad_rule is not None:
+        keypad_hash = hasher.hash(initial_password(id_number, keypad_rule))
+        must.add(PasswordGroup.KEYPAD)
+    return Credentials(
+        member_id,
+        phone,
+        id_number,
+        hasher.hash(initial_password(id_number, rule)),
+        keypad_hash,
+        must_change=frozenset(must),
+    )
+
+
+def normalise_identifier(identifier: str) -> tuple[str, str] | None:
+    """``("phone", number)`` or ``("id_number", number)``, or None if it is neither.
+
+    >>> normalise_identifier("+86 138 0013 8000")
+    ('phone', '13800138000')
+    >>> normalise_identifier("11010519491231002x")
+    ('id_number', '11010519491231002X')
+    """
+    if not isinstance(identifier, str) or len(identifier) > 64:
+        return None
+    for kind, validate in (("phone", validate_phone), ("id_number", validate_id_number)):
+        try:
+            return kind, validate(identifier)
+        except ValueError:
+            continue
+    return None
+
+
+def _matches(credentials: Credentials, identifier: str) -> bool:
+    found = normalise_identifier(identifier)
+    if found is None:
+        return False
+    kind, number = found
+    return number == (credentials.phone if kind == "phone" else credentials.id_number)
+
+
+def find_credentials(records: Iterable[Credentials], identifier: str) -> Credentials | None:
+    """The record whose phone number or ID number is ``identifier`` (登录账号), or None."""
+    return next((c for c in records if _matches(c, identifier)), None)
+
+
+def _policy_for(channel: PasswordChannel) -> LoginPolicy:
+    return ONLINE_LOGIN_POLICY if channel.group is PasswordGroup.ONLINE else KEYPAD_LOGIN_POLICY
+
+
+def _refused(reason: str) -> LoginResult:
+    return LoginResult(False, REFUSED_MESSAGE, audit_reason=reason)
+
+
+def _next_midnight(now: datetime) -> datetime:
+    return datetime.combine(now.date() + timedelta(days=1), time(0), tzinfo=now.tzinfo)
+
+
+def _after_failure(lock: LockState, now: datetime, policy: LoginPolicy) -> LockState:
+    counting = lock.failures
+    start = lock.first_failure_at
+    if start is None or (policy.per_day and start.date() != now.date()):
+        counting, start = 0, now
+    if lock.locked_until is not None and now >= lock.locked_until:
+        counting, start = 0, now  # a lock that ended starts a fresh count
+    failures = counting + 1
+    locked_until = None
+    if failures >= policy.max_failures:
+        lock_for = timedelta(minutes=policy.lock_minutes)
+        locked_until = _next_midnight(now) if policy.per_day else now + lock_for
+    return LockState(failures, start, locked_until)
+
+
+def login(
+    credentials: Credentials | None,
+    identifier: str,
+    password: str,
+    channel: PasswordChannel,
+    hasher: PasswordHasher,
+    now: datetime,
+    policy: LoginPolicy | None = None,
+) -> tuple[Credentials | None, LoginResult]:
+    """One login attempt (登录) with a phone or ID number and a password on ``channel``.
+
+    ``credentials`` is what :func:`find_credentials` found for ``identifier`` (None when
+    nothing matched). Returns the credentials to store (failure count, lock, or a rehash
+    when the hasher's parameters rose) and the result. The policy defaults to
+    :data:`ONLINE_LOGIN_POLICY` or :data:`KEYPAD_LOGIN_POLICY` by channel. A success on an
+    initial password sets ``password_change_required``: open the session restricted to the
+    password change. Passwords longer than the input limit raise ``PasswordTooLong``.
+    """
+    now = require_aware(now, "now")
+    password = require_password_input(password)
+    policy = policy or _policy_for(channel)
+    group = channel.group
+    stored = credentials.stored_hash(group) if credentials is not None else None
+    if credentials is None or stored is None or not _matches(credentials, identifier):
+        hasher.hash(password)  # the same work as a verify, so timing does not tell
+        return credentials, _refused("unknown_account")
+    correct = hasher.verify(stored, password)
+    lock = credentials.lock_state(group)
+    if lock.locked(now):
+        return credentials, _refused("locked")
+    if not correct:
+        return _set_lock(credentials, group, _after_failure(lock, now, policy)), _refused("wrong_password")
+    updated = _set_lock(credentials, group, LockState())
+    if hasher.needs_rehash(stored):
+        updated = _set_hash(updated, group, hasher.hash(password))
+    change = group in credentials.must_change
+    message = "登录成功，请先修改初始密码" if change else "登录成功"
+    return updated, LoginResult(True, message, credentials.member_id, change)
+
+
+def change_password(
+    credentials: Credentials,
+    group: PasswordGroup,
+    old_password: str,
+    new_password: str,
+    confirmation: str,
+    hasher: PasswordHasher,
+    now: datetime,
+    rules: PasswordRules | None = None,
+) -> tuple[Credentials, tuple[Violation, ...]]:
+    """Change ``group``'s password (密码修改: 旧密码、新密码、确认密码), seed §7.4.
+
+    Checks the old password, that the confirmation matches, the centre's ``rules``
+    (default: the seed's rule for the group), that the new one differs from the old one and
+    is neither the phone nor the ID number nor the initial password. On success the forced
+    change is cleared; the caller then ends the member's other sessions (``end_others``).
+    Returns the unchanged credentials and every violation when refused.
+    """
+    now = require_aware(now, "now")
+    old_password = require_password_input(old_password, "old_password")
+    new_password = require_password_input(new_password, "new_password")
+    confirmation = require_password_input(confirmation, "confirmation")
+    rules = rules or (SEED_ONLINE_RULES if group is PasswordGroup.ONLINE else SEED_KEYPAD_RULES)
+    stored = credentials.stored_hash(group)
+    found: list[Violation] = []
+    if stored is None:
+        hasher.hash(old_password)
+        found.append(Violation("wrong_password", "旧密码错误", "old_password"))
+    elif not hasher.verify(stored, old_password):
+        found.append(Violation("wrong_password", "旧密码错误", "old_password"))
+    if new_password != confirmation:
+        found.append(Violation("confirmation_mismatch", "两次输入的新密码不一致", "confirmation"))
+    found.extend(check_password(rules, new_password))
+    if new_password == old_password:
+        found.append(Violation("password_unchanged", "新密码不能与旧密码相同", "new_password"))
+    forbidden = {credentials.phone, credentials.id_number}
+    forbidden.update(initial_password(credentials.id_number, r) for r in InitialPasswordRule)
+    if new_password.upper() in forbidden:
+        found.append(
+            Violation("password_is_identifier", "新密码不能是手机号、证件号或初始密码", "new_password")
+        )
+    if found:
+        return credentials, tuple(found)
+    updated = _set_lock(_set_hash(credentials, group, hasher.hash(new_password)), group, LockState())
+    return attrs.evolve(updated, must_change=credentials.must_change - {group}, password_changed_at=now), ()

@@ -1,0 +1,250 @@
+"""Changing the registered mobile number (修改手机号码, seed manual §5.1.3).
+
+The screen has 旧手机号码, 新手机号, 验证码 with 获取验证码 and 确定. Around it the
+library adds what binding a new authenticator needs (NIST 800-63B 5.1.3.3, ASVS 7.5.1):
+the member is in a logged-in session whose password was checked within the policy's
+``reauth_minutes``; the new number differs from the old one, is a valid mainland mobile
+and belongs to no other member of the centre (a phone is unique within a centre); the
+code goes to the NEW number and is bound to the old one too; after the change a notice
+goes to the OLD number (通知旧手机号), masked, so a hijack is noticed.
+
+:func:`request_change` and :func:`confirm_change` are pure; :class:`PhoneChange` calls
+the ports it is given (SmsGateway, CodeSource, VerificationCodeStore).
+
+>>> from datetime import datetime, timedelta, timezone
+>>> at = datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+>>> change_notice("13800138000", at)
+'【12329】您的公积金账户手机号已于2026年01月05日09:30变更为138****8000，如非本人操作请致电12329。'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+import attrs
+
+from hpf_core.dates import require_aware
+from hpf_core.errors import Refused, Violation
+from hpf_core.identity import mask_phone, validate_phone
+from hpf_core.members._codes import (
+    GENERIC_MESSAGE,
+    SENT_MESSAGE,
+    CodePolicy,
+    CodePurpose,
+    CodeSource,
+    InvalidCode,
+    IssuedCode,
+    SendLog,
+    SmsGateway,
+    VerificationCodeStore,
+    code_message,
+    hash_code,
+    issue,
+    verify,
+)
+
+__all__ = [
+    "CHANGED_MESSAGE",
+    "PhoneChange",
+    "PhoneChanged",
+    "change_notice",
+    "check_new_phone",
+    "confirm_change",
+    "request_change",
+]
+
+CHANGED_MESSAGE = "修改成功"
+"""What the app shows after 确定 succeeds (seed manual §5.1.3)."""
+
+
+@attrs.frozen
+class PhoneChanged:
+    """A completed change: the member's record takes ``new_phone``; ``notice`` goes to
+    ``old_phone``."""
+
+    old_phone: str
+    new_phone: str
+    changed_at: datetime
+    notice: str
+
+
+def change_notice(new_phone: str, changed_at: datetime, sign: str = "12329", hotline: str = "12329") -> str:
+    """The text for the OLD number: when, and the new number masked 3+4."""
+    require_aware(changed_at, "changed_at")
+    return (
+        f"【{sign}】您的公积金账户手机号已于{changed_at:%Y年%m月%d日%H:%M}变更为{mask_phone(new_phone)}，"
+        f"如非本人操作请致电{hotline}。"
+    )
+
+
+def _recent(session_verified_at: datetime | None, now: datetime, policy: CodePolicy) -> bool:
+    if session_verified_at is None:
+        return False
+    require_aware(session_verified_at, "session_verified_at")
+    return now - timedelta(minutes=policy.reauth_minutes) <= session_verified_at <= now
+
+
+def check_new_phone(
+    member_phone: str,
+    new_phone: str,
+    taken_phones: Collection[str],
+    session_verified_at: datetime | None,
+    now: datetime,
+    policy: CodePolicy,
+) -> str | Violation:
+    """The new number, normalised, or why it may not replace ``member_phone``:
+    ``reauth_required`` (no password check in this session within ``reauth_minutes``),
+    ``same_phone`` or ``phone_taken`` (another member of the centre has it; ``taken_phones``
+    are the centre's other members' numbers). ``InvalidPhone`` for a malformed number.
+
+    >>> from datetime import timezone
+    >>> now = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
+    >>> check_new_phone("13800138000", "139 0000 1111", (), now, now, CodePolicy())
+    '13900001111'
+    >>> check_new_phone("13800138000", "13900001111", (), None, now, CodePolicy()).code
+    'reauth_required'
+    """
+    require_aware(now, "now")
+    new = validate_phone(new_phone, "new_phone")
+    if not _recent(session_verified_at, now, policy):
+        return Violation(
+            "reauth_required", f"请先验证登录密码({policy.reauth_minutes}分钟内有效)", "password"
+        )
+    if new == validate_phone(member_phone, "old_phone"):
+        return Violation("same_phone", "新手机号与旧手机号相同", "new_phone")
+    if new in {validate_phone(phone, "taken_phones") for phone in taken_phones}:
+        return Violation("phone_taken", "该手机号已被本中心其他职工使用", "new_phone")
+    return new
+
+
+def request_change(
+    member_phone: str,
+    new_phone: str,
+    taken_phones: Collection[str],
+    session_verified_at: datetime | None,
+    now: datetime,
+    policy: CodePolicy,
+    *,
+    code: str,
+    salt: bytes,
+    sends: SendLog | None,
+) -> tuple[IssuedCode, SendLog] | Violation:
+    """获取验证码: after :func:`check_new_phone`, a 修改手机号 code for the NEW phone,
+    bound to the old one, and the new phone's send log; or the first reason not to."""
+    checked = check_new_phone(member_phone, new_phone, taken_phones, session_verified_at, now, policy)
+    if isinstance(checked, Violation):
+        return checked
+    old = validate_phone(member_phone, "old_phone")
+    return issue(checked, CodePurpose.PHONE_CHANGE, code, salt, now, policy, sends, subject=old)
+
+
+def confirm_change(
+    member_phone: str,
+    new_phone: str,
+    issued: IssuedCode | None,
+    code: object,
+    taken_phones: Collection[str],
+    session_verified_at: datetime | None,
+    now: datetime,
+    policy: CodePolicy,
+    *,
+    sign: str = "12329",
+) -> tuple[IssuedCode | None, PhoneChanged | Violation]:
+    """确定: the code record after this attempt, and the change (with the notice for the
+    old number) or why not. The session and the number are checked again (another member
+    may have taken it meanwhile); a failed code is ``invalid_code`` with
+    :data:`GENERIC_MESSAGE` whatever went wrong."""
+    checked = check_new_phone(member_phone, new_phone, taken_phones, session_verified_at, now, policy)
+    if isinstance(checked, Violation):
+        return issued, checked
+    old = validate_phone(member_phone, "old_phone")
+    if issued is None:
+        hash_code("0" * policy.length, b"\x00" * 16, checked, CodePurpose.PHONE_CHANGE, old)  # same time
+        return None, Violation("invalid_code", GENERIC_MESSAGE, "code")
+    issued, ok = verify(issued, checked, CodePurpose.PHONE_CHANGE, code, now, policy, subject=old)
+    if not ok:
+        return issued, Violation("invalid_code", GENERIC_MESSAGE, "code")
+    return issued, PhoneChanged(old, checked, now, change_notice(checked, now, sign))
+
+
+@attrs.frozen
+class PhoneChange:
+    """The 修改手机号码 walk over the ports it is given. It does not store the member:
+    the caller saves :attr:`PhoneChanged.new_phone` on the member's record (where the
+    centre-wide uniqueness of phones must also be enforced, for races)."""
+
+    policy: CodePolicy
+    sms: SmsGateway
+    codes: CodeSource
+    store: VerificationCodeStore
+    sign: str = "12329"
+
+    def request(
+        self,
+        member_phone: str,
+        new_phone: str,
+        taken_phones: Collection[str],
+        session_verified_at: datetime | None,
+        now: datetime,
+    ) -> str:
+        """获取验证码: text a code to the NEW phone; returns :data:`SENT_MESSAGE`.
+        ``Refused`` for any :func:`check_new_phone` reason or the send limit."""
+        checked = check_new_phone(
+            member_phone, new_phone, taken_phones, session_verified_at, now, self.policy
+        )
+        if isinstance(checked, Violation):
+            raise Refused([checked])
+        code = self.codes.new_code()
+        result = request_change(
+            member_phone,
+            checked,
+            taken_phones,
+            session_verified_at,
+            now,
+            self.policy,
+            code=code,
+            salt=self.codes.new_salt(),
+            sends=self.store.sends(checked),
+        )
+        if isinstance(result, Violation):
+            raise Refused([result])
+        issued, sends = result
+        self.store.put(issued)
+        self.store.put_sends(sends)
+        self.sms.send(checked, code_message(code, CodePurpose.PHONE_CHANGE, self.policy, self.sign))
+        return SENT_MESSAGE
+
+    def confirm(
+        self,
+        member_phone: str,
+        new_phone: str,
+        code: object,
+        taken_phones: Collection[str],
+        session_verified_at: datetime | None,
+        now: datetime,
+    ) -> PhoneChanged:
+        """确定: check the code (the attempt is stored either way), send the notice to the
+        OLD phone and return the change. :class:`InvalidCode` for any code failure,
+        ``Refused`` for a session or number problem."""
+        new = validate_phone(new_phone, "new_phone")
+        before = self.store.get(new, CodePurpose.PHONE_CHANGE)
+        after, outcome = confirm_change(
+            member_phone,
+            new,
+            before,
+            code,
+            taken_phones,
+            session_verified_at,
+            now,
+            self.policy,
+            sign=self.sign,
+        )
+        if after is not None and after is not before:
+            self.store.put(after)
+        if isinstance(outcome, Violation):
+            if outcome.code == "invalid_code":
+                raise InvalidCode()
+            raise Refused([outcome])
+        self.sms.send(outcome.old_phone, outcome.notice)
+        return outcome

@@ -1,0 +1,188 @@
+"""Login sessions (会话): reference tokens, idle and absolute expiry, logout (退出登录).
+
+A session stores only the SHA-256 of its token; the token itself (>= 128 bits from a
+:class:`TokenSource`, ASVS 7.2.3) lives with the client. ``touch`` is called on every
+request and refuses an ended or expired session (ASVS 7.3.1/7.3.2, 7.4.1).
+
+>>> from datetime import datetime, timedelta, timezone
+>>> now = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+>>> token = "k" * 43
+>>> session = open_session("M1", token, now)
+>>> touch(session, now + timedelta(minutes=5)).last_seen_at.minute
+5
+>>> touch(session, now + timedelta(minutes=16)).code
+'session_expired'
+>>> logout(session, now).ended_at is not None
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import attrs
+
+from hpf_core.dates import require_aware
+from hpf_core.errors import InputTypeError, InvalidPolicy, InvalidSessionToken, Violation
+
+__all__ = [
+    "DEFAULT_SESSION_POLICY",
+    "MIN_TOKEN_LENGTH",
+    "InvalidSessionToken",
+    "Session",
+    "SessionPolicy",
+    "TokenSource",
+    "end_all",
+    "end_others",
+    "find_session",
+    "hash_token",
+    "logout",
+    "mark_password_changed",
+    "open_session",
+    "password_verified",
+    "recent_password_check",
+    "touch",
+]
+
+MIN_TOKEN_LENGTH = 22
+"""Shortest token accepted, in characters: 22 base64url characters carry 132 bits."""
+
+
+class TokenSource(Protocol):
+    """Port: new session tokens from a CSPRNG (adapter: ``SecretsTokens``, 256 bits)."""
+
+    def new_token(self) -> str: ...
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 (hex) of a token — what is stored instead of the token.
+
+    >>> hash_token("k" * 43)[:12]
+    'a0484a6185b3'
+    """
+    if not isinstance(token, str):
+        raise InputTypeError("token", f"must be a str, not {type(token).__name__}")
+    if not (MIN_TOKEN_LENGTH <= len(token) <= 256 and token.isascii() and token.isprintable()):
+        raise InvalidSessionToken("token", f"must be {MIN_TOKEN_LENGTH}-256 printable ASCII characters")
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+@attrs.frozen
+class SessionPolicy:
+    """Inactivity (空闲) and absolute (绝对) timeouts."""
+
+    idle_minutes: int = 15
+    absolute_hours: int = 8
+
+    def __attrs_post_init__(self) -> None:
+        if self.idle_minutes < 1 or self.absolute_hours < 1:
+            raise InvalidPolicy("session_policy", "timeouts must be at least 1", self)
+
+
+DEFAULT_SESSION_POLICY = SessionPolicy()
+"""(design) 15 minutes idle, 8 hours absolute — OWASP's range for a financial service."""
+
+
+@attrs.frozen
+class Session:
+    """One login session. ``password_change_required``: opened on an initial password, it
+    allows nothing but the password change until :func:`mark_password_changed`."""
+
+    token_hash: str = attrs.field(repr=False)
+    member_id: str
+    created_at: datetime
+    last_seen_at: datetime
+    password_verified_at: datetime
+    ended_at: datetime | None = None
+    password_change_required: bool = False
+
+    @property
+    def ended(self) -> bool:
+        """True after logout or after being ended by a password change."""
+        return self.ended_at is not None
+
+
+def open_session(
+    member_id: str, token: str, now: datetime, *, password_change_required: bool = False
+) -> Session:
+    """A new session after a successful login (always a new token, ASVS 7.2.4)."""
+    now = require_aware(now, "now")
+    return Session(hash_token(token), member_id, now, now, now, None, password_change_required)
+
+
+def _expired(why: str) -> Violation:
+    return Violation("session_expired", f"登录已过期，请重新登录 ({why})", "session")
+
+
+def touch(
+    session: Session,
+    now: datetime,
+    policy: SessionPolicy = DEFAULT_SESSION_POLICY,
+    *,
+    changing_password: bool = False,
+) -> Session | Violation:
+    """The session after a request at ``now``, or the Violation that refuses the request:
+    ``session_ended``, ``session_expired`` (idle or absolute), or ``password_change_required``
+    unless the request is the password change itself."""
+    now = require_aware(now, "now")
+    if session.ended:
+        return Violation("session_ended", "已退出登录，请重新登录", "session")
+    if now - session.last_seen_at >= timedelta(minutes=policy.idle_minutes):
+        return _expired("idle")
+    if now - session.created_at >= timedelta(hours=policy.absolute_hours):
+        return _expired("absolute")
+    if session.password_change_required and not changing_password:
+        return Violation("password_change_required", "请先修改初始密码", "password")
+    return attrs.evolve(session, last_seen_at=max(now, session.last_seen_at))
+
+
+def logout(session: Session, now: datetime) -> Session:
+    """Ends the session (退出当前账号); an ended session stays ended."""
+    now = require_aware(now, "now")
+    return session if session.ended else attrs.evolve(session, ended_at=now)
+
+
+def end_others(sessions: Iterable[Session], keep_token_hash: str, now: datetime) -> tuple[Session, ...]:
+    """Every session of the list ended except the one whose token hash is ``keep_token_hash``
+    — after a password change (ASVS 7.4.3)."""
+    return tuple(
+        s if hmac.compare_digest(s.token_hash, keep_token_hash) else logout(s, now) for s in sessions
+    )
+
+
+def end_all(sessions: Iterable[Session], now: datetime) -> tuple[Session, ...]:
+    """Every session ended — when the account is disabled or locked by the centre (ASVS 7.4.2)."""
+    return tuple(logout(s, now) for s in sessions)
+
+
+def find_session(sessions: Iterable[Session], token: str) -> Session | None:
+    """The session a client's token belongs to, or None (looked up by hash)."""
+    wanted = hash_token(token)
+    return next((s for s in sessions if hmac.compare_digest(s.token_hash, wanted)), None)
+
+
+def mark_password_changed(session: Session, now: datetime) -> Session:
+    """The session after its member changed the password in it: no longer restricted, and
+    the password counts as just verified."""
+    now = require_aware(now, "now")
+    return attrs.evolve(session, password_change_required=False, password_verified_at=now)
+
+
+def password_verified(session: Session, now: datetime) -> Session:
+    """The session after the member typed the password again in it (re-authentication)."""
+    now = require_aware(now, "now")
+    return attrs.evolve(session, password_verified_at=now)
+
+
+def recent_password_check(session: Session, now: datetime, within: timedelta) -> Violation | None:
+    """None if the password was verified in this session within ``within`` of ``now``; else
+    ``reauthentication_required`` — before changing the phone, bank card, or large
+    withdrawals (ASVS 7.5.1, 7.5.3)."""
+    now = require_aware(now, "now")
+    if session.ended or now - session.password_verified_at > within:
+        return Violation("reauthentication_required", "请重新输入密码", "password")
+    return None
