@@ -35,6 +35,7 @@ from hpf_core.accounts._contribution import ContributionPolicy, parse_contributi
 from hpf_core.accounts._interest import DayBasis, check_basis
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.loans import RepricingOverride, RepricingRule
+from hpf_core.members._codes import CodePolicy, parse_code_policy
 from hpf_core.money import check_rate, yuan
 from hpf_core.withdrawals._policy import WithdrawalPolicy, parse_withdrawal_policy
 
@@ -74,6 +75,8 @@ class CenterPolicy:
     """The ``[interest]`` section: the day basis of deposit interest (计息天数)."""
     withdrawals: WithdrawalPolicy | None = None
     """The ``[withdrawals]`` section: open kinds, caps, waits, limits, documents, notices."""
+    codes: CodePolicy | None = None
+    """The ``[members.codes]`` section: SMS verification codes (验证码) — life, attempts, send limits."""
 
 
 @attrs.frozen
@@ -169,12 +172,15 @@ def parse_policy(text: str) -> CenterPolicy:
             raise InvalidPolicy("interest.day_basis", exc.reason, basis) from exc
         interest = InterestPolicy(day_basis, str(_get(table, "source", "interest")))
     withdrawals = parse_withdrawal_policy(data["withdrawals"]) if "withdrawals" in data else None
+    members = data.get("members", {})
+    codes = parse_code_policy(members["codes"]) if "codes" in members else None
     return CenterPolicy(
         code=str(_get(center, "code", "center")),
         name=str(_get(center, "name", "center")),
         contributions=contributions,
         interest=interest,
         withdrawals=withdrawals,
+        codes=codes,
         loans=LoanPolicy(
             max_term_months=term,
             balance_multiple=_positive_decimal(loans, "balance_multiple", "loans"),
