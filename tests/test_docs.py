@@ -68,6 +68,11 @@ API_MODULES = (
     "hpf_adapters.policies",
     "hpf_adapters.memory",
     "hpf_adapters.payments",
+    "hpf_core.members",
+    "hpf_core.centers",
+    "hpf_adapters.security",
+    "hpf_adapters.sms",
+    "hpf_adapters.centers",
 )
 
 
@@ -451,7 +456,9 @@ def parameters_text(obj: Callable[..., Any]) -> inspect.Signature:
     """``obj``'s signature with annotations as the source writes them and defaults as
     :func:`value_text` renders them; an attrs factory shows as ``name()``, or as the value
     it makes when it is a lambda; a lambda default of a function as the source writes it
-    (``lambda amount: True``); a bare ``object()`` sentinel as ``_NOTHING``."""
+    (``lambda amount: True``); a non-empty set default of a function as the source writes it
+    (``COMMON_PASSWORDS``: a set's repr changes order from run to run); a bare ``object()``
+    sentinel as ``_NOTHING``."""
     signature = inspect.signature(obj)
     factories = attrs.fields_dict(obj) if inspect.isclass(obj) and attrs.has(obj) else {}
     parameters = []
@@ -470,6 +477,8 @@ def parameters_text(obj: Callable[..., Any]) -> inspect.Signature:
             default = _Text("_NOTHING")
         elif inspect.isfunction(default) and default.__name__ == "<lambda>":
             default = _Text(default_source(obj, parameter.name))
+        elif isinstance(default, frozenset | set) and default and inspect.isfunction(obj):
+            default = _Text(default_source(obj, parameter.name))  # a named set: its repr order varies
         elif (
             isinstance(default, enum.Enum | tuple) or inspect.isclass(default) or inspect.isfunction(default)
         ):
