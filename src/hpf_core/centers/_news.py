@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from hpf_core.centers._registry import _center_code, _document, _text
+from hpf_core.centers._registry import _center_code, _document, _rows, _text
 from hpf_core.errors import InputError, InputTypeError, InvalidPolicy
 
 __all__ = ["NewsItem", "news_of", "parse_news"]
@@ -57,18 +57,8 @@ def parse_news(source: str | Mapping[str, Any]) -> tuple[NewsItem, ...]:
     """
     doc = _document(source)
     code = _center_code(doc)
-    rows = doc.get("news", [])
-    if not isinstance(rows, list):
-        raise InvalidPolicy("news", "must be an array of tables ([[news]])", rows)
-    known = {f.name for f in attrs.fields(NewsItem)} - {"center_code"}
     found: list[NewsItem] = []
-    for i, row in enumerate(rows):
-        path = f"news[{i}]"
-        if not isinstance(row, Mapping):
-            raise InvalidPolicy(path, "must be a table", row)
-        for key in row:
-            if key not in known:
-                raise InvalidPolicy(f"{path}.{key}", "is not a known key")
+    for path, row in _rows(doc, "news", NewsItem):
         day = row.get("published_on")
         if not isinstance(day, date) or isinstance(day, datetime):
             raise InvalidPolicy(f"{path}.published_on", "must be a TOML date (2026-01-05)", day)

@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from hpf_core.centers._registry import _center_code, _document, _tel_uri, _text
+from hpf_core.centers._registry import _center_code, _document, _rows, _tel_uri, _text
 from hpf_core.errors import InputError, InputTypeError, InvalidPolicy
 
 __all__ = [
@@ -176,18 +176,8 @@ def parse_outlets(source: str | Mapping[str, Any]) -> tuple[Outlet, ...]:
     """
     doc = _document(source)
     code = _center_code(doc)
-    rows = doc.get("outlets", [])
-    if not isinstance(rows, list):
-        raise InvalidPolicy("outlets", "must be an array of tables ([[outlets]])", rows)
-    known = {f.name for f in attrs.fields(Outlet)} - {"center_code"}
     found: list[Outlet] = []
-    for i, row in enumerate(rows):
-        path = f"outlets[{i}]"
-        if not isinstance(row, Mapping):
-            raise InvalidPolicy(path, "must be a table", row)
-        for key in row:
-            if key not in known:
-                raise InvalidPolicy(f"{path}.{key}", "is not a known key")
+    for path, row in _rows(doc, "outlets", Outlet):
         types = row.get("business_types")
         if not isinstance(types, list) or not types or not all(isinstance(t, str) and t for t in types):
             raise InvalidPolicy(f"{path}.business_types", "must be a non-empty list of strings", types)

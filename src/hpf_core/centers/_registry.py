@@ -168,6 +168,24 @@ def _text(doc: Mapping[str, Any], key: str, path: str, *, required: bool = True)
     return value.strip()
 
 
+def _rows(doc: Mapping[str, Any], section: str, record: type) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The tables of an ``[[section]]`` array with their paths (``outlets[0]``), each
+    checked to be a table holding only ``record``'s fields (the centre code comes from the
+    file, not the row)."""
+    rows = doc.get(section, [])
+    if not isinstance(rows, list):
+        raise InvalidPolicy(section, f"must be an array of tables ([[{section}]])", rows)
+    known = {f.name for f in attrs.fields(record)} - {"center_code"}
+    for i, row in enumerate(rows):
+        path = f"{section}[{i}]"
+        if not isinstance(row, Mapping):
+            raise InvalidPolicy(path, "must be a table", row)
+        for key in row:
+            if key not in known:
+                raise InvalidPolicy(f"{path}.{key}", "is not a known key")
+        yield path, row
+
+
 def _center_code(doc: Mapping[str, Any]) -> str:
     """The ``[center]`` code of a centre file (outlets and news inherit it)."""
     return _text(_table(doc, "center"), "code", "center")
