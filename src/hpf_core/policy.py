@@ -36,6 +36,7 @@ from hpf_core.accounts._interest import DayBasis, check_basis
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.loans import RepricingOverride, RepricingRule
 from hpf_core.members._codes import CodePolicy, parse_code_policy
+from hpf_core.members._rules import MemberRules, parse_member_rules
 from hpf_core.money import check_rate, yuan
 from hpf_core.withdrawals._policy import WithdrawalPolicy, parse_withdrawal_policy
 
@@ -77,6 +78,10 @@ class CenterPolicy:
     """The ``[withdrawals]`` section: open kinds, caps, waits, limits, documents, notices."""
     codes: CodePolicy | None = None
     """The ``[members.codes]`` section: SMS verification codes (验证码) — life, attempts, send limits."""
+    members: MemberRules = attrs.field(factory=MemberRules)
+    """The ``[members.passwords]``, ``[members.login]`` and ``[members.sessions]`` sections:
+    password rules per channel, the initial password, lockout and session timeouts
+    (the library's defaults where the file is silent)."""
 
 
 @attrs.frozen
@@ -174,6 +179,7 @@ def parse_policy(text: str) -> CenterPolicy:
     withdrawals = parse_withdrawal_policy(data["withdrawals"]) if "withdrawals" in data else None
     members = data.get("members", {})
     codes = parse_code_policy(members["codes"]) if "codes" in members else None
+    member_rules = parse_member_rules(members)
     return CenterPolicy(
         code=str(_get(center, "code", "center")),
         name=str(_get(center, "name", "center")),
@@ -181,6 +187,7 @@ def parse_policy(text: str) -> CenterPolicy:
         interest=interest,
         withdrawals=withdrawals,
         codes=codes,
+        members=member_rules,
         loans=LoanPolicy(
             max_term_months=term,
             balance_multiple=_positive_decimal(loans, "balance_multiple", "loans"),

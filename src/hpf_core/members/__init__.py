@@ -71,6 +71,7 @@ from hpf_core.members._phone import (
     confirm_change,
     request_change,
 )
+from hpf_core.members._rules import MemberRules, parse_member_rules
 from hpf_core.members._sessions import (
     DEFAULT_SESSION_POLICY,
     MIN_TOKEN_LENGTH,
@@ -119,6 +120,7 @@ __all__ = [
     "LockState",
     "LoginPolicy",
     "LoginResult",
+    "MemberRules",
     "PasswordChannel",
     "PasswordGroup",
     "PasswordHasher",
@@ -155,6 +157,7 @@ __all__ = [
     "normalise_identifier",
     "open_session",
     "parse_code_policy",
+    "parse_member_rules",
     "password_verified",
     "recent_password_check",
     "request_change",

@@ -1,0 +1,186 @@
+"""A centre's member rules as data: password rules, the initial password, lockout and
+session timeouts, read from the ``[members.*]`` tables of its policy file.
+
+Every table and key is optional; what a file leaves out keeps the library's default (the
+seed's password rules, :data:`ONLINE_LOGIN_POLICY` / :data:`KEYPAD_LOGIN_POLICY`,
+:data:`DEFAULT_SESSION_POLICY`). Unknown keys are refused, so a typo cannot silently fall
+back to a default, and every problem raises ``InvalidPolicy`` naming the full key.
+
+>>> import tomllib
+>>> text = '''
+... [members.passwords]
+... initial = "id-last-6"
+... [members.passwords.online]
+... min_length = 8
+... max_length = 64
+... charset = "any"
+... [members.login.online]
+... max_failures = 3
+... lock_minutes = 60
+... [members.sessions]
+... idle_minutes = 10
+... '''
+>>> rules = parse_member_rules(tomllib.loads(text)["members"])
+>>> rules.password_rules(PasswordGroup.ONLINE).min_length, rules.initial_password.value
+(8, 'id-last-6')
+>>> rules.login_policy(PasswordChannel.APP).lock_minutes, rules.sessions.absolute_hours
+(60, 8)
+>>> rules.login_policy(PasswordChannel.HOTLINE) == KEYPAD_LOGIN_POLICY
+True
+>>> parse_member_rules({"login": {"online": {"max_failure": 5}}})
+Traceback (most recent call last):
+...
+hpf_core.errors.InvalidPolicy: members.login.online.max_failure: is not a known key (...)
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, TypeVar
+
+import attrs
+
+from hpf_core.errors import HpfError, InvalidPolicy
+from hpf_core.members._login import KEYPAD_LOGIN_POLICY, ONLINE_LOGIN_POLICY, LoginPolicy
+from hpf_core.members._passwords import (
+    SEED_KEYPAD_RULES,
+    SEED_ONLINE_RULES,
+    InitialPasswordRule,
+    PasswordChannel,
+    PasswordGroup,
+    PasswordRules,
+)
+from hpf_core.members._sessions import DEFAULT_SESSION_POLICY, SessionPolicy
+
+__all__ = ["MemberRules", "parse_member_rules"]
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+@attrs.frozen
+class MemberRules:
+    """Password, lockout and session rules of one centre (``[members.*]`` in its policy).
+
+    The defaults are the seed's rules (6-18 letters and digits online, 6 digits on the
+    keypad, initial password = last 8 of the ID number) and hpf's lockout and session
+    designs; see D-032/D-033 in ``docs/decisions.md``."""
+
+    online_passwords: PasswordRules = SEED_ONLINE_RULES
+    keypad_passwords: PasswordRules = SEED_KEYPAD_RULES
+    initial_password: InitialPasswordRule = InitialPasswordRule.ID_LAST_8
+    online_login: LoginPolicy = ONLINE_LOGIN_POLICY
+    keypad_login: LoginPolicy = KEYPAD_LOGIN_POLICY
+    sessions: SessionPolicy = DEFAULT_SESSION_POLICY
+
+    def password_rules(self, group: PasswordGroup) -> PasswordRules:
+        """The rule a new password of ``group`` must meet (pass to ``change_password``)."""
+        return self.online_passwords if group is PasswordGroup.ONLINE else self.keypad_passwords
+
+    def login_policy(self, channel: PasswordChannel) -> LoginPolicy:
+        """The lockout policy of ``channel``'s password group (pass to ``login``)."""
+        return self.online_login if channel.group is PasswordGroup.ONLINE else self.keypad_login
+
+
+def _table(value: Any, path: str, known: frozenset[str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidPolicy(path, "must be a table", value)
+    unknown = sorted(str(key) for key in value if key not in known)
+    if unknown:
+        raise InvalidPolicy(f"{path}.{unknown[0]}", f"is not a known key ({', '.join(sorted(known))})")
+    return value
+
+
+def _int(table: dict[str, Any], key: str, path: str, default: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidPolicy(f"{path}.{key}", "must be a TOML integer", value)
+    return value
+
+
+def _bool(table: dict[str, Any], key: str, path: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise InvalidPolicy(f"{path}.{key}", "must be true or false", value)
+    return value
+
+
+def _enum(table: dict[str, Any], key: str, path: str, default: _E) -> _E:
+    value = table.get(key, default.value)
+    kind = type(default)
+    for member in kind:
+        if member.value == value:
+            return member
+    choices = ", ".join(repr(member.value) for member in kind)
+    raise InvalidPolicy(f"{path}.{key}", f"must be one of {choices}", value)
+
+
+def _rewrap(path: str, exc: HpfError) -> InvalidPolicy:
+    """A constructor's complaint (``max_failures``, ``password_rules``) under the full key."""
+    if exc.field.startswith(path):
+        return exc if isinstance(exc, InvalidPolicy) else InvalidPolicy(exc.field, exc.reason, exc.value)
+    key = "max_length" if exc.field == "password_rules" else exc.field
+    return InvalidPolicy(f"{path}.{key}", exc.reason, exc.value)
+
+
+_PASSWORD_KEYS = frozenset({"min_length", "max_length", "charset", "refuse_common"})
+_LOGIN_KEYS = frozenset({"max_failures", "lock_minutes", "per_day"})
+_SESSION_KEYS = frozenset({"idle_minutes", "absolute_hours"})
+_SECTIONS = frozenset({"codes", "passwords", "login", "sessions"})
+_PASSWORD_SECTIONS = frozenset({"online", "keypad", "initial"})
+
+
+def _password_rules(table: Any, path: str, default: PasswordRules) -> PasswordRules:
+    t = _table(table, path, _PASSWORD_KEYS)
+    try:
+        return PasswordRules(
+            min_length=_int(t, "min_length", path, default.min_length),
+            max_length=_int(t, "max_length", path, default.max_length),
+            charset=_enum(t, "charset", path, default.charset),
+            refuse_common=_bool(t, "refuse_common", path, default.refuse_common),
+        )
+    except HpfError as exc:
+        raise _rewrap(path, exc) from exc
+
+
+def _login_policy(table: Any, path: str, default: LoginPolicy) -> LoginPolicy:
+    t = _table(table, path, _LOGIN_KEYS)
+    try:
+        return LoginPolicy(
+            max_failures=_int(t, "max_failures", path, default.max_failures),
+            lock_minutes=_int(t, "lock_minutes", path, default.lock_minutes),
+            per_day=_bool(t, "per_day", path, default.per_day),
+        )
+    except HpfError as exc:
+        raise _rewrap(path, exc) from exc
+
+
+def _session_policy(table: Any, path: str) -> SessionPolicy:
+    t = _table(table, path, _SESSION_KEYS)
+    default = DEFAULT_SESSION_POLICY
+    idle = _int(t, "idle_minutes", path, default.idle_minutes)
+    absolute = _int(t, "absolute_hours", path, default.absolute_hours)
+    if not 1 <= idle <= 24 * 60:
+        raise InvalidPolicy(f"{path}.idle_minutes", "must be 1..1440 minutes", idle)
+    if not 1 <= absolute <= 24 * 30:
+        raise InvalidPolicy(f"{path}.absolute_hours", "must be 1..720 hours", absolute)
+    if idle > absolute * 60:
+        raise InvalidPolicy(f"{path}.idle_minutes", "must not exceed the absolute timeout", idle)
+    return SessionPolicy(idle_minutes=idle, absolute_hours=absolute)
+
+
+def parse_member_rules(members: Any) -> MemberRules:
+    """:class:`MemberRules` from a policy file's ``[members]`` table (its ``codes`` table is
+    read by ``parse_code_policy``). Missing tables and keys keep the defaults."""
+    path = "members"
+    m = _table(members, path, _SECTIONS)
+    passwords = _table(m.get("passwords", {}), f"{path}.passwords", _PASSWORD_SECTIONS)
+    login = _table(m.get("login", {}), f"{path}.login", frozenset({"online", "keypad"}))
+    where = f"{path}.passwords"
+    return MemberRules(
+        online_passwords=_password_rules(passwords.get("online", {}), f"{where}.online", SEED_ONLINE_RULES),
+        keypad_passwords=_password_rules(passwords.get("keypad", {}), f"{where}.keypad", SEED_KEYPAD_RULES),
+        initial_password=_enum(passwords, "initial", where, InitialPasswordRule.ID_LAST_8),
+        online_login=_login_policy(login.get("online", {}), f"{path}.login.online", ONLINE_LOGIN_POLICY),
+        keypad_login=_login_policy(login.get("keypad", {}), f"{path}.login.keypad", KEYPAD_LOGIN_POLICY),
+        sessions=_session_policy(m.get("sessions", {}), f"{path}.sessions"),
+    )
