@@ -29,6 +29,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 
 from hpf_core._choice import choice
+from hpf_core._tables import known_table
 from hpf_core.dates import add_months, check_date
 from hpf_core.errors import (
     AmountOverflow,
@@ -420,11 +421,7 @@ def parse_contribution_policy(table: dict[str, Any]) -> ContributionPolicy:
     (Decimal('37302.00'), Decimal('0.12'), <ContributionRounding.HALF_UP_YUAN: 'half-up-yuan'>)
     """
     path = "contributions"
-    if not isinstance(table, dict):
-        raise InvalidPolicy(path, "must be a table", table)
-    unknown = sorted(str(key) for key in table if key not in _POLICY_KEYS)
-    if unknown:
-        raise InvalidPolicy(f"{path}.{unknown[0]}", f"is not a known key ({', '.join(sorted(_POLICY_KEYS))})")
+    table = known_table(table, path, _POLICY_KEYS)
     for key in ("base_min", "base_max", "rounding", "source"):
         if key not in table:
             raise InvalidPolicy(f"{path}.{key}", "is missing")

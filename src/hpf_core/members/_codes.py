@@ -40,6 +40,7 @@ from typing import Any, Protocol
 import attrs
 
 from hpf_core._choice import choice
+from hpf_core._tables import known_table
 from hpf_core.dates import require_aware
 from hpf_core.errors import (
     HpfError,
@@ -192,11 +193,7 @@ def parse_code_policy(table: dict[str, Any]) -> CodePolicy:
     hpf_core.errors.InvalidPolicy: members.codes.ttl_minute: is not a known key (...)
     """
     path = "members.codes"
-    if not isinstance(table, dict):
-        raise InvalidPolicy(path, "must be a table", table)
-    unknown = sorted(str(key) for key in table if key not in _POLICY_KEYS)
-    if unknown:
-        raise InvalidPolicy(f"{path}.{unknown[0]}", f"is not a known key ({', '.join(sorted(_POLICY_KEYS))})")
+    table = known_table(table, path, _POLICY_KEYS)
     try:
         return CodePolicy(**table)
     except HpfError as exc:

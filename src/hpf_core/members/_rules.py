@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from hpf_core._tables import known_table
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.members._login import KEYPAD_LOGIN_POLICY, ONLINE_LOGIN_POLICY, LoginPolicy
 from hpf_core.members._passwords import (
@@ -79,15 +80,6 @@ class MemberRules:
     def login_policy(self, channel: PasswordChannel) -> LoginPolicy:
         """The lockout policy of ``channel``'s password group (pass to ``login``)."""
         return self.online_login if channel.group is PasswordGroup.ONLINE else self.keypad_login
-
-
-def _table(value: Any, path: str, known: frozenset[str]) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidPolicy(path, "must be a table", value)
-    unknown = sorted(str(key) for key in value if key not in known)
-    if unknown:
-        raise InvalidPolicy(f"{path}.{unknown[0]}", f"is not a known key ({', '.join(sorted(known))})")
-    return value
 
 
 def _int(table: dict[str, Any], key: str, path: str, default: int) -> int:
@@ -130,7 +122,7 @@ _PASSWORD_SECTIONS = frozenset({"online", "keypad", "initial"})
 
 
 def _password_rules(table: Any, path: str, default: PasswordRules) -> PasswordRules:
-    t = _table(table, path, _PASSWORD_KEYS)
+    t = known_table(table, path, _PASSWORD_KEYS)
     try:
         return PasswordRules(
             min_length=_int(t, "min_length", path, default.min_length),
@@ -143,7 +135,7 @@ def _password_rules(table: Any, path: str, default: PasswordRules) -> PasswordRu
 
 
 def _login_policy(table: Any, path: str, default: LoginPolicy) -> LoginPolicy:
-    t = _table(table, path, _LOGIN_KEYS)
+    t = known_table(table, path, _LOGIN_KEYS)
     try:
         return LoginPolicy(
             max_failures=_int(t, "max_failures", path, default.max_failures),
@@ -155,7 +147,7 @@ def _login_policy(table: Any, path: str, default: LoginPolicy) -> LoginPolicy:
 
 
 def _session_policy(table: Any, path: str) -> SessionPolicy:
-    t = _table(table, path, _SESSION_KEYS)
+    t = known_table(table, path, _SESSION_KEYS)
     default = DEFAULT_SESSION_POLICY
     idle = _int(t, "idle_minutes", path, default.idle_minutes)
     absolute = _int(t, "absolute_hours", path, default.absolute_hours)
@@ -172,9 +164,9 @@ def parse_member_rules(members: Any) -> MemberRules:
     """:class:`MemberRules` from a policy file's ``[members]`` table (its ``codes`` table is
     read by ``parse_code_policy``). Missing tables and keys keep the defaults."""
     path = "members"
-    m = _table(members, path, _SECTIONS)
-    passwords = _table(m.get("passwords", {}), f"{path}.passwords", _PASSWORD_SECTIONS)
-    login = _table(m.get("login", {}), f"{path}.login", frozenset({"online", "keypad"}))
+    m = known_table(members, path, _SECTIONS)
+    passwords = known_table(m.get("passwords", {}), f"{path}.passwords", _PASSWORD_SECTIONS)
+    login = known_table(m.get("login", {}), f"{path}.login", frozenset({"online", "keypad"}))
     where = f"{path}.passwords"
     return MemberRules(
         online_passwords=_password_rules(passwords.get("online", {}), f"{where}.online", SEED_ONLINE_RULES),

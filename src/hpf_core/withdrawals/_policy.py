@@ -37,6 +37,7 @@ from typing import Any
 
 import attrs
 
+from hpf_core._tables import known_table
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.money import check_rate, yuan
 from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
@@ -212,9 +213,7 @@ def _table(value: object, where: str) -> dict[str, Any]:
 
 
 def _refuse_unknown(table: dict[str, Any], allowed: frozenset[str], where: str) -> None:
-    unknown = sorted(str(key) for key in table if key not in allowed)
-    if unknown:
-        raise InvalidPolicy(f"{where}.{unknown[0]}", f"is not a known key ({', '.join(sorted(allowed))})")
+    known_table(table, where, allowed)
 
 
 def _text(value: object, where: str) -> str:

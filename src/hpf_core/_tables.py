@@ -1,0 +1,31 @@
+"""One check shared by every policy-file parser: a table whose keys are all known."""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from typing import Any
+
+from hpf_core.errors import InvalidPolicy
+
+
+def known_table(value: object, path: str, known: Set[str]) -> dict[str, Any]:
+    """``value`` as a TOML table, refusing anything else and any key outside ``known``, so
+    that a typo in a policy file cannot silently fall back to a default.
+
+    >>> known_table({"a": 1}, "x", {"a", "b"})
+    {'a': 1}
+    >>> known_table({"c": 1}, "x", {"a", "b"})
+    Traceback (most recent call last):
+    ...
+    hpf_core.errors.InvalidPolicy: x.c: is not a known key (a, b)
+    >>> known_table(5, "x", {"a"})
+    Traceback (most recent call last):
+    ...
+    hpf_core.errors.InvalidPolicy: x: must be a table (got 5)
+    """
+    if not isinstance(value, dict):
+        raise InvalidPolicy(path, "must be a table", value)
+    unknown = sorted(str(key) for key in value if key not in known)
+    if unknown:
+        raise InvalidPolicy(f"{path}.{unknown[0]}", f"is not a known key ({', '.join(sorted(known))})")
+    return value
