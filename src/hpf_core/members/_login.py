@@ -258,7 +258,8 @@ def login(
     ``credentials`` is what :func:`find_credentials` found for ``identifier`` (None when
     nothing matched). Returns the credentials to store (failure count, lock, or a rehash
     when the hasher's parameters rose) and the result. The policy defaults to
-    :data:`ONLINE_LOGIN_POLICY` or :data:`KEYPAD_LOGIN_POLICY` by channel. A success on an
+    :data:`ONLINE_LOGIN_POLICY` or :data:`KEYPAD_LOGIN_POLICY` by channel; a centre's own
+    is ``policy.members.login_policy(channel)`` (``[members.login]``). A success on an
     initial password sets ``password_change_required``: open the session restricted to the
     password change. Passwords longer than the input limit raise ``PasswordTooLong``.
     """
@@ -297,8 +298,9 @@ def change_password(
     """Change ``group``'s password (密码修改: 旧密码、新密码、确认密码), seed §7.4.
 
     Checks the old password, that the confirmation matches, the centre's ``rules``
-    (default: the seed's rule for the group), that the new one differs from the old one and
-    is neither the phone nor the ID number nor the initial password. On success the forced
+    (``policy.members.password_rules(group)``; default: the seed's rule for the group),
+    that the new one differs from the old one and is neither the phone nor the ID number
+    nor the initial password. On success the forced
     change is cleared; the caller then ends the member's other sessions (``end_others``).
     Returns the unchanged credentials and every violation when refused.
     """
