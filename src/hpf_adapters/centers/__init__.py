@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib import resources
 
+from hpf_adapters._shipped import shipped_codes, shipped_text
 from hpf_core.centers import (
     CenterRegistry,
     NewsItem,
@@ -37,15 +37,12 @@ __all__ = ["MemoryVerifier", "available", "center_text", "load_centers", "load_n
 
 def available() -> tuple[str, ...]:
     """Codes of the centres whose data file ships with hpf."""
-    folder = resources.files(__package__)
-    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
+    return shipped_codes(__name__)
 
 
 def center_text(code: str) -> str:
     """The TOML text of a shipped centre file."""
-    if code not in available():
-        raise InvalidChoice("center", f"no shipped centre file; choose one of {', '.join(available())}", code)
-    return resources.files(__package__).joinpath(f"{code}.toml").read_text(encoding="utf-8")
+    return shipped_text(__name__, code, "centre file")
 
 
 def load_centers() -> CenterRegistry:

@@ -8,9 +8,7 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
-from hpf_core.errors import InvalidChoice
+from hpf_adapters._shipped import shipped_codes, shipped_text
 from hpf_core.policy import CenterPolicy, parse_policy
 
 __all__ = ["available", "load_policy", "policy_text"]
@@ -18,15 +16,12 @@ __all__ = ["available", "load_policy", "policy_text"]
 
 def available() -> tuple[str, ...]:
     """Codes of the centres whose policy ships with hpf."""
-    folder = resources.files(__package__)
-    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
+    return shipped_codes(__name__)
 
 
 def policy_text(code: str) -> str:
     """The TOML text of a shipped centre policy."""
-    if code not in available():
-        raise InvalidChoice("center", f"no shipped policy; choose one of {', '.join(available())}", code)
-    return resources.files(__package__).joinpath(f"{code}.toml").read_text(encoding="utf-8")
+    return shipped_text(__name__, code, "policy")
 
 
 def load_policy(code: str) -> CenterPolicy:
