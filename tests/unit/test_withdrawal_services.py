@@ -182,21 +182,23 @@ class TestTheRetirementJourney:
         assert "not_retired" in {v.code for v in info.value.violations}
 
 
-class TestExactlyOncePayment:
-    def approved(self, store: MemoryStore) -> str:
-        app_id = apply_retirement(store)
-        wd.submit_application(MemoryUnitOfWork(store), application_id=app_id, actor="M1", at=at(29, 11))
-        wd.approve_application(
-            MemoryUnitOfWork(store),
-            application_id=app_id,
-            node="管理部提取业务审核岗",
-            reviewer="R1",
-            at=at(29, 12),
-        )
-        return app_id
+def approved_retirement(store: MemoryStore) -> str:
+    """A retirement withdrawal submitted by M1 and approved by R1 at its only node."""
+    app_id = apply_retirement(store)
+    wd.submit_application(MemoryUnitOfWork(store), application_id=app_id, actor="M1", at=at(29, 11))
+    wd.approve_application(
+        MemoryUnitOfWork(store),
+        application_id=app_id,
+        node="管理部提取业务审核岗",
+        reviewer="R1",
+        at=at(29, 12),
+    )
+    return app_id
 
+
+class TestExactlyOncePayment:
     def test_lost_replies_and_retries_pay_once(self, store: MemoryStore) -> None:
-        app_id = self.approved(store)
+        app_id = approved_retirement(store)
         bank = MemoryBank(lose_replies=2)
         for _ in range(2):
             with pytest.raises(PaymentTimeout):
@@ -243,18 +245,6 @@ class TestExactlyOncePayment:
 
 
 class TestPaymentGuards:
-    def approved(self, store: MemoryStore) -> str:
-        app_id = apply_retirement(store)
-        wd.submit_application(MemoryUnitOfWork(store), application_id=app_id, actor="M1", at=at(29, 11))
-        wd.approve_application(
-            MemoryUnitOfWork(store),
-            application_id=app_id,
-            node="管理部提取业务审核岗",
-            reviewer="R1",
-            at=at(29, 12),
-        )
-        return app_id
-
     def test_only_the_applicants_account_pays(self, store: MemoryStore) -> None:
         deposits.open_account(
             MemoryUnitOfWork(store),
@@ -271,7 +261,7 @@ class TestPaymentGuards:
             wd.pay_application(
                 MemoryUnitOfWork(store),
                 bank,
-                application_id=self.approved(store),
+                application_id=approved_retirement(store),
                 account_no="A2",
                 on=date(2018, 5, 29),
                 at=at(29, 13),
@@ -281,7 +271,7 @@ class TestPaymentGuards:
         assert bank.transfers == ()
 
     def test_a_closing_amount_that_moved_since_approval_is_not_paid(self, store: MemoryStore) -> None:
-        app_id = self.approved(store)
+        app_id = approved_retirement(store)
         bank = MemoryBank()
         before = store.entries
         # a week later the closing interest is 7 days larger: 6,007.18 was approved
