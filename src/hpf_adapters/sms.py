@@ -19,7 +19,7 @@ import attrs
 from hpf_core.errors import InputError
 from hpf_core.members._codes import CodePurpose, IssuedCode, SendLog
 
-__all__ = ["MemoryCodeStore", "MemorySms", "SecretsCodes", "SmsMessage"]
+__all__ = ["FixedCodes", "MemoryCodeStore", "MemorySms", "SecretsCodes", "SmsMessage"]
 
 
 @attrs.frozen
@@ -48,6 +48,30 @@ class MemorySms:
     def to(self, phone: str) -> tuple[str, ...]:
         """The texts sent to ``phone``, oldest first."""
         return tuple(m.text for m in self._sent if m.phone == phone)
+
+
+class FixedCodes:
+    """A ``CodeSource`` that hands out known ``codes`` in order and one fixed ``salt`` — for
+    tests and examples only, where the code must be typed back (never in production).
+
+    >>> codes = FixedCodes("042817", "135790")
+    >>> codes.new_code(), codes.new_code(), codes.new_salt()
+    ('042817', '135790', b'0123456789abcdef')
+    """
+
+    def __init__(self, *codes: str, salt: bytes = b"0123456789abcdef") -> None:
+        self._codes = list(codes)
+        self._salt = salt
+
+    def new_code(self) -> str:
+        """The next of the given codes; ``IndexError`` when none is left."""
+        if not self._codes:
+            raise IndexError("FixedCodes: every given code has been handed out")
+        return self._codes.pop(0)
+
+    def new_salt(self) -> bytes:
+        """The fixed salt."""
+        return self._salt
 
 
 class SecretsCodes:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import attrs
 import pytest
 
-from hpf_adapters.sms import MemoryCodeStore, MemorySms, SecretsCodes
+from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
 from hpf_core.errors import InputError, InvalidPolicy, NaiveDatetimeError, Refused, Violation
 from hpf_core.members._codes import (
     GENERIC_MESSAGE,
@@ -38,19 +38,6 @@ def issued_at(now: datetime = T0, purpose: CodePurpose = CodePurpose.LOGIN, code
     result = issue(PHONE, purpose, code, SALT, now, POLICY, None)
     assert not isinstance(result, Violation), result
     return result[0]
-
-
-class FixedCodes:
-    """A CodeSource that hands out known codes, so tests can type them."""
-
-    def __init__(self, *codes: str) -> None:
-        self.codes = list(codes)
-
-    def new_code(self) -> str:
-        return self.codes.pop(0)
-
-    def new_salt(self) -> bytes:
-        return SALT
 
 
 class TestVerifyingACode:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from hpf_adapters.sms import MemoryCodeStore, MemorySms
+from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms
 from hpf_core.errors import InvalidPhone, Refused, Violation
 from hpf_core.members._codes import GENERIC_MESSAGE, SENT_MESSAGE, CodePolicy, CodePurpose, InvalidCode
 from hpf_core.members._phone import (
@@ -27,17 +27,6 @@ NEW = "13900139000"
 OTHER_MEMBERS = ("13700137000", "15000150000")
 SALT = b"0123456789abcdef"
 POLICY = CodePolicy()
-
-
-class FixedCodes:
-    def __init__(self, *codes: str) -> None:
-        self.codes = list(codes)
-
-    def new_code(self) -> str:
-        return self.codes.pop(0)
-
-    def new_salt(self) -> bytes:
-        return SALT
 
 
 def service(*codes: str) -> tuple[PhoneChange, MemorySms, MemoryCodeStore]:
