@@ -1,4 +1,4 @@
-"""One check shared by every policy-file parser: a table whose keys are all known."""
+"""Checks shared by every policy-file parser: a table whose keys are all known, no TOML floats."""
 
 from __future__ import annotations
 
@@ -29,3 +29,17 @@ def known_table(value: object, path: str, known: Set[str]) -> dict[str, Any]:
     if unknown:
         raise InvalidPolicy(f"{path}.{unknown[0]}", f"is not a known key ({', '.join(sorted(known))})")
     return value
+
+
+def no_float(value: object, where: str) -> None:
+    """Refuse a TOML float: policy decimals are quoted strings (``"0.8"``) so that no binary
+    float ever touches money or a rate.
+
+    >>> no_float("0.8", "loans.ltv")
+    >>> no_float(0.8, "loans.ltv")
+    Traceback (most recent call last):
+    ...
+    hpf_core.errors.InvalidPolicy: loans.ltv: write decimals as quoted strings, not TOML floats (got 0.8)
+    """
+    if isinstance(value, float):
+        raise InvalidPolicy(where, "write decimals as quoted strings, not TOML floats", value)

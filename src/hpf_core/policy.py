@@ -31,6 +31,7 @@ from typing import Any
 
 import attrs
 
+from hpf_core._tables import no_float
 from hpf_core.accounts._contribution import ContributionPolicy, parse_contribution_policy
 from hpf_core.accounts._interest import DayBasis, check_basis
 from hpf_core.errors import HpfError, InvalidPolicy
@@ -98,14 +99,9 @@ def _get(table: dict[str, Any], key: str, path: str) -> Any:
     return table[key]
 
 
-def _no_float(value: Any, where: str) -> None:
-    if isinstance(value, float):
-        raise InvalidPolicy(where, "write decimals as quoted strings, not TOML floats", value)
-
-
 def _fraction(table: dict[str, Any], key: str, path: str) -> Decimal:
     value = _get(table, key, path)
-    _no_float(value, f"{path}.{key}")
+    no_float(value, f"{path}.{key}")
     try:
         return check_rate(value, f"{path}.{key}")
     except HpfError as exc:
@@ -114,7 +110,7 @@ def _fraction(table: dict[str, Any], key: str, path: str) -> Decimal:
 
 def _money(table: dict[str, Any], key: str, path: str) -> Decimal:
     value = _get(table, key, path)
-    _no_float(value, f"{path}.{key}")
+    no_float(value, f"{path}.{key}")
     try:
         amount = yuan(value, f"{path}.{key}")
     except HpfError as exc:
@@ -126,7 +122,7 @@ def _money(table: dict[str, Any], key: str, path: str) -> Decimal:
 
 def _positive_decimal(table: dict[str, Any], key: str, path: str) -> Decimal:
     value = _get(table, key, path)
-    _no_float(value, f"{path}.{key}")
+    no_float(value, f"{path}.{key}")
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise InvalidPolicy(f"{path}.{key}", "must be a quoted decimal or an integer", value)
     try:

@@ -29,7 +29,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 
 from hpf_core._choice import choice
-from hpf_core._tables import known_table
+from hpf_core._tables import known_table, no_float
 from hpf_core.dates import add_months, check_date
 from hpf_core.errors import (
     AmountOverflow,
@@ -426,10 +426,7 @@ def parse_contribution_policy(table: dict[str, Any]) -> ContributionPolicy:
         if key not in table:
             raise InvalidPolicy(f"{path}.{key}", "is missing")
     for key in ("base_min", "base_max", "ratio_min", "ratio_max"):
-        if isinstance(table.get(key), float):
-            raise InvalidPolicy(
-                f"{path}.{key}", "write decimals as quoted strings, not TOML floats", table[key]
-            )
+        no_float(table.get(key), f"{path}.{key}")
     rounding = table["rounding"]
     if not isinstance(rounding, str):
         raise InvalidPolicy(f"{path}.rounding", "must be a string", rounding)

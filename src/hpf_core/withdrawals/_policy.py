@@ -37,7 +37,7 @@ from typing import Any
 
 import attrs
 
-from hpf_core._tables import known_table
+from hpf_core._tables import known_table, no_float
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.money import check_rate, yuan
 from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
@@ -235,8 +235,7 @@ def _whole(value: object, where: str, *, low: int, high: int) -> int:
 
 
 def _amount(value: object, where: str, *, positive: bool) -> Decimal:
-    if isinstance(value, float):
-        raise InvalidPolicy(where, "write decimals as quoted strings, not TOML floats", value)
+    no_float(value, where)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise InvalidPolicy(where, "must be a quoted decimal or an integer", value)
     try:
@@ -249,8 +248,7 @@ def _amount(value: object, where: str, *, positive: bool) -> Decimal:
 
 
 def _fraction(value: object, where: str) -> Decimal:
-    if isinstance(value, float):
-        raise InvalidPolicy(where, "write decimals as quoted strings, not TOML floats", value)
+    no_float(value, where)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise InvalidPolicy(where, "must be a quoted decimal", value)
     try:
