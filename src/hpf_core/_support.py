@@ -5,41 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry, check_key
-from hpf_core.errors import (
-    FourEyesViolation,
-    IdempotencyConflict,
-    InsufficientFunds,
-    InvalidTransition,
-    Refused,
-    Violation,
-)
+from hpf_core.errors import IdempotencyConflict, Refused, Violation, refusal
 from hpf_core.ports import StoredRequest, UnitOfWork
-
-_STATE_VIOLATIONS = {
-    "closed",
-    "sealed",
-    "frozen",
-    "already_frozen",
-    "not_frozen",
-    "already_sealed",
-    "not_sealed",
-    "other_status",
-    "balance_not_zero",
-    "invalid_transition",
-    "settled",
-}
 
 
 def refuse(violations: Sequence[Violation]) -> Refused:
-    """The error for a refusal: the most specific class its violations call for."""
-    codes = {v.code for v in violations}
-    if "insufficient_funds" in codes:
-        return InsufficientFunds(violations)
-    if "four_eyes" in codes:
-        return FourEyesViolation(violations)
-    if codes & _STATE_VIOLATIONS:
-        return InvalidTransition(violations)
-    return Refused(violations)
+    """The error for a refusal (kept for the services; the table is ``errors.refusal``)."""
+    return refusal(violations)
 
 
 def once(

@@ -30,10 +30,18 @@ also subclass the built-in they refine, so ``except ValueError`` keeps working::
     ├── PaymentError                       a payment channel did not pay
     │   ├── PaymentTimeout                 no answer: it may or may not have paid; retry
     │   └── PaymentRejected                the channel said no, for good
+    ├── ConcurrentUpdate                   a stale save: someone else changed the record first
     └── Refused                            a business rule said no; carries every Violation
         ├── InsufficientFunds              a debit beyond the available balance
         ├── InvalidTransition              an event the account's state does not allow
         └── FourEyesViolation              an applicant reviewing their own application
+
+One refusal shape (decision D-035): a business rule that says no — in a pure function or
+in a service — raises a :class:`Refused` built by :func:`refusal` from every
+:class:`Violation` found. The class comes from one table, :data:`REFUSAL_CLASSES`, keyed
+by the violations' stable codes. No public function returns a ``Violation`` in place of
+its result; reports that list reasons (an eligibility assessment) keep them in a
+``violations`` attribute of the same type.
 
 >>> try:
 ...     raise InvalidAmount("principal", "must be greater than 0", "-5")
@@ -49,7 +57,9 @@ from collections.abc import Sequence
 import attrs
 
 __all__ = [
+    "REFUSAL_CLASSES",
     "AmountOverflow",
+    "ConcurrentUpdate",
     "FourEyesViolation",
     "HpfError",
     "IdempotencyConflict",
@@ -80,6 +90,7 @@ __all__ = [
     "Refused",
     "UnknownRecord",
     "Violation",
+    "refusal",
 ]
 
 _NOTHING = object()
@@ -208,14 +219,28 @@ class Violation:
 
 
 class Refused(HpfError):
-    """A service refused an operation; ``violations`` holds every reason. Nothing changed."""
+    """A business rule refused an operation; ``violations`` holds every reason (never
+    empty). Nothing changed. Build one with :func:`refusal`, which picks the class."""
 
     code = "refused"
 
     def __init__(self, violations: Sequence[Violation]) -> None:
-        self.violations = tuple(violations)
-        first = self.violations[0] if self.violations else Violation("refused", "refused", "operation")
+        self.violations = tuple(violations) or (Violation("refused", "refused", "operation"),)
+        first = self.violations[0]
         super().__init__(first.field or "operation", "; ".join(v.message for v in self.violations))
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The violations' stable codes, in order."""
+        return tuple(v.code for v in self.violations)
+
+
+class ConcurrentUpdate(HpfError):
+    """A ``save`` of a record whose stored version moved on since it was read (another
+    request changed it first). Nothing was written; read the record again and retry, or
+    refuse. ``field`` names the record kind, ``value`` its identifier."""
+
+    code = "concurrent_update"
 
 
 class InsufficientFunds(Refused):
@@ -299,3 +324,47 @@ class PasswordTooLong(InputError):
     row 33: long-password denial of service)."""
 
     code = "password_too_long"
+
+
+REFUSAL_CLASSES: dict[str, type[Refused]] = {
+    "insufficient_funds": InsufficientFunds,
+    "four_eyes": FourEyesViolation,
+    **dict.fromkeys(
+        (
+            "closed",
+            "sealed",
+            "frozen",
+            "already_frozen",
+            "not_frozen",
+            "already_sealed",
+            "not_sealed",
+            "other_status",
+            "balance_not_zero",
+            "invalid_transition",
+            "settled",
+        ),
+        InvalidTransition,
+    ),
+}
+"""The one table from a violation code to the :class:`Refused` subclass it calls for.
+A code not listed here gives plain :class:`Refused`. When violations call for different
+classes, the first in :data:`_PRECEDENCE` wins (money before people before state)."""
+
+_PRECEDENCE: tuple[type[Refused], ...] = (InsufficientFunds, FourEyesViolation, InvalidTransition)
+
+
+def refusal(violations: Sequence[Violation] | Violation) -> Refused:
+    """The exception for a refusal, of the most specific class its violations call for.
+
+    >>> err = refusal([Violation("closed", "the account is closed", "status")])
+    >>> type(err).__name__, err.codes
+    ('InvalidTransition', ('closed',))
+    >>> type(refusal(Violation("not_a_borrower", "not a borrower", "signer"))).__name__
+    'Refused'
+    """
+    found = (violations,) if isinstance(violations, Violation) else tuple(violations)
+    classes = {REFUSAL_CLASSES.get(v.code, Refused) for v in found}
+    for cls in _PRECEDENCE:
+        if cls in classes:
+            return cls(found)
+    return Refused(found)

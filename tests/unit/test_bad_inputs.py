@@ -835,7 +835,9 @@ class TestRow27InvalidPrepayment:
 
 
 EXPORTED_ERRORS: list[Any] = [
-    getattr(errors_module, name) for name in errors_module.__all__ if name != "Violation"
+    getattr(errors_module, name)
+    for name in errors_module.__all__
+    if isinstance(getattr(errors_module, name), type) and name != "Violation"
 ]
 
 

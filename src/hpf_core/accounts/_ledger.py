@@ -120,6 +120,9 @@ class DepositAccount:
     settled_years: frozenset[int] = frozenset()
     last_value_date: date | None = None
     """The latest value date in the journal: money out is never dated before it."""
+    version: int = attrs.field(default=0, kw_only=True)
+    """The stored version: a repository's ``save`` refuses a record whose version is not
+    the stored one (``ConcurrentUpdate``) and stores it as ``version + 1``."""
 
     @property
     def status(self) -> AccountStatus:

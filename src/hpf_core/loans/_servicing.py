@@ -319,6 +319,9 @@ class LoanAccount:
     """按月抵扣签约, if any; it ends when the loan is settled (notice 2.6)."""
     rate_changes: tuple[date, ...] = ()
     """Effective dates of the rate changes already applied (repricing is done once each)."""
+    version: int = attrs.field(default=0, kw_only=True)
+    """The stored version: a repository's ``save`` refuses a record whose version is not
+    the stored one (``ConcurrentUpdate``) and stores it as ``version + 1``."""
 
     @property
     def status(self) -> LoanStatus:

@@ -122,6 +122,9 @@ class Credentials:
     online_lock: LockState = LockState()
     keypad_lock: LockState = LockState()
     password_changed_at: datetime | None = None
+    version: int = attrs.field(default=0, kw_only=True)
+    """The stored version: a repository's ``save`` refuses a record whose version is not
+    the stored one (``ConcurrentUpdate``) and stores it as ``version + 1``."""
 
     def stored_hash(self, group: PasswordGroup) -> str | None:
         """The hash of ``group``'s password, None if that password was never set."""

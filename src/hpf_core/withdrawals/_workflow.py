@@ -222,6 +222,9 @@ class Application:
     description: str = ""
     channel: str = "app"
     payment_ref: str | None = None
+    version: int = attrs.field(default=0, kw_only=True)
+    """The stored version: a repository's ``save`` refuses a record whose version is not
+    the stored one (``ConcurrentUpdate``) and stores it as ``version + 1``."""
 
     @property
     def applicant(self) -> str:
