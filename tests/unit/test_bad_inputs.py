@@ -26,6 +26,7 @@ import hpf_core.errors as errors_module
 from hpf_core.dates import check_value_date, parse_date, require_aware
 from hpf_core.errors import (
     AmountOverflow,
+    ConcurrentUpdate,
     FourEyesViolation,
     HpfError,
     IdempotencyConflict,
@@ -102,6 +103,7 @@ EXPECTED_CODES: dict[type[HpfError], str] = {
     PaymentTimeout: "payment_timeout",
     PaymentRejected: "payment_rejected",
     FourEyesViolation: "four_eyes",
+    ConcurrentUpdate: "concurrent_update",
     InvalidCode: "invalid_code",
     InvalidSessionToken: "invalid_session_token",
     PasswordTooLong: "password_too_long",
@@ -136,6 +138,7 @@ DOCUMENTED_PARENT: dict[type[HpfError], type[HpfError] | None] = {
     PaymentTimeout: PaymentError,
     PaymentRejected: PaymentError,
     FourEyesViolation: Refused,
+    ConcurrentUpdate: HpfError,
     InvalidCode: InputError,
     InvalidSessionToken: InputError,
     PasswordTooLong: InputError,
