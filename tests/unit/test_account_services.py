@@ -507,7 +507,9 @@ class TestPurePostingsRaise:
 
         account = self._account("100.00", date(2024, 5, 10))
         with pytest.raises(InsufficientFunds) as caught:
-            debit(account, kind=EntryKind.WITHDRAWAL, amount=D("100.01"), value_date=date(2024, 5, 9), key="k")
+            debit(
+                account, kind=EntryKind.WITHDRAWAL, amount=D("100.01"), value_date=date(2024, 5, 9), key="k"
+            )
         assert caught.value.codes == ("insufficient_funds", "value_date_before_last_posting")
 
     def test_an_allowed_debit_returns_the_account_and_the_draft(self) -> None:

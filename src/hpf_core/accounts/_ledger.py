@@ -442,7 +442,11 @@ def change_state(
     closing = (AccountEvent.CLOSE_MERGED, AccountEvent.CLOSE_TRANSFERRED, AccountEvent.CLOSE_WITHDRAWN)
     if event in closing and account.balance != 0:
         raise refusal(
-            [Violation("balance_not_zero", f"the balance {account.balance} must be paid out first", "balance")]
+            [
+                Violation(
+                    "balance_not_zero", f"the balance {account.balance} must be paid out first", "balance"
+                )
+            ]
         )
     amount = yuan(frozen_amount, "frozen_amount") if frozen_amount is not None else None
     result = transition(account.state, event, frozen_amount=amount)

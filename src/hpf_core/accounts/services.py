@@ -140,7 +140,8 @@ def remit_month(
                 )
             except Refused as refused:
                 problems.extend(
-                    Violation(v.code, f"{account.account_no}: {v.message}", v.field) for v in refused.violations
+                    Violation(v.code, f"{account.account_no}: {v.message}", v.field)
+                    for v in refused.violations
                 )
                 continue
             ids.append(_apply(uow, outcome).entry_id)
