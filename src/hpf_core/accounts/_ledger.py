@@ -21,8 +21,8 @@ from hpf_core.accounts._status import (
     AccountState,
     AccountStatus,
     FreezeFlag,
+    _transition,
     available_to_debit,
-    transition,
 )
 from hpf_core.dates import add_months
 from hpf_core.errors import InvalidAmount, InvalidChoice, InvalidIdempotencyKey, Violation, refusal
@@ -263,7 +263,7 @@ def _kind(value: object, allowed: tuple[EntryKind, ...]) -> EntryKind:
 
 
 def _allowed(account: DepositAccount, event: AccountEvent) -> tuple[Violation, ...]:
-    result = transition(account.state, event)
+    result = _transition(account.state, event)
     return (result,) if isinstance(result, Violation) else ()
 
 
@@ -449,7 +449,7 @@ def change_state(
             ]
         )
     amount = yuan(frozen_amount, "frozen_amount") if frozen_amount is not None else None
-    result = transition(account.state, event, frozen_amount=amount)
+    result = _transition(account.state, event, frozen_amount=amount)
     if isinstance(result, Violation):
         raise refusal([result])
     return attrs.evolve(account, state=result)

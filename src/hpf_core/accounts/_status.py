@@ -145,13 +145,13 @@ def apply_event(
     regulation makes deposits earn interest (Art. 21) and a freeze governs business
     postings, not the centre's own settlement.
     """
-    result = transition(state, event, frozen_amount=frozen_amount)
+    result = _transition(state, event, frozen_amount=frozen_amount)
     if isinstance(result, Violation):
         raise refusal([result])
     return result
 
 
-def transition(
+def _transition(
     state: AccountState, event: AccountEvent, *, frozen_amount: Decimal | None = None
 ) -> AccountState | Violation:
     """:func:`apply_event` without raising, for the journal functions that gather every

@@ -46,8 +46,8 @@ from hpf_core.members._passwords import (
     PasswordGroup,
     PasswordHasher,
     PasswordRules,
+    _password_problems,
     initial_password,
-    password_problems,
     require_password_input,
 )
 
@@ -329,7 +329,7 @@ def change_password(
         found.append(Violation("wrong_password", "旧密码错误", "old_password"))
     if new_password != confirmation:
         found.append(Violation("confirmation_mismatch", "两次输入的新密码不一致", "confirmation"))
-    found.extend(password_problems(rules, new_password))
+    found.extend(_password_problems(rules, new_password))
     if new_password == old_password:
         found.append(Violation("password_unchanged", "新密码不能与旧密码相同", "new_password"))
     forbidden = {credentials.phone, credentials.id_number}

@@ -200,13 +200,13 @@ def check_password(rules: PasswordRules, password: str, *, common: frozenset[str
     >>> check_password(SEED_KEYPAD_RULES, "583920")
     '583920'
     """
-    found = password_problems(rules, password, common=common)
+    found = _password_problems(rules, password, common=common)
     if found:
         raise refusal(found)
     return password
 
 
-def password_problems(
+def _password_problems(
     rules: PasswordRules, password: str, *, common: frozenset[str] = COMMON_PASSWORDS
 ) -> tuple[Violation, ...]:
     """:func:`check_password`'s reasons without raising, for ``change_password`` to gather
