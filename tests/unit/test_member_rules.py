@@ -106,7 +106,27 @@ class TestRefusals:
     def test_unknown_keys_are_refused_by_full_name(self, text: str, field: str) -> None:
         error = refusal(text)
         assert error.field == field
-        assert "is not a known key" in error.reason
+        assert "is not a known key" in error.reason or "is not a known section" in error.reason
+
+    @pytest.mark.parametrize(
+        ("text", "field", "guess"),
+        [
+            (
+                "[members.passwords.online]\nmin_lenght = 8\n",
+                "members.passwords.online.min_lenght",
+                "min_length",
+            ),
+            ("[members.login.online]\nmax_failure = 5\n", "members.login.online.max_failure", "max_failures"),
+            ("[members.password]\ninitial = 'id-last-8'\n", "members.password", "passwords"),
+            ("[members.sesions]\nidle_minutes = 5\n", "members.sesions", "sessions"),
+        ],
+    )
+    def test_a_typo_is_refused_with_the_name_it_was_meant_to_be(
+        self, text: str, field: str, guess: str
+    ) -> None:
+        error = refusal(text)
+        assert error.field == field
+        assert f"did you mean {guess!r}?" in error.reason
 
     @pytest.mark.parametrize(
         ("text", "field", "reason"),
