@@ -233,7 +233,7 @@ def _nested(depth: int, leaf: object) -> object:
     return value
 
 
-HOSTILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HOSTILE = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # --------------------------------------------------------------------------- tests
 
