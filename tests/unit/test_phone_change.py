@@ -8,9 +8,13 @@ import pytest
 
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms
 from hpf_core.errors import InvalidPhone, Refused
-from hpf_core.members._codes import GENERIC_MESSAGE, SENT_MESSAGE, CodePolicy, CodePurpose, InvalidCode
-from hpf_core.members._phone import (
+from hpf_core.members import (
     CHANGED_MESSAGE,
+    GENERIC_MESSAGE,
+    SENT_MESSAGE,
+    CodePolicy,
+    CodePurpose,
+    InvalidCode,
     PhoneChange,
     PhoneChanged,
     change_notice,
@@ -153,7 +157,7 @@ class TestConfirmingTheChange:
 
     def test_a_login_code_sent_to_the_new_number_does_not_change_the_phone(self) -> None:
         change, _, store = service("204815")
-        from hpf_core.members._codes import send_code
+        from hpf_core.members import send_code
 
         send_code(
             NEW, CodePurpose.LOGIN, NOW, POLICY, sms=MemorySms(), codes=FixedCodes("555555"), store=store
