@@ -40,12 +40,11 @@ def once(
     return result
 
 
-def apply_outcome(
-    uow: UnitOfWork, outcome: tuple[DepositAccount, EntryDraft] | tuple[Violation, ...]
-) -> JournalEntry:
-    if len(outcome) == 2 and isinstance(outcome[0], DepositAccount):
-        account, draft = outcome
-        assert isinstance(draft, EntryDraft)
-        uow.accounts.save(account)
-        return uow.journal.append(draft)
-    raise refuse([v for v in outcome if isinstance(v, Violation)])
+def apply_outcome(uow: UnitOfWork, outcome: tuple[DepositAccount, EntryDraft]) -> JournalEntry:
+    """Store a posting's account and append its entry; the stored entry comes back. A
+    refused posting never gets here: the posting function raised (D-038). Read the account
+    again (``uow.accounts.get``) before posting to it a second time in the same unit of
+    work, so its version is the stored one."""
+    account, draft = outcome
+    uow.accounts.save(account)
+    return uow.journal.append(draft)

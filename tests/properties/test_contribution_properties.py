@@ -22,7 +22,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hpf_core.accounts._contribution import (
+from hpf_core.accounts import (
     ContributionPolicy,
     ContributionRounding,
     contribution_for,

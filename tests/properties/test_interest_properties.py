@@ -14,7 +14,7 @@ import attrs
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from hpf_core.accounts._interest import (
+from hpf_core.accounts import (
     DayBasis,
     accrue_interest,
     accrue_interest_segments,

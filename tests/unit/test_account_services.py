@@ -483,3 +483,50 @@ class TestServiceInputs:
             policy=shanghai,
         )
         assert opened.base == D("37302.00")  # clamped to Shanghai's FY2025 ceiling [S21]
+
+
+class TestPurePostingsRaise:
+    """D-038: a posting function returns (account, draft) or raises the refusal with every
+    reason; it never returns violations."""
+
+    def _account(self, balance: str, last: date) -> DepositAccount:
+        return DepositAccount(
+            "P1",
+            member(0),
+            ACME,
+            date(2020, 1, 2),
+            D("5000.00"),
+            D("0.12"),
+            D("0.12"),
+            balance=D(balance),
+            last_value_date=last,
+        )
+
+    def test_a_debit_refused_for_two_reasons_carries_both(self) -> None:
+        from hpf_core.accounts import debit
+
+        account = self._account("100.00", date(2024, 5, 10))
+        with pytest.raises(InsufficientFunds) as caught:
+            debit(
+                account, kind=EntryKind.WITHDRAWAL, amount=D("100.01"), value_date=date(2024, 5, 9), key="k"
+            )
+        assert caught.value.codes == ("insufficient_funds", "value_date_before_last_posting")
+
+    def test_an_allowed_debit_returns_the_account_and_the_draft(self) -> None:
+        from hpf_core.accounts import debit
+
+        account = self._account("100.00", date(2024, 5, 10))
+        updated, draft = debit(
+            account, kind=EntryKind.WITHDRAWAL, amount=D("40.00"), value_date=date(2024, 5, 10), key="k"
+        )
+        assert updated.balance == D("60.00")  # 100.00 - 40.00
+        assert draft.amount == D("-40.00")
+
+    def test_closing_with_money_in_the_account_raises(self) -> None:
+        from hpf_core.accounts import AccountEvent, change_state
+
+        with pytest.raises(InvalidTransition) as caught:
+            change_state(self._account("0.01", date(2024, 5, 10)), AccountEvent.CLOSE_TRANSFERRED)
+        assert caught.value.codes == ("balance_not_zero",)
+        closed = change_state(self._account("0.00", date(2024, 5, 10)), AccountEvent.CLOSE_TRANSFERRED)
+        assert closed.status is AccountStatus.CLOSED_TRANSFERRED

@@ -38,6 +38,7 @@ from hpf_core.errors import (
     InvalidIdNumber,
     InvalidPhone,
     InvalidPolicy,
+    Refused,
     UnknownRecord,
 )
 
@@ -115,26 +116,26 @@ class TestChooseACentre:
 
 class TestFirstLoginVerification:
     def test_a_first_login_without_verification_is_refused_where_required(self) -> None:
-        violation = first_login_allowed(center(requires=True), None)
-        assert violation is not None
-        assert violation.code == "third_party_verification_required"
-        assert "支付宝授权或刷脸" in violation.message
+        with pytest.raises(Refused) as caught:
+            first_login_allowed(center(requires=True), None)
+        assert caught.value.codes == ("third_party_verification_required",)
+        assert "支付宝授权或刷脸" in caught.value.violations[0].message
 
     @pytest.mark.parametrize("method", list(VerificationMethod))
     def test_a_first_login_verified_by_alipay_or_face_is_allowed(self, method: VerificationMethod) -> None:
         result = MemoryVerifier().verify("m1", method)
         assert result.ok
-        assert first_login_allowed(center(requires=True), result) is None
+        first_login_allowed(center(requires=True), result)  # passes: no raise
 
     def test_a_failed_verification_is_refused(self) -> None:
         result = MemoryVerifier({"m1": False}).verify("m1", VerificationMethod.FACE)
-        violation = first_login_allowed(center(), result)
-        assert violation is not None
-        assert violation.code == "third_party_verification_failed"
-        assert "刷脸" in violation.message
+        with pytest.raises(Refused) as caught:
+            first_login_allowed(center(), result)
+        assert caught.value.codes == ("third_party_verification_failed",)
+        assert "刷脸" in caught.value.violations[0].message
 
     def test_a_centre_that_does_not_require_it_lets_first_login_through(self) -> None:
-        assert first_login_allowed(center(requires=False), None) is None
+        first_login_allowed(center(requires=False), None)  # passes: no raise
 
     def test_the_memory_verifier_records_calls_and_takes_outcomes_per_method(self) -> None:
         verifier = MemoryVerifier(default=False)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hpf_core.accounts._contribution import (
+from hpf_core.accounts import (
     Contribution,
     ContributionPolicy,
     ContributionRounding,

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import pytest
 
-from hpf_core.accounts._interest import (
+from hpf_core.accounts import (
     DEPOSIT_RATE_TABLE,
     UNIFIED_DEPOSIT_RATE_FROM,
     DayBasis,

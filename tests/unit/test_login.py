@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 from hpf_adapters.security import ScryptHasher
-from hpf_core.errors import NaiveDatetimeError
+from hpf_core.errors import NaiveDatetimeError, Refused
 from hpf_core.members import (
     KEYPAD_LOGIN_POLICY,
     REFUSED_MESSAGE,
@@ -58,14 +58,8 @@ def member(hasher: CountingHasher, password: str | None = "gjj2024") -> Credenti
     """A member past the forced change, on ``password`` (or still on the initial one)."""
     creds = new_credentials("M1", PHONE, ID, hasher, keypad_rule=InitialPasswordRule.ID_LAST_6)
     if password is not None:
-        creds, refused = change_password(
-            creds, PasswordGroup.ONLINE, INITIAL, password, password, hasher, NOW
-        )
-        assert refused == ()
-        creds, refused = change_password(
-            creds, PasswordGroup.KEYPAD, "310020", "583920", "583920", hasher, NOW
-        )
-        assert refused == ()
+        creds = change_password(creds, PasswordGroup.ONLINE, INITIAL, password, password, hasher, NOW)
+        creds = change_password(creds, PasswordGroup.KEYPAD, "310020", "583920", "583920", hasher, NOW)
     return creds
 
 
@@ -246,10 +240,7 @@ class TestInitialPassword:
 
     def test_after_the_change_the_new_password_logs_in_normally(self, hasher: CountingHasher) -> None:
         creds = member(hasher, password=None)
-        creds, refused = change_password(
-            creds, PasswordGroup.ONLINE, INITIAL, "Zhang2024", "Zhang2024", hasher, NOW
-        )
-        assert refused == ()
+        creds = change_password(creds, PasswordGroup.ONLINE, INITIAL, "Zhang2024", "Zhang2024", hasher, NOW)
         assert creds.password_changed_at == NOW
         assert not attempt(creds, hasher, INITIAL)[1].accepted
         _, result = attempt(creds, hasher, "Zhang2024")
@@ -260,12 +251,15 @@ class TestInitialPassword:
 class TestChangePassword:
     def change(self, hasher: CountingHasher, old: str, new: str, confirm: str | None = None) -> list[str]:
         creds = member(hasher)
-        after, refused = change_password(
-            creds, PasswordGroup.ONLINE, old, new, new if confirm is None else confirm, hasher, NOW
-        )
-        if refused:
-            assert after is creds
-        return [v.code for v in refused]
+        try:
+            after = change_password(
+                creds, PasswordGroup.ONLINE, old, new, new if confirm is None else confirm, hasher, NOW
+            )
+        except Refused as refused:
+            return list(refused.codes)
+        assert after is not creds
+        assert after.online_hash != creds.online_hash
+        return []
 
     def test_a_good_change_is_accepted(self, hasher: CountingHasher) -> None:
         assert self.change(hasher, "gjj2024", "Zhang2025") == []
@@ -289,8 +283,9 @@ class TestChangePassword:
 
     def test_the_keypad_password_follows_the_six_digit_rule(self, hasher: CountingHasher) -> None:
         creds = member(hasher)
-        _, refused = change_password(creds, PasswordGroup.KEYPAD, "583920", "gjj2025", "gjj2025", hasher, NOW)
-        assert [v.code for v in refused] == ["password_too_long", "password_digits_only"]
+        with pytest.raises(Refused) as refused:
+            change_password(creds, PasswordGroup.KEYPAD, "583920", "gjj2025", "gjj2025", hasher, NOW)
+        assert refused.value.codes == ("password_too_long", "password_digits_only")
 
 
 class TestRehash:

@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 from hpf_adapters.security import ScryptHasher, SecretsTokens
-from hpf_core.errors import InputTypeError, InvalidPolicy, NaiveDatetimeError, Violation
+from hpf_core.errors import InputTypeError, InvalidPolicy, NaiveDatetimeError, Refused
 from hpf_core.members import (
     InvalidSessionToken,
     PasswordChannel,
@@ -40,14 +40,17 @@ def token() -> str:
     return SecretsTokens().new_token()
 
 
-def alive(result: Session | Violation) -> Session:
+def alive(result: Session) -> Session:
     assert isinstance(result, Session), result
     return result
 
 
-def refused(result: Session | Violation) -> str:
-    assert isinstance(result, Violation), result
-    return result.code
+def refused(session: Session, at: datetime) -> str:
+    """The one code ``touch`` refuses the request at ``at`` with."""
+    with pytest.raises(Refused) as caught:
+        touch(session, at, POLICY)
+    (code,) = caught.value.codes
+    return code
 
 
 class TestOpenSession:
@@ -89,7 +92,7 @@ class TestExpiry:
 
     def test_15_idle_minutes_expire_the_session(self, token: str) -> None:
         session = alive(touch(open_session("M1", token, NOW), NOW + timedelta(minutes=10), POLICY))
-        assert refused(touch(session, NOW + timedelta(minutes=25), POLICY)) == "session_expired"
+        assert refused(session, NOW + timedelta(minutes=25)) == "session_expired"
         assert alive(touch(session, NOW + timedelta(minutes=24, seconds=59), POLICY))
 
     def test_8_hours_expire_the_session_however_active(self, token: str) -> None:
@@ -98,7 +101,7 @@ class TestExpiry:
         while at < NOW + timedelta(hours=7, minutes=50):
             at += timedelta(minutes=10)
             session = alive(touch(session, at, POLICY))
-        assert refused(touch(session, NOW + timedelta(hours=8), POLICY)) == "session_expired"
+        assert refused(session, NOW + timedelta(hours=8)) == "session_expired"
 
     def test_impossible_policies_are_refused(self) -> None:
         with pytest.raises(InvalidPolicy):
@@ -110,9 +113,10 @@ class TestLogout:
         session = logout(open_session("M1", token, NOW), NOW + timedelta(minutes=1))
         assert session.ended
         assert session.ended_at == NOW + timedelta(minutes=1)
-        assert refused(touch(session, NOW + timedelta(minutes=2), POLICY)) == "session_ended"
+        assert refused(session, NOW + timedelta(minutes=2)) == "session_ended"
         assert logout(session, NOW + timedelta(minutes=5)) is session
-        assert recent_password_check(session, NOW + timedelta(minutes=2), timedelta(minutes=5)) is not None
+        with pytest.raises(Refused, match="请重新输入密码"):
+            recent_password_check(session, NOW + timedelta(minutes=2), timedelta(minutes=5))
 
     def test_disabling_an_account_ends_every_session(self) -> None:
         sessions = [open_session("M1", SecretsTokens().new_token(), NOW) for _ in range(3)]
@@ -125,10 +129,10 @@ class TestPasswordChange:
         creds = new_credentials("M1", "13800138000", "11010519491231002X", hasher)
         tokens = [SecretsTokens().new_token() for _ in range(3)]
         sessions = [open_session("M1", t, NOW) for t in tokens]
-        creds, violations = change_password(
+        creds = change_password(
             creds, PasswordGroup.ONLINE, "1231002X", "Zhang2025", "Zhang2025", hasher, NOW
         )
-        assert violations == ()
+        assert PasswordGroup.ONLINE not in creds.must_change
         after = end_others(sessions, hash_token(tokens[1]), NOW + timedelta(minutes=1))
         assert [s.ended for s in after] == [True, False, True]
         assert alive(touch(after[1], NOW + timedelta(minutes=2), POLICY))
@@ -139,7 +143,7 @@ class TestPasswordChange:
         _, result = login(creds, "11010519491231002X", "1231002X", PasswordChannel.APP, hasher, NOW)
         session = open_session("M1", token, NOW, password_change_required=result.password_change_required)
         later = NOW + timedelta(minutes=1)
-        assert refused(touch(session, later, POLICY)) == "password_change_required"
+        assert refused(session, later) == "password_change_required"
         session = alive(touch(session, later, POLICY, changing_password=True))
         session = mark_password_changed(session, later)
         assert alive(touch(session, later + timedelta(minutes=1), POLICY))
@@ -149,9 +153,10 @@ class TestRecentPasswordCheck:
     def test_sensitive_actions_need_a_recent_password_check(self, token: str) -> None:
         session = open_session("M1", token, NOW)
         within = timedelta(minutes=5)
-        assert recent_password_check(session, NOW + timedelta(minutes=4), within) is None
-        stale = recent_password_check(session, NOW + timedelta(minutes=6), within)
-        assert stale is not None
-        assert stale.code == "reauthentication_required"
+        recent_password_check(session, NOW + timedelta(minutes=4), within)  # passes: no raise
+        recent_password_check(session, NOW + timedelta(minutes=5), within)  # exactly 5 minutes
+        with pytest.raises(Refused) as stale:
+            recent_password_check(session, NOW + timedelta(minutes=6), within)
+        assert stale.value.codes == ("reauth_required",)
         session = password_verified(session, NOW + timedelta(minutes=6))
-        assert recent_password_check(session, NOW + timedelta(minutes=7), within) is None
+        recent_password_check(session, NOW + timedelta(minutes=7), within)

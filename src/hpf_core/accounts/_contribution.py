@@ -29,7 +29,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 
 from hpf_core._choice import choice
-from hpf_core._tables import known_table, no_float
+from hpf_core._tables import check_document, known_table, no_float, shown
 from hpf_core.dates import add_months, check_date
 from hpf_core.errors import (
     AmountOverflow,
@@ -422,6 +422,7 @@ def parse_contribution_policy(table: dict[str, Any]) -> ContributionPolicy:
     """
     path = "contributions"
     table = known_table(table, path, _POLICY_KEYS)
+    check_document(table, path)
     for key in ("base_min", "base_max", "rounding", "source"):
         if key not in table:
             raise InvalidPolicy(f"{path}.{key}", "is missing")
@@ -429,17 +430,17 @@ def parse_contribution_policy(table: dict[str, Any]) -> ContributionPolicy:
         no_float(table.get(key), f"{path}.{key}")
     rounding = table["rounding"]
     if not isinstance(rounding, str):
-        raise InvalidPolicy(f"{path}.rounding", "must be a string", rounding)
+        raise InvalidPolicy(f"{path}.rounding", "must be a string", shown(rounding))
     source = table["source"]
     if not isinstance(source, str) or not source.strip():
-        raise InvalidPolicy(f"{path}.source", "must be a non-empty string", source)
+        raise InvalidPolicy(f"{path}.source", "must be a non-empty string", shown(source))
     ratios = {key: table[key] for key in ("ratio_min", "ratio_max") if key in table}
     try:
         return ContributionPolicy(
             base_min=table["base_min"], base_max=table["base_max"], rounding=rounding, source=source, **ratios
         )
     except HpfError as exc:
-        raise InvalidPolicy(f"{path}.{exc.field}", exc.reason, exc.value) from exc
+        raise InvalidPolicy(f"{path}.{exc.field}", exc.reason, shown(exc.value)) from exc
 
 
 # --------------------------------------------------------------------------- new members

@@ -3,8 +3,8 @@
 Every balance change is an immutable :class:`JournalEntry` with a value date (起息日) and
 an idempotency key; the balance is the sum of the entries, and a correction is a reversal
 (冲正), never an edit. The functions here are pure: each takes an account and an
-operation, and returns either the account after it with the entry to append, or every
-``Violation`` that refuses it.
+operation, and returns the account after it with the entry to append; a refused
+operation raises ``refusal(violations)`` carrying every ``Violation`` found (D-035, D-038).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from hpf_core.accounts._status import (
     AccountState,
     AccountStatus,
     FreezeFlag,
-    apply_event,
+    _transition,
     available_to_debit,
 )
 from hpf_core.dates import add_months
-from hpf_core.errors import InvalidAmount, InvalidChoice, InvalidIdempotencyKey, Violation
+from hpf_core.errors import InvalidAmount, InvalidChoice, InvalidIdempotencyKey, Violation, refusal
 from hpf_core.money import yuan
 
 MAX_KEY_LENGTH = 255
@@ -207,9 +207,9 @@ def _positive(amount: Decimal, field: str = "amount") -> Decimal:
     return value
 
 
-PostingOutcome = tuple[DepositAccount, EntryDraft] | tuple[Violation, ...]
-"""What a posting function returns: the account after it with the entry to append, or
-every reason it is refused."""
+PostingOutcome = tuple[DepositAccount, EntryDraft]
+"""What a posting function returns: the account after it with the entry to append (a
+refused posting raises instead)."""
 
 
 def interest_year_of(day: date) -> int:
@@ -263,7 +263,7 @@ def _kind(value: object, allowed: tuple[EntryKind, ...]) -> EntryKind:
 
 
 def _allowed(account: DepositAccount, event: AccountEvent) -> tuple[Violation, ...]:
-    result = apply_event(account.state, event)
+    result = _transition(account.state, event)
     return (result,) if isinstance(result, Violation) else ()
 
 
@@ -312,7 +312,7 @@ def contribute(
         )
     problems.extend(_dating(account, value_date, money_out=False))
     if problems:
-        return tuple(problems)
+        raise refusal(problems)
     updated = attrs.evolve(
         account,
         balance=account.balance + paid,
@@ -336,7 +336,7 @@ def credit_interest(
     else:
         problems.extend(_dating(account, value_date, money_out=False))
     if problems:
-        return tuple(problems)
+        raise refusal(problems)
     years = account.settled_years | {year} if year is not None else account.settled_years
     updated = attrs.evolve(
         account,
@@ -354,7 +354,7 @@ def transfer_in(account: DepositAccount, *, amount: Decimal, value_date: date, k
     paid = _positive(amount)
     problems = [*_allowed(account, AccountEvent.CONTRIBUTE), *_dating(account, value_date, money_out=False)]
     if problems:
-        return tuple(problems)
+        raise refusal(problems)
     updated = attrs.evolve(
         account, balance=account.balance + paid, last_value_date=_latest(account, value_date)
     )
@@ -376,7 +376,7 @@ def debit(
         )
     problems.extend(_dating(account, value_date, money_out=True))
     if problems:
-        return tuple(problems)
+        raise refusal(problems)
     updated = attrs.evolve(
         account, balance=account.balance - paid, last_value_date=_latest(account, value_date)
     )
@@ -411,7 +411,7 @@ def reverse(
         problems.append(Violation("frozen", "the account is frozen: no credits (不收不付)", "status"))
     problems.extend(_dating(account, value_date, money_out=entry.amount > 0))
     if problems:
-        return tuple(problems)
+        raise refusal(problems)
     months = account.paid_months - {entry.month} if entry.month is not None else account.paid_months
     years = (
         account.settled_years - {entry.interest_year}
@@ -433,18 +433,23 @@ def reverse(
 
 def change_state(
     account: DepositAccount, event: AccountEvent, *, frozen_amount: Decimal | None = None
-) -> DepositAccount | tuple[Violation, ...]:
-    """Seal, unseal, freeze, unfreeze or close: the account after the event, or why not.
+) -> DepositAccount:
+    """Seal, unseal, freeze, unfreeze or close: the account after the event. An event the
+    account does not allow raises ``InvalidTransition`` (a ``Refused``).
 
     Closing requires a zero balance: the closing withdrawal or transfer takes it first.
     """
     closing = (AccountEvent.CLOSE_MERGED, AccountEvent.CLOSE_TRANSFERRED, AccountEvent.CLOSE_WITHDRAWN)
     if event in closing and account.balance != 0:
-        return (
-            Violation("balance_not_zero", f"the balance {account.balance} must be paid out first", "balance"),
+        raise refusal(
+            [
+                Violation(
+                    "balance_not_zero", f"the balance {account.balance} must be paid out first", "balance"
+                )
+            ]
         )
     amount = yuan(frozen_amount, "frozen_amount") if frozen_amount is not None else None
-    result = apply_event(account.state, event, frozen_amount=amount)
+    result = _transition(account.state, event, frozen_amount=amount)
     if isinstance(result, Violation):
-        return (result,)
+        raise refusal([result])
     return attrs.evolve(account, state=result)

@@ -3,14 +3,19 @@
 Status codes follow the national data standard field GRZHZT (JGJ/T 320-2014, DOMAIN.md §3.1
 [S28]); the freeze flag follows DJBZ: 只收不付 (credits only), 不收不付 (no credits, no
 debits), or a partial freeze of an amount. ``apply_event`` is the one transition function;
-an event the state does not allow comes back as a ``Violation``, never as a new state.
+an event the state does not allow raises ``InvalidTransition`` (a ``Refused``) carrying the
+violation, never a new state (D-035, D-038).
 
+>>> from hpf_core.errors import Refused
 >>> state = AccountState(AccountStatus.NORMAL)
 >>> sealed = apply_event(state, AccountEvent.SEAL)
 >>> sealed.status.chinese
 '封存'
->>> apply_event(sealed, AccountEvent.CONTRIBUTE).code
-'sealed'
+>>> try:
+...     apply_event(sealed, AccountEvent.CONTRIBUTE)
+... except Refused as refused:
+...     print(type(refused).__name__, refused.codes)
+InvalidTransition ('sealed',)
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from decimal import Decimal
 
 import attrs
 
-from hpf_core.errors import Violation
+from hpf_core.errors import Violation, refusal
 
 
 class AccountStatus(enum.Enum):
@@ -130,8 +135,9 @@ def _no(code: str, message: str) -> Violation:
 
 def apply_event(
     state: AccountState, event: AccountEvent, *, frozen_amount: Decimal | None = None
-) -> AccountState | Violation:
-    """The state after ``event``, or the ``Violation`` that refuses it.
+) -> AccountState:
+    """The state after ``event``; an event the state does not allow raises the refusal
+    (``InvalidTransition`` for a status code, plain ``Refused`` for ``frozen_amount``).
 
     Money events (CONTRIBUTE, SETTLE_INTEREST, DEBIT) leave the state as it is when they
     are allowed; the amount checks (balance, frozen amount) belong to the journal.
@@ -139,6 +145,17 @@ def apply_event(
     regulation makes deposits earn interest (Art. 21) and a freeze governs business
     postings, not the centre's own settlement.
     """
+    result = _transition(state, event, frozen_amount=frozen_amount)
+    if isinstance(result, Violation):
+        raise refusal([result])
+    return result
+
+
+def _transition(
+    state: AccountState, event: AccountEvent, *, frozen_amount: Decimal | None = None
+) -> AccountState | Violation:
+    """:func:`apply_event` without raising, for the journal functions that gather every
+    reason before refusing (package-private: not exported)."""
     status = state.status
     if status.closed:
         return _no("closed", f"the account is closed ({status.chinese})")

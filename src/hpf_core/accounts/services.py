@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from hpf_core._support import apply_outcome as _apply
 from hpf_core._support import once as _once
-from hpf_core._support import refuse as _refuse
 from hpf_core.accounts._contribution import (
     ContributionPolicy,
     ContributionRounding,
@@ -39,7 +38,7 @@ from hpf_core.accounts._ledger import (
     transfer_in,
 )
 from hpf_core.accounts._status import AccountEvent, AccountStatus, FreezeFlag, apply_event
-from hpf_core.errors import InvalidAmount, InvalidChoice, Violation
+from hpf_core.errors import InvalidAmount, InvalidChoice, Refused, Violation, refusal
 from hpf_core.money import check_rate, yuan
 from hpf_core.ports import UnitOfWork
 
@@ -130,24 +129,24 @@ def remit_month(
             amount = monthly_contribution(
                 account.base, account.employee_ratio, account.employer_ratio, rounding=rounding
             ).total
-            outcome = contribute(
-                account,
-                kind=EntryKind.REMITTANCE,
-                month=month,
-                amount=amount,
-                value_date=value_date,
-                key=f"{key}/{account.account_no}",
-            )
-            if isinstance(outcome[0], Violation):
+            try:
+                outcome = contribute(
+                    account,
+                    kind=EntryKind.REMITTANCE,
+                    month=month,
+                    amount=amount,
+                    value_date=value_date,
+                    key=f"{key}/{account.account_no}",
+                )
+            except Refused as refused:
                 problems.extend(
                     Violation(v.code, f"{account.account_no}: {v.message}", v.field)
-                    for v in outcome
-                    if isinstance(v, Violation)
+                    for v in refused.violations
                 )
                 continue
             ids.append(_apply(uow, outcome).entry_id)
         if problems:
-            raise _refuse(problems)
+            raise refusal(problems)
         return tuple(ids)
 
     with uow:
@@ -300,9 +299,7 @@ def transfer_out(
 
     def work() -> tuple[str, ...]:
         account = uow.accounts.get(account_no)
-        allowed = apply_event(account.state, AccountEvent.CLOSE_TRANSFERRED)
-        if isinstance(allowed, Violation):
-            raise _refuse([allowed])
+        apply_event(account.state, AccountEvent.CLOSE_TRANSFERRED)  # refuses before any posting
         start, _ = interest_year(on)
         end = on - timedelta(days=1)
         ids: list[str] = []
@@ -321,10 +318,7 @@ def transfer_out(
             )
             ids.append(_apply(uow, outcome).entry_id)
             account = uow.accounts.get(account_no)
-        closed = change_state(account, AccountEvent.CLOSE_TRANSFERRED)
-        if isinstance(closed, tuple):  # pragma: no cover - checked above with a zero balance
-            raise _refuse(closed)
-        uow.accounts.save(closed)
+        uow.accounts.save(change_state(account, AccountEvent.CLOSE_TRANSFERRED))
         return tuple(ids)
 
     with uow:
@@ -336,12 +330,10 @@ def _state_change(
 ) -> DepositAccount:
     with uow:
         account = uow.accounts.get(account_no)
-        result = change_state(account, event, frozen_amount=frozen_amount)
-        if isinstance(result, tuple):
-            raise _refuse(result)
-        uow.accounts.save(result)
+        uow.accounts.save(change_state(account, event, frozen_amount=frozen_amount))
+        stored = uow.accounts.get(account_no)  # the stored version (D-035: save bumps it)
         uow.commit()
-        return result
+        return stored
 
 
 def seal(uow: UnitOfWork, *, account_no: str) -> DepositAccount:

@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from hpf_core._tables import shown
 from hpf_core.centers._registry import _center_code, _document, _rows, _text
 from hpf_core.errors import InputError, InputTypeError, InvalidPolicy
 
@@ -61,7 +62,7 @@ def parse_news(source: str | Mapping[str, Any]) -> tuple[NewsItem, ...]:
     for path, row in _rows(doc, "news", NewsItem):
         day = row.get("published_on")
         if not isinstance(day, date) or isinstance(day, datetime):
-            raise InvalidPolicy(f"{path}.published_on", "must be a TOML date (2026-01-05)", day)
+            raise InvalidPolicy(f"{path}.published_on", "must be a TOML date (2026-01-05)", shown(day))
         found.append(
             NewsItem(
                 center_code=code,

@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from hpf_core._tables import shown
 from hpf_core.centers._registry import _center_code, _document, _rows, _tel_uri, _text
 from hpf_core.errors import InputError, InputTypeError, InvalidPolicy
 
@@ -148,7 +149,7 @@ def _decimal_field(doc: Mapping[str, Any], key: str, path: str, limit: int) -> D
         raise InvalidPolicy(where, "is missing")
     value = doc[key]
     if not isinstance(value, str):
-        raise InvalidPolicy(where, "write coordinates as quoted strings", value)
+        raise InvalidPolicy(where, "write coordinates as quoted strings", shown(value))
     try:
         return _coordinate(value, where, limit)
     except InputError as exc:
@@ -180,7 +181,7 @@ def parse_outlets(source: str | Mapping[str, Any]) -> tuple[Outlet, ...]:
     for path, row in _rows(doc, "outlets", Outlet):
         types = row.get("business_types")
         if not isinstance(types, list) or not types or not all(isinstance(t, str) and t for t in types):
-            raise InvalidPolicy(f"{path}.business_types", "must be a non-empty list of strings", types)
+            raise InvalidPolicy(f"{path}.business_types", "must be a non-empty list of strings", shown(types))
         outlet = Outlet(
             center_code=code,
             name=_text(row, "name", path),

@@ -27,12 +27,12 @@ hpf_core.errors.InvalidChoice: center: must be one of demo (got 'nowhere')
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
+from hpf_core._tables import check_document, known_table, load_toml, shown
 from hpf_core.errors import InputError, InputTypeError, InvalidChoice, InvalidPolicy, UnknownRecord
 
 __all__ = ["Center", "CenterRegistry", "choose_center", "hotline_link", "parse_center"]
@@ -130,16 +130,22 @@ def hotline_link(center: Center) -> str:
 # --- parsing (shared with _outlets and _news) -------------------------------------------
 
 
+_FILE_SECTIONS = frozenset({"center", "outlets", "news"})
+
+
 def _document(source: str | Mapping[str, Any]) -> Mapping[str, Any]:
-    """A centre file as a table: TOML text is parsed, a mapping is taken as it is."""
+    """A centre file as a table: TOML text is parsed, a mapping is taken as it is. Either
+    way an unknown section (``[[outlet]]``), nesting deeper than a centre file needs and
+    numbers of more than 18 digits are refused naming the key path (D-038)."""
     if isinstance(source, str):
-        try:
-            return tomllib.loads(source)
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidPolicy("center file", f"is not valid TOML: {exc}") from exc
-    if not isinstance(source, Mapping):
+        doc: Mapping[str, Any] = load_toml(source, "center file")
+    elif isinstance(source, Mapping):
+        doc = source
+        check_document(doc)
+    else:
         raise InputTypeError("center file", f"must be TOML text or a mapping, not {type(source).__name__}")
-    return source
+    known_table(dict(doc), "", _FILE_SECTIONS, what="section")
+    return doc
 
 
 def _table(doc: Mapping[str, Any], key: str, path: str = "") -> Mapping[str, Any]:
@@ -149,7 +155,7 @@ def _table(doc: Mapping[str, Any], key: str, path: str = "") -> Mapping[str, Any
         raise InvalidPolicy(where, "is missing")
     value = doc[key]
     if not isinstance(value, Mapping):
-        raise InvalidPolicy(where, "must be a table", value)
+        raise InvalidPolicy(where, "must be a table", shown(value))
     return value
 
 
@@ -162,7 +168,7 @@ def _text(doc: Mapping[str, Any], key: str, path: str, *, required: bool = True)
         return ""
     value = doc[key]
     if not isinstance(value, str):
-        raise InvalidPolicy(where, "must be a string", value)
+        raise InvalidPolicy(where, "must be a string", shown(value))
     if required and not value.strip():
         raise InvalidPolicy(where, "must not be empty", value)
     return value.strip()
@@ -174,15 +180,13 @@ def _rows(doc: Mapping[str, Any], section: str, record: type) -> Iterator[tuple[
     file, not the row)."""
     rows = doc.get(section, [])
     if not isinstance(rows, list):
-        raise InvalidPolicy(section, f"must be an array of tables ([[{section}]])", rows)
+        raise InvalidPolicy(section, f"must be an array of tables ([[{section}]])", shown(rows))
     known = {f.name for f in attrs.fields(record)} - {"center_code"}
     for i, row in enumerate(rows):
         path = f"{section}[{i}]"
         if not isinstance(row, Mapping):
-            raise InvalidPolicy(path, "must be a table", row)
-        for key in row:
-            if key not in known:
-                raise InvalidPolicy(f"{path}.{key}", "is not a known key")
+            raise InvalidPolicy(path, "must be a table", shown(row))
+        known_table(dict(row), path, known)
         yield path, row
 
 
@@ -195,13 +199,10 @@ def parse_center(source: str | Mapping[str, Any]) -> Center:
     """The ``[center]`` table of a centre file. Unknown keys are refused, so a typo
     cannot silently drop a field."""
     doc = _table(_document(source), "center")
-    known = {f.name for f in attrs.fields(Center)}
-    for key in doc:
-        if key not in known:
-            raise InvalidPolicy(f"center.{key}", "is not a known key")
+    known_table(dict(doc), "center", {f.name for f in attrs.fields(Center)})
     flag = doc.get("requires_third_party_first_login", True)
     if not isinstance(flag, bool):
-        raise InvalidPolicy("center.requires_third_party_first_login", "must be true or false", flag)
+        raise InvalidPolicy("center.requires_third_party_first_login", "must be true or false", shown(flag))
     center = Center(
         code=_text(doc, "code", "center"),
         name=_text(doc, "name", "center"),

@@ -3,14 +3,18 @@
 
 :class:`IdentityVerifier` is the port; :class:`hpf_adapters.centers.MemoryVerifier` is its
 in-memory adapter. :func:`first_login_allowed` is the pure rule: a centre that requires it
-lets a first login through only with a successful verification.
+lets a first login through only with a successful verification, and otherwise raises
+``refusal(violations)`` like every business refusal (D-038).
 
 >>> from hpf_core.centers._registry import Center
+>>> from hpf_core.errors import Refused
 >>> altay = Center("altay", "阿勒泰地区住房公积金管理中心", "阿勒泰地区", "", "12329", "…")
->>> first_login_allowed(altay, None).code
-'third_party_verification_required'
->>> first_login_allowed(altay, VerificationResult(True, VerificationMethod.FACE, "face-1")) is None
-True
+>>> try:
+...     first_login_allowed(altay, None)
+... except Refused as refused:
+...     print(refused.codes)
+('third_party_verification_required',)
+>>> first_login_allowed(altay, VerificationResult(True, VerificationMethod.FACE, "face-1"))
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Protocol
 import attrs
 
 from hpf_core.centers._registry import Center
-from hpf_core.errors import Violation
+from hpf_core.errors import Violation, refusal
 
 __all__ = [
     "ALIPAY_CONSENT_TEXT",
@@ -75,20 +79,28 @@ class IdentityVerifier(Protocol):
         ...
 
 
-def first_login_allowed(center: Center, verified: VerificationResult | None) -> Violation | None:
-    """``None`` if a first login may go on; otherwise the reason as a ``Violation``."""
+def first_login_allowed(center: Center, verified: VerificationResult | None) -> None:
+    """Passes (returns None) if a first login may go on; otherwise raises ``Refused`` with
+    ``third_party_verification_required`` or ``third_party_verification_failed``."""
     if not center.requires_third_party_first_login:
-        return None
+        return
     if verified is None:
-        return Violation(
-            "third_party_verification_required",
-            "首次登录需通过支付宝授权或刷脸验证 (first login needs third-party verification)",
-            "verification",
+        raise refusal(
+            [
+                Violation(
+                    "third_party_verification_required",
+                    "首次登录需通过支付宝授权或刷脸验证 (first login needs third-party verification)",
+                    "verification",
+                )
+            ]
         )
     if not verified.ok:
-        return Violation(
-            "third_party_verification_failed",
-            f"{verified.method.label}未通过 (third-party verification did not pass)",
-            "verification",
+        raise refusal(
+            [
+                Violation(
+                    "third_party_verification_failed",
+                    f"{verified.method.label}未通过 (third-party verification did not pass)",
+                    "verification",
+                )
+            ]
         )
-    return None

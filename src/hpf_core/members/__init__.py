@@ -4,8 +4,12 @@ lockout, and sessions (issue #6).
 The core is pure: password hashing and token generation are ports
 (:class:`PasswordHasher`, :class:`TokenSource`) implemented in ``hpf_adapters.security``.
 
->>> [v.code for v in check_password(SEED_ONLINE_RULES, "123456")]
-['password_letters_and_digits', 'password_common']
+>>> from hpf_core.errors import Refused
+>>> try:
+...     check_password(SEED_ONLINE_RULES, "123456")
+... except Refused as refused:
+...     print(refused.codes)
+('password_letters_and_digits', 'password_common')
 """
 
 from hpf_core.members._codes import (

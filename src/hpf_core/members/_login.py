@@ -2,10 +2,14 @@
 (锁定) and password change (密码修改).
 
 Pure functions: the caller looks the member up (:func:`find_credentials`), passes the
-clock's ``now`` and a :class:`~hpf_core.members.PasswordHasher`, and stores the returned
-:class:`Credentials`. Every refusal carries the same message, :data:`REFUSED_MESSAGE`, for
-an unknown account, a wrong password and a locked account; the hasher is called once in
-every case so the three take the same time (RELIABILITY §3).
+clock's instant ``at`` and a :class:`~hpf_core.members.PasswordHasher`, and stores the
+returned :class:`Credentials`. Every failed login carries the same message,
+:data:`REFUSED_MESSAGE`, for an unknown account, a wrong password and a locked account; the
+hasher is called once in every case so the three take the same time (RELIABILITY §3).
+
+A failed login is a *result*, not a raised refusal: it changes state (a failure counted,
+maybe a lock) that the caller must store. A refused password change changes nothing and
+raises ``refusal(violations)`` like every other business refusal (D-038).
 
 >>> from datetime import datetime, timezone
 >>> import hashlib
@@ -13,13 +17,13 @@ every case so the three take the same time (RELIABILITY §3).
 ...     def hash(self, password): return "$sha256$" + hashlib.sha256(password.encode()).hexdigest()
 ...     def verify(self, stored, password): return stored == self.hash(password)
 ...     def needs_rehash(self, stored): return False
->>> now = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+>>> at = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
 >>> hasher = ExampleHasher()
 >>> member = new_credentials("M1", "13800138000", "11010519491231002X", hasher)
->>> member, result = login(member, "13800138000", "1231002X", PasswordChannel.APP, hasher, now)
+>>> member, result = login(member, "13800138000", "1231002X", PasswordChannel.APP, hasher, at)
 >>> result.accepted, result.password_change_required
 (True, True)
->>> member, result = login(member, "13800138000", "wrong", PasswordChannel.APP, hasher, now)
+>>> member, result = login(member, "13800138000", "wrong", PasswordChannel.APP, hasher, at)
 >>> result.message == REFUSED_MESSAGE
 True
 """
@@ -32,7 +36,7 @@ from datetime import datetime, time, timedelta
 import attrs
 
 from hpf_core.dates import require_aware
-from hpf_core.errors import InvalidPolicy, Violation
+from hpf_core.errors import InvalidPolicy, Violation, refusal
 from hpf_core.identity import mask_id_number, mask_phone, validate_id_number, validate_phone
 from hpf_core.members._passwords import (
     SEED_KEYPAD_RULES,
@@ -42,7 +46,7 @@ from hpf_core.members._passwords import (
     PasswordGroup,
     PasswordHasher,
     PasswordRules,
-    check_password,
+    _password_problems,
     initial_password,
     require_password_input,
 )
@@ -72,7 +76,7 @@ class LoginPolicy:
 
     ``per_day=False``: ``max_failures`` consecutive failures lock for ``lock_minutes``; the
     count restarts after a success or when the lock ends. ``per_day=True``: failures count per
-    calendar day (in ``now``'s time zone) and the lock lasts until the next midnight."""
+    calendar day (in the attempt's time zone) and the lock lasts until the next midnight."""
 
     max_failures: int
     lock_minutes: int = 0
@@ -99,9 +103,9 @@ class LockState:
     first_failure_at: datetime | None = None
     locked_until: datetime | None = None
 
-    def locked(self, now: datetime) -> bool:
-        """True while the lock lasts."""
-        return self.locked_until is not None and now < self.locked_until
+    def locked(self, at: datetime) -> bool:
+        """True at instant ``at`` while the lock lasts."""
+        return self.locked_until is not None and at < self.locked_until
 
 
 def _hidden(_: object) -> str:
@@ -228,22 +232,22 @@ def _refused(reason: str) -> LoginResult:
     return LoginResult(False, REFUSED_MESSAGE, audit_reason=reason)
 
 
-def _next_midnight(now: datetime) -> datetime:
-    return datetime.combine(now.date() + timedelta(days=1), time(0), tzinfo=now.tzinfo)
+def _next_midnight(at: datetime) -> datetime:
+    return datetime.combine(at.date() + timedelta(days=1), time(0), tzinfo=at.tzinfo)
 
 
-def _after_failure(lock: LockState, now: datetime, policy: LoginPolicy) -> LockState:
+def _after_failure(lock: LockState, at: datetime, policy: LoginPolicy) -> LockState:
     counting = lock.failures
     start = lock.first_failure_at
-    if start is None or (policy.per_day and start.date() != now.date()):
-        counting, start = 0, now
-    if lock.locked_until is not None and now >= lock.locked_until:
-        counting, start = 0, now  # a lock that ended starts a fresh count
+    if start is None or (policy.per_day and start.date() != at.date()):
+        counting, start = 0, at
+    if lock.locked_until is not None and at >= lock.locked_until:
+        counting, start = 0, at  # a lock that ended starts a fresh count
     failures = counting + 1
     locked_until = None
     if failures >= policy.max_failures:
         lock_for = timedelta(minutes=policy.lock_minutes)
-        locked_until = _next_midnight(now) if policy.per_day else now + lock_for
+        locked_until = _next_midnight(at) if policy.per_day else at + lock_for
     return LockState(failures, start, locked_until)
 
 
@@ -253,7 +257,7 @@ def login(
     password: str,
     channel: PasswordChannel,
     hasher: PasswordHasher,
-    now: datetime,
+    at: datetime,
     policy: LoginPolicy | None = None,
 ) -> tuple[Credentials | None, LoginResult]:
     """One login attempt (登录) with a phone or ID number and a password on ``channel``.
@@ -265,8 +269,11 @@ def login(
     is ``policy.members.login_policy(channel)`` (``[members.login]``). A success on an
     initial password sets ``password_change_required``: open the session restricted to the
     password change. Passwords longer than the input limit raise ``PasswordTooLong``.
+
+    A failed attempt is returned, not raised: it changes the credentials (the failure is
+    counted, a lock may start) and the caller must store them (D-038).
     """
-    now = require_aware(now, "now")
+    at = require_aware(at, "at")
     password = require_password_input(password)
     policy = policy or _policy_for(channel)
     group = channel.group
@@ -276,10 +283,10 @@ def login(
         return credentials, _refused("unknown_account")
     correct = hasher.verify(stored, password)
     lock = credentials.lock_state(group)
-    if lock.locked(now):
+    if lock.locked(at):
         return credentials, _refused("locked")
     if not correct:
-        return _set_lock(credentials, group, _after_failure(lock, now, policy)), _refused("wrong_password")
+        return _set_lock(credentials, group, _after_failure(lock, at, policy)), _refused("wrong_password")
     updated = _set_lock(credentials, group, LockState())
     if hasher.needs_rehash(stored):
         updated = _set_hash(updated, group, hasher.hash(password))
@@ -295,9 +302,9 @@ def change_password(
     new_password: str,
     confirmation: str,
     hasher: PasswordHasher,
-    now: datetime,
+    at: datetime,
     rules: PasswordRules | None = None,
-) -> tuple[Credentials, tuple[Violation, ...]]:
+) -> Credentials:
     """Change ``group``'s password (密码修改: 旧密码、新密码、确认密码), seed §7.4.
 
     Checks the old password, that the confirmation matches, the centre's ``rules``
@@ -305,9 +312,10 @@ def change_password(
     that the new one differs from the old one and is neither the phone nor the ID number
     nor the initial password. On success the forced
     change is cleared; the caller then ends the member's other sessions (``end_others``).
-    Returns the unchanged credentials and every violation when refused.
+    Returns the changed credentials; a refused change changes nothing and raises
+    ``refusal(violations)`` (a ``Refused``) carrying every reason found.
     """
-    now = require_aware(now, "now")
+    at = require_aware(at, "at")
     old_password = require_password_input(old_password, "old_password")
     new_password = require_password_input(new_password, "new_password")
     confirmation = require_password_input(confirmation, "confirmation")
@@ -321,7 +329,7 @@ def change_password(
         found.append(Violation("wrong_password", "旧密码错误", "old_password"))
     if new_password != confirmation:
         found.append(Violation("confirmation_mismatch", "两次输入的新密码不一致", "confirmation"))
-    found.extend(check_password(rules, new_password))
+    found.extend(_password_problems(rules, new_password))
     if new_password == old_password:
         found.append(Violation("password_unchanged", "新密码不能与旧密码相同", "new_password"))
     forbidden = {credentials.phone, credentials.id_number}
@@ -331,6 +339,6 @@ def change_password(
             Violation("password_is_identifier", "新密码不能是手机号、证件号或初始密码", "new_password")
         )
     if found:
-        return credentials, tuple(found)
+        raise refusal(found)
     updated = _set_lock(_set_hash(credentials, group, hasher.hash(new_password)), group, LockState())
-    return attrs.evolve(updated, must_change=credentials.must_change - {group}, password_changed_at=now), ()
+    return attrs.evolve(updated, must_change=credentials.must_change - {group}, password_changed_at=at)

@@ -6,14 +6,18 @@ The seed centre has two passwords (seed manual §7.4): one shared by the APP, We
 ship as :data:`SEED_ONLINE_RULES` and :data:`SEED_KEYPAD_RULES`; a centre may choose the
 stricter :data:`RECOMMENDED_RULES` (ASVS 6.2: at least 8, up to 128, no composition rule).
 
+>>> from hpf_core.errors import Refused
 >>> check_password(SEED_ONLINE_RULES, "gjj2024")
-()
->>> [v.code for v in check_password(SEED_ONLINE_RULES, "abc123")]
-['password_common']
->>> [v.code for v in check_password(SEED_ONLINE_RULES, "abcdef")]
-['password_letters_and_digits']
->>> [v.code for v in check_password(SEED_KEYPAD_RULES, "12a456")]
-['password_digits_only']
+'gjj2024'
+>>> def refused(rules, password):
+...     try:
+...         check_password(rules, password)
+...     except Refused as refusal:
+...         return refusal.codes
+>>> refused(SEED_ONLINE_RULES, "abc123"), refused(SEED_ONLINE_RULES, "abcdef")
+(('password_common',), ('password_letters_and_digits',))
+>>> refused(SEED_KEYPAD_RULES, "12a456")
+('password_digits_only',)
 >>> initial_password("11010519491231002X")
 '1231002X'
 """
@@ -25,7 +29,7 @@ from typing import Protocol
 
 import attrs
 
-from hpf_core.errors import InputTypeError, InvalidPolicy, PasswordTooLong, Violation
+from hpf_core.errors import InputTypeError, InvalidPolicy, PasswordTooLong, Violation, refusal
 from hpf_core.identity import validate_id_number
 
 __all__ = [
@@ -180,21 +184,33 @@ def _ascii_alnum(text: str) -> bool:
     return text.isascii() and text.isalnum()
 
 
-def check_password(
-    rules: PasswordRules, password: str, *, common: frozenset[str] = COMMON_PASSWORDS
-) -> tuple[Violation, ...]:
-    """Every reason ``rules`` refuse a new ``password`` (empty when it is acceptable).
+def check_password(rules: PasswordRules, password: str, *, common: frozenset[str] = COMMON_PASSWORDS) -> str:
+    """The new ``password`` when ``rules`` accept it; otherwise ``Refused`` carrying every
+    reason (D-038: one refusal shape — a screen shows ``refused.violations``).
 
     Violations never quote the password. Input over :data:`MAX_PASSWORD_INPUT_LENGTH`
     raises :class:`PasswordTooLong` instead.
 
-    >>> [v.code for v in check_password(SEED_ONLINE_RULES, "abc 123")]
-    ['password_letters_and_digits']
-    >>> [v.code for v in check_password(SEED_KEYPAD_RULES, "123456")]
-    ['password_common']
+    >>> from hpf_core.errors import Refused
+    >>> try:
+    ...     check_password(SEED_ONLINE_RULES, "abc 123")
+    ... except Refused as refused:
+    ...     print(refused.codes)
+    ('password_letters_and_digits',)
     >>> check_password(SEED_KEYPAD_RULES, "583920")
-    ()
+    '583920'
     """
+    found = _password_problems(rules, password, common=common)
+    if found:
+        raise refusal(found)
+    return password
+
+
+def _password_problems(
+    rules: PasswordRules, password: str, *, common: frozenset[str] = COMMON_PASSWORDS
+) -> tuple[Violation, ...]:
+    """:func:`check_password`'s reasons without raising, for ``change_password`` to gather
+    with its own (package-private: not exported)."""
     password = require_password_input(password)
     found: list[Violation] = []
     if len(password) < rules.min_length:

@@ -25,10 +25,9 @@ from datetime import datetime, timedelta
 import attrs
 
 from hpf_core.dates import require_aware
-from hpf_core.errors import Refused, Violation
+from hpf_core.errors import Violation, refusal
 from hpf_core.identity import mask_phone, validate_phone
 from hpf_core.members._codes import (
-    GENERIC_MESSAGE,
     SENT_MESSAGE,
     CodePolicy,
     CodePurpose,
@@ -78,11 +77,11 @@ def change_notice(new_phone: str, changed_at: datetime, sign: str = "12329", hot
     )
 
 
-def _recent(session_verified_at: datetime | None, now: datetime, policy: CodePolicy) -> bool:
+def _recent(session_verified_at: datetime | None, at: datetime, policy: CodePolicy) -> bool:
     if session_verified_at is None:
         return False
     require_aware(session_verified_at, "session_verified_at")
-    return now - timedelta(minutes=policy.reauth_minutes) <= session_verified_at <= now
+    return at - timedelta(minutes=policy.reauth_minutes) <= session_verified_at <= at
 
 
 def check_new_phone(
@@ -90,31 +89,36 @@ def check_new_phone(
     new_phone: str,
     taken_phones: Collection[str],
     session_verified_at: datetime | None,
-    now: datetime,
+    at: datetime,
     policy: CodePolicy,
-) -> str | Violation:
-    """The new number, normalised, or why it may not replace ``member_phone``:
-    ``reauth_required`` (no password check in this session within ``reauth_minutes``),
-    ``same_phone`` or ``phone_taken`` (another member of the centre has it; ``taken_phones``
-    are the centre's other members' numbers). ``InvalidPhone`` for a malformed number.
+) -> str:
+    """The new number, normalised. A number that may not replace ``member_phone`` raises
+    ``Refused`` with the first reason: ``reauth_required`` (no password check in this
+    session within ``reauth_minutes`` before ``at``), ``same_phone`` or ``phone_taken``
+    (another member of the centre has it; ``taken_phones`` are the centre's other members'
+    numbers). ``InvalidPhone`` for a malformed number.
 
     >>> from datetime import timezone
-    >>> now = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
-    >>> check_new_phone("13800138000", "139 0000 1111", (), now, now, CodePolicy())
+    >>> from hpf_core.errors import Refused
+    >>> at = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
+    >>> check_new_phone("13800138000", "139 0000 1111", (), at, at, CodePolicy())
     '13900001111'
-    >>> check_new_phone("13800138000", "13900001111", (), None, now, CodePolicy()).code
-    'reauth_required'
+    >>> try:
+    ...     check_new_phone("13800138000", "13900001111", (), None, at, CodePolicy())
+    ... except Refused as refused:
+    ...     print(refused.codes)
+    ('reauth_required',)
     """
-    require_aware(now, "now")
+    require_aware(at, "at")
     new = validate_phone(new_phone, "new_phone")
-    if not _recent(session_verified_at, now, policy):
-        return Violation(
-            "reauth_required", f"请先验证登录密码({policy.reauth_minutes}分钟内有效)", "password"
+    if not _recent(session_verified_at, at, policy):
+        raise refusal(
+            [Violation("reauth_required", f"请先验证登录密码({policy.reauth_minutes}分钟内有效)", "password")]
         )
     if new == validate_phone(member_phone, "old_phone"):
-        return Violation("same_phone", "新手机号与旧手机号相同", "new_phone")
+        raise refusal([Violation("same_phone", "新手机号与旧手机号相同", "new_phone")])
     if new in {validate_phone(phone, "taken_phones") for phone in taken_phones}:
-        return Violation("phone_taken", "该手机号已被本中心其他职工使用", "new_phone")
+        raise refusal([Violation("phone_taken", "该手机号已被本中心其他职工使用", "new_phone")])
     return new
 
 
@@ -123,20 +127,22 @@ def request_change(
     new_phone: str,
     taken_phones: Collection[str],
     session_verified_at: datetime | None,
-    now: datetime,
+    at: datetime,
     policy: CodePolicy,
     *,
     code: str,
     salt: bytes,
     sends: SendLog | None,
-) -> tuple[IssuedCode, SendLog] | Violation:
+) -> tuple[IssuedCode, SendLog]:
     """获取验证码: after :func:`check_new_phone`, a 修改手机号 code for the NEW phone,
-    bound to the old one, and the new phone's send log; or the first reason not to."""
-    checked = check_new_phone(member_phone, new_phone, taken_phones, session_verified_at, now, policy)
-    if isinstance(checked, Violation):
-        return checked
+    bound to the old one, and the new phone's send log. ``Refused`` with the first reason
+    not to (a :func:`check_new_phone` reason or the send limit)."""
+    checked = check_new_phone(member_phone, new_phone, taken_phones, session_verified_at, at, policy)
     old = validate_phone(member_phone, "old_phone")
-    return issue(checked, CodePurpose.PHONE_CHANGE, code, salt, now, policy, sends, subject=old)
+    issued = issue(checked, CodePurpose.PHONE_CHANGE, code, salt, at, policy, sends, subject=old)
+    if isinstance(issued, Violation):
+        raise refusal([issued])
+    return issued
 
 
 def confirm_change(
@@ -146,26 +152,26 @@ def confirm_change(
     code: object,
     taken_phones: Collection[str],
     session_verified_at: datetime | None,
-    now: datetime,
+    at: datetime,
     policy: CodePolicy,
     *,
     sign: str = "12329",
-) -> tuple[IssuedCode | None, PhoneChanged | Violation]:
+) -> tuple[IssuedCode | None, PhoneChanged | None]:
     """确定: the code record after this attempt, and the change (with the notice for the
-    old number) or why not. The session and the number are checked again (another member
-    may have taken it meanwhile); a failed code is ``invalid_code`` with
-    :data:`GENERIC_MESSAGE` whatever went wrong."""
-    checked = check_new_phone(member_phone, new_phone, taken_phones, session_verified_at, now, policy)
-    if isinstance(checked, Violation):
-        return issued, checked
+    old number) — or ``None`` in its place when the code failed, whatever went wrong
+    (show :data:`GENERIC_MESSAGE`). A failed code is a result, not a raised refusal: the
+    attempt is counted in the returned record, which the caller must store (D-038). The
+    session and the number are checked again first (another member may have taken it
+    meanwhile); those refusals change nothing and raise ``Refused``."""
+    checked = check_new_phone(member_phone, new_phone, taken_phones, session_verified_at, at, policy)
     old = validate_phone(member_phone, "old_phone")
     if issued is None:
         hash_code("0" * policy.length, b"\x00" * 16, checked, CodePurpose.PHONE_CHANGE, old)  # same time
-        return None, Violation("invalid_code", GENERIC_MESSAGE, "code")
-    issued, ok = verify(issued, checked, CodePurpose.PHONE_CHANGE, code, now, policy, subject=old)
+        return None, None
+    issued, ok = verify(issued, checked, CodePurpose.PHONE_CHANGE, code, at, policy, subject=old)
     if not ok:
-        return issued, Violation("invalid_code", GENERIC_MESSAGE, "code")
-    return issued, PhoneChanged(old, checked, now, change_notice(checked, now, sign))
+        return issued, None
+    return issued, PhoneChanged(old, checked, at, change_notice(checked, at, sign))
 
 
 @attrs.frozen
@@ -186,30 +192,23 @@ class PhoneChange:
         new_phone: str,
         taken_phones: Collection[str],
         session_verified_at: datetime | None,
-        now: datetime,
+        at: datetime,
     ) -> str:
         """获取验证码: text a code to the NEW phone; returns :data:`SENT_MESSAGE`.
         ``Refused`` for any :func:`check_new_phone` reason or the send limit."""
-        checked = check_new_phone(
-            member_phone, new_phone, taken_phones, session_verified_at, now, self.policy
-        )
-        if isinstance(checked, Violation):
-            raise Refused([checked])
+        checked = check_new_phone(member_phone, new_phone, taken_phones, session_verified_at, at, self.policy)
         code = self.codes.new_code()
-        result = request_change(
+        issued, sends = request_change(
             member_phone,
             checked,
             taken_phones,
             session_verified_at,
-            now,
+            at,
             self.policy,
             code=code,
             salt=self.codes.new_salt(),
             sends=self.store.sends(checked),
         )
-        if isinstance(result, Violation):
-            raise Refused([result])
-        issued, sends = result
         self.store.put(issued)
         self.store.put_sends(sends)
         self.sms.send(checked, code_message(code, CodePurpose.PHONE_CHANGE, self.policy, self.sign))
@@ -222,29 +221,27 @@ class PhoneChange:
         code: object,
         taken_phones: Collection[str],
         session_verified_at: datetime | None,
-        now: datetime,
+        at: datetime,
     ) -> PhoneChanged:
         """确定: check the code (the attempt is stored either way), send the notice to the
         OLD phone and return the change. :class:`InvalidCode` for any code failure,
         ``Refused`` for a session or number problem."""
         new = validate_phone(new_phone, "new_phone")
         before = self.store.get(new, CodePurpose.PHONE_CHANGE)
-        after, outcome = confirm_change(
+        after, changed = confirm_change(
             member_phone,
             new,
             before,
             code,
             taken_phones,
             session_verified_at,
-            now,
+            at,
             self.policy,
             sign=self.sign,
         )
         if after is not None and after is not before:
             self.store.put(after)
-        if isinstance(outcome, Violation):
-            if outcome.code == "invalid_code":
-                raise InvalidCode()
-            raise Refused([outcome])
-        self.sms.send(outcome.old_phone, outcome.notice)
-        return outcome
+        if changed is None:
+            raise InvalidCode()
+        self.sms.send(changed.old_phone, changed.notice)
+        return changed

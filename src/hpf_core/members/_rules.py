@@ -30,7 +30,7 @@ True
 >>> parse_member_rules({"login": {"online": {"max_failure": 5}}})
 Traceback (most recent call last):
 ...
-hpf_core.errors.InvalidPolicy: members.login.online.max_failure: is not a known key (...)
+hpf_core.errors.InvalidPolicy: members.login.online.max_failure: is not a known key (did you mean ...)
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from hpf_core._tables import known_table
+from hpf_core._tables import check_document, known_table, shown
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.members._login import KEYPAD_LOGIN_POLICY, ONLINE_LOGIN_POLICY, LoginPolicy
 from hpf_core.members._passwords import (
@@ -82,17 +82,24 @@ class MemberRules:
         return self.online_login if channel.group is PasswordGroup.ONLINE else self.keypad_login
 
 
+_LARGEST = 10**6
+"""No count or duration in ``[members.*]`` comes near this; above it, a value is refused
+before it can overflow a ``timedelta``."""
+
+
 def _int(table: dict[str, Any], key: str, path: str, default: int) -> int:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidPolicy(f"{path}.{key}", "must be a TOML integer", value)
+        raise InvalidPolicy(f"{path}.{key}", "must be a TOML integer", shown(value))
+    if not 0 <= value <= _LARGEST:
+        raise InvalidPolicy(f"{path}.{key}", f"must be 0..{_LARGEST}", value)
     return value
 
 
 def _bool(table: dict[str, Any], key: str, path: str, default: bool) -> bool:
     value = table.get(key, default)
     if not isinstance(value, bool):
-        raise InvalidPolicy(f"{path}.{key}", "must be true or false", value)
+        raise InvalidPolicy(f"{path}.{key}", "must be true or false", shown(value))
     return value
 
 
@@ -103,7 +110,7 @@ def _enum(table: dict[str, Any], key: str, path: str, default: _E) -> _E:
         if member.value == value:
             return member
     choices = ", ".join(repr(member.value) for member in kind)
-    raise InvalidPolicy(f"{path}.{key}", f"must be one of {choices}", value)
+    raise InvalidPolicy(f"{path}.{key}", f"must be one of {choices}", shown(value))
 
 
 def _rewrap(path: str, exc: HpfError) -> InvalidPolicy:
@@ -164,9 +171,10 @@ def parse_member_rules(members: Any) -> MemberRules:
     """:class:`MemberRules` from a policy file's ``[members]`` table (its ``codes`` table is
     read by ``parse_code_policy``). Missing tables and keys keep the defaults."""
     path = "members"
-    m = known_table(members, path, _SECTIONS)
+    m = known_table(members, path, _SECTIONS, what="section")
+    check_document(m, path)
     passwords = known_table(m.get("passwords", {}), f"{path}.passwords", _PASSWORD_SECTIONS)
-    login = known_table(m.get("login", {}), f"{path}.login", frozenset({"online", "keypad"}))
+    login = known_table(m.get("login", {}), f"{path}.login", frozenset({"online", "keypad"}), what="section")
     where = f"{path}.passwords"
     return MemberRules(
         online_passwords=_password_rules(passwords.get("online", {}), f"{where}.online", SEED_ONLINE_RULES),

@@ -2,17 +2,22 @@
 
 A session stores only the SHA-256 of its token; the token itself (>= 128 bits from a
 :class:`TokenSource`, ASVS 7.2.3) lives with the client. ``touch`` is called on every
-request and refuses an ended or expired session (ASVS 7.3.1/7.3.2, 7.4.1).
+request and refuses an ended or expired session (ASVS 7.3.1/7.3.2, 7.4.1) by raising
+``refusal(violations)`` (D-038). Instants are ``at``.
 
 >>> from datetime import datetime, timedelta, timezone
->>> now = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+>>> from hpf_core.errors import Refused
+>>> at = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
 >>> token = "k" * 43
->>> session = open_session("M1", token, now)
->>> touch(session, now + timedelta(minutes=5)).last_seen_at.minute
+>>> session = open_session("M1", token, at)
+>>> touch(session, at + timedelta(minutes=5)).last_seen_at.minute
 5
->>> touch(session, now + timedelta(minutes=16)).code
-'session_expired'
->>> logout(session, now).ended_at is not None
+>>> try:
+...     touch(session, at + timedelta(minutes=16))
+... except Refused as refused:
+...     print(refused.codes)
+('session_expired',)
+>>> logout(session, at).ended_at is not None
 True
 """
 
@@ -27,7 +32,7 @@ from typing import Protocol
 import attrs
 
 from hpf_core.dates import require_aware
-from hpf_core.errors import InputTypeError, InvalidPolicy, InvalidSessionToken, Violation
+from hpf_core.errors import InputTypeError, InvalidPolicy, InvalidSessionToken, Violation, refusal
 
 __all__ = [
     "DEFAULT_SESSION_POLICY",
@@ -107,11 +112,11 @@ class Session:
 
 
 def open_session(
-    member_id: str, token: str, now: datetime, *, password_change_required: bool = False
+    member_id: str, token: str, at: datetime, *, password_change_required: bool = False
 ) -> Session:
-    """A new session after a successful login (always a new token, ASVS 7.2.4)."""
-    now = require_aware(now, "now")
-    return Session(hash_token(token), member_id, now, now, now, None, password_change_required)
+    """A new session after a successful login at ``at`` (always a new token, ASVS 7.2.4)."""
+    at = require_aware(at, "at")
+    return Session(hash_token(token), member_id, at, at, at, None, password_change_required)
 
 
 def _expired(why: str) -> Violation:
@@ -120,43 +125,42 @@ def _expired(why: str) -> Violation:
 
 def touch(
     session: Session,
-    now: datetime,
+    at: datetime,
     policy: SessionPolicy = DEFAULT_SESSION_POLICY,
     *,
     changing_password: bool = False,
-) -> Session | Violation:
-    """The session after a request at ``now``, or the Violation that refuses the request:
-    ``session_ended``, ``session_expired`` (idle or absolute), or ``password_change_required``
-    unless the request is the password change itself."""
-    now = require_aware(now, "now")
+) -> Session:
+    """The session after a request at ``at``. A request the session does not allow raises
+    ``Refused`` with one violation: ``session_ended``, ``session_expired`` (idle or
+    absolute), or ``password_change_required`` unless the request is the password change
+    itself."""
+    at = require_aware(at, "at")
     if session.ended:
-        return Violation("session_ended", "已退出登录，请重新登录", "session")
-    if now - session.last_seen_at >= timedelta(minutes=policy.idle_minutes):
-        return _expired("idle")
-    if now - session.created_at >= timedelta(hours=policy.absolute_hours):
-        return _expired("absolute")
+        raise refusal([Violation("session_ended", "已退出登录，请重新登录", "session")])
+    if at - session.last_seen_at >= timedelta(minutes=policy.idle_minutes):
+        raise refusal([_expired("idle")])
+    if at - session.created_at >= timedelta(hours=policy.absolute_hours):
+        raise refusal([_expired("absolute")])
     if session.password_change_required and not changing_password:
-        return Violation("password_change_required", "请先修改初始密码", "password")
-    return attrs.evolve(session, last_seen_at=max(now, session.last_seen_at))
+        raise refusal([Violation("password_change_required", "请先修改初始密码", "password")])
+    return attrs.evolve(session, last_seen_at=max(at, session.last_seen_at))
 
 
-def logout(session: Session, now: datetime) -> Session:
-    """Ends the session (退出当前账号); an ended session stays ended."""
-    now = require_aware(now, "now")
-    return session if session.ended else attrs.evolve(session, ended_at=now)
+def logout(session: Session, at: datetime) -> Session:
+    """Ends the session at ``at`` (退出当前账号); an ended session stays ended."""
+    at = require_aware(at, "at")
+    return session if session.ended else attrs.evolve(session, ended_at=at)
 
 
-def end_others(sessions: Iterable[Session], keep_token_hash: str, now: datetime) -> tuple[Session, ...]:
+def end_others(sessions: Iterable[Session], keep_token_hash: str, at: datetime) -> tuple[Session, ...]:
     """Every session of the list ended except the one whose token hash is ``keep_token_hash``
     — after a password change (ASVS 7.4.3)."""
-    return tuple(
-        s if hmac.compare_digest(s.token_hash, keep_token_hash) else logout(s, now) for s in sessions
-    )
+    return tuple(s if hmac.compare_digest(s.token_hash, keep_token_hash) else logout(s, at) for s in sessions)
 
 
-def end_all(sessions: Iterable[Session], now: datetime) -> tuple[Session, ...]:
+def end_all(sessions: Iterable[Session], at: datetime) -> tuple[Session, ...]:
     """Every session ended — when the account is disabled or locked by the centre (ASVS 7.4.2)."""
-    return tuple(logout(s, now) for s in sessions)
+    return tuple(logout(s, at) for s in sessions)
 
 
 def find_session(sessions: Iterable[Session], token: str) -> Session | None:
@@ -165,24 +169,23 @@ def find_session(sessions: Iterable[Session], token: str) -> Session | None:
     return next((s for s in sessions if hmac.compare_digest(s.token_hash, wanted)), None)
 
 
-def mark_password_changed(session: Session, now: datetime) -> Session:
-    """The session after its member changed the password in it: no longer restricted, and
-    the password counts as just verified."""
-    now = require_aware(now, "now")
-    return attrs.evolve(session, password_change_required=False, password_verified_at=now)
+def mark_password_changed(session: Session, at: datetime) -> Session:
+    """The session after its member changed the password in it at ``at``: no longer
+    restricted, and the password counts as just verified."""
+    at = require_aware(at, "at")
+    return attrs.evolve(session, password_change_required=False, password_verified_at=at)
 
 
-def password_verified(session: Session, now: datetime) -> Session:
+def password_verified(session: Session, at: datetime) -> Session:
     """The session after the member typed the password again in it (re-authentication)."""
-    now = require_aware(now, "now")
-    return attrs.evolve(session, password_verified_at=now)
+    at = require_aware(at, "at")
+    return attrs.evolve(session, password_verified_at=at)
 
 
-def recent_password_check(session: Session, now: datetime, within: timedelta) -> Violation | None:
-    """None if the password was verified in this session within ``within`` of ``now``; else
-    ``reauthentication_required`` — before changing the phone, bank card, or large
-    withdrawals (ASVS 7.5.1, 7.5.3)."""
-    now = require_aware(now, "now")
-    if session.ended or now - session.password_verified_at > within:
-        return Violation("reauthentication_required", "请重新输入密码", "password")
-    return None
+def recent_password_check(session: Session, at: datetime, within: timedelta) -> None:
+    """Passes (returns None) if the password was verified in this session within
+    ``within`` before ``at``; else raises ``Refused`` with ``reauth_required`` — before
+    changing the phone, bank card, or large withdrawals (ASVS 7.5.1, 7.5.3)."""
+    at = require_aware(at, "at")
+    if session.ended or at - session.password_verified_at > within:
+        raise refusal([Violation("reauth_required", "请重新输入密码", "password")])
