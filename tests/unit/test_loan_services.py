@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
+from hpf_adapters.payments import MemoryBankDebit
 from hpf_core.accounts import Employer, EntryKind, FreezeFlag, Member
 from hpf_core.accounts import services as deposits
 from hpf_core.errors import InsufficientFunds, Refused
@@ -90,7 +91,12 @@ class TestMonthlyOffset:
         sign_all(store)
         deposits.freeze(MemoryUnitOfWork(store), account_no="P2", flag=FreezeFlag.CREDITS_ONLY)
         done = loans.collect_instalment(
-            MemoryUnitOfWork(store), contract_no="HT1", on=date(2023, 4, 1), policy=POLICY, key="c-2023-04"
+            MemoryUnitOfWork(store),
+            contract_no="HT1",
+            on=date(2023, 4, 1),
+            policy=POLICY,
+            key="c-2023-04",
+            bank=MemoryBankDebit(),
         )
         # 4,270.16 due: borrower 2,530.00, spouse frozen (skipped), co-borrower 1,000.00,
         # card 4,270.16 - 3,530.00 = 740.16
@@ -119,11 +125,21 @@ class TestMonthlyOffset:
         fund(store, "P1", "10000.00")
         sign_all(store)
         first = loans.collect_instalment(
-            MemoryUnitOfWork(store), contract_no="HT1", on=date(2023, 4, 1), policy=POLICY, key="c1"
+            MemoryUnitOfWork(store),
+            contract_no="HT1",
+            on=date(2023, 4, 1),
+            policy=POLICY,
+            key="c1",
+            bank=MemoryBankDebit(),
         )
         before = (store.entries, store.loan_entries, store.loans)
         again = loans.collect_instalment(
-            MemoryUnitOfWork(store), contract_no="HT1", on=date(2023, 4, 1), policy=POLICY, key="c1"
+            MemoryUnitOfWork(store),
+            contract_no="HT1",
+            on=date(2023, 4, 1),
+            policy=POLICY,
+            key="c1",
+            bank=MemoryBankDebit(),
         )
         assert again.entries == first.entries
         assert (store.entries, store.loan_entries, store.loans) == before
@@ -137,7 +153,7 @@ class TestMonthlyOffset:
             on=date(2023, 4, 1),
             policy=POLICY,
             key="c1",
-            bank=lambda amount: False,
+            bank=MemoryBankDebit(declined=frozenset({"HT1"})),
         )
         assert [e.source for e in done.entries] == [PaymentSource.HPF]
         (bill,) = MemoryUnitOfWork(store).loans.get("HT1").bills
@@ -157,7 +173,12 @@ class TestPrepaymentAndSettlement:
         for month in range(12):
             day = date(2023 + (3 + month) // 12, (3 + month) % 12 + 1, 1)
             loans.collect_instalment(
-                MemoryUnitOfWork(store), contract_no="HT1", on=day, policy=POLICY, key=f"c{day}"
+                MemoryUnitOfWork(store),
+                contract_no="HT1",
+                on=day,
+                policy=POLICY,
+                key=f"c{day}",
+                bank=MemoryBankDebit(),
             )
 
     def test_prepaying_100000_after_twelve_instalments(self, store: MemoryStore) -> None:

@@ -9,29 +9,27 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 import pytest
 
 from hpf_core.dates import add_months
-from hpf_core.errors import Violation
-from hpf_core.loans._loan_views import (
-    LoanEntry,
-    entry_for,
-    loan_account_info,
-    overdue_details,
-    repayment_details,
-    repayment_plan,
-)
-from hpf_core.loans._offset import SignerRole
-from hpf_core.loans._servicing import (
+from hpf_core.errors import Refused
+from hpf_core.loans import (
     Allocation,
     Borrower,
     LoanAccount,
+    LoanEntry,
     LoanStatus,
     PrepaymentQuote,
     ServicingPolicy,
+    SignerRole,
     accrue,
     amount_due,
     apply_prepayment,
+    entry_for,
+    loan_account_info,
     open_loan,
+    overdue_details,
     prepayment_quote,
     repay,
+    repayment_details,
+    repayment_plan,
     reprice_loan,
     settle,
     settlement_quote,
@@ -56,8 +54,8 @@ def the_loan() -> LoanAccount:
     )
 
 
-def ok(outcome: tuple[LoanAccount, Allocation] | tuple[Violation, ...]) -> tuple[LoanAccount, Allocation]:
-    """The loan and allocation of an accepted repayment (fails the test on a refusal)."""
+def ok(outcome: tuple[LoanAccount, Allocation]) -> tuple[LoanAccount, Allocation]:
+    """The loan and allocation of an accepted repayment (a refusal raises before this)."""
     loan, allocation = outcome
     assert isinstance(loan, LoanAccount), outcome
     assert isinstance(allocation, Allocation), outcome
@@ -85,15 +83,8 @@ def pay_every_month(loan: LoanAccount, until: date) -> tuple[LoanAccount, list[L
             loan = reprice_loan(loan, "0.026", day, POLICY)
         due = amount_due(loan, day, POLICY)
         loan, allocation = ok(repay(loan, due, day, POLICY))
-        entries.append(
-            entry_for(
-                loan,
-                allocation,
-                entry_id=f"L{len(entries) + 1:04d}",
-                key=f"k{day}",
-                period=loan.next_period - 1,
-            )
-        )
+        draft = entry_for(loan, allocation, key=f"k{day}", period=loan.next_period - 1)
+        entries.append(draft.stored(f"L{len(entries) + 1:04d}"))
         day = add_months(day, 1)
     return loan, entries
 
@@ -193,12 +184,12 @@ class TestPrepaymentThroughTheAccount:
         policy = ServicingPolicy(prepay_min_amount=D("10000"), prepay_multiple=D("1000"))
         loan, _ = pay_every_month(the_loan(), date(2023, 8, 1))
         # September's instalment is unpaid but current (paid first); August's would be arrears
-        refused = prepayment_quote(loan, D("5500.00"), date(2023, 9, 1), "keep-term", policy)
-        assert isinstance(refused, tuple)
-        assert {v.code for v in refused} == {"too_early", "below_minimum", "not_a_multiple"}
-        late = prepayment_quote(loan, D("20000.00"), date(2024, 3, 1), "keep-term", policy)
-        assert isinstance(late, tuple)
-        assert {v.code for v in late} == {"arrears"}
+        with pytest.raises(Refused) as refused:
+            prepayment_quote(loan, D("5500.00"), date(2023, 9, 1), "keep-term", policy)
+        assert set(refused.value.codes) == {"too_early", "below_minimum", "not_a_multiple"}
+        with pytest.raises(Refused) as late:
+            prepayment_quote(loan, D("20000.00"), date(2024, 3, 1), "keep-term", policy)
+        assert late.value.codes == ("arrears",)
 
 
 class TestOverdueAndPenalty:
@@ -253,16 +244,15 @@ class TestOverdueAndPenalty:
         assert loan.repaid_principal + loan.balance == D("1000000.00")
 
     def test_paying_more_than_is_due_is_refused(self) -> None:
-        refused = repay(self.paid_to_december(), D("99999.00"), date(2024, 1, 1), POLICY)
-        assert isinstance(refused[0], Violation)
-        assert refused[0].code == "exceeds_due"
+        with pytest.raises(Refused) as refused:
+            repay(self.paid_to_december(), D("99999.00"), date(2024, 1, 1), POLICY)
+        assert refused.value.codes == ("exceeds_due",)
 
 
 class TestEarlySettlement:
     def test_settlement_repays_principal_interest_to_date_and_issues_a_certificate(self) -> None:
         loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
         quote = settlement_quote(loan, date(2024, 3, 11), POLICY, from_hpf="30000.00")
-        assert not isinstance(quote, tuple)
         # 10 days since 2024-03-01 on 979,468.01: x 0.031 x 10 / 360 = 843.4308 -> 843.43
         assert (quote.principal, quote.interest, quote.penalty) == (D("979468.01"), D("843.43"), D("0.00"))
         assert quote.total == D("980311.44")
@@ -280,16 +270,15 @@ class TestEarlySettlement:
     def test_a_settled_loan_accepts_nothing(self) -> None:
         loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
         quote = settlement_quote(loan, date(2024, 3, 1), POLICY)
-        assert not isinstance(quote, tuple)
         closed, _ = settle(loan, quote, POLICY, certificate_no="JQ-0002")
-        for refused in (
-            repay(closed, 1, date(2024, 4, 1), POLICY),
-            prepayment_quote(closed, 1000, date(2024, 4, 1), "keep-term", POLICY),
-            settlement_quote(closed, date(2024, 4, 1), POLICY),
+        for attempt in (
+            lambda: repay(closed, 1, date(2024, 4, 1), POLICY),
+            lambda: prepayment_quote(closed, 1000, date(2024, 4, 1), "keep-term", POLICY),
+            lambda: settlement_quote(closed, date(2024, 4, 1), POLICY),
         ):
-            assert isinstance(refused, tuple)
-            assert isinstance(refused[0], Violation)
-            assert refused[0].code == "settled"
+            with pytest.raises(Refused) as refused:
+                attempt()
+            assert refused.value.codes == ("settled",)
         assert accrue(closed, date(2025, 1, 1), POLICY) == closed
 
 
@@ -398,7 +387,6 @@ class TestCombinedLoan:
         assert isinstance(quote, PrepaymentQuote)
         hpf_after, _ = apply_prepayment(hpf, quote, POLICY)
         settlement = settlement_quote(commercial, day, POLICY)
-        assert not isinstance(settlement, tuple)
         commercial_after, _ = settle(commercial, settlement, POLICY, certificate_no="JQ-ZH-1")
         assert hpf_after.balance == hpf.balance - D("50000.00")
         assert hpf_after.status is LoanStatus.NORMAL
