@@ -103,7 +103,7 @@ def yuan(value: Amount, field: str = "amount") -> Decimal:
     hpf_core.errors.InvalidAmount: amount: has more than two decimal places (got '1.005')
     """
     number = to_decimal(value, field, InvalidAmount)
-    if abs(number) > MAX_AMOUNT:  # first: quantizing a huge number would overflow the context
+    if number.copy_abs() > MAX_AMOUNT:  # first: quantizing a huge number would overflow the context
         raise AmountOverflow(field, f"exceeds the ledger maximum {MAX_AMOUNT:,}", value)
     if number != number.quantize(FEN, context=_CTX):
         raise InvalidAmount(field, "has more than two decimal places", value)

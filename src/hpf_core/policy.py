@@ -35,7 +35,7 @@ from hpf_core._tables import no_float
 from hpf_core.accounts._contribution import ContributionPolicy, parse_contribution_policy
 from hpf_core.accounts._interest import DayBasis, check_basis
 from hpf_core.errors import HpfError, InvalidPolicy
-from hpf_core.loans import RepricingOverride, RepricingRule
+from hpf_core.loans import RepricingOverride, RepricingRule, ServicingPolicy, parse_servicing_policy
 from hpf_core.members._codes import CodePolicy, parse_code_policy
 from hpf_core.members._rules import MemberRules, parse_member_rules
 from hpf_core.money import check_rate, yuan
@@ -62,6 +62,10 @@ class LoanPolicy:
     quota_unit: Decimal
     """The quota is rounded down to a multiple of this many yuan."""
     repricing: RepricingRule = attrs.field(factory=RepricingRule)
+    servicing: ServicingPolicy = attrs.field(factory=ServicingPolicy)
+    """The ``[loans.servicing]`` section: day basis, penalty, prepayment rules and the
+    repayment allocation (``hpf_core.loans.parse_servicing_policy``; the library's
+    defaults where the file is silent)."""
 
 
 @attrs.frozen
@@ -162,6 +166,7 @@ def parse_policy(text: str) -> CenterPolicy:
             short_loan_months=int(rule.get("short_loan_months", 12)),
             source=str(_get(rule, "source", "loans.repricing")),
         )
+    servicing = parse_servicing_policy(loans["servicing"]) if "servicing" in loans else ServicingPolicy()
     contributions = parse_contribution_policy(data["contributions"]) if "contributions" in data else None
     interest = None
     if "interest" in data:
@@ -194,5 +199,6 @@ def parse_policy(text: str) -> CenterPolicy:
             cap_second=_money(loans, "cap_second", "loans"),
             quota_unit=_money(loans, "quota_unit", "loans"),
             repricing=repricing,
+            servicing=servicing,
         ),
     )

@@ -8,8 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
 
+from hpf_adapters.policies import load_policy
 from hpf_core.dates import add_months
-from hpf_core.errors import Refused
+from hpf_core.errors import InvalidPolicy, Refused
 from hpf_core.loans import (
     Allocation,
     Borrower,
@@ -26,6 +27,7 @@ from hpf_core.loans import (
     loan_account_info,
     open_loan,
     overdue_details,
+    parse_servicing_policy,
     prepayment_quote,
     repay,
     repayment_details,
@@ -34,6 +36,7 @@ from hpf_core.loans import (
     settle,
     settlement_quote,
 )
+from hpf_core.policy import parse_policy
 
 D = Decimal
 FEN = D("0.01")
@@ -392,3 +395,100 @@ class TestCombinedLoan:
         assert hpf_after.status is LoanStatus.NORMAL
         assert commercial_after.status is LoanStatus.SETTLED
         assert hpf_after.remaining_months == hpf.remaining_months  # keep-term: the shared term stays
+
+
+POLICY_HEAD = """
+[center]
+code = "demo"
+name = "示例中心"
+[loans]
+max_term_months = 360
+balance_multiple = "15"
+capacity_ratio = "0.5"
+ltv_first = "0.8"
+ltv_second = "0.6"
+cap_first = "600000"
+cap_second = "400000"
+quota_unit = "1000"
+"""
+
+
+class TestServicingRulesFromTheCentrePolicy:
+    """``[loans.servicing]`` (D-036): the day basis, penalty factor and prepayment rules."""
+
+    def policy(self, section: str) -> ServicingPolicy:
+        return parse_policy(POLICY_HEAD + "[loans.servicing]\n" + section).loans.servicing
+
+    def test_without_the_section_the_defaults_are_the_libraries(self) -> None:
+        assert parse_policy(POLICY_HEAD).loans.servicing == ServicingPolicy()
+        defaults = ServicingPolicy()
+        assert (defaults.day_basis.divisor, defaults.penalty_factor, defaults.prepay_min_months) == (
+            360,
+            D("1.5"),
+            12,
+        )
+
+    def test_a_365_day_basis_counts_penalty_and_settlement_interest_over_365(self) -> None:
+        policy = self.policy('day_basis = "actual/365"\nsource = "test"\n')
+        loan, _ = pay_every_month(the_loan(), date(2023, 12, 1))
+        late = accrue(loan, date(2024, 1, 15), policy)
+        # 14 days x 4,270.16 x 3.1% x 1.5 / 365 = 2,779.87416 / 365 = 7.6160... -> 7.62
+        # (7.72 over 360)
+        assert late.overdue[0].penalty == D("7.62")
+        quote = settlement_quote(the_loan(), date(2023, 3, 20), policy)
+        # 19 days of 1,000,000 at 3.1% / 365 = 589,000 / 365 = 1,613.6986... -> 1,613.70
+        assert (quote.interest, quote.total) == (D("1613.70"), D("1001613.70"))
+
+    def test_a_365_day_basis_splits_a_prepayment_over_365(self) -> None:
+        policy = self.policy('day_basis = "actual/365"\n')
+        loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
+        quote = prepayment_quote(loan, 100000, date(2024, 4, 16), "keep-term", policy)
+        # principal = 100,000 / (1 + 0.031 x 15 / 365) = 99,872.7648... -> 99,872.76
+        assert (quote.principal, quote.interest) == (D("99872.76"), D("127.24"))
+        # April's instalment with 15 days of penalty over 365: 4,270.16 x 0.031 x 1.5 x 15 / 365
+        # = 8.1601... -> 8.16
+        assert quote.current_due == D("4278.32")
+
+    def test_the_penalty_factor_and_prepayment_rules_come_from_the_file(self) -> None:
+        policy = self.policy(
+            'penalty_factor = "1.3"\nprepay_min_months = 24\nprepay_min_amount = "10000"\n'
+            "prepay_max_per_year = 1\n"
+        )
+        loan, _ = pay_every_month(the_loan(), date(2023, 12, 1))
+        # 14 days x 4,270.16 x 3.1% x 1.3 / 360 = 6.6923... -> 6.69
+        assert accrue(loan, date(2024, 1, 15), policy).overdue[0].penalty == D("6.69")
+        loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
+        with pytest.raises(Refused) as refused:
+            prepayment_quote(loan, 5000, date(2024, 3, 1), "keep-term", policy)
+        assert set(refused.value.codes) == {"too_early", "below_minimum"}
+
+    @pytest.mark.parametrize(
+        ("section", "path"),
+        [
+            ('penalty_facter = "1.3"\n', "loans.servicing.penalty_facter"),
+            ("penalty_factor = 1.3\n", "loans.servicing.penalty_factor"),
+            ('penalty_factor = "-1"\n', "loans.servicing.penalty_factor"),
+            ('day_basis = "30/360"\n', "loans.servicing.day_basis"),
+            ("day_basis = 360\n", "loans.servicing.day_basis"),
+            ('grace_days = "3"\n', "loans.servicing.grace_days"),
+            ("prepay_max_per_year = -1\n", "loans.servicing.prepay_max_per_year"),
+            ('prepay_min_amount = "1.005"\n', "loans.servicing.prepay_min_amount"),
+            ('allocation = "penalty"\n', "loans.servicing.allocation"),
+            ('allocation = ["penalty"]\n', "loans.servicing.allocation"),
+            ('split_repricing_period = "yes"\n', "loans.servicing.split_repricing_period"),
+            ("source = 3\n", "loans.servicing.source"),
+        ],
+    )
+    def test_a_bad_entry_is_refused_naming_its_key_path(self, section: str, path: str) -> None:
+        with pytest.raises(InvalidPolicy) as error:
+            self.policy(section)
+        assert error.value.field == path
+
+    def test_a_section_that_is_not_a_table_is_refused(self) -> None:
+        with pytest.raises(InvalidPolicy) as error:
+            parse_servicing_policy(5)
+        assert error.value.field == "loans.servicing"
+
+    @pytest.mark.parametrize("code", ["altay", "beijing", "shanghai"])
+    def test_the_shipped_centres_state_todays_rules(self, code: str) -> None:
+        assert load_policy(code).loans.servicing == ServicingPolicy()
