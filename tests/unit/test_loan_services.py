@@ -12,7 +12,7 @@ from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
 from hpf_adapters.payments import MemoryBankDebit
 from hpf_core.accounts import Employer, EntryKind, FreezeFlag, Member
 from hpf_core.accounts import services as deposits
-from hpf_core.errors import InsufficientFunds, Refused
+from hpf_core.errors import InsufficientFunds, PaymentTimeout, Refused
 from hpf_core.loans import (
     Borrower,
     LoanEntryKind,
@@ -143,6 +143,51 @@ class TestMonthlyOffset:
         )
         assert again.entries == first.entries
         assert (store.entries, store.loan_entries, store.loans) == before
+
+    def test_the_card_is_debited_once_under_the_collection_key_even_on_a_replay(
+        self, store: MemoryStore
+    ) -> None:
+        fund(store, "P1", "1000.00")
+        sign_all(store)
+        card = MemoryBankDebit()
+        for _ in range(2):
+            done = loans.collect_instalment(
+                MemoryUnitOfWork(store),
+                contract_no="HT1",
+                on=date(2023, 4, 1),
+                policy=POLICY,
+                key="c1",
+                bank=card,
+            )
+        # 4,270.16 due, 1,000.00 from the borrower's HPF account, 3,270.16 from the card
+        assert card.debits == (("c1/card", "HT1", D("3270.16")),)
+        assert [(e.source, e.amount) for e in done.entries] == [
+            (PaymentSource.HPF, D("1000.00")),
+            (PaymentSource.BANK, D("3270.16")),
+        ]
+
+    def test_a_lost_bank_reply_changes_nothing_and_the_retry_debits_once(self, store: MemoryStore) -> None:
+        card = MemoryBankDebit(lose_replies=1)
+        with pytest.raises(PaymentTimeout):
+            loans.collect_instalment(
+                MemoryUnitOfWork(store),
+                contract_no="HT1",
+                on=date(2023, 4, 1),
+                policy=POLICY,
+                key="c1",
+                bank=card,
+            )
+        assert not store.loan_entries  # the unit of work rolled back
+        done = loans.collect_instalment(
+            MemoryUnitOfWork(store),
+            contract_no="HT1",
+            on=date(2023, 4, 1),
+            policy=POLICY,
+            key="c1",
+            bank=card,
+        )
+        assert [(e.source, e.amount) for e in done.entries] == [(PaymentSource.BANK, D("4270.16"))]
+        assert card.debits == (("c1/card", "HT1", D("4270.16")),)
 
     def test_a_failed_card_debit_leaves_the_rest_due(self, store: MemoryStore) -> None:
         fund(store, "P1", "1000.00")
