@@ -216,6 +216,17 @@ class TestInterestPolicies:
         assert load_policy("beijing").interest is None
 
     def test_an_unknown_basis_is_named(self) -> None:
-        text = policy_text("altay").replace('day_basis = "actual/360"', 'day_basis = "actual/364"')
-        with pytest.raises(InvalidPolicy, match=r"interest\.day_basis"):
+        text = policy_text("altay").replace(
+            '[interest]\nday_basis = "actual/360"', '[interest]\nday_basis = "actual/364"'
+        )
+        with pytest.raises(InvalidPolicy, match=r"^interest\.day_basis"):
+            parse_policy(text)
+
+    def test_an_unknown_loan_servicing_basis_is_named(self) -> None:
+        text = (
+            policy_text("altay")
+            .replace("[loans.servicing]\n", '[loans.servicing]\nday_basis = "actual/364"\n')
+            .replace('day_basis = "actual/360"     # source: PBOC', "# was: PBOC")
+        )
+        with pytest.raises(InvalidPolicy, match=r"^loans\.servicing\.day_basis"):
             parse_policy(text)

@@ -7,6 +7,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hpf_adapters.policies import load_policy
 from hpf_core.dates import add_months
@@ -492,3 +494,57 @@ class TestServicingRulesFromTheCentrePolicy:
     @pytest.mark.parametrize("code", ["altay", "beijing", "shanghai"])
     def test_the_shipped_centres_state_todays_rules(self, code: str) -> None:
         assert load_policy(code).loans.servicing == ServicingPolicy()
+
+
+TOML_VALUES = st.recursive(
+    st.booleans()
+    | st.integers(-(10**30), 10**30)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=12)
+    | st.sampled_from(
+        ["1.5", "actual/365", "30/360", "penalty", "daily-rate", "1e5", "-0", "0.0000000000001"]
+    )
+    | st.dates(),
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    table=st.dictionaries(
+        st.sampled_from(
+            [
+                "allocation",
+                "penalty_mode",
+                "penalty_factor",
+                "penalty_daily_rate",
+                "grace_days",
+                "day_basis",
+                "prepay_min_months",
+                "prepay_min_amount",
+                "prepay_multiple",
+                "prepay_max_per_year",
+                "split_repricing_period",
+                "source",
+                "penalty_facter",
+            ]
+        ),
+        TOML_VALUES,
+        max_size=5,
+    )
+)
+def test_hostile_servicing_tables_give_a_policy_or_invalid_policy_naming_the_key(
+    table: dict[str, object],
+) -> None:
+    outcome: ServicingPolicy | InvalidPolicy
+    try:
+        outcome = parse_servicing_policy(table)
+    except InvalidPolicy as error:
+        outcome = error
+    if isinstance(outcome, InvalidPolicy):
+        assert outcome.field.startswith("loans.servicing")
+        assert outcome.field == "loans.servicing" or outcome.field.removeprefix("loans.servicing.") in table
+    else:
+        assert outcome.grace_days <= 366
+        assert 0 < outcome.penalty_factor <= 10

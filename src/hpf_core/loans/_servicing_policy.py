@@ -25,7 +25,8 @@ from hpf_core._choice import choice
 from hpf_core._tables import known_table, no_float
 from hpf_core.accounts._interest import DayBasis
 from hpf_core.errors import HpfError, InputTypeError, InvalidAmount, InvalidChoice, InvalidPolicy
-from hpf_core.money import Amount, Rate, check_rate, to_decimal, yuan
+from hpf_core.loans._amortize import MAX_MONTHS
+from hpf_core.money import MAX_RATE_PLACES, Amount, Rate, check_rate, to_decimal, yuan
 
 ZERO = Decimal("0.00")
 
@@ -71,9 +72,11 @@ def _day_basis(value: DayBasis | str) -> DayBasis:
     return basis
 
 
-def _whole(value: object, field: str) -> int:
+def _whole(value: object, field: str, maximum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InputTypeError(field, "must be a whole number, 0 or more", value)
+    if value > maximum:
+        raise InvalidAmount(field, f"must be at most {maximum}", value)
     return value
 
 
@@ -85,15 +88,15 @@ def _not_negative(value: Amount, field: str) -> Decimal:
 
 
 def _grace_days(value: object) -> int:
-    return _whole(value, "grace_days")
+    return _whole(value, "grace_days", 366)
 
 
 def _prepay_min_months(value: object) -> int:
-    return _whole(value, "prepay_min_months")
+    return _whole(value, "prepay_min_months", MAX_MONTHS)
 
 
 def _prepay_max_per_year(value: object) -> int:
-    return _whole(value, "prepay_max_per_year")
+    return _whole(value, "prepay_max_per_year", 366)
 
 
 def _prepay_min_amount(value: Amount) -> Decimal:
@@ -106,8 +109,11 @@ def _prepay_multiple(value: Amount) -> Decimal:
 
 def _penalty_factor(value: object) -> Decimal:
     number = to_decimal(value, "penalty_factor")
-    if number <= 0:
-        raise InvalidAmount("penalty_factor", "must be greater than 0", value)
+    if number <= 0 or number > 10:
+        raise InvalidAmount("penalty_factor", "must be greater than 0 and at most 10", value)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_RATE_PLACES:
+        raise InvalidAmount("penalty_factor", f"has more than {MAX_RATE_PLACES} decimal places", value)
     return number
 
 
@@ -116,6 +122,8 @@ def _daily(value: Rate) -> Decimal:
 
 
 def _buckets(value: Sequence[Bucket | str]) -> tuple[Bucket, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise InvalidChoice("allocation", "must be a list of buckets", value)
     return tuple(choice(Bucket, item, "allocation") for item in value)
 
 
