@@ -301,7 +301,7 @@ class TestRepricingExistingLoans:
             new_rate=rate,
             rule=RepricingRule(),
             policy=POLICY,
-            today=date(2024, 12, 31),
+            on=date(2024, 12, 31),
         )
         assert early == ()
         done = loans.reprice_loans(
@@ -310,7 +310,7 @@ class TestRepricingExistingLoans:
             new_rate=rate,
             rule=RepricingRule(),
             policy=POLICY,
-            today=date(2025, 1, 1),
+            on=date(2025, 1, 1),
         )
         assert done == ("HT1",)
         again = loans.reprice_loans(
@@ -319,7 +319,7 @@ class TestRepricingExistingLoans:
             new_rate=rate,
             rule=RepricingRule(),
             policy=POLICY,
-            today=date(2025, 6, 1),
+            on=date(2025, 6, 1),
         )
         assert again == ()
         loan = MemoryUnitOfWork(store).loans.get("HT1")

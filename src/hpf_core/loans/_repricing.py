@@ -95,8 +95,8 @@ def reprice_loan(loan: LoanAccount, new_rate: Rate, effective: date, policy: Ser
     return attrs.evolve(loan, schedule=schedule, pending_rate=(effective, rate))
 
 
-def rate_on(loan: LoanAccount, day: date) -> Decimal:
-    """The contract rate in force on ``day`` (a pending repricing counts from its date)."""
-    if loan.pending_rate is not None and day >= loan.pending_rate[0]:
+def rate_on(loan: LoanAccount, on: date) -> Decimal:
+    """The contract rate in force on ``on`` (a pending repricing counts from its date)."""
+    if loan.pending_rate is not None and on >= loan.pending_rate[0]:
         return loan.pending_rate[1]
     return loan.annual_rate

@@ -325,9 +325,9 @@ def reprice_loans(
     new_rate: Callable[[LoanAccount], Rate],
     rule: RepricingRule,
     policy: ServicingPolicy,
-    today: date,
+    on: date,
 ) -> Sequence[str]:
-    """存量贷款利率调整: every open loan that the change reaches by ``today`` (per ``rule``)
+    """存量贷款利率调整: every open loan that the change reaches by ``on`` (per ``rule``)
     takes ``new_rate(loan)`` from its repricing date; each change is applied once a loan.
     Returns the contract numbers repriced."""
     done: list[str] = []
@@ -338,7 +338,7 @@ def reprice_loans(
                 continue
             contract = loan.contract
             when = repricing_date(change_effective, contract.disbursed_on, contract.term_months, rule=rule)
-            if when is None or when > today:
+            if when is None or when > on:
                 continue
             rate = check_rate(new_rate(loan), "new_rate")
             repriced = reprice_loan(loan, rate, when, policy)
