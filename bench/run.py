@@ -274,7 +274,7 @@ def hpf_variants(loans: LoanSet, method_name: str, single: bool) -> list[Variant
 
         def quote() -> list[Any]:
             return [
-                mortgage_quote(p, m, r, method) for p, r, m in zip(principals, rates, months, strict=True)
+                mortgage_quote(p, r, m, method) for p, r, m in zip(principals, rates, months, strict=True)
             ]
 
         def quote_fen(result: list[Any]) -> FenColumns:

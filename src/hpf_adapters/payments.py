@@ -8,6 +8,13 @@ injectable faults (a lost reply after paying, a refusal) to test exactly-once pa
 ('B000001', 'B000001')
 >>> len(bank.transfers)
 1
+>>> card = MemoryBankDebit(declined=frozenset({"C2"}))
+>>> card.debit(debit_id="D1", contract_no="C1", amount=Decimal("4270.16"))
+True
+>>> card.debit(debit_id="D1", contract_no="C1", amount=Decimal("4270.16")), len(card.debits)
+(True, 1)
+>>> card.debit(debit_id="D2", contract_no="C2", amount=Decimal("100.00"))
+False
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from hpf_core.errors import IdempotencyConflict, PaymentRejected, PaymentTimeout
 from hpf_core.identity import mask_card_number
 from hpf_core.ports import PaymentReceipt
 
-__all__ = ["MemoryBank"]
+__all__ = ["MemoryBank", "MemoryBankDebit"]
 
 
 class MemoryBank:
@@ -64,3 +71,36 @@ class MemoryBank:
                 self.lose_replies -= 1
                 raise PaymentTimeout("payment_id", "no answer from the bank (the payment may have been made)")
             return receipt
+
+
+class MemoryBankDebit:
+    """:class:`hpf_core.ports.BankDebit` that keeps its debits in memory.
+
+    ``declined``: contract numbers whose card the bank declines (``debit`` answers
+    ``False``); ``lose_replies``: the next N calls debit but raise ``PaymentTimeout``
+    instead of answering. Each ``debit_id`` is answered once and replayed after.
+    """
+
+    def __init__(self, *, declined: frozenset[str] = frozenset(), lose_replies: int = 0) -> None:
+        self.declined = declined
+        self.lose_replies = lose_replies
+        self._answers: dict[str, tuple[str, Decimal, bool]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def debits(self) -> tuple[tuple[str, str, Decimal], ...]:
+        """Every debit made, once each: (debit id, contract number, amount)."""
+        return tuple((i, c, a) for i, (c, a, ok) in self._answers.items() if ok)
+
+    def debit(self, *, debit_id: str, contract_no: str, amount: Decimal) -> bool:
+        with self._lock:
+            answer = self._answers.get(debit_id)
+            if answer is None:
+                answer = (contract_no, amount, contract_no not in self.declined)
+                self._answers[debit_id] = answer
+            elif answer[:2] != (contract_no, amount):
+                raise IdempotencyConflict("debit_id", "was used for another loan or amount", debit_id)
+            if self.lose_replies > 0:
+                self.lose_replies -= 1
+                raise PaymentTimeout("debit_id", "no answer from the bank (the debit may have been made)")
+            return answer[2]

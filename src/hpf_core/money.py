@@ -17,7 +17,9 @@ Decimal('0.0325')
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Context, Decimal
+from contextlib import AbstractContextManager
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from fractions import Fraction
 from numbers import Integral
 
 from hpf_core.errors import AmountOverflow, InputTypeError, InvalidAmount, InvalidRate
@@ -31,8 +33,10 @@ __all__ = [
     "amount_from_fen",
     "check_rate",
     "fen",
+    "money_context",
     "percent",
     "round_fen",
+    "round_fraction_fen",
     "to_decimal",
     "yuan",
 ]
@@ -99,7 +103,7 @@ def yuan(value: Amount, field: str = "amount") -> Decimal:
     hpf_core.errors.InvalidAmount: amount: has more than two decimal places (got '1.005')
     """
     number = to_decimal(value, field, InvalidAmount)
-    if abs(number) > MAX_AMOUNT:  # first: quantizing a huge number would overflow the context
+    if number.copy_abs() > MAX_AMOUNT:  # first: quantizing a huge number would overflow the context
         raise AmountOverflow(field, f"exceeds the ledger maximum {MAX_AMOUNT:,}", value)
     if number != number.quantize(FEN, context=_CTX):
         raise InvalidAmount(field, "has more than two decimal places", value)
@@ -112,6 +116,33 @@ def round_fen(value: Decimal) -> Decimal:
     A result of zero is never negative (``-0.001`` gives ``0.00``, not ``-0.00``)."""
     result = value.quantize(FEN, rounding=ROUND_HALF_UP, context=_CTX)
     return result.copy_abs() if result.is_zero() else result
+
+
+def round_fraction_fen(value: Fraction) -> Decimal:
+    """An exact rational amount of yuan rounded half up (四舍五入, away from zero) to the fen,
+    once: how an exactly summed figure (penalty interest, settlement interest) becomes money.
+
+    >>> round_fraction_fen(Fraction(10, 3)), round_fraction_fen(Fraction(-2005, 1000))
+    (Decimal('3.33'), Decimal('-2.01'))
+    """
+    scaled = abs(value) * 100
+    count = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
+    return amount_from_fen(-count if value < 0 else count)
+
+
+def money_context() -> AbstractContextManager[Context]:
+    """The library's own decimal context (60 digits, half up) for a block of arithmetic on
+    amounts, so that sums and differences never depend on the caller's ambient context
+    (``getcontext().prec = 6`` would otherwise round ``998313.17 - 1686.83``).
+
+    >>> from decimal import getcontext, localcontext
+    >>> with localcontext() as ctx:
+    ...     ctx.prec = 6
+    ...     with money_context():
+    ...         Decimal("998313.17") - Decimal("1686.83")
+    Decimal('996626.34')
+    """
+    return localcontext(_CTX)
 
 
 def fen(amount: Decimal) -> int:

@@ -34,7 +34,7 @@ from hpf_core._tables import known_table, load_toml, no_float, shown
 from hpf_core.accounts._contribution import ContributionPolicy, parse_contribution_policy
 from hpf_core.accounts._interest import DayBasis, check_basis
 from hpf_core.errors import HpfError, InvalidPolicy
-from hpf_core.loans import RepricingOverride, RepricingRule
+from hpf_core.loans import RepricingOverride, RepricingRule, ServicingPolicy, parse_servicing_policy
 from hpf_core.members._codes import CodePolicy, parse_code_policy
 from hpf_core.members._rules import _SECTIONS as _MEMBER_SECTIONS
 from hpf_core.members._rules import MemberRules, parse_member_rules
@@ -62,6 +62,10 @@ class LoanPolicy:
     quota_unit: Decimal
     """The quota is rounded down to a multiple of this many yuan."""
     repricing: RepricingRule = attrs.field(factory=RepricingRule)
+    servicing: ServicingPolicy = attrs.field(factory=ServicingPolicy)
+    """The ``[loans.servicing]`` section: day basis, penalty, prepayment rules and the
+    repayment allocation (``hpf_core.loans.parse_servicing_policy``; the library's
+    defaults where the file is silent)."""
 
 
 @attrs.frozen
@@ -232,10 +236,9 @@ def parse_policy(text: str) -> CenterPolicy:
     data = known_table(load_toml(text), "", _SECTIONS, what="section")
     center = known_table(_get(data, "center", "policy"), "center", _CENTER_KEYS)
     loans = known_table(_get(data, "loans", "policy"), "loans", _LOAN_KEYS)
-    if "servicing" in loans and not isinstance(loans["servicing"], dict):
-        raise InvalidPolicy("loans.servicing", "must be a table", shown(loans["servicing"]))
     term = _whole(loans, "max_term_months", "loans", 1, 480)
     repricing = _repricing(loans["repricing"]) if "repricing" in loans else RepricingRule()
+    servicing = parse_servicing_policy(loans["servicing"]) if "servicing" in loans else ServicingPolicy()
     contributions = parse_contribution_policy(data["contributions"]) if "contributions" in data else None
     interest = _interest(data["interest"]) if "interest" in data else None
     withdrawals = parse_withdrawal_policy(data["withdrawals"]) if "withdrawals" in data else None
@@ -260,5 +263,6 @@ def parse_policy(text: str) -> CenterPolicy:
             cap_second=_money(loans, "cap_second", "loans"),
             quota_unit=_money(loans, "quota_unit", "loans"),
             repricing=repricing,
+            servicing=servicing,
         ),
     )

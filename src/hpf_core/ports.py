@@ -14,14 +14,15 @@ from typing import Protocol, Self
 import attrs
 
 from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
-from hpf_core.loans._loan_views import LoanEntry
-from hpf_core.loans._servicing import LoanAccount
+from hpf_core.loans._loan_records import LoanAccount
+from hpf_core.loans._loan_views import LoanEntry, LoanEntryDraft
 from hpf_core.withdrawals._cards import BankCard
 from hpf_core.withdrawals._workflow import Application
 
 __all__ = [
     "AccountRepository",
     "ApplicationRepository",
+    "BankDebit",
     "CardRepository",
     "IdempotencyStore",
     "JournalRepository",
@@ -109,18 +110,35 @@ class LoanRepository(Protocol):
 
 
 class LoanJournal(Protocol):
-    """The append-only loan journal (贷款流水)."""
+    """The append-only loan journal (贷款流水), shaped like the deposit journal."""
 
-    def next_id(self) -> str:
-        """The id the next appended entry must carry."""
-        ...
-
-    def append(self, entry: LoanEntry) -> None:
-        """Store an entry. There is no update or delete."""
+    def append(self, draft: LoanEntryDraft) -> LoanEntry:
+        """Give the draft its id (unique, increasing in posting order), store it and return
+        the stored entry. There is no update or delete."""
         ...
 
     def entries(self, contract_no: str) -> Sequence[LoanEntry]:
         """A loan's entries in posting order."""
+        ...
+
+
+class BankDebit(Protocol):
+    """Debiting a borrower's repayment bank card (银行卡扣款) for a loan instalment.
+
+    Contract:
+
+    - ``debit`` asks the bank to take ``amount`` (fen-exact, above 0) from the loan's
+      repayment card and returns ``True`` if the money was taken, ``False`` if the bank
+      declined (insufficient funds, a blocked card): a decline is an answer, not an error.
+    - It is idempotent per ``debit_id``: a repeated call with the same id returns the first
+      answer and never debits twice, so a service may retry after a lost reply. The same
+      id with another contract or amount is an ``IdempotencyConflict``.
+    - A failure to get an answer raises (``PaymentTimeout``); the caller retries with the
+      same id.
+    """
+
+    def debit(self, *, debit_id: str, contract_no: str, amount: Decimal) -> bool:
+        """Take ``amount`` for loan ``contract_no``; ``True`` if debited (see the contract)."""
         ...
 
 

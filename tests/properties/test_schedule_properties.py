@@ -133,7 +133,7 @@ class TestLedgerAgainstQuote:
     @given(realistic_loans())
     def test_ledger_totals_are_within_months_fen_of_quote_totals(self, loan: Loan) -> None:
         schedule = build(loan)
-        quote = mortgage_quote(loan.principal, loan.months, loan.annual_rate, loan.method)
+        quote = mortgage_quote(loan.principal, loan.annual_rate, loan.months, loan.method)
         tolerance = FEN * loan.months
         assert abs(schedule.total_interest - quote.total_interest) <= tolerance
         assert abs(schedule.total_payment - quote.total_payment) <= tolerance
@@ -142,7 +142,7 @@ class TestLedgerAgainstQuote:
     @given(realistic_loans())
     def test_the_first_payment_matches_the_quote_to_the_fen(self, loan: Loan) -> None:
         schedule = build(loan)
-        quote = mortgage_quote(loan.principal, loan.months, loan.annual_rate, loan.method)
+        quote = mortgage_quote(loan.principal, loan.annual_rate, loan.months, loan.method)
         assert abs(schedule.payment - quote.monthly_payment) <= FEN
 
 

@@ -33,12 +33,12 @@ SEED_SCREEN = [
 
 class TestSeedScreen:
     def test_rows_one_to_nine_equal_the_screen_to_the_fen(self) -> None:
-        quote = mortgage_quote(250000, 360, D("0.0325"), EI)
+        quote = mortgage_quote(250000, D("0.0325"), 360, EI)
         got = [(r.principal, r.interest, r.remaining_payable) for r in quote.rows[:9]]
         assert got == [(D(a), D(b), D(c)) for a, b, c in SEED_SCREEN]
 
     def test_totals_equal_the_screen(self) -> None:
-        quote = mortgage_quote(250000, 360, D("0.0325"), EI)
+        quote = mortgage_quote(250000, D("0.0325"), 360, EI)
         # screen: 总还款 39.17 万, 总利息 14.17 万, 总贷款 25.00 万, 贷款月数 360
         assert (quote.total_payment, quote.total_interest, quote.months) == (
             D("391685.69"),
@@ -54,7 +54,7 @@ class TestSeedScreen:
 
 class TestDomainVectors:
     def test_tv3_equal_installment(self) -> None:
-        quote = mortgage_quote(400000, 360, D("0.045"), EI)
+        quote = mortgage_quote(400000, D("0.045"), 360, EI)
         assert (quote.monthly_payment, quote.total_payment, quote.total_interest) == (
             D("2026.74"),
             D("729626.85"),
@@ -63,7 +63,7 @@ class TestDomainVectors:
         assert quote.monthly_decrease == 0
 
     def test_tv4_equal_principal(self) -> None:
-        quote = mortgage_quote(150000, 240, D("0.045"), EP)
+        quote = mortgage_quote(150000, D("0.045"), 240, EP)
         assert (quote.monthly_payment, quote.monthly_decrease, quote.last_payment, quote.total_interest) == (
             D("1187.50"),
             D("2.34"),
@@ -72,7 +72,7 @@ class TestDomainVectors:
         )
 
     def test_equal_principal_remaining_payable_is_the_sum_of_later_payments(self) -> None:
-        quote = mortgage_quote(1200, 3, D("0.12"), EP)
+        quote = mortgage_quote(1200, D("0.12"), 3, EP)
         # parts 400; interest 12.00, 8.00, 4.00 -> payments 412, 408, 404
         assert [r.payment for r in quote.rows] == [D("412.00"), D("408.00"), D("404.00")]
         assert [r.remaining_payable for r in quote.rows] == [D("812.00"), D("404.00"), D("0.00")]
@@ -81,8 +81,8 @@ class TestDomainVectors:
 class TestCombined:
     def test_the_merge_adds_the_parts_row_by_row_at_full_precision(self) -> None:
         combined = combined_quote(400000, "0.026", 300000, "0.035", 360, EI)
-        hpf = mortgage_quote(400000, 360, "0.026", EI)
-        commercial = mortgage_quote(300000, 360, "0.035", EI)
+        hpf = mortgage_quote(400000, "0.026", 360, EI)
+        commercial = mortgage_quote(300000, "0.035", 360, EI)
         assert combined.hpf == hpf
         assert combined.commercial == commercial
         for merged, h, c in zip(combined.rows, hpf.rows, commercial.rows, strict=True):
@@ -96,7 +96,7 @@ class TestCombined:
     def test_both_parts_must_be_positive(self) -> None:
         from hpf_core.errors import InvalidAmount
 
-        with pytest.raises(InvalidAmount, match="commercial_amount"):
+        with pytest.raises(InvalidAmount, match="commercial_principal"):
             combined_quote(400000, "0.026", 0, "0.035", 360, EI)
 
 
@@ -216,6 +216,17 @@ class TestInterestPolicies:
         assert load_policy("beijing").interest is None
 
     def test_an_unknown_basis_is_named(self) -> None:
-        text = policy_text("altay").replace('day_basis = "actual/360"', 'day_basis = "actual/364"')
-        with pytest.raises(InvalidPolicy, match=r"interest\.day_basis"):
+        text = policy_text("altay").replace(
+            '[interest]\nday_basis = "actual/360"', '[interest]\nday_basis = "actual/364"'
+        )
+        with pytest.raises(InvalidPolicy, match=r"^interest\.day_basis"):
+            parse_policy(text)
+
+    def test_an_unknown_loan_servicing_basis_is_named(self) -> None:
+        text = (
+            policy_text("altay")
+            .replace("[loans.servicing]\n", '[loans.servicing]\nday_basis = "actual/364"\n')
+            .replace('day_basis = "actual/360"     # source: PBOC', "# was: PBOC")
+        )
+        with pytest.raises(InvalidPolicy, match=r"^loans\.servicing\.day_basis"):
             parse_policy(text)

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 
 from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
+from hpf_adapters.payments import MemoryBankDebit
 from hpf_core.accounts import Employer, EntryKind, FreezeFlag, Member
 from hpf_core.accounts import services as deposits
-from hpf_core.errors import InsufficientFunds, Refused
+from hpf_core.errors import InsufficientFunds, PaymentTimeout, Refused
 from hpf_core.loans import (
     Borrower,
     LoanEntryKind,
@@ -90,7 +91,12 @@ class TestMonthlyOffset:
         sign_all(store)
         deposits.freeze(MemoryUnitOfWork(store), account_no="P2", flag=FreezeFlag.CREDITS_ONLY)
         done = loans.collect_instalment(
-            MemoryUnitOfWork(store), contract_no="HT1", on=date(2023, 4, 1), policy=POLICY, key="c-2023-04"
+            MemoryUnitOfWork(store),
+            contract_no="HT1",
+            on=date(2023, 4, 1),
+            policy=POLICY,
+            key="c-2023-04",
+            bank=MemoryBankDebit(),
         )
         # 4,270.16 due: borrower 2,530.00, spouse frozen (skipped), co-borrower 1,000.00,
         # card 4,270.16 - 3,530.00 = 740.16
@@ -119,14 +125,69 @@ class TestMonthlyOffset:
         fund(store, "P1", "10000.00")
         sign_all(store)
         first = loans.collect_instalment(
-            MemoryUnitOfWork(store), contract_no="HT1", on=date(2023, 4, 1), policy=POLICY, key="c1"
+            MemoryUnitOfWork(store),
+            contract_no="HT1",
+            on=date(2023, 4, 1),
+            policy=POLICY,
+            key="c1",
+            bank=MemoryBankDebit(),
         )
         before = (store.entries, store.loan_entries, store.loans)
         again = loans.collect_instalment(
-            MemoryUnitOfWork(store), contract_no="HT1", on=date(2023, 4, 1), policy=POLICY, key="c1"
+            MemoryUnitOfWork(store),
+            contract_no="HT1",
+            on=date(2023, 4, 1),
+            policy=POLICY,
+            key="c1",
+            bank=MemoryBankDebit(),
         )
         assert again.entries == first.entries
         assert (store.entries, store.loan_entries, store.loans) == before
+
+    def test_the_card_is_debited_once_under_the_collection_key_even_on_a_replay(
+        self, store: MemoryStore
+    ) -> None:
+        fund(store, "P1", "1000.00")
+        sign_all(store)
+        card = MemoryBankDebit()
+        for _ in range(2):
+            done = loans.collect_instalment(
+                MemoryUnitOfWork(store),
+                contract_no="HT1",
+                on=date(2023, 4, 1),
+                policy=POLICY,
+                key="c1",
+                bank=card,
+            )
+        # 4,270.16 due, 1,000.00 from the borrower's HPF account, 3,270.16 from the card
+        assert card.debits == (("c1/card", "HT1", D("3270.16")),)
+        assert [(e.source, e.amount) for e in done.entries] == [
+            (PaymentSource.HPF, D("1000.00")),
+            (PaymentSource.BANK, D("3270.16")),
+        ]
+
+    def test_a_lost_bank_reply_changes_nothing_and_the_retry_debits_once(self, store: MemoryStore) -> None:
+        card = MemoryBankDebit(lose_replies=1)
+        with pytest.raises(PaymentTimeout):
+            loans.collect_instalment(
+                MemoryUnitOfWork(store),
+                contract_no="HT1",
+                on=date(2023, 4, 1),
+                policy=POLICY,
+                key="c1",
+                bank=card,
+            )
+        assert not store.loan_entries  # the unit of work rolled back
+        done = loans.collect_instalment(
+            MemoryUnitOfWork(store),
+            contract_no="HT1",
+            on=date(2023, 4, 1),
+            policy=POLICY,
+            key="c1",
+            bank=card,
+        )
+        assert [(e.source, e.amount) for e in done.entries] == [(PaymentSource.BANK, D("4270.16"))]
+        assert card.debits == (("c1/card", "HT1", D("4270.16")),)
 
     def test_a_failed_card_debit_leaves_the_rest_due(self, store: MemoryStore) -> None:
         fund(store, "P1", "1000.00")
@@ -137,7 +198,7 @@ class TestMonthlyOffset:
             on=date(2023, 4, 1),
             policy=POLICY,
             key="c1",
-            bank=lambda amount: False,
+            bank=MemoryBankDebit(declined=frozenset({"HT1"})),
         )
         assert [e.source for e in done.entries] == [PaymentSource.HPF]
         (bill,) = MemoryUnitOfWork(store).loans.get("HT1").bills
@@ -157,7 +218,12 @@ class TestPrepaymentAndSettlement:
         for month in range(12):
             day = date(2023 + (3 + month) // 12, (3 + month) % 12 + 1, 1)
             loans.collect_instalment(
-                MemoryUnitOfWork(store), contract_no="HT1", on=day, policy=POLICY, key=f"c{day}"
+                MemoryUnitOfWork(store),
+                contract_no="HT1",
+                on=day,
+                policy=POLICY,
+                key=f"c{day}",
+                bank=MemoryBankDebit(),
             )
 
     def test_prepaying_100000_after_twelve_instalments(self, store: MemoryStore) -> None:
@@ -235,7 +301,7 @@ class TestRepricingExistingLoans:
             new_rate=rate,
             rule=RepricingRule(),
             policy=POLICY,
-            today=date(2024, 12, 31),
+            on=date(2024, 12, 31),
         )
         assert early == ()
         done = loans.reprice_loans(
@@ -244,7 +310,7 @@ class TestRepricingExistingLoans:
             new_rate=rate,
             rule=RepricingRule(),
             policy=POLICY,
-            today=date(2025, 1, 1),
+            on=date(2025, 1, 1),
         )
         assert done == ("HT1",)
         again = loans.reprice_loans(
@@ -253,7 +319,7 @@ class TestRepricingExistingLoans:
             new_rate=rate,
             rule=RepricingRule(),
             policy=POLICY,
-            today=date(2025, 6, 1),
+            on=date(2025, 6, 1),
         )
         assert again == ()
         loan = MemoryUnitOfWork(store).loans.get("HT1")

@@ -7,35 +7,38 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from hpf_adapters.policies import load_policy
 from hpf_core.dates import add_months
-from hpf_core.errors import Violation
-from hpf_core.loans._loan_views import (
-    LoanEntry,
-    entry_for,
-    loan_account_info,
-    overdue_details,
-    repayment_details,
-    repayment_plan,
-)
-from hpf_core.loans._offset import SignerRole
-from hpf_core.loans._servicing import (
+from hpf_core.errors import InvalidPolicy, Refused
+from hpf_core.loans import (
     Allocation,
     Borrower,
     LoanAccount,
+    LoanEntry,
     LoanStatus,
     PrepaymentQuote,
     ServicingPolicy,
+    SignerRole,
     accrue,
     amount_due,
     apply_prepayment,
+    entry_for,
+    loan_account_info,
     open_loan,
+    overdue_details,
+    parse_servicing_policy,
     prepayment_quote,
     repay,
+    repayment_details,
+    repayment_plan,
     reprice_loan,
     settle,
     settlement_quote,
 )
+from hpf_core.policy import parse_policy
 
 D = Decimal
 FEN = D("0.01")
@@ -56,8 +59,8 @@ def the_loan() -> LoanAccount:
     )
 
 
-def ok(outcome: tuple[LoanAccount, Allocation] | tuple[Violation, ...]) -> tuple[LoanAccount, Allocation]:
-    """The loan and allocation of an accepted repayment (fails the test on a refusal)."""
+def ok(outcome: tuple[LoanAccount, Allocation]) -> tuple[LoanAccount, Allocation]:
+    """The loan and allocation of an accepted repayment (a refusal raises before this)."""
     loan, allocation = outcome
     assert isinstance(loan, LoanAccount), outcome
     assert isinstance(allocation, Allocation), outcome
@@ -85,15 +88,8 @@ def pay_every_month(loan: LoanAccount, until: date) -> tuple[LoanAccount, list[L
             loan = reprice_loan(loan, "0.026", day, POLICY)
         due = amount_due(loan, day, POLICY)
         loan, allocation = ok(repay(loan, due, day, POLICY))
-        entries.append(
-            entry_for(
-                loan,
-                allocation,
-                entry_id=f"L{len(entries) + 1:04d}",
-                key=f"k{day}",
-                period=loan.next_period - 1,
-            )
-        )
+        draft = entry_for(loan, allocation, key=f"k{day}", period=loan.next_period - 1)
+        entries.append(draft.stored(f"L{len(entries) + 1:04d}"))
         day = add_months(day, 1)
     return loan, entries
 
@@ -193,12 +189,12 @@ class TestPrepaymentThroughTheAccount:
         policy = ServicingPolicy(prepay_min_amount=D("10000"), prepay_multiple=D("1000"))
         loan, _ = pay_every_month(the_loan(), date(2023, 8, 1))
         # September's instalment is unpaid but current (paid first); August's would be arrears
-        refused = prepayment_quote(loan, D("5500.00"), date(2023, 9, 1), "keep-term", policy)
-        assert isinstance(refused, tuple)
-        assert {v.code for v in refused} == {"too_early", "below_minimum", "not_a_multiple"}
-        late = prepayment_quote(loan, D("20000.00"), date(2024, 3, 1), "keep-term", policy)
-        assert isinstance(late, tuple)
-        assert {v.code for v in late} == {"arrears"}
+        with pytest.raises(Refused) as refused:
+            prepayment_quote(loan, D("5500.00"), date(2023, 9, 1), "keep-term", policy)
+        assert set(refused.value.codes) == {"too_early", "below_minimum", "not_a_multiple"}
+        with pytest.raises(Refused) as late:
+            prepayment_quote(loan, D("20000.00"), date(2024, 3, 1), "keep-term", policy)
+        assert late.value.codes == ("arrears",)
 
 
 class TestOverdueAndPenalty:
@@ -253,16 +249,15 @@ class TestOverdueAndPenalty:
         assert loan.repaid_principal + loan.balance == D("1000000.00")
 
     def test_paying_more_than_is_due_is_refused(self) -> None:
-        refused = repay(self.paid_to_december(), D("99999.00"), date(2024, 1, 1), POLICY)
-        assert isinstance(refused[0], Violation)
-        assert refused[0].code == "exceeds_due"
+        with pytest.raises(Refused) as refused:
+            repay(self.paid_to_december(), D("99999.00"), date(2024, 1, 1), POLICY)
+        assert refused.value.codes == ("exceeds_due",)
 
 
 class TestEarlySettlement:
     def test_settlement_repays_principal_interest_to_date_and_issues_a_certificate(self) -> None:
         loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
         quote = settlement_quote(loan, date(2024, 3, 11), POLICY, from_hpf="30000.00")
-        assert not isinstance(quote, tuple)
         # 10 days since 2024-03-01 on 979,468.01: x 0.031 x 10 / 360 = 843.4308 -> 843.43
         assert (quote.principal, quote.interest, quote.penalty) == (D("979468.01"), D("843.43"), D("0.00"))
         assert quote.total == D("980311.44")
@@ -280,16 +275,15 @@ class TestEarlySettlement:
     def test_a_settled_loan_accepts_nothing(self) -> None:
         loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
         quote = settlement_quote(loan, date(2024, 3, 1), POLICY)
-        assert not isinstance(quote, tuple)
         closed, _ = settle(loan, quote, POLICY, certificate_no="JQ-0002")
-        for refused in (
-            repay(closed, 1, date(2024, 4, 1), POLICY),
-            prepayment_quote(closed, 1000, date(2024, 4, 1), "keep-term", POLICY),
-            settlement_quote(closed, date(2024, 4, 1), POLICY),
+        for attempt in (
+            lambda: repay(closed, 1, date(2024, 4, 1), POLICY),
+            lambda: prepayment_quote(closed, 1000, date(2024, 4, 1), "keep-term", POLICY),
+            lambda: settlement_quote(closed, date(2024, 4, 1), POLICY),
         ):
-            assert isinstance(refused, tuple)
-            assert isinstance(refused[0], Violation)
-            assert refused[0].code == "settled"
+            with pytest.raises(Refused) as refused:
+                attempt()
+            assert refused.value.codes == ("settled",)
         assert accrue(closed, date(2025, 1, 1), POLICY) == closed
 
 
@@ -398,9 +392,159 @@ class TestCombinedLoan:
         assert isinstance(quote, PrepaymentQuote)
         hpf_after, _ = apply_prepayment(hpf, quote, POLICY)
         settlement = settlement_quote(commercial, day, POLICY)
-        assert not isinstance(settlement, tuple)
         commercial_after, _ = settle(commercial, settlement, POLICY, certificate_no="JQ-ZH-1")
         assert hpf_after.balance == hpf.balance - D("50000.00")
         assert hpf_after.status is LoanStatus.NORMAL
         assert commercial_after.status is LoanStatus.SETTLED
         assert hpf_after.remaining_months == hpf.remaining_months  # keep-term: the shared term stays
+
+
+POLICY_HEAD = """
+[center]
+code = "demo"
+name = "示例中心"
+[loans]
+max_term_months = 360
+balance_multiple = "15"
+capacity_ratio = "0.5"
+ltv_first = "0.8"
+ltv_second = "0.6"
+cap_first = "600000"
+cap_second = "400000"
+quota_unit = "1000"
+"""
+
+
+class TestServicingRulesFromTheCentrePolicy:
+    """``[loans.servicing]`` (D-036): the day basis, penalty factor and prepayment rules."""
+
+    def policy(self, section: str) -> ServicingPolicy:
+        return parse_policy(POLICY_HEAD + "[loans.servicing]\n" + section).loans.servicing
+
+    def test_without_the_section_the_defaults_are_the_libraries(self) -> None:
+        assert parse_policy(POLICY_HEAD).loans.servicing == ServicingPolicy()
+        defaults = ServicingPolicy()
+        assert (defaults.day_basis.divisor, defaults.penalty_factor, defaults.prepay_min_months) == (
+            360,
+            D("1.5"),
+            12,
+        )
+
+    def test_a_365_day_basis_counts_penalty_and_settlement_interest_over_365(self) -> None:
+        policy = self.policy('day_basis = "actual/365"\nsource = "test"\n')
+        loan, _ = pay_every_month(the_loan(), date(2023, 12, 1))
+        late = accrue(loan, date(2024, 1, 15), policy)
+        # 14 days x 4,270.16 x 3.1% x 1.5 / 365 = 2,779.87416 / 365 = 7.6160... -> 7.62
+        # (7.72 over 360)
+        assert late.overdue[0].penalty == D("7.62")
+        quote = settlement_quote(the_loan(), date(2023, 3, 20), policy)
+        # 19 days of 1,000,000 at 3.1% / 365 = 589,000 / 365 = 1,613.6986... -> 1,613.70
+        assert (quote.interest, quote.total) == (D("1613.70"), D("1001613.70"))
+
+    def test_a_365_day_basis_splits_a_prepayment_over_365(self) -> None:
+        policy = self.policy('day_basis = "actual/365"\n')
+        loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
+        quote = prepayment_quote(loan, 100000, date(2024, 4, 16), "keep-term", policy)
+        # principal = 100,000 / (1 + 0.031 x 15 / 365) = 99,872.7648... -> 99,872.76
+        assert (quote.principal, quote.interest) == (D("99872.76"), D("127.24"))
+        # April's instalment with 15 days of penalty over 365: 4,270.16 x 0.031 x 1.5 x 15 / 365
+        # = 8.1601... -> 8.16
+        assert quote.current_due == D("4278.32")
+
+    def test_the_penalty_factor_and_prepayment_rules_come_from_the_file(self) -> None:
+        policy = self.policy(
+            'penalty_factor = "1.3"\nprepay_min_months = 24\nprepay_min_amount = "10000"\n'
+            "prepay_max_per_year = 1\n"
+        )
+        loan, _ = pay_every_month(the_loan(), date(2023, 12, 1))
+        # 14 days x 4,270.16 x 3.1% x 1.3 / 360 = 6.6923... -> 6.69
+        assert accrue(loan, date(2024, 1, 15), policy).overdue[0].penalty == D("6.69")
+        loan, _ = pay_every_month(the_loan(), date(2024, 3, 1))
+        with pytest.raises(Refused) as refused:
+            prepayment_quote(loan, 5000, date(2024, 3, 1), "keep-term", policy)
+        assert set(refused.value.codes) == {"too_early", "below_minimum"}
+
+    @pytest.mark.parametrize(
+        ("section", "path"),
+        [
+            ('penalty_facter = "1.3"\n', "loans.servicing.penalty_facter"),
+            ("penalty_factor = 1.3\n", "loans.servicing.penalty_factor"),
+            ('penalty_factor = "-1"\n', "loans.servicing.penalty_factor"),
+            ('day_basis = "30/360"\n', "loans.servicing.day_basis"),
+            ("day_basis = 360\n", "loans.servicing.day_basis"),
+            ('grace_days = "3"\n', "loans.servicing.grace_days"),
+            ("prepay_max_per_year = -1\n", "loans.servicing.prepay_max_per_year"),
+            ('prepay_min_amount = "1.005"\n', "loans.servicing.prepay_min_amount"),
+            ('allocation = "penalty"\n', "loans.servicing.allocation"),
+            ('allocation = ["penalty"]\n', "loans.servicing.allocation"),
+            ('split_repricing_period = "yes"\n', "loans.servicing.split_repricing_period"),
+            ("source = 3\n", "loans.servicing.source"),
+        ],
+    )
+    def test_a_bad_entry_is_refused_naming_its_key_path(self, section: str, path: str) -> None:
+        with pytest.raises(InvalidPolicy) as error:
+            self.policy(section)
+        assert error.value.field == path
+
+    def test_a_section_that_is_not_a_table_is_refused(self) -> None:
+        with pytest.raises(InvalidPolicy) as error:
+            parse_servicing_policy(5)
+        assert error.value.field == "loans.servicing"
+
+    @pytest.mark.parametrize("code", ["altay", "beijing", "shanghai"])
+    def test_the_shipped_centres_state_todays_rules(self, code: str) -> None:
+        assert load_policy(code).loans.servicing == ServicingPolicy()
+
+
+TOML_VALUES = st.recursive(
+    st.booleans()
+    | st.integers(-(10**30), 10**30)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=12)
+    | st.sampled_from(
+        ["1.5", "actual/365", "30/360", "penalty", "daily-rate", "1e5", "-0", "0.0000000000001"]
+    )
+    | st.dates(),
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    table=st.dictionaries(
+        st.sampled_from(
+            [
+                "allocation",
+                "penalty_mode",
+                "penalty_factor",
+                "penalty_daily_rate",
+                "grace_days",
+                "day_basis",
+                "prepay_min_months",
+                "prepay_min_amount",
+                "prepay_multiple",
+                "prepay_max_per_year",
+                "split_repricing_period",
+                "source",
+                "penalty_facter",
+            ]
+        ),
+        TOML_VALUES,
+        max_size=5,
+    )
+)
+def test_hostile_servicing_tables_give_a_policy_or_invalid_policy_naming_the_key(
+    table: dict[str, object],
+) -> None:
+    outcome: ServicingPolicy | InvalidPolicy
+    try:
+        outcome = parse_servicing_policy(table)
+    except InvalidPolicy as error:
+        outcome = error
+    if isinstance(outcome, InvalidPolicy):
+        assert outcome.field.startswith("loans.servicing")
+        assert outcome.field == "loans.servicing" or outcome.field.removeprefix("loans.servicing.") in table
+    else:
+        assert outcome.grace_days <= 366
+        assert 0 < outcome.penalty_factor <= 10

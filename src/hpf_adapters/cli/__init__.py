@@ -205,7 +205,7 @@ def _calc(args: argparse.Namespace) -> str:
         return _summary_table(summary) + "\n\n" + _rows_table(combined)
     commercial = args.loan_type == "commercial"
     rate, basis = rate_for("--rate", args.rate, commercial)
-    quote = mortgage_quote(amount, months, rate, method)
+    quote = mortgage_quote(amount, rate, months, method)
     if fmt == "json":
         payload = {
             "loan_type": args.loan_type,
@@ -413,8 +413,9 @@ _CHOICES = {
 # Core field names -> the flag a user typed, for errors raised inside the core.
 _FLAGS = {
     "amount": "--amount",
-    "hpf_amount": "--amount",
-    "commercial_amount": "--commercial-amount",
+    "principal": "--amount",
+    "hpf_principal": "--amount",
+    "commercial_principal": "--commercial-amount",
     "annual_rate": "--rate",
     "hpf_rate": "--rate",
     "commercial_rate": "--commercial-rate",

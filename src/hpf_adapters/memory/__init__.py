@@ -22,8 +22,7 @@ import attrs
 
 from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.errors import InputError, UnknownRecord
-from hpf_core.loans._loan_views import LoanEntry
-from hpf_core.loans._servicing import LoanAccount
+from hpf_core.loans import LoanAccount, LoanEntry, LoanEntryDraft
 from hpf_core.ports import StoredRequest
 from hpf_core.withdrawals._cards import BankCard
 from hpf_core.withdrawals._workflow import Application
@@ -196,13 +195,10 @@ class MemoryLoanJournal:
     def __init__(self, data: _Data) -> None:
         self._data = data
 
-    def next_id(self) -> str:
-        return f"L{len(self._data.loan_entries) + 1:09d}"
-
-    def append(self, entry: LoanEntry) -> None:
-        if entry.entry_id != self.next_id():
-            raise InputError("entry_id", f"must be {self.next_id()}", entry.entry_id)
+    def append(self, draft: LoanEntryDraft) -> LoanEntry:
+        entry = draft.stored(f"L{len(self._data.loan_entries) + 1:09d}")
         self._data.loan_entries.append(entry)
+        return entry
 
     def entries(self, contract_no: str) -> Sequence[LoanEntry]:
         return [e for e in self._data.loan_entries if e.contract_no == contract_no]

@@ -2,7 +2,7 @@
 and the loan quota (可贷额度).
 
 >>> from decimal import Decimal
->>> mortgage_quote(250000, 360, Decimal("0.0325"), "equal-installment").total_interest
+>>> mortgage_quote(250000, Decimal("0.0325"), 360, "equal-installment").total_interest
 Decimal('141685.69')
 """
 

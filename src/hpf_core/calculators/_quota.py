@@ -14,7 +14,7 @@ import attrs
 from hpf_core.errors import InvalidAmount, InvalidTerm
 from hpf_core.loans._amortize import check_months, rate_fraction
 from hpf_core.loans._rates import HomeOrder, _check_home
-from hpf_core.money import Amount, Rate, amount_from_fen, check_rate, fen, yuan
+from hpf_core.money import Amount, Rate, amount_from_fen, check_rate, fen, money_context, yuan
 from hpf_core.policy import LoanPolicy
 
 
@@ -87,7 +87,20 @@ def loan_quota(
         raise InvalidTerm("months", f"exceeds the centre's maximum of {policy.max_term_months}", months)
     rate = check_rate(annual_rate)
     order = _check_home(home)
+    with money_context():
+        return _quota(saved, income, cost, debt, term, rate, order, policy)
 
+
+def _quota(
+    saved: Decimal,
+    income: Decimal,
+    cost: Decimal,
+    debt: Decimal,
+    term: int,
+    rate: Decimal,
+    order: HomeOrder,
+    policy: LoanPolicy,
+) -> LoanQuota:
     afford = (income * policy.capacity_ratio - debt).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
     num, den = rate_fraction(rate)
     capacity = (

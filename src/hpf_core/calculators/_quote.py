@@ -18,7 +18,7 @@ import attrs
 
 from hpf_core.errors import InvalidAmount
 from hpf_core.loans._amortize import RepaymentMethod, check_method, check_months, check_principal
-from hpf_core.money import Amount, Rate, check_rate, round_fen
+from hpf_core.money import MAX_AMOUNT, Amount, Rate, check_rate, round_fen
 
 _CTX = Context(prec=60, rounding=ROUND_HALF_UP)
 
@@ -154,29 +154,29 @@ def _quote(amount: Decimal, rate: Decimal, months: int, method: RepaymentMethod,
     )
 
 
-def mortgage_quote(amount: Amount, months: int, annual_rate: Rate, method: RepaymentMethod | str) -> Quote:
+def mortgage_quote(principal: Amount, annual_rate: Rate, months: int, method: RepaymentMethod | str) -> Quote:
     """What the calculator shows for one loan (商业贷款 or 公积金贷款).
 
     The seed app's screen: 250,000 yuan, 30 years, 3.25%, 等额本息.
 
-    >>> q = mortgage_quote(250000, 360, Decimal("0.0325"), RepaymentMethod.EQUAL_INSTALLMENT)
+    >>> q = mortgage_quote(250000, Decimal("0.0325"), 360, RepaymentMethod.EQUAL_INSTALLMENT)
     >>> q.monthly_payment, q.total_interest, q.total_payment
     (Decimal('1088.02'), Decimal('141685.69'), Decimal('391685.69'))
     >>> r = q.rows[0]
     >>> r.principal, r.interest, r.remaining_payable
     (Decimal('410.93'), Decimal('677.08'), Decimal('390597.67'))
     """
-    principal = check_principal(amount, "amount")
+    amount = check_principal(principal)
     rate = check_rate(annual_rate)
     count = check_months(months)
     kind = check_method(method)
-    return _quote(principal, rate, count, kind, _exact(principal, rate, count, kind))
+    return _quote(amount, rate, count, kind, _exact(amount, rate, count, kind))
 
 
 def combined_quote(
-    hpf_amount: Amount,
+    hpf_principal: Amount,
     hpf_rate: Rate,
-    commercial_amount: Amount,
+    commercial_principal: Amount,
     commercial_rate: Rate,
     months: int,
     method: RepaymentMethod | str,
@@ -188,21 +188,21 @@ def combined_quote(
     >>> c.hpf.monthly_payment, c.commercial.monthly_payment, c.monthly_payment
     (Decimal('1601.36'), Decimal('1347.13'), Decimal('2948.49'))
     """
-    hpf_principal = check_principal(hpf_amount, "hpf_amount")
-    com_principal = check_principal(commercial_amount, "commercial_amount")
+    hpf_amount = check_principal(hpf_principal, "hpf_principal")
+    com_amount = check_principal(commercial_principal, "commercial_principal")
     h_rate = check_rate(hpf_rate, "hpf_rate")
     c_rate = check_rate(commercial_rate, "commercial_rate")
     count = check_months(months)
     kind = check_method(method)
-    if hpf_principal + com_principal > Decimal("9999999999.99"):
-        raise InvalidAmount("commercial_amount", "the two parts together exceed the ledger maximum")
-    h = _exact(hpf_principal, h_rate, count, kind)
-    c = _exact(com_principal, c_rate, count, kind)
+    if _CTX.add(hpf_amount, com_amount) > MAX_AMOUNT:
+        raise InvalidAmount("commercial_principal", "the two parts together exceed the ledger maximum")
+    h = _exact(hpf_amount, h_rate, count, kind)
+    c = _exact(com_amount, c_rate, count, kind)
     ctx = _CTX
     merged = tuple(_display(_add_rows(a, b)) for a, b in zip(h.rows, c.rows, strict=True))
     return CombinedQuote(
-        _quote(hpf_principal, h_rate, count, kind, h),
-        _quote(com_principal, c_rate, count, kind, c),
+        _quote(hpf_amount, h_rate, count, kind, h),
+        _quote(com_amount, c_rate, count, kind, c),
         count,
         kind,
         merged[0].payment,

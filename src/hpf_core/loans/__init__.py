@@ -38,9 +38,36 @@ from hpf_core.loans._rates import (
 )
 
 if TYPE_CHECKING:  # the servicing names load on first use (see __getattr__)
+    from hpf_core.loans._cycle import (
+        accrue,
+        amount_due,
+        bill_due,
+    )
+    from hpf_core.loans._early import (
+        PrepaymentQuote,
+        SettlementCertificate,
+        SettlementQuote,
+        apply_prepayment,
+        prepayment_quote,
+        settle,
+        settlement_quote,
+    )
+    from hpf_core.loans._loan_records import (
+        Allocation,
+        Bill,
+        Borrower,
+        LoanAccount,
+        LoanContract,
+        LoanStatus,
+        LoanType,
+        OverdueRecord,
+        PaymentSource,
+        open_loan,
+    )
     from hpf_core.loans._loan_views import (
         LoanAccountInfo,
         LoanEntry,
+        LoanEntryDraft,
         LoanEntryKind,
         PlanRow,
         RepaymentDetail,
@@ -65,39 +92,25 @@ if TYPE_CHECKING:  # the servicing names load on first use (see __getattr__)
         plan_monthly_offset,
         sign_offset,
     )
-    from hpf_core.loans._servicing import (
-        DEFAULT_ALLOCATION,
-        Allocation,
-        Bill,
-        Borrower,
-        Bucket,
-        LoanAccount,
-        LoanContract,
-        LoanStatus,
-        LoanType,
-        OverdueRecord,
-        PaymentSource,
-        PenaltyMode,
-        PrepaymentQuote,
-        ServicingPolicy,
-        SettlementCertificate,
-        SettlementQuote,
-        accrue,
-        amount_due,
-        apply_prepayment,
-        bill_due,
-        open_loan,
-        prepayment_quote,
-        rate_on,
+    from hpf_core.loans._repayment import (
         repay,
+    )
+    from hpf_core.loans._repricing import (
+        rate_on,
         reprice_loan,
-        settle,
-        settlement_quote,
+    )
+    from hpf_core.loans._servicing_policy import (
+        DEFAULT_ALLOCATION,
+        Bucket,
+        PenaltyMode,
+        ServicingPolicy,
+        parse_servicing_policy,
     )
 
 _LAZY = {
     "LoanAccountInfo": "_loan_views",
     "LoanEntry": "_loan_views",
+    "LoanEntryDraft": "_loan_views",
     "LoanEntryKind": "_loan_views",
     "PlanRow": "_loan_views",
     "RepaymentDetail": "_loan_views",
@@ -119,33 +132,34 @@ _LAZY = {
     "is_signed": "_offset",
     "plan_monthly_offset": "_offset",
     "sign_offset": "_offset",
-    "DEFAULT_ALLOCATION": "_servicing",
-    "Allocation": "_servicing",
-    "Bill": "_servicing",
-    "Borrower": "_servicing",
-    "Bucket": "_servicing",
-    "LoanAccount": "_servicing",
-    "LoanContract": "_servicing",
-    "LoanStatus": "_servicing",
-    "LoanType": "_servicing",
-    "OverdueRecord": "_servicing",
-    "PaymentSource": "_servicing",
-    "PenaltyMode": "_servicing",
-    "PrepaymentQuote": "_servicing",
-    "ServicingPolicy": "_servicing",
-    "SettlementCertificate": "_servicing",
-    "SettlementQuote": "_servicing",
-    "accrue": "_servicing",
-    "amount_due": "_servicing",
-    "apply_prepayment": "_servicing",
-    "bill_due": "_servicing",
-    "open_loan": "_servicing",
-    "prepayment_quote": "_servicing",
-    "rate_on": "_servicing",
-    "repay": "_servicing",
-    "reprice_loan": "_servicing",
-    "settle": "_servicing",
-    "settlement_quote": "_servicing",
+    "Allocation": "_loan_records",
+    "Bill": "_loan_records",
+    "Borrower": "_loan_records",
+    "LoanAccount": "_loan_records",
+    "LoanContract": "_loan_records",
+    "LoanStatus": "_loan_records",
+    "LoanType": "_loan_records",
+    "OverdueRecord": "_loan_records",
+    "PaymentSource": "_loan_records",
+    "open_loan": "_loan_records",
+    "DEFAULT_ALLOCATION": "_servicing_policy",
+    "Bucket": "_servicing_policy",
+    "PenaltyMode": "_servicing_policy",
+    "ServicingPolicy": "_servicing_policy",
+    "parse_servicing_policy": "_servicing_policy",
+    "accrue": "_cycle",
+    "amount_due": "_cycle",
+    "bill_due": "_cycle",
+    "repay": "_repayment",
+    "rate_on": "_repricing",
+    "reprice_loan": "_repricing",
+    "PrepaymentQuote": "_early",
+    "SettlementCertificate": "_early",
+    "SettlementQuote": "_early",
+    "apply_prepayment": "_early",
+    "prepayment_quote": "_early",
+    "settle": "_early",
+    "settlement_quote": "_early",
 }
 
 __all__ = [
@@ -172,6 +186,7 @@ __all__ = [
     "LoanAccountInfo",
     "LoanContract",
     "LoanEntry",
+    "LoanEntryDraft",
     "LoanEntryKind",
     "LoanStatus",
     "LoanType",
@@ -216,6 +231,7 @@ __all__ = [
     "loan_account_info",
     "open_loan",
     "overdue_details",
+    "parse_servicing_policy",
     "plan_monthly_offset",
     "prepay",
     "prepayment_quote",
@@ -238,9 +254,27 @@ def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from hpf_core.loans import _loan_views, _offset, _servicing  # noqa: PLC0415
+    from hpf_core.loans import (  # noqa: PLC0415
+        _cycle,
+        _early,
+        _loan_records,
+        _loan_views,
+        _offset,
+        _repayment,
+        _repricing,
+        _servicing_policy,
+    )
 
-    source = {"_loan_views": _loan_views, "_offset": _offset, "_servicing": _servicing}[module]
+    source = {
+        "_cycle": _cycle,
+        "_early": _early,
+        "_loan_records": _loan_records,
+        "_loan_views": _loan_views,
+        "_offset": _offset,
+        "_repayment": _repayment,
+        "_repricing": _repricing,
+        "_servicing_policy": _servicing_policy,
+    }[module]
     value = getattr(source, name)
     globals()[name] = value
     return value

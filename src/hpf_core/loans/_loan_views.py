@@ -10,14 +10,15 @@ from decimal import Decimal
 
 import attrs
 
-from hpf_core.loans._offset import SignerRole
-from hpf_core.loans._servicing import (
+from hpf_core.loans._loan_records import (
     ZERO,
     Allocation,
     LoanAccount,
     OverdueRecord,
     PaymentSource,
 )
+from hpf_core.loans._offset import SignerRole
+from hpf_core.money import money_context
 
 
 class LoanEntryKind(enum.Enum):
@@ -44,6 +45,42 @@ class LoanEntryKind(enum.Enum):
 
 
 @attrs.frozen
+class LoanEntryDraft:
+    """A loan journal line before it is stored: :meth:`hpf_core.ports.LoanJournal.append`
+    gives it its id and returns the stored :class:`LoanEntry` (as the deposit journal does
+    with an ``EntryDraft``)."""
+
+    contract_no: str
+    kind: LoanEntryKind
+    on: date
+    principal: Decimal
+    interest: Decimal
+    penalty: Decimal
+    source: PaymentSource
+    key: str
+    balance_after: Decimal
+    """本金余额 after the entry."""
+    period: int | None = None
+    """The instalment the payment was for (the latest one it touched), if any."""
+
+    def stored(self, entry_id: str) -> LoanEntry:
+        """The entry this draft becomes under ``entry_id`` (for journal adapters)."""
+        return LoanEntry(
+            entry_id,
+            self.contract_no,
+            self.kind,
+            self.on,
+            self.principal,
+            self.interest,
+            self.penalty,
+            self.source,
+            self.key,
+            self.balance_after,
+            self.period,
+        )
+
+
+@attrs.frozen
 class LoanEntry:
     """One immutable line of the loan journal: money received and how it was applied."""
 
@@ -63,20 +100,21 @@ class LoanEntry:
 
     @property
     def amount(self) -> Decimal:
-        return self.principal + self.interest + self.penalty
+        with money_context():
+            return self.principal + self.interest + self.penalty
 
 
 def entry_for(
-    loan_after: LoanAccount, allocation: Allocation, *, entry_id: str, key: str, period: int | None = None
-) -> LoanEntry:
-    """The journal line for a repayment that left the loan as ``loan_after``."""
+    loan_after: LoanAccount, allocation: Allocation, *, key: str, period: int | None = None
+) -> LoanEntryDraft:
+    """The journal line (a draft, for :meth:`hpf_core.ports.LoanJournal.append`) for a
+    repayment that left the loan as ``loan_after``."""
     kind = (
         LoanEntryKind.OVERDUE_REPAYMENT
         if allocation.penalty or allocation.overdue_interest or allocation.overdue_principal
         else LoanEntryKind.REPAYMENT
     )
-    return LoanEntry(
-        entry_id,
+    return LoanEntryDraft(
         loan_after.contract.contract_no,
         kind,
         allocation.on,
@@ -121,7 +159,7 @@ class LoanAccountInfo:
 def loan_account_info(loan: LoanAccount) -> LoanAccountInfo:
     """The 贷款账户信息 screen.
 
-    >>> from hpf_core.loans._servicing import open_loan
+    >>> from hpf_core.loans import open_loan
     >>> loan = open_loan(contract_no="38", borrowers=(), principal=184000, disbursed_on=date(2015, 2, 13),
     ...                  term_months=240, method="equal-installment", annual_rate="0.0325", offset=True)
     >>> info = loan_account_info(loan)
@@ -177,8 +215,9 @@ def repayment_details(
     rows: list[RepaymentDetail] = []
     principal = interest = ZERO
     for entry in sorted(entries, key=lambda e: (e.on, e.entry_id)):
-        principal += entry.principal
-        interest += entry.interest
+        with money_context():
+            principal += entry.principal
+            interest += entry.interest
         if start <= entry.on <= end:
             month = (
                 entry.on if due_dates is None or entry.period not in due_dates else due_dates[entry.period]
@@ -218,16 +257,17 @@ class PlanRow:
 def repayment_plan(loan: LoanAccount, start: date, end: date) -> tuple[PlanRow, ...]:
     """贷款还款计划: instalments still to pay (billed and unpaid, then the rows not yet
     billed) with due dates between ``start`` and ``end``."""
-    rows = [
-        PlanRow(
-            f"{b.due_date:%Y%m}期",
-            b.due_date,
-            b.principal_due,
-            b.interest_due,
-            b.principal_due + b.interest_due,
-        )
-        for b in loan.bills
-    ]
+    with money_context():
+        rows = [
+            PlanRow(
+                f"{b.due_date:%Y%m}期",
+                b.due_date,
+                b.principal_due,
+                b.interest_due,
+                b.principal_due + b.interest_due,
+            )
+            for b in loan.bills
+        ]
     rows.extend(
         PlanRow(f"{r.due_date:%Y%m}期", r.due_date, r.principal, r.interest, r.payment)
         for r in loan.schedule

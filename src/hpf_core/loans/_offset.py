@@ -55,7 +55,7 @@ import attrs
 
 from hpf_core.accounts._status import AccountState, AccountStatus
 from hpf_core.dates import check_date
-from hpf_core.errors import InputError, InvalidAmount, InvalidDate, Violation
+from hpf_core.errors import InputError, InvalidAmount, InvalidDate, Violation, refusal
 from hpf_core.money import Amount, amount_from_fen, fen, yuan
 
 NOTICE_TITLE = "按月抵扣签约须知"
@@ -167,8 +167,9 @@ def sign_offset(
     signer: OffsetSigner,
     borrowers: Sequence[OffsetSigner],
     on: date,
-) -> OffsetAgreement | Violation:
-    """The loan's agreement with ``signer`` added (我要签约), or the ``Violation`` refusing it.
+) -> OffsetAgreement:
+    """The loan's agreement with ``signer`` added (我要签约); a refusal raises
+    ``refusal(...)`` (D-035) carrying the ``Violation``.
 
     ``agreement`` is the loan's current agreement (``None`` if nobody has signed);
     ``borrowers`` are the people the loan names (借款人、配偶、共同借款人). The signer is
@@ -186,50 +187,58 @@ def sign_offset(
     >>> a = sign_offset(a, contract_no="38", signer=me, borrowers=loan, on=date(2018, 5, 9))
     >>> [s.role.chinese for s in a.signers], a.signed_on
     (['借款人', '共同借款人'], datetime.date(2018, 5, 8))
-    >>> sign_offset(a, contract_no="38", signer=me, borrowers=loan, on=date(2018, 5, 9)).code
-    'already_signed'
+    >>> sign_offset(a, contract_no="38", signer=me, borrowers=loan, on=date(2018, 5, 9))
+    Traceback (most recent call last):
+    ...
+    hpf_core.errors.Refused: account_no: account 29 has already signed
     """
     on = check_date(on, "on")
     if agreement is not None and agreement.contract_no != contract_no:
-        return Violation(
-            "other_contract",
-            f"the agreement is for contract {agreement.contract_no}, not {contract_no}",
-            "contract_no",
+        raise refusal(
+            Violation(
+                "other_contract",
+                f"the agreement is for contract {agreement.contract_no}, not {contract_no}",
+                "contract_no",
+            )
         )
     record = next((b for b in borrowers if b.account_no == signer.account_no), None)
     if record is None:
-        return Violation(
-            "not_a_borrower",
-            f"account {signer.account_no} is not a borrower, spouse or co-borrower of loan {contract_no}",
-            "account_no",
+        raise refusal(
+            Violation(
+                "not_a_borrower",
+                f"account {signer.account_no} is not a borrower, spouse or co-borrower of loan {contract_no}",
+                "account_no",
+            )
         )
     if agreement is None:
         return OffsetAgreement(contract_no, (record,), on)
     if is_signed(agreement, record.account_no):
-        return Violation("already_signed", f"account {record.account_no} has already signed", "account_no")
+        raise refusal(
+            Violation("already_signed", f"account {record.account_no} has already signed", "account_no")
+        )
     if on < agreement.signed_on:
         raise InvalidDate("on", f"must not be before the agreement was signed ({agreement.signed_on})", on)
     return attrs.evolve(agreement, signers=tuple(sorted((*agreement.signers, record), key=_by_role)))
 
 
-def cancel_offset(
-    agreement: OffsetAgreement | None, *, account_no: str
-) -> OffsetAgreement | Violation | None:
+def cancel_offset(agreement: OffsetAgreement | None, *, account_no: str) -> OffsetAgreement | None:
     """The agreement without ``account_no`` (取消签约), ``None`` when nobody is left.
 
     The other signers keep their place and order. An account that has not signed is
-    refused (``not_signed``).
+    refused (``refusal(...)`` with ``not_signed``, D-035).
 
     >>> me = OffsetSigner(SignerRole.BORROWER, "29", "王芳")
     >>> a = OffsetAgreement("38", (me,), date(2018, 5, 8))
     >>> cancel_offset(a, account_no="29") is None
     True
-    >>> cancel_offset(a, account_no="17").code
-    'not_signed'
+    >>> cancel_offset(a, account_no="17")
+    Traceback (most recent call last):
+    ...
+    hpf_core.errors.Refused: account_no: account 17 has not signed the offset agreement
     """
     if agreement is None or not is_signed(agreement, account_no):
-        return Violation(
-            "not_signed", f"account {account_no} has not signed the offset agreement", "account_no"
+        raise refusal(
+            Violation("not_signed", f"account {account_no} has not signed the offset agreement", "account_no")
         )
     rest = tuple(s for s in agreement.signers if s.account_no != account_no)
     return attrs.evolve(agreement, signers=rest) if rest else None

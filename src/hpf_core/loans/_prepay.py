@@ -28,7 +28,7 @@ from hpf_core.loans._amortize import (
     equal_installment_rows,
     rate_fraction,
 )
-from hpf_core.money import Amount, Rate, amount_from_fen, check_rate, fen, yuan
+from hpf_core.money import Amount, Rate, amount_from_fen, check_rate, fen, money_context, yuan
 
 
 class PrepaymentStrategy(enum.Enum):
@@ -163,27 +163,28 @@ def prepay(
     if first_due is not None:
         check_date(first_due, "first_due")
 
-    before = amortize(owed, rate, months, kind, first_due=first_due)
-    if paid == 0:
-        return PrepaymentResult(paid, owed, before.payment, months, before, Decimal("0.00"), False)
-    left = owed - paid
-    if left == 0:
-        empty = _empty_schedule(rate, kind)
-        return PrepaymentResult(paid, left, Decimal("0.00"), 0, empty, before.total_interest, True)
+    with money_context():  # sums of amounts never use the caller's decimal context
+        before = amortize(owed, rate, months, kind, first_due=first_due)
+        if paid == 0:
+            return PrepaymentResult(paid, owed, before.payment, months, before, Decimal("0.00"), False)
+        left = owed - paid
+        if left == 0:
+            empty = _empty_schedule(rate, kind)
+            return PrepaymentResult(paid, left, Decimal("0.00"), 0, empty, before.total_interest, True)
 
-    after = amortize(left, rate, months, kind, first_due=first_due)
-    if keep is not None:
-        num, den = rate_fraction(rate)
-        left_fen = fen(left)
-        term = shortest_term_fen(left_fen, num, den, fen(keep), kind)
-        if term < months or (term == months and kind is RepaymentMethod.EQUAL_INSTALLMENT):
-            if kind is RepaymentMethod.EQUAL_INSTALLMENT:
-                columns = equal_installment_rows(left_fen, num, den, term, fen(keep))
-                after = build_schedule(left, rate, term, kind, first_due, columns)
-            else:
-                after = amortize(left, rate, term, kind, first_due=first_due)
-    saved = before.total_interest - after.total_interest
-    return PrepaymentResult(paid, left, after.payment, len(after), after, saved, False)
+        after = amortize(left, rate, months, kind, first_due=first_due)
+        if keep is not None:
+            num, den = rate_fraction(rate)
+            left_fen = fen(left)
+            term = shortest_term_fen(left_fen, num, den, fen(keep), kind)
+            if term < months or (term == months and kind is RepaymentMethod.EQUAL_INSTALLMENT):
+                if kind is RepaymentMethod.EQUAL_INSTALLMENT:
+                    columns = equal_installment_rows(left_fen, num, den, term, fen(keep))
+                    after = build_schedule(left, rate, term, kind, first_due, columns)
+                else:
+                    after = amortize(left, rate, term, kind, first_due=first_due)
+        saved = before.total_interest - after.total_interest
+        return PrepaymentResult(paid, left, after.payment, len(after), after, saved, False)
 
 
 def reprice(

@@ -16,10 +16,18 @@ import attrs
 
 from hpf_core._support import apply_outcome as _apply
 from hpf_core._support import once as _once
-from hpf_core._support import refuse as _refuse
 from hpf_core.accounts._ledger import EntryKind, JournalEntry, debit
-from hpf_core.errors import Violation
-from hpf_core.loans._loan_views import LoanEntry, LoanEntryKind, entry_for
+from hpf_core.errors import Violation, refusal
+from hpf_core.loans._cycle import accrue, amount_due
+from hpf_core.loans._early import (
+    SettlementCertificate,
+    apply_prepayment,
+    prepayment_quote,
+    settle,
+    settlement_quote,
+)
+from hpf_core.loans._loan_records import LoanAccount, PaymentSource
+from hpf_core.loans._loan_views import LoanEntry, LoanEntryDraft, LoanEntryKind, entry_for
 from hpf_core.loans._offset import (
     OffsetPlan,
     OffsetSigner,
@@ -31,22 +39,11 @@ from hpf_core.loans._offset import (
 )
 from hpf_core.loans._prepay import PrepaymentStrategy, check_strategy
 from hpf_core.loans._rates import RepricingRule, repricing_date
-from hpf_core.loans._servicing import (
-    LoanAccount,
-    PaymentSource,
-    ServicingPolicy,
-    SettlementCertificate,
-    accrue,
-    amount_due,
-    apply_prepayment,
-    prepayment_quote,
-    repay,
-    reprice_loan,
-    settle,
-    settlement_quote,
-)
+from hpf_core.loans._repayment import repay
+from hpf_core.loans._repricing import reprice_loan
+from hpf_core.loans._servicing_policy import ServicingPolicy
 from hpf_core.money import Amount, Rate, check_rate, yuan
-from hpf_core.ports import UnitOfWork
+from hpf_core.ports import BankDebit, UnitOfWork
 
 __all__ = [
     "Collection",
@@ -83,6 +80,13 @@ def disburse(uow: UnitOfWork, loan: LoanAccount) -> LoanAccount:
     return loan
 
 
+def _save(uow: UnitOfWork, loan: LoanAccount) -> LoanAccount:
+    """Save ``loan`` and return the record as stored (with the version the repository gave
+    it), so that a caller who changes it again saves the current version."""
+    uow.loans.save(loan)
+    return uow.loans.get(loan.contract.contract_no)
+
+
 def _signer(loan: LoanAccount, account_no: str) -> OffsetSigner | None:
     return next(
         (
@@ -101,16 +105,13 @@ def sign_monthly_offset(uow: UnitOfWork, *, contract_no: str, account_no: str, o
         signer = _signer(loan, account_no)
         borrowers = [OffsetSigner(b.role, b.account_no, b.name) for b in loan.contract.borrowers]
         if signer is None:
-            raise _refuse([Violation("not_a_borrower", "the account is not a borrower's", "account_no")])
+            raise refusal([Violation("not_a_borrower", "the account is not a borrower's", "account_no")])
         result = sign_offset(
             loan.agreement, contract_no=contract_no, signer=signer, borrowers=borrowers, on=on
         )
-        if isinstance(result, Violation):
-            raise _refuse([result])
-        updated = attrs.evolve(loan, agreement=result)
-        uow.loans.save(updated)
+        stored = _save(uow, attrs.evolve(loan, agreement=result))
         uow.commit()
-        return updated
+        return stored
 
 
 def cancel_monthly_offset(uow: UnitOfWork, *, contract_no: str, account_no: str) -> LoanAccount:
@@ -118,14 +119,11 @@ def cancel_monthly_offset(uow: UnitOfWork, *, contract_no: str, account_no: str)
     with uow:
         loan = uow.loans.get(contract_no)
         if loan.agreement is None:
-            raise _refuse([Violation("not_signed", "there is no agreement", "account_no")])
+            raise refusal([Violation("not_signed", "there is no agreement", "account_no")])
         result = cancel_offset(loan.agreement, account_no=account_no)
-        if isinstance(result, Violation):
-            raise _refuse([result])
-        updated = attrs.evolve(loan, agreement=result)
-        uow.loans.save(updated)
+        stored = _save(uow, attrs.evolve(loan, agreement=result))
         uow.commit()
-        return updated
+        return stored
 
 
 def _post(
@@ -137,15 +135,8 @@ def _post(
     source: PaymentSource,
     key: str,
 ) -> tuple[LoanAccount, LoanEntry]:
-    outcome = repay(loan, amount, on, policy, source=source)
-    if isinstance(outcome[0], Violation):
-        raise _refuse([v for v in outcome if isinstance(v, Violation)])
-    updated, allocation = outcome
-    assert isinstance(updated, LoanAccount)
-    entry = entry_for(
-        updated, allocation, entry_id=uow.loan_journal.next_id(), key=key, period=updated.next_period - 1
-    )
-    uow.loan_journal.append(entry)
+    updated, allocation = repay(loan, amount, on, policy, source=source)
+    entry = uow.loan_journal.append(entry_for(updated, allocation, key=key, period=updated.next_period - 1))
     return updated, entry
 
 
@@ -156,12 +147,13 @@ def collect_instalment(
     on: date,
     policy: ServicingPolicy,
     key: str,
-    bank: Callable[[Decimal], bool] = lambda amount: True,
+    bank: BankDebit,
 ) -> Collection:
     """The monthly collection: what is due on ``on`` is taken from the signers' HPF
-    accounts in the agreement's order (按月抵扣), the rest from the repayment card
-    (``bank`` is asked to debit it and says whether it did; a failed debit leaves the
-    rest due, to become overdue)."""
+    accounts in the agreement's order (按月抵扣), the rest from the repayment card:
+    ``bank`` (a :class:`hpf_core.ports.BankDebit`) is asked to debit it under the debit
+    id ``{key}/card`` and says whether it did; a declined debit leaves the rest due, to
+    become overdue."""
     params = {"contract_no": contract_no, "on": on}
     plan_seen: list[OffsetPlan | None] = [None]
 
@@ -194,7 +186,7 @@ def collect_instalment(
                 loan, entry = _post(uow, loan, take.amount, on, policy, PaymentSource.HPF, key)
                 ids.append(LOAN + entry.entry_id)
             card = plan.from_card
-        if card > 0 and bank(card):
+        if card > 0 and bank.debit(debit_id=f"{key}/card", contract_no=contract_no, amount=card):
             loan, entry = _post(uow, loan, card, on, policy, PaymentSource.BANK, key)
             ids.append(LOAN + entry.entry_id)
         uow.loans.save(loan)
@@ -227,17 +219,13 @@ def prepay_loan(
     def work() -> tuple[str, ...]:
         loan = uow.loans.get(contract_no)
         quote = prepayment_quote(loan, amount, on, plan, policy)
-        if isinstance(quote, tuple):
-            raise _refuse(quote)
         before = len(uow.loan_journal.entries(contract_no))
         updated, allocation = apply_prepayment(loan, quote, policy)
         ids: list[str] = []
         if allocation is not None:
-            current = entry_for(updated, allocation, entry_id=uow.loan_journal.next_id(), key=key)
-            uow.loan_journal.append(current)
+            current = uow.loan_journal.append(entry_for(updated, allocation, key=key))
             ids.append(current.entry_id)
-        line = LoanEntry(
-            uow.loan_journal.next_id(),
+        draft = LoanEntryDraft(
             contract_no,
             LoanEntryKind.PREPAYMENT,
             on,
@@ -248,7 +236,7 @@ def prepay_loan(
             key,
             updated.balance,
         )
-        uow.loan_journal.append(line)
+        line = uow.loan_journal.append(draft)
         ids.append(line.entry_id)
         assert len(uow.loan_journal.entries(contract_no)) == before + len(ids)
         uow.loans.save(updated)
@@ -280,13 +268,11 @@ def settle_loan(
     def work() -> tuple[str, ...]:
         loan = uow.loans.get(contract_no)
         quote = settlement_quote(loan, on, policy, from_hpf=hpf)
-        if isinstance(quote, tuple):
-            raise _refuse(quote)
         ids: list[str] = []
         if hpf > 0:
             main = next((b for b in loan.contract.borrowers if b.role is SignerRole.BORROWER), None)
             if main is None:
-                raise _refuse(
+                raise refusal(
                     [Violation("no_borrower_account", "the loan names no main borrower", "from_hpf")]
                 )
             outcome = debit(
@@ -298,8 +284,7 @@ def settle_loan(
             )
             ids.append(_apply(uow, outcome).entry_id)
         closed, certificate = settle(loan, quote, policy, certificate_no=certificate_no)
-        line = LoanEntry(
-            uow.loan_journal.next_id(),
+        line = LoanEntryDraft(
             contract_no,
             LoanEntryKind.SETTLEMENT,
             on,
@@ -310,8 +295,7 @@ def settle_loan(
             key,
             Decimal("0.00"),
         )
-        uow.loan_journal.append(line)
-        ids.append(line.entry_id)
+        ids.append(uow.loan_journal.append(line).entry_id)
         uow.loans.save(closed)
         issued.append(certificate)
         return tuple(ids)
@@ -341,9 +325,9 @@ def reprice_loans(
     new_rate: Callable[[LoanAccount], Rate],
     rule: RepricingRule,
     policy: ServicingPolicy,
-    today: date,
+    on: date,
 ) -> Sequence[str]:
-    """存量贷款利率调整: every open loan that the change reaches by ``today`` (per ``rule``)
+    """存量贷款利率调整: every open loan that the change reaches by ``on`` (per ``rule``)
     takes ``new_rate(loan)`` from its repricing date; each change is applied once a loan.
     Returns the contract numbers repriced."""
     done: list[str] = []
@@ -354,7 +338,7 @@ def reprice_loans(
                 continue
             contract = loan.contract
             when = repricing_date(change_effective, contract.disbursed_on, contract.term_months, rule=rule)
-            if when is None or when > today:
+            if when is None or when > on:
                 continue
             rate = check_rate(new_rate(loan), "new_rate")
             repriced = reprice_loan(loan, rate, when, policy)

@@ -1,0 +1,102 @@
+"""Repricing (存量贷款利率调整) of a loan account: a new rate reaches the rows not yet billed."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from hpf_core.dates import check_date
+from hpf_core.loans._amortize import (
+    RepaymentMethod,
+    annuity_fen,
+    build_schedule,
+    ledger_kernel,
+    rate_fraction,
+)
+from hpf_core.loans._loan_records import LoanAccount
+from hpf_core.loans._servicing_policy import ServicingPolicy
+from hpf_core.money import Rate, check_rate, fen, round_fraction_fen
+
+
+def reprice_loan(loan: LoanAccount, new_rate: Rate, effective: date, policy: ServicingPolicy) -> LoanAccount:
+    """A new rate reaches the loan on ``effective`` (存量贷款利率调整); nothing is billed.
+
+    An interest period is [previous due date, due date). Rows whose period ends before
+    ``effective`` keep the old rate; the period under way on ``effective`` keeps the old
+    rate and its instalment, unless the policy splits it by days (old rate before
+    ``effective``, new from it); from the next period the rows are recalculated on the
+    principal they carry, at the new rate, over the months left (the payment is
+    recalculated). ``effective`` may lie ahead: the rows before it are kept as they are.
+    """
+    rate = check_rate(new_rate, "new_rate")
+    check_date(effective, "effective")
+    rows = loan.schedule
+    if loan.settled_on is not None:
+        return loan
+    index = next(
+        (i for i, row in enumerate(rows) if row.due_date is not None and row.due_date >= effective), None
+    )
+    if index is None:  # every row falls due before the change
+        return attrs.evolve(loan, annual_rate=rate)
+    months = len(rows) - index
+    first = rows[index]
+    assert first.due_date is not None
+    start = rows[index - 1].due_date if index else loan.last_due
+    assert start is not None
+    owed_fen = rows.balance_fen[index - 1] if index else fen(rows.principal)
+    kind = loan.contract.method
+    num, den = rate_fraction(rate)
+    equal_principal = kind is RepaymentMethod.EQUAL_PRINCIPAL
+
+    def recalculated(balance: int, count: int) -> tuple[list[int], list[int], list[int], list[int]]:
+        if equal_principal:
+            amount = (2 * balance + count) // (2 * count)
+        else:
+            amount = annuity_fen(balance, num, den, count)
+        return ledger_kernel(balance, num, den, count, amount, equal_principal=equal_principal)
+
+    if effective <= start:  # a whole period at the new rate: recalculate from this row
+        tail = recalculated(owed_fen, months)
+    else:
+        if effective < first.due_date and policy.split_repricing_period:
+            days = (first.due_date - start).days
+            old_days = (effective - start).days
+            # owed x (old rate x old days + new rate x new days) / (12 x days), exactly
+            weighted = Fraction(loan.annual_rate) * old_days + Fraction(rate) * (days - old_days)
+            exact = Fraction(owed_fen, 100) * weighted / (12 * days)
+            interest = fen(round_fraction_fen(exact))
+            if equal_principal:
+                amount = (2 * owed_fen + months) // (2 * months)
+            else:
+                amount = annuity_fen(owed_fen, num, den, months)
+            part = min(amount if equal_principal else amount - interest, owed_fen)
+            head = (interest + part, part, interest, owed_fen - part)
+        else:  # the period under way keeps the old rate and its instalment
+            head = (fen(first.payment), fen(first.principal), fen(first.interest), fen(first.balance))
+        rest = recalculated(head[3], months - 1) if months > 1 else ([], [], [], [])
+        tail = (
+            [head[0], *rest[0]],
+            [head[1], *rest[1]],
+            [head[2], *rest[2]],
+            [head[3], *rest[3]],
+        )
+    columns = (
+        (*rows.payment_fen[:index], *tail[0]),
+        (*rows.principal_fen[:index], *tail[1]),
+        (*rows.interest_fen[:index], *tail[2]),
+        (*rows.balance_fen[:index], *tail[3]),
+    )
+    schedule = build_schedule(rows.principal, rate, len(rows), kind, rows.first_due, columns)
+    if effective <= start and index == 0:
+        return attrs.evolve(loan, annual_rate=rate, schedule=schedule, pending_rate=None)
+    return attrs.evolve(loan, schedule=schedule, pending_rate=(effective, rate))
+
+
+def rate_on(loan: LoanAccount, on: date) -> Decimal:
+    """The contract rate in force on ``on`` (a pending repricing counts from its date)."""
+    if loan.pending_rate is not None and on >= loan.pending_rate[0]:
+        return loan.pending_rate[1]
+    return loan.annual_rate
