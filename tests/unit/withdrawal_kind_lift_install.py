@@ -20,7 +20,6 @@ from hpf_core.dates import add_months, check_date
 from hpf_core.errors import Violation
 from hpf_core.money import yuan
 from hpf_core.withdrawals import (
-    PARTIAL_KEYS,
     DocumentRequirement,
     WithdrawalFacts,
     WithdrawalKind,
@@ -48,7 +47,18 @@ class Rule(WithdrawalRule):
     """Apply within this many months of the lift's acceptance."""
 
 
-POLICY_KEYS = PARTIAL_KEYS | {"max_per_home", "within_months"}
+POLICY_KEYS = frozenset(
+    {
+        "documents",
+        "notice",
+        "frequency_months",
+        "cap_per_year",
+        "must_be_normal",
+        "max_per_home",
+        "within_months",
+    }
+)
+"""The shared keys of a partial kind, and its own two."""
 
 DOCUMENTS = (
     DocumentRequirement("加装电梯费用分摊协议", required=True),

@@ -42,8 +42,6 @@ from hpf_core.withdrawals._payment import mark_paid
 from hpf_core.withdrawals._policy import parse_withdrawal_policy
 from hpf_core.withdrawals._review import approve, end, resubmit, return_to_applicant, start_review, submit
 from hpf_core.withdrawals._rules import (
-    CLOSING_KEYS,
-    PARTIAL_KEYS,
     WithdrawalPolicy,
     WithdrawalRule,
     count_key,
@@ -66,12 +64,10 @@ __all__ = [
     "APPLY_NODE",
     "BIN_TABLE",
     "BUSINESS_NAME",
-    "CLOSING_KEYS",
     "DEFAULT_REVIEW_CHAIN",
     "DEFAULT_REVIEW_NODE",
     "END_NODE",
     "KINDS",
-    "PARTIAL_KEYS",
     "PAY_NODE",
     "STARTER_NODE",
     "Application",

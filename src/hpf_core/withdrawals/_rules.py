@@ -53,25 +53,25 @@ class PolicyKey:
     positive: bool = False
 
 
-def flag_key() -> Mapping[str, PolicyKey]:
+def flag_key() -> Mapping[str, object]:
     """The ``metadata`` of a rule field read as ``true`` / ``false``:
     ``no_hpf_loan: bool = attrs.field(default=False, metadata=flag_key())``."""
     return {_KEY: PolicyKey("flag")}
 
 
-def count_key(*, low: int = 0) -> Mapping[str, PolicyKey]:
+def count_key(*, low: int = 0) -> Mapping[str, object]:
     """The ``metadata`` of a rule field read as a whole number (of months, of times), at
     least ``low``."""
     return {_KEY: PolicyKey("count", low=low)}
 
 
-def money_key(*, positive: bool = True) -> Mapping[str, PolicyKey]:
+def money_key(*, positive: bool = True) -> Mapping[str, object]:
     """The ``metadata`` of a rule field read as an amount in yuan (a quoted decimal or an
     integer), above 0 when ``positive``, else at least 0."""
     return {_KEY: PolicyKey("money", positive=positive)}
 
 
-def share_key() -> Mapping[str, PolicyKey]:
+def share_key() -> Mapping[str, object]:
     """The ``metadata`` of a rule field read as a quoted fraction (``"0.2"``)."""
     return {_KEY: PolicyKey("share")}
 

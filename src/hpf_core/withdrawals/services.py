@@ -141,10 +141,10 @@ def apply(
 def _change(uow: UnitOfWork, application_id: str, step: Callable[[Application], Application]) -> Application:
     with uow:
         application = uow.applications.get(application_id)
-        updated = step(application)
-        uow.applications.save(updated)
+        uow.applications.save(step(application))
+        stored = uow.applications.get(application_id)  # with the version the store gave it
         uow.commit()
-        return updated
+        return stored
 
 
 def upload_documents(uow: UnitOfWork, *, application_id: str, category: str, files: int = 1) -> Application:
@@ -157,10 +157,10 @@ def submit_application(uow: UnitOfWork, *, application_id: str, actor: str, at: 
     with uow:
         application = uow.applications.get(application_id)
         others = uow.applications.by_member(application.member_id)
-        updated = submit(application, actor, at, others=others)
-        uow.applications.save(updated)
+        uow.applications.save(submit(application, actor, at, others=others))
+        stored = uow.applications.get(application_id)
         uow.commit()
-        return updated
+        return stored
 
 
 def return_application(
