@@ -11,6 +11,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hpf_adapters.policies import policy_text
 from hpf_core.accounts import NORMAL, AccountState, AccountStatus
@@ -427,3 +429,72 @@ class TestParsingTheWithdrawalsSection:
         text = policy_text(code).replace('threshold = "30000"', "threshold = 30000.0")
         with pytest.raises(InvalidPolicy, match=r"withdrawals\.serious-illness\.threshold"):
             parse_withdrawal_policy(tomllib.loads(text)["withdrawals"])
+
+
+# --------------------------------------------------------------------------- hostile input
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**30), 10**30)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=8)
+    | st.sampled_from(["0", "1", "0.2", "1e400", "NaN", "-1", "rent", "retirement", "合同"])
+    | st.dates()
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=12,
+)
+_KEYS = st.sampled_from(
+    sorted(
+        {
+            "open",
+            "online",
+            "reserve",
+            "amount_unit",
+            "loan_blocks_closing",
+            "loan_blocks_closing_since",
+            "source",
+            "documents",
+            "notice",
+            "category",
+            "required",
+            "max_files",
+            "materials",
+            *(k.value for k in K),
+            *(key for module in KINDS.values() for key in module.POLICY_KEYS),
+        }
+    )
+)
+
+
+@st.composite
+def hostile_sections(draw: st.DrawFn) -> dict[str, Any]:
+    """The minimal section with some keys, at the top or in a kind's table, set to anything."""
+    table: dict[str, Any] = dict(MINIMAL)
+    for _ in range(draw(st.integers(1, 4))):
+        key, value = draw(_KEYS), draw(_VALUES)
+        if draw(st.booleans()):
+            kind = draw(st.sampled_from(list(K)))
+            section = table.setdefault(kind.value, {})
+            if isinstance(section, dict):
+                section[key] = value
+        else:
+            table[key] = value
+    return table
+
+
+class TestHostileSections:
+    @settings(max_examples=300, deadline=None)
+    @given(hostile_sections())
+    def test_anything_parses_or_is_an_invalid_policy(self, table: dict[str, Any]) -> None:
+        """Never a TypeError, KeyError or RecursionError; a refusal names a withdrawals key."""
+        try:
+            parse_withdrawal_policy(table)
+        except InvalidPolicy as refused:
+            message = str(refused)
+        else:
+            return
+        assert message.startswith("withdrawals")
