@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 
+import attrs
 import pytest
 
 from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
@@ -146,9 +147,16 @@ class TestItsPolicySection:
         assert rules is not None
         assert rules.is_open(lift)
         rule = rules.rule(lift, KINDS[lift].Rule)
-        assert type(rule).__name__ == "Rule"
-        assert (rule.frequency_months, rule.documents) == (12, ())
-        assert (getattr(rule, "max_per_home"), getattr(rule, "within_months")) == (D("20000.00"), 6)  # noqa: B009
+        assert type(rule) is KINDS[lift].Rule
+        read = attrs.asdict(rule, recurse=False)
+        assert {
+            key: read[key] for key in ("max_per_home", "within_months", "frequency_months", "documents")
+        } == {
+            "max_per_home": D("20000.00"),
+            "within_months": 6,
+            "frequency_months": 12,
+            "documents": (),
+        }
 
     @pytest.mark.parametrize(
         ("line", "path"),
