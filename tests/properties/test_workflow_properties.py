@@ -16,17 +16,19 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import hypothesis
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals._workflow import (
+from hpf_core.errors import InvalidTransition, Refused, Violation
+from hpf_core.withdrawals import (
     DEFAULT_REVIEW_NODE,
     Application,
-    ApplicationOutcome,
     ApplicationStatus,
+    DocumentRequirement,
     StepAction,
+    WithdrawalKind,
     approve,
     draft,
     end,
@@ -98,6 +100,18 @@ APPLICANT_ONLY = {"submit", "resubmit", "end"}
 BY_REVIEWER = {"start_review", "return", "approve"}
 
 
+Outcome = Application | tuple[Violation, ...]
+"""What one step gave: the application after it, or the violations its refusal carried."""
+
+
+def attempt(call: Callable[[], Application]) -> Outcome:
+    """Run one workflow function; a refusal (D-035: raised) becomes its violations."""
+    try:
+        return call()
+    except Refused as refused:
+        return refused.violations
+
+
 class WorkflowMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -110,8 +124,17 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.count += 1
         app_id = f"A{self.count}"
         busy = in_flight(self.apps.values(), member, kind)
-        result = draft(
-            app_id, member, kind, "1000.00", CARD, REQUIREMENTS, review_chain=chain, others=self.apps.values()
+        result = attempt(
+            lambda: draft(
+                app_id,
+                member,
+                kind,
+                "1000.00",
+                CARD,
+                REQUIREMENTS,
+                review_chain=chain,
+                others=self.apps.values(),
+            )
         )
         if busy:
             assert isinstance(result, tuple)
@@ -139,11 +162,11 @@ class WorkflowMachine(RuleBasedStateMachine):
         opinion: str = "",
         category: str = REQUIRED,
         files: int = 1,
-    ) -> ApplicationOutcome:
+    ) -> Outcome:
         """Apply one event to ``app``, check what it must and must not do, keep the result."""
         snapshot = copy.deepcopy(app)
         self.refs += 1
-        calls: dict[str, Callable[[], ApplicationOutcome]] = {
+        calls: dict[str, Callable[[], Application]] = {
             "upload": lambda: upload(app, category, files),
             "remove_files": lambda: remove_files(app, category, files),
             "revise": lambda: revise(app, amount=f"{500 + files}.00"),
@@ -155,7 +178,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             "pay": lambda: mark_paid(app, f"PAY-{self.refs}", at),
             "end": lambda: end(app, actor, at),
         }
-        result = calls[event]()
+        result = attempt(calls[event])
 
         must_refuse = set()
         if app.status not in ALLOWED[event]:
@@ -280,7 +303,8 @@ class WorkflowMachine(RuleBasedStateMachine):
             if app.status is S.ENDED:
                 assert A.PAY not in [step.action for step in app.history]
                 assert app.history[-1].action is A.END
-                assert isinstance(mark_paid(app, "PAY-LATE", self.clock + timedelta(days=1)), tuple)
+                with pytest.raises(InvalidTransition):
+                    mark_paid(app, "PAY-LATE", self.clock + timedelta(days=1))
 
     @invariant()
     def the_status_is_the_one_the_last_step_left(self) -> None:

@@ -22,10 +22,17 @@ from hpf_core.accounts import NORMAL, AccountState, AccountStatus, DayBasis, Dep
 from hpf_core.dates import add_months
 from hpf_core.errors import InputTypeError, InvalidAmount, InvalidChoice, InvalidPolicy
 from hpf_core.policy import InterestPolicy, parse_policy
-from hpf_core.withdrawals._assess import PastWithdrawal, WithdrawalFacts, assess
-from hpf_core.withdrawals._policy import WithdrawalPolicy, parse_withdrawal_policy
-from hpf_core.withdrawals._types import Assessment, DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import sample_account
+from hpf_core.withdrawals import (
+    Assessment,
+    DocumentRequirement,
+    PastWithdrawal,
+    WithdrawalFacts,
+    WithdrawalKind,
+    WithdrawalPolicy,
+    assess,
+    parse_withdrawal_policy,
+)
+from hpf_core.withdrawals._samples import sample_account
 
 D = Decimal
 K = WithdrawalKind
@@ -40,11 +47,25 @@ PARTIAL = [k for k in K if not k.closes_account]
 
 @attrs.frozen
 class Centre:
-    """A centre policy as ``assess`` reads it. Built from the shipped file's sections, so
-    these tests do not depend on ``CenterPolicy`` carrying ``withdrawals`` yet."""
+    """The two sections of a centre policy ``assess`` takes (``withdrawals`` and the
+    ``interest`` day basis). Built from the shipped file's sections."""
 
     withdrawals: WithdrawalPolicy | None
     interest: InterestPolicy | None
+
+
+def assess_in(
+    kind: WithdrawalKind | str,
+    account_: DepositAccount,
+    facts: WithdrawalFacts,
+    centre_: Centre | WithdrawalPolicy,
+    on: date,
+) -> Assessment:
+    """``assess`` under a centre's withdrawal rules and day basis, or under bare rules."""
+    if isinstance(centre_, WithdrawalPolicy):
+        return assess(kind, account_, facts, centre_, on)
+    basis = centre_.interest.day_basis if centre_.interest is not None else None
+    return assess(kind, account_, facts, centre_.withdrawals, on, day_basis=basis)
 
 
 def centre(code: str) -> Centre:
@@ -153,7 +174,7 @@ def run(
     base_state, base_facts = BASE[kind]
     facts = attrs.evolve(base_facts, **changes)
     policy = centre_ if centre_ is not None else CENTRES[code]
-    return assess(kind, account(balance, state or base_state), facts, policy, on)
+    return assess_in(kind, account(balance, state or base_state), facts, policy, on)
 
 
 def codes(a: Assessment) -> list[str]:
@@ -189,7 +210,7 @@ class TestAnEligibleMember:
 
     def test_the_kind_may_be_given_by_its_value(self, kind: WithdrawalKind, code: str) -> None:
         base_state, facts = BASE[kind]
-        assert assess(kind.value, account(state=base_state), facts, CENTRES[code], ON) == run(kind, code)
+        assert assess_in(kind.value, account(state=base_state), facts, CENTRES[code], ON) == run(kind, code)
 
 
 # --------------------------------------------------------------------------- refused: shared rules
@@ -253,8 +274,8 @@ class TestClosingWithdrawals:
         facts = WithdrawalFacts(**{**shifted, "has_outstanding_hpf_loan": True})
         if kind is K.LABOR_TERMINATION:
             facts = attrs.evolve(facts, sealed_since=date(2016, 5, 1))
-        before = assess(kind, account(state=base_state), facts, CENTRES[code], date(2016, 12, 7))
-        after = assess(kind, account(state=base_state), facts, CENTRES[code], date(2016, 12, 8))
+        before = assess_in(kind, account(state=base_state), facts, CENTRES[code], date(2016, 12, 7))
+        after = assess_in(kind, account(state=base_state), facts, CENTRES[code], date(2016, 12, 8))
         assert codes(before) == []
         assert codes(after) == (["hpf_loan_outstanding"] if code == SHANGHAI else [])
 
@@ -490,7 +511,7 @@ class TestABareWithdrawalPolicy:
 class TestBadInputs:
     def test_an_unknown_kind_is_an_invalid_choice(self) -> None:
         with pytest.raises(InvalidChoice, match="kind"):
-            assess("lottery", account(), WithdrawalFacts(), CENTRES[ALTAY], ON)
+            assess_in("lottery", account(), WithdrawalFacts(), CENTRES[ALTAY], ON)
 
     @pytest.mark.parametrize(
         ("field", "value", "error"),
@@ -531,7 +552,7 @@ class TestSeedScreens:
         # (Jul 31 + Aug 31 + Sep 30 + Oct 31 + Nov 30 + Dec 31 + Jan 31 + Feb 28 + Mar 31
         #  + Apr 30 + May 1-28 = 332): 5,925.21 x 0.015 x 332 / 360 = 81.965... -> 81.97;
         # 提取金额合计 5,925.21 + 81.97 = 6,007.18.
-        a = assess(
+        a = assess_in(
             K.RETIREMENT,
             account("5925.21"),
             WithdrawalFacts(retired_on=date(2018, 5, 1)),
@@ -547,7 +568,7 @@ class TestSeedScreens:
 
     def test_retirement_a_day_earlier_matches_the_other_screenshot(self) -> None:
         # 331 days: 5,925.21 x 0.015 x 331 / 360 = 81.7186... -> 81.72; total 6,006.93
-        a = assess(
+        a = assess_in(
             K.RETIREMENT,
             account("5925.21"),
             WithdrawalFacts(retired_on=date(2018, 5, 1)),
@@ -557,7 +578,7 @@ class TestSeedScreens:
         assert (a.closing_interest, a.max_amount) == (D("81.72"), D("6006.93"))
 
     def test_retirement_documents_and_notice_are_the_screens(self) -> None:
-        a = assess(
+        a = assess_in(
             K.RETIREMENT, account("5925.21"), WithdrawalFacts(retired_on=date(2018, 5, 1)), CENTRES[ALTAY], ON
         )
         assert a.documents == (
@@ -572,13 +593,15 @@ class TestSeedScreens:
         facts = WithdrawalFacts(
             employment_ended_on=date(2017, 12, 15), sealed_since=date(2017, 12, 31), local_hukou=True
         )
-        a = assess(K.LABOR_TERMINATION, account("262.37", SEALED), facts, CENTRES[ALTAY], date(2018, 7, 22))
+        a = assess_in(
+            K.LABOR_TERMINATION, account("262.37", SEALED), facts, CENTRES[ALTAY], date(2018, 7, 22)
+        )
         assert (a.eligible, a.closing_interest, a.max_amount) == (True, D("0.23"), D("262.60"))
 
     def test_property_fee_shows_3000_with_nothing_frozen(self) -> None:
         # 物业管理费提取: 个人账户余额 9,249.44, 冻结金额 0 -> 9,249.44 - 10 reserve = 9,239.44,
         # above the yearly cap 3,000: 可提取金额 3,000.00
-        a = assess(
+        a = assess_in(
             K.PROPERTY_FEE,
             account("9249.44"),
             WithdrawalFacts(owns_home=True),
@@ -593,17 +616,19 @@ class TestSeedScreens:
         # 57,626.57 - 10 reserve = 57,616.57, rounded down to 10 -> 57,610.00 (the loan of
         # 800,000 signed that day is far above it).
         facts = WithdrawalFacts(loan_owed="800000", instalments_repaid=0)
-        a = assess(K.LOAN_REPAYMENT, account("57626.57"), facts, CENTRES[ALTAY], date(2018, 7, 23))
+        a = assess_in(K.LOAN_REPAYMENT, account("57626.57"), facts, CENTRES[ALTAY], date(2018, 7, 23))
         assert (a.eligible, a.max_amount) == (True, D("57610.00"))
         assert a.max_amount < D("57626.57")
 
     def test_the_same_loan_repayment_in_shanghai_waits_for_a_first_instalment(self) -> None:
         # [S31]: at least one regular instalment repaid; with one, the whole 57,626.57 (no reserve)
         facts = WithdrawalFacts(loan_owed="800000", instalments_repaid=0)
-        refused = assess(K.LOAN_REPAYMENT, account("57626.57"), facts, CENTRES[SHANGHAI], date(2018, 7, 23))
+        refused = assess_in(
+            K.LOAN_REPAYMENT, account("57626.57"), facts, CENTRES[SHANGHAI], date(2018, 7, 23)
+        )
         assert codes(refused) == ["no_instalment_repaid"]
         paid_one = attrs.evolve(facts, instalments_repaid=1)
-        a = assess(K.LOAN_REPAYMENT, account("57626.57"), paid_one, CENTRES[SHANGHAI], date(2018, 8, 23))
+        a = assess_in(K.LOAN_REPAYMENT, account("57626.57"), paid_one, CENTRES[SHANGHAI], date(2018, 8, 23))
         assert a.max_amount == D("57626.57")
 
 

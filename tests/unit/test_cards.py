@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from hpf_core.errors import InputError, InputTypeError, InvalidCardNumber, Violation
-from hpf_core.withdrawals._cards import BIN_TABLE, BankCard, add_card, bank_of, cards_of, choose_card
+from hpf_core.errors import InputError, InputTypeError, InvalidCardNumber, Refused
+from hpf_core.withdrawals import (
+    BIN_TABLE,
+    BankCard,
+    add_card,
+    bank_of,
+    cards_of,
+    choose_card,
+)
 
 ICBC_CARD = "6222021234567890128"
 CCB_CARD = "6217001234567890122"
@@ -13,7 +20,7 @@ UNLISTED_CARD = "4111111111111111"  # the textbook Luhn example (DOMAIN.md §9.2
 BRANCH = "中国工商银行股份有限公司贵州省贵阳开阳支行开磷分理处"  # a 收款银行 the seed's screen shows
 
 
-def added(result: tuple[BankCard, ...] | Violation) -> tuple[BankCard, ...]:
+def added(result: tuple[BankCard, ...]) -> tuple[BankCard, ...]:
     assert isinstance(result, tuple), result
     return result
 
@@ -28,15 +35,17 @@ class TestAddingACard:
         assert card.bank == BRANCH
 
     def test_an_unlisted_bin_needs_the_bank_name(self) -> None:
-        result = add_card((), "M1", UNLISTED_CARD)
-        assert isinstance(result, Violation)
+        with pytest.raises(Refused) as info:
+            add_card((), "M1", UNLISTED_CARD)
+        (result,) = info.value.violations
         assert (result.code, result.field) == ("bank_required", "bank")
         assert UNLISTED_CARD not in result.message
 
     def test_a_blank_bank_name_counts_as_none(self) -> None:
         assert added(add_card((), "M1", CCB_CARD, bank="  "))[0].bank == "中国建设银行"
-        result = add_card((), "M1", UNLISTED_CARD, bank=" ")
-        assert isinstance(result, Violation)
+        with pytest.raises(Refused) as info:
+            add_card((), "M1", UNLISTED_CARD, bank=" ")
+        (result,) = info.value.violations
         assert result.code == "bank_required"
 
     def test_a_number_failing_luhn_raises(self) -> None:
@@ -49,8 +58,9 @@ class TestAddingACard:
 
     def test_a_card_the_member_already_has_is_refused(self) -> None:
         cards = added(add_card((), "M1", ICBC_CARD))
-        result = add_card(cards, "M1", "6222 0212 3456 7890 128", bank="中国工商银行")
-        assert isinstance(result, Violation)
+        with pytest.raises(Refused) as info:
+            add_card(cards, "M1", "6222 0212 3456 7890 128", bank="中国工商银行")
+        (result,) = info.value.violations
         assert (result.code, result.field) == ("card_exists", "number")
 
     def test_another_members_card_with_the_same_number_does_not_block(self) -> None:
@@ -103,13 +113,15 @@ class TestChoosingACard:
         assert chosen.number == CCB_CARD
 
     def test_a_card_not_added_is_refused(self) -> None:
-        result = choose_card(added(add_card((), "M1", ICBC_CARD)), "M1", CCB_CARD)
-        assert isinstance(result, Violation)
+        with pytest.raises(Refused) as info:
+            choose_card(added(add_card((), "M1", ICBC_CARD)), "M1", CCB_CARD)
+        (result,) = info.value.violations
         assert result.code == "unknown_card"
 
     def test_another_members_card_cannot_be_chosen(self) -> None:
-        result = choose_card(added(add_card((), "M2", ICBC_CARD)), "M1", ICBC_CARD)
-        assert isinstance(result, Violation)
+        with pytest.raises(Refused) as info:
+            choose_card(added(add_card((), "M2", ICBC_CARD)), "M1", ICBC_CARD)
+        (result,) = info.value.violations
         assert result.code == "unknown_card"
 
 

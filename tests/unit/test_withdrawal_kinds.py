@@ -9,23 +9,37 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hpf_adapters.policies import policy_text
 from hpf_core.accounts import NORMAL, AccountState, AccountStatus
-from hpf_core.errors import InvalidPolicy
+from hpf_core.errors import InputError, InvalidPolicy
 from hpf_core.policy import parse_policy
-from hpf_core.withdrawals import kinds
-from hpf_core.withdrawals._assess import PastWithdrawal, WithdrawalFacts
-from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy, parse_withdrawal_policy
-from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
+from hpf_core.withdrawals import (
+    DocumentRequirement,
+    PastWithdrawal,
+    WithdrawalFacts,
+    WithdrawalKind,
+    WithdrawalNotice,
+    WithdrawalPolicy,
+    WithdrawalRule,
+    kinds,
+    parse_withdrawal_policy,
+    register_kind,
+    unregister_kind,
+)
+from hpf_core.withdrawals._rules import CLOSING_KEYS, PARTIAL_KEYS, policy_keys
+from hpf_core.withdrawals._samples import sample_account
 from hpf_core.withdrawals.kinds import KINDS
-from hpf_core.withdrawals.kinds._common import sample_account
 
 D = Decimal
 K = WithdrawalKind
 ON = date(2025, 9, 15)
-VERBS = ("check", "cap", "documents", "notice")
+VERBS = ("check", "cap")
+DECLARED = ("DOCUMENTS", "FACTS", "KIND", "POLICY_KEYS", "Rule")
 
 
 def section(code: str) -> dict[str, Any]:
@@ -60,7 +74,30 @@ class TestTheRegistry:
             assert inspect.signature(getattr(KINDS[kind], verb)) == inspect.signature(
                 getattr(reference, verb)
             )
-        assert sorted(KINDS[kind].__all__) == sorted(["KIND", *VERBS])  # type: ignore[attr-defined]
+        assert sorted(KINDS[kind].__all__) == sorted([*DECLARED, *VERBS])  # type: ignore[attr-defined]
+
+    @every_kind
+    def test_each_module_declares_facts_keys_and_rule(self, kind: WithdrawalKind) -> None:
+        module = KINDS[kind]
+        assert {f.name for f in attrs.fields(WithdrawalFacts)} >= module.FACTS
+        assert module.FACTS  # every shipped kind reads at least one fact
+        assert issubclass(module.Rule, WithdrawalRule)
+        assert set(policy_keys(module.Rule)) >= module.POLICY_KEYS
+        # a closing kind's section takes documents and notice only, unless the kind adds keys
+        shared = CLOSING_KEYS if kind.closes_account else PARTIAL_KEYS
+        assert shared <= module.POLICY_KEYS
+        if kind.closes_account:
+            assert not (PARTIAL_KEYS - CLOSING_KEYS) & module.POLICY_KEYS
+        assert module.DOCUMENTS == ()  # each centre names its own categories
+
+    def test_the_shipped_kinds_cannot_be_unregistered(self) -> None:
+        with pytest.raises(InputError, match="shipped"):
+            unregister_kind(K.RENT)
+        assert KINDS[K.RENT] is kinds.rent
+
+    def test_a_kind_cannot_be_registered_twice(self) -> None:
+        with pytest.raises(InputError, match="KIND"):
+            register_kind(kinds.rent)
 
     def test_the_registry_cannot_be_changed(self) -> None:
         with pytest.raises(TypeError):
@@ -73,10 +110,10 @@ class TestEachKindModule:
     def test_documents_and_notice_come_from_the_policy(
         self, policy: WithdrawalPolicy, kind: WithdrawalKind
     ) -> None:
-        module = KINDS[kind]
-        assert module.documents(policy) == policy.rule(kind).documents
-        assert all(isinstance(d, DocumentRequirement) for d in module.documents(policy))
-        notice = module.notice(policy)
+        rule = policy.rule(kind, KINDS[kind].Rule)
+        assert rule.documents
+        assert all(isinstance(d, DocumentRequirement) for d in rule.documents)
+        notice = rule.notice
         assert isinstance(notice, WithdrawalNotice)
         assert notice.name
         assert notice.basis
@@ -88,12 +125,54 @@ class TestEachKindModule:
         assert isinstance(found, tuple)
         assert all(v.code and v.message and v.field for v in found)
 
+    def test_a_kind_reads_only_the_facts_it_declares(
+        self, policy: WithdrawalPolicy, kind: WithdrawalKind
+    ) -> None:
+        module = KINDS[kind]
+        undeclared = {name: value for name, value in RICH.items() if name not in module.FACTS}
+        narrowed = WithdrawalFacts(**{name: RICH[name] for name in module.FACTS})
+        everything = WithdrawalFacts(**RICH)
+        account = sample_account("100")
+        assert undeclared  # the rich facts change fields the kind does not declare
+        assert module.check(account, everything, policy, ON) == module.check(account, narrowed, policy, ON)
+        assert module.cap(account, everything, policy, ON) == module.cap(account, narrowed, policy, ON)
+
     def test_closing_kinds_have_no_cap_of_their_own(
         self, policy: WithdrawalPolicy, kind: WithdrawalKind
     ) -> None:
         cap = KINDS[kind].cap(sample_account("100"), WithdrawalFacts(), policy, ON)
         if kind.closes_account:
             assert cap is None
+
+
+RICH: dict[str, Any] = {
+    "retired_on": date(2020, 1, 1),
+    "employment_ended_on": date(2020, 1, 1),
+    "sealed_since": date(2020, 2, 1),
+    "local_hukou": False,
+    "contributing_elsewhere": True,
+    "incapacity_certified_on": date(2020, 1, 1),
+    "emigrated_on": date(2020, 1, 1),
+    "died_on": date(2020, 1, 1),
+    "has_outstanding_hpf_loan": True,
+    "loan_owed": "20000",
+    "instalments_repaid": 5,
+    "owns_home": True,
+    "purchase_price": "900000",
+    "purchased_on": date(2025, 6, 1),
+    "continuous_months": 24,
+    "monthly_rent": "3000",
+    "rent_months": 3,
+    "household_monthly_income": "8000",
+    "lease_registered": True,
+    "property_fee_billed": "1800",
+    "medical_self_paid": "45000",
+    "previous": (PastWithdrawal(kind=K.HOME_PURCHASE, on=date(2025, 7, 1), amount="1000"),),
+    "interest_postings": ((date(2025, 8, 1), D("100.00")),),
+    "deposit_rate": "0.015",
+    "day_basis": "actual/360",
+}
+"""A value other than the default for every field of the facts."""
 
 
 class TestKindCaps:
@@ -168,6 +247,7 @@ class TestTheShippedPolicies:
 
     def test_altay_caps_property_fee_at_3000_a_year(self) -> None:
         assert ALTAY.rule(K.PROPERTY_FEE).cap_per_year == D("3000.00")
+        assert ALTAY.rule(K.PROPERTY_FEE, kinds.property_fee.Rule).cap_per_year == D("3000.00")
 
     def test_the_seed_retirement_notice(self) -> None:
         assert ALTAY.rule(K.RETIREMENT).notice == WithdrawalNotice(
@@ -183,7 +263,7 @@ class TestTheShippedPolicies:
         assert not ALTAY.loan_blocks_closing_on(date(2025, 1, 1))
 
     def test_shanghai_rent_rules_of_2014(self) -> None:
-        rule = SHANGHAI.rule(K.RENT)
+        rule = SHANGHAI.rule(K.RENT, kinds.rent.Rule)
         assert (rule.cap_per_month, rule.income_share, rule.min_contribution_months) == (
             D("2000.00"),
             D("0.2"),
@@ -193,7 +273,7 @@ class TestTheShippedPolicies:
         assert rule.lease_registration_required
 
     def test_shanghai_loan_repayment_needs_a_normal_account_and_one_instalment(self) -> None:
-        rule = SHANGHAI.rule(K.LOAN_REPAYMENT)
+        rule = SHANGHAI.rule(K.LOAN_REPAYMENT, kinds.loan_repayment.Rule)
         assert (rule.must_be_normal, rule.min_instalments_repaid) == (True, 1)
 
     @pytest.mark.parametrize("code", ["altay", "shanghai"])
@@ -291,6 +371,40 @@ class TestParsingTheWithdrawalsSection:
                 "withdrawals.rent.notice.materials",
             ),
             ({"serious-illness": {"threshold": "-1"}}, "withdrawals.serious-illness.threshold"),
+            # typos: a misspelt key or kind section is named with its full path
+            ({"rent": {"cap_frist": "1000"}}, "withdrawals.rent.cap_frist"),
+            ({"rnet": {"cap_per_month": "1000"}}, "withdrawals.rnet"),
+            ({"labor-termination": {"sealed_month": 6}}, "withdrawals.labor-termination.sealed_month"),
+            (
+                {
+                    "rent": {
+                        "notice": {"name": "x", "basis": "y", "conditions": "z", "materials": [], "url": "u"}
+                    }
+                },
+                "withdrawals.rent.notice.url",
+            ),
+            # wrong types anywhere give InvalidPolicy, never TypeError or KeyError
+            ({"rent": {"cap_per_month": ["1000"]}}, "withdrawals.rent.cap_per_month"),
+            ({"rent": {"cap_per_month": {"a": 1}}}, "withdrawals.rent.cap_per_month"),
+            ({"rent": {"min_contribution_months": "3"}}, "withdrawals.rent.min_contribution_months"),
+            ({"rent": {"min_contribution_months": 10**30}}, "withdrawals.rent.min_contribution_months"),
+            ({"rent": {"cap_per_month": "1e400"}}, "withdrawals.rent.cap_per_month"),
+            ({"rent": {"income_share": 0.2}}, "withdrawals.rent.income_share"),
+            ({"rent": {"documents": ["合同"]}}, "withdrawals.rent.documents[0]"),
+            (
+                {"rent": {"documents": [{"category": ["合同"], "required": True}]}},
+                "withdrawals.rent.documents[0].category",
+            ),
+            ({"rent": {"notice": []}}, "withdrawals.rent.notice"),
+            (
+                {"rent": {"notice": {"name": "x", "basis": "y", "conditions": "z", "materials": [1]}}},
+                "withdrawals.rent.notice.materials[0]",
+            ),
+            ({"open": [["rent"]]}, "withdrawals.open[0]"),
+            ({"open": [{"rent": 1}]}, "withdrawals.open[0]"),
+            ({"online": "rent"}, "withdrawals.online"),
+            ({"source": 5}, "withdrawals.source"),
+            ({"loan_blocks_closing": True, "loan_blocks_closing_since": [2016]}, "withdrawals.loan_blocks"),
         ],
     )
     def test_a_bad_value_is_refused_naming_the_key(self, changes: dict[str, Any], key: str) -> None:
@@ -303,12 +417,84 @@ class TestParsingTheWithdrawalsSection:
             "serious-illness": {"threshold": "30000", "frequency_months": 12},
         }
         policy = parse_withdrawal_policy(table)
-        assert policy.rule(K.LABOR_TERMINATION).sealed_months == 6
-        assert policy.rule(K.SERIOUS_ILLNESS).threshold == D("30000.00")
+        assert policy.rule(K.LABOR_TERMINATION, kinds.labor_termination.Rule).sealed_months == 6
+        assert policy.rule(K.SERIOUS_ILLNESS, kinds.serious_illness.Rule).threshold == D("30000.00")
+        assert policy.rule(K.SERIOUS_ILLNESS).frequency_months == 12
         assert policy.rule(K.RENT).frequency_months is None  # no table: no rule
+        assert policy.rule(K.RENT, kinds.rent.Rule).cap_per_month is None
+        assert isinstance(policy.rule(K.RENT, kinds.rent.Rule), kinds.rent.Rule)
 
     @pytest.mark.parametrize("code", ["altay", "shanghai"])
     def test_a_float_in_a_shipped_file_is_refused(self, code: str) -> None:
         text = policy_text(code).replace('threshold = "30000"', "threshold = 30000.0")
         with pytest.raises(InvalidPolicy, match=r"withdrawals\.serious-illness\.threshold"):
             parse_withdrawal_policy(tomllib.loads(text)["withdrawals"])
+
+
+# --------------------------------------------------------------------------- hostile input
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**30), 10**30)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=8)
+    | st.sampled_from(["0", "1", "0.2", "1e400", "NaN", "-1", "rent", "retirement", "合同"])
+    | st.dates()
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=12,
+)
+_KEYS = st.sampled_from(
+    sorted(
+        {
+            "open",
+            "online",
+            "reserve",
+            "amount_unit",
+            "loan_blocks_closing",
+            "loan_blocks_closing_since",
+            "source",
+            "documents",
+            "notice",
+            "category",
+            "required",
+            "max_files",
+            "materials",
+            *(k.value for k in K),
+            *(key for module in KINDS.values() for key in module.POLICY_KEYS),
+        }
+    )
+)
+
+
+@st.composite
+def hostile_sections(draw: st.DrawFn) -> dict[str, Any]:
+    """The minimal section with some keys, at the top or in a kind's table, set to anything."""
+    table: dict[str, Any] = dict(MINIMAL)
+    for _ in range(draw(st.integers(1, 4))):
+        key, value = draw(_KEYS), draw(_VALUES)
+        if draw(st.booleans()):
+            kind = draw(st.sampled_from(list(K)))
+            section = table.setdefault(kind.value, {})
+            if isinstance(section, dict):
+                section[key] = value
+        else:
+            table[key] = value
+    return table
+
+
+class TestHostileSections:
+    @settings(max_examples=300, deadline=None)
+    @given(hostile_sections())
+    def test_anything_parses_or_is_an_invalid_policy(self, table: dict[str, Any]) -> None:
+        """Never a TypeError, KeyError or RecursionError; a refusal names a withdrawals key."""
+        try:
+            parse_withdrawal_policy(table)
+        except InvalidPolicy as refused:
+            message = str(refused)
+        else:
+            return
+        assert message.startswith("withdrawals")

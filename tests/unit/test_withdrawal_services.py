@@ -98,7 +98,7 @@ class TestTheRetirementJourney:
             on=date(2018, 5, 29),
             at=at(29, 15),
             deposit_rate="0.015",
-            basis=DayBasis.ACTUAL_360,
+            day_basis=DayBasis.ACTUAL_360,
         )
         assert payment.application.status is ApplicationStatus.PAID
         assert [(e.kind, e.amount) for e in payment.entries] == [
@@ -134,7 +134,7 @@ class TestTheRetirementJourney:
                 on=date(2018, 5, 29),
                 at=at(29, 14),
                 deposit_rate="0.015",
-                basis="actual/360",
+                day_basis="actual/360",
             )
         assert MemoryUnitOfWork(store).accounts.get("A1").balance == D("5925.21")
 
@@ -210,7 +210,7 @@ class TestExactlyOncePayment:
                     on=date(2018, 5, 29),
                     at=at(29, 13),
                     deposit_rate="0.015",
-                    basis="actual/360",
+                    day_basis="actual/360",
                 )
         payment = wd.pay_application(
             MemoryUnitOfWork(store),
@@ -220,7 +220,7 @@ class TestExactlyOncePayment:
             on=date(2018, 5, 29),
             at=at(29, 13),
             deposit_rate="0.015",
-            basis="actual/360",
+            day_basis="actual/360",
         )
         assert bank.calls == 3
         assert len(bank.transfers) == 1
@@ -237,7 +237,7 @@ class TestExactlyOncePayment:
             on=date(2018, 5, 29),
             at=at(29, 13),
             deposit_rate="0.015",
-            basis="actual/360",
+            day_basis="actual/360",
         )
         assert again.receipt == payment.receipt
         assert len(bank.transfers) == 1
@@ -266,7 +266,7 @@ class TestPaymentGuards:
                 on=date(2018, 5, 29),
                 at=at(29, 13),
                 deposit_rate="0.015",
-                basis="actual/360",
+                day_basis="actual/360",
             )
         assert bank.transfers == ()
 
@@ -284,6 +284,6 @@ class TestPaymentGuards:
                 on=date(2018, 6, 5),
                 at=at(29, 13),
                 deposit_rate="0.015",
-                basis="actual/360",
+                day_basis="actual/360",
             )
         assert (bank.transfers, store.entries) == ((), before)

@@ -15,7 +15,7 @@ The seed centre's 离、退休提取 screen (manual §5.2.1.1): 个人账户余�
 (5,925.21 x 1.5% x 332 / 360 = 81.965 → 81.97).
 
 >>> from hpf_core.accounts import DayBasis
->>> from hpf_core.withdrawals.kinds._common import sample_account, sample_policy
+>>> from hpf_core.withdrawals._samples import sample_account, sample_policy
 >>> retired = WithdrawalFacts(retired_on=date(2018, 5, 1), day_basis=DayBasis.ACTUAL_360)
 >>> a = assess(WithdrawalKind.RETIREMENT, sample_account("5925.21"), retired,
 ...            sample_policy(WithdrawalKind.RETIREMENT), date(2018, 5, 29))
@@ -30,9 +30,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
-from typing import Any, Protocol
-
-import attrs
 
 from hpf_core.accounts import (
     AccountStatus,
@@ -47,13 +44,13 @@ from hpf_core.accounts import (
     interest_year,
 )
 from hpf_core.dates import add_months, check_date
-from hpf_core.errors import InputTypeError, InvalidAmount, InvalidChoice, InvalidPolicy, Violation
-from hpf_core.money import FEN, Amount, Rate, check_rate, yuan
-from hpf_core.withdrawals._policy import WithdrawalPolicy, WithdrawalRule
-from hpf_core.withdrawals._types import Assessment, WithdrawalKind
+from hpf_core.errors import InputTypeError, InvalidChoice, InvalidPolicy, Violation
+from hpf_core.money import FEN
+from hpf_core.withdrawals._rules import WithdrawalPolicy, WithdrawalRule
+from hpf_core.withdrawals._types import Assessment, WithdrawalFacts, WithdrawalKind, check_kind
 from hpf_core.withdrawals.kinds import KINDS
 
-__all__ = ["CentrePolicyLike", "PastWithdrawal", "WithdrawalFacts", "assess"]
+__all__ = ["assess"]
 
 _ZERO = Decimal("0.00")
 # Amount arithmetic never depends on the caller's ambient decimal context.
@@ -61,226 +58,6 @@ _CTX = Context(prec=60, rounding=ROUND_HALF_UP)
 
 
 # --------------------------------------------------------------------------- facts
-
-
-def _money(value: Amount | None, field: str) -> Decimal | None:
-    if value is None:
-        return None
-    amount = yuan(value, field)
-    if amount < 0:
-        raise InvalidAmount(field, "must not be negative", value)
-    return amount
-
-
-def _date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        check_date(value, attribute.name)
-
-
-def _count(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputTypeError(attribute.name, f"must be a whole number, not {type(value).__name__}", value)
-    if value < 0:
-        raise InvalidChoice(attribute.name, "must not be negative", value)
-
-
-def _flag(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and not isinstance(value, bool):
-        raise InputTypeError(attribute.name, f"must be True or False, not {type(value).__name__}", value)
-
-
-# One named converter per money field: the message names the field (mypy's attrs plugin
-# needs named functions).
-def _loan_owed(value: Amount | None) -> Decimal | None:
-    return _money(value, "loan_owed")
-
-
-def _purchase_price(value: Amount | None) -> Decimal | None:
-    return _money(value, "purchase_price")
-
-
-def _monthly_rent(value: Amount | None) -> Decimal | None:
-    return _money(value, "monthly_rent")
-
-
-def _household_monthly_income(value: Amount | None) -> Decimal | None:
-    return _money(value, "household_monthly_income")
-
-
-def _property_fee_billed(value: Amount | None) -> Decimal | None:
-    return _money(value, "property_fee_billed")
-
-
-def _medical_self_paid(value: Amount | None) -> Decimal | None:
-    return _money(value, "medical_self_paid")
-
-
-def _past_amount(value: Amount) -> Decimal:
-    amount = yuan(value, "amount")
-    if amount <= 0:
-        raise InvalidAmount("amount", "must be greater than 0", value)
-    return amount
-
-
-def _kind(value: WithdrawalKind | str, field: str = "kind") -> WithdrawalKind:
-    if isinstance(value, WithdrawalKind):
-        return value
-    if isinstance(value, str):
-        try:
-            return WithdrawalKind(value)
-        except ValueError:
-            pass
-    allowed = ", ".join(k.value for k in WithdrawalKind)
-    raise InvalidChoice(field, f"must be one of {allowed}", value)
-
-
-def _postings(value: object) -> tuple[tuple[date, Decimal], ...]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise InputTypeError("interest_postings", "must be (value_date, amount) pairs", value)
-    found: list[tuple[date, Decimal]] = []
-    for item in value:
-        if not isinstance(item, tuple) or len(item) != 2:
-            raise InputTypeError("interest_postings", "must be (value_date, amount) pairs", item)
-        day, amount = item
-        found.append((check_date(day, "interest_postings"), yuan(amount, "interest_postings")))
-    return tuple(found)
-
-
-def _previous(value: object) -> tuple[PastWithdrawal, ...]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise InputTypeError("previous", "must be PastWithdrawal records", value)
-    items = tuple(value)
-    for item in items:
-        if not isinstance(item, PastWithdrawal):
-            raise InputTypeError(
-                "previous", f"must be PastWithdrawal records, not {type(item).__name__}", item
-            )
-    return items
-
-
-def _optional_rate(value: Rate | None) -> Decimal | None:
-    return None if value is None else check_rate(value, "deposit_rate")
-
-
-def _optional_basis(value: DayBasis | str | None) -> DayBasis | None:
-    return None if value is None else check_basis(value, "day_basis")
-
-
-@attrs.frozen(kw_only=True)
-class PastWithdrawal:
-    """An earlier withdrawal (提取记录): its kind, date and amount, for frequency limits and
-    yearly caps.
-
-    >>> PastWithdrawal(kind=WithdrawalKind.RENT, on=date(2025, 3, 1), amount="1500").amount
-    Decimal('1500.00')
-    """
-
-    kind: WithdrawalKind = attrs.field(converter=_kind)
-    on: date = attrs.field(validator=_date)
-    amount: Decimal = attrs.field(converter=_past_amount)
-
-
-@attrs.frozen(kw_only=True)
-class WithdrawalFacts:
-    """What an application shows (申请材料) that the rules need; every field optional.
-
-    A date left ``None`` means "not shown"; a date after the assessment day means "not yet"
-    — both refuse the kind that needs it. Yes/no facts default to the answer that needs no
-    proof (no loan, no home, no registered lease). Amounts are validated money (元).
-
-    >>> WithdrawalFacts(monthly_rent="2500", rent_months=3).monthly_rent
-    Decimal('2500.00')
-    >>> WithdrawalFacts(loan_owed=0.5)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    hpf_core.errors.InputTypeError: loan_owed: must be a Decimal, int or plain decimal string, not float ...
-    """
-
-    # retirement, labour termination, incapacity, emigration, death
-    retired_on: date | None = attrs.field(default=None, validator=_date)
-    """离退休日期 on the 离(退)休证, 《退休审批表》 or 离(退)休文件."""
-    employment_ended_on: date | None = attrs.field(default=None, validator=_date)
-    """解除或终止劳动关系日期 (解除劳动合同书)."""
-    sealed_since: date | None = attrs.field(default=None, validator=_date)
-    """封存日期: when the account was sealed."""
-    local_hukou: bool | None = attrs.field(default=None, validator=_flag)
-    """本市户籍: whether the member is registered in the centre's city; None = not stated."""
-    contributing_elsewhere: bool = attrs.field(default=False, validator=_flag)
-    """异地继续缴存: contributing to another centre (then transfer, 转移接续, instead)."""
-    incapacity_certified_on: date | None = attrs.field(default=None, validator=_date)
-    """完全丧失劳动能力鉴定 date."""
-    emigrated_on: date | None = attrs.field(default=None, validator=_date)
-    """出境定居 date (户口注销 / settlement abroad)."""
-    died_on: date | None = attrs.field(default=None, validator=_date)
-    """死亡 or 宣告死亡 date (死亡证明 / 判决书)."""
-    # loans and homes
-    has_outstanding_hpf_loan: bool = attrs.field(default=False, validator=_flag)
-    """公积金贷款未结清: the member (or spouse) owes on an HPF loan."""
-    loan_owed: Decimal | None = attrs.field(default=None, converter=_loan_owed)
-    """Loan repayment: the instalments or principal the withdrawal may pay (应还本息)."""
-    instalments_repaid: int | None = attrs.field(default=None, validator=_count)
-    """Loan repayment: regular instalments already repaid on the loan."""
-    owns_home: bool = attrs.field(default=False, validator=_flag)
-    """The member (or spouse) owns a home in the centre's city (不动产权证)."""
-    purchase_price: Decimal | None = attrs.field(default=None, converter=_purchase_price)
-    """Purchase: the price paid (购房款, per contract and invoice)."""
-    purchased_on: date | None = attrs.field(default=None, validator=_date)
-    """Purchase: the contract or invoice date."""
-    # rent and property fee
-    continuous_months: int | None = attrs.field(default=None, validator=_count)
-    """连续足额缴存月数 up to the application."""
-    monthly_rent: Decimal | None = attrs.field(default=None, converter=_monthly_rent)
-    """月租金 on the lease."""
-    rent_months: int | None = attrs.field(default=None, validator=_count)
-    """The months of rent this withdrawal covers (paid since the last rent withdrawal)."""
-    household_monthly_income: Decimal | None = attrs.field(default=None, converter=_household_monthly_income)
-    """家庭月工资收入."""
-    lease_registered: bool = attrs.field(default=False, validator=_flag)
-    """The lease is filed with the city's rental platform (租赁备案)."""
-    property_fee_billed: Decimal | None = attrs.field(default=None, converter=_property_fee_billed)
-    """物业管理服务费收费票据: the fee billed and paid."""
-    # serious illness
-    medical_self_paid: Decimal | None = attrs.field(default=None, converter=_medical_self_paid)
-    """个人自付医疗费用 of the member or family."""
-    # history and closing interest
-    previous: tuple[PastWithdrawal, ...] = attrs.field(default=(), converter=_previous)
-    """Earlier withdrawals, any kind."""
-    interest_postings: tuple[tuple[date, Decimal], ...] = attrs.field(default=(), converter=_postings)
-    """Postings since 1 July of the current interest year (value date, signed amount), for
-    closing interest; the balance on 1 July is the balance less these. Default: none, the
-    balance was held all year."""
-    deposit_rate: Decimal | None = attrs.field(default=None, converter=_optional_rate)
-    """The deposit rate for closing interest; None = the rate table (1.5% since 2016-02-21)."""
-    day_basis: DayBasis | None = attrs.field(default=None, converter=_optional_basis)
-    """Overrides the centre's ``[interest] day_basis`` for closing interest."""
-
-
-# --------------------------------------------------------------------------- policy
-
-
-class _HasDayBasis(Protocol):
-    @property
-    def day_basis(self) -> DayBasis: ...
-
-
-class CentrePolicyLike(Protocol):
-    """What ``assess`` reads from a centre policy: ``withdrawals`` and ``interest``
-    (:class:`hpf_core.policy.CenterPolicy` once it carries the ``[withdrawals]`` section)."""
-
-    @property
-    def withdrawals(self) -> WithdrawalPolicy | None: ...
-
-    @property
-    def interest(self) -> _HasDayBasis | None: ...
-
-
-def _resolve(policy: WithdrawalPolicy | CentrePolicyLike) -> tuple[WithdrawalPolicy | None, DayBasis | None]:
-    if isinstance(policy, WithdrawalPolicy):
-        return policy, None
-    interest = policy.interest
-    return policy.withdrawals, (interest.day_basis if interest is not None else None)
 
 
 # --------------------------------------------------------------------------- checks
@@ -397,14 +174,19 @@ def assess(
     kind: WithdrawalKind | str,
     account: DepositAccount,
     facts: WithdrawalFacts,
-    policy: WithdrawalPolicy | CentrePolicyLike,
+    policy: WithdrawalPolicy | None,
     on: date,
+    *,
+    day_basis: DayBasis | str | None = None,
 ) -> Assessment:
     """Whether ``account`` may make a ``kind`` withdrawal on ``on``, every reason it may not,
     how much it may take and which documents to upload.
 
-    ``policy`` is a centre policy (its ``withdrawals`` and ``interest`` sections are used)
-    or a bare :class:`WithdrawalPolicy` (then closing interest needs ``facts.day_basis``).
+    ``policy`` is the centre's :class:`WithdrawalPolicy` (``CenterPolicy.withdrawals``;
+    None when the centre has no ``[withdrawals]`` section) and ``day_basis`` its
+    ``[interest] day_basis`` (``CenterPolicy.interest.day_basis``), which closing interest
+    uses unless ``facts.day_basis`` overrides it; with neither a closing kind raises
+    ``InvalidPolicy``.
     Reasons, in order: the centre's rules for every kind (not open here; account closed,
     frozen, or sealed where the kind needs 正常; an outstanding HPF loan blocking a closing
     kind; too soon after the last withdrawal of the kind), then the kind's own conditions
@@ -418,9 +200,14 @@ def assess(
     its ``max_amount`` and ``closing_interest`` are 0.00. A centre with no ``[withdrawals]``
     section refuses every kind (``no_withdrawal_policy``).
     """
-    which = _kind(kind)
+    which = check_kind(kind)
+    if which not in KINDS:
+        raise InvalidChoice("kind", "is not a registered withdrawal kind", kind)
     day = check_date(on, "on")
-    rules, basis = _resolve(policy)
+    basis = None if day_basis is None else check_basis(day_basis, "day_basis")
+    if policy is not None and not isinstance(policy, WithdrawalPolicy):
+        raise InputTypeError("policy", f"must be a WithdrawalPolicy, not {type(policy).__name__}", policy)
+    rules = policy
     if rules is None:
         refusal = Violation(
             "no_withdrawal_policy", "this centre's policy has no [withdrawals] section", "policy"
@@ -455,5 +242,5 @@ def assess(
         max_amount=amount,
         closes_account=which.closes_account,
         closing_interest=interest,
-        documents=module.documents(rules),
+        documents=rule.documents or module.DOCUMENTS,
     )

@@ -9,10 +9,14 @@ table is deliberately tiny, so for any other card the member gives the name, as 
 >>> cards = add_card((), "M1", "6222 0212 3456 7890 128")
 >>> cards[0].bank, cards[0].masked
 ('中国工商银行', '622202*********0128')
->>> add_card(cards, "M1", "6222021234567890128").code
-'card_exists'
->>> add_card(cards, "M1", "4111111111111111").code
-'bank_required'
+>>> add_card(cards, "M1", "6222021234567890128")
+Traceback (most recent call last):
+...
+hpf_core.errors.Refused: number: 622202*********0128 is already one of the cards
+>>> add_card(cards, "M1", "4111111111111111")
+Traceback (most recent call last):
+...
+hpf_core.errors.Refused: bank: the bank of 411111******1111 is not known from its number: give 收款银行
 >>> add_card(cards, "M1", "4111111111111111", bank="中国银行")[-1].bank
 '中国银行'
 """
@@ -24,7 +28,7 @@ from types import MappingProxyType
 
 import attrs
 
-from hpf_core.errors import InputError, InputTypeError, Violation
+from hpf_core.errors import InputError, InputTypeError, Violation, refusal
 from hpf_core.identity import mask_card_number, validate_card_number
 
 # Each row is confirmed by two public BIN lists that agree: hexindai/bcbc ``data/bin.csv``
@@ -98,8 +102,9 @@ def cards_of(cards: Iterable[BankCard], member_id: str) -> tuple[BankCard, ...]:
 
 def add_card(
     cards: Iterable[BankCard], member_id: str, number: str, bank: str | None = None
-) -> tuple[BankCard, ...] | Violation:
-    """``cards`` with the member's new card appended, or the ``Violation`` refusing it.
+) -> tuple[BankCard, ...]:
+    """``cards`` with the member's new card appended; a refusal raises
+    :func:`~hpf_core.errors.refusal` of its ``Violation``.
 
     A number failing Luhn raises ``InvalidCardNumber``. A card the member already has is
     refused (``card_exists``). ``bank`` (收款银行) is used when given (it may name the
@@ -111,30 +116,41 @@ def add_card(
         raise InputTypeError("bank", f"must be a str, not {type(bank).__name__}", bank)
     held = tuple(cards)
     if any(card.number == digits for card in cards_of(held, member_id)):
-        return Violation("card_exists", f"{mask_card_number(digits)} is already one of the cards", "number")
+        raise refusal(
+            Violation("card_exists", f"{mask_card_number(digits)} is already one of the cards", "number")
+        )
     name = bank.strip() if bank is not None and bank.strip() else bank_of(digits)
     if name is None:
-        return Violation(
-            "bank_required",
-            f"the bank of {mask_card_number(digits)} is not known from its number: give 收款银行",
-            "bank",
+        raise refusal(
+            Violation(
+                "bank_required",
+                f"the bank of {mask_card_number(digits)} is not known from its number: give 收款银行",
+                "bank",
+            )
         )
     return (*held, BankCard(member_id, digits, name))
 
 
-def choose_card(cards: Iterable[BankCard], member_id: str, number: str) -> BankCard | Violation:
-    """The member's card with ``number`` (收款银行账号 for an application), or ``unknown_card``.
+def choose_card(cards: Iterable[BankCard], member_id: str, number: str) -> BankCard:
+    """The member's card with ``number`` (收款银行账号 for an application); refused
+    (``unknown_card``) when it is not one of theirs.
 
     >>> cards = add_card((), "M1", "6225768888888888")
     >>> choose_card(cards, "M1", "6225 7688 8888 8888").bank
     '招商银行'
-    >>> choose_card(cards, "M2", "6225768888888888").code
-    'unknown_card'
+    >>> choose_card(cards, "M2", "6225768888888888")
+    Traceback (most recent call last):
+    ...
+    hpf_core.errors.Refused: number: 622576******8888 is not one of the member's cards: add it first
     """
     digits = validate_card_number(number)
     for card in cards_of(cards, member_id):
         if card.number == digits:
             return card
-    return Violation(
-        "unknown_card", f"{mask_card_number(digits)} is not one of the member's cards: add it first", "number"
+    raise refusal(
+        Violation(
+            "unknown_card",
+            f"{mask_card_number(digits)} is not one of the member's cards: add it first",
+            "number",
+        )
     )

@@ -30,137 +30,18 @@ notice (须知) the app shows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import attrs
-
 from hpf_core._tables import known_table, no_float
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.money import check_rate, yuan
-from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
+from hpf_core.withdrawals._rules import PolicyKey, WithdrawalPolicy, WithdrawalRule, policy_keys
+from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind, WithdrawalNotice, known_kinds
+from hpf_core.withdrawals.kinds import KINDS
 
-__all__ = [
-    "WithdrawalNotice",
-    "WithdrawalPolicy",
-    "WithdrawalRule",
-    "parse_withdrawal_policy",
-]
-
-
-@attrs.frozen
-class WithdrawalNotice:
-    """A kind's notice (提取须知), as the app's 《…须知》 page shows it.
-
-    >>> notice = WithdrawalNotice("离休、退休提取公积金", "《住房公积金管理条例》第二十四条", "离休、退休")
-    >>> notice.materials
-    ()
-    """
-
-    name: str
-    """事项名称."""
-    basis: str
-    """设定依据: the rule the withdrawal rests on."""
-    conditions: str
-    """申请条件."""
-    materials: tuple[str, ...] = ()
-    """办理材料, in the notice's order."""
-
-
-@attrs.frozen(kw_only=True)
-class WithdrawalRule:
-    """One kind's rules at one centre (``[withdrawals.<kind>]``). Unset means "no such rule".
-
-    Which fields a kind may set is fixed (a rent rule has no ``sealed_months``); the parser
-    refuses the others, so a key under the wrong kind cannot be silently ignored.
-
-    >>> WithdrawalRule().frequency_months is None
-    True
-    """
-
-    documents: tuple[DocumentRequirement, ...] = ()
-    """档案上传: the categories to upload, 必传项 (required) or 非必传项."""
-    notice: WithdrawalNotice | None = None
-    """提取须知."""
-    frequency_months: int | None = None
-    """At most one withdrawal of this kind in any this many months (1 monthly, 3 quarterly, 12
-    yearly), counted from the last one's date."""
-    cap_per_year: Decimal | None = None
-    """The most this kind may pay in one calendar year (自然年), all withdrawals together."""
-    must_be_normal: bool = False
-    """The account must be 正常: neither sealed (封存) nor frozen in any way (冻结)."""
-    sealed_months: int = 0
-    """Labour termination: the account sealed at least this many months (封存满 N 个月)."""
-    non_local_hukou_only: bool = False
-    """Labour termination: only for members without the city's household registration (非本市户籍)."""
-    min_contribution_months: int = 0
-    """Rent: at least this many months of continuous contribution (连续足额缴存)."""
-    cap_per_month: Decimal | None = None
-    """Rent: the most one month's rent may draw (每月提取限额)."""
-    income_share: Decimal | None = None
-    """Rent: only rent above this share of household monthly wage income may be drawn
-    (房租超出家庭工资收入的规定比例, Art. 24(6))."""
-    no_hpf_loan: bool = False
-    """Rent, purchase: refused while the member has an outstanding HPF loan (公积金贷款未结清)."""
-    lease_registration_required: bool = False
-    """Rent: the lease must be filed with the city's rental platform (租赁备案)."""
-    min_instalments_repaid: int = 0
-    """Loan repayment: at least this many regular instalments already repaid."""
-    purchase_window_months: int | None = None
-    """Purchase: the application must come within this many months of the purchase."""
-    threshold: Decimal | None = None
-    """Serious illness: the self-paid cost must exceed this amount (自付费用超过)."""
-
-
-_DEFAULT_RULE = WithdrawalRule()
-
-
-@attrs.frozen(kw_only=True)
-class WithdrawalPolicy:
-    """A centre's withdrawal rules (``[withdrawals]``).
-
-    ``reserve`` (留存金额) stays in the account after a partial withdrawal and
-    ``amount_unit`` is the unit its 可提取金额 is rounded down to; neither applies to a
-    closing withdrawal, which pays the whole balance with closing interest.
-    ``loan_blocks_closing`` says an outstanding HPF loan blocks the closing kinds (from
-    ``loan_blocks_closing_since`` when given). ``online`` are the kinds the app's
-    我要提取 list offers (a subset of ``open_kinds``; the rest are handled at the counter).
-
-    >>> p = WithdrawalPolicy(open_kinds=frozenset(WithdrawalKind), reserve=Decimal("10.00"),
-    ...     amount_unit=Decimal("10.00"), loan_blocks_closing=False, source="example")
-    >>> p.rule(WithdrawalKind.RENT).cap_per_month is None
-    True
-    """
-
-    open_kinds: frozenset[WithdrawalKind]
-    """开放的提取业务 (the ``open`` key)."""
-    reserve: Decimal
-    amount_unit: Decimal
-    loan_blocks_closing: bool
-    source: str
-    loan_blocks_closing_since: date | None = None
-    online: frozenset[WithdrawalKind] = frozenset()
-    rules: tuple[tuple[WithdrawalKind, WithdrawalRule], ...] = ()
-    """The ``[withdrawals.<kind>]`` tables, in file order; see :meth:`rule`."""
-
-    def is_open(self, kind: WithdrawalKind) -> bool:
-        """Whether the centre accepts this kind at all."""
-        return kind in self.open_kinds
-
-    def rule(self, kind: WithdrawalKind) -> WithdrawalRule:
-        """The kind's rules; a kind without a table has none (``WithdrawalRule()``)."""
-        for known, rule in self.rules:
-            if known is kind:
-                return rule
-        return _DEFAULT_RULE
-
-    def loan_blocks_closing_on(self, on: date) -> bool:
-        """Whether an outstanding HPF loan blocks a closing withdrawal applied for ``on``."""
-        if not self.loan_blocks_closing:
-            return False
-        return self.loan_blocks_closing_since is None or on >= self.loan_blocks_closing_since
+__all__ = ["WithdrawalPolicy", "parse_withdrawal_policy"]  # hpf_core.policy imports both from here
 
 
 # --------------------------------------------------------------------------- parsing
@@ -169,37 +50,6 @@ _PATH = "withdrawals"
 _TOP_KEYS = frozenset(
     {"open", "online", "reserve", "amount_unit", "loan_blocks_closing", "loan_blocks_closing_since", "source"}
 )
-_CLOSING_KEYS = frozenset({"documents", "notice"})
-_PARTIAL_KEYS = _CLOSING_KEYS | {"frequency_months", "cap_per_year", "must_be_normal"}
-_KIND_KEYS: Mapping[WithdrawalKind, frozenset[str]] = {
-    WithdrawalKind.RETIREMENT: _CLOSING_KEYS,
-    WithdrawalKind.LABOR_TERMINATION: _CLOSING_KEYS | {"sealed_months", "non_local_hukou_only"},
-    WithdrawalKind.EMIGRATION: _CLOSING_KEYS,
-    WithdrawalKind.DEATH: _CLOSING_KEYS,
-    WithdrawalKind.INCAPACITY: _CLOSING_KEYS,
-    WithdrawalKind.RENT: _PARTIAL_KEYS
-    | {
-        "min_contribution_months",
-        "cap_per_month",
-        "income_share",
-        "no_hpf_loan",
-        "lease_registration_required",
-    },
-    WithdrawalKind.PROPERTY_FEE: _PARTIAL_KEYS,
-    WithdrawalKind.LOAN_REPAYMENT: _PARTIAL_KEYS | {"min_instalments_repaid"},
-    WithdrawalKind.HOME_PURCHASE: _PARTIAL_KEYS | {"purchase_window_months", "no_hpf_loan"},
-    WithdrawalKind.SERIOUS_ILLNESS: _PARTIAL_KEYS | {"threshold"},
-}
-_BOOL_KEYS = ("must_be_normal", "non_local_hukou_only", "no_hpf_loan", "lease_registration_required")
-# whole-number keys and their lowest allowed value
-_COUNT_KEYS = {
-    "frequency_months": 1,
-    "sealed_months": 0,
-    "min_contribution_months": 0,
-    "purchase_window_months": 1,
-    "min_instalments_repaid": 0,
-}
-_MONEY_KEYS = ("cap_per_year", "cap_per_month", "threshold")
 _DOCUMENT_KEYS = frozenset({"category", "required", "max_files"})
 _NOTICE_KEYS = frozenset({"name", "basis", "conditions", "materials"})
 _MAX_MONTHS = 600
@@ -260,13 +110,15 @@ def _fraction(value: object, where: str) -> Decimal:
 def _kinds(value: object, where: str) -> frozenset[WithdrawalKind]:
     if not isinstance(value, list):
         raise InvalidPolicy(where, "must be a list of withdrawal kinds", value)
-    allowed = ", ".join(k.value for k in WithdrawalKind)
+    allowed = ", ".join(k.value for k in known_kinds())
     kinds: list[WithdrawalKind] = []
     for i, item in enumerate(value):
         try:
             kind = WithdrawalKind(item)
         except ValueError as exc:
             raise InvalidPolicy(f"{where}[{i}]", f"must be one of {allowed}", item) from exc
+        if kind not in KINDS:
+            raise InvalidPolicy(f"{where}[{i}]", f"must be one of {allowed}", item)
         if kind in kinds:
             raise InvalidPolicy(f"{where}[{i}]", "is listed twice", item)
         kinds.append(kind)
@@ -310,27 +162,33 @@ def _notice(value: object, where: str) -> WithdrawalNotice:
     )
 
 
+def _value(key: PolicyKey, value: object, where: str) -> object:
+    if key.kind == "documents":
+        return _documents(value, where)
+    if key.kind == "notice":
+        return _notice(value, where)
+    if key.kind == "flag":
+        return _bool(value, where)
+    if key.kind == "count":
+        return _whole(value, where, low=key.low, high=_MAX_MONTHS)
+    if key.kind == "money":
+        return _amount(value, where, positive=key.positive)
+    if key.kind == "share":
+        return _fraction(value, where)
+    raise InvalidPolicy(where, f"has a policy key of unknown kind {key.kind!r} (a bug in its kind module)")
+
+
 def _rule(kind: WithdrawalKind, value: object) -> WithdrawalRule:
+    """The kind's section, read by its own module's ``Rule`` and ``POLICY_KEYS``."""
     where = f"{_PATH}.{kind.value}"
+    module = KINDS[kind]
     table = _table(value, where)
-    _refuse_unknown(table, _KIND_KEYS[kind], where)
-    fields: dict[str, Any] = {}
-    if "documents" in table:
-        fields["documents"] = _documents(table["documents"], f"{where}.documents")
-    if "notice" in table:
-        fields["notice"] = _notice(table["notice"], f"{where}.notice")
-    for key in _BOOL_KEYS:
-        if key in table:
-            fields[key] = _bool(table[key], f"{where}.{key}")
-    for key, low in _COUNT_KEYS.items():
-        if key in table:
-            fields[key] = _whole(table[key], f"{where}.{key}", low=low, high=_MAX_MONTHS)
-    for key in _MONEY_KEYS:
-        if key in table:
-            fields[key] = _amount(table[key], f"{where}.{key}", positive=key != "threshold")
-    if "income_share" in table:
-        fields["income_share"] = _fraction(table["income_share"], f"{where}.income_share")
-    return WithdrawalRule(**fields)
+    _refuse_unknown(table, module.POLICY_KEYS, where)
+    keys = policy_keys(module.Rule)
+    fields: dict[str, Any] = {
+        name: _value(keys[name], table[name], f"{where}.{name}") for name in sorted(table)
+    }
+    return module.Rule(**fields)
 
 
 def parse_withdrawal_policy(table: dict[str, Any]) -> WithdrawalPolicy:
@@ -351,8 +209,7 @@ def parse_withdrawal_policy(table: dict[str, Any]) -> WithdrawalPolicy:
     hpf_core.errors.InvalidPolicy: withdrawals.reserve: write decimals as quoted strings, not TOML floats ...
     """
     data = _table(table, _PATH)
-    kind_tables = {key for key in data if key in {k.value for k in WithdrawalKind}}
-    _refuse_unknown(data, _TOP_KEYS | kind_tables, _PATH)
+    _refuse_unknown(data, _TOP_KEYS | {k.value for k in KINDS}, _PATH)
     for key in ("open", "reserve", "amount_unit", "loan_blocks_closing", "source"):
         if key not in data:
             raise InvalidPolicy(f"{_PATH}.{key}", "is missing")
@@ -369,7 +226,7 @@ def parse_withdrawal_policy(table: dict[str, Any]) -> WithdrawalPolicy:
         raise InvalidPolicy(
             f"{_PATH}.loan_blocks_closing_since", "applies only when loan_blocks_closing is true", since
         )
-    rules = tuple((kind, _rule(kind, data[kind.value])) for kind in WithdrawalKind if kind.value in data)
+    rules = tuple((kind, _rule(kind, data[kind.value])) for kind in KINDS if kind.value in data)
     return WithdrawalPolicy(
         open_kinds=open_kinds,
         reserve=_amount(data["reserve"], f"{_PATH}.reserve", positive=False),

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 import attrs
 
-from hpf_core._support import apply_outcome, once, refuse
+from hpf_core._support import apply_outcome, once
 from hpf_core.accounts._interest import DayBasis, check_basis, closing_interest, interest_year
 from hpf_core.accounts._ledger import (
     EntryKind,
@@ -35,18 +35,22 @@ from hpf_core.accounts._ledger import (
     debit,
 )
 from hpf_core.accounts._status import AccountEvent
-from hpf_core.errors import Violation
+from hpf_core.errors import Violation, refusal
 from hpf_core.money import Amount, Rate, check_rate, yuan
+from hpf_core.policy import CenterPolicy
 from hpf_core.ports import PaymentChannel, PaymentReceipt, UnitOfWork
-from hpf_core.withdrawals._assess import CentrePolicyLike, WithdrawalFacts, assess
-from hpf_core.withdrawals._cards import BankCard, add_card, choose_card
-from hpf_core.withdrawals._policy import WithdrawalPolicy
-from hpf_core.withdrawals._types import Assessment, WithdrawalKind
-from hpf_core.withdrawals._workflow import (
+from hpf_core.withdrawals import (
     Application,
     ApplicationStatus,
+    Assessment,
+    BankCard,
     HistoryRow,
+    WithdrawalFacts,
+    WithdrawalKind,
+    add_card,
     approve,
+    assess,
+    choose_card,
     draft,
     end,
     mark_paid,
@@ -78,19 +82,11 @@ __all__ = [
 ]
 
 
-def _outcome(result: Application | tuple[Violation, ...]) -> Application:
-    if isinstance(result, Application):
-        return result
-    raise refuse(result)
-
-
 def add_bank_card(uow: UnitOfWork, *, member_id: str, number: str, bank: str | None = None) -> BankCard:
     """添加新银行卡 (Luhn-checked; the bank from the BIN table unless given)."""
     with uow:
         cards = tuple(uow.cards.cards_of(member_id))
         result = add_card(cards, member_id, number, bank)
-        if isinstance(result, Violation):
-            raise refuse([result])
         uow.cards.replace(member_id, [c for c in result if c.member_id == member_id])
         uow.commit()
         return result[-1]
@@ -105,54 +101,50 @@ def apply(
     amount: Amount | None,
     card_number: str,
     facts: WithdrawalFacts,
-    policy: WithdrawalPolicy | CentrePolicyLike,
+    policy: CenterPolicy,
     on: date,
 ) -> tuple[Application, Assessment]:
     """我要提取: assess the withdrawal (every reason it may not be made is refused at
     once), check the amount against 可提取金额 (a closing kind takes exactly 提取金额合计;
     ``amount=None`` takes the maximum), choose the member's card, and draft the
-    application with the documents the kind needs."""
+    application with the documents the kind needs. ``policy`` is the centre's: its
+    ``withdrawals`` rules and its ``interest`` day basis are used."""
     with uow:
         account = uow.accounts.get(account_no)
         member_id = account.member.member_id
-        assessment = assess(kind, account, facts, policy, on)
+        basis = policy.interest.day_basis if policy.interest is not None else None
+        assessment = assess(kind, account, facts, policy.withdrawals, on, day_basis=basis)
         if not assessment.eligible:
-            raise refuse(assessment.violations)
+            raise refusal(assessment.violations)
         wanted = assessment.max_amount if amount is None else yuan(amount, "amount")
         if assessment.closes_account and wanted != assessment.max_amount:
-            raise refuse(
+            raise refusal(
                 [Violation("closing_amount", f"a closing withdrawal takes {assessment.max_amount}", "amount")]
             )
         if wanted > assessment.max_amount:
-            raise refuse([Violation("above_max", f"可提取金额 is {assessment.max_amount}", "amount")])
+            raise refusal([Violation("above_max", f"可提取金额 is {assessment.max_amount}", "amount")])
         card = choose_card(uow.cards.cards_of(member_id), member_id, card_number)
-        if isinstance(card, Violation):
-            raise refuse([card])
-        application = _outcome(
-            draft(
-                application_id,
-                member_id,
-                assessment.kind,
-                wanted,
-                card.number,
-                assessment.documents,
-                others=uow.applications.by_member(member_id),
-            )
+        application = draft(
+            application_id,
+            member_id,
+            assessment.kind,
+            wanted,
+            card.number,
+            assessment.documents,
+            others=uow.applications.by_member(member_id),
         )
         uow.applications.add(application)
         uow.commit()
         return application, assessment
 
 
-def _change(
-    uow: UnitOfWork, application_id: str, step: Callable[[Application], Application | tuple[Violation, ...]]
-) -> Application:
+def _change(uow: UnitOfWork, application_id: str, step: Callable[[Application], Application]) -> Application:
     with uow:
         application = uow.applications.get(application_id)
-        updated = _outcome(step(application))
-        uow.applications.save(updated)
+        uow.applications.save(step(application))
+        stored = uow.applications.get(application_id)  # with the version the store gave it
         uow.commit()
-        return updated
+        return stored
 
 
 def upload_documents(uow: UnitOfWork, *, application_id: str, category: str, files: int = 1) -> Application:
@@ -165,10 +157,10 @@ def submit_application(uow: UnitOfWork, *, application_id: str, actor: str, at: 
     with uow:
         application = uow.applications.get(application_id)
         others = uow.applications.by_member(application.member_id)
-        updated = _outcome(submit(application, actor, at, others=others))
-        uow.applications.save(updated)
+        uow.applications.save(submit(application, actor, at, others=others))
+        stored = uow.applications.get(application_id)
         uow.commit()
-        return updated
+        return stored
 
 
 def return_application(
@@ -240,7 +232,7 @@ def _debit_for(
         amount = account.balance
         if amount != application.amount:
             # never pay what was not approved: the balance or its interest moved since
-            raise refuse(
+            raise refusal(
                 [
                     Violation(
                         "amount_changed",
@@ -278,22 +270,22 @@ def pay_application(
     on: date,
     at: datetime,
     deposit_rate: Rate,
-    basis: DayBasis | str,
+    day_basis: DayBasis | str,
 ) -> Payment:
     """Pay an approved application exactly once (see the module docstring). Safe to call
     again after a ``PaymentTimeout`` or a crash: it finishes what the first call began."""
-    rate, day_basis = check_rate(deposit_rate, "deposit_rate"), check_basis(basis)
+    rate, basis = check_rate(deposit_rate, "deposit_rate"), check_basis(day_basis, "day_basis")
     key = f"pay:{application_id}"
     with uow:
         application = uow.applications.get(application_id)
         owner = uow.accounts.get(account_no).member.member_id
         if owner != application.member_id:
-            raise refuse(
+            raise refusal(
                 [Violation("not_the_applicants_account", "the account is not the applicant's", "account_no")]
             )
         if application.status is not ApplicationStatus.PAID:
             if application.status is not ApplicationStatus.APPROVED:
-                raise refuse(
+                raise refusal(
                     [Violation("invalid_transition", f"{application.status.value} cannot be paid", "status")]
                 )
             ids = once(
@@ -301,7 +293,7 @@ def pay_application(
                 key,
                 "pay_application",
                 {"application_id": application_id, "account_no": account_no, "on": on},
-                lambda: _debit_for(uow, application, account_no, on, rate, day_basis, key),
+                lambda: _debit_for(uow, application, account_no, on, rate, basis, key),
             )
         else:
             stored = uow.keys.get(key)
@@ -317,11 +309,11 @@ def pay_application(
     with uow:
         current = uow.applications.get(application_id)
         if current.status is not ApplicationStatus.PAID:
-            uow.applications.save(_outcome(mark_paid(current, receipt.reference, at)))
+            uow.applications.save(mark_paid(current, receipt.reference, at))
             if current.kind.closes_account:
                 closed = change_state(uow.accounts.get(account_no), AccountEvent.CLOSE_WITHDRAWN)
                 if isinstance(closed, tuple):
-                    raise refuse(closed)
+                    raise refusal(closed)
                 uow.accounts.save(closed)
             uow.commit()
         return Payment(uow.applications.get(application_id), receipt, entries)

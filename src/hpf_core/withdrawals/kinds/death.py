@@ -6,8 +6,8 @@ goes to the fund's value-added income (增值收益) — which is the centre's b
 this assessment's.
 
 >>> from datetime import date
->>> from hpf_core.withdrawals._assess import WithdrawalFacts
->>> from hpf_core.withdrawals.kinds._common import sample_account, sample_policy
+>>> from hpf_core.withdrawals._types import WithdrawalFacts
+>>> from hpf_core.withdrawals._samples import sample_account, sample_policy
 >>> policy = sample_policy(KIND)
 >>> check(sample_account("100"), WithdrawalFacts(died_on=date(2025, 1, 2)), policy, date(2025, 3, 1))
 ()
@@ -18,20 +18,28 @@ this assessment's.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from hpf_core.accounts import DepositAccount
 from hpf_core.errors import Violation
-from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
-from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import documents_of, no_cap, notice_of, shown_by
+from hpf_core.withdrawals._rules import CLOSING_KEYS, WithdrawalPolicy, WithdrawalRule
+from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalFacts, WithdrawalKind
+from hpf_core.withdrawals.kinds._common import no_cap, shown_by
 
-if TYPE_CHECKING:
-    from hpf_core.withdrawals._assess import WithdrawalFacts
-
-__all__ = ["KIND", "cap", "check", "documents", "notice"]
+__all__ = ["DOCUMENTS", "FACTS", "KIND", "POLICY_KEYS", "Rule", "cap", "check"]
 
 KIND = WithdrawalKind.DEATH
+
+FACTS = frozenset({"died_on"})
+"""The :class:`~hpf_core.withdrawals.WithdrawalFacts` fields ``check`` and ``cap`` read."""
+
+Rule = WithdrawalRule
+"""No rule of its own: the shared ones."""
+
+POLICY_KEYS = CLOSING_KEYS
+"""The keys its ``[withdrawals.<kind>]`` section takes."""
+
+DOCUMENTS: tuple[DocumentRequirement, ...] = ()
+"""The categories asked for when the centre's section lists none: none, each centre names its own."""
 
 
 def check(
@@ -50,13 +58,3 @@ def check(
 
 cap = no_cap
 """None: a closing withdrawal takes the whole balance with closing interest."""
-
-
-def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:
-    """The categories to upload (档案上传) for 死亡或宣告死亡提取 under ``policy``."""
-    return documents_of(KIND, policy)
-
-
-def notice(policy: WithdrawalPolicy) -> WithdrawalNotice | None:
-    """The 《死亡或宣告死亡提取须知》 under ``policy``, if the centre publishes one."""
-    return notice_of(KIND, policy)

@@ -5,8 +5,8 @@ Both conditions of the statute: certified totally incapable of work
 并与单位终止劳动关系), each on or before the day.
 
 >>> from datetime import date
->>> from hpf_core.withdrawals._assess import WithdrawalFacts
->>> from hpf_core.withdrawals.kinds._common import sample_account, sample_policy
+>>> from hpf_core.withdrawals._types import WithdrawalFacts
+>>> from hpf_core.withdrawals._samples import sample_account, sample_policy
 >>> policy = sample_policy(KIND)
 >>> facts = WithdrawalFacts(incapacity_certified_on=date(2025, 1, 2))
 >>> [v.code for v in check(sample_account("100"), facts, policy, date(2025, 3, 1))]
@@ -16,20 +16,28 @@ Both conditions of the statute: certified totally incapable of work
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from hpf_core.accounts import DepositAccount
 from hpf_core.errors import Violation
-from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
-from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import documents_of, no_cap, notice_of, shown_by
+from hpf_core.withdrawals._rules import CLOSING_KEYS, WithdrawalPolicy, WithdrawalRule
+from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalFacts, WithdrawalKind
+from hpf_core.withdrawals.kinds._common import no_cap, shown_by
 
-if TYPE_CHECKING:
-    from hpf_core.withdrawals._assess import WithdrawalFacts
-
-__all__ = ["KIND", "cap", "check", "documents", "notice"]
+__all__ = ["DOCUMENTS", "FACTS", "KIND", "POLICY_KEYS", "Rule", "cap", "check"]
 
 KIND = WithdrawalKind.INCAPACITY
+
+FACTS = frozenset({"employment_ended_on", "incapacity_certified_on"})
+"""The :class:`~hpf_core.withdrawals.WithdrawalFacts` fields ``check`` and ``cap`` read."""
+
+Rule = WithdrawalRule
+"""No rule of its own: the shared ones."""
+
+POLICY_KEYS = CLOSING_KEYS
+"""The keys its ``[withdrawals.<kind>]`` section takes."""
+
+DOCUMENTS: tuple[DocumentRequirement, ...] = ()
+"""The categories asked for when the centre's section lists none: none, each centre names its own."""
 
 
 def check(
@@ -55,13 +63,3 @@ def check(
 
 cap = no_cap
 """None: a closing withdrawal takes the whole balance with closing interest."""
-
-
-def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:
-    """The categories to upload (档案上传) for 完全丧失劳动能力提取 under ``policy``."""
-    return documents_of(KIND, policy)
-
-
-def notice(policy: WithdrawalPolicy) -> WithdrawalNotice | None:
-    """The 《完全丧失劳动能力提取须知》 under ``policy``, if the centre publishes one."""
-    return notice_of(KIND, policy)

@@ -7,8 +7,8 @@ not contributing to another centre (then the account is transferred, not withdra
 and, where the centre says ``non_local_hukou_only``, no local household registration.
 
 >>> from datetime import date
->>> from hpf_core.withdrawals._assess import WithdrawalFacts
->>> from hpf_core.withdrawals.kinds._common import sample_account, sample_policy
+>>> from hpf_core.withdrawals._types import WithdrawalFacts
+>>> from hpf_core.withdrawals._samples import sample_account, sample_policy
 >>> from hpf_core.accounts import AccountState, AccountStatus
 >>> policy = sample_policy(KIND, sealed_months=6)
 >>> sealed = sample_account("262.37", AccountState(AccountStatus.SEALED))
@@ -23,21 +23,39 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+
+import attrs
 
 from hpf_core.accounts import AccountStatus, DepositAccount
 from hpf_core.dates import add_months
 from hpf_core.errors import Violation
-from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
-from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import documents_of, happened, notice_of
+from hpf_core.withdrawals._rules import CLOSING_KEYS, WithdrawalPolicy, WithdrawalRule, count_key, flag_key
+from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalFacts, WithdrawalKind
+from hpf_core.withdrawals.kinds._common import happened
 
-if TYPE_CHECKING:
-    from hpf_core.withdrawals._assess import WithdrawalFacts
-
-__all__ = ["KIND", "cap", "check", "documents", "notice"]
+__all__ = ["DOCUMENTS", "FACTS", "KIND", "POLICY_KEYS", "Rule", "cap", "check"]
 
 KIND = WithdrawalKind.LABOR_TERMINATION
+
+FACTS = frozenset({"contributing_elsewhere", "employment_ended_on", "local_hukou", "sealed_since"})
+"""The :class:`~hpf_core.withdrawals.WithdrawalFacts` fields ``check`` and ``cap`` read."""
+
+
+@attrs.frozen(kw_only=True)
+class Rule(WithdrawalRule):
+    """The kind's rules at one centre: the shared ones and its own."""
+
+    sealed_months: int = attrs.field(default=0, metadata=count_key(low=0))
+    """Labour termination: the account sealed at least this many months (封存满 N 个月)."""
+    non_local_hukou_only: bool = attrs.field(default=False, metadata=flag_key())
+    """Only for members without the city's household registration (非本市户籍)."""
+
+
+POLICY_KEYS = CLOSING_KEYS | {"non_local_hukou_only", "sealed_months"}
+"""The keys its ``[withdrawals.<kind>]`` section takes."""
+
+DOCUMENTS: tuple[DocumentRequirement, ...] = ()
+"""The categories asked for when the centre's section lists none: none, each centre names its own."""
 
 
 def check(
@@ -45,7 +63,7 @@ def check(
 ) -> tuple[Violation, ...]:
     """Every unmet condition: ``employment_not_ended``, ``account_not_sealed``,
     ``sealed_too_short``, ``local_hukou``, ``contributing_elsewhere``."""
-    rule = policy.rule(KIND)
+    rule = policy.rule(KIND, Rule)
     found: list[Violation] = []
     if not happened(facts.employment_ended_on, on):
         message = (
@@ -90,13 +108,3 @@ def cap(
 ) -> Decimal | None:
     """None: a closing withdrawal takes the whole balance with closing interest."""
     return None
-
-
-def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:
-    """The categories to upload (档案上传) for 终止劳动关系提取 under ``policy``."""
-    return documents_of(KIND, policy)
-
-
-def notice(policy: WithdrawalPolicy) -> WithdrawalNotice | None:
-    """The 《终止劳动关系提取须知》 under ``policy``, if the centre publishes one."""
-    return notice_of(KIND, policy)

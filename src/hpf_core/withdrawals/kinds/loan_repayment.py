@@ -7,8 +7,8 @@ is owed. Shanghai also needs a normal account, free of any freeze or seal
 (``must_be_normal``, [S31]).
 
 >>> from datetime import date
->>> from hpf_core.withdrawals._assess import WithdrawalFacts
->>> from hpf_core.withdrawals.kinds._common import sample_account, sample_policy
+>>> from hpf_core.withdrawals._types import WithdrawalFacts
+>>> from hpf_core.withdrawals._samples import sample_account, sample_policy
 >>> policy = sample_policy(KIND, min_instalments_repaid=1)
 >>> facts = WithdrawalFacts(loan_owed="800000", instalments_repaid=0)
 >>> [v.code for v in check(sample_account("57626.57"), facts, policy, date(2018, 7, 23))]
@@ -21,27 +21,42 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+
+import attrs
 
 from hpf_core.accounts import DepositAccount
 from hpf_core.errors import Violation
-from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
-from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import documents_of, notice_of
+from hpf_core.withdrawals._rules import PARTIAL_KEYS, WithdrawalPolicy, WithdrawalRule, count_key
+from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalFacts, WithdrawalKind
 
-if TYPE_CHECKING:
-    from hpf_core.withdrawals._assess import WithdrawalFacts
-
-__all__ = ["KIND", "cap", "check", "documents", "notice"]
+__all__ = ["DOCUMENTS", "FACTS", "KIND", "POLICY_KEYS", "Rule", "cap", "check"]
 
 KIND = WithdrawalKind.LOAN_REPAYMENT
+
+FACTS = frozenset({"instalments_repaid", "loan_owed"})
+"""The :class:`~hpf_core.withdrawals.WithdrawalFacts` fields ``check`` and ``cap`` read."""
+
+
+@attrs.frozen(kw_only=True)
+class Rule(WithdrawalRule):
+    """The kind's rules at one centre: the shared ones and its own."""
+
+    min_instalments_repaid: int = attrs.field(default=0, metadata=count_key(low=0))
+    """At least this many regular instalments already repaid."""
+
+
+POLICY_KEYS = PARTIAL_KEYS | {"min_instalments_repaid"}
+"""The keys its ``[withdrawals.<kind>]`` section takes."""
+
+DOCUMENTS: tuple[DocumentRequirement, ...] = ()
+"""The categories asked for when the centre's section lists none: none, each centre names its own."""
 
 
 def check(
     account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
 ) -> tuple[Violation, ...]:
     """``no_loan`` and ``no_instalment_repaid``, as they apply."""
-    rule = policy.rule(KIND)
+    rule = policy.rule(KIND, Rule)
     found: list[Violation] = []
     if not facts.loan_owed:
         found.append(Violation("no_loan", "no home loan still owed is shown (借款合同)", "loan_owed"))
@@ -59,13 +74,3 @@ def cap(
 ) -> Decimal | None:
     """What is owed on the loan, when shown."""
     return facts.loan_owed
-
-
-def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:
-    """The categories to upload (档案上传) for 偿还购房贷款本息提取 under ``policy``."""
-    return documents_of(KIND, policy)
-
-
-def notice(policy: WithdrawalPolicy) -> WithdrawalNotice | None:
-    """The 《偿还购房贷款本息提取须知》 under ``policy``, if the centre publishes one."""
-    return notice_of(KIND, policy)

@@ -7,8 +7,8 @@ billed when shown and by the centre's ``cap_per_year`` (the seed centre's screen
 可提取金额 3,000.00 on a balance of 9,249.44).
 
 >>> from datetime import date
->>> from hpf_core.withdrawals._assess import WithdrawalFacts
->>> from hpf_core.withdrawals.kinds._common import sample_account, sample_policy
+>>> from hpf_core.withdrawals._types import WithdrawalFacts
+>>> from hpf_core.withdrawals._samples import sample_account, sample_policy
 >>> from decimal import Decimal
 >>> policy = sample_policy(KIND, cap_per_year=Decimal("3000.00"))
 >>> check(sample_account("9249.44"), WithdrawalFacts(owns_home=True), policy, date(2018, 7, 23))
@@ -22,20 +22,27 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from hpf_core.accounts import DepositAccount
 from hpf_core.errors import Violation
-from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
-from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import documents_of, notice_of
+from hpf_core.withdrawals._rules import PARTIAL_KEYS, WithdrawalPolicy, WithdrawalRule
+from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalFacts, WithdrawalKind
 
-if TYPE_CHECKING:
-    from hpf_core.withdrawals._assess import WithdrawalFacts
-
-__all__ = ["KIND", "cap", "check", "documents", "notice"]
+__all__ = ["DOCUMENTS", "FACTS", "KIND", "POLICY_KEYS", "Rule", "cap", "check"]
 
 KIND = WithdrawalKind.PROPERTY_FEE
+
+FACTS = frozenset({"owns_home", "property_fee_billed"})
+"""The :class:`~hpf_core.withdrawals.WithdrawalFacts` fields ``check`` and ``cap`` read."""
+
+Rule = WithdrawalRule
+"""No rule of its own: the shared ones."""
+
+POLICY_KEYS = PARTIAL_KEYS
+"""The keys its ``[withdrawals.<kind>]`` section takes."""
+
+DOCUMENTS: tuple[DocumentRequirement, ...] = ()
+"""The categories asked for when the centre's section lists none: none, each centre names its own."""
 
 
 def check(
@@ -52,13 +59,3 @@ def cap(
 ) -> Decimal | None:
     """The fee billed, when shown (the yearly cap is the policy's ``cap_per_year``)."""
     return facts.property_fee_billed
-
-
-def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:
-    """The categories to upload (档案上传) for 物业管理费提取 under ``policy``."""
-    return documents_of(KIND, policy)
-
-
-def notice(policy: WithdrawalPolicy) -> WithdrawalNotice | None:
-    """The 《物业管理费提取须知》 under ``policy``, if the centre publishes one."""
-    return notice_of(KIND, policy)

@@ -9,8 +9,8 @@ the withdrawal covers (Shanghai 2014: rent less 20% of household monthly wage in
 most 2,000 a month).
 
 >>> from datetime import date
->>> from hpf_core.withdrawals._assess import WithdrawalFacts
->>> from hpf_core.withdrawals.kinds._common import sample_account, sample_policy
+>>> from hpf_core.withdrawals._types import WithdrawalFacts
+>>> from hpf_core.withdrawals._samples import sample_account, sample_policy
 >>> from decimal import Decimal
 >>> policy = sample_policy(KIND, income_share=Decimal("0.2"), cap_per_month=Decimal("2000.00"))
 >>> facts = WithdrawalFacts(monthly_rent="3000", rent_months=3, household_monthly_income="8000")
@@ -24,21 +24,69 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_FLOOR, Context, Decimal
-from typing import TYPE_CHECKING
+
+import attrs
 
 from hpf_core.accounts import DepositAccount
 from hpf_core.errors import Violation
 from hpf_core.money import FEN
-from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
-from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import documents_of, notice_of
+from hpf_core.withdrawals._rules import (
+    PARTIAL_KEYS,
+    WithdrawalPolicy,
+    WithdrawalRule,
+    count_key,
+    flag_key,
+    money_key,
+    share_key,
+)
+from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalFacts, WithdrawalKind
 
-if TYPE_CHECKING:
-    from hpf_core.withdrawals._assess import WithdrawalFacts
-
-__all__ = ["KIND", "cap", "check", "documents", "notice"]
+__all__ = ["DOCUMENTS", "FACTS", "KIND", "POLICY_KEYS", "Rule", "cap", "check"]
 
 KIND = WithdrawalKind.RENT
+
+FACTS = frozenset(
+    {
+        "continuous_months",
+        "has_outstanding_hpf_loan",
+        "household_monthly_income",
+        "lease_registered",
+        "monthly_rent",
+        "owns_home",
+        "rent_months",
+    }
+)
+"""The :class:`~hpf_core.withdrawals.WithdrawalFacts` fields ``check`` and ``cap`` read."""
+
+
+@attrs.frozen(kw_only=True)
+class Rule(WithdrawalRule):
+    """The kind's rules at one centre: the shared ones and its own."""
+
+    min_contribution_months: int = attrs.field(default=0, metadata=count_key(low=0))
+    """At least this many months of continuous contribution (连续足额缴存)."""
+    cap_per_month: Decimal | None = attrs.field(default=None, metadata=money_key())
+    """The most one month's rent may draw (每月提取限额)."""
+    income_share: Decimal | None = attrs.field(default=None, metadata=share_key())
+    """Only rent above this share of household monthly wage income may be drawn
+    (房租超出家庭工资收入的规定比例, Art. 24(6))."""
+    no_hpf_loan: bool = attrs.field(default=False, metadata=flag_key())
+    """Refused while the member has an outstanding HPF loan (公积金贷款未结清)."""
+    lease_registration_required: bool = attrs.field(default=False, metadata=flag_key())
+    """The lease must be filed with the city's rental platform (租赁备案)."""
+
+
+POLICY_KEYS = PARTIAL_KEYS | {
+    "cap_per_month",
+    "income_share",
+    "lease_registration_required",
+    "min_contribution_months",
+    "no_hpf_loan",
+}
+"""The keys its ``[withdrawals.<kind>]`` section takes."""
+
+DOCUMENTS: tuple[DocumentRequirement, ...] = ()
+"""The categories asked for when the centre's section lists none: none, each centre names its own."""
 
 # Exact whatever the caller's ambient decimal context (amounts have at most 12 digits,
 # shares at most 10 places).
@@ -51,7 +99,7 @@ def check(
     """Every unmet condition: ``owns_home``, ``contribution_too_short``,
     ``hpf_loan_outstanding``, ``lease_not_registered``, ``rent_not_shown``,
     ``income_not_shown``, ``rent_within_income_share``."""
-    rule = policy.rule(KIND)
+    rule = policy.rule(KIND, Rule)
     found: list[Violation] = []
     if facts.owns_home:
         found.append(
@@ -95,7 +143,7 @@ def cap(
     account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
 ) -> Decimal | None:
     """The months covered times the month's drawable rent; None while the rent is not shown."""
-    rule = policy.rule(KIND)
+    rule = policy.rule(KIND, Rule)
     if facts.monthly_rent is None or not facts.rent_months:
         return None
     per_month = facts.monthly_rent
@@ -105,13 +153,3 @@ def cap(
         per_month = min(per_month, rule.cap_per_month)
     total = _CTX.multiply(max(per_month, Decimal(0)), Decimal(facts.rent_months))
     return total.quantize(FEN, rounding=ROUND_FLOOR, context=_CTX)
-
-
-def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:
-    """The categories to upload (档案上传) for 房租提取 under ``policy``."""
-    return documents_of(KIND, policy)
-
-
-def notice(policy: WithdrawalPolicy) -> WithdrawalNotice | None:
-    """The 《房租提取须知》 under ``policy``, if the centre publishes one."""
-    return notice_of(KIND, policy)

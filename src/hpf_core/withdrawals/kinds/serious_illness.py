@@ -5,8 +5,8 @@ medical cost (``facts.medical_self_paid``) above the centre's ``threshold`` (30,
 one example found), at most that cost, usually once a year (``frequency_months``).
 
 >>> from datetime import date
->>> from hpf_core.withdrawals._assess import WithdrawalFacts
->>> from hpf_core.withdrawals.kinds._common import sample_account, sample_policy
+>>> from hpf_core.withdrawals._types import WithdrawalFacts
+>>> from hpf_core.withdrawals._samples import sample_account, sample_policy
 >>> from decimal import Decimal
 >>> policy = sample_policy(KIND, threshold=Decimal("30000.00"))
 >>> [v.code for v in check(sample_account("80000"), WithdrawalFacts(medical_self_paid="30000"), policy,
@@ -18,27 +18,42 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+
+import attrs
 
 from hpf_core.accounts import DepositAccount
 from hpf_core.errors import Violation
-from hpf_core.withdrawals._policy import WithdrawalNotice, WithdrawalPolicy
-from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
-from hpf_core.withdrawals.kinds._common import documents_of, notice_of
+from hpf_core.withdrawals._rules import PARTIAL_KEYS, WithdrawalPolicy, WithdrawalRule, money_key
+from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalFacts, WithdrawalKind
 
-if TYPE_CHECKING:
-    from hpf_core.withdrawals._assess import WithdrawalFacts
-
-__all__ = ["KIND", "cap", "check", "documents", "notice"]
+__all__ = ["DOCUMENTS", "FACTS", "KIND", "POLICY_KEYS", "Rule", "cap", "check"]
 
 KIND = WithdrawalKind.SERIOUS_ILLNESS
+
+FACTS = frozenset({"medical_self_paid"})
+"""The :class:`~hpf_core.withdrawals.WithdrawalFacts` fields ``check`` and ``cap`` read."""
+
+
+@attrs.frozen(kw_only=True)
+class Rule(WithdrawalRule):
+    """The kind's rules at one centre: the shared ones and its own."""
+
+    threshold: Decimal | None = attrs.field(default=None, metadata=money_key(positive=False))
+    """The self-paid cost must exceed this amount (自付费用超过)."""
+
+
+POLICY_KEYS = PARTIAL_KEYS | {"threshold"}
+"""The keys its ``[withdrawals.<kind>]`` section takes."""
+
+DOCUMENTS: tuple[DocumentRequirement, ...] = ()
+"""The categories asked for when the centre's section lists none: none, each centre names its own."""
 
 
 def check(
     account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
 ) -> tuple[Violation, ...]:
     """``cost_not_shown`` or ``below_threshold``."""
-    rule = policy.rule(KIND)
+    rule = policy.rule(KIND, Rule)
     cost = facts.medical_self_paid
     if cost is None:
         return (
@@ -57,13 +72,3 @@ def cap(
 ) -> Decimal | None:
     """The self-paid cost, when shown."""
     return facts.medical_self_paid
-
-
-def documents(policy: WithdrawalPolicy) -> tuple[DocumentRequirement, ...]:
-    """The categories to upload (档案上传) for 重大疾病提取 under ``policy``."""
-    return documents_of(KIND, policy)
-
-
-def notice(policy: WithdrawalPolicy) -> WithdrawalNotice | None:
-    """The 《重大疾病提取须知》 under ``policy``, if the centre publishes one."""
-    return notice_of(KIND, policy)
