@@ -22,7 +22,7 @@ from hpf_core.accounts import (
     interest_year,
 )
 from hpf_core.policy import InterestPolicy, parse_policy
-from hpf_core.testing import amounts
+from hpf_core.testing import amounts, sample_account
 from hpf_core.withdrawals import (
     Assessment,
     PastWithdrawal,
@@ -32,7 +32,6 @@ from hpf_core.withdrawals import (
     assess,
     parse_withdrawal_policy,
 )
-from hpf_core.withdrawals._samples import sample_account
 
 PROPS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ZERO = Decimal("0.00")

@@ -11,8 +11,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hpf_core.accounts._status import AccountState, AccountStatus, FreezeFlag
-from hpf_core.loans._offset import OffsetPlan, OffsetSource, SignerRole, plan_monthly_offset
+from hpf_core.accounts import AccountState, AccountStatus, FreezeFlag
+from hpf_core.loans import OffsetPlan, OffsetSource, SignerRole, plan_monthly_offset
 from hpf_core.testing import amounts
 
 PROPS = settings(deadline=None, max_examples=300)

@@ -22,6 +22,7 @@ from hpf_core.accounts import NORMAL, AccountState, AccountStatus, DayBasis, Dep
 from hpf_core.dates import add_months
 from hpf_core.errors import InputTypeError, InvalidAmount, InvalidChoice, InvalidPolicy
 from hpf_core.policy import InterestPolicy, parse_policy
+from hpf_core.testing import sample_account
 from hpf_core.withdrawals import (
     Assessment,
     DocumentRequirement,
@@ -32,7 +33,6 @@ from hpf_core.withdrawals import (
     assess,
     parse_withdrawal_policy,
 )
-from hpf_core.withdrawals._samples import sample_account
 
 D = Decimal
 K = WithdrawalKind

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from hpf_core.accounts._status import AccountState, AccountStatus, FreezeFlag, available_to_debit
+from hpf_core.accounts import AccountState, AccountStatus, FreezeFlag, available_to_debit
 from hpf_core.errors import InputError, InputTypeError, InvalidAmount, InvalidDate, Refused
-from hpf_core.loans._offset import (
+from hpf_core.loans import (
     NOTICE_TITLE,
     SIGNING_NOTICE,
     OffsetAgreement,

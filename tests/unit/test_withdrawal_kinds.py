@@ -18,7 +18,10 @@ from hpf_adapters.policies import policy_text
 from hpf_core.accounts import NORMAL, AccountState, AccountStatus
 from hpf_core.errors import InputError, InvalidPolicy
 from hpf_core.policy import parse_policy
+from hpf_core.testing import sample_account
 from hpf_core.withdrawals import (
+    CLOSING_KEYS,
+    PARTIAL_KEYS,
     DocumentRequirement,
     PastWithdrawal,
     WithdrawalFacts,
@@ -28,11 +31,10 @@ from hpf_core.withdrawals import (
     WithdrawalRule,
     kinds,
     parse_withdrawal_policy,
+    policy_keys,
     register_kind,
     unregister_kind,
 )
-from hpf_core.withdrawals._rules import CLOSING_KEYS, PARTIAL_KEYS, policy_keys
-from hpf_core.withdrawals._samples import sample_account
 from hpf_core.withdrawals.kinds import KINDS
 
 D = Decimal

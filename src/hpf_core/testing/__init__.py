@@ -24,6 +24,7 @@ from hpf_core.accounts import ContributionRounding, DayBasis, DepositAccount, Em
 from hpf_core.loans import MAX_MONTHS, PrepaymentStrategy, RepaymentMethod
 from hpf_core.money import MAX_AMOUNT, amount_from_fen
 from hpf_core.withdrawals import WithdrawalKind
+from hpf_core.withdrawals._samples import sample_account, sample_policy
 
 __all__ = [
     "Loan",
@@ -40,6 +41,8 @@ __all__ = [
     "prepayment_strategies",
     "realistic_loans",
     "rounding_modes",
+    "sample_account",
+    "sample_policy",
     "withdrawal_kinds",
 ]
 

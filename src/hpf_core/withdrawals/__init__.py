@@ -42,11 +42,15 @@ from hpf_core.withdrawals._payment import mark_paid
 from hpf_core.withdrawals._policy import parse_withdrawal_policy
 from hpf_core.withdrawals._review import approve, end, resubmit, return_to_applicant, start_review, submit
 from hpf_core.withdrawals._rules import (
+    CLOSING_KEYS,
+    PARTIAL_KEYS,
+    PolicyKey,
     WithdrawalPolicy,
     WithdrawalRule,
     count_key,
     flag_key,
     money_key,
+    policy_keys,
     share_key,
 )
 from hpf_core.withdrawals._types import (
@@ -64,10 +68,12 @@ __all__ = [
     "APPLY_NODE",
     "BIN_TABLE",
     "BUSINESS_NAME",
+    "CLOSING_KEYS",
     "DEFAULT_REVIEW_CHAIN",
     "DEFAULT_REVIEW_NODE",
     "END_NODE",
     "KINDS",
+    "PARTIAL_KEYS",
     "PAY_NODE",
     "STARTER_NODE",
     "Application",
@@ -78,6 +84,7 @@ __all__ = [
     "HistoryRow",
     "KindModule",
     "PastWithdrawal",
+    "PolicyKey",
     "Step",
     "StepAction",
     "WithdrawalFacts",
@@ -104,6 +111,7 @@ __all__ = [
     "missing_documents",
     "money_key",
     "parse_withdrawal_policy",
+    "policy_keys",
     "process_history",
     "register_kind",
     "remove_files",
