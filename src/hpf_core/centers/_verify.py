@@ -16,12 +16,12 @@ True
 from __future__ import annotations
 
 import enum
-from typing import Protocol
 
 import attrs
 
 from hpf_core.centers._registry import Center
 from hpf_core.errors import Violation
+from hpf_core.ports import IdentityVerifier
 
 __all__ = [
     "ALIPAY_CONSENT_TEXT",
@@ -65,14 +65,6 @@ class VerificationResult:
     ok: bool
     method: VerificationMethod
     reference: str = ""
-
-
-class IdentityVerifier(Protocol):
-    """Port: a third party (Alipay, a face-recognition service) vouches for a member."""
-
-    def verify(self, member_id: str, method: VerificationMethod) -> VerificationResult:
-        """Ask the third party; a refusal is a result with ``ok=False``, not an exception."""
-        ...
 
 
 def first_login_allowed(center: Center, verified: VerificationResult | None) -> Violation | None:
