@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Context, Decimal
 
 from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry, check_key
@@ -46,7 +46,7 @@ def canonical(value: object) -> str:
         return f"{number.normalize(Context(prec=digits)):f}"
     if isinstance(value, datetime):
         if value.tzinfo is not None and value.utcoffset() is not None:
-            return value.astimezone(timezone.utc).isoformat()
+            return value.astimezone(UTC).isoformat()
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()

@@ -3,7 +3,7 @@ request; a different one is an ``IdempotencyConflict`` naming the input."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, localcontext
 
 import pytest
@@ -125,7 +125,7 @@ class TestCanonicalText:
         assert {canonical(s) for s in spellings} == {text}
 
     def test_one_instant_in_two_zones_is_one_text(self) -> None:
-        utc = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+        utc = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
         beijing = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
         assert canonical(utc) == canonical(beijing) == "2026-01-05T01:00:00+00:00"
 
