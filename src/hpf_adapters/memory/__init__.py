@@ -23,7 +23,7 @@ import attrs
 
 from hpf_adapters.memory._members import MemoryCredentials, MemoryMembers, MemorySessions
 from hpf_adapters.memory._records import MemoryAudit, MemoryDocuments, MemoryOutbox
-from hpf_adapters.memory._versions import next_version
+from hpf_adapters.memory._versions import next_version as _next_version
 from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
 from hpf_core.loans._loan_views import LoanEntry
@@ -158,7 +158,7 @@ class MemoryAccounts:
         return stored
 
     def save(self, account: DepositAccount) -> DepositAccount:
-        stored = next_version(self.get(account.account_no), account, "account_no", account.account_no)
+        stored = _next_version(self.get(account.account_no), account, "account_no", account.account_no)
         self._data.accounts[account.account_no] = stored
         return stored
 
@@ -228,7 +228,7 @@ class MemoryLoans:
 
     def save(self, loan: LoanAccount) -> LoanAccount:
         number = loan.contract.contract_no
-        stored = next_version(self.get(number), loan, "contract_no", number)
+        stored = _next_version(self.get(number), loan, "contract_no", number)
         self._data.loans[number] = stored
         return stored
 
@@ -277,7 +277,7 @@ class MemoryApplications:
 
     def save(self, application: Application) -> Application:
         number = application.application_id
-        stored = next_version(self.get(number), application, "application_id", number)
+        stored = _next_version(self.get(number), application, "application_id", number)
         self._data.applications[number] = stored
         return stored
 
