@@ -25,8 +25,10 @@ def stored(new_uow: NewUnitOfWork, account: DepositAccount) -> DepositAccount:
 
 
 class TestAccountRepository:
-    def test_add_stores_version_0_and_returns_it(self, new_uow: NewUnitOfWork, account: Account) -> None:
-        added = stored(new_uow, attrs.evolve(account(), version=7))
+    def test_add_stores_version_0_and_returns_it(
+        self, new_uow: NewUnitOfWork, account_record: Account
+    ) -> None:
+        added = stored(new_uow, attrs.evolve(account_record(), version=7))
         assert added.version == 0
         with new_uow() as uow:
             assert uow.accounts.get("A1") == added
@@ -36,19 +38,19 @@ class TestAccountRepository:
             uow.accounts.get("nope")
 
     def test_a_taken_number_or_member_id_number_is_refused(
-        self, new_uow: NewUnitOfWork, account: Account
+        self, new_uow: NewUnitOfWork, account_record: Account
     ) -> None:
-        stored(new_uow, account("A1"))
+        stored(new_uow, account_record("A1"))
         with new_uow() as uow:
             with pytest.raises(InputError):
-                uow.accounts.add(account("A1", "M2", "440524188001010014"))
+                uow.accounts.add(account_record("A1", "M2", "440524188001010014"))
             with pytest.raises(InputError):
-                uow.accounts.add(account("A2", "M1"))
+                uow.accounts.add(account_record("A2", "M1"))
 
     def test_save_returns_the_next_version_and_stores_it(
-        self, new_uow: NewUnitOfWork, account: Account
+        self, new_uow: NewUnitOfWork, account_record: Account
     ) -> None:
-        added = stored(new_uow, account())
+        added = stored(new_uow, account_record())
         with new_uow() as uow:
             saved = uow.accounts.save(attrs.evolve(added, base=Decimal("6000.00")))
             again = uow.accounts.save(attrs.evolve(saved, base=Decimal("7000.00")))
@@ -59,9 +61,9 @@ class TestAccountRepository:
             assert uow.accounts.get("A1").base == Decimal("7000.00")
 
     def test_a_stale_save_is_concurrent_update_and_writes_nothing(
-        self, new_uow: NewUnitOfWork, account: Account
+        self, new_uow: NewUnitOfWork, account_record: Account
     ) -> None:
-        added = stored(new_uow, account())
+        added = stored(new_uow, account_record())
         with new_uow() as uow:
             uow.accounts.save(attrs.evolve(added, base=Decimal("6000.00")))
             uow.commit()
@@ -73,9 +75,9 @@ class TestAccountRepository:
             assert uow.accounts.get("A1").base == Decimal("6000.00")
 
     def test_of_racing_saves_from_one_read_exactly_one_wins(
-        self, new_uow: NewUnitOfWork, account: Account, race: Race
+        self, new_uow: NewUnitOfWork, account_record: Account, race: Race
     ) -> None:
-        read = stored(new_uow, account())
+        read = stored(new_uow, account_record())
 
         def save(i: int) -> None:
             with new_uow() as uow:
@@ -91,16 +93,16 @@ class TestAccountRepository:
         assert (final.version, final.base) == (1, Decimal(1000 + winner))
 
     def test_save_of_an_unknown_account_is_unknown_record(
-        self, new_uow: NewUnitOfWork, account: Account
+        self, new_uow: NewUnitOfWork, account_record: Account
     ) -> None:
         with new_uow() as uow, pytest.raises(UnknownRecord):
-            uow.accounts.save(account())
+            uow.accounts.save(account_record())
 
     def test_by_employer_and_numbers_are_sorted_by_number(
-        self, new_uow: NewUnitOfWork, account: Account
+        self, new_uow: NewUnitOfWork, account_record: Account
     ) -> None:
-        stored(new_uow, account("A2", "M2", "440524188001010014"))
-        stored(new_uow, account("A1", "M1"))
+        stored(new_uow, account_record("A2", "M2", "440524188001010014"))
+        stored(new_uow, account_record("A1", "M1"))
         with new_uow() as uow:
             assert uow.accounts.numbers() == ["A1", "A2"]
             assert [a.account_no for a in uow.accounts.by_employer("E1")] == ["A1", "A2"]
