@@ -108,8 +108,10 @@ def _same(port: object) -> object:
 
 
 class Services:
-    """A service module's public functions with the app's ports bound: a ``UnitOfWork``
-    argument gets a new unit of work per call, a ``PaymentChannel`` the app's bank.
+    """A service module's public functions with the app's ports bound: a leading
+    ``UnitOfWork`` argument gets a new unit of work per call, and a leading or keyword-only
+    argument annotated with a port the app holds (``PaymentChannel``: the bank) gets it
+    (a keyword given by the caller wins).
 
     >>> from datetime import date
     >>> from hpf_core.accounts import Employer, Member, services
@@ -135,21 +137,28 @@ class Services:
         function: Callable[..., Any] = getattr(self._module, name)
         if not inspect.isfunction(function):
             return function
-        bound: list[Callable[[], object]] = []
+        leading: list[Callable[[], object]] = []
+        keywords: dict[str, object] = {}
+        positional = True
         for parameter in inspect.signature(function).parameters.values():
             annotation = str(parameter.annotation)
-            if annotation == "UnitOfWork":
-                bound.append(self._new_uow)
-            elif annotation in self._ports:
-                bound.append(functools.partial(_same, self._ports[annotation]))
+            port = self._ports.get(annotation)
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+                if port is not None:
+                    keywords[parameter.name] = port
+                continue
+            if positional and annotation == "UnitOfWork":
+                leading.append(self._new_uow)
+            elif positional and port is not None:
+                leading.append(functools.partial(_same, port))
             else:
-                break
-        if not bound:
+                positional = False
+        if not leading and not keywords:
             return function
 
         @functools.wraps(function)
         def call(*args: Any, **kwargs: Any) -> Any:
-            return function(*(make() for make in bound), *args, **kwargs)
+            return function(*(make() for make in leading), *args, **{**keywords, **kwargs})
 
         return call
 

@@ -9,13 +9,17 @@ import sys
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from hpf_adapters.wiring import App, Config, build
+from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
+from hpf_adapters.payments import MemoryBank
+from hpf_adapters.wiring import App, Config, Services, build
 from hpf_core.accounts import Employer, Member
 from hpf_core.errors import InputTypeError, InvalidChoice, InvalidCode, NaiveDatetimeError
 from hpf_core.members import CodePurpose
+from hpf_core.ports import PaymentChannel, UnitOfWork
 from hpf_core.withdrawals import BankCard
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -84,6 +88,48 @@ class TestBuild:
             Config(centre="altay", clock=datetime(2026, 1, 5, 9, 0))
         with pytest.raises(InputTypeError):
             build("altay")  # type: ignore[arg-type]
+
+
+def pay(uow: UnitOfWork, channel: PaymentChannel, *, amount: str) -> tuple[object, object, str]:
+    return uow, channel, amount
+
+
+def collect(uow: UnitOfWork, *, contract_no: str, bank: PaymentChannel, memo: str = "") -> tuple[object, ...]:
+    return uow, contract_no, bank, memo
+
+
+def plain(x: int) -> int:
+    return x + 1
+
+
+class TestBinding:
+    def module(self) -> ModuleType:
+        fake = ModuleType("fake_services")
+        fake.__all__ = ["collect", "pay", "plain"]  # type: ignore[attr-defined]
+        fake.pay, fake.collect, fake.plain = pay, collect, plain  # type: ignore[attr-defined]
+        return fake
+
+    def test_a_unit_of_work_per_call_and_the_ports_by_annotation(self) -> None:
+        store, bank = MemoryStore(), MemoryBank()
+        services = Services(self.module(), store.unit_of_work, {"PaymentChannel": bank})
+        first_uow, channel, amount = services.pay(amount="1.00")
+        second_uow, _, _ = services.pay(amount="2.00")
+        assert channel is bank
+        assert amount == "1.00"
+        assert isinstance(first_uow, MemoryUnitOfWork)
+        assert first_uow is not second_uow
+        # a keyword-only port is bound too, and a keyword the caller gives wins
+        _, number, bound_bank, _ = services.collect(contract_no="HT1")
+        assert (number, bound_bank) == ("HT1", bank)
+        other = MemoryBank()
+        assert services.collect(contract_no="HT1", bank=other)[2] is other
+        assert services.plain(1) == 2  # nothing to bind: the function itself
+
+    def test_only_public_services_are_reachable(self) -> None:
+        services = Services(self.module(), MemoryStore().unit_of_work, {})
+        with pytest.raises(AttributeError):
+            services.module  # noqa: B018 - the attribute access is the test
+        assert dir(services) == ["collect", "pay", "plain"]
 
 
 class TestOnlyTheRootChoosesAdapters:
