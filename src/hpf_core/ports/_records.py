@@ -69,8 +69,8 @@ class Notification:
     >>> from datetime import timezone
     >>> at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
     >>> shown = repr(Notification("M1", "13800138000", "【12329】您的手机号已变更", at))
-    >>> "to='138****8000', text=<hidden>" in shown, "已变更" in shown
-    (True, False)
+    >>> "to=138****8000, text=<hidden>" in shown, "已变更" in shown, "13800138000" in shown
+    (True, False, False)
     """
 
     member_id: str
