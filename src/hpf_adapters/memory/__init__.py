@@ -24,14 +24,12 @@ import attrs
 from hpf_adapters.memory._members import MemoryCredentials, MemoryMembers, MemorySessions
 from hpf_adapters.memory._records import MemoryAudit, MemoryDocuments, MemoryOutbox
 from hpf_adapters.memory._versions import next_version as _next_version
-from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
+from hpf_core.accounts import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
-from hpf_core.loans._loan_views import LoanEntry
-from hpf_core.loans._servicing import LoanAccount
+from hpf_core.loans import LoanAccount, LoanEntry
 from hpf_core.members import Credentials, Session
 from hpf_core.ports import AuditEvent, MemberRecord, Notification, StoredDocument, StoredRequest
-from hpf_core.withdrawals._cards import BankCard
-from hpf_core.withdrawals._workflow import Application
+from hpf_core.withdrawals import Application, BankCard
 
 __all__ = [
     "MemoryAccounts",
