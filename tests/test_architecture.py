@@ -126,6 +126,7 @@ PUBLIC = [
     "hpf_adapters.policies",
     "hpf_adapters.security",
     "hpf_adapters.sms",
+    "hpf_adapters.wiring",
 ]
 
 

@@ -73,6 +73,7 @@ API_MODULES = (
     "hpf_adapters.security",
     "hpf_adapters.sms",
     "hpf_adapters.centers",
+    "hpf_adapters.wiring",
 )
 
 

@@ -1,4 +1,4 @@
-"""SMS adapters (短信适配器): an in-memory gateway and code store, and the CSPRNG code source.
+"""SMS adapters (短信适配器): an in-memory gateway and (atomic) code store, and the CSPRNG code source.
 
 >>> sms = MemorySms()
 >>> sms.send("13800138000", "【12329】测试")
@@ -12,12 +12,17 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import attrs
 
 from hpf_core.errors import InputError
-from hpf_core.members._codes import CodePurpose, IssuedCode, SendLog
+from hpf_core.members import CodePurpose, IssuedCode, SendLog
+from hpf_core.ports import SendLimit, SendReservation
 
 __all__ = ["FixedCodes", "MemoryCodeStore", "MemorySms", "SecretsCodes", "SmsMessage"]
 
@@ -93,29 +98,88 @@ class SecretsCodes:
 
 
 class MemoryCodeStore:
-    """A ``VerificationCodeStore`` in memory: one record per (phone, purpose)."""
+    """A ``VerificationCodeStore`` in memory: one record per (phone, purpose). Every
+    method holds one lock, so ``reserve_send``, ``count_attempt`` and ``consume`` are
+    atomic across threads (as a Redis script or a conditional UPDATE is).
+
+    >>> from datetime import datetime, timezone
+    >>> from hpf_core.members import CodePolicy, CodePurpose, issue
+    >>> at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    >>> store, policy = MemoryCodeStore(), CodePolicy()
+    >>> issued, _ = issue("13800138000", CodePurpose.LOGIN, "042817", b"s" * 16, at, policy, None)
+    >>> store.reserve_send(issued, policy.send_limits).accepted
+    True
+    >>> store.reserve_send(issued, policy.send_limits).accepted    # 1 a minute
+    False
+    >>> store.count_attempt("13800138000", CodePurpose.LOGIN).attempts
+    1
+    >>> store.consume("13800138000", CodePurpose.LOGIN, issued.code_hash, at)
+    True
+    >>> store.consume("13800138000", CodePurpose.LOGIN, issued.code_hash, at)
+    False
+    """
 
     def __init__(self) -> None:
         self._codes: dict[tuple[str, CodePurpose], IssuedCode] = {}
         self._sends: dict[str, SendLog] = {}
+        self._lock = threading.Lock()
+
+    def reserve_send(self, issued: IssuedCode, limits: Sequence[SendLimit]) -> SendReservation:
+        """Check every limit and record the send (and the code) under one lock."""
+        at = issued.issued_at
+        with self._lock:
+            log = self._sends.get(issued.phone, SendLog(issued.phone))
+            if any(log.within(at, limit.window) >= limit.count for limit in limits):
+                return SendReservation(False, log)
+            kept = tuple(m for m in log.sent_at if at - timedelta(days=1) < m <= at)
+            log = SendLog(issued.phone, (*kept, at))
+            self._sends[issued.phone] = log
+            self._codes[issued.phone, issued.purpose] = issued
+            return SendReservation(True, log)
+
+    def count_attempt(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
+        """One more attempt on the record, under the lock."""
+        with self._lock:
+            found = self._codes.get((phone, purpose))
+            if found is None:
+                return None
+            counted = attrs.evolve(found, attempts=found.attempts + 1)
+            self._codes[phone, purpose] = counted
+            return counted
+
+    def consume(self, phone: str, purpose: CodePurpose, code_hash: bytes, at: datetime) -> bool:
+        """Mark the record used if it is that code and unused, under the lock."""
+        with self._lock:
+            found = self._codes.get((phone, purpose))
+            if found is None or found.used_at is not None:
+                return False
+            if not hmac.compare_digest(found.code_hash, code_hash):
+                return False
+            self._codes[phone, purpose] = attrs.evolve(found, used_at=at)
+            return True
 
     def get(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
         """The latest record for that phone and purpose."""
-        return self._codes.get((phone, purpose))
+        with self._lock:
+            return self._codes.get((phone, purpose))
 
     def put(self, issued: IssuedCode) -> None:
         """Store, replacing the earlier record for the same phone and purpose."""
-        self._codes[issued.phone, issued.purpose] = issued
+        with self._lock:
+            self._codes[issued.phone, issued.purpose] = issued
 
     def sends(self, phone: str) -> SendLog | None:
         """The phone's send log."""
-        return self._sends.get(phone)
+        with self._lock:
+            return self._sends.get(phone)
 
     def put_sends(self, log: SendLog) -> None:
         """Replace the phone's send log."""
-        self._sends[log.phone] = log
+        with self._lock:
+            self._sends[log.phone] = log
 
     @property
     def records(self) -> tuple[IssuedCode, ...]:
         """Every stored record (an inspection helper)."""
-        return tuple(self._codes.values())
+        with self._lock:
+            return tuple(self._codes.values())

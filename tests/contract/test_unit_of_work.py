@@ -1,5 +1,5 @@
-"""The UnitOfWork contract, run against every adapter (the in-memory one for now; the
-database adapters join this parametrisation when they land)."""
+"""The UnitOfWork contract, run against every adapter of ``conftest.UNIT_OF_WORK_ADAPTERS``
+(the in-memory one for now; the database adapters join that list when they land)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
 from hpf_core.accounts import DepositAccount, Employer, EntryDraft, EntryKind, Member
 from hpf_core.ports import StoredRequest, UnitOfWork
 
-Factory = Callable[[], Callable[[], UnitOfWork]]
-
-
-def memory() -> Callable[[], UnitOfWork]:
-    store = MemoryStore()
-    return lambda: MemoryUnitOfWork(store)
-
-
-ADAPTERS = [pytest.param(memory, id="memory")]
+NewUnitOfWork = Callable[[], UnitOfWork]
 
 
 def an_account(number: str = "A1") -> DepositAccount:
@@ -36,10 +27,9 @@ def an_account(number: str = "A1") -> DepositAccount:
     )
 
 
-@pytest.mark.parametrize("factory", ADAPTERS)
 class TestUnitOfWorkContract:
-    def test_committed_work_is_seen_by_the_next_unit(self, factory: Factory) -> None:
-        new = factory()
+    def test_committed_work_is_seen_by_the_next_unit(self, new_uow: NewUnitOfWork) -> None:
+        new = new_uow
         with new() as uow:
             uow.accounts.add(an_account())
             uow.journal.append(
@@ -52,15 +42,15 @@ class TestUnitOfWorkContract:
             assert [e.amount for e in uow.journal.entries("A1")] == [Decimal("10.00")]
             assert uow.keys.get("k") == StoredRequest("op", (("a", "1"),), ("E1",))
 
-    def test_uncommitted_work_is_rolled_back(self, factory: Factory) -> None:
-        new = factory()
+    def test_uncommitted_work_is_rolled_back(self, new_uow: NewUnitOfWork) -> None:
+        new = new_uow
         with new() as uow:
             uow.accounts.add(an_account())
         with new() as uow:
             assert uow.accounts.numbers() == []
 
-    def test_an_error_rolls_back(self, factory: Factory) -> None:
-        new = factory()
+    def test_an_error_rolls_back(self, new_uow: NewUnitOfWork) -> None:
+        new = new_uow
 
         def fail_midway() -> None:
             with new() as uow:
@@ -75,8 +65,8 @@ class TestUnitOfWorkContract:
             assert uow.accounts.numbers() == []
             assert uow.journal.entries("A1") == []
 
-    def test_the_journal_is_append_only_and_numbered(self, factory: Factory) -> None:
-        new = factory()
+    def test_the_journal_is_append_only_and_numbered(self, new_uow: NewUnitOfWork) -> None:
+        new = new_uow
         with new() as uow:
             uow.accounts.add(an_account())
             first = uow.journal.append(
@@ -90,10 +80,10 @@ class TestUnitOfWorkContract:
         assert not hasattr(new().journal, "update")
         assert not hasattr(new().journal, "delete")
 
-    def test_a_second_account_for_the_same_member_is_refused(self, factory: Factory) -> None:
+    def test_a_second_account_for_the_same_member_is_refused(self, new_uow: NewUnitOfWork) -> None:
         from hpf_core.errors import InputError
 
-        new = factory()
+        new = new_uow
         with new() as uow:
             uow.accounts.add(an_account("A1"))
             with pytest.raises(InputError, match=r"Art\. 13"):

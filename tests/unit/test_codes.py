@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import attrs
 import pytest
 
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
-from hpf_core.errors import InputError, InvalidPolicy, NaiveDatetimeError, Refused, Violation
+from hpf_core.errors import InputError, InvalidPolicy, NaiveDatetimeError, Refused
 from hpf_core.members._codes import (
     GENERIC_MESSAGE,
     SENT_MESSAGE,
@@ -34,10 +36,8 @@ SALT = b"0123456789abcdef"
 POLICY = CodePolicy()
 
 
-def issued_at(now: datetime = T0, purpose: CodePurpose = CodePurpose.LOGIN, code: str = CODE) -> IssuedCode:
-    result = issue(PHONE, purpose, code, SALT, now, POLICY, None)
-    assert not isinstance(result, Violation), result
-    return result[0]
+def issued_at(at: datetime = T0, purpose: CodePurpose = CodePurpose.LOGIN, code: str = CODE) -> IssuedCode:
+    return issue(PHONE, purpose, code, SALT, at, POLICY, None)[0]
 
 
 class TestVerifyingACode:
@@ -160,49 +160,44 @@ class TestEveryFailureLooksTheSame:
 
 class TestSendLimits:
     def test_one_code_a_minute(self) -> None:
-        _, sends = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0, POLICY, None)  # type: ignore[misc]
-        refused = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(seconds=59), POLICY, sends)
-        assert isinstance(refused, Violation)
-        assert (refused.code, refused.field) == ("send_limit", "phone")
-        assert not isinstance(
-            issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(seconds=60), POLICY, sends), Violation
-        )
+        _, sends = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0, POLICY, None)
+        with pytest.raises(Refused) as caught:
+            issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(seconds=59), POLICY, sends)
+        assert caught.value.codes == ("send_limit",)
+        assert caught.value.violations[0].field == "phone"
+        # 09:00 + 60 s: the next code may go at 09:01, which the message says
+        assert "请于09:01后再试" in caught.value.violations[0].message
+        _, after = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(seconds=60), POLICY, sends)
+        assert after.sent_at == (T0, T0 + timedelta(seconds=60))
 
     def test_the_limit_is_per_phone_across_purposes(self) -> None:
-        _, sends = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0, POLICY, None)  # type: ignore[misc]
-        refused = issue(PHONE, CodePurpose.WITHDRAWAL, CODE, SALT, T0 + timedelta(seconds=10), POLICY, sends)
-        assert isinstance(refused, Violation)
+        _, sends = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0, POLICY, None)
+        with pytest.raises(Refused):
+            issue(PHONE, CodePurpose.WITHDRAWAL, CODE, SALT, T0 + timedelta(seconds=10), POLICY, sends)
 
     def test_five_codes_an_hour(self) -> None:
         sends: SendLog | None = None
         for minute in range(0, 50, 10):
-            result = issue(
+            _, sends = issue(
                 PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(minutes=minute), POLICY, sends
             )
-            assert not isinstance(result, Violation)
-            sends = result[1]
-        refused = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(minutes=59), POLICY, sends)
-        assert isinstance(refused, Violation)
-        assert "每小时最多5条" in refused.message
+        with pytest.raises(Refused) as caught:
+            issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(minutes=59), POLICY, sends)
+        assert "每小时最多5条" in caught.value.violations[0].message
         assert next_send_at(sends, T0 + timedelta(minutes=59), POLICY) == T0 + timedelta(hours=1)
-        assert not isinstance(
-            issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(hours=1), POLICY, sends), Violation
-        )
+        issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(hours=1), POLICY, sends)
 
     def test_ten_codes_a_day(self) -> None:
         sends: SendLog | None = None
         for hour in range(0, 20, 2):
-            result = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(hours=hour), POLICY, sends)
-            assert not isinstance(result, Violation), hour
-            sends = result[1]
+            _, sends = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(hours=hour), POLICY, sends)
         late = T0 + timedelta(hours=23, minutes=59)
-        refused = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, late, POLICY, sends)
-        assert isinstance(refused, Violation)
-        assert "每天最多10条" in refused.message
+        with pytest.raises(Refused) as caught:
+            issue(PHONE, CodePurpose.LOGIN, CODE, SALT, late, POLICY, sends)
+        assert "每天最多10条" in caught.value.violations[0].message
         assert next_send_at(sends, late, POLICY) == T0 + timedelta(days=1)
-        result = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(days=1), POLICY, sends)
-        assert not isinstance(result, Violation)
-        assert len(result[1].sent_at) == 10  # sends older than a day are dropped
+        _, kept = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0 + timedelta(days=1), POLICY, sends)
+        assert len(kept.sent_at) == 10  # sends older than a day are dropped
 
     def test_the_service_refuses_and_sends_nothing_over_the_limit(self) -> None:
         sms, store = MemorySms(), MemoryCodeStore()
@@ -225,6 +220,88 @@ class TestSendLimits:
         with pytest.raises(InvalidCode):
             check_code(PHONE, CodePurpose.LOGIN, "111111", later, POLICY, store=store)
         check_code(PHONE, CodePurpose.LOGIN, "222222", later, POLICY, store=store)
+
+
+def race(threads: int, work: Callable[[int], object]) -> list[BaseException | None]:
+    """Run ``work(i)`` in ``threads`` threads released together; what each raised."""
+    start = threading.Barrier(threads)
+    outcomes: list[BaseException | None] = [None] * threads
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            work(index)
+        except BaseException as exc:
+            outcomes[index] = exc
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return outcomes
+
+
+class TestRacingRequests:
+    """Many threads at once against the in-memory store: its operations are atomic."""
+
+    def test_of_many_threads_checking_the_right_code_exactly_one_succeeds(self) -> None:
+        store = MemoryCodeStore()
+        policy = CodePolicy(max_attempts=10)
+        send_code(PHONE, CodePurpose.LOGIN, T0, policy, sms=MemorySms(), codes=FixedCodes(CODE), store=store)
+        outcomes = race(8, lambda _: check_code(PHONE, CodePurpose.LOGIN, CODE, T0, policy, store=store))
+        assert sum(o is None for o in outcomes) == 1
+        assert all(isinstance(o, InvalidCode) for o in outcomes if o is not None)
+        record = store.get(PHONE, CodePurpose.LOGIN)
+        assert record is not None
+        assert record.attempts == 8  # every check was counted
+        assert record.used_at == T0
+
+    def test_racing_guesses_cannot_get_more_checks_than_the_limit(self) -> None:
+        store = MemoryCodeStore()
+        send_code(PHONE, CodePurpose.LOGIN, T0, POLICY, sms=MemorySms(), codes=FixedCodes(CODE), store=store)
+        # 19 wrong guesses and the right code at once: every check is counted before the
+        # comparison, so only the first 5 counted are compared at all.
+        guesses = [f"{n:06d}" for n in range(100000, 100019)] + [CODE]
+        outcomes = race(
+            20, lambda i: check_code(PHONE, CodePurpose.LOGIN, guesses[i], T0, POLICY, store=store)
+        )
+        record = store.get(PHONE, CodePurpose.LOGIN)
+        assert record is not None
+        assert record.attempts == 20
+        assert sum(o is None for o in outcomes) <= 1
+        # whatever happened, the code is now dead: used, or out of attempts
+        with pytest.raises(InvalidCode):
+            check_code(PHONE, CodePurpose.LOGIN, CODE, T0, POLICY, store=store)
+
+    def test_racing_sends_cannot_exceed_the_per_minute_limit(self) -> None:
+        store, sms = MemoryCodeStore(), MemorySms()
+        codes = [f"{n:06d}" for n in range(200000, 200016)]
+        outcomes = race(
+            16,
+            lambda i: send_code(
+                PHONE, CodePurpose.LOGIN, T0, POLICY, sms=sms, codes=FixedCodes(codes[i]), store=store
+            ),
+        )
+        assert sum(o is None for o in outcomes) == POLICY.per_minute == 1
+        assert all(isinstance(o, Refused) and o.codes == ("send_limit",) for o in outcomes if o is not None)
+        assert len(sms.sent_messages) == 1
+        sends = store.sends(PHONE)
+        assert sends is not None
+        assert sends.sent_at == (T0,)
+
+    def test_racing_sends_stop_at_a_larger_limit_too(self) -> None:
+        store, sms = MemoryCodeStore(), MemorySms()
+        policy = CodePolicy(per_minute=5, per_hour=5, per_day=10)
+        codes = [f"{n:06d}" for n in range(300000, 300012)]
+        outcomes = race(
+            12,
+            lambda i: send_code(
+                PHONE, CodePurpose.LOGIN, T0, policy, sms=sms, codes=FixedCodes(codes[i]), store=store
+            ),
+        )
+        assert sum(o is None for o in outcomes) == 5
+        assert len(sms.sent_messages) == 5
 
 
 class TestNoCodeInClear:
@@ -257,11 +334,9 @@ class TestNoCodeInClear:
         assert CODE not in caplog.text
 
     def test_the_hash_is_salted(self) -> None:
-        first = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0, POLICY, None)
-        second = issue(PHONE, CodePurpose.LOGIN, CODE, b"fedcba9876543210", T0, POLICY, None)
-        assert not isinstance(first, Violation)
-        assert not isinstance(second, Violation)
-        assert first[0].code_hash != second[0].code_hash
+        first, _ = issue(PHONE, CodePurpose.LOGIN, CODE, SALT, T0, POLICY, None)
+        second, _ = issue(PHONE, CodePurpose.LOGIN, CODE, b"fedcba9876543210", T0, POLICY, None)
+        assert first.code_hash != second.code_hash
 
     def test_a_short_salt_or_a_bad_code_from_the_source_is_refused(self) -> None:
         with pytest.raises(InputError):

@@ -13,11 +13,12 @@ import io
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 from typing import Any, NoReturn
 
 from hpf_adapters.cli import _render
+from hpf_adapters.wiring import system_clock
 from hpf_core.calculators import CombinedQuote, Quote, combined_quote, mortgage_quote
 from hpf_core.dates import parse_date
 from hpf_core.errors import HpfError, InvalidChoice, InvalidTerm
@@ -37,7 +38,6 @@ from hpf_core.money import percent, yuan
 
 __all__ = ["UsageError", "main", "run"]
 
-_SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 _MAX_YEARS = 40
 
 
@@ -54,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _today() -> date:
-    return datetime.now(_SHANGHAI).date()
+    return system_clock().date()  # the clock the composition root gives (China's time zone)
 
 
 def _years(text: str) -> int:

@@ -2,7 +2,8 @@
 
 ``MemoryStore`` holds the data; each ``MemoryUnitOfWork`` over it takes a lock for its
 duration (units of work run one at a time, as if serializable), works on copies, and
-publishes them only on ``commit()``.
+publishes them only on ``commit()``. Versioned records are saved by compare-and-set
+(``ConcurrentUpdate`` for a stale version), as a database adapter does.
 
 >>> store = MemoryStore()
 >>> with MemoryUnitOfWork(store) as uow:
@@ -20,21 +21,30 @@ from typing import Self
 
 import attrs
 
-from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
-from hpf_core.errors import InputError, UnknownRecord
+from hpf_adapters.memory._members import MemoryCredentials, MemoryMembers, MemorySessions
+from hpf_adapters.memory._records import MemoryAudit, MemoryDocuments, MemoryOutbox
+from hpf_adapters.memory._versions import next_version as _next_version
+from hpf_core.accounts import DepositAccount, EntryDraft, JournalEntry
+from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
 from hpf_core.loans import LoanAccount, LoanEntry, LoanEntryDraft
-from hpf_core.ports import StoredRequest
-from hpf_core.withdrawals._cards import BankCard
-from hpf_core.withdrawals._workflow import Application
+from hpf_core.members import Credentials, Session
+from hpf_core.ports import AuditEvent, MemberRecord, Notification, StoredDocument, StoredRequest
+from hpf_core.withdrawals import Application, BankCard
 
 __all__ = [
     "MemoryAccounts",
     "MemoryApplications",
+    "MemoryAudit",
     "MemoryCards",
+    "MemoryCredentials",
+    "MemoryDocuments",
     "MemoryIdempotency",
     "MemoryJournal",
     "MemoryLoanJournal",
     "MemoryLoans",
+    "MemoryMembers",
+    "MemoryOutbox",
+    "MemorySessions",
     "MemoryStore",
     "MemoryUnitOfWork",
 ]
@@ -49,6 +59,13 @@ class _Data:
     loan_entries: list[LoanEntry] = attrs.Factory(list)
     applications: dict[str, Application] = attrs.Factory(dict)
     cards: dict[str, tuple[BankCard, ...]] = attrs.Factory(dict)
+    members: dict[str, MemberRecord] = attrs.Factory(dict)
+    credentials: dict[str, Credentials] = attrs.Factory(dict)
+    sessions: dict[str, Session] = attrs.Factory(dict)
+    outbox: list[Notification] = attrs.Factory(list)
+    documents: list[StoredDocument] = attrs.Factory(list)
+    blobs: dict[str, bytes] = attrs.Factory(dict)
+    audit: list[AuditEvent] = attrs.Factory(list)
 
     def copy(self) -> _Data:
         # records are immutable, so shallow copies are snapshots
@@ -60,6 +77,13 @@ class _Data:
             list(self.loan_entries),
             dict(self.applications),
             dict(self.cards),
+            dict(self.members),
+            dict(self.credentials),
+            dict(self.sessions),
+            list(self.outbox),
+            list(self.documents),
+            dict(self.blobs),
+            list(self.audit),
         )
 
 
@@ -95,6 +119,20 @@ class MemoryStore:
         """Every committed loan journal entry, in order (an inspection helper)."""
         return tuple(self._data.loan_entries)
 
+    @property
+    def notifications(self) -> tuple[Notification, ...]:
+        """Every committed notification, sent or not, in order (an inspection helper)."""
+        return tuple(self._data.outbox)
+
+    @property
+    def audit_events(self) -> tuple[AuditEvent, ...]:
+        """Every committed audit event, in order (an inspection helper)."""
+        return tuple(self._data.audit)
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        """A new unit of work over this store (what ``hpf_adapters.wiring`` hands out)."""
+        return MemoryUnitOfWork(self)
+
 
 class MemoryAccounts:
     """:class:`hpf_core.ports.AccountRepository` over a unit of work's working copy."""
@@ -108,16 +146,19 @@ class MemoryAccounts:
         except KeyError:
             raise UnknownRecord("account_no", "no such account", account_no) from None
 
-    def add(self, account: DepositAccount) -> None:
+    def add(self, account: DepositAccount) -> DepositAccount:
         if account.account_no in self._data.accounts:
             raise InputError("account_no", "an account with this number exists", account.account_no)
         if any(a.member.id_number == account.member.id_number for a in self._data.accounts.values()):
             raise InputError("member.id_number", "this member already has an account (Art. 13)")
-        self._data.accounts[account.account_no] = account
+        stored = attrs.evolve(account, version=0)
+        self._data.accounts[account.account_no] = stored
+        return stored
 
-    def save(self, account: DepositAccount) -> None:
-        self.get(account.account_no)
-        self._data.accounts[account.account_no] = account
+    def save(self, account: DepositAccount) -> DepositAccount:
+        stored = _next_version(self.get(account.account_no), account, "account_no", account.account_no)
+        self._data.accounts[account.account_no] = stored
+        return stored
 
     def by_employer(self, employer_no: str) -> Sequence[DepositAccount]:
         return [a for _, a in sorted(self._data.accounts.items()) if a.employer.employer_no == employer_no]
@@ -175,15 +216,19 @@ class MemoryLoans:
         except KeyError:
             raise UnknownRecord("contract_no", "no such loan", contract_no) from None
 
-    def add(self, loan: LoanAccount) -> None:
+    def add(self, loan: LoanAccount) -> LoanAccount:
         number = loan.contract.contract_no
         if number in self._data.loans:
             raise InputError("contract_no", "a loan with this contract number exists", number)
-        self._data.loans[number] = loan
+        stored = attrs.evolve(loan, version=0)
+        self._data.loans[number] = stored
+        return stored
 
-    def save(self, loan: LoanAccount) -> None:
-        self.get(loan.contract.contract_no)
-        self._data.loans[loan.contract.contract_no] = loan
+    def save(self, loan: LoanAccount) -> LoanAccount:
+        number = loan.contract.contract_no
+        stored = _next_version(self.get(number), loan, "contract_no", number)
+        self._data.loans[number] = stored
+        return stored
 
     def numbers(self) -> Sequence[str]:
         return sorted(self._data.loans)
@@ -216,16 +261,20 @@ class MemoryApplications:
         except KeyError:
             raise UnknownRecord("application_id", "no such application", application_id) from None
 
-    def add(self, application: Application) -> None:
+    def add(self, application: Application) -> Application:
         if application.application_id in self._data.applications:
             raise InputError(
                 "application_id", "an application with this id exists", application.application_id
             )
-        self._data.applications[application.application_id] = application
+        stored = attrs.evolve(application, version=0)
+        self._data.applications[application.application_id] = stored
+        return stored
 
-    def save(self, application: Application) -> None:
-        self.get(application.application_id)
-        self._data.applications[application.application_id] = application
+    def save(self, application: Application) -> Application:
+        number = application.application_id
+        stored = _next_version(self.get(number), application, "application_id", number)
+        self._data.applications[number] = stored
+        return stored
 
     def by_member(self, member_id: str) -> Sequence[Application]:
         return [a for a in self._data.applications.values() if a.member_id == member_id]
@@ -240,7 +289,24 @@ class MemoryCards:
     def cards_of(self, member_id: str) -> Sequence[BankCard]:
         return self._data.cards.get(member_id, ())
 
-    def replace(self, member_id: str, cards: Sequence[BankCard]) -> None:
+    def add(self, card: BankCard) -> None:
+        held = self._data.cards.get(card.member_id, ())
+        if any(c.number == card.number for c in held):
+            raise InputError("number", "the member already has this card")
+        self._data.cards[card.member_id] = (*held, card)
+
+    def remove(self, member_id: str, number: str) -> None:
+        held = self._data.cards.get(member_id, ())
+        kept = tuple(c for c in held if c.number != number)
+        if len(kept) == len(held):
+            raise UnknownRecord("number", "the member has no such card")
+        self._data.cards[member_id] = kept
+
+    def replace(
+        self, member_id: str, cards: Sequence[BankCard], *, expected: Sequence[BankCard] | None = None
+    ) -> None:
+        if expected is not None and tuple(expected) != self._data.cards.get(member_id, ()):
+            raise ConcurrentUpdate("cards", "the member's cards were changed by another request", member_id)
         self._data.cards[member_id] = tuple(cards)
 
 
@@ -267,6 +333,12 @@ class MemoryUnitOfWork:
     loan_journal: MemoryLoanJournal
     applications: MemoryApplications
     cards: MemoryCards
+    members: MemoryMembers
+    credentials: MemoryCredentials
+    sessions: MemorySessions
+    outbox: MemoryOutbox
+    documents: MemoryDocuments
+    audit: MemoryAudit
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -281,6 +353,12 @@ class MemoryUnitOfWork:
         self.loan_journal = MemoryLoanJournal(self._work)
         self.applications = MemoryApplications(self._work)
         self.cards = MemoryCards(self._work)
+        self.members = MemoryMembers(self._work.members)
+        self.credentials = MemoryCredentials(self._work.credentials)
+        self.sessions = MemorySessions(self._work.sessions)
+        self.outbox = MemoryOutbox(self._work.outbox)
+        self.documents = MemoryDocuments(self._work.documents, self._work.blobs)
+        self.audit = MemoryAudit(self._work.audit)
 
     def __enter__(self) -> Self:
         self._store._lock.acquire()

@@ -20,12 +20,12 @@ lets a first login through only with a successful verification, and otherwise ra
 from __future__ import annotations
 
 import enum
-from typing import Protocol
 
 import attrs
 
 from hpf_core.centers._registry import Center
 from hpf_core.errors import Violation, refusal
+from hpf_core.ports import IdentityVerifier
 
 __all__ = [
     "ALIPAY_CONSENT_TEXT",
@@ -69,14 +69,6 @@ class VerificationResult:
     ok: bool
     method: VerificationMethod
     reference: str = ""
-
-
-class IdentityVerifier(Protocol):
-    """Port: a third party (Alipay, a face-recognition service) vouches for a member."""
-
-    def verify(self, member_id: str, method: VerificationMethod) -> VerificationResult:
-        """Ask the third party; a refusal is a result with ``ok=False``, not an exception."""
-        ...
 
 
 def first_login_allowed(center: Center, verified: VerificationResult | None) -> None:

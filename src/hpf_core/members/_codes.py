@@ -13,19 +13,26 @@ Every failure — wrong, expired, used, wrong purpose or phone, too many attempt
 malformed — gives the same outcome and the same message (:data:`GENERIC_MESSAGE`), and
 each counts as an attempt. Time is always an argument.
 
+The services :func:`send_code` and :func:`check_code` race safely: the send limits are
+checked and the send recorded in one atomic step of the store
+(:meth:`~hpf_core.ports.VerificationCodeStore.reserve_send`), an attempt is counted
+before the code is compared (``count_attempt``) and a code is consumed once (``consume``).
+
 >>> from datetime import datetime, timedelta, timezone
->>> now = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+>>> at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 >>> policy = CodePolicy()
->>> issued, sends = issue("13800138000", CodePurpose.LOGIN, "042817", b"s" * 16, now, policy, None)
+>>> issued, sends = issue("13800138000", CodePurpose.LOGIN, "042817", b"s" * 16, at, policy, None)
 >>> "042817" in repr(issued)
 False
->>> issued, ok = verify(issued, "13800138000", CodePurpose.LOGIN, "042817", now, policy)
->>> ok, issued.used_at == now
+>>> issued, ok = verify(issued, "13800138000", CodePurpose.LOGIN, "042817", at, policy)
+>>> ok, issued.used_at == at
 (True, True)
->>> verify(issued, "13800138000", CodePurpose.LOGIN, "042817", now, policy)[1]   # single use
+>>> verify(issued, "13800138000", CodePurpose.LOGIN, "042817", at, policy)[1]   # single use
 False
->>> issue("13800138000", CodePurpose.LOGIN, "111111", b"t" * 16, now, policy, sends).code
-'send_limit'
+>>> issue("13800138000", CodePurpose.LOGIN, "111111", b"t" * 16, at, policy, sends)
+Traceback (most recent call last):
+...
+hpf_core.errors.Refused: phone: 验证码发送过于频繁(每分钟最多1条),请于09:01后再试
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ import hashlib
 import hmac
 import re
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 
@@ -48,10 +55,11 @@ from hpf_core.errors import (
     InputTypeError,
     InvalidCode,
     InvalidPolicy,
-    Refused,
     Violation,
+    refusal,
 )
 from hpf_core.identity import mask_phone, validate_phone
+from hpf_core.ports import CodeSource, SendLimit, SmsGateway, VerificationCodeStore
 
 __all__ = [
     "GENERIC_MESSAGE",
@@ -168,6 +176,15 @@ class CodePolicy:
         if not self.per_minute <= self.per_hour <= self.per_day:
             raise InputError("per_hour", "limits must grow: per_minute <= per_hour <= per_day", self.per_hour)
 
+    @property
+    def send_limits(self) -> tuple[SendLimit, ...]:
+        """The per-minute, per-hour and per-day caps as the code store checks them.
+
+        >>> [(limit.window.total_seconds(), limit.count) for limit in CodePolicy().send_limits]
+        [(60.0, 1), (3600.0, 5), (86400.0, 10)]
+        """
+        return tuple(SendLimit(window, getattr(self, name)) for name, window, _ in _WINDOWS)
+
 
 _POLICY_KEYS = frozenset(attrs.fields_dict(CodePolicy))
 
@@ -230,9 +247,9 @@ class IssuedCode:
     attempts: int = 0
     used_at: datetime | None = None
 
-    def is_live(self, now: datetime, policy: CodePolicy) -> bool:
+    def is_live(self, at: datetime, policy: CodePolicy) -> bool:
         """Not used, not expired and attempts left."""
-        return self.used_at is None and now < self.expires_at and self.attempts < policy.max_attempts
+        return self.used_at is None and at < self.expires_at and self.attempts < policy.max_attempts
 
 
 @attrs.frozen
@@ -242,9 +259,9 @@ class SendLog:
     phone: str = attrs.field(repr=mask_phone)
     sent_at: tuple[datetime, ...] = ()
 
-    def within(self, now: datetime, window: timedelta) -> int:
-        """How many sends fall in the ``window`` before ``now``."""
-        return sum(1 for moment in self.sent_at if now - window < moment <= now)
+    def within(self, at: datetime, window: timedelta) -> int:
+        """How many sends fall in the ``window`` before ``at``."""
+        return sum(1 for moment in self.sent_at if at - window < moment <= at)
 
 
 _WINDOWS = (
@@ -254,21 +271,21 @@ _WINDOWS = (
 )
 
 
-def next_send_at(sends: SendLog | None, now: datetime, policy: CodePolicy) -> datetime:
-    """The first moment another code may go to the phone (``now`` when it may go now).
+def next_send_at(sends: SendLog | None, at: datetime, policy: CodePolicy) -> datetime:
+    """The first moment another code may go to the phone (``at`` when it may go then).
 
     >>> from datetime import timezone
     >>> t = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
     >>> next_send_at(SendLog("13800138000", (t,)), t, CodePolicy()) - t
     datetime.timedelta(seconds=60)
     """
-    require_aware(now, "now")
+    require_aware(at, "at")
     if sends is None:
-        return now
-    allowed = now
+        return at
+    allowed = at
     for name, window, _ in _WINDOWS:
         limit: int = getattr(policy, name)
-        recent = sorted(moment for moment in sends.sent_at if now - window < moment <= now)
+        recent = sorted(moment for moment in sends.sent_at if at - window < moment <= at)
         if len(recent) >= limit:
             allowed = max(allowed, recent[len(recent) - limit] + window)
     return allowed
@@ -278,47 +295,61 @@ def _check_code_text(code: object, policy: CodePolicy) -> bool:
     return isinstance(code, str) and _DIGITS[policy.length].match(code) is not None
 
 
+def _send_limit(sends: SendLog, at: datetime, policy: CodePolicy) -> Violation | None:
+    for name, window, chinese in _WINDOWS:
+        if sends.within(at, window) >= getattr(policy, name):
+            wait = next_send_at(sends, at, policy)
+            message = f"验证码发送过于频繁({chinese}最多{getattr(policy, name)}条),请于{wait:%H:%M}后再试"
+            return Violation("send_limit", message, "phone")
+    return None
+
+
+def _new_record(
+    phone: str, purpose: CodePurpose, code: str, salt: bytes, at: datetime, policy: CodePolicy, subject: str
+) -> IssuedCode:
+    if not _check_code_text(code, policy):
+        raise InputError("code", f"a code source must give exactly {policy.length} ASCII digits")
+    if not isinstance(salt, bytes) or len(salt) < _SALT_MIN:
+        raise InputError("salt", f"must be at least {_SALT_MIN} random bytes")
+    return IssuedCode(
+        phone=phone,
+        purpose=purpose,
+        code_hash=hash_code(code, salt, phone, purpose, subject),
+        salt=salt,
+        issued_at=at,
+        expires_at=at + timedelta(minutes=policy.ttl_minutes),
+        subject=subject,
+    )
+
+
 def issue(
     phone: str,
     purpose: CodePurpose,
     code: str,
     salt: bytes,
-    now: datetime,
+    at: datetime,
     policy: CodePolicy,
     sends: SendLog | None,
     *,
     subject: str = "",
-) -> tuple[IssuedCode, SendLog] | Violation:
-    """A new code for ``phone`` and ``purpose`` and the phone's updated send log, or a
-    ``send_limit`` :class:`Violation` when the per-minute, per-hour or per-day cap is
-    reached. ``code`` and ``salt`` come from a :class:`CodeSource`; the caller sends the
-    code and stores the record in place of any earlier one (which stops working).
+) -> tuple[IssuedCode, SendLog]:
+    """A new code for ``phone`` and ``purpose`` and the phone's updated send log; raises
+    ``Refused`` (``send_limit``, saying when the next code may go) when the per-minute,
+    per-hour or per-day cap is reached. ``code`` and ``salt`` come from a
+    :class:`CodeSource`; the caller sends the code and stores the record in place of any
+    earlier one (which stops working). Pure: a service racing other requests uses
+    :func:`send_code`, whose store checks and records the send in one step.
     """
     phone = validate_phone(phone)
     purpose = _check_purpose(purpose)
-    require_aware(now, "now")
-    if not _check_code_text(code, policy):
-        raise InputError("code", f"a code source must give exactly {policy.length} ASCII digits")
-    if not isinstance(salt, bytes) or len(salt) < _SALT_MIN:
-        raise InputError("salt", f"must be at least {_SALT_MIN} random bytes")
+    require_aware(at, "at")
+    issued = _new_record(phone, purpose, code, salt, at, policy, subject)
     if sends is not None and sends.phone != phone:
         raise InputError("sends", "is the send log of another phone")
-    for name, window, chinese in _WINDOWS:
-        if sends is not None and sends.within(now, window) >= getattr(policy, name):
-            wait = next_send_at(sends, now, policy)
-            message = f"验证码发送过于频繁({chinese}最多{getattr(policy, name)}条),请于{wait:%H:%M}后再试"
-            return Violation("send_limit", message, "phone")
-    kept = () if sends is None else tuple(m for m in sends.sent_at if now - timedelta(days=1) < m <= now)
-    issued = IssuedCode(
-        phone=phone,
-        purpose=purpose,
-        code_hash=hash_code(code, salt, phone, purpose, subject),
-        salt=salt,
-        issued_at=now,
-        expires_at=now + timedelta(minutes=policy.ttl_minutes),
-        subject=subject,
-    )
-    return issued, SendLog(phone, (*kept, now))
+    if sends is not None and (limited := _send_limit(sends, at, policy)) is not None:
+        raise refusal([limited])
+    kept = () if sends is None else tuple(m for m in sends.sent_at if at - timedelta(days=1) < m <= at)
+    return issued, SendLog(phone, (*kept, at))
 
 
 _DUMMY_SALT = b"\x00" * _SALT_MIN
@@ -329,7 +360,7 @@ def verify(
     phone: str,
     purpose: CodePurpose,
     code: object,
-    now: datetime,
+    at: datetime,
     policy: CodePolicy,
     *,
     subject: str = "",
@@ -340,7 +371,7 @@ def verify(
     so ``'12345'`` and full-width ``'１２３４５６'`` fail) all give ``False`` and count an
     attempt. The hash is computed in every case, so failures take the same time.
     """
-    require_aware(now, "now")
+    require_aware(at, "at")
     purpose = _check_purpose(purpose)
     well_formed = _check_code_text(code, policy)
     text = code if well_formed and isinstance(code, str) else "0" * policy.length
@@ -350,55 +381,12 @@ def verify(
     ok = (
         well_formed
         and matches
-        and issued.is_live(now, policy)
+        and issued.is_live(at, policy)
         and issued.phone == phone
         and issued.purpose is purpose
         and issued.subject == subject
     )
-    return attrs.evolve(issued, attempts=issued.attempts + 1, used_at=now if ok else issued.used_at), ok
-
-
-# --------------------------------------------------------------------------- ports
-
-
-class CodeSource(Protocol):
-    """Where codes and salts come from: a CSPRNG (``hpf_adapters.sms.SecretsCodes``)."""
-
-    def new_code(self) -> str:
-        """A fresh code: exactly the policy's number of ASCII digits, uniformly random."""
-        ...
-
-    def new_salt(self) -> bytes:
-        """At least 16 fresh random bytes."""
-        ...
-
-
-class SmsGateway(Protocol):
-    """Sends a text message (短信) to a mainland mobile number."""
-
-    def send(self, phone: str, text: str) -> None:
-        """Hand the message to the carrier; raise on failure."""
-        ...
-
-
-class VerificationCodeStore(Protocol):
-    """Issued codes by (phone, purpose) — one live code each — and send logs by phone."""
-
-    def get(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
-        """The latest code issued for that phone and purpose, if any."""
-        ...
-
-    def put(self, issued: IssuedCode) -> None:
-        """Store the record, replacing any for the same phone and purpose."""
-        ...
-
-    def sends(self, phone: str) -> SendLog | None:
-        """The phone's send log, if any code went to it."""
-        ...
-
-    def put_sends(self, log: SendLog) -> None:
-        """Replace the phone's send log."""
-        ...
+    return attrs.evolve(issued, attempts=issued.attempts + 1, used_at=at if ok else issued.used_at), ok
 
 
 # --------------------------------------------------------------------------- services
@@ -419,7 +407,7 @@ def code_message(code: str, purpose: CodePurpose, policy: CodePolicy, sign: str 
 def send_code(
     phone: str,
     purpose: CodePurpose,
-    now: datetime,
+    at: datetime,
     policy: CodePolicy,
     *,
     sms: SmsGateway,
@@ -428,17 +416,19 @@ def send_code(
     subject: str = "",
     sign: str = "12329",
 ) -> str:
-    """Issue a code, store its hash and the send, text it to ``phone``; returns
+    """Issue a code, reserve the send and store its hash in one atomic step of the store
+    (so racing requests cannot exceed the caps), text it to ``phone``; returns
     :data:`SENT_MESSAGE`. ``Refused`` (``send_limit``) when the phone had too many.
     """
     phone = validate_phone(phone)
+    purpose = _check_purpose(purpose)
+    require_aware(at, "at")
     code = codes.new_code()
-    result = issue(phone, purpose, code, codes.new_salt(), now, policy, store.sends(phone), subject=subject)
-    if isinstance(result, Violation):
-        raise Refused([result])
-    issued, sends = result
-    store.put(issued)
-    store.put_sends(sends)
+    issued = _new_record(phone, purpose, code, codes.new_salt(), at, policy, subject)
+    reservation = store.reserve_send(issued, policy.send_limits)
+    if not reservation.accepted:
+        limited = _send_limit(reservation.sends, at, policy)
+        raise refusal([limited or Violation("send_limit", "验证码发送过于频繁,请稍后再试", "phone")])
     sms.send(phone, code_message(code, purpose, policy, sign))
     return SENT_MESSAGE
 
@@ -447,20 +437,24 @@ def check_code(
     phone: str,
     purpose: CodePurpose,
     code: object,
-    now: datetime,
+    at: datetime,
     policy: CodePolicy,
     *,
     store: VerificationCodeStore,
     subject: str = "",
 ) -> None:
     """Verify and consume the code for ``phone`` and ``purpose``; :class:`InvalidCode`
-    (always the same message) unless it checks out. The attempt is stored either way."""
+    (always the same message) unless it checks out. The attempt is counted in the store
+    before the code is compared, and the code is consumed in one step, so of two requests
+    racing with the right code exactly one succeeds."""
     phone = validate_phone(phone)
-    issued = store.get(phone, purpose)
-    if issued is None:
+    purpose = _check_purpose(purpose)
+    require_aware(at, "at")
+    counted = store.count_attempt(phone, purpose)
+    if counted is None:
         hash_code("0" * policy.length, _DUMMY_SALT, phone, purpose, subject)  # same time as a check
         raise InvalidCode()
-    issued, ok = verify(issued, phone, purpose, code, now, policy, subject=subject)
-    store.put(issued)
-    if not ok:
+    before = attrs.evolve(counted, attempts=counted.attempts - 1)  # what this attempt was checked against
+    _, ok = verify(before, phone, purpose, code, at, policy, subject=subject)
+    if not ok or not store.consume(phone, purpose, counted.code_hash, at):
         raise InvalidCode()

@@ -25,12 +25,12 @@ stricter :data:`RECOMMENDED_RULES` (ASVS 6.2: at least 8, up to 128, no composit
 from __future__ import annotations
 
 import enum
-from typing import Protocol
 
 import attrs
 
 from hpf_core.errors import InputTypeError, InvalidPolicy, PasswordTooLong, Violation, refusal
 from hpf_core.identity import validate_id_number
+from hpf_core.ports import PasswordHasher
 
 __all__ = [
     "COMMON_PASSWORDS",
@@ -53,20 +53,6 @@ __all__ = [
 MAX_PASSWORD_INPUT_LENGTH = 1024
 """Longest password input accepted at all, in characters (RELIABILITY.md §4 row 33): longer
 input raises :class:`PasswordTooLong` before anything is hashed (long-password DoS)."""
-
-
-class PasswordHasher(Protocol):
-    """Port: a slow, salted password hash (口令散列) — scrypt or Argon2id in the adapters.
-
-    ``hash`` returns a self-describing PHC-like string (algorithm, parameters, salt, hash);
-    ``verify`` compares in constant time and returns False for a malformed stored value;
-    ``needs_rehash`` is True when the stored parameters are below the configured ones."""
-
-    def hash(self, password: str) -> str: ...
-
-    def verify(self, stored: str, password: str) -> bool: ...
-
-    def needs_rehash(self, stored: str) -> bool: ...
 
 
 class PasswordGroup(enum.Enum):

@@ -27,12 +27,12 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import attrs
 
 from hpf_core.dates import require_aware
 from hpf_core.errors import InputTypeError, InvalidPolicy, InvalidSessionToken, Violation, refusal
+from hpf_core.ports import TokenSource
 
 __all__ = [
     "DEFAULT_SESSION_POLICY",
@@ -55,12 +55,6 @@ __all__ = [
 
 MIN_TOKEN_LENGTH = 22
 """Shortest token accepted, in characters: 22 base64url characters carry 132 bits."""
-
-
-class TokenSource(Protocol):
-    """Port: new session tokens from a CSPRNG (adapter: ``SecretsTokens``, 256 bits)."""
-
-    def new_token(self) -> str: ...
 
 
 def hash_token(token: str) -> str:

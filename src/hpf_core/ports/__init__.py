@@ -1,7 +1,15 @@
 """Ports (端口): the small protocols the services call and the adapters implement.
 
 Every port has an in-memory adapter shipped as library code (``hpf_adapters.memory``),
-and one contract suite runs against every adapter of a port.
+and one contract suite runs against every adapter of a port (``tests/contract``). Every
+``Protocol`` of the core is here: the repositories and the unit of work below, the member
+ports (``_members``), the code ports (``_codes``) and the outbox, document and audit ports
+(``_records``), all importable as ``hpf_core.ports.X``.
+
+Versioned records (``DepositAccount``, ``LoanAccount``, ``Application``, ``Credentials``,
+``MemberRecord``) are saved by compare-and-set: ``add`` stores version 0, ``save`` raises
+``ConcurrentUpdate`` unless the record's ``version`` is the stored one, stores it as
+``version + 1`` and returns the stored record — save that one if it changes again.
 """
 
 from __future__ import annotations
@@ -16,22 +24,60 @@ import attrs
 from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.loans._loan_records import LoanAccount
 from hpf_core.loans._loan_views import LoanEntry, LoanEntryDraft
+from hpf_core.ports._codes import CodeSource, SendLimit, SendReservation, SmsGateway, VerificationCodeStore
+from hpf_core.ports._members import (
+    CredentialRepository,
+    IdentityVerifier,
+    MemberRecord,
+    MemberRepository,
+    PasswordHasher,
+    SessionRepository,
+    TokenSource,
+)
+from hpf_core.ports._records import (
+    AuditEvent,
+    AuditLog,
+    DocumentStore,
+    Notification,
+    NotificationOutbox,
+    StoredDocument,
+    content_hash,
+)
 from hpf_core.withdrawals._cards import BankCard
 from hpf_core.withdrawals._workflow import Application
 
 __all__ = [
     "AccountRepository",
     "ApplicationRepository",
+    "AuditEvent",
+    "AuditLog",
     "BankDebit",
     "CardRepository",
+    "CodeSource",
+    "CredentialRepository",
+    "DocumentStore",
     "IdempotencyStore",
+    "IdentityVerifier",
     "JournalRepository",
     "LoanJournal",
     "LoanRepository",
+    "MemberRecord",
+    "MemberRepository",
+    "Notification",
+    "NotificationOutbox",
+    "PasswordHasher",
     "PaymentChannel",
     "PaymentReceipt",
+    "SendLimit",
+    "SendReservation",
+    "SessionRepository",
+    "SmsGateway",
+    "StoredDocument",
     "StoredRequest",
+    "TokenSource",
     "UnitOfWork",
+    "VerificationCodeStore",
+    "content_hash",
 ]
 
 
@@ -52,12 +98,15 @@ class AccountRepository(Protocol):
         """The account; ``UnknownRecord`` if there is none."""
         ...
 
-    def add(self, account: DepositAccount) -> None:
-        """Store a new account; ``InputError`` if the number or the member's ID is taken."""
+    def add(self, account: DepositAccount) -> DepositAccount:
+        """Store a new account as version 0 and return it; ``InputError`` if the number or
+        the member's ID is taken."""
         ...
 
-    def save(self, account: DepositAccount) -> None:
-        """Replace a stored account with its new version."""
+    def save(self, account: DepositAccount) -> DepositAccount:
+        """Compare-and-set: store the changed account and return it as stored (version + 1);
+        ``ConcurrentUpdate`` if ``account.version`` is not the stored version;
+        ``UnknownRecord`` if there is no such account."""
         ...
 
     def by_employer(self, employer_no: str) -> Sequence[DepositAccount]:
@@ -96,12 +145,15 @@ class LoanRepository(Protocol):
         """The loan; ``UnknownRecord`` if there is none."""
         ...
 
-    def add(self, loan: LoanAccount) -> None:
-        """Store a new loan; ``InputError`` if the contract number is taken."""
+    def add(self, loan: LoanAccount) -> LoanAccount:
+        """Store a new loan as version 0 and return it; ``InputError`` if the contract
+        number is taken."""
         ...
 
-    def save(self, loan: LoanAccount) -> None:
-        """Replace a stored loan with its new version."""
+    def save(self, loan: LoanAccount) -> LoanAccount:
+        """Compare-and-set: store the changed loan and return it as stored (version + 1);
+        ``ConcurrentUpdate`` if ``loan.version`` is not the stored version;
+        ``UnknownRecord`` if there is no such loan."""
         ...
 
     def numbers(self) -> Sequence[str]:
@@ -149,12 +201,15 @@ class ApplicationRepository(Protocol):
         """One application; ``UnknownRecord`` if there is none."""
         ...
 
-    def add(self, application: Application) -> None:
-        """Store a new application; ``InputError`` if the id is taken."""
+    def add(self, application: Application) -> Application:
+        """Store a new application as version 0 and return it; ``InputError`` if the id is
+        taken."""
         ...
 
-    def save(self, application: Application) -> None:
-        """Replace a stored application with its new version."""
+    def save(self, application: Application) -> Application:
+        """Compare-and-set: store the changed application and return it as stored
+        (version + 1); ``ConcurrentUpdate`` if ``application.version`` is not the stored
+        version; ``UnknownRecord`` if there is no such application."""
         ...
 
     def by_member(self, member_id: str) -> Sequence[Application]:
@@ -163,14 +218,29 @@ class ApplicationRepository(Protocol):
 
 
 class CardRepository(Protocol):
-    """Members' bank cards (银行卡)."""
+    """Members' bank cards (银行卡). ``add`` and ``remove`` change one card each, so two
+    requests changing different cards both take effect; ``replace`` is compare-and-set
+    on the whole list when given the list it was computed from."""
 
     def cards_of(self, member_id: str) -> Sequence[BankCard]:
         """A member's cards, in the order added."""
         ...
 
-    def replace(self, member_id: str, cards: Sequence[BankCard]) -> None:
-        """Store a member's cards."""
+    def add(self, card: BankCard) -> None:
+        """Add one card at the end of its member's list; ``InputError`` if the member
+        already has a card with that number."""
+        ...
+
+    def remove(self, member_id: str, number: str) -> None:
+        """Remove one of the member's cards; ``UnknownRecord`` if the member has no card
+        with that number."""
+        ...
+
+    def replace(
+        self, member_id: str, cards: Sequence[BankCard], *, expected: Sequence[BankCard] | None = None
+    ) -> None:
+        """Store a member's cards. With ``expected`` (the list the new one was computed
+        from), ``ConcurrentUpdate`` if the stored list is no longer that one."""
         ...
 
 
@@ -251,6 +321,36 @@ class UnitOfWork(Protocol):
     @property
     def keys(self) -> IdempotencyStore:
         """The idempotency keys, as this unit of work sees them."""
+        ...
+
+    @property
+    def members(self) -> MemberRepository:
+        """Members and what they own, as this unit of work sees them."""
+        ...
+
+    @property
+    def credentials(self) -> CredentialRepository:
+        """Members' credentials, as this unit of work sees them."""
+        ...
+
+    @property
+    def sessions(self) -> SessionRepository:
+        """Login sessions, as this unit of work sees them."""
+        ...
+
+    @property
+    def outbox(self) -> NotificationOutbox:
+        """Notifications to send once this unit of work commits."""
+        ...
+
+    @property
+    def documents(self) -> DocumentStore:
+        """Uploaded documents, as this unit of work sees them."""
+        ...
+
+    @property
+    def audit(self) -> AuditLog:
+        """The audit log, as this unit of work sees it."""
         ...
 
     def __enter__(self) -> Self: ...

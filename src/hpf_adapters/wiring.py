@@ -1,0 +1,273 @@
+"""The composition root (组装): the one place that chooses adapters and wires the services.
+
+A :class:`Config` says which store, SMS gateway, code source, bank, clock and centre to
+use; :func:`build` makes them and returns an :class:`App` whose services are bound to
+them. Importing this module connects nothing and reads nothing; :func:`build` does.
+
+>>> from datetime import datetime, timedelta, timezone
+>>> at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+>>> app = build(Config(centre="altay", clock=at, codes="fixed", fixed_codes=("042817",), password_cost=2**10))
+>>> app.now() == at, app.today().isoformat(), app.policy.code
+(True, '2026-01-05', 'altay')
+>>> from hpf_core.members import CodePurpose
+>>> app.send_code("13800138000", CodePurpose.LOGIN)
+'已发送,请查收'
+>>> app.sms.to("13800138000")[0][:19]
+'【12329】您的验证码为042817'
+>>> app.check_code("13800138000", CodePurpose.LOGIN, "042817")
+>>> with app.unit_of_work() as uow:
+...     uow.accounts.numbers()
+[]
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from types import ModuleType
+from typing import Any, Literal
+
+import attrs
+
+from hpf_adapters.centers import MemoryVerifier
+from hpf_adapters.memory import MemoryStore
+from hpf_adapters.payments import MemoryBank, MemoryBankDebit
+from hpf_adapters.policies import available, load_policy
+from hpf_adapters.security import ScryptHasher, SecretsTokens
+from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
+from hpf_core.accounts import services as account_services
+from hpf_core.errors import InputTypeError, InvalidChoice, NaiveDatetimeError
+from hpf_core.loans import services as loan_services
+from hpf_core.members import CodePolicy, CodePurpose, check_code, send_code
+from hpf_core.policy import CenterPolicy
+from hpf_core.ports import (
+    BankDebit,
+    CodeSource,
+    IdentityVerifier,
+    PasswordHasher,
+    PaymentChannel,
+    TokenSource,
+    UnitOfWork,
+    VerificationCodeStore,
+)
+from hpf_core.withdrawals import services as withdrawal_services
+
+__all__ = ["SHANGHAI", "App", "Config", "Services", "build", "system_clock"]
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""The time zone ``App.today()`` reads the date in (China has one, UTC+8)."""
+
+
+def _one_of(*allowed: str) -> Callable[[object, attrs.Attribute[str], object], None]:
+    def check(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+        if value not in allowed:
+            raise InvalidChoice(attribute.name, f"must be one of {', '.join(allowed)}", value)
+
+    return check
+
+
+def _clock(instance: object, attribute: attrs.Attribute[Literal["system"] | datetime], value: object) -> None:
+    if value == "system":
+        return
+    if not isinstance(value, datetime):
+        raise InputTypeError("clock", "must be 'system' or an aware datetime (a fixed clock)", value)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetimeError("clock", "a fixed clock must be timezone-aware", value)
+
+
+def _centre(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if value not in available():
+        raise InvalidChoice("centre", f"must be one of {', '.join(available())}", value)
+
+
+@attrs.frozen
+class Config:
+    """What to build. Each choice names an adapter; only the in-memory ones exist today
+    (the SQL store, Redis code store and real SMS gateway join these choices).
+
+    ``codes="fixed"`` hands out ``fixed_codes`` in order (for tests and examples only);
+    ``clock`` is ``"system"`` or a fixed aware instant; ``password_cost`` is scrypt's N
+    (RELIABILITY §3: 2**17; examples use 2**10 to run fast).
+    """
+
+    centre: str = attrs.field(validator=_centre)
+    """The centre whose shipped policy applies (``hpf_adapters.policies.available()``)."""
+    store: Literal["memory"] = attrs.field(default="memory", validator=_one_of("memory"))
+    sms: Literal["memory"] = attrs.field(default="memory", validator=_one_of("memory"))
+    codes: Literal["secrets", "fixed"] = attrs.field(default="secrets", validator=_one_of("secrets", "fixed"))
+    fixed_codes: tuple[str, ...] = ()
+    bank: Literal["memory"] = attrs.field(default="memory", validator=_one_of("memory"))
+    verifier: Literal["memory"] = attrs.field(default="memory", validator=_one_of("memory"))
+    clock: Literal["system"] | datetime = attrs.field(default="system", validator=_clock)
+    password_cost: int = 2**17
+
+
+def _same(port: object) -> object:
+    return port
+
+
+class Services:
+    """A service module's public functions with the app's ports bound: a leading
+    ``UnitOfWork`` argument gets a new unit of work per call, and a leading or keyword-only
+    argument annotated with a port the app holds (``PaymentChannel``: the bank) gets it
+    (a keyword given by the caller wins).
+
+    >>> from datetime import date
+    >>> from hpf_core.accounts import Employer, Member, services
+    >>> store = MemoryStore()
+    >>> accounts = Services(services, store.unit_of_work, {})
+    >>> opened = accounts.open_account(account_no="A1", member=Member("M1", "职工", "11010519491231002X"),
+    ...                                employer=Employer("E1", "单位"), opened_on=date(2025, 1, 2),
+    ...                                base="5000.00", employee_ratio="0.12", employer_ratio="0.12")
+    >>> [a.account_no for a in store.accounts]
+    ['A1']
+    """
+
+    def __init__(
+        self, module: ModuleType, new_uow: Callable[[], UnitOfWork], ports: dict[str, object]
+    ) -> None:
+        self._module = module
+        self._new_uow = new_uow
+        self._ports = ports
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_") or name not in getattr(self._module, "__all__", ()):
+            raise AttributeError(f"{self._module.__name__} has no service {name!r}")
+        function: Callable[..., Any] = getattr(self._module, name)
+        if not inspect.isfunction(function):
+            return function
+        leading: list[Callable[[], object]] = []
+        keywords: dict[str, object] = {}
+        positional = True
+        for parameter in inspect.signature(function).parameters.values():
+            annotation = str(parameter.annotation)
+            port = self._ports.get(annotation)
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+                if port is not None:
+                    keywords[parameter.name] = port
+                continue
+            if positional and annotation == "UnitOfWork":
+                leading.append(self._new_uow)
+            elif positional and port is not None:
+                leading.append(functools.partial(_same, port))
+            else:
+                positional = False
+        if not leading and not keywords:
+            return function
+
+        @functools.wraps(function)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return function(*(make() for make in leading), *args, **{**keywords, **kwargs})
+
+        return call
+
+    def __dir__(self) -> list[str]:
+        return sorted(getattr(self._module, "__all__", ()))
+
+
+@attrs.frozen
+class App:
+    """What :func:`build` made: the ports and the services bound to them."""
+
+    config: Config
+    store: MemoryStore
+    """The chosen store (a ``MemoryStore`` today), for inspection; services go through
+    :attr:`unit_of_work`."""
+    unit_of_work: Callable[[], UnitOfWork]
+    """A new unit of work over the store, per call."""
+    clock: Callable[[], datetime]
+    """The current instant (aware)."""
+    policy: CenterPolicy
+    sms: MemorySms
+    codes: CodeSource
+    code_store: VerificationCodeStore
+    bank: PaymentChannel
+    debits: BankDebit
+    """The bank debit of loan instalments (``hpf_core.loans.services.collect_instalment``)."""
+    hasher: PasswordHasher
+    tokens: TokenSource
+    verifier: IdentityVerifier
+    accounts: Services
+    """``hpf_core.accounts.services`` bound to the store."""
+    loans: Services
+    """``hpf_core.loans.services`` bound to the store."""
+    withdrawals: Services
+    """``hpf_core.withdrawals.services`` bound to the store and the bank."""
+
+    @property
+    def code_policy(self) -> CodePolicy:
+        """The centre's ``[members.codes]`` rules, or the defaults if it sets none."""
+        return self.policy.codes or CodePolicy()
+
+    def now(self) -> datetime:
+        """The clock's instant."""
+        return self.clock()
+
+    def today(self) -> date:
+        """The clock's date in China (UTC+8)."""
+        return self.clock().astimezone(SHANGHAI).date()
+
+    def send_code(self, phone: str, purpose: CodePurpose | str, *, subject: str = "") -> str:
+        """``hpf_core.members.send_code`` now, over the app's SMS gateway, code source,
+        code store and the centre's code policy."""
+        return send_code(
+            phone,
+            CodePurpose(purpose),
+            self.now(),
+            self.code_policy,
+            sms=self.sms,
+            codes=self.codes,
+            store=self.code_store,
+            subject=subject,
+        )
+
+    def check_code(self, phone: str, purpose: CodePurpose | str, code: object, *, subject: str = "") -> None:
+        """``hpf_core.members.check_code`` now, against the app's code store."""
+        check_code(
+            phone,
+            CodePurpose(purpose),
+            code,
+            self.now(),
+            self.code_policy,
+            store=self.code_store,
+            subject=subject,
+        )
+
+
+def system_clock() -> datetime:
+    """The system clock's instant, in China's time zone (the clock ``Config(clock="system")`` uses)."""
+    return datetime.now(SHANGHAI)
+
+
+def build(config: Config) -> App:
+    """Make every adapter ``config`` names and bind the services to them."""
+    if not isinstance(config, Config):
+        raise InputTypeError("config", "must be a Config", type(config).__name__)
+    store = MemoryStore()
+    fixed = config.clock
+    clock: Callable[[], datetime] = system_clock if isinstance(fixed, str) else (lambda: fixed)
+    codes: CodeSource = FixedCodes(*config.fixed_codes) if config.codes == "fixed" else SecretsCodes()
+    bank = MemoryBank()
+    debits = MemoryBankDebit()
+    ports: dict[str, object] = {"PaymentChannel": bank, "BankDebit": debits}
+    new_uow = store.unit_of_work
+    return App(
+        config=config,
+        store=store,
+        unit_of_work=new_uow,
+        clock=clock,
+        policy=load_policy(config.centre),
+        sms=MemorySms(),
+        codes=codes,
+        code_store=MemoryCodeStore(),
+        bank=bank,
+        debits=debits,
+        hasher=ScryptHasher(n=config.password_cost),
+        tokens=SecretsTokens(),
+        verifier=MemoryVerifier(),
+        accounts=Services(account_services, new_uow, ports),
+        loans=Services(loan_services, new_uow, ports),
+        withdrawals=Services(withdrawal_services, new_uow, ports),
+    )

@@ -1,0 +1,111 @@
+"""Ports of the SMS verification codes (短信验证码): where codes come from, how texts go
+out, and the code store whose operations are each ONE atomic step — so two requests
+racing on a phone can neither exceed the send limits nor both use one code.
+
+The record types of ``hpf_core.members`` are imported for the type checker only (that
+package re-exports these ports).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+if TYPE_CHECKING:
+    from hpf_core.members._codes import CodePurpose, IssuedCode, SendLog
+
+__all__ = [
+    "CodeSource",
+    "SendLimit",
+    "SendReservation",
+    "SmsGateway",
+    "VerificationCodeStore",
+]
+
+
+@attrs.frozen
+class SendLimit:
+    """At most ``count`` sends to one phone in any ``window`` (ending at the new send)."""
+
+    window: timedelta
+    count: int
+
+
+@attrs.frozen
+class SendReservation:
+    """What :meth:`VerificationCodeStore.reserve_send` did: whether the send was recorded,
+    and the phone's send log (after the send if it was, as it stands if it was not)."""
+
+    accepted: bool
+    sends: SendLog
+
+
+class CodeSource(Protocol):
+    """Where codes and salts come from: a CSPRNG (``hpf_adapters.sms.SecretsCodes``)."""
+
+    def new_code(self) -> str:
+        """A fresh code: exactly the policy's number of ASCII digits, uniformly random."""
+        ...
+
+    def new_salt(self) -> bytes:
+        """At least 16 fresh random bytes."""
+        ...
+
+
+class SmsGateway(Protocol):
+    """Sends a text message (短信) to a mainland mobile number."""
+
+    def send(self, phone: str, text: str) -> None:
+        """Hand the message to the carrier; raise on failure."""
+        ...
+
+
+class VerificationCodeStore(Protocol):
+    """Issued codes by (phone, purpose) — one live code each — and send logs by phone.
+
+    ``reserve_send``, ``count_attempt`` and ``consume`` are each atomic (one lock, one
+    Redis script, one conditional UPDATE): no interleaving of two calls can exceed a send
+    limit, lose an attempt, or consume one code twice. They take effect at once, outside
+    any unit of work. ``get``, ``put``, ``sends`` and ``put_sends`` are plain record access
+    for callers of the pure functions; they are not atomic together.
+    """
+
+    def reserve_send(self, issued: IssuedCode, limits: Sequence[SendLimit]) -> SendReservation:
+        """In one step: if, for every limit, fewer than ``limit.count`` sends to
+        ``issued.phone`` fall in ``(issued.issued_at - limit.window, issued.issued_at]``,
+        record a send at ``issued.issued_at``, store ``issued`` in place of any record for
+        its (phone, purpose) — the earlier code stops working — and return an accepted
+        reservation; otherwise change nothing and return a refused one. Sends older than
+        a day may be forgotten."""
+        ...
+
+    def count_attempt(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
+        """In one step: add one to the attempts of the record for (phone, purpose) and
+        return the record as it now stands; None (and nothing stored) if there is none.
+        The caller compares the code only after this, so every comparison is counted."""
+        ...
+
+    def consume(self, phone: str, purpose: CodePurpose, code_hash: bytes, at: datetime) -> bool:
+        """In one step: mark the record for (phone, purpose) used at ``at`` if it is the
+        one with ``code_hash`` and unused; True only for the call that marked it (a second
+        consume of the same code, or of a replaced code, is False)."""
+        ...
+
+    def get(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
+        """The latest code issued for that phone and purpose, if any."""
+        ...
+
+    def put(self, issued: IssuedCode) -> None:
+        """Store the record, replacing any for the same phone and purpose."""
+        ...
+
+    def sends(self, phone: str) -> SendLog | None:
+        """The phone's send log, if any code went to it."""
+        ...
+
+    def put_sends(self, log: SendLog) -> None:
+        """Replace the phone's send log."""
+        ...

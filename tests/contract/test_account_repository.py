@@ -1,0 +1,109 @@
+"""AccountRepository contract: deposit accounts by number, stored by compare-and-set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from hpf_core.accounts import DepositAccount
+from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
+from hpf_core.ports import UnitOfWork
+
+NewUnitOfWork = Callable[[], UnitOfWork]
+Account = Callable[..., DepositAccount]
+Race = Callable[[int, Callable[[int], object]], list[BaseException | None]]
+
+
+def stored(new_uow: NewUnitOfWork, account: DepositAccount) -> DepositAccount:
+    with new_uow() as uow:
+        added = uow.accounts.add(account)
+        uow.commit()
+    return added
+
+
+class TestAccountRepository:
+    def test_add_stores_version_0_and_returns_it(
+        self, new_uow: NewUnitOfWork, account_record: Account
+    ) -> None:
+        added = stored(new_uow, attrs.evolve(account_record(), version=7))
+        assert added.version == 0
+        with new_uow() as uow:
+            assert uow.accounts.get("A1") == added
+
+    def test_get_of_an_unknown_number_is_unknown_record(self, new_uow: NewUnitOfWork) -> None:
+        with new_uow() as uow, pytest.raises(UnknownRecord):
+            uow.accounts.get("nope")
+
+    def test_a_taken_number_or_member_id_number_is_refused(
+        self, new_uow: NewUnitOfWork, account_record: Account
+    ) -> None:
+        stored(new_uow, account_record("A1"))
+        with new_uow() as uow:
+            with pytest.raises(InputError):
+                uow.accounts.add(account_record("A1", "M2", "440524188001010014"))
+            with pytest.raises(InputError):
+                uow.accounts.add(account_record("A2", "M1"))
+
+    def test_save_returns_the_next_version_and_stores_it(
+        self, new_uow: NewUnitOfWork, account_record: Account
+    ) -> None:
+        added = stored(new_uow, account_record())
+        with new_uow() as uow:
+            saved = uow.accounts.save(attrs.evolve(added, base=Decimal("6000.00")))
+            again = uow.accounts.save(attrs.evolve(saved, base=Decimal("7000.00")))
+            uow.commit()
+        assert (saved.version, again.version) == (1, 2)
+        with new_uow() as uow:
+            assert uow.accounts.get("A1") == again
+            assert uow.accounts.get("A1").base == Decimal("7000.00")
+
+    def test_a_stale_save_is_concurrent_update_and_writes_nothing(
+        self, new_uow: NewUnitOfWork, account_record: Account
+    ) -> None:
+        added = stored(new_uow, account_record())
+        with new_uow() as uow:
+            uow.accounts.save(attrs.evolve(added, base=Decimal("6000.00")))
+            uow.commit()
+        with new_uow() as uow:
+            with pytest.raises(ConcurrentUpdate) as caught:
+                uow.accounts.save(attrs.evolve(added, base=Decimal("1.00")))
+            assert caught.value.value == "A1"
+        with new_uow() as uow:
+            assert uow.accounts.get("A1").base == Decimal("6000.00")
+
+    def test_of_racing_saves_from_one_read_exactly_one_wins(
+        self, new_uow: NewUnitOfWork, account_record: Account, race: Race
+    ) -> None:
+        read = stored(new_uow, account_record())
+
+        def save(i: int) -> None:
+            with new_uow() as uow:
+                uow.accounts.save(attrs.evolve(read, base=Decimal(1000 + i)))
+                uow.commit()
+
+        outcomes = race(8, save)
+        assert sum(o is None for o in outcomes) == 1
+        assert all(isinstance(o, ConcurrentUpdate) for o in outcomes if o is not None)
+        winner = outcomes.index(None)
+        with new_uow() as uow:
+            final = uow.accounts.get("A1")
+        assert (final.version, final.base) == (1, Decimal(1000 + winner))
+
+    def test_save_of_an_unknown_account_is_unknown_record(
+        self, new_uow: NewUnitOfWork, account_record: Account
+    ) -> None:
+        with new_uow() as uow, pytest.raises(UnknownRecord):
+            uow.accounts.save(account_record())
+
+    def test_by_employer_and_numbers_are_sorted_by_number(
+        self, new_uow: NewUnitOfWork, account_record: Account
+    ) -> None:
+        stored(new_uow, account_record("A2", "M2", "440524188001010014"))
+        stored(new_uow, account_record("A1", "M1"))
+        with new_uow() as uow:
+            assert uow.accounts.numbers() == ["A1", "A2"]
+            assert [a.account_no for a in uow.accounts.by_employer("E1")] == ["A1", "A2"]
+            assert list(uow.accounts.by_employer("E9")) == []
