@@ -111,6 +111,7 @@ PUBLIC = [
     "hpf_core.loans.services",
     "hpf_core.withdrawals.services",
     "hpf_core.identity",
+    "hpf_core.idempotency",
     "hpf_core.ports",
     "hpf_core.calculators",
     "hpf_core.members",

@@ -61,6 +61,7 @@ API_MODULES = (
     "hpf_core.withdrawals",
     "hpf_core.withdrawals.services",
     "hpf_core.identity",
+    "hpf_core.idempotency",
     "hpf_core.ports",
     "hpf_core.policy",
     "hpf_core.testing",

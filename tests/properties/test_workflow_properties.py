@@ -82,7 +82,7 @@ APPENDS = {
     "pay": 1,
     "end": 1,
 }
-# The statuses that allow each event (the table in _workflow's docstring).
+# The statuses that allow each event (the table in the docstring of hpf_core.withdrawals._application).
 ALLOWED = {
     "upload": {S.DRAFT, S.RETURNED},
     "remove_files": {S.DRAFT, S.RETURNED},

@@ -806,7 +806,9 @@ class TestRow27InvalidPrepayment:
 
     def test_row_27_a_prepayment_before_disbursement_is_invalid(self) -> None:
         exc = expect_refusal(
-            lambda: prepay("1000", "0.031", 12, 100, KEEP, on=date(2025, 2, 28), disbursed=date(2025, 3, 1)),
+            lambda: prepay(
+                "1000", "0.031", 12, 100, KEEP, on=date(2025, 2, 28), disbursed_on=date(2025, 3, 1)
+            ),
             InvalidPrepayment,
             ValueError,
             "on",
@@ -820,7 +822,7 @@ class TestRow27InvalidPrepayment:
     )
     def test_row_27_timing_needs_both_dates(self, on: date | None, disbursed: date | None) -> None:
         expect_refusal(
-            lambda: prepay("1000", "0.031", 12, 100, KEEP, on=on, disbursed=disbursed),
+            lambda: prepay("1000", "0.031", 12, 100, KEEP, on=on, disbursed_on=disbursed),
             InvalidPrepayment,
             ValueError,
             "on",
@@ -828,7 +830,7 @@ class TestRow27InvalidPrepayment:
 
     def test_row_27_the_whole_balance_on_the_disbursement_day_settles_the_loan(self) -> None:
         day = date(2025, 3, 1)
-        result = prepay("1000.00", "0.031", 12, "1000.00", KEEP, on=day, disbursed=day)
+        result = prepay("1000.00", "0.031", 12, "1000.00", KEEP, on=day, disbursed_on=day)
         assert result.settled
         assert result.new_balance == Decimal("0.00")
         assert len(result.schedule) == 0

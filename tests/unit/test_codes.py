@@ -12,7 +12,7 @@ import pytest
 
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
 from hpf_core.errors import InputError, InvalidPolicy, NaiveDatetimeError, Refused
-from hpf_core.members._codes import (
+from hpf_core.members import (
     GENERIC_MESSAGE,
     SENT_MESSAGE,
     CodePolicy,

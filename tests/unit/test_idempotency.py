@@ -1,4 +1,4 @@
-"""Canonical idempotency fingerprints (``_support.once``): an equivalent retry is the same
+"""Canonical idempotency fingerprints (``hpf_core.idempotency.once``): an equivalent retry is the same
 request; a different one is an ``IdempotencyConflict`` naming the input."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from decimal import Decimal, localcontext
 import pytest
 
 from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
-from hpf_core._support import canonical
 from hpf_core.accounts import ContributionRounding, Employer, Member
 from hpf_core.accounts import services as svc
 from hpf_core.errors import IdempotencyConflict
+from hpf_core.idempotency import canonical
 
 ACME = Employer("150101329", "阿勒泰示例单位")
 

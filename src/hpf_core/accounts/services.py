@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from hpf_core._support import apply_outcome as _apply
-from hpf_core._support import once as _once
 from hpf_core.accounts._contribution import (
     ContributionPolicy,
     ContributionRounding,
@@ -39,6 +38,7 @@ from hpf_core.accounts._ledger import (
 )
 from hpf_core.accounts._status import AccountEvent, AccountStatus, FreezeFlag, apply_event
 from hpf_core.errors import InvalidAmount, InvalidChoice, Refused, Violation, refusal
+from hpf_core.idempotency import once as _once
 from hpf_core.money import check_rate, yuan
 from hpf_core.ports import UnitOfWork
 

@@ -115,7 +115,7 @@ def prepay(
     method: RepaymentMethod | str = RepaymentMethod.EQUAL_INSTALLMENT,
     current_payment: Amount | None = None,
     on: date | None = None,
-    disbursed: date | None = None,
+    disbursed_on: date | None = None,
     first_due: date | None = None,
 ) -> PrepaymentResult:
     """Recalculate a loan after a partial prepayment of ``amount`` (提前部分还本).
@@ -144,14 +144,14 @@ def prepay(
         raise InvalidPrepayment("amount", f"exceeds the outstanding balance {owed}", str(paid))
     plan = check_strategy(strategy)
     kind = check_method(method)
-    if on is not None or disbursed is not None:
-        if on is None or disbursed is None:
-            raise InvalidPrepayment("on", "on and disbursed must be given together")
+    if on is not None or disbursed_on is not None:
+        if on is None or disbursed_on is None:
+            raise InvalidPrepayment("on", "on and disbursed_on must be given together")
         check_date(on, "on")
-        check_date(disbursed, "disbursed")
-        if on < disbursed:
+        check_date(disbursed_on, "disbursed_on")
+        if on < disbursed_on:
             raise InvalidPrepayment(
-                "on", f"is before the disbursement date {disbursed.isoformat()}", on.isoformat()
+                "on", f"is before the disbursement date {disbursed_on.isoformat()}", on.isoformat()
             )
     keep = None
     if plan is PrepaymentStrategy.SHORTEN_TERM:

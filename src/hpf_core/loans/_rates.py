@@ -266,7 +266,7 @@ class RepricingRule:
 
 
 def repricing_date(
-    change_effective: date, disbursed: date, term_months: int, *, rule: RepricingRule | None = None
+    change_effective: date, disbursed_on: date, term_months: int, *, rule: RepricingRule | None = None
 ) -> date | None:
     """The date a rate change reaches an existing loan, or ``None`` if it never does: the
     loan was disbursed on or after the change (it already has the new rate), its term is
@@ -283,13 +283,13 @@ def repricing_date(
     datetime.date(2025, 1, 1)
     """
     check_date(change_effective, "change_effective")
-    check_date(disbursed, "disbursed")
+    check_date(disbursed_on, "disbursed_on")
     months = check_months(term_months, "term_months")
     active = rule or RepricingRule()
-    if disbursed >= change_effective or months <= active.short_loan_months:
+    if disbursed_on >= change_effective or months <= active.short_loan_months:
         return None
     day = next(
         (o.reprice_on for o in active.overrides if o.change == change_effective),
         date(change_effective.year + 1, 1, 1),
     )
-    return None if day >= add_months(disbursed, months) else day
+    return None if day >= add_months(disbursed_on, months) else day

@@ -15,9 +15,9 @@ from decimal import Decimal
 import attrs
 
 from hpf_core._support import apply_outcome as _apply
-from hpf_core._support import once as _once
 from hpf_core.accounts._ledger import EntryKind, JournalEntry, debit
 from hpf_core.errors import Violation, refusal
+from hpf_core.idempotency import once as _once
 from hpf_core.loans._cycle import accrue, amount_due
 from hpf_core.loans._early import (
     SettlementCertificate,

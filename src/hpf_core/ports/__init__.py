@@ -43,8 +43,8 @@ from hpf_core.ports._records import (
     StoredDocument,
     content_hash,
 )
+from hpf_core.withdrawals._application import Application
 from hpf_core.withdrawals._cards import BankCard
-from hpf_core.withdrawals._workflow import Application
 
 __all__ = [
     "AccountRepository",

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 import attrs
 
-from hpf_core._support import apply_outcome, once
+from hpf_core._support import apply_outcome
 from hpf_core.accounts._interest import DayBasis, check_basis, closing_interest, interest_year
 from hpf_core.accounts._ledger import (
     EntryKind,
@@ -36,6 +36,7 @@ from hpf_core.accounts._ledger import (
 )
 from hpf_core.accounts._status import AccountEvent
 from hpf_core.errors import Violation, refusal
+from hpf_core.idempotency import once
 from hpf_core.money import Amount, Rate, check_rate, yuan
 from hpf_core.policy import CenterPolicy
 from hpf_core.ports import PaymentChannel, PaymentReceipt, UnitOfWork
@@ -311,9 +312,6 @@ def pay_application(
         if current.status is not ApplicationStatus.PAID:
             uow.applications.save(mark_paid(current, receipt.reference, at))
             if current.kind.closes_account:
-                closed = change_state(uow.accounts.get(account_no), AccountEvent.CLOSE_WITHDRAWN)
-                if isinstance(closed, tuple):
-                    raise refusal(closed)
-                uow.accounts.save(closed)
+                uow.accounts.save(change_state(uow.accounts.get(account_no), AccountEvent.CLOSE_WITHDRAWN))
             uow.commit()
         return Payment(uow.applications.get(application_id), receipt, entries)
