@@ -11,13 +11,12 @@ import attrs
 import pytest
 
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
-from hpf_core.errors import InputError, InvalidPolicy, NaiveDatetimeError, Refused
+from hpf_core.errors import InputError, InvalidCode, InvalidPolicy, NaiveDatetimeError, Refused
 from hpf_core.members import (
     GENERIC_MESSAGE,
     SENT_MESSAGE,
     CodePolicy,
     CodePurpose,
-    InvalidCode,
     IssuedCode,
     SendLog,
     check_code,

@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 from hpf_adapters.security import ScryptHasher
-from hpf_core.errors import NaiveDatetimeError, Refused
+from hpf_core.errors import NaiveDatetimeError, PasswordTooLong, Refused
 from hpf_core.members import (
     KEYPAD_LOGIN_POLICY,
     REFUSED_MESSAGE,
@@ -18,7 +18,6 @@ from hpf_core.members import (
     LoginResult,
     PasswordChannel,
     PasswordGroup,
-    PasswordTooLong,
     change_password,
     find_credentials,
     login,

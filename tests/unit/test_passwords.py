@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hpf_adapters.security import ScryptHasher, SecretsTokens
-from hpf_core.errors import InputTypeError, InvalidIdNumber, InvalidPolicy, Refused
+from hpf_core.errors import InputTypeError, InvalidIdNumber, InvalidPolicy, PasswordTooLong, Refused
 from hpf_core.members import (
     COMMON_PASSWORDS,
     MAX_PASSWORD_INPUT_LENGTH,
@@ -17,7 +17,6 @@ from hpf_core.members import (
     PasswordChannel,
     PasswordGroup,
     PasswordRules,
-    PasswordTooLong,
     check_password,
     initial_password,
 )

@@ -7,14 +7,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms
-from hpf_core.errors import InvalidPhone, Refused
+from hpf_core.errors import InvalidCode, InvalidPhone, Refused
 from hpf_core.members import (
     CHANGED_MESSAGE,
     GENERIC_MESSAGE,
     SENT_MESSAGE,
     CodePolicy,
     CodePurpose,
-    InvalidCode,
     PhoneChange,
     PhoneChanged,
     change_notice,

@@ -8,9 +8,8 @@ import attrs
 import pytest
 
 from hpf_adapters.security import ScryptHasher, SecretsTokens
-from hpf_core.errors import InputTypeError, InvalidPolicy, NaiveDatetimeError, Refused
+from hpf_core.errors import InputTypeError, InvalidPolicy, InvalidSessionToken, NaiveDatetimeError, Refused
 from hpf_core.members import (
-    InvalidSessionToken,
     PasswordChannel,
     PasswordGroup,
     Session,

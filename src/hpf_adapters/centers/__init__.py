@@ -1,6 +1,6 @@
 """Centre data shipped with hpf (centres, service outlets, news), read from the package
 (an adapter's I/O), and :class:`MemoryVerifier`, the in-memory
-:class:`~hpf_core.centers.IdentityVerifier`.
+:class:`~hpf_core.ports.IdentityVerifier`.
 
 >>> load_centers().get("altay").hotline
 '12329'
@@ -73,7 +73,7 @@ def _method(value: VerificationMethod | str) -> VerificationMethod:
 
 
 class MemoryVerifier:
-    """An :class:`~hpf_core.centers.IdentityVerifier` in memory.
+    """An :class:`~hpf_core.ports.IdentityVerifier` in memory.
 
     ``outcomes`` maps a member id to ``True``/``False`` (every method) or to a mapping of
     method → outcome; anyone else gets ``default``. Every call is recorded in ``calls``;

@@ -30,7 +30,6 @@ from hpf_core.centers._registry import Center, CenterRegistry, choose_center, ho
 from hpf_core.centers._verify import (
     ALIPAY_CONSENT_TEXT,
     FACE_CONSENT_BUTTON,
-    IdentityVerifier,
     VerificationMethod,
     VerificationResult,
     first_login_allowed,
@@ -43,7 +42,6 @@ __all__ = [
     "FACE_CONSENT_BUTTON",
     "Center",
     "CenterRegistry",
-    "IdentityVerifier",
     "LinkedAccount",
     "Nearby",
     "NewsItem",

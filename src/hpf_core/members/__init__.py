@@ -2,7 +2,7 @@
 lockout, and sessions (issue #6).
 
 The core is pure: password hashing and token generation are ports
-(:class:`PasswordHasher`, :class:`TokenSource`) implemented in ``hpf_adapters.security``.
+(``hpf_core.ports.PasswordHasher``, ``hpf_core.ports.TokenSource``) implemented in ``hpf_adapters.security``.
 
 >>> from hpf_core.errors import Refused
 >>> try:
@@ -14,18 +14,11 @@ The core is pure: password hashing and token generation are ports
 
 from hpf_core.members._codes import (
     GENERIC_MESSAGE,
-    SCRYPT_N,
-    SCRYPT_P,
-    SCRYPT_R,
     SENT_MESSAGE,
     CodePolicy,
     CodePurpose,
-    CodeSource,
-    InvalidCode,
     IssuedCode,
     SendLog,
-    SmsGateway,
-    VerificationCodeStore,
     check_code,
     code_message,
     hash_code,
@@ -59,9 +52,7 @@ from hpf_core.members._passwords import (
     InitialPasswordRule,
     PasswordChannel,
     PasswordGroup,
-    PasswordHasher,
     PasswordRules,
-    PasswordTooLong,
     check_password,
     initial_password,
     require_password_input,
@@ -79,10 +70,8 @@ from hpf_core.members._rules import MemberRules, parse_member_rules
 from hpf_core.members._sessions import (
     DEFAULT_SESSION_POLICY,
     MIN_TOKEN_LENGTH,
-    InvalidSessionToken,
     Session,
     SessionPolicy,
-    TokenSource,
     end_all,
     end_others,
     find_session,
@@ -106,20 +95,14 @@ __all__ = [
     "ONLINE_LOGIN_POLICY",
     "RECOMMENDED_RULES",
     "REFUSED_MESSAGE",
-    "SCRYPT_N",
-    "SCRYPT_P",
-    "SCRYPT_R",
     "SEED_KEYPAD_RULES",
     "SEED_ONLINE_RULES",
     "SENT_MESSAGE",
     "Charset",
     "CodePolicy",
     "CodePurpose",
-    "CodeSource",
     "Credentials",
     "InitialPasswordRule",
-    "InvalidCode",
-    "InvalidSessionToken",
     "IssuedCode",
     "LockState",
     "LoginPolicy",
@@ -127,17 +110,12 @@ __all__ = [
     "MemberRules",
     "PasswordChannel",
     "PasswordGroup",
-    "PasswordHasher",
     "PasswordRules",
-    "PasswordTooLong",
     "PhoneChange",
     "PhoneChanged",
     "SendLog",
     "Session",
     "SessionPolicy",
-    "SmsGateway",
-    "TokenSource",
-    "VerificationCodeStore",
     "change_notice",
     "change_password",
     "check_code",

@@ -2,7 +2,7 @@
 (锁定) and password change (密码修改).
 
 Pure functions: the caller looks the member up (:func:`find_credentials`), passes the
-clock's instant ``at`` and a :class:`~hpf_core.members.PasswordHasher`, and stores the
+clock's instant ``at`` and a :class:`~hpf_core.ports.PasswordHasher`, and stores the
 returned :class:`Credentials`. Every failed login carries the same message,
 :data:`REFUSED_MESSAGE`, for an unknown account, a wrong password and a locked account; the
 hasher is called once in every case so the three take the same time (RELIABILITY §3).

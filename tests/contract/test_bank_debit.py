@@ -1,20 +1,16 @@
-"""The contracts of the loan ports — ``BankDebit`` and ``LoanJournal`` — run against every
-adapter (the in-memory ones for now; a real bank gateway or a database journal joins the
-parametrisation when it lands, and these tests must pass unchanged)."""
+"""The contract of ``hpf_core.ports.BankDebit``, run against every adapter (the in-memory one
+for now; a real bank gateway joins ``BANKS`` when it lands, and these tests pass unchanged)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
 from hpf_adapters.payments import MemoryBankDebit
 from hpf_core.errors import IdempotencyConflict, PaymentTimeout
-from hpf_core.loans import LoanEntryDraft, LoanEntryKind, PaymentSource
-from hpf_core.ports import BankDebit, UnitOfWork
+from hpf_core.ports import BankDebit
 
 D = Decimal
 
@@ -67,62 +63,3 @@ class TestBankDebitContract:
         assert bank.debit(debit_id="D1", contract_no="C1", amount=D("10.00")) is True
         if isinstance(bank, MemoryBankDebit):
             assert bank.debits == (("D1", "C1", D("10.00")),)
-
-
-UowFactory = Callable[[], Callable[[], UnitOfWork]]
-
-
-def memory_uow() -> Callable[[], UnitOfWork]:
-    store = MemoryStore()
-    return lambda: MemoryUnitOfWork(store)
-
-
-JOURNALS = [pytest.param(memory_uow, id="memory")]
-
-
-def a_draft(contract_no: str = "C1", principal: str = "1686.83", key: str = "k1") -> LoanEntryDraft:
-    return LoanEntryDraft(
-        contract_no,
-        LoanEntryKind.REPAYMENT,
-        date(2023, 4, 1),
-        D(principal),
-        D("2583.33"),
-        D("0.00"),
-        PaymentSource.BANK,
-        key,
-        D("998313.17"),
-        1,
-    )
-
-
-@pytest.mark.parametrize("factory", JOURNALS)
-class TestLoanJournalContract:
-    def test_append_gives_the_draft_an_id_and_returns_the_stored_entry(self, factory: UowFactory) -> None:
-        new = factory()
-        with new() as uow:
-            entry = uow.loan_journal.append(a_draft())
-            assert entry == a_draft().stored(entry.entry_id)
-            assert entry.entry_id
-            assert uow.loan_journal.entries("C1") == [entry]
-            uow.commit()
-        with new() as uow:
-            assert list(uow.loan_journal.entries("C1")) == [entry]
-
-    def test_ids_are_unique_and_entries_come_in_posting_order(self, factory: UowFactory) -> None:
-        new = factory()
-        with new() as uow:
-            first = uow.loan_journal.append(a_draft("C1", "1.00", "a"))
-            other = uow.loan_journal.append(a_draft("C2", "2.00", "b"))
-            second = uow.loan_journal.append(a_draft("C1", "3.00", "c"))
-            uow.commit()
-        assert len({first.entry_id, other.entry_id, second.entry_id}) == 3
-        with new() as uow:
-            assert [e.principal for e in uow.loan_journal.entries("C1")] == [D("1.00"), D("3.00")]
-            assert [e.key for e in uow.loan_journal.entries("C2")] == ["b"]
-
-    def test_an_uncommitted_append_is_rolled_back(self, factory: UowFactory) -> None:
-        new = factory()
-        with new() as uow:
-            uow.loan_journal.append(a_draft())
-        with new() as uow:
-            assert list(uow.loan_journal.entries("C1")) == []
