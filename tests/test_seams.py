@@ -1,12 +1,17 @@
-"""The seams of issue #9, checked on the code itself: no import cycle, adapters and tests use
-only public names, no module over 700 lines, one refusal shape across the public surface."""
+"""The seams of issue #9, checked on the code itself: no import cycle (counting the imports
+made for the type checker only, D-041) and every module safe to import first, adapters and
+tests use only public names, no module over 700 lines, one refusal shape across the public
+surface."""
 
 from __future__ import annotations
 
 import ast
 import importlib
 import inspect
+import os
 import re
+import subprocess
+import sys
 import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,19 +39,21 @@ SOURCE_FILES = sorted(p for package in PACKAGES for p in (SRC / package).rglob("
 MODULES = {module_name(p): p for p in SOURCE_FILES}
 
 
-def imported_modules(path: Path) -> Iterator[tuple[str, int]]:
-    """Every module of ``src/`` that a file imports when it runs (at any level of the file,
-    lazy imports included), by full name; ``from package import name`` counts as importing
-    ``package.name`` when that is a module. Imports under ``if TYPE_CHECKING:`` name a type
-    for annotations only and are not followed (decision D-039: the ports mention the member
-    records in annotations, the member functions take the ports as arguments)."""
-    here = module_name(path)
-    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+TYPE_CHECKING_TESTS = {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
+
+
+def imports_in(source: str, here: str, *, is_package: bool, runtime_only: bool) -> Iterator[tuple[str, int]]:
+    """Every module of ``src/`` that the source of module ``here`` imports (at any level of
+    the file, lazy imports included), by full name; ``from package import name`` counts as
+    importing ``package.name`` when that is a module. Imports under ``if TYPE_CHECKING:``
+    count too unless ``runtime_only``: a structure tool reads every import, and decision
+    D-041 keeps the graph acyclic with them (records below the ports, functions above)."""
+    package = here if is_package else here.rpartition(".")[0]
+    tree = ast.parse(source)
     typing_only = {
         id(inner)
         for node in ast.walk(tree)
-        if isinstance(node, ast.If) and ast.unparse(node.test) in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
+        if runtime_only and isinstance(node, ast.If) and ast.unparse(node.test) in TYPE_CHECKING_TESTS
         for inner in ast.walk(node)
     }
     for node in ast.walk(tree):
@@ -71,11 +78,15 @@ def imported_modules(path: Path) -> Iterator[tuple[str, int]]:
                     yield target, node.lineno
 
 
-def import_graph() -> dict[str, set[str]]:
-    return {
-        name: {target for target, _ in imported_modules(path) if target != name}
-        for name, path in MODULES.items()
-    }
+def import_graph(*, runtime_only: bool = False) -> dict[str, set[str]]:
+    """Module -> the modules of ``src/`` it imports; with ``runtime_only``, leaving out the
+    imports made for the type checker only."""
+    graph = {}
+    for name, path in MODULES.items():
+        source = path.read_text(encoding="utf-8")
+        found = imports_in(source, name, is_package=path.name == "__init__.py", runtime_only=runtime_only)
+        graph[name] = {target for target, _ in found if target != name}
+    return graph
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -116,6 +127,25 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def import_first(module: str, path: Path = SRC) -> subprocess.CompletedProcess[str]:
+    """Import ``module`` first thing in a fresh interpreter with ``path`` on ``sys.path``."""
+    env = {**os.environ, "PYTHONPATH": str(path)}
+    return subprocess.run(
+        [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, env=env, check=False
+    )
+
+
+FIRST_IMPORTS = [
+    "hpf_core.ports",
+    "hpf_core.members",
+    "hpf_core.centers",
+    "hpf_core.members._codes",
+    "hpf_adapters.wiring",
+]
+"""Modules whose import order once mattered (the member records, the ports that exchange
+them, the functions that call the ports, and the composition root over all of them)."""
+
+
 class TestImportGraph:
     def test_the_cycle_finder_finds_a_cycle(self) -> None:
         graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
@@ -127,14 +157,56 @@ class TestImportGraph:
         assert "hpf_core.errors" in graph["hpf_core.money"]
         assert "hpf_core.loans" in graph["hpf_adapters.cli"]
 
-    def test_annotation_only_imports_are_not_followed(self) -> None:
-        graph = import_graph()
-        assert "hpf_core.members._login" not in graph["hpf_core.ports._members"]
-        assert "hpf_core.ports" in graph["hpf_core.members._sessions"]
+    def test_type_checking_imports_count_unless_runtime_only(self) -> None:
+        source = (
+            "from typing import TYPE_CHECKING\n"
+            "from hpf_core.errors import refusal\n"
+            "if TYPE_CHECKING:\n"
+            "    from hpf_core.ports import CodeSource\n"
+            "    from . import _records\n"
+        )
 
-    def test_no_import_cycle_in_src(self) -> None:
+        def edges(runtime_only: bool) -> set[str]:
+            found = imports_in(source, "hpf_core.members._x", is_package=False, runtime_only=runtime_only)
+            return {target for target, _ in found}
+
+        assert edges(runtime_only=False) == {"hpf_core.errors", "hpf_core.ports", "hpf_core.members._records"}
+        assert edges(runtime_only=True) == {"hpf_core.errors"}
+
+    def test_the_member_functions_name_the_ports_for_the_type_checker_only(self) -> None:
+        full, runtime = import_graph(), import_graph(runtime_only=True)
+        assert "hpf_core.ports" in full["hpf_core.members._codes"]
+        assert "hpf_core.ports" not in runtime["hpf_core.members._codes"]
+        assert "hpf_core.members._records" in runtime["hpf_core.ports._members"]
+
+    def test_no_import_cycle_in_src_counting_type_checking_imports(self) -> None:
         found = cycles(import_graph())
         assert not found, f"import cycles: {found}"
+
+    def test_no_import_cycle_in_src_at_runtime(self) -> None:
+        found = cycles(import_graph(runtime_only=True))
+        assert not found, f"import cycles: {found}"
+
+    def test_the_record_modules_import_no_port_and_no_function_module(self) -> None:
+        graph = import_graph()
+        for records in ("hpf_core.members._records", "hpf_core.centers._records"):
+            assert graph[records] <= {"hpf_core.errors", "hpf_core.identity"}, records
+
+
+class TestImportOrder:
+    def test_a_fresh_interpreter_reports_an_import_order_failure(self, tmp_path: Path) -> None:
+        package = tmp_path / "circle"
+        package.mkdir()
+        (package / "__init__.py").write_text("from circle.b import B\nA = 1\n")
+        (package / "b.py").write_text("from circle import A\nB = A\n")
+        done = import_first("circle", tmp_path)
+        assert done.returncode != 0
+        assert "partially initialized module 'circle'" in done.stderr
+
+    @pytest.mark.parametrize("module", FIRST_IMPORTS)
+    def test_the_module_imports_first_in_a_fresh_interpreter(self, module: str) -> None:
+        done = import_first(module)
+        assert done.returncode == 0, done.stderr
 
 
 def is_private(module: str) -> bool:
@@ -233,7 +305,8 @@ for _module in PUBLIC_MODULES:
     NAMESPACE.update(
         {k: getattr(importlib.import_module(_module), k) for k in importlib.import_module(_module).__all__}
     )
-"""Every public name, to resolve the annotations a port names for the type checker only."""
+"""Every public name, to resolve the annotations that name a port imported for the type checker
+only (the member and centre functions, D-041)."""
 
 
 def hints_of(function: object) -> dict[str, object]:

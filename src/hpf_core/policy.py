@@ -35,7 +35,8 @@ from hpf_core.accounts._contribution import ContributionPolicy, parse_contributi
 from hpf_core.accounts._interest import DayBasis, check_basis
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.loans import RepricingOverride, RepricingRule, ServicingPolicy, parse_servicing_policy
-from hpf_core.members._codes import CodePolicy, parse_code_policy
+from hpf_core.members._codes import parse_code_policy
+from hpf_core.members._records import CodePolicy
 from hpf_core.members._rules import _SECTIONS as _MEMBER_SECTIONS
 from hpf_core.members._rules import MemberRules, parse_member_rules
 from hpf_core.money import check_rate, yuan

@@ -26,14 +26,9 @@ from hpf_core.centers._outlets import (
     tel_link,
 )
 from hpf_core.centers._personal import ALIPAY, LinkedAccount, PersonalCenter, mask_account, personal_center
+from hpf_core.centers._records import VerificationMethod, VerificationResult
 from hpf_core.centers._registry import Center, CenterRegistry, choose_center, hotline_link, parse_center
-from hpf_core.centers._verify import (
-    ALIPAY_CONSENT_TEXT,
-    FACE_CONSENT_BUTTON,
-    VerificationMethod,
-    VerificationResult,
-    first_login_allowed,
-)
+from hpf_core.centers._verify import ALIPAY_CONSENT_TEXT, FACE_CONSENT_BUTTON, first_login_allowed
 
 __all__ = [
     "ALIPAY",

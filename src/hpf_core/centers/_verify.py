@@ -1,12 +1,14 @@
 """Third-party identity verification (第三方身份验证) at first login (manual §2.1.2):
 首次登录需通过支付宝授权或刷脸验证.
 
-:class:`IdentityVerifier` is the port; :class:`hpf_adapters.centers.MemoryVerifier` is its
-in-memory adapter. :func:`first_login_allowed` is the pure rule: a centre that requires it
+:class:`~hpf_core.ports.IdentityVerifier` is the port and
+:class:`hpf_adapters.centers.MemoryVerifier` its in-memory adapter; the records it answers
+with (:class:`VerificationMethod`, :class:`VerificationResult`) live in ``_records``, below
+the ports (D-041). :func:`first_login_allowed` is the pure rule: a centre that requires it
 lets a first login through only with a successful verification, and otherwise raises
 ``refusal(violations)`` like every business refusal (D-038).
 
->>> from hpf_core.centers._registry import Center
+>>> from hpf_core.centers import Center, VerificationMethod
 >>> from hpf_core.errors import Refused
 >>> altay = Center("altay", "阿勒泰地区住房公积金管理中心", "阿勒泰地区", "", "12329", "…")
 >>> try:
@@ -19,20 +21,13 @@ lets a first login through only with a successful verification, and otherwise ra
 
 from __future__ import annotations
 
-import enum
-
-import attrs
-
+from hpf_core.centers._records import VerificationResult
 from hpf_core.centers._registry import Center
 from hpf_core.errors import Violation, refusal
-from hpf_core.ports import IdentityVerifier
 
 __all__ = [
     "ALIPAY_CONSENT_TEXT",
     "FACE_CONSENT_BUTTON",
-    "IdentityVerifier",
-    "VerificationMethod",
-    "VerificationResult",
     "first_login_allowed",
 ]
 
@@ -46,29 +41,6 @@ ALIPAY_CONSENT_TEXT = (
 
 FACE_CONSENT_BUTTON = "同意协议,开始拍摄"
 """The 刷脸 screen's button (manual §2.1.2 (3)), as the seed writes it."""
-
-
-class VerificationMethod(enum.Enum):
-    """How a member proves who they are at first login."""
-
-    ALIPAY = "alipay"
-    """支付宝授权: the member authorises the app in Alipay."""
-    FACE = "face"
-    """刷脸: face recognition after 同意协议,开始拍摄."""
-
-    @property
-    def label(self) -> str:
-        """The Chinese name shown to the member."""
-        return {"alipay": "支付宝授权", "face": "刷脸"}[self.value]
-
-
-@attrs.frozen
-class VerificationResult:
-    """What a verifier answered: whether it passed, how, and its reference (流水号)."""
-
-    ok: bool
-    method: VerificationMethod
-    reference: str = ""
 
 
 def first_login_allowed(center: Center, verified: VerificationResult | None) -> None:

@@ -15,10 +15,6 @@ The core is pure: password hashing and token generation are ports
 from hpf_core.members._codes import (
     GENERIC_MESSAGE,
     SENT_MESSAGE,
-    CodePolicy,
-    CodePurpose,
-    IssuedCode,
-    SendLog,
     check_code,
     code_message,
     hash_code,
@@ -32,8 +28,6 @@ from hpf_core.members._login import (
     KEYPAD_LOGIN_POLICY,
     ONLINE_LOGIN_POLICY,
     REFUSED_MESSAGE,
-    Credentials,
-    LockState,
     LoginPolicy,
     LoginResult,
     change_password,
@@ -51,7 +45,6 @@ from hpf_core.members._passwords import (
     Charset,
     InitialPasswordRule,
     PasswordChannel,
-    PasswordGroup,
     PasswordRules,
     check_password,
     initial_password,
@@ -66,11 +59,20 @@ from hpf_core.members._phone import (
     confirm_change,
     request_change,
 )
+from hpf_core.members._records import (
+    CodePolicy,
+    CodePurpose,
+    Credentials,
+    IssuedCode,
+    LockState,
+    PasswordGroup,
+    SendLog,
+    Session,
+)
 from hpf_core.members._rules import MemberRules, parse_member_rules
 from hpf_core.members._sessions import (
     DEFAULT_SESSION_POLICY,
     MIN_TOKEN_LENGTH,
-    Session,
     SessionPolicy,
     end_all,
     end_others,

@@ -17,6 +17,8 @@ The services :func:`send_code` and :func:`check_code` race safely: the send limi
 checked and the send recorded in one atomic step of the store
 (:meth:`~hpf_core.ports.VerificationCodeStore.reserve_send`), an attempt is counted
 before the code is compared (``count_attempt``) and a code is consumed once (``consume``).
+The records (:class:`IssuedCode`, :class:`SendLog`, :class:`CodePolicy`) live in
+``_records``, below the ports; the ports appear here in annotations only (D-041).
 
 >>> from datetime import datetime, timedelta, timezone
 >>> at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -37,29 +39,23 @@ hpf_core.errors.Refused: phone: 验证码发送过于频繁(每分钟最多1条)
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from hpf_core._choice import choice
 from hpf_core._tables import known_table
 from hpf_core.dates import require_aware
-from hpf_core.errors import (
-    HpfError,
-    InputError,
-    InputTypeError,
-    InvalidCode,
-    InvalidPolicy,
-    Violation,
-    refusal,
-)
-from hpf_core.identity import mask_phone, validate_phone
-from hpf_core.ports import CodeSource, SendLimit, SmsGateway, VerificationCodeStore
+from hpf_core.errors import HpfError, InputError, InvalidCode, InvalidPolicy, Violation, refusal
+from hpf_core.identity import validate_phone
+from hpf_core.members._records import _WINDOWS, CodePolicy, CodePurpose, IssuedCode, SendLog
+
+if TYPE_CHECKING:
+    from hpf_core.ports import CodeSource, SmsGateway, VerificationCodeStore
 
 __all__ = [
     "GENERIC_MESSAGE",
@@ -67,14 +63,6 @@ __all__ = [
     "SCRYPT_P",
     "SCRYPT_R",
     "SENT_MESSAGE",
-    "CodePolicy",
-    "CodePurpose",
-    "CodeSource",
-    "InvalidCode",
-    "IssuedCode",
-    "SendLog",
-    "SmsGateway",
-    "VerificationCodeStore",
     "check_code",
     "code_message",
     "hash_code",
@@ -100,90 +88,8 @@ _SALT_MIN = 16
 _DIGITS = {length: re.compile(rf"[0-9]{{{length}}}\Z", re.ASCII) for length in (6, 7, 8)}
 
 
-class CodePurpose(enum.Enum):
-    """What a code may be used for (验证码用途); a code works for its own purpose only."""
-
-    LOGIN = "login"
-    """登录: logging in with a code."""
-
-    PHONE_CHANGE = "phone-change"
-    """修改手机号: confirming a new mobile number (seed §5.1.3)."""
-
-    PASSWORD_RESET = "password-reset"
-    """重置密码: resetting a forgotten password."""
-
-    WITHDRAWAL = "withdrawal"
-    """提取确认: confirming a withdrawal (提取)."""
-
-    @property
-    def chinese(self) -> str:
-        """登录, 修改手机号, 重置密码 or 提取确认."""
-        return _CHINESE[self]
-
-
-_CHINESE = {
-    CodePurpose.LOGIN: "登录",
-    CodePurpose.PHONE_CHANGE: "修改手机号",
-    CodePurpose.PASSWORD_RESET: "重置密码",
-    CodePurpose.WITHDRAWAL: "提取确认",
-}
-
-
 def _check_purpose(value: object, field: str = "purpose") -> CodePurpose:
     return choice(CodePurpose, value, field)
-
-
-def _positive_int(maximum: int) -> Any:
-    def check(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise InputTypeError(attribute.name, "must be an int", value)
-        if not 1 <= value <= maximum:
-            raise InputError(attribute.name, f"must be between 1 and {maximum}", value)
-
-    return check
-
-
-@attrs.frozen
-class CodePolicy:
-    """A centre's rules for verification codes (``[members.codes]`` in its policy file).
-
-    >>> CodePolicy().ttl_minutes, CodePolicy().per_day
-    (5, 10)
-    >>> CodePolicy(ttl_minutes=15)
-    Traceback (most recent call last):
-    ...
-    hpf_core.errors.InputError: ttl_minutes: must be between 1 and 10 (got 15)
-    """
-
-    length: int = attrs.field(default=6, validator=_positive_int(8))
-    """Digits per code: 6 (about 20 bits, ASVS 6.5.4); 7 or 8 are allowed, fewer are not."""
-    ttl_minutes: int = attrs.field(default=5, validator=_positive_int(10))
-    """How long a code lives: at most 10 minutes (ASVS 6.5.5)."""
-    max_attempts: int = attrs.field(default=5, validator=_positive_int(10))
-    """Checks allowed per code (Twilio Verify: 5); after that the code is dead."""
-    per_minute: int = attrs.field(default=1, validator=_positive_int(10))
-    """Sends per phone in any 60 seconds (Aliyun default 1)."""
-    per_hour: int = attrs.field(default=5, validator=_positive_int(100))
-    """Sends per phone in any hour (Aliyun default 5)."""
-    per_day: int = attrs.field(default=10, validator=_positive_int(100))
-    """Sends per phone in any 24 hours (Aliyun default 10)."""
-    reauth_minutes: int = attrs.field(default=10, validator=_positive_int(60))
-    """How recent the password check must be for a phone change (ASVS 7.5.1)."""
-
-    def __attrs_post_init__(self) -> None:
-        if self.length < 6:
-            raise InputError("length", "must be at least 6 digits (20 bits)", self.length)
-        if not self.per_minute <= self.per_hour <= self.per_day:
-            raise InputError("per_hour", "limits must grow: per_minute <= per_hour <= per_day", self.per_hour)
-
-    @property
-    def send_limits(self) -> tuple[SendLimit, ...]:
-        """The per-minute, per-hour and per-day caps as the code store checks them.
-
-        >>> [(limit.window.total_seconds(), limit.count) for limit in CodePolicy().send_limits]
-        [(60.0, 1), (3600.0, 5), (86400.0, 10)]
-        """
-        return tuple(SendLimit(window, getattr(self, name)) for name, window, _ in _WINDOWS)
 
 
 _POLICY_KEYS = frozenset(attrs.fields_dict(CodePolicy))
@@ -217,7 +123,7 @@ def parse_code_policy(table: dict[str, Any]) -> CodePolicy:
         raise InvalidPolicy(f"{path}.{exc.field}", exc.reason, exc.value) from exc
 
 
-# --------------------------------------------------------------------------- records
+# --------------------------------------------------------------------------- pure functions
 
 
 def hash_code(code: str, salt: bytes, phone: str, purpose: CodePurpose, subject: str = "") -> bytes:
@@ -229,46 +135,6 @@ def hash_code(code: str, salt: bytes, phone: str, purpose: CodePurpose, subject:
     """
     message = f"{purpose.value}\x00{phone}\x00{subject}\x00{code}".encode()
     return hashlib.scrypt(message, salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
-
-
-@attrs.frozen
-class IssuedCode:
-    """A code that was sent: everything needed to check it, never the code itself. The
-    repr leaves out the hash and salt and masks the phones (138****8000)."""
-
-    phone: str = attrs.field(repr=mask_phone)
-    purpose: CodePurpose
-    code_hash: bytes = attrs.field(repr=False)
-    salt: bytes = attrs.field(repr=False)
-    issued_at: datetime
-    expires_at: datetime
-    subject: str = attrs.field(default="", repr=mask_phone)
-    """What else the code is bound to (the member's current phone for 修改手机号)."""
-    attempts: int = 0
-    used_at: datetime | None = None
-
-    def is_live(self, at: datetime, policy: CodePolicy) -> bool:
-        """Not used, not expired and attempts left."""
-        return self.used_at is None and at < self.expires_at and self.attempts < policy.max_attempts
-
-
-@attrs.frozen
-class SendLog:
-    """When codes went to one phone in the last 24 hours (oldest first)."""
-
-    phone: str = attrs.field(repr=mask_phone)
-    sent_at: tuple[datetime, ...] = ()
-
-    def within(self, at: datetime, window: timedelta) -> int:
-        """How many sends fall in the ``window`` before ``at``."""
-        return sum(1 for moment in self.sent_at if at - window < moment <= at)
-
-
-_WINDOWS = (
-    ("per_minute", timedelta(minutes=1), "每分钟"),
-    ("per_hour", timedelta(hours=1), "每小时"),
-    ("per_day", timedelta(days=1), "每天"),
-)
 
 
 def next_send_at(sends: SendLog | None, at: datetime, policy: CodePolicy) -> datetime:

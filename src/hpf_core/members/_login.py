@@ -32,31 +32,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import attrs
 
 from hpf_core.dates import require_aware
 from hpf_core.errors import InvalidPolicy, Violation, refusal
-from hpf_core.identity import mask_id_number, mask_phone, validate_id_number, validate_phone
+from hpf_core.identity import validate_id_number, validate_phone
 from hpf_core.members._passwords import (
     SEED_KEYPAD_RULES,
     SEED_ONLINE_RULES,
     InitialPasswordRule,
     PasswordChannel,
-    PasswordGroup,
-    PasswordHasher,
     PasswordRules,
     _password_problems,
     initial_password,
     require_password_input,
 )
+from hpf_core.members._records import Credentials, LockState, PasswordGroup
+
+if TYPE_CHECKING:
+    from hpf_core.ports import PasswordHasher
 
 __all__ = [
     "KEYPAD_LOGIN_POLICY",
     "ONLINE_LOGIN_POLICY",
     "REFUSED_MESSAGE",
-    "Credentials",
-    "LockState",
     "LoginPolicy",
     "LoginResult",
     "change_password",
@@ -93,50 +94,6 @@ ONLINE_LOGIN_POLICY = LoginPolicy(max_failures=5, lock_minutes=30)
 """APP / WeChat / web (design): 5 consecutive failures lock the account for 30 minutes."""
 KEYPAD_LOGIN_POLICY = LoginPolicy(max_failures=3, per_day=True)
 """12329 hotline / touch screen: 3 failures in a day lock until the next day (DOMAIN §8.3)."""
-
-
-@attrs.frozen
-class LockState:
-    """Failed attempts of one password group: count, when counting began, lock end."""
-
-    failures: int = 0
-    first_failure_at: datetime | None = None
-    locked_until: datetime | None = None
-
-    def locked(self, at: datetime) -> bool:
-        """True at instant ``at`` while the lock lasts."""
-        return self.locked_until is not None and at < self.locked_until
-
-
-def _hidden(_: object) -> str:
-    return "<hidden>"
-
-
-@attrs.frozen
-class Credentials:
-    """A member's login record (登录凭据). Holds only password *hashes*; its ``repr`` hides
-    them and masks the phone and ID numbers."""
-
-    member_id: str
-    phone: str = attrs.field(repr=mask_phone)
-    id_number: str = attrs.field(repr=mask_id_number)
-    online_hash: str = attrs.field(repr=_hidden)
-    keypad_hash: str | None = attrs.field(default=None, repr=_hidden)
-    must_change: frozenset[PasswordGroup] = frozenset()
-    online_lock: LockState = LockState()
-    keypad_lock: LockState = LockState()
-    password_changed_at: datetime | None = None
-    version: int = attrs.field(default=0, kw_only=True)
-    """The stored version: a repository's ``save`` refuses a record whose version is not
-    the stored one (``ConcurrentUpdate``) and stores it as ``version + 1``."""
-
-    def stored_hash(self, group: PasswordGroup) -> str | None:
-        """The hash of ``group``'s password, None if that password was never set."""
-        return self.online_hash if group is PasswordGroup.ONLINE else self.keypad_hash
-
-    def lock_state(self, group: PasswordGroup) -> LockState:
-        """The throttling state of ``group``."""
-        return self.online_lock if group is PasswordGroup.ONLINE else self.keypad_lock
 
 
 def _set_lock(credentials: Credentials, group: PasswordGroup, lock: LockState) -> Credentials:

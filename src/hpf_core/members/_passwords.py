@@ -1,4 +1,4 @@
-"""Password rules (密码规则) per channel, the initial password (初始密码) and the hashing port.
+"""Password rules (密码规则) per channel and the initial password (初始密码).
 
 The seed centre has two passwords (seed manual §7.4): one shared by the APP, WeChat
 (微信公众号) and the online hall (网厅) — "6-18 位的字母与数字组合" — and one shared by the
@@ -30,7 +30,7 @@ import attrs
 
 from hpf_core.errors import InputTypeError, InvalidPolicy, PasswordTooLong, Violation, refusal
 from hpf_core.identity import validate_id_number
-from hpf_core.ports import PasswordHasher
+from hpf_core.members._records import PasswordGroup
 
 __all__ = [
     "COMMON_PASSWORDS",
@@ -41,10 +41,7 @@ __all__ = [
     "Charset",
     "InitialPasswordRule",
     "PasswordChannel",
-    "PasswordGroup",
-    "PasswordHasher",
     "PasswordRules",
-    "PasswordTooLong",
     "check_password",
     "initial_password",
     "require_password_input",
@@ -53,15 +50,6 @@ __all__ = [
 MAX_PASSWORD_INPUT_LENGTH = 1024
 """Longest password input accepted at all, in characters (RELIABILITY.md §4 row 33): longer
 input raises :class:`PasswordTooLong` before anything is hashed (long-password DoS)."""
-
-
-class PasswordGroup(enum.Enum):
-    """The two passwords a member has (seed §7.4): channels in one group share one password."""
-
-    ONLINE = "online"
-    """APP、微信、网厅密码."""
-    KEYPAD = "keypad"
-    """12329 语音热线、触摸屏密码."""
 
 
 class PasswordChannel(enum.Enum):

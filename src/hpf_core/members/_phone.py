@@ -21,27 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import attrs
 
 from hpf_core.dates import require_aware
-from hpf_core.errors import Violation, refusal
+from hpf_core.errors import InvalidCode, Violation, refusal
 from hpf_core.identity import mask_phone, validate_phone
-from hpf_core.members._codes import (
-    SENT_MESSAGE,
-    CodePolicy,
-    CodePurpose,
-    CodeSource,
-    InvalidCode,
-    IssuedCode,
-    SendLog,
-    SmsGateway,
-    VerificationCodeStore,
-    code_message,
-    hash_code,
-    issue,
-    verify,
-)
+from hpf_core.members._codes import SENT_MESSAGE, code_message, hash_code, issue, verify
+from hpf_core.members._records import CodePolicy, CodePurpose, IssuedCode, SendLog
+
+if TYPE_CHECKING:
+    from hpf_core.ports import CodeSource, SmsGateway, VerificationCodeStore
 
 __all__ = [
     "CHANGED_MESSAGE",

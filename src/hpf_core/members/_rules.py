@@ -48,9 +48,9 @@ from hpf_core.members._passwords import (
     SEED_ONLINE_RULES,
     InitialPasswordRule,
     PasswordChannel,
-    PasswordGroup,
     PasswordRules,
 )
+from hpf_core.members._records import PasswordGroup
 from hpf_core.members._sessions import DEFAULT_SESSION_POLICY, SessionPolicy
 
 __all__ = ["MemberRules", "parse_member_rules"]

@@ -32,15 +32,12 @@ import attrs
 
 from hpf_core.dates import require_aware
 from hpf_core.errors import InputTypeError, InvalidPolicy, InvalidSessionToken, Violation, refusal
-from hpf_core.ports import TokenSource
+from hpf_core.members._records import Session
 
 __all__ = [
     "DEFAULT_SESSION_POLICY",
     "MIN_TOKEN_LENGTH",
-    "InvalidSessionToken",
-    "Session",
     "SessionPolicy",
-    "TokenSource",
     "end_all",
     "end_others",
     "find_session",
@@ -84,25 +81,6 @@ class SessionPolicy:
 
 DEFAULT_SESSION_POLICY = SessionPolicy()
 """(design) 15 minutes idle, 8 hours absolute — OWASP's range for a financial service."""
-
-
-@attrs.frozen
-class Session:
-    """One login session. ``password_change_required``: opened on an initial password, it
-    allows nothing but the password change until :func:`mark_password_changed`."""
-
-    token_hash: str = attrs.field(repr=False)
-    member_id: str
-    created_at: datetime
-    last_seen_at: datetime
-    password_verified_at: datetime
-    ended_at: datetime | None = None
-    password_change_required: bool = False
-
-    @property
-    def ended(self) -> bool:
-        """True after logout or after being ended by a password change."""
-        return self.ended_at is not None
 
 
 def open_session(

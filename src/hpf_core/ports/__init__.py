@@ -24,7 +24,8 @@ import attrs
 from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.loans._loan_records import LoanAccount
 from hpf_core.loans._loan_views import LoanEntry, LoanEntryDraft
-from hpf_core.ports._codes import CodeSource, SendLimit, SendReservation, SmsGateway, VerificationCodeStore
+from hpf_core.members._records import SendLimit, SendReservation
+from hpf_core.ports._codes import CodeSource, SmsGateway, VerificationCodeStore
 from hpf_core.ports._members import (
     CredentialRepository,
     IdentityVerifier,

@@ -2,45 +2,24 @@
 out, and the code store whose operations are each ONE atomic step — so two requests
 racing on a phone can neither exceed the send limits nor both use one code.
 
-The record types of ``hpf_core.members`` are imported for the type checker only (that
-package re-exports these ports).
+The records these ports exchange (``IssuedCode``, ``SendLog``, ``SendLimit``,
+``SendReservation``) live in ``hpf_core.members._records``, below the ports (D-041);
+``hpf_core.ports`` exports ``SendLimit`` and ``SendReservation``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime
+from typing import Protocol
 
-import attrs
-
-if TYPE_CHECKING:
-    from hpf_core.members._codes import CodePurpose, IssuedCode, SendLog
+from hpf_core.members._records import CodePurpose, IssuedCode, SendLimit, SendLog, SendReservation
 
 __all__ = [
     "CodeSource",
-    "SendLimit",
-    "SendReservation",
     "SmsGateway",
     "VerificationCodeStore",
 ]
-
-
-@attrs.frozen
-class SendLimit:
-    """At most ``count`` sends to one phone in any ``window`` (ending at the new send)."""
-
-    window: timedelta
-    count: int
-
-
-@attrs.frozen
-class SendReservation:
-    """What :meth:`VerificationCodeStore.reserve_send` did: whether the send was recorded,
-    and the phone's send log (after the send if it was, as it stands if it was not)."""
-
-    accepted: bool
-    sends: SendLog
 
 
 class CodeSource(Protocol):

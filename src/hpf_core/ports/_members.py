@@ -1,25 +1,23 @@
 """Ports of the member flows: who a member is and owns, credentials, sessions, and the
 secrets (password hashes, session tokens) and third parties the flows call.
 
-The record types of ``hpf_core.members`` and ``hpf_core.centers`` are imported for the
-type checker only: those packages re-export these ports, so a runtime import would be a
-cycle.
+The records these ports exchange (``Credentials``, ``Session``, ``VerificationMethod``,
+``VerificationResult``) come from the record modules below the ports
+(``hpf_core.members._records``, ``hpf_core.centers._records``); the member and centre
+functions above the ports name the ports in annotations only (D-041).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import attrs
 
+from hpf_core.centers._records import VerificationMethod, VerificationResult
 from hpf_core.identity import mask_id_number, mask_phone
-
-if TYPE_CHECKING:
-    from hpf_core.centers._verify import VerificationMethod, VerificationResult
-    from hpf_core.members._login import Credentials
-    from hpf_core.members._sessions import Session
+from hpf_core.members._records import Credentials, Session
 
 __all__ = [
     "CredentialRepository",
