@@ -268,7 +268,7 @@ REPORTS = {"Assessment", "OffsetSkip"}
 """Records that list reasons without refusing anything: an eligibility assessment, a signer
 the monthly offset passed over. The one place a ``Violation`` is data (decision D-035)."""
 
-RULE_CHECKS = re.compile(r"hpf_core\.withdrawals\.(kinds\.\w+|KindModule)\.check$")
+RULE_CHECKS = re.compile(r"hpf_core\.(withdrawals\.kinds\.\w+|ports\.KindModule)\.check$")
 """A withdrawal kind's ``check``: it hands ``assess`` the reasons its report lists."""
 
 
@@ -339,7 +339,7 @@ class TestOneRefusalShape:
         set_aside = {name for name, _ in ALL_CALLABLES if RULE_CHECKS.match(name)}
         kinds = {p.stem for p in (SRC / "hpf_core" / "withdrawals" / "kinds").glob("[a-z]*.py")}
         expected = {f"hpf_core.withdrawals.kinds.{k}.check" for k in kinds}
-        assert set_aside == expected | {"hpf_core.withdrawals.KindModule.check"}
+        assert set_aside == expected | {"hpf_core.ports.KindModule.check"}
 
     def test_the_check_sees_a_violation_in_a_return_type(self) -> None:
         assert mentions_violation(tuple[int, tuple[Violation, ...]])

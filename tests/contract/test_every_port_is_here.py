@@ -26,7 +26,6 @@ def protocols_defined(path: Path) -> list[str]:
 # Protocols that are not ports (nothing outside the core implements them), each with why.
 NOT_PORTS = {
     "CentrePolicyLike": "a typing shim against an import cycle; the withdrawals work of issue #9 removes it",
-    "KindModule": "the shape of a withdrawal kind module, a plug-in of the core, not an adapter",
 }
 
 

@@ -3,8 +3,8 @@
 Every port has an in-memory adapter shipped as library code (``hpf_adapters.memory``),
 and one contract suite runs against every adapter of a port (``tests/contract``). Every
 ``Protocol`` of the core is here: the repositories and the unit of work below, the member
-ports (``_members``), the code ports (``_codes``) and the outbox, document and audit ports
-(``_records``), all importable as ``hpf_core.ports.X``.
+ports (``_members``), the code ports (``_codes``), the outbox, document and audit ports
+(``_records``) and the withdrawal-kind plug-in (``_kinds``), all importable as ``hpf_core.ports.X``.
 
 Versioned records (``DepositAccount``, ``LoanAccount``, ``Application``, ``Credentials``,
 ``MemberRecord``) are saved by compare-and-set: ``add`` stores version 0, ``save`` raises
@@ -26,6 +26,7 @@ from hpf_core.loans._loan_records import LoanAccount
 from hpf_core.loans._loan_views import LoanEntry, LoanEntryDraft
 from hpf_core.members._records import SendLimit, SendReservation
 from hpf_core.ports._codes import CodeSource, SmsGateway, VerificationCodeStore
+from hpf_core.ports._kinds import KindModule
 from hpf_core.ports._members import (
     CredentialRepository,
     IdentityVerifier,
@@ -60,6 +61,7 @@ __all__ = [
     "IdempotencyStore",
     "IdentityVerifier",
     "JournalRepository",
+    "KindModule",
     "LoanJournal",
     "LoanRepository",
     "MemberRecord",

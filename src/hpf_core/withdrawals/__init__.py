@@ -62,7 +62,7 @@ from hpf_core.withdrawals._types import (
     WithdrawalNotice,
     known_kinds,
 )
-from hpf_core.withdrawals.kinds import KINDS, KindModule, register_kind, unregister_kind
+from hpf_core.withdrawals.kinds import KINDS, register_kind, unregister_kind
 
 __all__ = [
     "APPLY_NODE",
@@ -82,7 +82,6 @@ __all__ = [
     "BankCard",
     "DocumentRequirement",
     "HistoryRow",
-    "KindModule",
     "PastWithdrawal",
     "PolicyKey",
     "Step",

@@ -2,7 +2,7 @@
 
 Each module (``retirement``, ``labor_termination``, ``rent``, ``property_fee``,
 ``loan_repayment``, ``home_purchase``, ``emigration``, ``death``, ``incapacity``,
-``serious_illness``) is a :class:`KindModule`: it owns its data and its rules.
+``serious_illness``) is a ``hpf_core.ports.KindModule``: it owns its data and its rules.
 
 - ``KIND``: its :class:`~hpf_core.withdrawals.WithdrawalKind`;
 - ``FACTS``: the :class:`~hpf_core.withdrawals.WithdrawalFacts` fields it reads (a kind
@@ -32,16 +32,13 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
-from decimal import Decimal
 from types import MappingProxyType, ModuleType
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, cast
 
 import attrs
 
-from hpf_core.accounts import DepositAccount
-from hpf_core.errors import InputError, Violation
-from hpf_core.withdrawals._rules import WithdrawalPolicy, WithdrawalRule, policy_keys
+from hpf_core.errors import InputError
+from hpf_core.withdrawals._rules import WithdrawalRule, policy_keys
 from hpf_core.withdrawals._types import (
     DocumentRequirement,
     WithdrawalFacts,
@@ -63,9 +60,11 @@ from hpf_core.withdrawals.kinds import (
     serious_illness,
 )
 
+if TYPE_CHECKING:
+    from hpf_core.ports import KindModule
+
 __all__ = [
     "KINDS",
-    "KindModule",
     "death",
     "emigration",
     "home_purchase",
@@ -79,26 +78,6 @@ __all__ = [
     "serious_illness",
     "unregister_kind",
 ]
-
-
-class KindModule(Protocol):
-    """What every kind module provides (a module satisfies this protocol)."""
-
-    KIND: WithdrawalKind
-    FACTS: frozenset[str]
-    POLICY_KEYS: frozenset[str]
-    DOCUMENTS: tuple[DocumentRequirement, ...]
-
-    @property
-    def Rule(self) -> type[WithdrawalRule]: ...  # noqa: N802 - the module's class
-
-    def check(
-        self, account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
-    ) -> tuple[Violation, ...]: ...
-
-    def cap(
-        self, account: DepositAccount, facts: WithdrawalFacts, policy: WithdrawalPolicy, on: date
-    ) -> Decimal | None: ...
 
 
 _REGISTRY: dict[WithdrawalKind, KindModule] = {}
@@ -161,7 +140,7 @@ def register_kind(module: KindModule | ModuleType) -> WithdrawalKind:
     known by its value (``WithdrawalKind("lift-install")``) until :func:`unregister_kind`.
     """
     _check_module(module)
-    checked = cast(KindModule, module)
+    checked = cast("KindModule", module)
     kind = checked.KIND
     if kind in _REGISTRY or kind.value in {k.value for k in _REGISTRY}:
         raise _problem("KIND", "is already registered", kind.value)
