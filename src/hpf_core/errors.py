@@ -125,7 +125,7 @@ def redact(text: str) -> str:
     >>> redact("card 6225 7688 8888 8888 for 13800138000, ID 11010519491231002X, 5000.00")
     'card 622576******8888 for 138****8000, ID 110105********002X, 5000.00'
     """
-    return _LONG_NUMBER.sub(_mask_run, text)
+    return _LONG_NUMBER.sub(_mask_run, text if isinstance(text, str) else str(text))
 
 
 def _redact_value(value: object) -> object:
