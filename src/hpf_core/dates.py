@@ -37,7 +37,13 @@ def add_months(anchor: date, months: int) -> date:
     Counting always starts from the anchor, so a schedule due on the 31st stays on the
     31st in long months (31 Jan, 29 Feb, 31 Mar), rather than drifting to the 29th.
     """
-    result: date = anchor + relativedelta(months=months)
+    check_date(anchor, "anchor")
+    if isinstance(months, bool) or not isinstance(months, int):
+        raise InputTypeError("months", f"must be an int, not {type(months).__name__}", months)
+    try:
+        result: date = anchor + relativedelta(months=months)
+    except (OverflowError, ValueError) as exc:
+        raise InvalidDate("months", f"takes {anchor.isoformat()} outside years 1-9999", months) from exc
     return result
 
 
@@ -49,6 +55,8 @@ def months_between(start: date, end: date) -> int:
     >>> months_between(date(2023, 3, 31), date(2023, 4, 30))
     1
     """
+    check_date(start, "start")
+    check_date(end, "end")
     delta = relativedelta(end, start)
     return delta.years * 12 + delta.months
 

@@ -52,6 +52,7 @@ invalid_amount | principal: must be greater than 0 (got '-5')
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import attrs
@@ -90,25 +91,65 @@ __all__ = [
     "Refused",
     "UnknownRecord",
     "Violation",
+    "redact",
     "refusal",
 ]
 
 _NOTHING = object()
 
+# A run of 11 or more digits (single spaces or dashes between them allowed, an ID's final X
+# included): a phone, card, account or ID number. No amount the ledger accepts has so many
+# digits before its point (the maximum is 9,999,999,999.99), so masking costs nothing there.
+_LONG_NUMBER = re.compile(r"(?<!\d)\d(?:[ -]?\d){10,}(?:[ -]?[Xx])?(?!\d)", re.ASCII)
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    text = re.sub(r"[ -]", "", match[0])
+    for prefix in ("0086", "86"):
+        if len(text) == 11 + len(prefix) and text.startswith(prefix + "1"):
+            text = text[len(prefix) :]
+            break
+    keep_start, keep_end = (3, 4) if len(text) <= 12 else (6, 4)
+    return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + text[-keep_end:]
+
+
+def redact(text: str) -> str:
+    """``text`` with every long number masked (decision D-043): a run of 11 or more digits
+    (spaces or dashes between them allowed, an ID number's final ``X`` included) keeps its
+    first 3 and last 4 digits up to 12 digits, its first 6 and last 4 from 13 on — the
+    display masks of :mod:`hpf_core.identity`, wherever the run stands (even before a
+    decimal point: a card typed as an amount). Every :class:`HpfError` message and
+    ``value``, and every :class:`Violation` message, pass through it, so a phone, card
+    or ID number never reaches a log in full.
+
+    >>> redact("card 6225 7688 8888 8888 for 13800138000, ID 11010519491231002X, 5000.00")
+    'card 622576******8888 for 138****8000, ID 110105********002X, 5000.00'
+    """
+    return _LONG_NUMBER.sub(_mask_run, text if isinstance(text, str) else str(text))
+
+
+def _redact_value(value: object) -> object:
+    if isinstance(value, str):
+        return redact(value)
+    shown = str(value) if isinstance(value, int) and not isinstance(value, bool) else repr(value)
+    masked = redact(shown)
+    return value if masked == shown else masked
+
 
 class HpfError(Exception):
-    """Base of every error hpf raises on purpose."""
+    """Base of every error hpf raises on purpose. The message and ``value`` never hold a
+    phone, card or ID number in full: they pass through :func:`redact` (D-043)."""
 
     code = "hpf_error"
 
     def __init__(self, field: str, reason: str, value: object = _NOTHING) -> None:
         self.field = field
-        self.reason = reason
-        self.value = None if value is _NOTHING else value
-        text = f"{field}: {reason}"
+        self.reason = redact(reason)
+        self.value = None if value is _NOTHING else _redact_value(value)
+        text = f"{field}: {self.reason}"
         if value is not _NOTHING:
-            text += f" (got {value!r})"
-        super().__init__(text)
+            text += f" (got {self.value!r})"
+        super().__init__(redact(text))
 
 
 class InputError(HpfError, ValueError):
@@ -214,7 +255,8 @@ class Violation:
     ``message`` and the ``field`` it concerns. Pure functions return these as data."""
 
     code: str
-    message: str
+    message: str = attrs.field(converter=redact)
+    """Long numbers masked (:func:`redact`)."""
     field: str = ""
 
 

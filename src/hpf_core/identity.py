@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from hpf_core.dates import check_date
 from hpf_core.errors import InputError, InputTypeError, InvalidCardNumber, InvalidIdNumber, InvalidPhone
 
 __all__ = [
@@ -44,6 +45,14 @@ _ID18 = re.compile(r"\d{17}[\dX]\Z", re.ASCII)
 _ID15 = re.compile(r"\d{15}\Z", re.ASCII)
 _PHONE = re.compile(r"1[3-9]\d{9}\Z", re.ASCII)
 _CARD = re.compile(r"\d{13,19}\Z", re.ASCII)
+# GB/T 2260 province-level codes (the first two digits of a region code), with 83 for
+# the residence permits of Taiwan residents and 91 for legacy overseas registrations.
+_PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "  # noqa: SIM905
+    "61 62 63 64 65 71 81 82 83 91".split()
+)
+_EARLIEST_BIRTH_YEAR = 1850
+"""No living person was born earlier; a year such as 0001 is a typing error."""
 
 
 def _text(value: object, field: str) -> str:
@@ -66,22 +75,26 @@ def _birth(text: str, field: str, value: str, error: type[InputError]) -> date:
 def validate_id_number(value: str, field: str = "id_number", *, today: date | None = None) -> str:
     """An 18-character resident ID number, normalised (upper-case ``X``).
 
-    Checks the characters, a real birth date (not after ``today`` when given), and the
-    check character. A 15-digit legacy number is refused here: upgrade it explicitly
-    with :func:`upgrade_id_number`.
+    Checks the characters, a province-level region code (GB/T 2260), a real birth date
+    (from 1850, not after ``today`` when given), and the check character. A 15-digit
+    legacy number is refused here: upgrade it explicitly with :func:`upgrade_id_number`.
 
     >>> validate_id_number("110105194912310021")
     Traceback (most recent call last):
     ...
-    hpf_core.errors.InvalidIdNumber: id_number: check character should be X (got '110105194912310021')
+    hpf_core.errors.InvalidIdNumber: id_number: check character should be X (got '110105********0021')
     """
     text = _text(value, field).strip().upper()
     if _ID15.match(text):
         raise InvalidIdNumber(field, "is a 15-digit legacy number: upgrade it first", value)
     if not _ID18.match(text):
         raise InvalidIdNumber(field, "must be 17 digits and a digit or X", value)
+    if text[:2] not in _PROVINCES:
+        raise InvalidIdNumber(field, "has no real region code (GB/T 2260 province)", value)
     born = _birth(text[6:14], field, value, InvalidIdNumber)
-    if today is not None and born > today:
+    if born.year < _EARLIEST_BIRTH_YEAR:
+        raise InvalidIdNumber(field, f"has a birth year before {_EARLIEST_BIRTH_YEAR}", value)
+    if today is not None and check_date(today, "today") < born:
         raise InvalidIdNumber(field, "has a birth date in the future", value)
     expected = _check_char(text[:17])
     if text[17] != expected:
@@ -138,30 +151,72 @@ def validate_card_number(value: str, field: str = "card_number") -> str:
         total += n
     if total % 10:
         raise InvalidCardNumber(field, "fails the Luhn check", value)
+    if text[0] == "0":
+        raise InvalidCardNumber(field, "cannot start with 0 (no card issuer number does)", value)
     return text
 
 
+def _keep(value: object, default: int, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputTypeError(field, f"must be an int, not {type(value).__name__}", value)
+    return min(max(value, 0), default)
+
+
 def mask(text: str, keep_start: int, keep_end: int, fill: str = "*") -> str:
-    """Replace all but the first ``keep_start`` and last ``keep_end`` characters.
+    """Replace all but the first ``keep_start`` and last ``keep_end`` characters; a negative
+    keep counts as 0, and a text too short to hide anything is hidden whole.
 
     >>> mask("abcdefgh", 2, 2)
     'ab****gh'
+    >>> mask("abcdefgh", -2, 2)
+    '******gh'
     """
-    if keep_start + keep_end >= len(text):
-        return fill * len(text)
-    return text[:keep_start] + fill * (len(text) - keep_start - keep_end) + text[len(text) - keep_end :]
+    text = _text(text, "text")
+    start = _keep(keep_start, len(text), "keep_start")
+    end = _keep(keep_end, len(text), "keep_end")
+    if start + end >= len(text):
+        return _text(fill, "fill") * len(text)
+    return text[:start] + _text(fill, "fill") * (len(text) - start - end) + text[len(text) - end :]
+
+
+_MIN_HIDDEN = 3
+
+
+def _personal_mask(text: str, keep_start: int, keep_end: int, defaults: tuple[int, int], field: str) -> str:
+    """Keep at most the default counts (a negative or oversized keep never shows more) and
+    hide at least 3 characters, giving up kept characters from the start first."""
+    text = _text(text, field)
+    start = _keep(keep_start, defaults[0], "keep_start")
+    end = _keep(keep_end, defaults[1], "keep_end")
+    while start + end > max(len(text) - _MIN_HIDDEN, 0):
+        if start >= end and start:
+            start -= 1
+        else:
+            end -= 1
+    return mask(text, start, end)
 
 
 def mask_id_number(id_number: str, keep_start: int = 6, keep_end: int = 4) -> str:
-    """ID number for display: 6+4 by default (``110105********002X``)."""
-    return mask(id_number, keep_start, keep_end)
+    """ID number for display: 6+4 by default (``110105********002X``); never more than
+    6+4, and at least 3 characters hidden.
+
+    >>> mask_id_number("11010519491231002X", 99, -1)
+    '110105************'
+    """
+    return _personal_mask(id_number, keep_start, keep_end, (6, 4), "id_number")
 
 
 def mask_phone(phone: str, keep_start: int = 3, keep_end: int = 4) -> str:
-    """Phone number for display: 3+4 (``138****8000``)."""
-    return mask(phone, keep_start, keep_end)
+    """Phone number for display: 3+4 (``138****8000``); never more, at least 3 hidden."""
+    return _personal_mask(phone, keep_start, keep_end, (3, 4), "phone")
 
 
 def mask_card_number(card: str, keep_start: int = 6, keep_end: int = 4) -> str:
-    """Card number for display: first 6 and last 4 (never more)."""
-    return mask(card, min(keep_start, 6), min(keep_end, 4))
+    """Card number for display: first 6 and last 4 (never more), at least 3 digits hidden.
+
+    >>> mask_card_number("6225768888888")
+    '622576***8888'
+    >>> mask_card_number("622576888888")
+    '62257***8888'
+    """
+    return _personal_mask(card, keep_start, keep_end, (6, 4), "card_number")

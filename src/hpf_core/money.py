@@ -67,6 +67,10 @@ def to_decimal(
 ) -> Decimal:
     """An accepted input (``Decimal``, ``int``, plain decimal string) as a finite ``Decimal``,
     any number of places; floats and bools raise ``TypeError``, the rest ``error``."""
+    if not isinstance(field, str):
+        raise InputTypeError("field", f"must be a str, not {type(field).__name__}", field)
+    if not (isinstance(error, type) and issubclass(error, InvalidAmount | InvalidRate)):
+        raise InputTypeError("error", "must be InvalidAmount or InvalidRate (or a subclass)", error)
     if isinstance(value, (bool, float)):
         raise InputTypeError(
             field, f"must be a Decimal, int or plain decimal string, not {type(value).__name__}", value
@@ -111,9 +115,17 @@ def yuan(value: Amount, field: str = "amount") -> Decimal:
     return result.copy_abs() if result.is_zero() else result
 
 
+def _finite(value: object, field: str) -> None:
+    if not isinstance(value, Decimal):
+        raise InputTypeError(field, f"must be a Decimal, not {type(value).__name__}", value)
+    if not value.is_finite():
+        raise InvalidAmount(field, "must be a finite number", value)
+
+
 def round_fen(value: Decimal) -> Decimal:
     """Round half up (四舍五入) to the fen, whatever the ambient decimal context says.
     A result of zero is never negative (``-0.001`` gives ``0.00``, not ``-0.00``)."""
+    _finite(value, "value")
     result = value.quantize(FEN, rounding=ROUND_HALF_UP, context=_CTX)
     return result.copy_abs() if result.is_zero() else result
 
@@ -125,7 +137,9 @@ def round_fraction_fen(value: Fraction) -> Decimal:
     >>> round_fraction_fen(Fraction(10, 3)), round_fraction_fen(Fraction(-2005, 1000))
     (Decimal('3.33'), Decimal('-2.01'))
     """
-    scaled = abs(value) * 100
+    if not isinstance(value, Fraction | int) or isinstance(value, bool):
+        raise InputTypeError("value", f"must be a Fraction, not {type(value).__name__}", value)
+    scaled = abs(Fraction(value)) * 100
     count = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
     return amount_from_fen(-count if value < 0 else count)
 
@@ -147,11 +161,14 @@ def money_context() -> AbstractContextManager[Context]:
 
 def fen(amount: Decimal) -> int:
     """A fen-exact amount as integer fen: ``fen(Decimal('1.23')) == 123``."""
+    _finite(amount, "amount")
     return int(amount.scaleb(2, context=_CTX))
 
 
 def amount_from_fen(count: int) -> Decimal:
     """Integer fen back to yuan: ``amount_from_fen(123) == Decimal('1.23')``."""
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise InputTypeError("count", f"must be an int (fen), not {type(count).__name__}", count)
     return Decimal(count).scaleb(-2, context=_CTX)
 
 

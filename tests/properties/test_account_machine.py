@@ -128,7 +128,14 @@ class DepositMachine(RuleBasedStateMachine):
 
     @rule(year=st.sampled_from([2024, 2025]), basis=st.sampled_from(DayBasis))
     def settle(self, year: int, basis: DayBasis) -> None:
-        self.run(svc.settle_annual_interest, year=year, rates=RATES, basis=basis, key=self.key())
+        self.run(
+            svc.settle_annual_interest,
+            year=year,
+            rates=RATES,
+            basis=basis,
+            key=self.key(),
+            on=date(year + 1, 7, 1),
+        )
 
     @rule(
         number=st.sampled_from(ACCOUNTS),

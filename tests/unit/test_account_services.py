@@ -275,7 +275,7 @@ class TestInterestAndTransfer:
         uow = MemoryUnitOfWork(store)
         remit(uow, employer_no=ACME.employer_no, month=date(2025, 7, 1), value_date=date(2025, 7, 1), key="k")
         entries = svc.settle_annual_interest(
-            uow, year=2025, rates=RATE_15, basis=DayBasis.ACTUAL_365, key="s"
+            uow, year=2025, rates=RATE_15, basis=DayBasis.ACTUAL_365, key="s", on=date(2026, 7, 1)
         )
         # A0: 1,254.00 held all 365 days at 1.5% / 365 -> 1,254 x 0.015 = 18.81
         # A1: 420.00 x 0.015 = 6.30
@@ -283,7 +283,9 @@ class TestInterestAndTransfer:
             ("A0", D("18.81"), date(2026, 7, 1)),
             ("A1", D("6.30"), date(2026, 7, 1)),
         ]
-        again = svc.settle_annual_interest(uow, year=2025, rates=RATE_15, basis=DayBasis.ACTUAL_365, key="s2")
+        again = svc.settle_annual_interest(
+            uow, year=2025, rates=RATE_15, basis=DayBasis.ACTUAL_365, key="s2", on=date(2026, 7, 1)
+        )
         assert again == ()  # every account already settled for 2025
         statement = interest_statement(
             MemoryUnitOfWork(store).journal.entries("A0"), 2025, rates=RATE_15, basis=DayBasis.ACTUAL_365
@@ -356,7 +358,12 @@ class TestValueDates:
             )
         # so settling the year can never meet a negative day
         entries = svc.settle_annual_interest(
-            MemoryUnitOfWork(store), year=2025, rates=RATE_15, basis="actual/365", key="s"
+            MemoryUnitOfWork(store),
+            year=2025,
+            rates=RATE_15,
+            basis="actual/365",
+            key="s",
+            on=date(2026, 7, 1),
         )
         assert [e.account_no for e in entries] == ["A0", "A1"]
 
@@ -366,7 +373,9 @@ class TestValueDates:
         remit(
             uow, employer_no=ACME.employer_no, month=date(2024, 9, 1), value_date=date(2024, 9, 1), key="k9"
         )
-        svc.settle_annual_interest(uow, year=2024, rates=RATE_15, basis=DayBasis.ACTUAL_365, key="s")
+        svc.settle_annual_interest(
+            uow, year=2024, rates=RATE_15, basis=DayBasis.ACTUAL_365, key="s", on=date(2025, 7, 1)
+        )
         with pytest.raises(Refused) as info:
             svc.back_pay(
                 uow,
@@ -408,7 +417,9 @@ class TestSettlementBatch:
             odd = work.accounts.get("A1")
             work.accounts.save(attrs.evolve(odd, state=AccountState(AccountStatus.OTHER)))
             work.commit()
-        entries = svc.settle_annual_interest(uow, year=2025, rates=RATE_15, basis="actual/365", key="s")
+        entries = svc.settle_annual_interest(
+            uow, year=2025, rates=RATE_15, basis="actual/365", key="s", on=date(2026, 7, 1)
+        )
         # 1,000.00 x 1.5% for a whole year = 15.00; A1 (status 99) is left to the centre
         assert [(e.account_no, e.amount) for e in entries] == [("A0", D("15.00"))]
 

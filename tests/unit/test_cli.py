@@ -8,6 +8,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
@@ -198,3 +199,154 @@ class TestRates:
             }
         ]
         assert out["hpf_gaps"][0]["from"] == "2010-10-20"
+
+
+def hpf_raw(
+    *args: str, env: dict[str, str] | None = None, stdout: int | IO[Any] = subprocess.PIPE
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the real ``hpf`` command with bytes output and the given environment changes."""
+    script = Path(sysconfig.get_path("scripts")) / "hpf"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "hpf_adapters.cli"]
+    return subprocess.run(
+        [*command, *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+class TestTheContract:
+    """Issue #10: flags that were silently ignored or misread are refused (exit 2, one
+    line on stderr naming the flag)."""
+
+    @pytest.mark.parametrize(
+        ("args", "flag", "words"),
+        [
+            (["--loan-type", "commercial", "--commercial-rate", "4.0"], "--commercial-rate", "combined"),
+            (["--commercial-amount", "300000"], "--commercial-amount", "combined"),
+            (
+                ["--loan-type", "commercial", "--commercial-amount", "300000"],
+                "--commercial-amount",
+                "combined",
+            ),
+            (["--home", "second", "--loan-type", "commercial"], "--home", "commercial"),
+            (["--home", "second", "--rate", "3.1"], "--home", "--rate"),
+            (
+                [
+                    "--home",
+                    "second",
+                    "--rate",
+                    "3.1",
+                    "--loan-type",
+                    "combined",
+                    "--commercial-amount",
+                    "1000",
+                ],
+                "--home",
+                "--rate",
+            ),
+            (["--on", ""], "--on", "YYYY-MM-DD"),
+            (["--rate", "0.0325"], "--rate", "percent"),
+            (["--rate", "0"], "--rate", "percent"),
+            (
+                ["--loan-type", "combined", "--commercial-amount", "1000", "--commercial-rate", "0.035"],
+                "--commercial-rate",
+                "percent",
+            ),
+            (["--amount", "1"], "--amount", "at least 1,000.00"),
+            (["--loan-type", "combined", "--commercial-amount", "5"], "--commercial-amount", "at least"),
+        ],
+    )
+    def test_refused(self, args: list[str], flag: str, words: str) -> None:
+        base = ["--amount", "250000", "--years", "30"]
+        if "--amount" in args:
+            base = ["--years", "30"]
+        done = hpf("calc", *base, *args)
+        assert done.returncode == 2
+        assert done.stdout == ""
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1, done.stderr
+        assert lines[0].startswith(f"hpf: {flag}: ")
+        assert words in lines[0]
+
+    def test_the_smallest_amount_still_quotes(self, capsys: pytest.CaptureFixture[str]) -> None:
+        # 1,000.00 over 30 years at 3.25 %: r = 0.0325/12, payment = P r (1+r)^360 / ((1+r)^360 - 1)
+        # = 4.35 (1000 x 0.00270833 x 2.6466 / 1.6466 = 4.352)
+        assert main(["calc", "--amount", "1000", "--years", "30", "--rate", "3.25", "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)["monthly_payment"] == "4.35"
+
+    @pytest.mark.parametrize(
+        ("args", "line"),
+        [
+            (["calc", "--years", "30"], "hpf: --amount: is required"),
+            (["calc"], "hpf: --amount: is required (also --years)"),
+            (["calc", "--amount"], "hpf: --amount: expected one argument"),
+            (["calc", "--amount", "1000", "--years", "1", "--bogus"], "hpf: --bogus: is not an option"),
+            (["frob"], "hpf: command: invalid choice: 'frob'"),
+            ([], "hpf: command: is required"),
+        ],
+    )
+    def test_argparse_messages_have_the_same_shape(self, args: list[str], line: str) -> None:
+        done = hpf(*args)
+        assert done.returncode == 2
+        assert done.stdout == ""
+        assert len(done.stderr.splitlines()) == 1, done.stderr
+        assert done.stderr.startswith(line)
+
+    def test_version(self) -> None:
+        from importlib.metadata import version
+
+        done = hpf("--version")
+        assert done.returncode == 0
+        assert done.stdout == f"hpf {version('hpf')}\n"
+
+
+class TestRatesInAGap:
+    def test_no_row_is_in_force_where_the_calculator_refuses(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        # the calculator refuses 2012-07-06 (the table's declared gap 2010-10-20 to 2014-11-21) ...
+        assert main(["calc", "--amount", "100000", "--years", "10", "--on", "2012-07-06"]) == 2
+        capsys.readouterr()
+        # ... so the rate table marks no HPF row for that day
+        assert main(["rates", "--on", "2012-07-06"]) == 0
+        out = capsys.readouterr().out
+        assert "▶ " not in out.split("\n", 1)[1]  # the title explains the mark; no row has it
+        assert "lies in a gap" in out
+        assert main(["rates", "--on", "2012-07-06", "--format", "json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert [row["effective"] for row in data["hpf"] if row["in_force"]] == []
+        assert data["hpf_in_force"] is None
+
+    def test_outside_the_gap_the_row_is_marked(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["rates", "--on", "2014-11-22", "--format", "json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["hpf_in_force"] == "2014-11-22"
+
+
+class TestOutput:
+    def test_gbk_terminal_ends_cleanly(self) -> None:
+        done = hpf_raw("rates", "--on", "2024-06-01", env={"PYTHONIOENCODING": "gbk"})
+        assert done.returncode == 0
+        assert done.stderr == b""
+        text = done.stdout.decode("gbk")
+        assert "利率表" in text  # GBK has the Chinese; what it lacks is replaced, not a traceback
+        assert "2024-05-18" in text
+
+    def test_a_full_disk_ends_with_one_line_and_status_1(self) -> None:
+        if not Path("/dev/full").exists():
+            pytest.skip("no /dev/full here")
+        with open("/dev/full", "w") as full:
+            done = hpf_raw("rates", stdout=full)
+        assert done.returncode == 1
+        lines = done.stderr.decode().splitlines()
+        assert lines == ["hpf: output: cannot write (No space left on device)"]
+
+    def test_version_to_a_full_disk(self) -> None:
+        if not Path("/dev/full").exists():
+            pytest.skip("no /dev/full here")
+        with open("/dev/full", "w") as full:
+            done = hpf_raw("--version", stdout=full)
+        assert done.returncode == 1
+        assert b"Traceback" not in done.stderr

@@ -1,7 +1,12 @@
 """The ``hpf`` command line: ``hpf calc`` (房贷计算器) and ``hpf rates`` (利率表).
 
-Bad input exits with status 2 and one line on stderr naming the flag; nothing is
-printed on stdout then. This is an adapter: it may read the clock (``--on`` defaults
+Bad input exits with status 2 and one line on stderr naming the flag
+(``hpf: --flag: reason``), argparse's own complaints included; nothing is printed on
+stdout then. A flag that would be silently ignored is bad input too. Output that cannot
+be written (a full disk) ends with status 1 and one line on stderr; characters the
+terminal's encoding lacks are replaced. ``hpf --version`` prints the version. A
+sub-command lives in its own module with a ``register(subparsers)`` function, listed in
+:data:`_COMMANDS`. This is an adapter: it may read the clock (``--on`` defaults
 to today in Asia/Shanghai) and write to the terminal; the core it calls does neither.
 """
 
@@ -11,23 +16,21 @@ import argparse
 import csv
 import io
 import json
+import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, NoReturn
+from importlib.metadata import PackageNotFoundError, version
+from typing import IO, Any, NoReturn
 
-from hpf_adapters.cli import _render
+from hpf_adapters.cli import _rate_table, _render
 from hpf_adapters.wiring import system_clock
 from hpf_core.calculators import CombinedQuote, Quote, combined_quote, mortgage_quote
 from hpf_core.dates import parse_date
 from hpf_core.errors import HpfError, InvalidChoice, InvalidTerm
 from hpf_core.loans import (
-    BENCHMARK_TABLE,
-    HPF_RATE_GAPS,
-    HPF_RATE_TABLE,
-    LPR_TABLE,
-    LPR_VERIFIED_THROUGH,
     HomeOrder,
     RateInForce,
     RepaymentMethod,
@@ -39,6 +42,11 @@ from hpf_core.money import percent, yuan
 __all__ = ["UsageError", "main", "run"]
 
 _MAX_YEARS = 40
+_MIN_AMOUNT = Decimal("1000.00")
+"""The smallest loan the calculator quotes: below it monthly payments round to a few fen
+(``--amount 1`` over 30 years would show 360 payments of 0.00)."""
+_MIN_RATE_PERCENT = Decimal("0.1")
+"""Rates are typed in percent: one below 0.1 % is almost surely a fraction (0.0325)."""
 
 
 class UsageError(Exception):
@@ -48,9 +56,41 @@ class UsageError(Exception):
         super().__init__(f"{flag}: {reason}")
 
 
+_ARGUMENT = re.compile(r"argument (?P<flag>[^:]+): (?P<reason>.*)\Z", re.S)
+_REQUIRED = re.compile(r"the following arguments are required: (?P<flags>.*)\Z", re.S)
+_UNRECOGNIZED = re.compile(r"unrecognized arguments: (?P<flags>.*)\Z", re.S)
+
+
+def _reshape(message: str, prog: str) -> UsageError:
+    """argparse's complaint as ``flag: reason`` on one line."""
+    message = " ".join(message.split())
+    if match := _ARGUMENT.match(message):
+        flag = match["flag"].split("/")[-1]
+        return UsageError("command" if flag == "command" else flag, match["reason"])
+    if match := _REQUIRED.match(message):
+        flags = match["flags"].split(", ")
+        return UsageError(flags[0], "is required" + (f" (also {', '.join(flags[1:])})" if flags[1:] else ""))
+    if match := _UNRECOGNIZED.match(message):
+        first = match["flags"].split()[0]
+        return UsageError(first, "is not an option of this command (see --help)")
+    return UsageError(prog.removeprefix("hpf").strip() or "usage", message)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(self.prog.removeprefix("hpf").strip() or "usage", message)
+        raise _reshape(message, self.prog)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse swallows a failed write (--version > /dev/full): report it instead
+        if message and _write(message.rstrip("\n"), file or sys.stderr) != 0:
+            raise SystemExit(1)
+
+
+def _version() -> str:
+    try:
+        return version("hpf")
+    except PackageNotFoundError:  # run from a source tree without installing
+        return "unknown"
 
 
 def _today() -> date:
@@ -147,18 +187,67 @@ def _summary_table(pairs: Sequence[tuple[str, str]]) -> str:
     return _render.table([["项目 Item", "数值 Value"]], [list(p) for p in pairs], numeric=[False, False])
 
 
-def _calc(args: argparse.Namespace) -> str:
-    amount = yuan(args.amount, "--amount")
+def _loan_amount(flag: str, text: str) -> Decimal:
+    amount = yuan(text, flag)
     if amount <= 0:
-        raise UsageError("--amount", f"must be greater than 0 (got {args.amount!r})")
+        raise UsageError(flag, f"must be greater than 0 (got {text!r})")
+    if amount < _MIN_AMOUNT:
+        raise UsageError(
+            flag, f"must be at least {_MIN_AMOUNT:,} yuan, the smallest loan quoted (got {text!r})"
+        )
+    return amount
+
+
+def _rate_percent(flag: str, text: str) -> Decimal:
+    rate = percent(text, flag)
+    if rate * 100 < _MIN_RATE_PERCENT:
+        raise UsageError(
+            flag,
+            f"{text} % is below {_MIN_RATE_PERCENT} %: rates are in percent (3.25 means 3.25 %, not 0.0325)",
+        )
+    return rate
+
+
+def _check_combination(args: argparse.Namespace) -> None:
+    """Refuse a flag the chosen loan type would silently ignore."""
+    if args.loan_type != "combined":
+        for flag, value in (
+            ("--commercial-amount", args.commercial_amount),
+            ("--commercial-rate", args.commercial_rate),
+        ):
+            if value is not None:
+                hint = (
+                    " (use --rate for a commercial loan's rate)"
+                    if args.loan_type == "commercial" and flag == "--commercial-rate"
+                    else ""
+                )
+                raise UsageError(flag, f"applies only to --loan-type combined{hint}")
+    if args.home is not None:
+        if args.loan_type == "commercial":
+            raise UsageError(
+                "--home", "selects the HPF rate column: it does not apply to --loan-type commercial"
+            )
+        if args.rate is not None:
+            raise UsageError(
+                "--home", "selects the HPF rate in force: it cannot be combined with an explicit --rate"
+            )
+
+
+def _on(args: argparse.Namespace) -> date:
+    return parse_date(args.on, "--on") if args.on is not None else _today()
+
+
+def _calc(args: argparse.Namespace) -> str:
+    _check_combination(args)
+    amount = _loan_amount("--amount", args.amount)
     months = _years(args.years) * 12
     method = RepaymentMethod(args.method)
-    on = parse_date(args.on, "--on") if args.on else _today()
-    home = HomeOrder(args.home)
+    on = _on(args)
+    home = HomeOrder(args.home or HomeOrder.FIRST.value)
 
     def rate_for(flag: str, text: str | None, commercial: bool) -> tuple[Decimal, RateInForce | None]:
         if text is not None:
-            return percent(text, flag), None
+            return _rate_percent(flag, text), None
         basis = (
             commercial_rate_in_force(on, months) if commercial else hpf_rate_in_force(on, months, home=home)
         )
@@ -168,11 +257,7 @@ def _calc(args: argparse.Namespace) -> str:
     if args.loan_type == "combined":
         if args.commercial_amount is None:
             raise UsageError("--commercial-amount", "is required with --loan-type combined")
-        com_amount = yuan(args.commercial_amount, "--commercial-amount")
-        if com_amount <= 0:
-            raise UsageError(
-                "--commercial-amount", f"must be greater than 0 (got {args.commercial_amount!r})"
-            )
+        com_amount = _loan_amount("--commercial-amount", args.commercial_amount)
         h_rate, h_basis = rate_for("--rate", args.rate, False)
         c_rate, c_basis = rate_for("--commercial-rate", args.commercial_rate, True)
         combined = combined_quote(amount, h_rate, com_amount, c_rate, months, method)
@@ -262,129 +347,13 @@ def _csv(quote: Quote | CombinedQuote) -> str:
     return out.getvalue().rstrip("\n")
 
 
-def _pct(value: Decimal | None) -> str:
-    return "—" if value is None else str(value)
-
-
 def _rates(args: argparse.Namespace) -> str:
-    on = parse_date(args.on, "--on") if args.on else _today()
-    hpf_rows = [row for row in HPF_RATE_TABLE if row.effective <= on]
-    in_force = hpf_rows[-1] if hpf_rows else None
-    lpr_rows = [row for row in LPR_TABLE if row.effective <= on]
-    lpr = lpr_rows[-1] if lpr_rows else None
-    if args.format == "json":
-        payload = {
-            "on": on.isoformat(),
-            "hpf": [
-                {
-                    "effective": r.effective.isoformat(),
-                    "first_home_up_to_5y": _pct(r.first_short),
-                    "first_home_over_5y": _pct(r.first_long),
-                    "second_home_up_to_5y": None if r.second_short is None else _pct(r.second_short),
-                    "second_home_over_5y": None if r.second_long is None else _pct(r.second_long),
-                    "source": r.source,
-                    "grade": r.grade,
-                    "in_force": r is in_force,
-                }
-                for r in HPF_RATE_TABLE
-            ],
-            "hpf_gaps": [
-                {"from": a.isoformat(), "to": b.isoformat(), "why": why} for a, b, why in HPF_RATE_GAPS
-            ],
-            "lpr": [
-                {
-                    "effective": r.effective.isoformat(),
-                    "one_year": _pct(r.one_year),
-                    "five_year": _pct(r.five_year),
-                    "source": r.source,
-                    "in_force": r is lpr,
-                }
-                for r in LPR_TABLE
-            ],
-            "lpr_verified_through": LPR_VERIFIED_THROUGH.isoformat(),
-            "benchmark": [
-                {
-                    "effective": r.effective.isoformat(),
-                    "one_year": _pct(r.one_year),
-                    "one_to_five_years": _pct(r.one_to_five),
-                    "over_five_years": _pct(r.over_five),
-                    "source": r.source,
-                }
-                for r in BENCHMARK_TABLE
-            ],
-        }
-        return json.dumps(payload, ensure_ascii=False, indent=2)
-    hpf_table = [
-        [
-            ("▶ " if r is in_force else "") + r.effective.isoformat(),
-            _pct(r.first_short),
-            _pct(r.first_long),
-            _pct(r.second_short),
-            _pct(r.second_long),
-            r.source,
-            r.grade,
-        ]
-        for r in HPF_RATE_TABLE
-    ]
-    lpr_table = [
-        [("▶ " if r is lpr else "") + r.effective.isoformat(), _pct(r.one_year), _pct(r.five_year), r.source]
-        for r in LPR_TABLE
-    ]
-    if args.format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["table", "effective", "col1", "col2", "col3", "col4", "source"])
-        for r in HPF_RATE_TABLE:
-            writer.writerow(
-                [
-                    "hpf",
-                    r.effective.isoformat(),
-                    _pct(r.first_short),
-                    _pct(r.first_long),
-                    "" if r.second_short is None else _pct(r.second_short),
-                    "" if r.second_long is None else _pct(r.second_long),
-                    r.source,
-                ]
-            )
-        for lr in LPR_TABLE:
-            writer.writerow(
-                ["lpr", lr.effective.isoformat(), _pct(lr.one_year), _pct(lr.five_year), "", "", lr.source]
-            )
-        return out.getvalue().rstrip("\n")
-    parts = [
-        f"利率表 Rate table, in force on {on.isoformat()} (▶ marks the row in force; % per year)",
-        "",
-        "公积金贷款利率 HPF loan rates (second-home figures are national floors)",
-        _render.table(
-            [
-                ["生效日期", "首套≤5年", "首套>5年", "二套≤5年", "二套>5年", "来源", "等级"],
-                ["Effective", "1st ≤5y", "1st >5y", "2nd ≤5y", "2nd >5y", "Source", "Grade"],
-            ],
-            hpf_table,
-            numeric=[False, True, True, True, True, False, False],
-        ),
-        *(f"No sourced rows from {a.isoformat()} to {b.isoformat()}: {why}." for a, b, why in HPF_RATE_GAPS),
-        "",
-        "贷款市场报价利率 LPR (commercial loans; 1-year for terms ≤ 5 years, 5-year beyond)",
-        _render.table(
-            [["生效日期", "1年期", "5年期以上", "来源"], ["Effective", "1Y", "5Y+", "Source"]],
-            lpr_table,
-            numeric=[False, True, True, False],
-        ),
-        f"LPR verified through {LPR_VERIFIED_THROUGH.isoformat()}.",
-        "",
-        "商业贷款基准利率 Commercial benchmark before the LPR (from 2015-10-24): "
-        + ", ".join(
-            f"≤1y {_pct(b.one_year)}, 1-5y {_pct(b.one_to_five)}, >5y {_pct(b.over_five)} ({b.source})"
-            for b in BENCHMARK_TABLE
-        ),
-        "Sources: docs/rates.md.",
-    ]
-    return "\n".join(parts)
+    return _rate_table.render(_on(args), args.format)
 
 
 def _parser() -> _Parser:
     parser = _Parser(prog="hpf", description="Housing provident fund (住房公积金) tools.")
+    parser.add_argument("--version", action="version", version=f"hpf {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     calc = sub.add_parser("calc", help="mortgage calculator (房贷计算器)")
     calc.add_argument("--amount", required=True, help="loan amount in yuan (the HPF part for combined)")
@@ -395,7 +364,9 @@ def _parser() -> _Parser:
     calc.add_argument("--commercial-amount", help="commercial part in yuan (combined loans)")
     calc.add_argument("--commercial-rate", help="commercial part's annual rate in percent (default: LPR)")
     calc.add_argument("--on", help="date the rate is fixed, YYYY-MM-DD (default: today)")
-    calc.add_argument("--home", default="first", help="first | second (selects the HPF rate column)")
+    calc.add_argument(
+        "--home", help="first | second: the HPF rate column in force (default first; not with --rate)"
+    )
     calc.add_argument("--format", default="table", help="table | csv | json")
     rates = sub.add_parser("rates", help="the rate table (利率表)")
     rates.add_argument("--on", help="date to mark the rows in force, YYYY-MM-DD (default: today)")
@@ -442,10 +413,45 @@ def run(argv: Sequence[str]) -> str:
     return _rates(args)
 
 
+def _stdout_to_devnull() -> None:
+    """After a failed write, send what is left to /dev/null so that the interpreter's own
+    flush at exit does not fail again (the Python docs' advice for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (a test's captured stream)
+        pass
+
+
+def _write(output: str, stream: IO[str] | None = None) -> int:
+    """Print ``output`` and flush: 0 when written (or when a pipe's reader left), 1 with
+    one line on stderr when the output cannot be written (a full disk)."""
+    stream = stream or sys.stdout
+    try:
+        try:
+            print(output, file=stream)
+        except UnicodeEncodeError:  # a terminal encoding without ▶ or ≤ (PYTHONIOENCODING=gbk)
+            encoding = getattr(stream, "encoding", None) or "ascii"
+            print(output.encode(encoding, "replace").decode(encoding), file=stream)
+        stream.flush()
+    except BrokenPipeError:  # `hpf rates | head`: the reader left, which is not an error
+        _stdout_to_devnull()
+        return 0
+    except OSError as exc:  # `hpf rates > /dev/full`
+        _stdout_to_devnull()
+        print(f"hpf: output: cannot write ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hpf`` console script."""
     try:
         output = run(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:  # --help and --version print, then exit 0
+        if exc.code is None or isinstance(exc.code, int):
+            return _flushed(exc.code or 0)
+        raise
     except UsageError as exc:
         print(f"hpf: {exc}", file=sys.stderr)
         return 2
@@ -454,8 +460,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         detail = f" (got {exc.value!r})" if exc.value is not None else ""
         print(f"hpf: {flag}: {exc.reason}{detail}", file=sys.stderr)
         return 2
+    return _write(output)
+
+
+def _flushed(code: int) -> int:
     try:
-        print(output)
-    except BrokenPipeError:  # `hpf rates | head`: the reader left, which is not an error
-        sys.stderr.close()
-    return 0
+        sys.stdout.flush()
+    except OSError:
+        _stdout_to_devnull()
+        return code or 1
+    return code

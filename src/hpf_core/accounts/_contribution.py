@@ -29,6 +29,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 
 from hpf_core._choice import choice
+from hpf_core._inputs import instance
 from hpf_core._tables import check_document, known_table, no_float, shown
 from hpf_core.dates import add_months, check_date
 from hpf_core.errors import (
@@ -382,6 +383,7 @@ def contribution_for(
     ...
     hpf_core.errors.InvalidContributionRatio: employee_ratio: must be between 5% and 12% under this centre's policy (SHGJJ FY2025) (got '0.04')
     """  # noqa: E501 - a doctest's expected output is one line
+    instance(policy, ContributionPolicy, "policy")
     given = _check_base(base)
     employee_rate = _check_ratio(policy, employee_ratio, "employee_ratio")
     employer_rate = _check_ratio(policy, employer_ratio, "employer_ratio")

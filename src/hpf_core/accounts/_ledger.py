@@ -24,8 +24,16 @@ from hpf_core.accounts._status import (
     _transition,
     available_to_debit,
 )
-from hpf_core.dates import add_months
-from hpf_core.errors import InvalidAmount, InvalidChoice, InvalidIdempotencyKey, Violation, refusal
+from hpf_core.dates import add_months, check_date
+from hpf_core.errors import (
+    InputTypeError,
+    InvalidAmount,
+    InvalidChoice,
+    InvalidIdempotencyKey,
+    Violation,
+    redact,
+    refusal,
+)
 from hpf_core.money import yuan
 
 MAX_KEY_LENGTH = 255
@@ -74,14 +82,19 @@ _ENTRY_CHINESE = {
 }
 
 
+def _masked_id(value: object) -> str:
+    """A field's repr with long numbers masked (an ID, phone or account number, D-043)."""
+    return repr(redact(value)) if isinstance(value, str) else repr(value)
+
+
 @attrs.frozen
 class Member:
-    """职工: the account holder."""
+    """职工: the account holder. Its repr masks the ID number and phone (D-043)."""
 
     member_id: str
     name: str
-    id_number: str
-    phone: str | None = None
+    id_number: str = attrs.field(repr=_masked_id)
+    phone: str | None = attrs.field(default=None, repr=_masked_id)
 
 
 @attrs.frozen
@@ -106,7 +119,7 @@ class DepositAccount:
     whose annual interest is in the journal.
     """
 
-    account_no: str
+    account_no: str = attrs.field(repr=_masked_id)
     member: Member
     employer: Employer
     opened_on: date
@@ -154,7 +167,7 @@ class DepositAccount:
 class EntryDraft:
     """An entry before the journal gives it an id and a sequence number."""
 
-    account_no: str
+    account_no: str = attrs.field(repr=_masked_id)
     kind: EntryKind
     amount: Decimal
     """Signed: credits positive, debits negative."""
@@ -172,7 +185,7 @@ class JournalEntry:
 
     entry_id: str
     sequence: int
-    account_no: str
+    account_no: str = attrs.field(repr=_masked_id)
     kind: EntryKind
     amount: Decimal
     value_date: date
@@ -192,12 +205,18 @@ def check_key(key: object, field: str = "key") -> str:
 
 def month_of(day: date) -> date:
     """The first day of ``day``'s month: how contribution months are written."""
-    return day.replace(day=1)
+    return check_date(day, "month").replace(day=1)
 
 
 def balance_of(entries: Iterable[JournalEntry]) -> Decimal:
     """The balance the entries add up to."""
-    return sum((e.amount for e in entries), Decimal("0.00"))
+    if isinstance(entries, str | bytes) or not isinstance(entries, Iterable):
+        raise InputTypeError("entries", f"must be journal entries, not {type(entries).__name__}", entries)
+    listed = tuple(entries)
+    for entry in listed:
+        if not isinstance(entry, JournalEntry):
+            raise InputTypeError("entries", f"must hold JournalEntry, not {type(entry).__name__}", entry)
+    return sum((e.amount for e in listed), Decimal("0.00"))
 
 
 def _positive(amount: Decimal, field: str = "amount") -> Decimal:
@@ -214,6 +233,7 @@ refused posting raises instead)."""
 
 def interest_year_of(day: date) -> int:
     """The interest year (1 July – 30 June, named by the year it starts) holding ``day``."""
+    day = check_date(day, "day")
     return day.year if day.month >= 7 else day.year - 1
 
 
@@ -262,6 +282,12 @@ def _kind(value: object, allowed: tuple[EntryKind, ...]) -> EntryKind:
     return kind
 
 
+def _account(account: object) -> DepositAccount:
+    if not isinstance(account, DepositAccount):
+        raise InputTypeError("account", f"must be a DepositAccount, not {type(account).__name__}", account)
+    return account
+
+
 def _allowed(account: DepositAccount, event: AccountEvent) -> tuple[Violation, ...]:
     result = _transition(account.state, event)
     return (result,) if isinstance(result, Violation) else ()
@@ -282,6 +308,9 @@ def contribute(
     become gaps); back-pay fills a gap (a month before ``paid_through`` not yet paid). The
     same month is never paid twice.
     """
+    account = _account(account)
+    check_key(key)
+    check_date(value_date, "value_date")
     kind = _kind(kind, (EntryKind.REMITTANCE, EntryKind.BACK_PAY))
     paid = _positive(amount)
     month = month_of(month)
@@ -327,10 +356,15 @@ def credit_interest(
 ) -> PostingOutcome:
     """结息: settled interest. ``year`` names the interest year for an annual settlement
     (settled at most once); ``None`` is closing interest (销户利息)."""
+    account = _account(account)
+    check_key(key)
+    check_date(value_date, "value_date")
     interest = yuan(amount, "amount")
     if interest < 0:
         raise InvalidAmount("amount", "interest cannot be negative", amount)
     problems = list(_allowed(account, AccountEvent.SETTLE_INTEREST))
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise InputTypeError("year", f"must be an int or None, not {type(year).__name__}", year)
     if year is not None and year in account.settled_years:
         problems.append(Violation("year_settled", f"interest year {year} is already settled", "year"))
     else:
@@ -351,6 +385,9 @@ def credit_interest(
 
 def transfer_in(account: DepositAccount, *, amount: Decimal, value_date: date, key: str) -> PostingOutcome:
     """转入: a balance moved here from another centre or account."""
+    account = _account(account)
+    check_key(key)
+    check_date(value_date, "value_date")
     paid = _positive(amount)
     problems = [*_allowed(account, AccountEvent.CONTRIBUTE), *_dating(account, value_date, money_out=False)]
     if problems:
@@ -366,6 +403,9 @@ def debit(
 ) -> PostingOutcome:
     """提取 / 还贷 / 转出: money out, never beyond what is available (balance less any
     frozen amount)."""
+    account = _account(account)
+    check_key(key)
+    check_date(value_date, "value_date")
     kind = _kind(kind, (EntryKind.WITHDRAWAL, EntryKind.LOAN_DEDUCTION, EntryKind.TRANSFER_OUT))
     paid = _positive(amount)
     problems = list(_allowed(account, AccountEvent.DEBIT))
@@ -390,6 +430,11 @@ def reverse(
     the account (a paid month, a settled year) is undone too. A reversal is never itself
     reversed, an entry is reversed at most once, and a reversal never takes the balance
     below zero (money already paid out cannot be un-credited)."""
+    account = _account(account)
+    if not isinstance(entry, JournalEntry):
+        raise InputTypeError("entry", f"must be a JournalEntry, not {type(entry).__name__}", entry)
+    check_key(key)
+    check_date(value_date, "value_date")
     problems: list[Violation] = []
     if entry.account_no != account.account_no:
         problems.append(Violation("wrong_account", "the entry belongs to another account", "entry_id"))
@@ -439,6 +484,9 @@ def change_state(
 
     Closing requires a zero balance: the closing withdrawal or transfer takes it first.
     """
+    account = _account(account)
+    if not isinstance(event, AccountEvent):
+        raise InputTypeError("event", f"must be an AccountEvent, not {type(event).__name__}", event)
     closing = (AccountEvent.CLOSE_MERGED, AccountEvent.CLOSE_TRANSFERRED, AccountEvent.CLOSE_WITHDRAWN)
     if event in closing and account.balance != 0:
         raise refusal(

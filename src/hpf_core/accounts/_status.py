@@ -25,6 +25,7 @@ from decimal import Decimal
 
 import attrs
 
+from hpf_core._inputs import finite_decimal, instance
 from hpf_core.errors import Violation, refusal
 
 
@@ -145,6 +146,8 @@ def apply_event(
     regulation makes deposits earn interest (Art. 21) and a freeze governs business
     postings, not the centre's own settlement.
     """
+    instance(state, AccountState, "state")
+    instance(event, AccountEvent, "event")
     result = _transition(state, event, frozen_amount=frozen_amount)
     if isinstance(result, Violation):
         raise refusal([result])
@@ -217,6 +220,8 @@ def available_to_debit(state: AccountState, balance: Decimal) -> Decimal:
     >>> available_to_debit(partial, Decimal("1000.00"))
     Decimal('700.00')
     """
+    instance(state, AccountState, "state")
+    finite_decimal(balance, "balance")
     if state.status is AccountStatus.FROZEN:
         if state.freeze is FreezeFlag.PARTIAL:
             return max(balance - state.frozen_amount, Decimal("0.00"))

@@ -9,9 +9,12 @@ from decimal import Decimal
 
 import attrs
 
+from hpf_core._inputs import instance, integer, items, pairs
 from hpf_core.accounts._contribution import ContributionRounding, monthly_contribution
-from hpf_core.accounts._interest import DayBasis, accrue_interest_segments, interest_year
+from hpf_core.accounts._interest import DayBasis, accrue_interest_segments, check_basis, interest_year
 from hpf_core.accounts._ledger import DepositAccount, EntryKind, JournalEntry
+from hpf_core.dates import check_date
+from hpf_core.errors import InputTypeError
 from hpf_core.identity import mask_id_number, mask_phone
 
 
@@ -61,6 +64,10 @@ def account_info(
 ) -> AccountInfo:
     """The 公积金账户信息 screen for ``account``; ID and phone masked (6+4, 3+4 by default).
     ``rounding`` is the centre's (缴存精度): the monthly amounts shown depend on it."""
+    instance(account, DepositAccount, "account")
+    for field, function in (("mask_id", mask_id), ("mask_mobile", mask_mobile)):
+        if not callable(function):
+            raise InputTypeError(field, f"must be a function, not {type(function).__name__}", function)
     monthly = monthly_contribution(
         account.base, account.employee_ratio, account.employer_ratio, rounding=rounding
     )
@@ -103,6 +110,9 @@ def deposit_history(
 ) -> tuple[DepositRow, ...]:
     """缴存明细: remittances and back-pay by contribution month (oldest first), marking the
     ones a reversal cancelled; optionally only months in [start, end]."""
+    entries = items(entries, JournalEntry, "entries")
+    start = None if start is None else check_date(start, "start")
+    end = None if end is None else check_date(end, "end")
     reversed_ids = {e.reverses for e in entries if e.reverses}
     rows = [
         DepositRow(e.month, e.kind, e.amount, e.value_date, e.entry_id, e.entry_id in reversed_ids)
@@ -141,6 +151,10 @@ def interest_statement(
     basis: DayBasis,
 ) -> InterestStatement:
     """The annual interest statement of interest year ``year`` (1 July – 30 June)."""
+    entries = items(entries, JournalEntry, "entries")
+    integer(year, "year", 1991, 9998)
+    pairs(rates, "rates")
+    basis = check_basis(basis)
     start, end = interest_year(date(year, 7, 1))
     opening = sum((e.amount for e in entries if e.value_date < start), Decimal("0.00"))
     inside = [e for e in entries if start <= e.value_date <= end]

@@ -18,6 +18,7 @@ from hpf_core._support import apply_outcome as _apply
 from hpf_core.accounts._contribution import (
     ContributionPolicy,
     ContributionRounding,
+    check_rounding,
     contribution_for,
     monthly_contribution,
 )
@@ -37,8 +38,20 @@ from hpf_core.accounts._ledger import (
     transfer_in,
 )
 from hpf_core.accounts._status import AccountEvent, AccountStatus, FreezeFlag, apply_event
-from hpf_core.errors import InvalidAmount, InvalidChoice, Refused, Violation, refusal
+from hpf_core.dates import check_date
+from hpf_core.errors import (
+    InputError,
+    InputTypeError,
+    InvalidAmount,
+    InvalidChoice,
+    InvalidDate,
+    Refused,
+    UnknownRecord,
+    Violation,
+    refusal,
+)
 from hpf_core.idempotency import once as _once
+from hpf_core.identity import validate_id_number, validate_phone
 from hpf_core.money import check_rate, yuan
 from hpf_core.ports import UnitOfWork
 
@@ -62,6 +75,41 @@ def _entries(uow: UnitOfWork, ids: Sequence[str]) -> tuple[JournalEntry, ...]:
     return tuple(uow.journal.get(i) for i in ids)
 
 
+def _uow(uow: object) -> UnitOfWork:
+    if not all(hasattr(uow, name) for name in ("accounts", "journal", "keys", "commit", "__enter__")):
+        raise InputTypeError("uow", f"must be a UnitOfWork, not {type(uow).__name__}", uow)
+    return uow  # type: ignore[return-value]
+
+
+def _name(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise InputTypeError(field, f"must be a str, not {type(value).__name__}", value)
+    if not value.strip() or not value.isprintable():
+        raise InputError(field, "must be a non-empty printable identifier", value)
+    return value
+
+
+def _year(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputTypeError("year", f"must be an int, not {type(value).__name__}", value)
+    if not 1991 <= value <= 9998:
+        raise InvalidDate("year", "must be an interest year from 1991 (the first HPF year) on", value)
+    return value
+
+
+def _rates(rates: object) -> tuple[tuple[date, Decimal], ...]:
+    if isinstance(rates, str | bytes) or not isinstance(rates, Sequence):
+        raise InputTypeError(
+            "rates", f"must be a sequence of (date, rate), not {type(rates).__name__}", rates
+        )
+    checked = []
+    for row in rates:
+        if not isinstance(row, tuple | list) or len(row) != 2:
+            raise InputTypeError("rates", "each row must be a (date, rate) pair", row)
+        checked.append((check_date(row[0], "rates"), check_rate(row[1], "rates")))
+    return tuple(checked)
+
+
 def open_account(
     uow: UnitOfWork,
     *,
@@ -77,7 +125,23 @@ def open_account(
 ) -> DepositAccount:
     """开户: a new account in status 正常. A member has one account (Art. 13). The base
     must be above 0; with a centre's ``policy`` the ratios must lie in its bounds
-    (``InvalidContributionRatio``) and the base is clamped to its limits."""
+    (``InvalidContributionRatio``) and the base is clamped to its limits. The member's ID
+    number must be valid with a birth date not after ``opened_on``, and the phone (when
+    given) a mainland mobile number."""
+    uow = _uow(uow)
+    _name(account_no, "account_no")
+    opened_on = check_date(opened_on, "opened_on")
+    if not isinstance(member, Member):
+        raise InputTypeError("member", f"must be a Member, not {type(member).__name__}", member)
+    if not isinstance(employer, Employer):
+        raise InputTypeError("employer", f"must be an Employer, not {type(employer).__name__}", employer)
+    validate_id_number(member.id_number, "member.id_number", today=opened_on)
+    if member.phone is not None:
+        validate_phone(member.phone, "member.phone")
+    if first_month is not None:
+        first_month = month_of(check_date(first_month, "first_month"))
+    if policy is not None and not isinstance(policy, ContributionPolicy):
+        raise InputTypeError("policy", f"must be a ContributionPolicy, not {type(policy).__name__}", policy)
     amount = yuan(base, "base")
     if amount <= 0:
         raise InvalidAmount("base", "must be greater than 0", base)
@@ -94,7 +158,7 @@ def open_account(
         amount,
         ratios[0],
         ratios[1],
-        first_month=month_of(first_month) if first_month else None,
+        first_month=first_month,
     )
     with uow:
         uow.accounts.add(account)
@@ -112,7 +176,13 @@ def remit_month(
     rounding: ContributionRounding | str,
 ) -> tuple[JournalEntry, ...]:
     """汇缴: an employer's remittance for one month, as one batch — every contributing
-    account (not sealed, not closed) is credited its monthly deposit, or none is."""
+    account (not sealed, not closed) is credited its monthly deposit, or none is. An
+    employer with no account here is an ``UnknownRecord``."""
+    uow = _uow(uow)
+    _name(employer_no, "employer_no")
+    month = month_of(check_date(month, "month"))
+    check_date(value_date, "value_date")
+    rounding = check_rounding(rounding)
     params = {
         "employer_no": employer_no,
         "month": month_of(month),
@@ -123,7 +193,10 @@ def remit_month(
     def work() -> tuple[str, ...]:
         ids: list[str] = []
         problems: list[Violation] = []
-        for account in uow.accounts.by_employer(employer_no):
+        accounts = uow.accounts.by_employer(employer_no)
+        if not accounts:
+            raise UnknownRecord("employer_no", "no account is opened for this employer", employer_no)
+        for account in accounts:
             if account.status.closed or account.status is AccountStatus.SEALED:
                 continue
             amount = monthly_contribution(
@@ -157,6 +230,10 @@ def back_pay(
     uow: UnitOfWork, *, account_no: str, month: date, amount: Decimal | int | str, value_date: date, key: str
 ) -> JournalEntry:
     """补缴: pay a missed month (a gap before 缴至年月)."""
+    uow = _uow(uow)
+    _name(account_no, "account_no")
+    month = month_of(check_date(month, "month"))
+    check_date(value_date, "value_date")
     params = {
         "account_no": account_no,
         "month": month_of(month),
@@ -179,6 +256,9 @@ def receive_transfer(
     uow: UnitOfWork, *, account_no: str, amount: Decimal | int | str, value_date: date, key: str
 ) -> JournalEntry:
     """转入: a balance moved in from another centre (异地转移接续) or account."""
+    uow = _uow(uow)
+    _name(account_no, "account_no")
+    check_date(value_date, "value_date")
     params = {"account_no": account_no, "amount": yuan(amount), "value_date": value_date}
 
     def work() -> tuple[str, ...]:
@@ -200,6 +280,9 @@ def withdraw(
     kind: EntryKind | str = EntryKind.WITHDRAWAL,
 ) -> JournalEntry:
     """提取 / 还贷: pay money out; never beyond the balance less any frozen amount."""
+    uow = _uow(uow)
+    _name(account_no, "account_no")
+    check_date(value_date, "value_date")
     kind = EntryKind(kind) if isinstance(kind, str) and kind in {k.value for k in EntryKind} else kind
     if not isinstance(kind, EntryKind):
         raise InvalidChoice("kind", "must be withdrawal or loan-deduction", kind)
@@ -216,6 +299,9 @@ def withdraw(
 
 def reverse_entry(uow: UnitOfWork, *, entry_id: str, value_date: date, key: str) -> JournalEntry:
     """冲正: cancel an entry with its opposite; the original stays in the journal."""
+    uow = _uow(uow)
+    _name(entry_id, "entry_id")
+    check_date(value_date, "value_date")
     params = {"entry_id": entry_id, "value_date": value_date}
 
     def work() -> tuple[str, ...]:
@@ -244,17 +330,33 @@ def settle_annual_interest(
     rates: Sequence[tuple[date, Decimal]],
     basis: DayBasis | str,
     key: str,
+    on: date,
 ) -> tuple[JournalEntry, ...]:
     """年度结息: settle interest year ``year`` (1 July ``year`` – 30 June ``year + 1``) for
     every open account not yet settled for it, crediting the interest with value date
     1 July ``year + 1`` (it earns interest in the next year). An account's year is settled
     at most once, so rerunning after a partial run completes the rest. Accounts that
     earned nothing get no entry; an account in status 99 (其他), which refuses every
-    event, is left for the centre to handle rather than stopping the batch."""
+    event, is left for the centre to handle rather than stopping the batch.
+
+    ``on`` is the day the settlement is posted: a year that has not ended by then (its
+    last day, 30 June ``year + 1``, after ``on``) is refused (``year_not_ended``)."""
+    uow = _uow(uow)
+    year = _year(year)
+    on = check_date(on, "on")
+    rates = _rates(rates)
     basis = check_basis(basis)
-    params = {"year": year, "rates": tuple(rates), "basis": basis.value}
+    params = {"year": year, "rates": tuple(rates), "basis": basis.value, "on": on}
 
     def work() -> tuple[str, ...]:
+        if on < date(year + 1, 6, 30):
+            raise refusal(
+                Violation(
+                    "year_not_ended",
+                    f"interest year {year} runs to {year + 1}-06-30: not to be settled on {on.isoformat()}",
+                    "year",
+                )
+            )
         start, end = interest_year(date(year, 7, 1))
         ids: list[str] = []
         for number in uow.accounts.numbers():
@@ -294,6 +396,10 @@ def transfer_out(
 ) -> tuple[JournalEntry, ...]:
     """外部转出销户: credit closing interest (销户利息: from 1 July to the day before ``on``),
     move the whole balance out, and close the account as 外部转出销户."""
+    uow = _uow(uow)
+    _name(account_no, "account_no")
+    on = check_date(on, "on")
+    rates = _rates(rates)
     basis = check_basis(basis)
     params = {"account_no": account_no, "on": on, "rates": tuple(rates), "basis": basis.value}
 
@@ -328,6 +434,8 @@ def transfer_out(
 def _state_change(
     uow: UnitOfWork, account_no: str, event: AccountEvent, frozen_amount: Decimal | None = None
 ) -> DepositAccount:
+    uow = _uow(uow)
+    _name(account_no, "account_no")
     with uow:
         account = uow.accounts.get(account_no)
         uow.accounts.save(change_state(account, event, frozen_amount=frozen_amount))

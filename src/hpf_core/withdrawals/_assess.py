@@ -45,6 +45,7 @@ from hpf_core.accounts import (
 )
 from hpf_core.dates import add_months, check_date
 from hpf_core.errors import InputTypeError, InvalidChoice, InvalidPolicy, Violation
+from hpf_core.identity import validate_id_number
 from hpf_core.money import FEN
 from hpf_core.withdrawals._rules import WithdrawalPolicy, WithdrawalRule
 from hpf_core.withdrawals._types import Assessment, WithdrawalFacts, WithdrawalKind, check_kind
@@ -207,6 +208,12 @@ def assess(
     basis = None if day_basis is None else check_basis(day_basis, "day_basis")
     if policy is not None and not isinstance(policy, WithdrawalPolicy):
         raise InputTypeError("policy", f"must be a WithdrawalPolicy, not {type(policy).__name__}", policy)
+    if not isinstance(account, DepositAccount):
+        raise InputTypeError("account", f"must be a DepositAccount, not {type(account).__name__}", account)
+    if not isinstance(facts, WithdrawalFacts):
+        raise InputTypeError("facts", f"must be a WithdrawalFacts, not {type(facts).__name__}", facts)
+    # the member's ID must be real and born by the assessment day (D-043)
+    validate_id_number(account.member.id_number, "account.member.id_number", today=day)
     rules = policy
     if rules is None:
         refusal = Violation(
