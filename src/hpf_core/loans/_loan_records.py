@@ -224,9 +224,11 @@ class LoanAccount:
     repaid_penalty: Decimal = ZERO
     prepayment_dates: tuple[date, ...] = ()
     settled_on: date | None = None
-    pending_rate: tuple[date, Decimal] | None = None
-    """A repricing dated ahead: (effective date, new rate); it becomes ``annual_rate`` when
-    the loan is brought up to that date."""
+    rates: tuple[tuple[date, Decimal], ...] = ()
+    """Every repricing the loan has taken, as (effective date, new rate) by date: the rate
+    in force on a day is the latest one dated on or before it, else the contract rate
+    (:func:`hpf_core.loans.rate_on`). One dated after ``last_due`` is pending: it becomes
+    ``annual_rate`` when the loan is billed up to that date (D-042)."""
     agreement: OffsetAgreement | None = None
     """按月抵扣签约, if any; it ends when the loan is settled (notice 2.6)."""
     rate_changes: tuple[date, ...] = ()
@@ -234,6 +236,17 @@ class LoanAccount:
     version: int = attrs.field(default=0, kw_only=True)
     """The stored version: a repository's ``save`` refuses a record whose version is not
     the stored one (``ConcurrentUpdate``) and stores it as ``version + 1``."""
+
+    @property
+    def pending_rates(self) -> tuple[tuple[date, Decimal], ...]:
+        """The repricings dated after the latest due date billed (not yet ``annual_rate``)."""
+        return tuple(change for change in self.rates if change[0] > self.last_due)
+
+    @property
+    def pending_rate(self) -> tuple[date, Decimal] | None:
+        """The first pending repricing (effective date, new rate), or ``None``."""
+        pending = self.pending_rates
+        return pending[0] if pending else None
 
     @property
     def status(self) -> LoanStatus:
@@ -251,6 +264,33 @@ class LoanAccount:
     def payment(self) -> Decimal:
         """The next instalment's payment (当前月还款额)."""
         return self.schedule.payment
+
+
+def rate_in_force(loan: LoanAccount, on: date) -> Decimal:
+    """The contract rate in force on ``on``: the latest repricing dated on or before it,
+    else the contract's own rate."""
+    rate = loan.contract.annual_rate
+    for when, value in loan.rates:
+        if when > on:
+            break
+        rate = value
+    return rate
+
+
+def rate_segments(loan: LoanAccount, start: date, end: date) -> tuple[tuple[int, Decimal], ...]:
+    """The days from ``start`` up to (not including) ``end`` as runs of (days, rate in
+    force), split at each repricing date between them."""
+    runs: list[tuple[int, Decimal]] = []
+    day, rate = start, rate_in_force(loan, start)
+    for when, value in loan.rates:
+        if when <= start:
+            continue
+        if when >= end:
+            break
+        runs.append(((when - day).days, rate))
+        day, rate = when, value
+    runs.append(((end - day).days, rate))
+    return tuple(run for run in runs if run[0] > 0)
 
 
 @attrs.frozen
