@@ -13,11 +13,13 @@ from hpf_adapters.payments import MemoryBankDebit
 from hpf_core.calculators import combined_quote, mortgage_quote
 from hpf_core.dates import add_months
 from hpf_core.loans import (
+    Borrower,
     LoanAccount,
     PrepaymentStrategy,
     RepaymentMethod,
     RepricingRule,
     ServicingPolicy,
+    SignerRole,
     accrue,
     amount_due,
     bill_due,
@@ -39,7 +41,7 @@ def seed_loan(repayment_day: int = 1) -> LoanAccount:
     """1,000,000 yuan at 3.1% over 360 months, equal instalment (4,270.16 a month)."""
     return open_loan(
         contract_no="HT1",
-        borrowers=(),
+        borrowers=(Borrower(SignerRole.BORROWER, "张三", "P1"),),
         principal=1000000,
         disbursed_on=date(2023, 3, 1),
         term_months=360,
@@ -228,7 +230,7 @@ class TestPenaltiesOnHalfAFen:
         loan = bill_due(
             open_loan(
                 contract_no="C",
-                borrowers=(),
+                borrowers=(Borrower(SignerRole.BORROWER, "张三", "P1"),),
                 principal=1000000,
                 disbursed_on=date(2023, 3, 1),
                 term_months=360,

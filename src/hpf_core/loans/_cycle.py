@@ -20,6 +20,7 @@ from fractions import Fraction
 
 import attrs
 
+from hpf_core.dates import check_date
 from hpf_core.loans._amortize import Schedule, build_schedule
 from hpf_core.loans._loan_records import (
     ZERO,
@@ -51,6 +52,7 @@ def _rest(schedule: Schedule, start: int) -> Schedule:
 
 def bill_due(loan: LoanAccount, on: date) -> LoanAccount:
     """Bill every instalment whose due date is on or before ``on`` (到期应还)."""
+    check_date(on, "on")
     if loan.settled_on is not None:
         return loan
     count = 0
@@ -82,6 +84,7 @@ def bill_due(loan: LoanAccount, on: date) -> LoanAccount:
 def accrue(loan: LoanAccount, on: date, policy: ServicingPolicy) -> LoanAccount:
     """Bring the loan up to ``on``: bill what fell due, mark overdue bills (逾期记录) and
     accrue their penalty interest (罚息) through ``on``."""
+    check_date(on, "on")
     loan = bill_due(loan, on)
     bills: list[Bill] = []
     records = list(loan.overdue)

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import attrs
 
-from hpf_core.dates import months_between
+from hpf_core.dates import check_date, months_between
 from hpf_core.errors import InputError, InvalidAmount, Violation, refusal
 from hpf_core.loans._amortize import (
     RepaymentMethod,
@@ -93,6 +93,7 @@ def prepayment_quote(
     ``yearly_limit`` (the year's prepayments used up); ``no_principal``; ``settles`` (the
     amount reaches the whole balance: settle instead).
     """
+    check_date(on, "on")
     paid = yuan(amount, "amount")
     if paid <= 0:
         raise InvalidAmount("amount", "must be greater than 0", amount)
@@ -267,6 +268,7 @@ def settlement_quote(
     days since the last due date / the day basis's divisor, rounded half up once.
     Refusals raise ``refusal(...)`` (D-035): ``settled``, ``too_much_hpf``.
     """
+    check_date(on, "on")
     hpf = yuan(from_hpf, "from_hpf")
     if hpf < 0:
         raise InvalidAmount("from_hpf", "must not be negative", from_hpf)

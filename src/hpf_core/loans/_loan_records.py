@@ -21,7 +21,7 @@ from fractions import Fraction
 import attrs
 
 from hpf_core.dates import add_months, check_date
-from hpf_core.errors import InvalidDate
+from hpf_core.errors import InputError, InputTypeError, InvalidDate
 from hpf_core.loans._amortize import (
     RepaymentMethod,
     Schedule,
@@ -29,6 +29,7 @@ from hpf_core.loans._amortize import (
     check_method,
     check_months,
     check_principal,
+    check_schedule_dates,
 )
 from hpf_core.loans._offset import OffsetAgreement, SignerRole
 from hpf_core.loans._rates import HomeOrder
@@ -321,6 +322,23 @@ class Allocation:
             return self.penalty + self.principal + self.interest
 
 
+def _check_borrowers(value: object) -> tuple[Borrower, ...]:
+    """A loan's borrowers: at least one, each a :class:`Borrower`, exactly one of them the
+    main borrower (主借款人), no deposit account twice (D-042)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise InputTypeError("borrowers", "must be a sequence of Borrower")
+    people = tuple(value)
+    if not people:
+        raise InputError("borrowers", "must name at least the main borrower (主借款人)")
+    if not all(isinstance(b, Borrower) for b in people):
+        raise InputTypeError("borrowers", "must be a sequence of Borrower")
+    if sum(b.role is SignerRole.BORROWER for b in people) != 1:
+        raise InputError("borrowers", "must name exactly one main borrower (主借款人)")
+    if len({b.account_no for b in people}) != len(people):
+        raise InputError("borrowers", "name a deposit account twice")
+    return people
+
+
 def open_loan(
     *,
     contract_no: str,
@@ -337,21 +355,24 @@ def open_loan(
 ) -> LoanAccount:
     """A loan just disbursed (贷款发放): the full schedule from the first due date.
 
-    >>> loan = open_loan(contract_no="C1", borrowers=(), principal=1000000, disbursed_on=date(2023, 3, 1),
+    >>> main = [Borrower(SignerRole.BORROWER, "张三", "P1")]
+    >>> loan = open_loan(contract_no="C1", borrowers=main, principal=1000000, disbursed_on=date(2023, 3, 1),
     ...                  term_months=360, method="equal-installment", annual_rate="0.031")
     >>> loan.payment, loan.schedule[0].due_date, loan.contract.maturity
     (Decimal('4270.16'), datetime.date(2023, 4, 1), datetime.date(2053, 3, 1))
     """
     amount = check_principal(principal)
+    people = _check_borrowers(borrowers)
     check_date(disbursed_on, "disbursed_on")
     term = check_months(term_months, "term_months")
+    check_schedule_dates(disbursed_on, term + 1, "disbursed_on")  # the last due date fits
     kind = check_method(method)
     rate = check_rate(annual_rate)
     if isinstance(repayment_day, bool) or not isinstance(repayment_day, int) or not 1 <= repayment_day <= 28:
         raise InvalidDate("repayment_day", "must be a day of the month from 1 to 28", repayment_day)
     contract = LoanContract(
         contract_no,
-        tuple(borrowers),
+        people,
         amount,
         disbursed_on,
         term,

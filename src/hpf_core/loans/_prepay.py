@@ -25,6 +25,7 @@ from hpf_core.loans._amortize import (
     check_method,
     check_months,
     check_principal,
+    check_schedule_dates,
     equal_installment_rows,
     equal_principal_rows,
     rate_fraction,
@@ -173,7 +174,7 @@ def prepay(
         if keep <= 0:
             raise InvalidAmount("current_payment", "must be greater than 0", current_payment)
     if first_due is not None:
-        check_date(first_due, "first_due")
+        check_schedule_dates(first_due, months)
 
     with money_context():  # sums of amounts never use the caller's decimal context
         before = amortize(owed, rate, months, kind, first_due=first_due)

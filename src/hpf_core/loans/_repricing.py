@@ -36,8 +36,9 @@ def reprice_loan(loan: LoanAccount, new_rate: Rate, effective: date, policy: Ser
     already taken is applied first, the later ones applied again on top, so the result
     never depends on the order the changes were applied in.
 
-    >>> from hpf_core.loans import ServicingPolicy, open_loan
-    >>> loan = open_loan(contract_no="C1", borrowers=(), principal=1000000, disbursed_on=date(2023, 3, 1),
+    >>> from hpf_core.loans import Borrower, ServicingPolicy, SignerRole, open_loan
+    >>> main = [Borrower(SignerRole.BORROWER, "张三", "P1")]
+    >>> loan = open_loan(contract_no="C1", borrowers=main, principal=1000000, disbursed_on=date(2023, 3, 1),
     ...                  term_months=360, method="equal-installment", annual_rate="0.031")
     >>> p = ServicingPolicy()
     >>> twice = reprice_loan(reprice_loan(loan, "0.0285", date(2025, 1, 1), p), "0.026", date(2026, 1, 1), p)
