@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Context, Decimal
-from fractions import Fraction
+from typing import NamedTuple
 
 import attrs
 
 from hpf_core.errors import InvalidAmount
 from hpf_core.loans._amortize import RepaymentMethod, check_method, check_months, check_principal
-from hpf_core.money import MAX_AMOUNT, Amount, Rate, check_rate, round_fen, round_fraction_fen
+from hpf_core.money import MAX_AMOUNT, Amount, Rate, amount_from_fen, check_rate, fen, round_fen
 
 _CTX = Context(prec=60, rounding=ROUND_HALF_UP)
 
@@ -83,11 +83,19 @@ class CombinedQuote:
         return iter(self.rows)
 
 
+class _Ratio(NamedTuple):
+    """An exact amount of fen, ``num / den`` (``den`` > 0), kept unreduced: cheap to build
+    and to add, rounded once for display."""
+
+    num: int
+    den: int
+
+
 # One exact row: period, payment, principal, interest, balance, remaining payable. Equal
-# principal rows are exact rationals (``Fraction``: every figure is a small rational, and a
-# figure exactly on half a fen must round up); equal instalment rows are 60-digit decimals
+# principal rows are exact rationals (every figure is a small rational, and a figure
+# exactly on half a fen must round up, D-042); equal instalment rows are 60-digit decimals
 # (their exact values have denominators of hundreds of digits and never fall on half a fen).
-_Value = Decimal | Fraction
+_Value = Decimal | _Ratio
 _Exact = tuple[int, _Value, _Value, _Value, _Value, _Value]
 
 
@@ -117,29 +125,46 @@ def _exact(amount: Decimal, rate: Decimal, months: int, method: RepaymentMethod)
             rows.append((k, payment, part, interest, balance, ctx.multiply(payment, months - k)))
         total = ctx.multiply(payment, months)
         return _ExactQuote(tuple(rows), total, ctx.subtract(total, amount), Decimal(0))
-    return _exact_equal_principal(Fraction(amount), Fraction(rate) / 12, months)
+    num, den = rate.as_integer_ratio()
+    return _exact_equal_principal(fen(amount), int(num), int(den), months)
 
 
-def _exact_equal_principal(amount: Fraction, r: Fraction, months: int) -> _ExactQuote:
-    """Equal principal rows as exact rationals: row k owes amount x (months - k + 1) / months
-    before it, pays amount / months of principal and that balance x r of interest."""
-    part = amount / months
-    payments = [part + part * (months - k + 1) * r for k in range(1, months + 1)]
+def _exact_equal_principal(amount: int, num: int, den: int, months: int) -> _ExactQuote:
+    """Equal principal rows exactly, in fen over one denominator ``scale`` = months x 12 x
+    den (the annual rate is num / den): row k owes amount x (months - k + 1) / months before
+    it, repays amount / months and pays interest on what it owed at the rate / 12."""
+    scale = months * 12 * den
+    part = amount * 12 * den
+    interests = [amount * (months - k + 1) * num for k in range(1, months + 1)]
     # remaining payable: the sum of the payments after each row, accumulated from the end
-    still = [Fraction(0)] * months
+    still = [0] * months
     for index in range(months - 2, -1, -1):
-        still[index] = still[index + 1] + payments[index + 1]
+        still[index] = still[index + 1] + part + interests[index + 1]
     rows: list[_Exact] = [
-        (k, payments[k - 1], part, payments[k - 1] - part, part * (months - k), still[k - 1])
+        (
+            k,
+            _Ratio(part + interests[k - 1], scale),
+            _Ratio(part, scale),
+            _Ratio(interests[k - 1], scale),
+            _Ratio(amount * (months - k) * 12 * den, scale),
+            _Ratio(still[k - 1], scale),
+        )
         for k in range(1, months + 1)
     ]
-    total_interest = amount * r * (months + 1) / 2
-    return _ExactQuote(tuple(rows), amount + total_interest, total_interest, part * r)
+    interest_num = amount * num * (months + 1)  # amount x rate / 12 x (months + 1) / 2
+    return _ExactQuote(
+        tuple(rows),
+        _Ratio(amount * 24 * den + interest_num, 24 * den),
+        _Ratio(interest_num, 24 * den),
+        _Ratio(amount * num, scale),
+    )
 
 
 def _add(a: _Value, b: _Value) -> _Value:
-    if isinstance(a, Fraction) and isinstance(b, Fraction):
-        return a + b
+    if isinstance(a, _Ratio) and isinstance(b, _Ratio):
+        if a.den == b.den:
+            return _Ratio(a.num + b.num, a.den)
+        return _Ratio(a.num * b.den + b.num * a.den, a.den * b.den)
     assert isinstance(a, Decimal)
     assert isinstance(b, Decimal)
     return _CTX.add(a, b)
@@ -150,8 +175,10 @@ def _add_rows(a: _Exact, b: _Exact) -> _Exact:
 
 
 def _round(value: _Value) -> Decimal:
-    """Half up to the fen, once, from the exact (or 60-digit) figure."""
-    return round_fraction_fen(value) if isinstance(value, Fraction) else round_fen(value)
+    """Half up to the fen, once, from the exact (or 60-digit) figure (never negative)."""
+    if isinstance(value, _Ratio):
+        return amount_from_fen((2 * value.num + value.den) // (2 * value.den))
+    return round_fen(value)
 
 
 def _display(row: _Exact) -> QuoteRow:
