@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
-from hpf_core.loans import LoanAccount, open_loan
+from hpf_core.loans import Borrower, LoanAccount, SignerRole, open_loan
 from hpf_core.ports import UnitOfWork
 
 NewUnitOfWork = Callable[[], UnitOfWork]
@@ -19,7 +19,7 @@ Race = Callable[[int, Callable[[int], object]], list[BaseException | None]]
 def a_loan(number: str = "HT1") -> LoanAccount:
     return open_loan(
         contract_no=number,
-        borrowers=(),
+        borrowers=(Borrower(SignerRole.BORROWER, "张三", "P1"),),
         principal=1000000,
         disbursed_on=date(2023, 3, 1),
         term_months=360,

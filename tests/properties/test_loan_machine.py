@@ -14,12 +14,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from hpf_core.dates import add_months
 from hpf_core.errors import Refused
 from hpf_core.loans import (
+    Borrower,
     LoanAccount,
     LoanStatus,
     PrepaymentQuote,
     PrepaymentStrategy,
     RepaymentMethod,
     ServicingPolicy,
+    SignerRole,
     accrue,
     amount_due,
     apply_prepayment,
@@ -52,7 +54,7 @@ class LoanMachine(RuleBasedStateMachine):
     def open(self, principal: Decimal, rate: str, months: int, method: RepaymentMethod, day: int) -> None:
         self.loan = open_loan(
             contract_no="C",
-            borrowers=(),
+            borrowers=(Borrower(SignerRole.BORROWER, "张三", "P1"),),
             principal=principal,
             disbursed_on=self.today,
             term_months=months,

@@ -31,8 +31,10 @@ import pytest
 from hpf_core.calculators import combined_quote, loan_quota, mortgage_quote
 from hpf_core.dates import add_months
 from hpf_core.loans import (
+    Borrower,
     LoanAccount,
     ServicingPolicy,
+    SignerRole,
     accrue,
     amortize,
     amortize_many,
@@ -96,7 +98,7 @@ def the_loan() -> LoanAccount:
     """Issue #4's loan: 1,000,000 at 3.10% over 30 years, disbursed 2023-03-01, due on the 1st."""
     return open_loan(
         contract_no="HT2023-001",
-        borrowers=(),
+        borrowers=(Borrower(SignerRole.BORROWER, "张三", "P1"),),
         principal=1000000,
         disbursed_on=date(2023, 3, 1),
         term_months=360,

@@ -313,7 +313,7 @@ def test_a_repricing_inside_a_period_keeps_or_splits_its_interest(split: bool) -
     # due on the 15th: the period 2024-12-15 .. 2025-01-15 straddles 2025-01-01
     loan = open_loan(
         contract_no="C2",
-        borrowers=(),
+        borrowers=(Borrower(SignerRole.BORROWER, "张三", "P1"),),
         principal=120000,
         disbursed_on=date(2024, 11, 15),
         term_months=120,

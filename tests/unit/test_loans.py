@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from hpf_core.errors import InputError
 from hpf_core.loans import (
     PrepaymentStrategy,
     RepaymentMethod,
@@ -236,8 +237,9 @@ class TestAmortizeMany:
         big = "9999999999.99"
         batch = amortize_many([big], "0.123456789", 480, EI)
         assert batch.schedule(0) == amortize(big, "0.123456789", 480, EI)
-        with pytest.raises(OverflowError):
+        with pytest.raises(InputError) as info:  # a typed error naming the flag (issue #10)
             amortize_many([big], "0.123456789", 480, EI, use_numpy=True)
+        assert info.value.field == "use_numpy"
 
     def test_columns_total_exactly(self) -> None:
         batch = amortize_many([100000, 200000], "0.031", [120, 240], EP)

@@ -1,7 +1,8 @@
 """The mortgage calculator (房贷计算器) in the quote convention.
 
-Quote convention (ARCHITECTURE.md): rows are computed at full precision (60 significant
-digits, far beyond any yuan figure) and rounded half-up to the fen only for display;
+Quote convention (ARCHITECTURE.md): rows are computed at full precision (equal principal
+exactly, as rationals; equal instalment to 60 significant digits, far beyond any yuan
+figure) and rounded half-up to the fen only for display, once (D-042);
 totals come from the unrounded instalment x months. This is what bank calculators and
 the seed app's 还款详情 screen show. A real loan's ledger (``amortize``) rounds every row,
 so its rows differ from the quote's by a fen or so and its balances drift from them as
@@ -13,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import NamedTuple
 
 import attrs
 
 from hpf_core.errors import InvalidAmount
 from hpf_core.loans._amortize import RepaymentMethod, check_method, check_months, check_principal
-from hpf_core.money import MAX_AMOUNT, Amount, Rate, check_rate, round_fen
+from hpf_core.money import MAX_AMOUNT, Amount, Rate, amount_from_fen, check_rate, fen, round_fen
 
 _CTX = Context(prec=60, rounding=ROUND_HALF_UP)
 
@@ -81,24 +83,36 @@ class CombinedQuote:
         return iter(self.rows)
 
 
-# One exact row: period, payment, principal, interest, balance, remaining payable.
-_Exact = tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]
+class _Ratio(NamedTuple):
+    """An exact amount of fen, ``num / den`` (``den`` > 0), kept unreduced: cheap to build
+    and to add, rounded once for display."""
+
+    num: int
+    den: int
+
+
+# One exact row: period, payment, principal, interest, balance, remaining payable. Equal
+# principal rows are exact rationals (every figure is a small rational, and a figure
+# exactly on half a fen must round up, D-042); equal instalment rows are 60-digit decimals
+# (their exact values have denominators of hundreds of digits and never fall on half a fen).
+_Value = Decimal | _Ratio
+_Exact = tuple[int, _Value, _Value, _Value, _Value, _Value]
 
 
 @attrs.frozen
 class _ExactQuote:
     rows: tuple[_Exact, ...]
-    total_payment: Decimal
-    total_interest: Decimal
-    decrease: Decimal
+    total_payment: _Value
+    total_interest: _Value
+    decrease: _Value
 
 
 def _exact(amount: Decimal, rate: Decimal, months: int, method: RepaymentMethod) -> _ExactQuote:
     ctx = _CTX
-    r = ctx.divide(rate, 12)
-    rows: list[_Exact] = []
-    balance = amount
     if method is RepaymentMethod.EQUAL_INSTALLMENT:
+        r = ctx.divide(rate, 12)
+        rows: list[_Exact] = []
+        balance = amount
         if r.is_zero():
             payment = ctx.divide(amount, months)
         else:
@@ -111,31 +125,65 @@ def _exact(amount: Decimal, rate: Decimal, months: int, method: RepaymentMethod)
             rows.append((k, payment, part, interest, balance, ctx.multiply(payment, months - k)))
         total = ctx.multiply(payment, months)
         return _ExactQuote(tuple(rows), total, ctx.subtract(total, amount), Decimal(0))
-    part = ctx.divide(amount, months)
-    payments: list[Decimal] = []
-    for k in range(1, months + 1):
-        interest = ctx.multiply(balance, r)
-        balance = ctx.subtract(balance, part)
-        payments.append(ctx.add(part, interest))
-        rows.append((k, payments[-1], part, interest, balance, Decimal(0)))
+    num, den = rate.as_integer_ratio()
+    return _exact_equal_principal(fen(amount), int(num), int(den), months)
+
+
+def _exact_equal_principal(amount: int, num: int, den: int, months: int) -> _ExactQuote:
+    """Equal principal rows exactly, in fen over one denominator ``scale`` = months x 12 x
+    den (the annual rate is num / den): row k owes amount x (months - k + 1) / months before
+    it, repays amount / months and pays interest on what it owed at the rate / 12."""
+    scale = months * 12 * den
+    part = amount * 12 * den
+    interests = [amount * (months - k + 1) * num for k in range(1, months + 1)]
     # remaining payable: the sum of the payments after each row, accumulated from the end
-    still = Decimal(0)
-    for index in range(months - 1, -1, -1):
-        k, pay, prin, intr, bal, _ = rows[index]
-        rows[index] = (k, pay, prin, intr, bal, still)
-        still = ctx.add(still, pay)
-    total_interest = ctx.divide(ctx.multiply(ctx.multiply(amount, r), months + 1), 2)
-    return _ExactQuote(tuple(rows), ctx.add(amount, total_interest), total_interest, ctx.multiply(part, r))
+    still = [0] * months
+    for index in range(months - 2, -1, -1):
+        still[index] = still[index + 1] + part + interests[index + 1]
+    rows: list[_Exact] = [
+        (
+            k,
+            _Ratio(part + interests[k - 1], scale),
+            _Ratio(part, scale),
+            _Ratio(interests[k - 1], scale),
+            _Ratio(amount * (months - k) * 12 * den, scale),
+            _Ratio(still[k - 1], scale),
+        )
+        for k in range(1, months + 1)
+    ]
+    interest_num = amount * num * (months + 1)  # amount x rate / 12 x (months + 1) / 2
+    return _ExactQuote(
+        tuple(rows),
+        _Ratio(amount * 24 * den + interest_num, 24 * den),
+        _Ratio(interest_num, 24 * den),
+        _Ratio(amount * num, scale),
+    )
+
+
+def _add(a: _Value, b: _Value) -> _Value:
+    if isinstance(a, _Ratio) and isinstance(b, _Ratio):
+        if a.den == b.den:
+            return _Ratio(a.num + b.num, a.den)
+        return _Ratio(a.num * b.den + b.num * a.den, a.den * b.den)
+    assert isinstance(a, Decimal)
+    assert isinstance(b, Decimal)
+    return _CTX.add(a, b)
 
 
 def _add_rows(a: _Exact, b: _Exact) -> _Exact:
-    add = _CTX.add
-    return (a[0], add(a[1], b[1]), add(a[2], b[2]), add(a[3], b[3]), add(a[4], b[4]), add(a[5], b[5]))
+    return (a[0], _add(a[1], b[1]), _add(a[2], b[2]), _add(a[3], b[3]), _add(a[4], b[4]), _add(a[5], b[5]))
+
+
+def _round(value: _Value) -> Decimal:
+    """Half up to the fen, once, from the exact (or 60-digit) figure (never negative)."""
+    if isinstance(value, _Ratio):
+        return amount_from_fen((2 * value.num + value.den) // (2 * value.den))
+    return round_fen(value)
 
 
 def _display(row: _Exact) -> QuoteRow:
     k, pay, prin, intr, bal, still = row
-    return QuoteRow(k, round_fen(pay), round_fen(prin), round_fen(intr), round_fen(bal), round_fen(still))
+    return QuoteRow(k, _round(pay), _round(prin), _round(intr), _round(bal), _round(still))
 
 
 def _quote(amount: Decimal, rate: Decimal, months: int, method: RepaymentMethod, exact: _ExactQuote) -> Quote:
@@ -146,10 +194,10 @@ def _quote(amount: Decimal, rate: Decimal, months: int, method: RepaymentMethod,
         months,
         method,
         rows[0].payment,
-        round_fen(exact.decrease),
+        _round(exact.decrease),
         rows[-1].payment,
-        round_fen(exact.total_interest),
-        round_fen(exact.total_payment),
+        _round(exact.total_interest),
+        _round(exact.total_payment),
         rows,
     )
 
@@ -198,7 +246,6 @@ def combined_quote(
         raise InvalidAmount("commercial_principal", "the two parts together exceed the ledger maximum")
     h = _exact(hpf_amount, h_rate, count, kind)
     c = _exact(com_amount, c_rate, count, kind)
-    ctx = _CTX
     merged = tuple(_display(_add_rows(a, b)) for a, b in zip(h.rows, c.rows, strict=True))
     return CombinedQuote(
         _quote(hpf_amount, h_rate, count, kind, h),
@@ -206,9 +253,9 @@ def combined_quote(
         count,
         kind,
         merged[0].payment,
-        round_fen(ctx.add(h.decrease, c.decrease)),
+        _round(_add(h.decrease, c.decrease)),
         merged[-1].payment,
-        round_fen(ctx.add(h.total_interest, c.total_interest)),
-        round_fen(ctx.add(h.total_payment, c.total_payment)),
+        _round(_add(h.total_interest, c.total_interest)),
+        _round(_add(h.total_payment, c.total_payment)),
         merged,
     )

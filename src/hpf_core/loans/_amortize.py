@@ -23,7 +23,7 @@ import attrs
 
 from hpf_core._choice import choice
 from hpf_core.dates import add_months, check_date
-from hpf_core.errors import InvalidAmount, InvalidTerm
+from hpf_core.errors import InvalidAmount, InvalidDate, InvalidTerm
 from hpf_core.money import Amount, Rate, amount_from_fen, check_rate, fen, yuan
 
 MAX_MONTHS = 480
@@ -140,6 +140,19 @@ def check_months(value: object, field: str = "months", *, maximum: int = MAX_MON
     if not 1 <= months <= maximum:
         raise InvalidTerm(field, f"must be between 1 and {maximum} months", value)
     return months
+
+
+def check_schedule_dates(first_due: object, months: int, field: str = "first_due") -> date:
+    """A date for the first of ``months`` monthly rows whose last row still falls on or
+    before 9999-12-31 (``date.max``): refused up-front with ``InvalidDate`` naming ``field``
+    rather than failing when a row's date is read (D-042)."""
+    start = check_date(first_due, field)
+    last = start.year * 12 + start.month - 1 + months - 1
+    if last > date.max.year * 12 + date.max.month - 1:
+        raise InvalidDate(
+            field, f"the schedule of {months} months would run past {date.max.isoformat()}", first_due
+        )
+    return start
 
 
 def check_method(value: object, field: str = "method") -> RepaymentMethod:
@@ -283,5 +296,5 @@ def amortize(
     count = check_months(months)
     kind = check_method(method)
     if first_due is not None:
-        check_date(first_due, "first_due")
+        check_schedule_dates(first_due, count)
     return build_schedule(amount, rate, count, kind, first_due, ledger_rows(fen(amount), rate, count, kind))

@@ -235,6 +235,8 @@ def amortize_many(
     (36, 2, 1, 1, True)
     """
     kind = check_method(method)
+    if use_numpy is not None and not isinstance(use_numpy, bool):
+        raise InputTypeError("use_numpy", "must be True, False or None", use_numpy)
     raw_principals = _column(principals, None, "principals")
     count = len(raw_principals)
     raw_rates = _column(annual_rates, count, "annual_rates")
@@ -255,9 +257,11 @@ def amortize_many(
     if use_numpy or (use_numpy is None and count >= _NUMPY_FROM):
         try:
             import numpy  # noqa: PLC0415 - optional extra, imported on use
-        except ImportError:
+        except ImportError as exc:
             if use_numpy:
-                raise
+                raise InputError(
+                    "use_numpy", "needs numpy, which is not installed: pip install 'hpf[fast]'", use_numpy
+                ) from exc
         else:
             np_module = numpy
     fraction = functools.lru_cache(maxsize=None)(rate_fraction)  # portfolios share few rates
@@ -267,7 +271,9 @@ def amortize_many(
         columns = _rows_numpy(np_module, p_fen, fracs, terms, kind, total)
     else:
         if use_numpy and count:
-            raise OverflowError("amounts x rate precision exceed int64; use use_numpy=None or False")
+            raise InputError(
+                "use_numpy", "amounts x rate precision exceed int64: use use_numpy=None or False", use_numpy
+            )
         columns = _rows_python(p_fen, rates, terms, kind)
     pays, prins, ints, bals = columns
     return ScheduleBatch(

@@ -6,7 +6,8 @@ Conventions (docs/decisions.md D-021..):
 - An instalment is billed on its due date (约定还款日); paying on the due date is on time.
   Unpaid after the due date (plus the policy's grace days) it is overdue (逾期).
 - Penalty interest (罚息) accrues on the unpaid principal and interest of an overdue bill
-  for every day after the due date, at the policy's daily rate (:mod:`._penalty`); it is
+  for every day after the due date, at the policy's daily rate (:mod:`._penalty`) on the
+  contract rate in force that day (a repricing counts from its effective date); it is
   summed exactly and rounded half up to the fen once, so it does not depend on how often
   the loan is brought up to date.
 """
@@ -15,11 +16,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 
+from hpf_core.dates import check_date
 from hpf_core.loans._amortize import Schedule, build_schedule
-from hpf_core.loans._loan_records import ZERO, Bill, LoanAccount, OverdueRecord
+from hpf_core.loans._loan_records import (
+    ZERO,
+    Bill,
+    LoanAccount,
+    OverdueRecord,
+    rate_in_force,
+    rate_segments,
+)
 from hpf_core.loans._penalty import daily_penalty_rate, penalty_for
 from hpf_core.loans._servicing_policy import ServicingPolicy
 from hpf_core.money import amount_from_fen, money_context
@@ -42,6 +52,7 @@ def _rest(schedule: Schedule, start: int) -> Schedule:
 
 def bill_due(loan: LoanAccount, on: date) -> LoanAccount:
     """Bill every instalment whose due date is on or before ``on`` (到期应还)."""
+    check_date(on, "on")
     if loan.settled_on is not None:
         return loan
     count = 0
@@ -66,16 +77,15 @@ def bill_due(loan: LoanAccount, on: date) -> LoanAccount:
         last_due=last,
         bills=bills,
     )
-    if loan.pending_rate is not None and last >= loan.pending_rate[0]:
-        billed = attrs.evolve(billed, annual_rate=loan.pending_rate[1], pending_rate=None)
-    return billed
+    # a repricing the billing has reached becomes the rate of the rows
+    return attrs.evolve(billed, annual_rate=rate_in_force(billed, last)) if billed.rates else billed
 
 
 def accrue(loan: LoanAccount, on: date, policy: ServicingPolicy) -> LoanAccount:
     """Bring the loan up to ``on``: bill what fell due, mark overdue bills (逾期记录) and
     accrue their penalty interest (罚息) through ``on``."""
+    check_date(on, "on")
     loan = bill_due(loan, on)
-    daily = daily_penalty_rate(loan.annual_rate, policy)
     bills: list[Bill] = []
     records = list(loan.overdue)
     for billed in loan.bills:
@@ -87,11 +97,13 @@ def accrue(loan: LoanAccount, on: date, policy: ServicingPolicy) -> LoanAccount:
             if days > 0:
                 with money_context():
                     owed = bill.principal_due + bill.interest_due
-                bill = attrs.evolve(
-                    bill,
-                    penalty_exact=bill.penalty_exact + penalty_for(owed, daily, days),
-                    penalty_through=on,
+                # each day at the contract rate in force that day (D-042)
+                runs = rate_segments(loan, start, on + timedelta(days=1))
+                added = sum(
+                    (penalty_for(owed, daily_penalty_rate(rate, policy), count) for count, rate in runs),
+                    Fraction(0),
                 )
+                bill = attrs.evolve(bill, penalty_exact=bill.penalty_exact + added, penalty_through=on)
             if not any(r.period == bill.period for r in records):
                 records.append(OverdueRecord(bill.period, bill.due_date, bill.principal, bill.interest))
             records = [

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import attrs
 
-from hpf_core.dates import months_between
+from hpf_core.dates import check_date, months_between
 from hpf_core.errors import InputError, InvalidAmount, Violation, refusal
 from hpf_core.loans._amortize import (
     RepaymentMethod,
@@ -26,7 +26,7 @@ from hpf_core.loans._amortize import (
     rate_fraction,
 )
 from hpf_core.loans._cycle import accrue
-from hpf_core.loans._loan_records import ZERO, Allocation, LoanAccount, PaymentSource
+from hpf_core.loans._loan_records import ZERO, Allocation, LoanAccount, PaymentSource, rate_segments
 from hpf_core.loans._offset import SignerRole
 from hpf_core.loans._penalty import day_interest
 from hpf_core.loans._prepay import PrepaymentStrategy, check_strategy, shortest_term_fen
@@ -34,6 +34,21 @@ from hpf_core.loans._repayment import repay
 from hpf_core.loans._repricing import reprice_loan
 from hpf_core.loans._servicing_policy import ServicingPolicy
 from hpf_core.money import Amount, fen, money_context, round_fraction_fen, yuan
+
+
+def _days_interest(loan: LoanAccount, principal: Decimal, on: date, policy: ServicingPolicy) -> Fraction:
+    """Interest on ``principal`` for the days since the last due date, exactly: at the rate
+    of the period under way, or, when the policy splits a repricing period by days, each
+    day at the rate in force that day (as the scheduled row is split, D-042)."""
+    if policy.split_repricing_period:
+        return sum(
+            (
+                day_interest(principal, rate, days, policy)
+                for days, rate in rate_segments(loan, loan.last_due, on)
+            ),
+            Fraction(0),
+        )
+    return day_interest(principal, loan.annual_rate, (on - loan.last_due).days, policy)
 
 
 @attrs.frozen
@@ -78,6 +93,7 @@ def prepayment_quote(
     ``yearly_limit`` (the year's prepayments used up); ``no_principal``; ``settles`` (the
     amount reaches the whole balance: settle instead).
     """
+    check_date(on, "on")
     paid = yuan(amount, "amount")
     if paid <= 0:
         raise InvalidAmount("amount", "must be greater than 0", amount)
@@ -115,12 +131,11 @@ def _prepayment_quote(
                 Violation("yearly_limit", f"{policy.prepay_max_per_year} prepayments a year", "on")
             )
     current_due = sum((b.total_due for b in loan.bills), ZERO)
-    days = (on - loan.last_due).days
     unbilled = loan.schedule.principal
     # the amount pays the prepaid principal and the interest on it since the last due
     # date: principal = amount / (1 + r x days / divisor), rounded half up once; the
     # interest is the rest
-    factor = 1 + day_interest(Decimal(1), loan.annual_rate, days, policy)
+    factor = 1 + _days_interest(loan, Decimal(1), on, policy)
     principal = round_fraction_fen(Fraction(paid) / factor)
     interest = paid - principal
     if policy.prepay_multiple and principal % policy.prepay_multiple:
@@ -151,11 +166,12 @@ def _prepayment_quote(
             new = build_schedule(left, loan.annual_rate, term, loan.contract.method, first_due, columns)
         else:
             new = amortize(left, loan.annual_rate, term, loan.contract.method, first_due=first_due)
-    if loan.pending_rate is not None:  # a repricing dated ahead applies to the new rows too
-        effective, rate = loan.pending_rate
-        new = reprice_loan(
-            attrs.evolve(loan, schedule=new, pending_rate=None), rate, effective, policy
-        ).schedule
+    pending = loan.pending_rates
+    if pending:  # repricings dated ahead apply to the new rows too
+        ahead = attrs.evolve(loan, schedule=new, rates=tuple(c for c in loan.rates if c not in pending))
+        for effective, rate in pending:
+            ahead = reprice_loan(ahead, rate, effective, policy)
+        new = ahead.schedule
     saved = loan.schedule.total_interest - new.total_interest
     return PrepaymentQuote(
         loan.contract.contract_no,
@@ -252,14 +268,14 @@ def settlement_quote(
     days since the last due date / the day basis's divisor, rounded half up once.
     Refusals raise ``refusal(...)`` (D-035): ``settled``, ``too_much_hpf``.
     """
+    check_date(on, "on")
     hpf = yuan(from_hpf, "from_hpf")
     if hpf < 0:
         raise InvalidAmount("from_hpf", "must not be negative", from_hpf)
     if loan.settled_on is not None:
         raise refusal([Violation("settled", "the loan is settled", "status")])
     loan = accrue(loan, on, policy)
-    days = (on - loan.last_due).days
-    accrued = round_fraction_fen(day_interest(loan.schedule.principal, loan.annual_rate, days, policy))
+    accrued = round_fraction_fen(_days_interest(loan, loan.schedule.principal, on, policy))
     with money_context():
         billed_interest = sum((b.interest_due for b in loan.bills), ZERO)
         penalty = sum((b.penalty_due for b in loan.bills), ZERO)

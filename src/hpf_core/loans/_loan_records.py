@@ -21,7 +21,7 @@ from fractions import Fraction
 import attrs
 
 from hpf_core.dates import add_months, check_date
-from hpf_core.errors import InvalidDate
+from hpf_core.errors import InputError, InputTypeError, InvalidDate
 from hpf_core.loans._amortize import (
     RepaymentMethod,
     Schedule,
@@ -29,6 +29,7 @@ from hpf_core.loans._amortize import (
     check_method,
     check_months,
     check_principal,
+    check_schedule_dates,
 )
 from hpf_core.loans._offset import OffsetAgreement, SignerRole
 from hpf_core.loans._rates import HomeOrder
@@ -224,9 +225,11 @@ class LoanAccount:
     repaid_penalty: Decimal = ZERO
     prepayment_dates: tuple[date, ...] = ()
     settled_on: date | None = None
-    pending_rate: tuple[date, Decimal] | None = None
-    """A repricing dated ahead: (effective date, new rate); it becomes ``annual_rate`` when
-    the loan is brought up to that date."""
+    rates: tuple[tuple[date, Decimal], ...] = ()
+    """Every repricing the loan has taken, as (effective date, new rate) by date: the rate
+    in force on a day is the latest one dated on or before it, else the contract rate
+    (:func:`hpf_core.loans.rate_on`). One dated after ``last_due`` is pending: it becomes
+    ``annual_rate`` when the loan is billed up to that date (D-042)."""
     agreement: OffsetAgreement | None = None
     """按月抵扣签约, if any; it ends when the loan is settled (notice 2.6)."""
     rate_changes: tuple[date, ...] = ()
@@ -234,6 +237,17 @@ class LoanAccount:
     version: int = attrs.field(default=0, kw_only=True)
     """The stored version: a repository's ``save`` refuses a record whose version is not
     the stored one (``ConcurrentUpdate``) and stores it as ``version + 1``."""
+
+    @property
+    def pending_rates(self) -> tuple[tuple[date, Decimal], ...]:
+        """The repricings dated after the latest due date billed (not yet ``annual_rate``)."""
+        return tuple(change for change in self.rates if change[0] > self.last_due)
+
+    @property
+    def pending_rate(self) -> tuple[date, Decimal] | None:
+        """The first pending repricing (effective date, new rate), or ``None``."""
+        pending = self.pending_rates
+        return pending[0] if pending else None
 
     @property
     def status(self) -> LoanStatus:
@@ -251,6 +265,33 @@ class LoanAccount:
     def payment(self) -> Decimal:
         """The next instalment's payment (当前月还款额)."""
         return self.schedule.payment
+
+
+def rate_in_force(loan: LoanAccount, on: date) -> Decimal:
+    """The contract rate in force on ``on``: the latest repricing dated on or before it,
+    else the contract's own rate."""
+    rate = loan.contract.annual_rate
+    for when, value in loan.rates:
+        if when > on:
+            break
+        rate = value
+    return rate
+
+
+def rate_segments(loan: LoanAccount, start: date, end: date) -> tuple[tuple[int, Decimal], ...]:
+    """The days from ``start`` up to (not including) ``end`` as runs of (days, rate in
+    force), split at each repricing date between them."""
+    runs: list[tuple[int, Decimal]] = []
+    day, rate = start, rate_in_force(loan, start)
+    for when, value in loan.rates:
+        if when <= start:
+            continue
+        if when >= end:
+            break
+        runs.append(((when - day).days, rate))
+        day, rate = when, value
+    runs.append(((end - day).days, rate))
+    return tuple(run for run in runs if run[0] > 0)
 
 
 @attrs.frozen
@@ -281,6 +322,23 @@ class Allocation:
             return self.penalty + self.principal + self.interest
 
 
+def _check_borrowers(value: object) -> tuple[Borrower, ...]:
+    """A loan's borrowers: at least one, each a :class:`Borrower`, exactly one of them the
+    main borrower (主借款人), no deposit account twice (D-042)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise InputTypeError("borrowers", "must be a sequence of Borrower")
+    people = tuple(value)
+    if not people:
+        raise InputError("borrowers", "must name at least the main borrower (主借款人)")
+    if not all(isinstance(b, Borrower) for b in people):
+        raise InputTypeError("borrowers", "must be a sequence of Borrower")
+    if sum(b.role is SignerRole.BORROWER for b in people) != 1:
+        raise InputError("borrowers", "must name exactly one main borrower (主借款人)")
+    if len({b.account_no for b in people}) != len(people):
+        raise InputError("borrowers", "name a deposit account twice")
+    return people
+
+
 def open_loan(
     *,
     contract_no: str,
@@ -297,21 +355,24 @@ def open_loan(
 ) -> LoanAccount:
     """A loan just disbursed (贷款发放): the full schedule from the first due date.
 
-    >>> loan = open_loan(contract_no="C1", borrowers=(), principal=1000000, disbursed_on=date(2023, 3, 1),
+    >>> main = [Borrower(SignerRole.BORROWER, "张三", "P1")]
+    >>> loan = open_loan(contract_no="C1", borrowers=main, principal=1000000, disbursed_on=date(2023, 3, 1),
     ...                  term_months=360, method="equal-installment", annual_rate="0.031")
     >>> loan.payment, loan.schedule[0].due_date, loan.contract.maturity
     (Decimal('4270.16'), datetime.date(2023, 4, 1), datetime.date(2053, 3, 1))
     """
     amount = check_principal(principal)
+    people = _check_borrowers(borrowers)
     check_date(disbursed_on, "disbursed_on")
     term = check_months(term_months, "term_months")
+    check_schedule_dates(disbursed_on, term + 1, "disbursed_on")  # the last due date fits
     kind = check_method(method)
     rate = check_rate(annual_rate)
     if isinstance(repayment_day, bool) or not isinstance(repayment_day, int) or not 1 <= repayment_day <= 28:
         raise InvalidDate("repayment_day", "must be a day of the month from 1 to 28", repayment_day)
     contract = LoanContract(
         contract_no,
-        tuple(borrowers),
+        people,
         amount,
         disbursed_on,
         term,

@@ -159,8 +159,9 @@ class LoanAccountInfo:
 def loan_account_info(loan: LoanAccount) -> LoanAccountInfo:
     """The 贷款账户信息 screen.
 
-    >>> from hpf_core.loans import open_loan
-    >>> loan = open_loan(contract_no="38", borrowers=(), principal=184000, disbursed_on=date(2015, 2, 13),
+    >>> from hpf_core.loans import Borrower, open_loan
+    >>> main = [Borrower(SignerRole.BORROWER, "张三", "P1")]
+    >>> loan = open_loan(contract_no="38", borrowers=main, principal=184000, disbursed_on=date(2015, 2, 13),
     ...                  term_months=240, method="equal-installment", annual_rate="0.0325", offset=True)
     >>> info = loan_account_info(loan)
     >>> info.status, info.repayment_day, info.offset, info.annual_rate, info.method

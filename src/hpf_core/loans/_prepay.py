@@ -17,15 +17,17 @@ from hpf_core._choice import choice
 from hpf_core.dates import check_date
 from hpf_core.errors import InvalidAmount, InvalidPrepayment
 from hpf_core.loans._amortize import (
+    MAX_MONTHS,
     RepaymentMethod,
     Schedule,
     amortize,
-    annuity_fen,
     build_schedule,
     check_method,
     check_months,
     check_principal,
+    check_schedule_dates,
     equal_installment_rows,
+    equal_principal_rows,
     rate_fraction,
 )
 from hpf_core.money import Amount, Rate, amount_from_fen, check_rate, fen, money_context, yuan
@@ -71,9 +73,19 @@ def _empty_schedule(rate: Decimal, method: RepaymentMethod) -> Schedule:
 
 
 def shortest_term_fen(
-    principal_fen: int, num: int, den: int, payment_fen: int, method: RepaymentMethod
+    principal_fen: int,
+    num: int,
+    den: int,
+    payment_fen: int,
+    method: RepaymentMethod,
+    *,
+    limit: int = MAX_MONTHS,
 ) -> int:
-    """The fewest whole months whose first payment does not exceed ``payment_fen``.
+    """The fewest whole months whose ledger rows never exceed ``payment_fen`` (D-042):
+    equal instalment, the rows that pay ``payment_fen`` a month until what is left (with
+    its interest) fits in one payment; equal principal, the fewest months none of whose
+    rows (principal / months rounded once, interest on the falling balance, the last row
+    taking the rest) exceeds it. ``limit + 1`` when more than ``limit`` months are needed.
 
     Raises ``InvalidPrepayment`` when the payment does not even cover a month's interest.
     """
@@ -85,22 +97,24 @@ def shortest_term_fen(
             f"does not cover the month's interest of {amount_from_fen(first_interest)}",
             str(amount_from_fen(payment_fen)),
         )
+    if method is RepaymentMethod.EQUAL_INSTALLMENT:
+        # the ledger itself: each row pays the payment, until the balance and its interest fit
+        balance = principal_fen
+        for months in range(1, limit + 1):
+            interest = (balance * num + half) // den
+            if balance + interest <= payment_fen:
+                return months
+            balance -= payment_fen - interest
+        return limit + 1
 
-    def first_payment(months: int) -> int:
-        if method is RepaymentMethod.EQUAL_INSTALLMENT:
-            return annuity_fen(principal_fen, num, den, months)
-        return (2 * principal_fen + months) // (2 * months) + first_interest
+    def fits(months: int) -> bool:
+        pays = equal_principal_rows(principal_fen, num, den, months)[0]
+        return max(pays) <= payment_fen
 
-    if method is RepaymentMethod.EQUAL_INSTALLMENT and num:
-        r = num / den
-        ratio = 1 - principal_fen * r / payment_fen
-        guess = math.ceil(-math.log(ratio) / math.log1p(r)) if ratio > 0 else 1
-    else:
-        guess = math.ceil(principal_fen / max(payment_fen - first_interest, 1))
-    months = max(guess, 1)
-    while first_payment(months) > payment_fen:
+    months = min(max(math.ceil(principal_fen / max(payment_fen - first_interest, 1)), 1), limit + 1)
+    while months <= limit and not fits(months):
         months += 1
-    while months > 1 and first_payment(months - 1) <= payment_fen:
+    while months > 1 and fits(months - 1):
         months -= 1
     return months
 
@@ -121,9 +135,8 @@ def prepay(
     """Recalculate a loan after a partial prepayment of ``amount`` (提前部分还本).
 
     KEEP_TERM re-amortizes the new balance over the same months. SHORTEN_TERM keeps
-    ``current_payment`` and takes the fewest whole months whose payment does not exceed
-    it (equal principal: whose first payment does not exceed it); the last row is
-    smaller. If even the remaining months need a larger payment (a ``current_payment``
+    ``current_payment`` and takes the fewest whole months none of whose rows exceeds it
+    (the last row is smaller). If even the remaining months need a larger payment (a ``current_payment``
     below the loan's own), the term stays and the payment is recalculated instead.
     An ``amount`` equal to ``balance`` is an early settlement (结清); 0 changes nothing.
 
@@ -161,7 +174,7 @@ def prepay(
         if keep <= 0:
             raise InvalidAmount("current_payment", "must be greater than 0", current_payment)
     if first_due is not None:
-        check_date(first_due, "first_due")
+        check_schedule_dates(first_due, months)
 
     with money_context():  # sums of amounts never use the caller's decimal context
         before = amortize(owed, rate, months, kind, first_due=first_due)

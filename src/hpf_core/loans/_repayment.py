@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import attrs
 
+from hpf_core.dates import check_date
 from hpf_core.errors import InvalidAmount, Violation, refusal
 from hpf_core.loans._cycle import accrue
 from hpf_core.loans._loan_records import ZERO, Allocation, LoanAccount, PaymentSource
@@ -31,6 +32,7 @@ def repay(
     Refusals raise ``refusal(...)`` (D-035): ``settled`` (the loan is settled),
     ``exceeds_due`` (more than is due).
     """
+    check_date(on, "on")
     paid = yuan(amount, "amount")
     if paid <= 0:
         raise InvalidAmount("amount", "must be greater than 0", amount)

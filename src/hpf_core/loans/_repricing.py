@@ -16,7 +16,7 @@ from hpf_core.loans._amortize import (
     ledger_kernel,
     rate_fraction,
 )
-from hpf_core.loans._loan_records import LoanAccount
+from hpf_core.loans._loan_records import LoanAccount, rate_in_force, rate_segments
 from hpf_core.loans._servicing_policy import ServicingPolicy
 from hpf_core.money import Rate, check_rate, fen, round_fraction_fen
 
@@ -26,21 +26,46 @@ def reprice_loan(loan: LoanAccount, new_rate: Rate, effective: date, policy: Ser
 
     An interest period is [previous due date, due date). Rows whose period ends before
     ``effective`` keep the old rate; the period under way on ``effective`` keeps the old
-    rate and its instalment, unless the policy splits it by days (old rate before
-    ``effective``, new from it); from the next period the rows are recalculated on the
-    principal they carry, at the new rate, over the months left (the payment is
-    recalculated). ``effective`` may lie ahead: the rows before it are kept as they are.
+    rate and its instalment, unless the policy splits it by days (each day at the rate in
+    force that day); from the next period the rows are recalculated on the principal they
+    carry, at the new rate, over the months left (the payment is recalculated).
+    ``effective`` may lie ahead: the rows before it are kept as they are.
+
+    Repricings accumulate in ``loan.rates`` (D-042): one dated after an earlier one leaves
+    the earlier in force up to its own date, and one dated before a repricing the loan has
+    already taken is applied first, the later ones applied again on top, so the result
+    never depends on the order the changes were applied in.
+
+    >>> from hpf_core.loans import Borrower, ServicingPolicy, SignerRole, open_loan
+    >>> main = [Borrower(SignerRole.BORROWER, "张三", "P1")]
+    >>> loan = open_loan(contract_no="C1", borrowers=main, principal=1000000, disbursed_on=date(2023, 3, 1),
+    ...                  term_months=360, method="equal-installment", annual_rate="0.031")
+    >>> p = ServicingPolicy()
+    >>> twice = reprice_loan(reprice_loan(loan, "0.0285", date(2025, 1, 1), p), "0.026", date(2026, 1, 1), p)
+    >>> [str(rate_on(twice, date(y, 6, 1))) for y in (2024, 2025, 2026)]
+    ['0.031', '0.0285', '0.026']
     """
     rate = check_rate(new_rate, "new_rate")
     check_date(effective, "effective")
-    rows = loan.schedule
     if loan.settled_on is not None:
         return loan
+    later = tuple(change for change in loan.rates if change[0] > effective)
+    earlier = tuple(change for change in loan.rates if change[0] < effective)
+    result = _reprice(attrs.evolve(loan, rates=earlier), rate, effective, policy)
+    for when, value in later:
+        result = _reprice(result, value, when, policy)
+    return result
+
+
+def _reprice(loan: LoanAccount, rate: Decimal, effective: date, policy: ServicingPolicy) -> LoanAccount:
+    """Apply one repricing dated after every one in ``loan.rates``."""
+    rows = loan.schedule
+    timeline = attrs.evolve(loan, rates=(*loan.rates, (effective, rate)))
     index = next(
         (i for i, row in enumerate(rows) if row.due_date is not None and row.due_date >= effective), None
     )
     if index is None:  # every row falls due before the change
-        return attrs.evolve(loan, annual_rate=rate)
+        return attrs.evolve(timeline, annual_rate=rate_in_force(timeline, loan.last_due))
     months = len(rows) - index
     first = rows[index]
     assert first.due_date is not None
@@ -63,9 +88,11 @@ def reprice_loan(loan: LoanAccount, new_rate: Rate, effective: date, policy: Ser
     else:
         if effective < first.due_date and policy.split_repricing_period:
             days = (first.due_date - start).days
-            old_days = (effective - start).days
-            # owed x (old rate x old days + new rate x new days) / (12 x days), exactly
-            weighted = Fraction(loan.annual_rate) * old_days + Fraction(rate) * (days - old_days)
+            # owed x (each day's rate, summed over the period) / (12 x days), exactly
+            weighted = sum(
+                (Fraction(value) * count for count, value in rate_segments(timeline, start, first.due_date)),
+                Fraction(0),
+            )
             exact = Fraction(owed_fen, 100) * weighted / (12 * days)
             interest = fen(round_fraction_fen(exact))
             if equal_principal:
@@ -90,13 +117,11 @@ def reprice_loan(loan: LoanAccount, new_rate: Rate, effective: date, policy: Ser
         (*rows.balance_fen[:index], *tail[3]),
     )
     schedule = build_schedule(rows.principal, rate, len(rows), kind, rows.first_due, columns)
-    if effective <= start and index == 0:
-        return attrs.evolve(loan, annual_rate=rate, schedule=schedule, pending_rate=None)
-    return attrs.evolve(loan, schedule=schedule, pending_rate=(effective, rate))
+    return attrs.evolve(timeline, schedule=schedule, annual_rate=rate_in_force(timeline, loan.last_due))
 
 
 def rate_on(loan: LoanAccount, on: date) -> Decimal:
-    """The contract rate in force on ``on`` (a pending repricing counts from its date)."""
-    if loan.pending_rate is not None and on >= loan.pending_rate[0]:
-        return loan.pending_rate[1]
-    return loan.annual_rate
+    """The contract rate in force on ``on``: the latest repricing dated on or before it
+    (whether or not the loan has been billed up to it), else the contract's rate."""
+    check_date(on, "on")
+    return rate_in_force(loan, on)
