@@ -1,5 +1,5 @@
-"""Every public function of the account, identity, date and money modules (and the
-withdrawal assessment) given generated wrong arguments raises only ``HpfError``
+"""Every public function of the account, loan, calculator, identity, date and money modules
+(and the withdrawal assessment) given generated wrong arguments raises only ``HpfError``
 subclasses — never a bare ``TypeError``, ``AttributeError``, ``ValueError`` from ``date``,
 ``decimal.InvalidOperation`` ... (issue #10, "Bad input").
 
@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 
 import hpf_core.accounts
 import hpf_core.accounts.services
+import hpf_core.calculators
 import hpf_core.dates
 import hpf_core.identity
+import hpf_core.loans
 import hpf_core.money
 from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
 from hpf_core.accounts import (
@@ -49,6 +51,8 @@ MODULES = (
     hpf_core.identity,
     hpf_core.dates,
     hpf_core.money,
+    hpf_core.loans,
+    hpf_core.calculators,
 )
 
 WRONG: tuple[object, ...] = (

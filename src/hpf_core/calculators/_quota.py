@@ -11,7 +11,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 import attrs
 
-from hpf_core.errors import InvalidAmount, InvalidTerm
+from hpf_core.errors import InputTypeError, InvalidAmount, InvalidRate, InvalidTerm
 from hpf_core.loans._amortize import check_months, rate_fraction
 from hpf_core.loans._rates import HomeOrder, _check_home
 from hpf_core.money import Amount, Rate, amount_from_fen, check_rate, fen, money_context, yuan
@@ -31,8 +31,21 @@ def max_principal_fen(payment_fen: int, num: int, den: int, months: int) -> int:
     """The largest principal (fen) whose ledger instalment does not exceed ``payment_fen``.
 
     The instalment is round_half_up(P x A / B) with A = num x q^n, B = den x (q^n − den^n),
-    q = den + num; it stays <= payment while P x A < (payment + 1/2) x B.
+    q = den + num; it stays <= payment while P x A < (payment + 1/2) x B. Each argument must
+    be an ``int`` (``InputTypeError``); ``num`` at least 0 and ``den`` at least 1
+    (``InvalidRate``), ``months`` 1 to 480 (``InvalidTerm``).
+
+    >>> max_principal_fen(10000, 0, 12, 10)   # 0 %: ten payments of 100.00 repay 1,000.04 at most
+    100004
     """
+    for name, value in (("payment_fen", payment_fen), ("num", num), ("den", den)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputTypeError(name, f"must be an int, not {type(value).__name__}", value)
+    if num < 0 or den < 1:
+        raise InvalidRate(
+            "num" if num < 0 else "den", "the monthly rate num/den must be at least 0", f"{num}/{den}"
+        )
+    months = check_months(months)
     if payment_fen <= 0:
         return 0
     if num == 0:

@@ -20,6 +20,7 @@ from fractions import Fraction
 
 import attrs
 
+from hpf_core._inputs import instance
 from hpf_core.dates import check_date
 from hpf_core.loans._amortize import Schedule, build_schedule
 from hpf_core.loans._loan_records import (
@@ -52,6 +53,8 @@ def _rest(schedule: Schedule, start: int) -> Schedule:
 
 def bill_due(loan: LoanAccount, on: date) -> LoanAccount:
     """Bill every instalment whose due date is on or before ``on`` (到期应还)."""
+    instance(loan, LoanAccount, "loan")
+    check_date(on, "on")
     check_date(on, "on")
     if loan.settled_on is not None:
         return loan
@@ -84,6 +87,9 @@ def bill_due(loan: LoanAccount, on: date) -> LoanAccount:
 def accrue(loan: LoanAccount, on: date, policy: ServicingPolicy) -> LoanAccount:
     """Bring the loan up to ``on``: bill what fell due, mark overdue bills (逾期记录) and
     accrue their penalty interest (罚息) through ``on``."""
+    instance(loan, LoanAccount, "loan")
+    check_date(on, "on")
+    instance(policy, ServicingPolicy, "policy")
     check_date(on, "on")
     loan = bill_due(loan, on)
     bills: list[Bill] = []
@@ -115,6 +121,9 @@ def accrue(loan: LoanAccount, on: date, policy: ServicingPolicy) -> LoanAccount:
 
 def amount_due(loan: LoanAccount, on: date, policy: ServicingPolicy) -> Decimal:
     """What must be paid on ``on`` to be up to date (应还合计), penalty included."""
+    instance(loan, LoanAccount, "loan")
+    check_date(on, "on")
+    instance(policy, ServicingPolicy, "policy")
     current = accrue(loan, on, policy)
     with money_context():
         return sum((b.total_due for b in current.bills), ZERO)

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import attrs
 
+from hpf_core._inputs import instance
 from hpf_core.dates import check_date, months_between
 from hpf_core.errors import InputError, InvalidAmount, Violation, refusal
 from hpf_core.loans._amortize import (
@@ -200,6 +201,9 @@ def apply_prepayment(
     """Carry out a quoted prepayment: pay what is due first, then the prepaid principal
     and its interest; the rows not yet billed become the quote's new schedule. A quote
     for another loan, or for the loan in another state, is refused (``InputError``)."""
+    instance(loan, LoanAccount, "loan")
+    instance(quote, PrepaymentQuote, "quote")
+    instance(policy, ServicingPolicy, "policy")
     current = accrue(loan, quote.on, policy)
     if quote.contract_no != loan.contract.contract_no or quote.balance != current.balance:
         raise InputError("quote", "was made for another loan or another state of this loan")
@@ -268,6 +272,9 @@ def settlement_quote(
     days since the last due date / the day basis's divisor, rounded half up once.
     Refusals raise ``refusal(...)`` (D-035): ``settled``, ``too_much_hpf``.
     """
+    instance(loan, LoanAccount, "loan")
+    check_date(on, "on")
+    instance(policy, ServicingPolicy, "policy")
     check_date(on, "on")
     hpf = yuan(from_hpf, "from_hpf")
     if hpf < 0:
@@ -294,6 +301,10 @@ def settle(
 ) -> tuple[LoanAccount, SettlementCertificate]:
     """Close the loan with a quoted settlement and issue the 贷款结清证明. A quote for
     another loan, or one the loan has moved on from, is refused (``InputError``)."""
+    instance(loan, LoanAccount, "loan")
+    instance(quote, SettlementQuote, "quote")
+    instance(policy, ServicingPolicy, "policy")
+    instance(certificate_no, str, "certificate_no")
     loan = accrue(loan, quote.on, policy)
     if quote.contract_no != loan.contract.contract_no or quote.principal != loan.balance:
         raise InputError("quote", "was made for another loan or another state of this loan")

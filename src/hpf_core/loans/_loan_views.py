@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import attrs
 
+from hpf_core._inputs import instance, items
+from hpf_core.dates import check_date
 from hpf_core.loans._loan_records import (
     ZERO,
     Allocation,
@@ -109,6 +111,9 @@ def entry_for(
 ) -> LoanEntryDraft:
     """The journal line (a draft, for :meth:`hpf_core.ports.LoanJournal.append`) for a
     repayment that left the loan as ``loan_after``."""
+    instance(loan_after, LoanAccount, "loan_after")
+    instance(allocation, Allocation, "allocation")
+    instance(key, str, "key")
     kind = (
         LoanEntryKind.OVERDUE_REPAYMENT
         if allocation.penalty or allocation.overdue_interest or allocation.overdue_principal
@@ -167,6 +172,7 @@ def loan_account_info(loan: LoanAccount) -> LoanAccountInfo:
     >>> info.status, info.repayment_day, info.offset, info.annual_rate, info.method
     ('正常还款', '1日', '是', '3.2500%', '等额本息')
     """
+    instance(loan, LoanAccount, "loan")
     contract = loan.contract
     account = next((b.account_no for b in contract.borrowers if b.role is SignerRole.BORROWER), "")
     return LoanAccountInfo(
@@ -213,6 +219,13 @@ def repayment_details(
 ) -> tuple[RepaymentDetail, ...]:
     """贷款还款明细 between ``start`` and ``end`` (inclusive); the running totals count
     every earlier entry too, so they equal the loan's cumulative repaid figures."""
+    entries = items(entries, LoanEntry, "entries")
+    check_date(start, "start")
+    check_date(end, "end")
+    if due_dates is not None:
+        for period, due in instance(due_dates, dict, "due_dates").items():
+            instance(period, int, "due_dates")
+            check_date(due, "due_dates")
     rows: list[RepaymentDetail] = []
     principal = interest = ZERO
     for entry in sorted(entries, key=lambda e: (e.on, e.entry_id)):
@@ -258,6 +271,9 @@ class PlanRow:
 def repayment_plan(loan: LoanAccount, start: date, end: date) -> tuple[PlanRow, ...]:
     """贷款还款计划: instalments still to pay (billed and unpaid, then the rows not yet
     billed) with due dates between ``start`` and ``end``."""
+    instance(loan, LoanAccount, "loan")
+    check_date(start, "start")
+    check_date(end, "end")
     with money_context():
         rows = [
             PlanRow(
@@ -280,4 +296,7 @@ def repayment_plan(loan: LoanAccount, start: date, end: date) -> tuple[PlanRow, 
 def overdue_details(loan: LoanAccount, start: date, end: date) -> Sequence[OverdueRecord]:
     """逾期还款明细: overdue records whose due date is between ``start`` and ``end``
     (an empty result is the app's 您暂无逾期还款记录)."""
+    instance(loan, LoanAccount, "loan")
+    check_date(start, "start")
+    check_date(end, "end")
     return tuple(r for r in loan.overdue if start <= r.due_date <= end)

@@ -53,6 +53,7 @@ from decimal import Decimal
 
 import attrs
 
+from hpf_core._inputs import instance, items
 from hpf_core.accounts._status import AccountState, AccountStatus
 from hpf_core.dates import check_date
 from hpf_core.errors import InputError, InvalidAmount, InvalidDate, Violation, refusal
@@ -157,6 +158,9 @@ def is_signed(agreement: OffsetAgreement | None, account_no: str) -> bool:
     >>> is_signed(None, "29")
     False
     """
+    if agreement is not None:
+        instance(agreement, OffsetAgreement, "agreement")
+    instance(account_no, str, "account_no")
     return agreement is not None and any(s.account_no == account_no for s in agreement.signers)
 
 
@@ -193,6 +197,11 @@ def sign_offset(
     hpf_core.errors.Refused: account_no: account 29 has already signed
     """
     on = check_date(on, "on")
+    if agreement is not None:
+        instance(agreement, OffsetAgreement, "agreement")
+    instance(contract_no, str, "contract_no")
+    instance(signer, OffsetSigner, "signer")
+    borrowers = items(borrowers, OffsetSigner, "borrowers")
     if agreement is not None and agreement.contract_no != contract_no:
         raise refusal(
             Violation(
@@ -236,6 +245,9 @@ def cancel_offset(agreement: OffsetAgreement | None, *, account_no: str) -> Offs
     ...
     hpf_core.errors.Refused: account_no: account 17 has not signed the offset agreement
     """
+    if agreement is not None:
+        instance(agreement, OffsetAgreement, "agreement")
+    instance(account_no, str, "account_no")
     if agreement is None or not is_signed(agreement, account_no):
         raise refusal(
             Violation("not_signed", f"account {account_no} has not signed the offset agreement", "account_no")

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import attrs
 
+from hpf_core._inputs import instance
 from hpf_core.dates import check_date
 from hpf_core.errors import InvalidAmount, Violation, refusal
 from hpf_core.loans._cycle import accrue
@@ -32,6 +33,9 @@ def repay(
     Refusals raise ``refusal(...)`` (D-035): ``settled`` (the loan is settled),
     ``exceeds_due`` (more than is due).
     """
+    instance(loan, LoanAccount, "loan")
+    check_date(on, "on")
+    instance(policy, ServicingPolicy, "policy")
     check_date(on, "on")
     paid = yuan(amount, "amount")
     if paid <= 0:

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import attrs
 
+from hpf_core._inputs import instance
 from hpf_core.dates import check_date
 from hpf_core.loans._amortize import (
     RepaymentMethod,
@@ -123,5 +124,7 @@ def _reprice(loan: LoanAccount, rate: Decimal, effective: date, policy: Servicin
 def rate_on(loan: LoanAccount, on: date) -> Decimal:
     """The contract rate in force on ``on``: the latest repricing dated on or before it
     (whether or not the loan has been billed up to it), else the contract's rate."""
+    instance(loan, LoanAccount, "loan")
+    check_date(on, "on")
     check_date(on, "on")
     return rate_in_force(loan, on)
