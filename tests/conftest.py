@@ -9,11 +9,14 @@ are unchanged."""
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import threading
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -21,6 +24,7 @@ from hypothesis import HealthCheck, settings
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.sms import MemoryCodeStore
 from hpf_core.accounts import DepositAccount, Employer, Member
+from hpf_core.errors import HpfError
 from hpf_core.ports import UnitOfWork, VerificationCodeStore
 
 settings.register_profile("default", max_examples=200, print_blob=True)
@@ -108,3 +112,51 @@ def race() -> Race:
 def account_record() -> Callable[..., DepositAccount]:
     """``account(number, member_id, id_number)``: a deposit account to store."""
     return an_account
+
+
+# --------------------------------------------------------------------------- personal data
+
+UNMASKED = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)\d{17}[\dXx](?!\d)|\d{12,}")
+"""An unmasked mainland phone, an 18-character resident ID number, or a card/account number
+(12 digits or more): what no error message or error value may carry (issue #10)."""
+
+ERRORS_SEEN: list[str] = []
+"""The text of every ``HpfError`` the whole test run constructed: its message and its value."""
+
+_hpf_error_init = HpfError.__init__
+
+
+@functools.wraps(_hpf_error_init)  # keeps the signature the API reference shows
+def _recording_init(self: HpfError, *args: Any, **kwargs: Any) -> None:
+    _hpf_error_init(self, *args, **kwargs)
+    ERRORS_SEEN.append(f"{type(self).__name__}: {self} | value={self.value!r}")
+
+
+HpfError.__init__ = _recording_init  # type: ignore[method-assign]
+
+
+def unmasked_in(texts: list[str]) -> list[str]:
+    """The texts that show personal data in clear."""
+    return [text for text in texts if UNMASKED.search(text)]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After the whole run: every error message and value any test produced is masked."""
+    leaks = unmasked_in(ERRORS_SEEN)
+    if leaks:
+        print(f"\n{len(leaks)} of {len(ERRORS_SEEN)} hpf errors showed personal data in clear:")
+        for text in leaks[:20]:
+            print("  ", text[:200])
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def errors_seen() -> list[str]:
+    """The live record of every hpf error the run constructed (for the check's own test)."""
+    return ERRORS_SEEN
+
+
+@pytest.fixture
+def scan_unmasked() -> Callable[[list[str]], list[str]]:
+    """The suite-wide scan for personal data in clear, as a function."""
+    return unmasked_in
