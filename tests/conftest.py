@@ -9,17 +9,25 @@ are unchanged."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import tempfile
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+from typing import NoReturn
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.sms import MemoryCodeStore
+from hpf_adapters.sql import Keyring, SqlStore, engine_for
+from hpf_adapters.sql import metadata as sql_metadata
 from hpf_core.accounts import DepositAccount, Employer, Member
 from hpf_core.ports import UnitOfWork, VerificationCodeStore
 
@@ -44,8 +52,100 @@ def memory_code_store() -> VerificationCodeStore:
     return MemoryCodeStore()
 
 
-UNIT_OF_WORK_ADAPTERS: list[Callable[[], NewUnitOfWork]] = [memory_store]
-CODE_STORE_ADAPTERS: list[Callable[[], VerificationCodeStore]] = [memory_code_store]
+TEST_KEYRING = Keyring.from_secret(b"hpf contract tests: not a real key")
+POSTGRES_URL = os.environ.get("HPF_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+MARIADB_URL = os.environ.get("HPF_TEST_MARIADB", "mysql://root@127.0.0.1:3306/test")
+
+
+def _unavailable(what: str, error: BaseException) -> NoReturn:
+    """A database server the suite needs is not reachable: skip, or fail under CI=true."""
+    message = f"{what} is not reachable: {type(error).__name__}: {str(error)[:200]}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def sqlite_store() -> SqlStore:
+    store = SqlStore(str(Path(tempfile.mkdtemp(prefix="hpf-sqlite-")) / "hpf.db"), TEST_KEYRING)
+    store.create_schema()
+    return store
+
+
+_SERVERS: dict[str, SqlStore] = {}
+
+
+def _server_store(kind: str) -> SqlStore:
+    """One schema (PostgreSQL) or database (MariaDB) per test session, emptied for each
+    test: every table truncated and its numbering restarted."""
+    store = _SERVERS.get(kind)
+    if store is None:
+        name = f"hpf_test_{uuid.uuid4().hex[:12]}"
+        try:
+            if kind == "postgresql":
+                admin = engine_for(POSTGRES_URL)
+                with admin.begin() as connection:
+                    connection.exec_driver_sql(f"CREATE SCHEMA {name}")
+                store = SqlStore(POSTGRES_URL, TEST_KEYRING, connect_args={"options": f"-csearch_path={name}"})
+                drop = f"DROP SCHEMA {name} CASCADE"
+            else:
+                admin = engine_for(MARIADB_URL)
+                with admin.begin() as connection:
+                    connection.exec_driver_sql(f"CREATE DATABASE {name}")
+                store = SqlStore(MARIADB_URL.rsplit("/", 1)[0] + f"/{name}", TEST_KEYRING)
+                drop = f"DROP DATABASE {name}"
+            store.create_schema()
+        except sa.exc.OperationalError as error:
+            _unavailable(kind, error)
+        atexit.register(_drop, admin, store, drop)
+        _SERVERS[kind] = store
+    tables = [table.name for table in sql_metadata.sorted_tables]
+    with store.engine.begin() as connection:
+        if kind == "postgresql":
+            connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+        else:
+            for table in tables:
+                connection.exec_driver_sql(f"TRUNCATE TABLE {table}")
+    return store
+
+
+def _drop(admin: sa.Engine, store: SqlStore, statement: str) -> None:
+    store.dispose()
+    with admin.begin() as connection:
+        connection.exec_driver_sql(statement)
+    admin.dispose()
+
+
+def sqlite() -> NewUnitOfWork:
+    return sqlite_store().unit_of_work
+
+
+def postgresql() -> NewUnitOfWork:
+    return _server_store("postgresql").unit_of_work
+
+
+def mariadb() -> NewUnitOfWork:
+    return _server_store("mysql").unit_of_work
+
+
+def sqlite_code_store() -> VerificationCodeStore:
+    return sqlite_store().code_store()
+
+
+def postgresql_code_store() -> VerificationCodeStore:
+    return _server_store("postgresql").code_store()
+
+
+def mariadb_code_store() -> VerificationCodeStore:
+    return _server_store("mysql").code_store()
+
+
+UNIT_OF_WORK_ADAPTERS: list[Callable[[], NewUnitOfWork]] = [memory_store, sqlite, postgresql, mariadb]
+CODE_STORE_ADAPTERS: list[Callable[[], VerificationCodeStore]] = [
+    memory_code_store,
+    sqlite_code_store,
+    postgresql_code_store,
+    mariadb_code_store,
+]
 
 
 @pytest.fixture(params=UNIT_OF_WORK_ADAPTERS, ids=lambda f: f.__name__)
