@@ -14,7 +14,7 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -146,6 +146,37 @@ CODE_STORE_ADAPTERS: list[Callable[[], VerificationCodeStore]] = [
     postgresql_code_store,
     mariadb_code_store,
 ]
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database on each kind (an SQLite file, a PostgreSQL schema,
+    a MariaDB database), dropped afterwards; skipped (failed under CI=true) if the server
+    is not reachable."""
+    kind: str = request.param
+    if kind == "sqlite":
+        yield str(tmp_path / "empty.db")
+        return
+    name = f"hpf_empty_{uuid.uuid4().hex[:12]}"
+    server = POSTGRES_URL if kind == "postgresql" else MARIADB_URL
+    admin = engine_for(server)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"CREATE {'SCHEMA' if kind == 'postgresql' else 'DATABASE'} {name}")
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        _unavailable(kind, error)
+    try:
+        if kind == "postgresql":
+            yield f"{server}?options=-csearch_path%3D{name}"
+        else:
+            yield f"{server.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(
+                f"DROP SCHEMA {name} CASCADE" if kind == "postgresql" else f"DROP DATABASE {name}"
+            )
+        admin.dispose()
 
 
 @pytest.fixture(params=UNIT_OF_WORK_ADAPTERS, ids=lambda f: f.__name__)

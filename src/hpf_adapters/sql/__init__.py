@@ -6,7 +6,7 @@
   :class:`SqlCodeStore` (the verification codes).
 - :class:`Keyring` — AES-GCM keys of personal data at rest and the HMAC lookup key.
 - :func:`engine_for` / :func:`sqlalchemy_url` — a URL (or an SQLite path) to an engine.
-- :func:`upgrade` / :func:`current` — the shipped Alembic migrations (``hpf db``).
+- :func:`upgrade` / :func:`downgrade` / :func:`current` — the shipped Alembic migrations (``hpf db``).
 
 Needs the ``sql`` extra (``pip install 'hpf[sql]'``; ``hpf[postgres]``, ``hpf[mysql]``
 add the drivers).
@@ -17,7 +17,7 @@ from __future__ import annotations
 from hpf_adapters.sql._codec import Keyring
 from hpf_adapters.sql._codes import SqlCodeStore
 from hpf_adapters.sql._engine import engine_for, sqlalchemy_url
-from hpf_adapters.sql._migrate import current, upgrade
+from hpf_adapters.sql._migrate import current, downgrade, upgrade
 from hpf_adapters.sql._store import SqlStore, SqlUnitOfWork
 from hpf_adapters.sql._tables import metadata
 
@@ -27,6 +27,7 @@ __all__ = [
     "SqlStore",
     "SqlUnitOfWork",
     "current",
+    "downgrade",
     "engine_for",
     "metadata",
     "sqlalchemy_url",

@@ -60,7 +60,7 @@ class _Work(Repo):
         c = t.codes.c
         self._run(sa.delete(t.codes).where(c.phone_hash == phone_hash, c.purpose == issued.purpose.value))
         self._insert(
-            t.codes, phone_hash=phone_hash, purpose=issued.purpose.value, code_hash=issued.code_hash,
+            t.codes, phone_hash=phone_hash, purpose=issued.purpose.value, code_hash=issued.code_hash.hex(),
             attempts=issued.attempts, used_at=None if issued.used_at is None else issued.used_at.isoformat(),
             body=dumps(issued, self.keyring),
         )  # fmt: skip
@@ -136,7 +136,7 @@ class SqlCodeStore:
             query = sa.update(t.codes).where(
                 c.phone_hash == work.keyring.hash(phone, "phone"),
                 c.purpose == CodePurpose(purpose).value,
-                c.code_hash == code_hash,
+                c.code_hash == code_hash.hex(),
                 c.used_at.is_(None),
             )
             return bool(work._run(query.values(used_at=at.isoformat())).rowcount == 1)

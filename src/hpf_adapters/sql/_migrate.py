@@ -25,6 +25,13 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(_config(url), revision)  # type: ignore[arg-type]
 
 
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at ``url`` back to ``revision`` (``"base"``: no hpf tables)."""
+    from alembic import command
+
+    command.downgrade(_config(url), revision)  # type: ignore[arg-type]
+
+
 def current(url: str) -> str | None:
     """The database's revision (None for an empty database)."""
     from alembic.runtime.migration import MigrationContext

@@ -210,7 +210,7 @@ codes = sa.Table(
     metadata,
     sa.Column("phone_hash", sa.String(_HASH), primary_key=True),
     sa.Column("purpose", sa.String(32), primary_key=True),
-    sa.Column("code_hash", sa.LargeBinary(64), nullable=False),
+    sa.Column("code_hash", sa.String(128), nullable=False),  # hex
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("used_at", sa.String(_INSTANT), nullable=True),
     sa.Column("body", _TEXT, nullable=False),

@@ -84,7 +84,7 @@ def upgrade() -> None:
     op.create_table('codes',
     sa.Column('phone_hash', sa.String(length=64), nullable=False),
     sa.Column('purpose', sa.String(length=32), nullable=False),
-    sa.Column('code_hash', sa.LargeBinary(length=64), nullable=False),
+    sa.Column('code_hash', sa.String(length=128), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('used_at', sa.String(length=40), nullable=True),
     sa.Column('body', sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mariadb').with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=False),
