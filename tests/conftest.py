@@ -85,7 +85,9 @@ def _server_store(kind: str) -> SqlStore:
                 admin = engine_for(POSTGRES_URL)
                 with admin.begin() as connection:
                     connection.exec_driver_sql(f"CREATE SCHEMA {name}")
-                store = SqlStore(POSTGRES_URL, TEST_KEYRING, connect_args={"options": f"-csearch_path={name}"})
+                store = SqlStore(
+                    POSTGRES_URL, TEST_KEYRING, connect_args={"options": f"-csearch_path={name}"}
+                )
                 drop = f"DROP SCHEMA {name} CASCADE"
             else:
                 admin = engine_for(MARIADB_URL)

@@ -280,9 +280,10 @@ def build(config: Config) -> App:
     store: MemoryStore | SqlStore
     code_store: VerificationCodeStore
     if config.store == "sql":
-        from hpf_adapters.sql import Keyring, SqlStore, upgrade
+        from hpf_adapters.sql import Keyring, SqlStore, upgrade  # noqa: PLC0415 - the sql extra is optional
 
-        assert config.url is not None and config.key is not None  # checked by Config
+        assert config.url is not None
+        assert config.key is not None
         if config.migrate:
             upgrade(config.url)
         store = SqlStore(config.url, Keyring.from_secret(config.key, config.key_id))

@@ -21,11 +21,14 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> str:
     """Run ``hpf db ...`` and return what it prints."""
     try:
-        from hpf_adapters.sql import current, sqlalchemy_url, upgrade
+        # the sql extra is optional: `hpf calc` runs without it
+        from hpf_adapters.sql import current, sqlalchemy_url, upgrade  # noqa: PLC0415
     except ImportError as exc:  # pragma: no cover - the sql extra is in dev
-        from hpf_adapters.cli import UsageError
+        from hpf_adapters.cli import UsageError  # noqa: PLC0415
 
-        raise UsageError(f"hpf db needs the sql extra: pip install 'hpf[sql]' ({exc.name} is missing)") from exc
+        raise UsageError(
+            "db", f"needs the sql extra: pip install 'hpf[sql]' ({exc.name} is missing)"
+        ) from exc
     shown = sqlalchemy_url(args.url).render_as_string(hide_password=True)
     if args.db_command == "upgrade":
         upgrade(args.url, args.revision)

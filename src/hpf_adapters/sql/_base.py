@@ -15,7 +15,6 @@ from hpf_adapters.sql._codec import Keyring
 from hpf_adapters.sql._engine import is_transient
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
 
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -75,7 +74,9 @@ class Repo:
         result = self._run(sa.insert(table).values(**values))
         if "seq" not in table.c:
             return 0
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def _insert_if_absent(self, table: sa.Table, **values: Any) -> None:
         """Insert a row unless one with its key exists (no error either way)."""
@@ -90,7 +91,13 @@ class Repo:
         self._run(statement)
 
     def _compare_and_set(
-        self, table: sa.Table, key: sa.ColumnElement[bool], version: int, field: str, ident: str, **values: Any
+        self,
+        table: sa.Table,
+        key: sa.ColumnElement[bool],
+        version: int,
+        field: str,
+        ident: str,
+        **values: Any,
     ) -> None:
         """``UPDATE table SET ..., version = version + 1 WHERE key AND version = :version``;
         ``ConcurrentUpdate`` if the version moved on, ``UnknownRecord`` if there is no row."""
@@ -106,7 +113,9 @@ class Repo:
             field, f"was changed by another request (stored version {found[0]}, not {version})", ident
         )
 
-    def _check_version(self, table: sa.Table, key: sa.ColumnElement[bool], version: int, field: str, ident: str) -> None:
+    def _check_version(
+        self, table: sa.Table, key: sa.ColumnElement[bool], version: int, field: str, ident: str
+    ) -> None:
         """The stored version, locked; the errors of :meth:`_compare_and_set` before any write."""
         found = self._run(self._locked(sa.select(table.c.version).where(key))).first()
         if found is None:

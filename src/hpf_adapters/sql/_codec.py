@@ -27,6 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from hpf_core.errors import InputError, InputTypeError
 
@@ -83,16 +84,12 @@ class Keyring:
 
     def seal(self, text: str, field: str) -> str:
         """``text`` encrypted under the current key, bound to ``field``."""
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         nonce = os.urandom(12)
         sealed = AESGCM(self.keys[self.current]).encrypt(nonce, text.encode(), field.encode())
         return f"{_MARK}{self.current}:{base64.b64encode(nonce + sealed).decode()}"
 
     def open(self, sealed: str, field: str) -> str:
         """The text :meth:`seal` sealed (with any key of the ring)."""
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         key_id, _, body = sealed[len(_MARK) :].partition(":")
         if key_id not in self.keys:
             raise InputError(field, "is sealed with a key not in the keyring", key_id)
@@ -105,7 +102,7 @@ class Keyring:
 
 
 def _encode(value: Any, ring: Keyring, field: str = "") -> Any:
-    if value is None or isinstance(value, bool | int) and not isinstance(value, enum.Enum):
+    if value is None or (isinstance(value, bool | int) and not isinstance(value, enum.Enum)):
         return value
     if isinstance(value, str) and not isinstance(value, enum.Enum):
         return ring.seal(value, field) if field in PERSONAL else value

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 class _Work(Repo):
     def __init__(self, store: SqlStore, connection: sa.Connection) -> None:
-        super().__init__(self)  # type: ignore[arg-type]
+        super().__init__(self)
         self._store = store
         self._connection = connection
 
@@ -48,7 +48,9 @@ class _Work(Repo):
     def code(self, phone_hash: str, purpose: CodePurpose) -> IssuedCode | None:
         c = t.codes.c
         row = self._run(
-            sa.select(c.body, c.attempts, c.used_at).where(c.phone_hash == phone_hash, c.purpose == purpose.value)
+            sa.select(c.body, c.attempts, c.used_at).where(
+                c.phone_hash == phone_hash, c.purpose == purpose.value
+            )
         ).first()
         if row is None:
             return None

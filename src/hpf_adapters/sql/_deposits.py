@@ -36,7 +36,9 @@ class SqlAccounts(Repo):
         return attrs.evolve(loads(row.body, DepositAccount, self._ring), version=row.version)
 
     def get(self, account_no: str) -> DepositAccount:
-        query = sa.select(t.accounts.c.body, t.accounts.c.version).where(t.accounts.c.account_no == account_no)
+        query = sa.select(t.accounts.c.body, t.accounts.c.version).where(
+            t.accounts.c.account_no == account_no
+        )
         row = self._run(self._locked(query)).first()
         if row is None:
             raise UnknownRecord("account_no", "no such account", account_no)
@@ -119,7 +121,10 @@ class SqlJournal(Repo):
 
     def entries(self, account_no: str) -> Sequence[JournalEntry]:
         c = t.journal.c
-        return [_entry(r) for r in self._run(sa.select(t.journal).where(c.account_no == account_no).order_by(c.seq))]
+        return [
+            _entry(r)
+            for r in self._run(sa.select(t.journal).where(c.account_no == account_no).order_by(c.seq))
+        ]
 
     def reversal_of(self, entry_id: str) -> JournalEntry | None:
         c = t.journal.c
@@ -132,11 +137,17 @@ class SqlLoans(Repo):
     columns; the contract, schedule and bills the loan's canonical JSON."""
 
     def _row(self, loan: LoanAccount) -> dict[str, Any]:
-        return {"balance_fen": to_fen(loan.balance), "settled_on": loan.settled_on, "body": dumps(loan, self._ring)}
+        return {
+            "balance_fen": to_fen(loan.balance),
+            "settled_on": loan.settled_on,
+            "body": dumps(loan, self._ring),
+        }
 
     def get(self, contract_no: str) -> LoanAccount:
         c = t.loans.c
-        row = self._run(self._locked(sa.select(c.body, c.version).where(c.contract_no == contract_no))).first()
+        row = self._run(
+            self._locked(sa.select(c.body, c.version).where(c.contract_no == contract_no))
+        ).first()
         if row is None:
             raise UnknownRecord("contract_no", "no such loan", contract_no)
         return attrs.evolve(loads(row.body, LoanAccount, self._ring), version=row.version)
@@ -245,7 +256,10 @@ class SqlApplications(Repo):
 
     def by_member(self, member_id: str) -> Sequence[Application]:
         c = t.applications.c
-        return [self._load(r) for r in self._run(sa.select(c.body, c.version).where(c.member_id == member_id).order_by(c.seq))]
+        return [
+            self._load(r)
+            for r in self._run(sa.select(c.body, c.version).where(c.member_id == member_id).order_by(c.seq))
+        ]
 
 
 class SqlCards(Repo):
@@ -276,7 +290,10 @@ class SqlCards(Repo):
         self._lock_owner(member_id)
         c = t.cards.c
         digest = self._ring.hash(number, "number")
-        if self._run(sa.delete(t.cards).where(c.member_id == member_id, c.number_hash == digest)).rowcount == 0:
+        if (
+            self._run(sa.delete(t.cards).where(c.member_id == member_id, c.number_hash == digest)).rowcount
+            == 0
+        ):
             raise UnknownRecord("number", "the member has no such card")
 
     def replace(

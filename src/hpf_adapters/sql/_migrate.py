@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from hpf_adapters.sql._engine import engine_for, sqlalchemy_url
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _config(url: str) -> object:
-    from alembic.config import Config
-
-    from hpf_adapters.sql._engine import sqlalchemy_url
-
+def _config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["url"] = sqlalchemy_url(url)
@@ -20,24 +23,16 @@ def _config(url: str) -> object:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (the latest by default)."""
-    from alembic import command
-
-    command.upgrade(_config(url), revision)  # type: ignore[arg-type]
+    command.upgrade(_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     """Take the database at ``url`` back to ``revision`` (``"base"``: no hpf tables)."""
-    from alembic import command
-
-    command.downgrade(_config(url), revision)  # type: ignore[arg-type]
+    command.downgrade(_config(url), revision)
 
 
 def current(url: str) -> str | None:
     """The database's revision (None for an empty database)."""
-    from alembic.runtime.migration import MigrationContext
-
-    from hpf_adapters.sql._engine import engine_for
-
     engine = engine_for(url)
     try:
         with engine.connect() as connection:
@@ -48,6 +43,4 @@ def current(url: str) -> str | None:
 
 def head() -> str | None:
     """The newest shipped revision."""
-    from alembic.script import ScriptDirectory
-
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()

@@ -65,9 +65,10 @@ class SqlMembers(Repo):
             raise InputError("phone", "is another member's (a phone is unique within a centre)")
         if self._run(sa.select(c.member_id).where(other, c.id_hash == row["id_hash"])).first():
             raise InputError("id_number", "is another member's")
-        if member.account_no is not None and self._run(
-            sa.select(c.member_id).where(other, c.account_no == member.account_no)
-        ).first():
+        if (
+            member.account_no is not None
+            and self._run(sa.select(c.member_id).where(other, c.account_no == member.account_no)).first()
+        ):
             raise InputError("account_no", "is another member's", member.account_no)
         if member.loan_contracts:
             loans = t.member_loans.c
@@ -85,7 +86,9 @@ class SqlMembers(Repo):
             self._insert(t.member_loans, contract_no=contract_no, member_id=member.member_id)
 
     def add(self, member: MemberRecord) -> MemberRecord:
-        if self._run(sa.select(t.members.c.member_id).where(t.members.c.member_id == member.member_id)).first():
+        if self._run(
+            sa.select(t.members.c.member_id).where(t.members.c.member_id == member.member_id)
+        ).first():
             raise InputError("member_id", "a member with this id exists", member.member_id)
         stored = attrs.evolve(member, version=0)
         row = self._row(stored)
@@ -114,7 +117,11 @@ class SqlCredentials(Repo):
         c = t.credentials.c
         query = sa.select(c.body, c.version).where(where)
         row = self._run(self._locked(query) if lock else query).first()
-        return None if row is None else attrs.evolve(loads(row.body, Credentials, self._ring), version=row.version)
+        return (
+            None
+            if row is None
+            else attrs.evolve(loads(row.body, Credentials, self._ring), version=row.version)
+        )
 
     def get(self, member_id: str) -> Credentials:
         found = self._one(t.credentials.c.member_id == member_id, lock=True)
@@ -244,7 +251,9 @@ class SqlOutbox(Repo):
         seq = seq_of("N", notification_id)
         c = t.outbox.c
         if seq is not None:
-            self._run(sa.update(t.outbox).where(c.seq == seq, c.sent_at.is_(None)).values(sent_at=at.isoformat()))
+            self._run(
+                sa.update(t.outbox).where(c.seq == seq, c.sent_at.is_(None)).values(sent_at=at.isoformat())
+            )
             row = self._run(sa.select(c.seq, c.body, c.sent_at).where(c.seq == seq)).first()
             if row is not None:
                 return self._load(row)
@@ -297,7 +306,11 @@ class SqlDocuments(Repo):
 
     def get(self, document_id: str) -> StoredDocument:
         seq = seq_of("D", document_id)
-        row = None if seq is None else self._run(sa.select(*self._COLUMNS).where(t.documents.c.seq == seq)).first()
+        row = (
+            None
+            if seq is None
+            else self._run(sa.select(*self._COLUMNS).where(t.documents.c.seq == seq)).first()
+        )
         if row is None:
             raise UnknownRecord("document_id", "no such document", document_id)
         return self._load(row)

@@ -21,7 +21,14 @@ from hpf_adapters.sql._deposits import (
     SqlLoans,
 )
 from hpf_adapters.sql._engine import engine_for
-from hpf_adapters.sql._people import SqlAudit, SqlCredentials, SqlDocuments, SqlMembers, SqlOutbox, SqlSessions
+from hpf_adapters.sql._people import (
+    SqlAudit,
+    SqlCredentials,
+    SqlDocuments,
+    SqlMembers,
+    SqlOutbox,
+    SqlSessions,
+)
 from hpf_core.errors import InputTypeError
 
 
@@ -41,7 +48,9 @@ class SqlStore:
     >>> store.dispose()
     """
 
-    def __init__(self, url: str, keyring: Keyring, *, engine: sa.Engine | None = None, **options: Any) -> None:
+    def __init__(
+        self, url: str, keyring: Keyring, *, engine: sa.Engine | None = None, **options: Any
+    ) -> None:
         if not isinstance(keyring, Keyring):
             raise InputTypeError("keyring", "must be a Keyring", type(keyring).__name__)
         self.keyring = keyring
