@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from hpf_core.errors import InputError
+
 
 def add_parser(sub: Any) -> None:
     """Register ``hpf db upgrade|current --url URL`` on the CLI's sub-command parsers."""
@@ -24,9 +26,7 @@ def run(args: argparse.Namespace) -> str:
         # the sql extra is optional: `hpf calc` runs without it
         from hpf_adapters.sql import current, sqlalchemy_url, upgrade  # noqa: PLC0415
     except ImportError as exc:  # pragma: no cover - the sql extra is in dev
-        from hpf_adapters.cli import UsageError  # noqa: PLC0415
-
-        raise UsageError(
+        raise InputError(
             "db", f"needs the sql extra: pip install 'hpf[sql]' ({exc.name} is missing)"
         ) from exc
     shown = sqlalchemy_url(args.url).render_as_string(hide_password=True)
