@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import tempfile
 import threading
 import uuid
@@ -99,15 +100,28 @@ def _server_store(kind: str) -> SqlStore:
         except sa.exc.OperationalError as error:
             _unavailable(kind, error)
         atexit.register(_drop, admin, store, drop)
+        sa.event.listen(store.engine, "before_cursor_execute", _note_writes)
         _SERVERS[kind] = store
-    tables = [table.name for table in sql_metadata.sorted_tables]
-    with store.engine.begin() as connection:
-        if kind == "postgresql":
-            connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
-        else:
-            for table in tables:
-                connection.exec_driver_sql(f"TRUNCATE TABLE {table}")
+    tables = sorted(_WRITTEN.pop(kind, set()))
+    if tables:
+        with store.engine.begin() as connection:
+            if kind == "postgresql":
+                connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+            else:
+                for table in tables:
+                    connection.exec_driver_sql(f"TRUNCATE TABLE {table}")
     return store
+
+
+_WRITTEN: dict[str, set[str]] = {}
+_WRITE = re.compile(r"^\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|UPDATE|DELETE\s+FROM)\s+[`\"]?(\w+)", re.IGNORECASE)
+
+
+def _note_writes(connection: sa.Connection, cursor: object, statement: str, *args: object) -> None:
+    """Remember which tables a test wrote, so the next test empties only those."""
+    found = _WRITE.match(statement)
+    if found:
+        _WRITTEN.setdefault(connection.dialect.name, set()).add(found.group(1))
 
 
 def _drop(admin: sa.Engine, store: SqlStore, statement: str) -> None:
