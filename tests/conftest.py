@@ -28,7 +28,6 @@ from hypothesis import HealthCheck, settings
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.sms import MemoryCodeStore
 from hpf_adapters.sql import Keyring, SqlStore, engine_for
-from hpf_adapters.sql import metadata as sql_metadata
 from hpf_core.accounts import DepositAccount, Employer, Member
 from hpf_core.ports import UnitOfWork, VerificationCodeStore
 
