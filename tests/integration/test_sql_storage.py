@@ -5,6 +5,7 @@ guard on balances, and an SQL-backed app from the composition root."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from hpf_adapters.sql import Keyring, SqlStore, upgrade
 from hpf_adapters.wiring import ATTEMPTS, App, Config, Services, build
 from hpf_core.accounts import Employer, Member
-from hpf_core.errors import ConcurrentUpdate, InputError
+from hpf_core.errors import ConcurrentUpdate, InputError, InsufficientFunds
 from hpf_core.members import CodePurpose, new_credentials
 from hpf_core.ports import MemberRecord, Notification, UnitOfWork
 
@@ -25,6 +26,7 @@ PHONE = "13800138000"
 ID_NUMBER = "11010519491231002X"
 CARD = "6217001234567890122"
 SECRET = b"a test secret of at least 32 bytes!"
+Race = Callable[[int, Callable[[int], object]], list[BaseException | None]]
 
 
 def sql_app(path: Path, *codes: str) -> App:
@@ -182,3 +184,63 @@ class TestRetry:
         with pytest.raises(ConcurrentUpdate):
             services.flaky(fail=ATTEMPTS)
         assert len(calls) == ATTEMPTS
+
+
+class TestOnEveryDatabase:
+    def test_racing_requests_with_one_key_debit_once_and_all_get_its_entry(
+        self, empty_database: str, race: Race
+    ) -> None:
+        app = build(
+            Config(centre="altay", clock=AT, store="sql", url=empty_database, key=SECRET, migrate=True)
+        )
+        app.accounts.open_account(
+            account_no="A1", member=Member("M1", "职工", ID_NUMBER), employer=Employer("E1", "单位"),
+            opened_on=date(2025, 1, 2), base="5000.00", employee_ratio="0.12", employer_ratio="0.12",
+        )  # fmt: skip
+        app.accounts.receive_transfer(account_no="A1", amount="1000", value_date=date(2025, 1, 3), key="t")
+        got: list[str] = [""] * 8
+
+        def withdraw(i: int) -> None:
+            entry = app.accounts.withdraw(account_no="A1", amount="100", value_date=date(2025, 2, 1), key="w")
+            got[i] = entry.entry_id
+
+        try:
+            assert race(8, withdraw) == [None] * 8
+            with app.unit_of_work() as uow:
+                assert uow.accounts.get("A1").balance == Decimal("900.00")  # 1,000.00 - 100.00 once
+                debits = [e.entry_id for e in uow.journal.entries("A1") if e.amount < 0]
+            assert len(debits) == 1
+            assert got == debits * 8
+        finally:
+            app.store.dispose()  # type: ignore[union-attr]
+
+    def test_racing_withdrawals_stop_at_zero_with_no_error_but_insufficient_funds(
+        self, empty_database: str, race: Race
+    ) -> None:
+        app = build(
+            Config(centre="altay", clock=AT, store="sql", url=empty_database, key=SECRET, migrate=True)
+        )
+        app.accounts.open_account(
+            account_no="A1", member=Member("M1", "职工", ID_NUMBER), employer=Employer("E1", "单位"),
+            opened_on=date(2025, 1, 2), base="5000.00", employee_ratio="0.12", employer_ratio="0.12",
+        )  # fmt: skip
+        app.accounts.receive_transfer(account_no="A1", amount="1000", value_date=date(2025, 1, 3), key="t")
+        refused: list[int] = [0] * 8
+
+        def withdraw(i: int) -> None:
+            for j in range(4):  # 8 x 4 = 32 requests of 100.00 against 1,000.00: 10 can succeed
+                try:
+                    app.accounts.withdraw(
+                        account_no="A1", amount="100", value_date=date(2025, 2, 1), key=f"w{i}-{j}"
+                    )
+                except InsufficientFunds:
+                    refused[i] += 1
+
+        try:
+            assert race(8, withdraw) == [None] * 8
+            assert sum(refused) == 32 - 10
+            with app.unit_of_work() as uow:
+                assert uow.accounts.get("A1").balance == Decimal("0.00")
+                assert len([e for e in uow.journal.entries("A1") if e.amount < 0]) == 10
+        finally:
+            app.store.dispose()  # type: ignore[union-attr]

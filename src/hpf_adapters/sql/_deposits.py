@@ -317,7 +317,12 @@ class SqlIdempotency(Repo):
         return None if row is None else loads(row.body, StoredRequest, self._ring)
 
     def put(self, key: str, request: StoredRequest) -> None:
-        c = t.idempotency_keys.c
+        """Insert the key. Another request that stored the same key first (it passed its
+        ``get`` before this one committed) is a ``ConcurrentUpdate``: this unit of work
+        wrote nothing that counts, and run again it finds the key and the first result."""
         body = dumps(request, self._ring)
-        if self._run(sa.update(t.idempotency_keys).where(c.idem_key == key).values(body=body)).rowcount == 0:
-            self._insert(t.idempotency_keys, idem_key=key, operation=request.operation, body=body)
+        statement = sa.insert(t.idempotency_keys).values(idem_key=key, operation=request.operation, body=body)
+        try:
+            self._session.connection().execute(statement)
+        except sa.exc.IntegrityError as clash:
+            raise ConcurrentUpdate("key", "was used by a concurrent request", key) from clash
