@@ -254,3 +254,20 @@ def race() -> Race:
 def account_record() -> Callable[..., DepositAccount]:
     """``account(number, member_id, id_number)``: a deposit account to store."""
     return an_account
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on each database server, so a run shows they were not skipped."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            for server in ("postgresql", "mariadb"):
+                if f"[{server}" in nodeid and getattr(report, "when", "call") in ("call", "setup"):
+                    if outcome == "passed" and report.when != "call":
+                        continue
+                    counts.setdefault(server, {}).setdefault(outcome, 0)
+                    counts[server][outcome] += 1
+    for server, seen in sorted(counts.items()):
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(seen.items()))
+        terminalreporter.write_line(f"database tests on {server}: {shown}")

@@ -244,3 +244,31 @@ class TestOnEveryDatabase:
                 assert len([e for e in uow.journal.entries("A1") if e.amount < 0]) == 10
         finally:
             app.store.dispose()  # type: ignore[union-attr]
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_writers_begin_immediate(tmp_path: Path) -> None:
+    path = str(tmp_path / "hpf.db")
+    upgrade(path)
+    store = SqlStore(path, Keyring.from_secret(SECRET))
+    try:
+        with store.unit_of_work() as uow:
+            connection = uow.connection()
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 30_000
+            # BEGIN IMMEDIATE: this unit of work holds the write lock before it writes anything
+            other = sqlite3.connect(path, timeout=0)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            finally:
+                other.close()
+        with store.unit_of_work(write=False) as uow:  # a reader takes no write lock up front
+            uow.accounts.numbers()
+            other = sqlite3.connect(path, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+            finally:
+                other.close()
+    finally:
+        store.dispose()
