@@ -78,6 +78,16 @@ class Repo:
         assert key is not None
         return int(key[0])
 
+    def _insert_once(self, table: sa.Table, field: str, ident: str, **values: Any) -> int:
+        """:meth:`_insert` where a unique clash means a concurrent request stored the same
+        thing first: ``ConcurrentUpdate`` (run again, the work finds that row)."""
+        try:
+            return self._insert(table, **values)
+        except InputError as error:
+            if isinstance(error.__cause__, sa.exc.IntegrityError):
+                raise ConcurrentUpdate(field, "was stored by a concurrent request", ident) from error
+            raise
+
     def _insert_if_absent(self, table: sa.Table, **values: Any) -> None:
         """Insert a row unless one with its key exists (no error either way)."""
         dialect = self._session.dialect

@@ -321,8 +321,6 @@ class SqlIdempotency(Repo):
         ``get`` before this one committed) is a ``ConcurrentUpdate``: this unit of work
         wrote nothing that counts, and run again it finds the key and the first result."""
         body = dumps(request, self._ring)
-        statement = sa.insert(t.idempotency_keys).values(idem_key=key, operation=request.operation, body=body)
-        try:
-            self._session.connection().execute(statement)
-        except sa.exc.IntegrityError as clash:
-            raise ConcurrentUpdate("key", "was used by a concurrent request", key) from clash
+        self._insert_once(
+            t.idempotency_keys, "key", key, idem_key=key, operation=request.operation, body=body
+        )

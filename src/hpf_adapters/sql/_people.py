@@ -291,9 +291,9 @@ class SqlDocuments(Repo):
         if row is not None:
             return self._load(row)
         self._insert_if_absent(t.blobs, sha256=digest, content=content)
-        seq = self._insert(
-            t.documents, application_id=application_id, category=category, sha256=digest,
-            filename=filename, size=len(content), uploaded_at=at.isoformat(),
+        seq = self._insert_once(
+            t.documents, "document", application_id, application_id=application_id, category=category,
+            sha256=digest, filename=filename, size=len(content), uploaded_at=at.isoformat(),
         )  # fmt: skip
         return StoredDocument(make_id("D", seq), application_id, category, filename, len(content), digest, at)
 
