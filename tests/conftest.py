@@ -3,8 +3,9 @@ HPF_HYPOTHESIS_PROFILE=thorough for a long soak (10x the examples of the default
 
 The contract tests (``tests/contract``) take their adapters from the fixtures at the end:
 ``new_uow`` over every factory of ``UNIT_OF_WORK_ADAPTERS`` and ``code_store`` over every
-factory of ``CODE_STORE_ADAPTERS``. A new adapter (SQLite, PostgreSQL, Redis, ...) joins
-by adding a factory there; each factory makes a FRESH, empty adapter; the contract modules
+factory of ``CODE_STORE_ADAPTERS``: memory, SQLite, PostgreSQL and MariaDB (a server that
+is not reachable skips its tests, or fails them with ``CI=true``). A new adapter (Redis,
+...) joins by adding a factory there; each factory makes a FRESH, empty adapter; the contract modules
 are unchanged."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import atexit
 import os
 import re
+import shutil
 import tempfile
 import threading
 import uuid
@@ -66,9 +68,16 @@ def _unavailable(what: str, error: BaseException) -> NoReturn:
 
 
 def sqlite_store() -> SqlStore:
-    store = SqlStore(str(Path(tempfile.mkdtemp(prefix="hpf-sqlite-")) / "hpf.db"), TEST_KEYRING)
+    folder = tempfile.mkdtemp(prefix="hpf-sqlite-")
+    store = SqlStore(str(Path(folder) / "hpf.db"), TEST_KEYRING)
+    atexit.register(_remove, store, folder)
     store.create_schema()
     return store
+
+
+def _remove(store: SqlStore, folder: str) -> None:
+    store.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 _SERVERS: dict[str, SqlStore] = {}
@@ -76,7 +85,8 @@ _SERVERS: dict[str, SqlStore] = {}
 
 def _server_store(kind: str) -> SqlStore:
     """One schema (PostgreSQL) or database (MariaDB) per test session, emptied for each
-    test: every table truncated and its numbering restarted."""
+    test: every table the previous test wrote is truncated (its numbering restarted); the
+    schema is dropped when the session ends."""
     store = _SERVERS.get(kind)
     if store is None:
         name = f"hpf_test_{uuid.uuid4().hex[:12]}"
@@ -88,17 +98,16 @@ def _server_store(kind: str) -> SqlStore:
                 store = SqlStore(
                     POSTGRES_URL, TEST_KEYRING, connect_args={"options": f"-csearch_path={name}"}
                 )
-                drop = f"DROP SCHEMA {name} CASCADE"
+                atexit.register(_drop, admin, store, f"DROP SCHEMA {name} CASCADE")
             else:
                 admin = engine_for(MARIADB_URL)
                 with admin.begin() as connection:
                     connection.exec_driver_sql(f"CREATE DATABASE {name}")
                 store = SqlStore(MARIADB_URL.rsplit("/", 1)[0] + f"/{name}", TEST_KEYRING)
-                drop = f"DROP DATABASE {name}"
+                atexit.register(_drop, admin, store, f"DROP DATABASE {name}")
             store.create_schema()
         except sa.exc.OperationalError as error:
             _unavailable(kind, error)
-        atexit.register(_drop, admin, store, drop)
         sa.event.listen(store.engine, "before_cursor_execute", _note_writes)
         _SERVERS[kind] = store
     tables = sorted(_WRITTEN.pop(kind, set()))
