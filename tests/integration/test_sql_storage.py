@@ -18,6 +18,7 @@ from hpf_adapters.sql import Keyring, SqlStore, upgrade
 from hpf_adapters.wiring import ATTEMPTS, App, Config, Services, build
 from hpf_core.accounts import Employer, Member
 from hpf_core.errors import ConcurrentUpdate, InputError, InsufficientFunds
+from hpf_core.loans import Borrower, ServicingPolicy, SignerRole, accrue, open_loan, reprice_loan
 from hpf_core.members import CodePurpose, new_credentials
 from hpf_core.ports import MemberRecord, Notification, UnitOfWork
 
@@ -270,5 +271,38 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_writers_begin_immediate
                 other.execute("ROLLBACK")
             finally:
                 other.close()
+    finally:
+        store.dispose()
+
+
+def test_a_serviced_loan_comes_back_equal_with_its_bills_penalties_and_pending_rate(tmp_path: Path) -> None:
+    """The canonical JSON keeps every nested value exactly: bills, overdue records, a
+    penalty held as a Fraction, a rate change not yet in force."""
+    loan = open_loan(
+        contract_no="HT1",
+        borrowers=(Borrower(SignerRole.BORROWER, "职工", "A1"), Borrower(SignerRole.SPOUSE, "配偶", "A2")),
+        principal=1000000,
+        disbursed_on=date(2023, 3, 1),
+        term_months=360,
+        method="equal-installment",
+        annual_rate="0.031",
+    )
+    policy = ServicingPolicy()
+    loan = accrue(loan, date(2023, 7, 15), policy)  # four bills, none paid: overdue, penalty by the day
+    loan = reprice_loan(loan, "0.0285", date(2024, 1, 1), policy)
+    assert len(loan.bills) == 4
+    assert len(loan.overdue) == 4
+    assert loan.pending_rate == (date(2024, 1, 1), Decimal("0.0285"))
+    assert any(bill.penalty_exact.denominator != 1 for bill in loan.bills)  # a Fraction of a fen
+    path = str(tmp_path / "hpf.db")
+    upgrade(path)
+    store = SqlStore(path, Keyring.from_secret(SECRET))
+    try:
+        with store.unit_of_work() as uow:
+            added = uow.loans.add(loan)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.loans.get("HT1") == added
+            assert uow.loans.get("HT1").schedule == loan.schedule
     finally:
         store.dispose()
