@@ -306,3 +306,24 @@ def test_a_serviced_loan_comes_back_equal_with_its_bills_penalties_and_pending_r
             assert uow.loans.get("HT1").schedule == loan.schedule
     finally:
         store.dispose()
+
+
+def test_a_unit_of_work_used_without_with_locks_nothing_and_the_store_can_be_inspected(
+    tmp_path: Path,
+) -> None:
+    app = sql_app(tmp_path / "hpf.db", "042817")
+    journey(app)
+    store = app.store
+    assert isinstance(store, SqlStore)
+    assert store.unit_of_work().accounts.get("A1").balance == Decimal("100.00")  # no `with`
+    peek = store.unit_of_work()
+    peek.accounts.numbers()  # its transaction is open, but holds no write lock ...
+    app.accounts.receive_transfer(account_no="A1", amount="1", value_date=date(2025, 1, 4), key="t2")
+    del peek
+    assert [e.amount for e in store.entries] == [Decimal("100.00"), Decimal("1.00")]
+    assert [a.account_no for a in store.accounts] == ["A1"]
+    assert [n.to for n in store.notifications] == [PHONE]
+    assert store.loans == ()
+    assert store.loan_entries == ()
+    assert store.audit_events == ()
+    store.dispose()

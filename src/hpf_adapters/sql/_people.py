@@ -246,6 +246,11 @@ class SqlOutbox(Repo):
         query = sa.select(c.seq, c.body, c.sent_at).where(c.sent_at.is_(None)).order_by(c.seq).limit(limit)
         return [self._load(row) for row in self._run(query)]
 
+    def every(self) -> Sequence[Notification]:
+        """Every notification, sent or not, in enqueue order (for inspection)."""
+        c = t.outbox.c
+        return [self._load(row) for row in self._run(sa.select(c.seq, c.body, c.sent_at).order_by(c.seq))]
+
     def mark_sent(self, notification_id: str, at: datetime) -> Notification:
         require_aware(at, "at")
         seq = seq_of("N", notification_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 from typing import Any, Self
 
@@ -29,7 +30,10 @@ from hpf_adapters.sql._people import (
     SqlOutbox,
     SqlSessions,
 )
+from hpf_core.accounts import DepositAccount, JournalEntry
 from hpf_core.errors import InputTypeError
+from hpf_core.loans import LoanAccount, LoanEntry
+from hpf_core.ports import AuditEvent, Notification
 
 
 class SqlStore:
@@ -73,6 +77,48 @@ class SqlStore:
             for statement in _tables.append_only_ddl(self.dialect):
                 connection.execute(sa.text(statement))
 
+    # Inspection helpers, as MemoryStore has: every committed record, in order.
+
+    @property
+    def entries(self) -> tuple[JournalEntry, ...]:
+        """Every committed journal entry, in order (an inspection helper)."""
+        with self.unit_of_work(write=False) as uow:
+            numbers = uow.accounts.numbers()
+            return tuple(
+                sorted((e for n in numbers for e in uow.journal.entries(n)), key=lambda e: e.sequence)
+            )
+
+    @property
+    def accounts(self) -> tuple[DepositAccount, ...]:
+        """Every committed account, by number (an inspection helper)."""
+        with self.unit_of_work(write=False) as uow:
+            return tuple(uow.accounts.get(n) for n in uow.accounts.numbers())
+
+    @property
+    def loans(self) -> tuple[LoanAccount, ...]:
+        """Every committed loan, by contract number (an inspection helper)."""
+        with self.unit_of_work(write=False) as uow:
+            return tuple(uow.loans.get(n) for n in uow.loans.numbers())
+
+    @property
+    def loan_entries(self) -> tuple[LoanEntry, ...]:
+        """Every committed loan journal entry, in order (an inspection helper)."""
+        with self.unit_of_work(write=False) as uow:
+            found = [e for n in uow.loans.numbers() for e in uow.loan_journal.entries(n)]
+        return tuple(sorted(found, key=lambda e: e.entry_id))
+
+    @property
+    def notifications(self) -> tuple[Notification, ...]:
+        """Every committed notification, sent or not, in order (an inspection helper)."""
+        with self.unit_of_work(write=False) as uow:
+            return tuple(uow.outbox.every())
+
+    @property
+    def audit_events(self) -> tuple[AuditEvent, ...]:
+        """Every committed audit event, in order (an inspection helper)."""
+        with self.unit_of_work(write=False) as uow:
+            return tuple(uow.audit.events())
+
     def dispose(self) -> None:
         """Close the pooled connections."""
         self.engine.dispose()
@@ -90,6 +136,7 @@ class SqlUnitOfWork:
     def __init__(self, store: SqlStore, *, write: bool = True) -> None:
         self._store = store
         self._write = write
+        self._entered = False
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
         self.accounts = SqlAccounts(self)
@@ -118,20 +165,26 @@ class SqlUnitOfWork:
 
     @property
     def locking(self) -> bool:
-        """Whether reads of versioned records lock their rows."""
-        return self._write and self._store.dialect != "sqlite"
+        """Whether reads of versioned records lock their rows (in a writing unit of work
+        entered with ``with``, on a server)."""
+        return self._write and self._entered and self._store.dialect != "sqlite"
 
     def connection(self) -> sa.Connection:
-        """The open connection, in a transaction (begun on first use)."""
+        """The open connection, in a transaction (begun on first use). Used outside a
+        ``with`` block, the unit of work takes no write lock up front and no row locks, and
+        its connection closes when the object goes away."""
         if self._connection is None:
+            write = self._write and self._entered
             with translated():
-                self._connection = self._store.engine.connect().execution_options(hpf_write=self._write)
+                self._connection = self._store.engine.connect().execution_options(hpf_write=write)
         if self._transaction is None or not self._transaction.is_active:
             with translated():
                 self._transaction = self._connection.begin()
         return self._connection
 
     def __enter__(self) -> Self:
+        self._close()
+        self._entered = True
         self.connection()
         return self
 
@@ -141,12 +194,21 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._entered = False
+        self._close()
+
+    def _close(self) -> None:
         try:
             self.rollback()
         finally:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+    def __del__(self) -> None:
+        if getattr(self, "_connection", None) is not None:
+            with contextlib.suppress(Exception):  # nothing to report to at garbage collection
+                self._close()
 
     def commit(self) -> None:
         """Make the changes permanent (a later change starts a new transaction)."""
