@@ -3,26 +3,34 @@ HPF_HYPOTHESIS_PROFILE=thorough for a long soak (10x the examples of the default
 
 The contract tests (``tests/contract``) take their adapters from the fixtures at the end:
 ``new_uow`` over every factory of ``UNIT_OF_WORK_ADAPTERS`` and ``code_store`` over every
-factory of ``CODE_STORE_ADAPTERS``. A new adapter (SQLite, PostgreSQL, Redis, ...) joins
-by adding a factory there; each factory makes a FRESH, empty adapter; the contract modules
+factory of ``CODE_STORE_ADAPTERS``: memory, SQLite, PostgreSQL and MariaDB (a server that
+is not reachable skips its tests, or fails them with ``CI=true``). A new adapter (Redis,
+...) joins by adding a factory there; each factory makes a FRESH, empty adapter; the contract modules
 are unchanged."""
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import re
+import shutil
+import tempfile
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.sms import MemoryCodeStore
+from hpf_adapters.sql import Keyring, SqlStore, engine_for
 from hpf_core.accounts import DepositAccount, Employer, Member
 from hpf_core.errors import HpfError
 from hpf_core.ports import UnitOfWork, VerificationCodeStore
@@ -48,8 +56,153 @@ def memory_code_store() -> VerificationCodeStore:
     return MemoryCodeStore()
 
 
-UNIT_OF_WORK_ADAPTERS: list[Callable[[], NewUnitOfWork]] = [memory_store]
-CODE_STORE_ADAPTERS: list[Callable[[], VerificationCodeStore]] = [memory_code_store]
+TEST_KEYRING = Keyring.from_secret(b"hpf contract tests: not a real key")
+POSTGRES_URL = os.environ.get("HPF_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+MARIADB_URL = os.environ.get("HPF_TEST_MARIADB", "mysql://root@127.0.0.1:3306/test")
+
+
+def _unavailable(what: str, error: BaseException) -> NoReturn:
+    """A database server the suite needs is not reachable: skip, or fail under CI=true."""
+    message = f"{what} is not reachable: {type(error).__name__}: {str(error)[:200]}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def sqlite_store() -> SqlStore:
+    folder = tempfile.mkdtemp(prefix="hpf-sqlite-")
+    store = SqlStore(str(Path(folder) / "hpf.db"), TEST_KEYRING)
+    atexit.register(_remove, store, folder)
+    store.create_schema()
+    return store
+
+
+def _remove(store: SqlStore, folder: str) -> None:
+    store.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+_SERVERS: dict[str, SqlStore] = {}
+
+
+def _server_store(kind: str) -> SqlStore:
+    """One schema (PostgreSQL) or database (MariaDB) per test session, emptied for each
+    test: every table the previous test wrote is truncated (its numbering restarted); the
+    schema is dropped when the session ends."""
+    store = _SERVERS.get(kind)
+    if store is None:
+        name = f"hpf_test_{uuid.uuid4().hex[:12]}"
+        try:
+            if kind == "postgresql":
+                admin = engine_for(POSTGRES_URL)
+                with admin.begin() as connection:
+                    connection.exec_driver_sql(f"CREATE SCHEMA {name}")
+                store = SqlStore(
+                    POSTGRES_URL, TEST_KEYRING, connect_args={"options": f"-csearch_path={name}"}
+                )
+                atexit.register(_drop, admin, store, f"DROP SCHEMA {name} CASCADE")
+            else:
+                admin = engine_for(MARIADB_URL)
+                with admin.begin() as connection:
+                    connection.exec_driver_sql(f"CREATE DATABASE {name}")
+                store = SqlStore(MARIADB_URL.rsplit("/", 1)[0] + f"/{name}", TEST_KEYRING)
+                atexit.register(_drop, admin, store, f"DROP DATABASE {name}")
+            store.create_schema()
+        except sa.exc.OperationalError as error:
+            _unavailable(kind, error)
+        sa.event.listen(store.engine, "before_cursor_execute", _note_writes)
+        _SERVERS[kind] = store
+    tables = sorted(_WRITTEN.pop(kind, set()))
+    if tables:
+        with store.engine.begin() as connection:
+            if kind == "postgresql":
+                connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+            else:
+                for table in tables:
+                    connection.exec_driver_sql(f"TRUNCATE TABLE {table}")
+    return store
+
+
+_WRITTEN: dict[str, set[str]] = {}
+_WRITE = re.compile(r"^\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|UPDATE|DELETE\s+FROM)\s+[`\"]?(\w+)", re.IGNORECASE)
+
+
+def _note_writes(connection: sa.Connection, cursor: object, statement: str, *args: object) -> None:
+    """Remember which tables a test wrote, so the next test empties only those."""
+    found = _WRITE.match(statement)
+    if found:
+        _WRITTEN.setdefault(connection.dialect.name, set()).add(found.group(1))
+
+
+def _drop(admin: sa.Engine, store: SqlStore, statement: str) -> None:
+    store.dispose()
+    with admin.begin() as connection:
+        connection.exec_driver_sql(statement)
+    admin.dispose()
+
+
+def sqlite() -> NewUnitOfWork:
+    return sqlite_store().unit_of_work
+
+
+def postgresql() -> NewUnitOfWork:
+    return _server_store("postgresql").unit_of_work
+
+
+def mariadb() -> NewUnitOfWork:
+    return _server_store("mysql").unit_of_work
+
+
+def sqlite_code_store() -> VerificationCodeStore:
+    return sqlite_store().code_store()
+
+
+def postgresql_code_store() -> VerificationCodeStore:
+    return _server_store("postgresql").code_store()
+
+
+def mariadb_code_store() -> VerificationCodeStore:
+    return _server_store("mysql").code_store()
+
+
+UNIT_OF_WORK_ADAPTERS: list[Callable[[], NewUnitOfWork]] = [memory_store, sqlite, postgresql, mariadb]
+CODE_STORE_ADAPTERS: list[Callable[[], VerificationCodeStore]] = [
+    memory_code_store,
+    sqlite_code_store,
+    postgresql_code_store,
+    mariadb_code_store,
+]
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database on each kind (an SQLite file, a PostgreSQL schema,
+    a MariaDB database), dropped afterwards; skipped (failed under CI=true) if the server
+    is not reachable."""
+    kind: str = request.param
+    if kind == "sqlite":
+        yield str(tmp_path / "empty.db")
+        return
+    name = f"hpf_empty_{uuid.uuid4().hex[:12]}"
+    server = POSTGRES_URL if kind == "postgresql" else MARIADB_URL
+    admin = engine_for(server)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"CREATE {'SCHEMA' if kind == 'postgresql' else 'DATABASE'} {name}")
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        _unavailable(kind, error)
+    try:
+        if kind == "postgresql":
+            yield f"{server}?options=-csearch_path%3D{name}"
+        else:
+            yield f"{server.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(
+                f"DROP SCHEMA {name} CASCADE" if kind == "postgresql" else f"DROP DATABASE {name}"
+            )
+        admin.dispose()
 
 
 @pytest.fixture(params=UNIT_OF_WORK_ADAPTERS, ids=lambda f: f.__name__)
@@ -160,3 +313,20 @@ def errors_seen() -> list[str]:
 def scan_unmasked() -> Callable[[list[str]], list[str]]:
     """The suite-wide scan for personal data in clear, as a function."""
     return unmasked_in
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on each database server, so a run shows they were not skipped."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            for server in ("postgresql", "mariadb"):
+                if f"[{server}" in nodeid and getattr(report, "when", "call") in ("call", "setup"):
+                    if outcome == "passed" and report.when != "call":
+                        continue
+                    counts.setdefault(server, {}).setdefault(outcome, 0)
+                    counts[server][outcome] += 1
+    for server, seen in sorted(counts.items()):
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(seen.items()))
+        terminalreporter.write_line(f"database tests on {server}: {shown}")

@@ -75,6 +75,7 @@ API_MODULES = (
     "hpf_adapters.sms",
     "hpf_adapters.centers",
     "hpf_adapters.wiring",
+    "hpf_adapters.sql",
 )
 
 

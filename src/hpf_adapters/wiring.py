@@ -27,7 +27,7 @@ import inspect
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from types import ModuleType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -38,7 +38,7 @@ from hpf_adapters.policies import available, load_policy
 from hpf_adapters.security import ScryptHasher, SecretsTokens
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
 from hpf_core.accounts import services as account_services
-from hpf_core.errors import InputTypeError, InvalidChoice, NaiveDatetimeError
+from hpf_core.errors import ConcurrentUpdate, InputError, InputTypeError, InvalidChoice, NaiveDatetimeError
 from hpf_core.loans import services as loan_services
 from hpf_core.members import CodePolicy, CodePurpose, check_code, send_code
 from hpf_core.policy import CenterPolicy
@@ -54,7 +54,14 @@ from hpf_core.ports import (
 )
 from hpf_core.withdrawals import services as withdrawal_services
 
-__all__ = ["SHANGHAI", "App", "Config", "Services", "build", "system_clock"]
+if TYPE_CHECKING:
+    from hpf_adapters.sql import SqlStore
+
+__all__ = ["ATTEMPTS", "SHANGHAI", "App", "Config", "Services", "build", "system_clock"]
+
+ATTEMPTS = 5
+"""How many times a bound service runs when its unit of work meets a lock conflict
+(``ConcurrentUpdate``: nothing was written) before the conflict reaches the caller."""
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 """The time zone ``App.today()`` reads the date in (China has one, UTC+8)."""
@@ -84,8 +91,12 @@ def _centre(instance: object, attribute: attrs.Attribute[str], value: object) ->
 
 @attrs.frozen
 class Config:
-    """What to build. Each choice names an adapter; only the in-memory ones exist today
-    (the SQL store, Redis code store and real SMS gateway join these choices).
+    """What to build. Each choice names an adapter: ``store="sql"`` keeps everything (the
+    verification codes too) in the database at ``url`` — an SQLite file path, or a
+    ``postgresql://`` / ``mysql://`` URL — with personal data sealed under ``key`` (at
+    least 32 secret bytes; ``key_id`` is stored with each sealed value, for rotation);
+    ``migrate=True`` runs the shipped migrations first (``hpf db upgrade``). The Redis code
+    store and a real SMS gateway join these choices later.
 
     ``codes="fixed"`` hands out ``fixed_codes`` in order (for tests and examples only);
     ``clock`` is ``"system"`` or a fixed aware instant; ``password_cost`` is scrypt's N
@@ -94,7 +105,7 @@ class Config:
 
     centre: str = attrs.field(validator=_centre)
     """The centre whose shipped policy applies (``hpf_adapters.policies.available()``)."""
-    store: Literal["memory"] = attrs.field(default="memory", validator=_one_of("memory"))
+    store: Literal["memory", "sql"] = attrs.field(default="memory", validator=_one_of("memory", "sql"))
     sms: Literal["memory"] = attrs.field(default="memory", validator=_one_of("memory"))
     codes: Literal["secrets", "fixed"] = attrs.field(default="secrets", validator=_one_of("secrets", "fixed"))
     fixed_codes: tuple[str, ...] = ()
@@ -102,6 +113,19 @@ class Config:
     verifier: Literal["memory"] = attrs.field(default="memory", validator=_one_of("memory"))
     clock: Literal["system"] | datetime = attrs.field(default="system", validator=_clock)
     password_cost: int = 2**17
+    url: str | None = None
+    """The database (``store="sql"``): an SQLite path or a server URL."""
+    key: bytes | None = attrs.field(default=None, repr=False)
+    """The secret personal data is sealed with (``store="sql"``); never shown in a repr."""
+    key_id: str = "k1"
+    migrate: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.store == "sql":
+            if not isinstance(self.url, str) or not self.url:
+                raise InputError("url", "is required for store='sql'")
+            if not isinstance(self.key, bytes) or len(self.key) < 32:
+                raise InputError("key", "must be at least 32 secret bytes for store='sql'")
 
 
 def _same(port: object) -> object:
@@ -157,9 +181,17 @@ class Services:
         if not leading and not keywords:
             return function
 
+        retry = any(make is self._new_uow for make in leading)
+
         @functools.wraps(function)
         def call(*args: Any, **kwargs: Any) -> Any:
-            return function(*(make() for make in leading), *args, **{**keywords, **kwargs})
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    return function(*(make() for make in leading), *args, **{**keywords, **kwargs})
+                except ConcurrentUpdate:
+                    if not retry or attempt == ATTEMPTS:
+                        raise
+            raise AssertionError("unreachable")  # pragma: no cover
 
         return call
 
@@ -172,9 +204,9 @@ class App:
     """What :func:`build` made: the ports and the services bound to them."""
 
     config: Config
-    store: MemoryStore
-    """The chosen store (a ``MemoryStore`` today), for inspection; services go through
-    :attr:`unit_of_work`."""
+    store: MemoryStore | SqlStore
+    """The chosen store (a ``MemoryStore`` or an ``hpf_adapters.sql.SqlStore``), for
+    inspection; services go through :attr:`unit_of_work`."""
     unit_of_work: Callable[[], UnitOfWork]
     """A new unit of work over the store, per call."""
     clock: Callable[[], datetime]
@@ -245,7 +277,20 @@ def build(config: Config) -> App:
     """Make every adapter ``config`` names and bind the services to them."""
     if not isinstance(config, Config):
         raise InputTypeError("config", "must be a Config", type(config).__name__)
-    store = MemoryStore()
+    store: MemoryStore | SqlStore
+    code_store: VerificationCodeStore
+    if config.store == "sql":
+        from hpf_adapters.sql import Keyring, SqlStore, upgrade  # noqa: PLC0415 - the sql extra is optional
+
+        assert config.url is not None
+        assert config.key is not None
+        if config.migrate:
+            upgrade(config.url)
+        store = SqlStore(config.url, Keyring.from_secret(config.key, config.key_id))
+        code_store = store.code_store()
+    else:
+        store = MemoryStore()
+        code_store = MemoryCodeStore()
     fixed = config.clock
     clock: Callable[[], datetime] = system_clock if isinstance(fixed, str) else (lambda: fixed)
     codes: CodeSource = FixedCodes(*config.fixed_codes) if config.codes == "fixed" else SecretsCodes()
@@ -261,7 +306,7 @@ def build(config: Config) -> App:
         policy=load_policy(config.centre),
         sms=MemorySms(),
         codes=codes,
-        code_store=MemoryCodeStore(),
+        code_store=code_store,
         bank=bank,
         debits=debits,
         hasher=ScryptHasher(n=config.password_cost),

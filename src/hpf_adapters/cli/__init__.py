@@ -25,7 +25,7 @@ from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from typing import IO, Any, NoReturn
 
-from hpf_adapters.cli import _rate_table, _render
+from hpf_adapters.cli import _db, _rate_table, _render
 from hpf_adapters.wiring import system_clock
 from hpf_core.calculators import CombinedQuote, Quote, combined_quote, mortgage_quote
 from hpf_core.dates import parse_date
@@ -371,6 +371,7 @@ def _parser() -> _Parser:
     rates = sub.add_parser("rates", help="the rate table (利率表)")
     rates.add_argument("--on", help="date to mark the rows in force, YYYY-MM-DD (default: today)")
     rates.add_argument("--format", default="table", help="table | csv | json")
+    _db.add_parser(sub)
     return parser
 
 
@@ -410,6 +411,8 @@ def run(argv: Sequence[str]) -> str:
     _check_choices(args)
     if args.command == "calc":
         return _calc(args)
+    if args.command == "db":
+        return _db.run(args)
     return _rates(args)
 
 

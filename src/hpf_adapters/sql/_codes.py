@@ -1,0 +1,163 @@
+"""The verification code store on SQL: each atomic operation is one short transaction
+with a conditional UPDATE or a row lock, never a read-then-write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import sqlalchemy as sa
+
+from hpf_adapters.sql import _tables as t
+from hpf_adapters.sql._base import Repo
+from hpf_adapters.sql._codec import Keyring, dumps, loads
+from hpf_core.errors import ConcurrentUpdate
+from hpf_core.members import CodePurpose, IssuedCode, SendLog
+from hpf_core.ports import SendLimit, SendReservation
+
+ATTEMPTS = 10
+"""How many times an atomic operation runs before a lock conflict reaches the caller."""
+
+if TYPE_CHECKING:
+    from hpf_adapters.sql._store import SqlStore
+
+
+class _Work(Repo):
+    def __init__(self, store: SqlStore, connection: sa.Connection) -> None:
+        super().__init__(self)
+        self._store = store
+        self._connection = connection
+
+    @property
+    def keyring(self) -> Keyring:
+        return self._store.keyring
+
+    @property
+    def dialect(self) -> str:
+        return self._store.dialect
+
+    @property
+    def locking(self) -> bool:
+        return self._store.dialect != "sqlite"
+
+    def connection(self) -> sa.Connection:
+        return self._connection
+
+    def code(self, phone_hash: str, purpose: CodePurpose) -> IssuedCode | None:
+        c = t.codes.c
+        row = self._run(
+            sa.select(c.body, c.attempts, c.used_at).where(
+                c.phone_hash == phone_hash, c.purpose == purpose.value
+            )
+        ).first()
+        if row is None:
+            return None
+        used = None if row.used_at is None else datetime.fromisoformat(row.used_at)
+        return attrs.evolve(loads(row.body, IssuedCode, self.keyring), attempts=row.attempts, used_at=used)
+
+    def put_code(self, issued: IssuedCode) -> None:
+        phone_hash = self.keyring.hash(issued.phone, "phone")
+        c = t.codes.c
+        self._run(sa.delete(t.codes).where(c.phone_hash == phone_hash, c.purpose == issued.purpose.value))
+        self._insert(
+            t.codes, phone_hash=phone_hash, purpose=issued.purpose.value, code_hash=issued.code_hash.hex(),
+            attempts=issued.attempts, used_at=None if issued.used_at is None else issued.used_at.isoformat(),
+            body=dumps(issued, self.keyring),
+        )  # fmt: skip
+
+    def sends(self, phone: str, lock: bool = False) -> SendLog | None:
+        c = t.code_sends.c
+        query = sa.select(c.body).where(c.phone_hash == self.keyring.hash(phone, "phone"))
+        row = self._run(self._locked(query) if lock else query).first()
+        return None if row is None else loads(row.body, SendLog, self.keyring)
+
+    def put_sends(self, log: SendLog) -> None:
+        phone_hash = self.keyring.hash(log.phone, "phone")
+        body = dumps(log, self.keyring)
+        self._insert_if_absent(t.code_sends, phone_hash=phone_hash, body=body)
+        self._run(sa.update(t.code_sends).where(t.code_sends.c.phone_hash == phone_hash).values(body=body))
+
+
+class SqlCodeStore:
+    """:class:`hpf_core.ports.VerificationCodeStore` on SQL. ``reserve_send`` locks the
+    phone's send-log row (``SELECT ... FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE``) before it
+    checks the limits; ``count_attempt`` is ``UPDATE ... SET attempts = attempts + 1``;
+    ``consume`` is ``UPDATE ... SET used_at WHERE code_hash = :h AND used_at IS NULL``."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+
+    def _in_transaction(self, work: Any) -> Any:
+        """``work`` in one transaction, run again (up to ``ATTEMPTS`` times in all) if the
+        database chose it as a deadlock victim: the caller never sees the retry."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with self._store.engine.connect() as connection, connection.begin():
+                    return work(_Work(self._store, connection))
+            except ConcurrentUpdate:
+                if attempt == ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def reserve_send(self, issued: IssuedCode, limits: Sequence[SendLimit]) -> SendReservation:
+        at = issued.issued_at
+
+        def reserve(work: _Work) -> SendReservation:
+            phone_hash = work.keyring.hash(issued.phone, "phone")
+            empty = SendLog(issued.phone)
+            work._insert_if_absent(t.code_sends, phone_hash=phone_hash, body=dumps(empty, work.keyring))
+            log = work.sends(issued.phone, lock=True) or empty
+            if any(log.within(at, limit.window) >= limit.count for limit in limits):
+                return SendReservation(False, log)
+            kept = tuple(m for m in log.sent_at if at - timedelta(days=1) < m <= at)
+            log = SendLog(issued.phone, (*kept, at))
+            work.put_sends(log)
+            work.put_code(issued)
+            return SendReservation(True, log)
+
+        result: SendReservation = self._in_transaction(reserve)
+        return result
+
+    def count_attempt(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
+        def count(work: _Work) -> IssuedCode | None:
+            c = t.codes.c
+            phone_hash = work.keyring.hash(phone, "phone")
+            where = (c.phone_hash == phone_hash, c.purpose == CodePurpose(purpose).value)
+            if work._run(sa.update(t.codes).where(*where).values(attempts=c.attempts + 1)).rowcount == 0:
+                return None
+            return work.code(phone_hash, CodePurpose(purpose))
+
+        result: IssuedCode | None = self._in_transaction(count)
+        return result
+
+    def consume(self, phone: str, purpose: CodePurpose, code_hash: bytes, at: datetime) -> bool:
+        def consume(work: _Work) -> bool:
+            c = t.codes.c
+            query = sa.update(t.codes).where(
+                c.phone_hash == work.keyring.hash(phone, "phone"),
+                c.purpose == CodePurpose(purpose).value,
+                c.code_hash == code_hash.hex(),
+                c.used_at.is_(None),
+            )
+            return bool(work._run(query.values(used_at=at.isoformat())).rowcount == 1)
+
+        result: bool = self._in_transaction(consume)
+        return result
+
+    def get(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
+        found: IssuedCode | None = self._in_transaction(
+            lambda work: work.code(work.keyring.hash(phone, "phone"), CodePurpose(purpose))
+        )
+        return found
+
+    def put(self, issued: IssuedCode) -> None:
+        self._in_transaction(lambda work: work.put_code(issued))
+
+    def sends(self, phone: str) -> SendLog | None:
+        found: SendLog | None = self._in_transaction(lambda work: work.sends(phone))
+        return found
+
+    def put_sends(self, log: SendLog) -> None:
+        self._in_transaction(lambda work: work.put_sends(log))

@@ -1,0 +1,81 @@
+"""Engines from URLs, and vendor errors in hpf_core's terms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from hpf_core.errors import InputError, InputTypeError
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def sqlalchemy_url(url: str) -> sa.URL:
+    """``url`` as SQLAlchemy reads it: a URL without a scheme is an SQLite file path;
+    ``postgresql://`` and ``mysql://``/``mariadb://`` get the drivers hpf uses
+    (psycopg 3, PyMySQL)."""
+    if not isinstance(url, str) or not url:
+        raise InputTypeError("url", "must be a database URL or an SQLite file path", url)
+    if "://" not in url:
+        return sa.URL.create("sqlite", database=url)
+    parsed = sa.make_url(url)
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "postgresql" and not driver:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend in ("mysql", "mariadb") and not driver:
+        parsed = parsed.set(drivername="mysql+pymysql")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql", "mysql", "mariadb"):
+        raise InputError("url", "must be an SQLite path, postgresql:// or mysql:// URL", parsed.drivername)
+    return parsed
+
+
+def engine_for(url: str, **options: Any) -> sa.Engine:
+    """A lazily connecting engine for ``url`` (nothing connects until first use).
+
+    SQLite: the stdlib ``sqlite3`` driver in WAL mode with a busy timeout; hpf begins each
+    transaction itself — ``BEGIN IMMEDIATE`` (the write lock up front) unless the
+    connection's execution option ``hpf_write`` is False. PostgreSQL and MariaDB run at
+    READ COMMITTED: compare-and-set updates and row locks do the rest."""
+    parsed = sqlalchemy_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **options)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if parsed.get_backend_name() in ("mysql", "mariadb"):
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return sa.create_engine(parsed, isolation_level="READ COMMITTED", pool_pre_ping=True, **options)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # hpf issues BEGIN itself
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    write = connection.get_execution_options().get("hpf_write", True)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+_TRANSIENT_PG = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+_TRANSIENT_MY = {1205, 1213}  # lock wait timeout, deadlock
+
+
+def is_transient(error: sa.exc.DBAPIError) -> bool:
+    """A serialization failure, a deadlock or a lock timeout: the whole unit of work may be
+    tried again."""
+    orig = error.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in _TRANSIENT_PG:
+        return True
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _TRANSIENT_MY:
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "deadlock" in text
