@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -20,27 +20,25 @@ from hpf_core.ports import SendLimit, SendReservation
 ATTEMPTS = 10
 """How many times an atomic operation runs before a lock conflict reaches the caller."""
 
-if TYPE_CHECKING:
-    from hpf_adapters.sql._store import SqlStore
-
 
 class _Work(Repo):
-    def __init__(self, store: SqlStore, connection: sa.Connection) -> None:
+    def __init__(self, keyring: Keyring, dialect: str, connection: sa.Connection) -> None:
         super().__init__(self)
-        self._store = store
+        self._keyring = keyring
+        self._dialect = dialect
         self._connection = connection
 
     @property
     def keyring(self) -> Keyring:
-        return self._store.keyring
+        return self._keyring
 
     @property
     def dialect(self) -> str:
-        return self._store.dialect
+        return self._dialect
 
     @property
     def locking(self) -> bool:
-        return self._store.dialect != "sqlite"
+        return self._dialect != "sqlite"
 
     def connection(self) -> sa.Connection:
         return self._connection
@@ -86,16 +84,18 @@ class SqlCodeStore:
     checks the limits; ``count_attempt`` is ``UPDATE ... SET attempts = attempts + 1``;
     ``consume`` is ``UPDATE ... SET used_at WHERE code_hash = :h AND used_at IS NULL``."""
 
-    def __init__(self, store: SqlStore) -> None:
-        self._store = store
+    def __init__(self, engine: sa.Engine, keyring: Keyring, dialect: str) -> None:
+        self._engine = engine
+        self._keyring = keyring
+        self._dialect = dialect
 
     def _in_transaction(self, work: Any) -> Any:
         """``work`` in one transaction, run again (up to ``ATTEMPTS`` times in all) if the
         database chose it as a deadlock victim: the caller never sees the retry."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                with self._store.engine.connect() as connection, connection.begin():
-                    return work(_Work(self._store, connection))
+                with self._engine.connect() as connection, connection.begin():
+                    return work(_Work(self._keyring, self._dialect, connection))
             except ConcurrentUpdate:
                 if attempt == ATTEMPTS:
                     raise

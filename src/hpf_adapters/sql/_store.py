@@ -67,7 +67,7 @@ class SqlStore:
 
     def code_store(self) -> SqlCodeStore:
         """The verification code store on this database."""
-        return SqlCodeStore(self)
+        return SqlCodeStore(self.engine, self.keyring, self.dialect)
 
     def create_schema(self) -> None:
         """Create every table and trigger directly (tests, notebooks); a deployment runs
