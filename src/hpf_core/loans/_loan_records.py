@@ -74,34 +74,6 @@ class LoanStatus(enum.Enum):
         return {LoanStatus.NORMAL: "正常还款", LoanStatus.OVERDUE: "逾期", LoanStatus.SETTLED: "结清"}[self]
 
 
-class Bucket(enum.Enum):
-    """What a repayment can pay, in the order a policy lists them."""
-
-    PENALTY = "penalty"
-    OVERDUE_INTEREST = "overdue-interest"
-    OVERDUE_PRINCIPAL = "overdue-principal"
-    CURRENT_INTEREST = "current-interest"
-    CURRENT_PRINCIPAL = "current-principal"
-
-
-DEFAULT_ALLOCATION = (
-    Bucket.PENALTY,
-    Bucket.OVERDUE_INTEREST,
-    Bucket.OVERDUE_PRINCIPAL,
-    Bucket.CURRENT_INTEREST,
-    Bucket.CURRENT_PRINCIPAL,
-)
-
-
-class PenaltyMode(enum.Enum):
-    """How penalty interest (罚息) is charged (HAFMIS PLPunishInterestType, DOMAIN.md §6.8)."""
-
-    CONTRACT_RATE_FACTOR = "contract-rate-factor"
-    """按合同日利率上浮: contract rate x factor / 360 a day (PBOC 2003-251: +30% to +50%)."""
-    DAILY_RATE = "daily-rate"
-    """按罚息日利率: a fixed daily rate."""
-
-
 class PaymentSource(enum.Enum):
     """Where the money came from."""
 
