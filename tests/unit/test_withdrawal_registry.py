@@ -90,20 +90,7 @@ def facts(**extra: object) -> WithdrawalFacts:
 @pytest.fixture
 def store() -> MemoryStore:
     """A member holding 30,000.00 since 2024-07-01, with a card."""
-    s = MemoryStore()
-    deposits.open_account(
-        MemoryUnitOfWork(s),
-        account_no="A1",
-        member=Member("M1", "业主", "11010519491231002X"),
-        employer=Employer("E1", "单位"),
-        opened_on=date(2010, 1, 1),
-        base="5000.00",
-        employee_ratio="0.12",
-        employer_ratio="0.12",
-    )
-    deposits.receive_transfer(
-        MemoryUnitOfWork(s), account_no="A1", amount="30000.00", value_date=date(2024, 7, 1), key="opening"
-    )
+    s = store_with_balance()
     wd.add_bank_card(MemoryUnitOfWork(s), member_id="M1", number=CARD)
     return s
 
