@@ -596,3 +596,16 @@ class TestHashing:
         assert not outcome.result.accepted
         assert len(seen) == 1
         assert seen[0].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_the_pure_change_is_refused_while_locked() -> None:
+    # the old change_password ignored the lock and cleared it on success
+    creds = new_credentials("M1", PHONE, ID, HASHER)
+    creds = pure_change_password(creds, PasswordGroup.ONLINE, "1231002X", PASSWORD, PASSWORD, HASHER, NOW)
+    for i in range(5):
+        after, _ = pure_login(creds, PHONE, f"wrong{i}", APP, HASHER, NOW)
+        assert after is not None
+        creds = after
+    with pytest.raises(Refused) as caught:
+        pure_change_password(creds, PasswordGroup.ONLINE, PASSWORD, "Zhang2025x", "Zhang2025x", HASHER, NOW)
+    assert caught.value.codes == ("locked",)

@@ -355,6 +355,7 @@ def change_password(
     the caller then ends the member's other sessions (``end_others``). This pure step
     does not count a wrong old password: the service
     ``hpf_core.members.services.change_password`` counts it with the login's failures.
+    While the group is locked it refuses with ``locked`` whatever the old password.
     Returns the changed credentials; a refused change changes nothing and raises
     ``refusal(violations)`` (a ``Refused``) carrying every reason found.
     """
@@ -364,6 +365,10 @@ def change_password(
     confirmation = require_password_input(confirmation, "confirmation")
     rules = rules or (DEFAULT_ONLINE_RULES if group is PasswordGroup.ONLINE else SEED_KEYPAD_RULES)
     stored = credentials.stored_hash(group)
+    if credentials.lock_state(group).locked(at):
+        if stored is not None:
+            hasher.verify(stored, old_password)  # the same work as a check
+        raise refusal([Violation("locked", "密码错误次数过多，账户已锁定", "old_password")])
     found: list[Violation] = []
     if stored is None:
         hasher.hash(old_password)
