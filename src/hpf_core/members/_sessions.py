@@ -57,7 +57,7 @@ MIN_TOKEN_LENGTH = 22
 
 MIN_DISTINCT_CHARACTERS = 8
 """Fewest different characters a token may have: 22 random base64url characters have 19 on
-average and fewer than 8 about once in 10**9 tokens; ``'a' * 22`` has one (D-045)."""
+average (18.7) and fewer than 8 with a probability of 3.5e-13; ``'a' * 22`` has one (D-045)."""
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]+\Z")
 
