@@ -30,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
@@ -279,6 +280,23 @@ def _undo_own(current: LockState, at: datetime, policy: LoginPolicy) -> LockStat
     )
 
 
+_DUMMY_PASSWORD = "hpf-dummy-password-0"
+_dummies: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash made by ``hasher`` with its current parameters, verified for an unknown or a
+    locked account so that every refusal costs one verify at today's cost (D-045)."""
+    try:
+        found = _dummies.get(hasher)
+    except TypeError:  # not weak-referenceable: no cache
+        return hasher.hash(_DUMMY_PASSWORD)
+    if found is None:
+        found = hasher.hash(_DUMMY_PASSWORD)
+        _dummies[hasher] = found
+    return found
+
+
 def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
     """The password in NFKC against ``stored``; a password that NFKC changes is also tried
     as typed, for a hash made before passwords were normalised (D-045)."""
@@ -316,7 +334,7 @@ def login(
     group = channel.group
     stored = credentials.stored_hash(group) if credentials is not None else None
     if credentials is None or stored is None or not _matches(credentials, identifier):
-        hasher.hash(password)  # the same work as a verify, so timing does not tell
+        hasher.verify(_dummy_hash(hasher), password)  # one verify at today's cost, as for a member
         return credentials, _refused("unknown_account")
     correct = _verify(hasher, stored, password)
     lock = credentials.lock_state(group)

@@ -19,7 +19,6 @@ proves the phone with an SMS code (:func:`send_unlock_code`, :func:`unlock`).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import datetime
@@ -36,6 +35,7 @@ from hpf_core.members._login import (
     LoginResult,
     _after_failure,
     _after_success,
+    _dummy_hash,
     _set_hash,
     _set_lock,
     _undo_own,
@@ -88,21 +88,6 @@ _RETRIES = 20
 """Compare-and-set attempts before a racing request gives up with ``ConcurrentUpdate``."""
 
 _DEFAULT_RULES = MemberRules()
-_DUMMY_PASSWORD = "hpf-dummy-password-0"
-_dummies: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
-
-
-def _dummy_hash(hasher: PasswordHasher) -> str:
-    """A hash made by ``hasher`` with its current parameters, verified for an unknown or a
-    locked account so that every refusal costs one verify at today's cost."""
-    try:
-        found = _dummies.get(hasher)
-    except TypeError:  # not weak-referenceable: no cache
-        return hasher.hash(_DUMMY_PASSWORD)
-    if found is None:
-        found = hasher.hash(_DUMMY_PASSWORD)
-        _dummies[hasher] = found
-    return found
 
 
 @attrs.frozen
