@@ -12,7 +12,7 @@ import pytest
 
 from hpf_adapters.security import Argon2Hasher, ScryptHasher, SecretsTokens, common_passwords
 from hpf_adapters.sms import FixedCodes, MemorySms
-from hpf_core.errors import InvalidCode, InvalidPolicy, InvalidSessionToken, Refused
+from hpf_core.errors import ConcurrentUpdate, InvalidCode, InvalidPolicy, InvalidSessionToken, Refused
 from hpf_core.members import (
     HARD_CAP,
     CodePolicy,
@@ -609,3 +609,59 @@ def test_the_pure_change_is_refused_while_locked() -> None:
     with pytest.raises(Refused) as caught:
         pure_change_password(creds, PasswordGroup.ONLINE, PASSWORD, "Zhang2025x", "Zhang2025x", HASHER, NOW)
     assert caught.value.codes == ("locked",)
+
+
+class _Conflicting:
+    """A unit of work whose credentials ``save`` fails ``times`` times with
+    ``ConcurrentUpdate`` (another request saved first), as a SQL adapter's does."""
+
+    def __init__(self, inner: UnitOfWork, left: list[int]) -> None:
+        self._inner = inner
+        self._left = left
+
+    def __enter__(self) -> _Conflicting:
+        self._inner.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._inner.__exit__(*exc)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> object:
+        if name == "credentials":
+            return self
+        return getattr(self._inner, name)
+
+    def save(self, credentials: Credentials) -> Credentials:
+        if self._left[0] > 0:
+            self._left[0] -= 1
+            raise ConcurrentUpdate("member_id", "was changed by another request", credentials.member_id)
+        return self._inner.credentials.save(credentials)
+
+    def get(self, member_id: str) -> Credentials:
+        return self._inner.credentials.get(member_id)
+
+    def by_phone(self, phone: str) -> Credentials | None:
+        return self._inner.credentials.by_phone(phone)
+
+    def by_id_number(self, id_number: str) -> Credentials | None:
+        return self._inner.credentials.by_id_number(id_number)
+
+
+def test_a_conflicting_save_is_retried_and_the_failure_still_counted(member: NewUnitOfWork) -> None:
+    left = [3]
+
+    def conflicting() -> UnitOfWork:
+        return _Conflicting(member(), left)  # type: ignore[return-value]
+
+    assert not log_in(conflicting, "wrong1").result.accepted
+    assert left == [0]
+    assert stored(member).online_lock.failures == 1
+    left[0] = 2
+    assert log_in(conflicting).result.accepted  # the success's own save retried too
+    assert stored(member).online_lock.failures == 0
+
+
+def test_endless_conflicts_end_in_concurrent_update_not_a_silent_pass(member: NewUnitOfWork) -> None:
+    left = [10**6]
+    with pytest.raises(ConcurrentUpdate):
+        log_in(lambda: _Conflicting(member(), left), "wrong1")  # type: ignore[arg-type,return-value]
