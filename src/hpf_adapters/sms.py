@@ -98,7 +98,7 @@ class SecretsCodes:
 
 
 class MemoryCodeStore:
-    """A ``VerificationCodeStore`` in memory: one record per (phone, purpose). Every
+    """A ``VerificationCodeStore`` in memory: one record per (phone, purpose, owner). Every
     method holds one lock, so ``reserve_send``, ``count_attempt`` and ``consume`` are
     atomic across threads (as a Redis script or a conditional UPDATE is).
 
@@ -120,63 +120,71 @@ class MemoryCodeStore:
     """
 
     def __init__(self) -> None:
-        self._codes: dict[tuple[str, CodePurpose], IssuedCode] = {}
-        self._sends: dict[str, SendLog] = {}
+        self._codes: dict[tuple[str, CodePurpose, str], IssuedCode] = {}
+        self._sends: dict[tuple[str, str], SendLog] = {}
         self._lock = threading.Lock()
 
     def reserve_send(self, issued: IssuedCode, limits: Sequence[SendLimit]) -> SendReservation:
-        """Check every limit and record the send (and the code) under one lock."""
+        """Check every limit and record the send (and the code) under one lock; a code that
+        replaces a live one keeps its attempts."""
         at = issued.issued_at
+        owner = issued.owner
         with self._lock:
-            log = self._sends.get(issued.phone, SendLog(issued.phone))
+            log = self._sends.get((issued.phone, owner), SendLog(issued.phone, owner=owner))
             if any(log.within(at, limit.window) >= limit.count for limit in limits):
                 return SendReservation(False, log)
             kept = tuple(m for m in log.sent_at if at - timedelta(days=1) < m <= at)
-            log = SendLog(issued.phone, (*kept, at))
-            self._sends[issued.phone] = log
-            self._codes[issued.phone, issued.purpose] = issued
+            log = SendLog(issued.phone, (*kept, at), owner=owner)
+            self._sends[issued.phone, owner] = log
+            key = (issued.phone, issued.purpose, owner)
+            replaced = self._codes.get(key)
+            if replaced is not None and replaced.used_at is None and at < replaced.expires_at:
+                issued = attrs.evolve(issued, attempts=max(issued.attempts, replaced.attempts))
+            self._codes[key] = issued
             return SendReservation(True, log)
 
-    def count_attempt(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
+    def count_attempt(self, phone: str, purpose: CodePurpose, *, owner: str = "") -> IssuedCode | None:
         """One more attempt on the record, under the lock."""
         with self._lock:
-            found = self._codes.get((phone, purpose))
+            found = self._codes.get((phone, purpose, owner))
             if found is None:
                 return None
             counted = attrs.evolve(found, attempts=found.attempts + 1)
-            self._codes[phone, purpose] = counted
+            self._codes[phone, purpose, owner] = counted
             return counted
 
-    def consume(self, phone: str, purpose: CodePurpose, code_hash: bytes, at: datetime) -> bool:
+    def consume(
+        self, phone: str, purpose: CodePurpose, code_hash: bytes, at: datetime, *, owner: str = ""
+    ) -> bool:
         """Mark the record used if it is that code and unused, under the lock."""
         with self._lock:
-            found = self._codes.get((phone, purpose))
+            found = self._codes.get((phone, purpose, owner))
             if found is None or found.used_at is not None:
                 return False
             if not hmac.compare_digest(found.code_hash, code_hash):
                 return False
-            self._codes[phone, purpose] = attrs.evolve(found, used_at=at)
+            self._codes[phone, purpose, owner] = attrs.evolve(found, used_at=at)
             return True
 
-    def get(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
-        """The latest record for that phone and purpose."""
+    def get(self, phone: str, purpose: CodePurpose, *, owner: str = "") -> IssuedCode | None:
+        """The latest record for that phone, purpose and owner."""
         with self._lock:
-            return self._codes.get((phone, purpose))
+            return self._codes.get((phone, purpose, owner))
 
     def put(self, issued: IssuedCode) -> None:
-        """Store, replacing the earlier record for the same phone and purpose."""
+        """Store, replacing the earlier record for the same phone, purpose and owner."""
         with self._lock:
-            self._codes[issued.phone, issued.purpose] = issued
+            self._codes[issued.phone, issued.purpose, issued.owner] = issued
 
-    def sends(self, phone: str) -> SendLog | None:
-        """The phone's send log."""
+    def sends(self, phone: str, *, owner: str = "") -> SendLog | None:
+        """The send log of that phone and owner."""
         with self._lock:
-            return self._sends.get(phone)
+            return self._sends.get((phone, owner))
 
     def put_sends(self, log: SendLog) -> None:
-        """Replace the phone's send log."""
+        """Replace the send log of the log's phone and owner."""
         with self._lock:
-            self._sends[log.phone] = log
+            self._sends[log.phone, log.owner] = log
 
     @property
     def records(self) -> tuple[IssuedCode, ...]:

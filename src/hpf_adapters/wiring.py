@@ -35,7 +35,7 @@ from hpf_adapters.centers import MemoryVerifier
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.payments import MemoryBank, MemoryBankDebit
 from hpf_adapters.policies import available, load_policy
-from hpf_adapters.security import ScryptHasher, SecretsTokens
+from hpf_adapters.security import Argon2Hasher, ScryptHasher, SecretsTokens, default_hasher
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
 from hpf_core.accounts import services as account_services
 from hpf_core.errors import ConcurrentUpdate, InputError, InputTypeError, InvalidChoice, NaiveDatetimeError
@@ -99,8 +99,10 @@ class Config:
     store and a real SMS gateway join these choices later.
 
     ``codes="fixed"`` hands out ``fixed_codes`` in order (for tests and examples only);
-    ``clock`` is ``"system"`` or a fixed aware instant; ``password_cost`` is scrypt's N
-    (RELIABILITY §3: 2**17; examples use 2**10 to run fast).
+    ``clock`` is ``"system"`` or a fixed aware instant; ``hasher`` is ``"auto"``
+    (argon2id when ``hpf[argon2]`` is installed, else scrypt), ``"argon2"`` or ``"scrypt"``
+    (D-045); ``password_cost`` is scrypt's N (RELIABILITY §3: 2**17; examples use 2**10 to
+    run fast).
     """
 
     centre: str = attrs.field(validator=_centre)
@@ -119,6 +121,10 @@ class Config:
     """The secret personal data is sealed with (``store="sql"``); never shown in a repr."""
     key_id: str = "k1"
     migrate: bool = False
+
+    hasher: Literal["auto", "argon2", "scrypt"] = attrs.field(
+        default="auto", validator=_one_of("auto", "argon2", "scrypt")
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.store == "sql":
@@ -273,6 +279,14 @@ def system_clock() -> datetime:
     return datetime.now(SHANGHAI)
 
 
+def _hasher(config: Config) -> PasswordHasher:
+    if config.hasher == "argon2":
+        return Argon2Hasher()
+    if config.hasher == "scrypt":
+        return ScryptHasher(n=config.password_cost)
+    return default_hasher(config.password_cost)
+
+
 def build(config: Config) -> App:
     """Make every adapter ``config`` names and bind the services to them."""
     if not isinstance(config, Config):
@@ -309,7 +323,7 @@ def build(config: Config) -> App:
         code_store=code_store,
         bank=bank,
         debits=debits,
-        hasher=ScryptHasher(n=config.password_cost),
+        hasher=_hasher(config),
         tokens=SecretsTokens(),
         verifier=MemoryVerifier(),
         accounts=Services(account_services, new_uow, ports),

@@ -19,7 +19,7 @@ AT = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 
 
 def a_session(member_id: str, letter: str, minutes: int = 0) -> Session:
-    return open_session(member_id, letter * 43, AT + timedelta(minutes=minutes))
+    return open_session(member_id, letter * 22 + "Xq7_Zr-9Kp2w", AT + timedelta(minutes=minutes))
 
 
 class TestSessionRepository:

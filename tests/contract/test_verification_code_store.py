@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
+import attrs
+
 from hpf_core.members import CodePolicy, CodePurpose, IssuedCode, SendLog, issue
 from hpf_core.ports import SendLimit, VerificationCodeStore
 
@@ -115,3 +117,47 @@ class TestAttemptsAndConsume:
         )
         assert outcomes == [None] * 16
         assert sorted(won) == [False] * 15 + [True]
+
+
+class TestOwners:
+    """D-045: codes and send logs are kept per (phone, owner); a resend keeps the attempts."""
+
+    def test_one_owner_neither_replaces_another_owners_code_nor_spends_its_quota(
+        self, code_store: VerificationCodeStore
+    ) -> None:
+        mine = attrs.evolve(a_code(code="111111"), owner="M1")
+        theirs = attrs.evolve(a_code(code="222222"), owner="M2")
+        assert code_store.reserve_send(mine, LIMITS).accepted
+        assert code_store.reserve_send(theirs, LIMITS).accepted  # same phone, same minute
+        assert code_store.get(PHONE, CodePurpose.LOGIN, owner="M1") == mine
+        assert code_store.get(PHONE, CodePurpose.LOGIN, owner="M2") == theirs
+        assert code_store.get(PHONE, CodePurpose.LOGIN) is None
+        assert code_store.sends(PHONE, owner="M1") == SendLog(PHONE, (AT,), owner="M1")
+        counted = code_store.count_attempt(PHONE, CodePurpose.LOGIN, owner="M2")
+        assert counted is not None
+        assert counted.attempts == 1
+        assert code_store.consume(PHONE, CodePurpose.LOGIN, mine.code_hash, AT, owner="M1")
+        assert not code_store.consume(PHONE, CodePurpose.LOGIN, mine.code_hash, AT, owner="M2")
+
+    def test_a_resend_keeps_the_attempts_of_the_live_code_it_replaces(
+        self, code_store: VerificationCodeStore
+    ) -> None:
+        code_store.reserve_send(a_code(), LIMITS)
+        for _ in range(3):
+            code_store.count_attempt(PHONE, CodePurpose.LOGIN)
+        resent = a_code(AT + timedelta(minutes=1), "135790")
+        assert code_store.reserve_send(resent, LIMITS).accepted
+        record = code_store.get(PHONE, CodePurpose.LOGIN)
+        assert record is not None
+        assert (record.code_hash, record.attempts) == (resent.code_hash, 3)
+
+    def test_a_code_sent_after_the_old_one_expired_starts_at_zero(
+        self, code_store: VerificationCodeStore
+    ) -> None:
+        code_store.reserve_send(a_code(), LIMITS)
+        code_store.count_attempt(PHONE, CodePurpose.LOGIN)
+        later = a_code(AT + timedelta(minutes=POLICY.ttl_minutes), "135790")
+        assert code_store.reserve_send(later, LIMITS).accepted
+        record = code_store.get(PHONE, CodePurpose.LOGIN)
+        assert record is not None
+        assert record.attempts == 0

@@ -98,10 +98,8 @@ def test_a_full_journey_leaves_no_secret_in_storage_or_logs(caplog: pytest.LogCa
     session = password_verified(session, START + timedelta(minutes=2))
     sms, store = MemorySms(), MemoryCodeStore()
     change = PhoneChange(CodePolicy(), sms, FixedCode(), store)
-    change.request(OLD_PHONE, NEW_PHONE, (), session.password_verified_at, START + timedelta(minutes=3))
-    changed = change.confirm(
-        OLD_PHONE, NEW_PHONE, CODE, (), session.password_verified_at, START + timedelta(minutes=4)
-    )
+    change.request(session, OLD_PHONE, NEW_PHONE, (), START + timedelta(minutes=3))
+    changed = change.confirm(session, OLD_PHONE, NEW_PHONE, CODE, (), START + timedelta(minutes=4))
     assert changed.new_phone == NEW_PHONE
     assert [m.phone for m in sms.sent_messages] == [NEW_PHONE, OLD_PHONE]  # code, then the notice
     stored += [session, changed, *store.records]

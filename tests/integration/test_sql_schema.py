@@ -16,9 +16,9 @@ from hpf_adapters.sql import current, downgrade, engine_for, metadata, upgrade
 def test_upgrade_on_an_empty_database_reaches_the_head_with_no_pending_diff(empty_database: str) -> None:
     assert current(empty_database) is None
     printed = run(["db", "upgrade", "--url", empty_database])
-    assert printed.endswith(": at revision 0001")
-    assert current(empty_database) == "0001"
-    assert run(["db", "current", "--url", empty_database]).endswith(": at revision 0001")
+    assert printed.endswith(": at revision 0002")
+    assert current(empty_database) == "0002"
+    assert run(["db", "current", "--url", empty_database]).endswith(": at revision 0002")
     engine = engine_for(empty_database)
     try:
         with engine.connect() as connection:
@@ -32,11 +32,22 @@ def test_upgrade_on_an_empty_database_reaches_the_head_with_no_pending_diff(empt
 
 def test_upgrade_from_the_previous_revision_and_again_is_a_no_op(empty_database: str) -> None:
     upgrade(empty_database)
-    downgrade(empty_database, "base")  # the revision before 0001: no hpf tables
+    downgrade(empty_database, "0001")  # the previous revision: codes not yet keyed by owner
+    assert current(empty_database) == "0001"
+    engine = engine_for(empty_database)
+    try:
+        with engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("codes")}
+        assert "owner" not in columns
+    finally:
+        engine.dispose()
+    upgrade(empty_database)
+    upgrade(empty_database)
+    assert current(empty_database) == "0002"
+    downgrade(empty_database, "base")  # no hpf tables
     assert current(empty_database) is None
     upgrade(empty_database)
-    upgrade(empty_database)
-    assert current(empty_database) == "0001"
+    assert current(empty_database) == "0002"
 
 
 def test_the_journals_refuse_update_and_delete(empty_database: str) -> None:

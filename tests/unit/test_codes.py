@@ -380,4 +380,4 @@ class TestTheCodePolicy:
         assert (policy.ttl_minutes, policy.max_attempts, policy.per_hour) == (10, 3, 3)
 
     def test_purposes_have_chinese_names(self) -> None:
-        assert [p.chinese for p in CodePurpose] == ["登录", "修改手机号", "重置密码", "提取确认"]
+        assert [p.chinese for p in CodePurpose] == ["登录", "修改手机号", "重置密码", "提取确认", "解锁"]

@@ -50,7 +50,8 @@ def refusal(text: str) -> InvalidPolicy:
 class TestAltayFile:
     def test_the_seed_rules_are_read_from_the_policy_file(self) -> None:
         rules = load_policy("altay").members
-        assert rules.online_passwords == PasswordRules(6, 18, Charset.LETTERS_AND_DIGITS, refuse_common=True)
+        # NIST's minimum of 8, not the seed's 6 (D-045)
+        assert rules.online_passwords == PasswordRules(8, 18, Charset.LETTERS_AND_DIGITS, refuse_common=True)
         assert rules.keypad_passwords == PasswordRules(6, 6, Charset.DIGITS, refuse_common=True)
         assert rules.initial_password is InitialPasswordRule.ID_LAST_8
         assert rules.online_login == LoginPolicy(max_failures=5, lock_minutes=30)
@@ -234,7 +235,7 @@ class TestRulesDriveBehaviour:
 
     def test_a_shorter_idle_timeout_ends_the_session_sooner(self) -> None:
         rules = rules_from("[members.sessions]\nidle_minutes = 5\n")
-        session = open_session("M1", "k" * 43, NOW)
+        session = open_session("M1", "q3Vb9-xZk2_TmN7wLp4HsYc", NOW)
         assert touch(session, NOW + timedelta(minutes=4), rules.sessions).last_seen_at == NOW + timedelta(
             minutes=4
         )

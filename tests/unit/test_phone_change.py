@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import attrs
 import pytest
 
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms
@@ -16,9 +17,11 @@ from hpf_core.members import (
     CodePurpose,
     PhoneChange,
     PhoneChanged,
+    Session,
     change_notice,
     check_new_phone,
     confirm_change,
+    open_session,
     request_change,
 )
 
@@ -32,6 +35,14 @@ SALT = b"0123456789abcdef"
 POLICY = CodePolicy()
 
 
+def checked(verified_at: datetime, member_id: str = "M1") -> Session:
+    """A live session of ``member_id`` whose password was last checked at ``verified_at``."""
+    opened = min(verified_at, NOW) - timedelta(minutes=1)
+    return attrs.evolve(
+        open_session(member_id, "t0KeN-" + "x1Y2z3" * 4, opened), password_verified_at=verified_at
+    )
+
+
 def service(*codes: str) -> tuple[PhoneChange, MemorySms, MemoryCodeStore]:
     sms, store = MemorySms(), MemoryCodeStore()
     return PhoneChange(POLICY, sms, FixedCodes(*codes), store), sms, store
@@ -41,46 +52,48 @@ class TestRequestingTheCode:
     def test_the_code_goes_to_the_new_number_only(self) -> None:
         change, sms, store = service("204815")
         assert (
-            change.request(OLD, NEW, OTHER_MEMBERS, PASSWORD_CHECKED, NOW) == SENT_MESSAGE == "已发送,请查收"
+            change.request(checked(PASSWORD_CHECKED), OLD, NEW, OTHER_MEMBERS, NOW)
+            == SENT_MESSAGE
+            == "已发送,请查收"
         )
         (message,) = sms.sent_messages
         assert message.phone == NEW
         assert "204815" in message.text
         assert "修改手机号" in message.text
         assert sms.to(OLD) == ()
-        record = store.get(NEW, CodePurpose.PHONE_CHANGE)
+        record = store.get(NEW, CodePurpose.PHONE_CHANGE, owner="M1")
         assert record is not None
         assert record.subject == OLD
 
     def test_refused_without_a_password_check_in_the_session(self) -> None:
         change, sms, _ = service("204815")
         with pytest.raises(Refused) as caught:
-            change.request(OLD, NEW, OTHER_MEMBERS, None, NOW)
+            change.request(checked(NOW - timedelta(hours=1)), OLD, NEW, OTHER_MEMBERS, NOW)
         assert caught.value.violations[0].code == "reauth_required"
         assert sms.sent_messages == ()
 
     def test_refused_when_the_password_check_is_older_than_the_policy_allows(self) -> None:
         stale = NOW - timedelta(minutes=POLICY.reauth_minutes, seconds=1)
         with pytest.raises(Refused) as caught:
-            check_new_phone(OLD, NEW, (), stale, NOW, POLICY)
+            check_new_phone(OLD, NEW, (), checked(stale), NOW, POLICY)
         assert caught.value.codes == ("reauth_required",)
         edge = NOW - timedelta(minutes=POLICY.reauth_minutes)
-        assert check_new_phone(OLD, NEW, (), edge, NOW, POLICY) == NEW
+        assert check_new_phone(OLD, NEW, (), checked(edge), NOW, POLICY) == NEW
 
     def test_a_password_check_in_the_future_does_not_count(self) -> None:
         with pytest.raises(Refused) as caught:
-            check_new_phone(OLD, NEW, (), NOW + timedelta(minutes=1), NOW, POLICY)
+            check_new_phone(OLD, NEW, (), checked(NOW + timedelta(minutes=1)), NOW, POLICY)
         assert caught.value.codes == ("reauth_required",)
 
     def test_refused_when_the_new_number_is_the_old_one(self) -> None:
         with pytest.raises(Refused) as caught:
-            check_new_phone(OLD, "+86 138 0013 8000", (), PASSWORD_CHECKED, NOW, POLICY)
+            check_new_phone(OLD, "+86 138 0013 8000", (), checked(PASSWORD_CHECKED), NOW, POLICY)
         assert caught.value.codes == ("same_phone",)
 
     def test_refused_when_another_member_of_the_centre_has_the_number(self) -> None:
         change, sms, _ = service("204815")
         with pytest.raises(Refused) as caught:
-            change.request(OLD, "137-0013-7000", OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+            change.request(checked(PASSWORD_CHECKED), OLD, "137-0013-7000", OTHER_MEMBERS, NOW)
         assert (caught.value.violations[0].code, caught.value.violations[0].field) == (
             "phone_taken",
             "new_phone",
@@ -90,21 +103,21 @@ class TestRequestingTheCode:
     def test_refused_when_the_new_number_is_not_a_mobile_number(self) -> None:
         change, sms, _ = service("204815")
         with pytest.raises(InvalidPhone) as caught:
-            change.request(OLD, "12345678901", OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+            change.request(checked(PASSWORD_CHECKED), OLD, "12345678901", OTHER_MEMBERS, NOW)
         assert caught.value.field == "new_phone"
         assert sms.sent_messages == ()
 
     def test_the_send_limit_applies_to_the_new_number(self) -> None:
         change, sms, _ = service("204815", "204816")
-        change.request(OLD, NEW, OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+        change.request(checked(PASSWORD_CHECKED), OLD, NEW, OTHER_MEMBERS, NOW)
         with pytest.raises(Refused) as caught:
-            change.request(OLD, NEW, OTHER_MEMBERS, PASSWORD_CHECKED, NOW + timedelta(seconds=30))
+            change.request(checked(PASSWORD_CHECKED), OLD, NEW, OTHER_MEMBERS, NOW + timedelta(seconds=30))
         assert caught.value.violations[0].code == "send_limit"
         assert len(sms.sent_messages) == 1
 
     def test_the_pure_step_issues_a_phone_change_code_for_the_new_number(self) -> None:
         issued, sends = request_change(
-            OLD, NEW, (), PASSWORD_CHECKED, NOW, POLICY, code="204815", salt=SALT, sends=None
+            OLD, NEW, (), checked(PASSWORD_CHECKED), NOW, POLICY, code="204815", salt=SALT, sends=None
         )
         assert (issued.phone, issued.purpose, issued.subject, sends.phone) == (
             NEW,
@@ -117,8 +130,10 @@ class TestRequestingTheCode:
 class TestConfirmingTheChange:
     def test_the_right_code_changes_the_phone_and_notifies_the_old_number(self) -> None:
         change, sms, _ = service("204815")
-        change.request(OLD, NEW, OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
-        done = change.confirm(OLD, NEW, "204815", OTHER_MEMBERS, PASSWORD_CHECKED, NOW + timedelta(minutes=1))
+        change.request(checked(PASSWORD_CHECKED), OLD, NEW, OTHER_MEMBERS, NOW)
+        done = change.confirm(
+            checked(PASSWORD_CHECKED), OLD, NEW, "204815", OTHER_MEMBERS, NOW + timedelta(minutes=1)
+        )
         assert (done.old_phone, done.new_phone) == (OLD, NEW)
         assert [m.phone for m in sms.sent_messages] == [NEW, OLD]
         notice = sms.to(OLD)[0]
@@ -131,28 +146,28 @@ class TestConfirmingTheChange:
 
     def test_a_wrong_code_is_refused_and_nothing_is_sent_to_the_old_number(self) -> None:
         change, sms, store = service("204815")
-        change.request(OLD, NEW, OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+        change.request(checked(PASSWORD_CHECKED), OLD, NEW, OTHER_MEMBERS, NOW)
         with pytest.raises(InvalidCode) as caught:
-            change.confirm(OLD, NEW, "204816", OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+            change.confirm(checked(PASSWORD_CHECKED), OLD, NEW, "204816", OTHER_MEMBERS, NOW)
         assert caught.value.reason == GENERIC_MESSAGE
         assert sms.to(OLD) == ()
-        record = store.get(NEW, CodePurpose.PHONE_CHANGE)
+        record = store.get(NEW, CodePurpose.PHONE_CHANGE, owner="M1")
         assert record is not None
         assert record.attempts == 1
 
     def test_the_code_works_once(self) -> None:
         change, _, _ = service("204815")
-        change.request(OLD, NEW, OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
-        change.confirm(OLD, NEW, "204815", OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+        change.request(checked(PASSWORD_CHECKED), OLD, NEW, OTHER_MEMBERS, NOW)
+        change.confirm(checked(PASSWORD_CHECKED), OLD, NEW, "204815", OTHER_MEMBERS, NOW)
         with pytest.raises(InvalidCode):
-            change.confirm(OLD, NEW, "204815", OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+            change.confirm(checked(PASSWORD_CHECKED), OLD, NEW, "204815", OTHER_MEMBERS, NOW)
 
     def test_an_expired_code_is_refused(self) -> None:
         change, _, _ = service("204815")
-        change.request(OLD, NEW, OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+        change.request(checked(PASSWORD_CHECKED), OLD, NEW, OTHER_MEMBERS, NOW)
         later = NOW + timedelta(minutes=POLICY.ttl_minutes)
         with pytest.raises(InvalidCode):
-            change.confirm(OLD, NEW, "204815", OTHER_MEMBERS, later - timedelta(minutes=2), later)
+            change.confirm(checked(later - timedelta(minutes=2)), OLD, NEW, "204815", OTHER_MEMBERS, later)
 
     def test_a_login_code_sent_to_the_new_number_does_not_change_the_phone(self) -> None:
         change, _, store = service("204815")
@@ -162,14 +177,14 @@ class TestConfirmingTheChange:
             NEW, CodePurpose.LOGIN, NOW, POLICY, sms=MemorySms(), codes=FixedCodes("555555"), store=store
         )
         with pytest.raises(InvalidCode):
-            change.confirm(OLD, NEW, "555555", OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+            change.confirm(checked(PASSWORD_CHECKED), OLD, NEW, "555555", OTHER_MEMBERS, NOW)
 
     def test_another_members_code_for_the_same_number_does_not_work(self) -> None:
         issued, _ = request_change(
-            OLD, NEW, (), PASSWORD_CHECKED, NOW, POLICY, code="204815", salt=SALT, sends=None
+            OLD, NEW, (), checked(PASSWORD_CHECKED), NOW, POLICY, code="204815", salt=SALT, sends=None
         )
         record, outcome = confirm_change(
-            "15900159000", NEW, issued, "204815", (), PASSWORD_CHECKED, NOW, POLICY
+            "15900159000", NEW, issued, "204815", (), checked(PASSWORD_CHECKED), NOW, POLICY
         )
         assert outcome is None  # the code failed: a result (the attempt is counted), not a raise
         assert record is not None
@@ -177,32 +192,34 @@ class TestConfirmingTheChange:
 
     def test_too_many_wrong_codes_kill_the_code(self) -> None:
         change, _, _ = service("204815")
-        change.request(OLD, NEW, OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+        change.request(checked(PASSWORD_CHECKED), OLD, NEW, OTHER_MEMBERS, NOW)
         for _ in range(POLICY.max_attempts):
             with pytest.raises(InvalidCode):
-                change.confirm(OLD, NEW, "000000", OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+                change.confirm(checked(PASSWORD_CHECKED), OLD, NEW, "000000", OTHER_MEMBERS, NOW)
         with pytest.raises(InvalidCode):
-            change.confirm(OLD, NEW, "204815", OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+            change.confirm(checked(PASSWORD_CHECKED), OLD, NEW, "204815", OTHER_MEMBERS, NOW)
 
     def test_a_number_taken_meanwhile_is_refused_at_confirmation(self) -> None:
         change, sms, _ = service("204815")
-        change.request(OLD, NEW, OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+        change.request(checked(PASSWORD_CHECKED), OLD, NEW, OTHER_MEMBERS, NOW)
         with pytest.raises(Refused) as caught:
-            change.confirm(OLD, NEW, "204815", (*OTHER_MEMBERS, NEW), PASSWORD_CHECKED, NOW)
+            change.confirm(checked(PASSWORD_CHECKED), OLD, NEW, "204815", (*OTHER_MEMBERS, NEW), NOW)
         assert caught.value.violations[0].code == "phone_taken"
         assert sms.to(OLD) == ()
 
     def test_confirmation_also_needs_a_recent_password_check(self) -> None:
         change, _, _ = service("204815")
-        change.request(OLD, NEW, OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+        change.request(checked(PASSWORD_CHECKED), OLD, NEW, OTHER_MEMBERS, NOW)
         with pytest.raises(Refused) as caught:
-            change.confirm(OLD, NEW, "204815", OTHER_MEMBERS, PASSWORD_CHECKED, NOW + timedelta(minutes=8))
+            change.confirm(
+                checked(PASSWORD_CHECKED), OLD, NEW, "204815", OTHER_MEMBERS, NOW + timedelta(minutes=8)
+            )
         assert caught.value.violations[0].code == "reauth_required"
 
     def test_without_any_code_requested_the_generic_failure_comes_back(self) -> None:
         change, _, _ = service()
         with pytest.raises(InvalidCode):
-            change.confirm(OLD, NEW, "204815", OTHER_MEMBERS, PASSWORD_CHECKED, NOW)
+            change.confirm(checked(PASSWORD_CHECKED), OLD, NEW, "204815", OTHER_MEMBERS, NOW)
 
 
 class TestTheNotice:
@@ -214,9 +231,11 @@ class TestTheNotice:
 
     def test_the_pure_confirmation_returns_the_change_with_its_notice(self) -> None:
         issued, _ = request_change(
-            OLD, NEW, (), PASSWORD_CHECKED, NOW, POLICY, code="204815", salt=SALT, sends=None
+            OLD, NEW, (), checked(PASSWORD_CHECKED), NOW, POLICY, code="204815", salt=SALT, sends=None
         )
-        record, outcome = confirm_change(OLD, NEW, issued, "204815", (), PASSWORD_CHECKED, NOW, POLICY)
+        record, outcome = confirm_change(
+            OLD, NEW, issued, "204815", (), checked(PASSWORD_CHECKED), NOW, POLICY
+        )
         assert isinstance(outcome, PhoneChanged)
         assert record is not None
         assert record.used_at == NOW

@@ -3,6 +3,8 @@ with a conditional UPDATE or a row lock, never a read-then-write."""
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +19,15 @@ from hpf_core.errors import ConcurrentUpdate
 from hpf_core.members import CodePurpose, IssuedCode, SendLog
 from hpf_core.ports import SendLimit, SendReservation
 
-ATTEMPTS = 10
-"""How many times an atomic operation runs before a lock conflict reaches the caller."""
+ATTEMPTS = 30
+"""How many times an atomic operation runs before a lock conflict reaches the caller; the
+waits between tries grow (with jitter) up to 50 ms, so a burst of racing requests on one phone
+(InnoDB chooses deadlock victims among them) drains instead of failing."""
+
+
+def backoff(attempt: int) -> None:
+    """Wait before try ``attempt + 1``: a random part of 2 ms x 2^attempt, at most 50 ms."""
+    time.sleep(random.uniform(0, min(0.05, 0.002 * 2**attempt)))
 
 
 class _Work(Repo):
@@ -43,11 +52,11 @@ class _Work(Repo):
     def connection(self) -> sa.Connection:
         return self._connection
 
-    def code(self, phone_hash: str, purpose: CodePurpose) -> IssuedCode | None:
+    def code(self, phone_hash: str, purpose: CodePurpose, owner: str) -> IssuedCode | None:
         c = t.codes.c
         row = self._run(
             sa.select(c.body, c.attempts, c.used_at).where(
-                c.phone_hash == phone_hash, c.purpose == purpose.value
+                c.phone_hash == phone_hash, c.purpose == purpose.value, c.owner == owner
             )
         ).first()
         if row is None:
@@ -58,31 +67,41 @@ class _Work(Repo):
     def put_code(self, issued: IssuedCode) -> None:
         phone_hash = self.keyring.hash(issued.phone, "phone")
         c = t.codes.c
-        self._run(sa.delete(t.codes).where(c.phone_hash == phone_hash, c.purpose == issued.purpose.value))
+        self._run(
+            sa.delete(t.codes).where(
+                c.phone_hash == phone_hash, c.purpose == issued.purpose.value, c.owner == issued.owner
+            )
+        )
         self._insert(
-            t.codes, phone_hash=phone_hash, purpose=issued.purpose.value, code_hash=issued.code_hash.hex(),
+            t.codes, phone_hash=phone_hash, purpose=issued.purpose.value, owner=issued.owner,
+            code_hash=issued.code_hash.hex(),
             attempts=issued.attempts, used_at=None if issued.used_at is None else issued.used_at.isoformat(),
             body=dumps(issued, self.keyring),
         )  # fmt: skip
 
-    def sends(self, phone: str, lock: bool = False) -> SendLog | None:
+    def sends(self, phone: str, owner: str, lock: bool = False) -> SendLog | None:
         c = t.code_sends.c
-        query = sa.select(c.body).where(c.phone_hash == self.keyring.hash(phone, "phone"))
+        query = sa.select(c.body).where(c.phone_hash == self.keyring.hash(phone, "phone"), c.owner == owner)
         row = self._run(self._locked(query) if lock else query).first()
         return None if row is None else loads(row.body, SendLog, self.keyring)
 
     def put_sends(self, log: SendLog) -> None:
         phone_hash = self.keyring.hash(log.phone, "phone")
         body = dumps(log, self.keyring)
-        self._insert_if_absent(t.code_sends, phone_hash=phone_hash, body=body)
-        self._run(sa.update(t.code_sends).where(t.code_sends.c.phone_hash == phone_hash).values(body=body))
+        c = t.code_sends.c
+        self._insert_if_absent(t.code_sends, phone_hash=phone_hash, owner=log.owner, body=body)
+        self._run(
+            sa.update(t.code_sends).where(c.phone_hash == phone_hash, c.owner == log.owner).values(body=body)
+        )
 
 
 class SqlCodeStore:
-    """:class:`hpf_core.ports.VerificationCodeStore` on SQL. ``reserve_send`` locks the
-    phone's send-log row (``SELECT ... FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE``) before it
-    checks the limits; ``count_attempt`` is ``UPDATE ... SET attempts = attempts + 1``;
-    ``consume`` is ``UPDATE ... SET used_at WHERE code_hash = :h AND used_at IS NULL``."""
+    """:class:`hpf_core.ports.VerificationCodeStore` on SQL, codes keyed by (phone, purpose,
+    owner) and send logs by (phone, owner). ``reserve_send`` locks the send-log row
+    (``SELECT ... FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE``) before it checks the limits and
+    keeps the attempts of a live code it replaces; ``count_attempt`` is ``UPDATE ... SET
+    attempts = attempts + 1``; ``consume`` is ``UPDATE ... SET used_at WHERE code_hash = :h
+    AND used_at IS NULL``."""
 
     def __init__(self, engine: sa.Engine, keyring: Keyring, dialect: str) -> None:
         self._engine = engine
@@ -99,45 +118,58 @@ class SqlCodeStore:
             except ConcurrentUpdate:
                 if attempt == ATTEMPTS:
                     raise
+                backoff(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def reserve_send(self, issued: IssuedCode, limits: Sequence[SendLimit]) -> SendReservation:
         at = issued.issued_at
 
+        owner = issued.owner
+
         def reserve(work: _Work) -> SendReservation:
             phone_hash = work.keyring.hash(issued.phone, "phone")
-            empty = SendLog(issued.phone)
-            work._insert_if_absent(t.code_sends, phone_hash=phone_hash, body=dumps(empty, work.keyring))
-            log = work.sends(issued.phone, lock=True) or empty
+            empty = SendLog(issued.phone, owner=owner)
+            work._insert_if_absent(
+                t.code_sends, phone_hash=phone_hash, owner=owner, body=dumps(empty, work.keyring)
+            )
+            log = work.sends(issued.phone, owner, lock=True) or empty
             if any(log.within(at, limit.window) >= limit.count for limit in limits):
                 return SendReservation(False, log)
             kept = tuple(m for m in log.sent_at if at - timedelta(days=1) < m <= at)
-            log = SendLog(issued.phone, (*kept, at))
+            log = SendLog(issued.phone, (*kept, at), owner=owner)
             work.put_sends(log)
-            work.put_code(issued)
+            fresh = issued
+            replaced = work.code(phone_hash, issued.purpose, owner)
+            if replaced is not None and replaced.used_at is None and at < replaced.expires_at:
+                # a resend keeps the guess count of the live code it replaces (D-045)
+                fresh = attrs.evolve(issued, attempts=max(issued.attempts, replaced.attempts))
+            work.put_code(fresh)
             return SendReservation(True, log)
 
         result: SendReservation = self._in_transaction(reserve)
         return result
 
-    def count_attempt(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
+    def count_attempt(self, phone: str, purpose: CodePurpose, *, owner: str = "") -> IssuedCode | None:
         def count(work: _Work) -> IssuedCode | None:
             c = t.codes.c
             phone_hash = work.keyring.hash(phone, "phone")
-            where = (c.phone_hash == phone_hash, c.purpose == CodePurpose(purpose).value)
+            where = (c.phone_hash == phone_hash, c.purpose == CodePurpose(purpose).value, c.owner == owner)
             if work._run(sa.update(t.codes).where(*where).values(attempts=c.attempts + 1)).rowcount == 0:
                 return None
-            return work.code(phone_hash, CodePurpose(purpose))
+            return work.code(phone_hash, CodePurpose(purpose), owner)
 
         result: IssuedCode | None = self._in_transaction(count)
         return result
 
-    def consume(self, phone: str, purpose: CodePurpose, code_hash: bytes, at: datetime) -> bool:
+    def consume(
+        self, phone: str, purpose: CodePurpose, code_hash: bytes, at: datetime, *, owner: str = ""
+    ) -> bool:
         def consume(work: _Work) -> bool:
             c = t.codes.c
             query = sa.update(t.codes).where(
                 c.phone_hash == work.keyring.hash(phone, "phone"),
                 c.purpose == CodePurpose(purpose).value,
+                c.owner == owner,
                 c.code_hash == code_hash.hex(),
                 c.used_at.is_(None),
             )
@@ -146,17 +178,17 @@ class SqlCodeStore:
         result: bool = self._in_transaction(consume)
         return result
 
-    def get(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
+    def get(self, phone: str, purpose: CodePurpose, *, owner: str = "") -> IssuedCode | None:
         found: IssuedCode | None = self._in_transaction(
-            lambda work: work.code(work.keyring.hash(phone, "phone"), CodePurpose(purpose))
+            lambda work: work.code(work.keyring.hash(phone, "phone"), CodePurpose(purpose), owner)
         )
         return found
 
     def put(self, issued: IssuedCode) -> None:
         self._in_transaction(lambda work: work.put_code(issued))
 
-    def sends(self, phone: str) -> SendLog | None:
-        found: SendLog | None = self._in_transaction(lambda work: work.sends(phone))
+    def sends(self, phone: str, *, owner: str = "") -> SendLog | None:
+        found: SendLog | None = self._in_transaction(lambda work: work.sends(phone, owner))
         return found
 
     def put_sends(self, log: SendLog) -> None:

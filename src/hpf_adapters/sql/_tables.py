@@ -210,6 +210,7 @@ codes = sa.Table(
     metadata,
     sa.Column("phone_hash", sa.String(_HASH), primary_key=True),
     sa.Column("purpose", sa.String(32), primary_key=True),
+    sa.Column("owner", sa.String(64), primary_key=True),  # a member id, "" for none (D-045)
     sa.Column("code_hash", sa.String(128), nullable=False),  # hex
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("used_at", sa.String(_INSTANT), nullable=True),
@@ -220,6 +221,7 @@ code_sends = sa.Table(
     "code_sends",
     metadata,
     sa.Column("phone_hash", sa.String(_HASH), primary_key=True),
+    sa.Column("owner", sa.String(64), primary_key=True),
     sa.Column("body", _TEXT, nullable=False),
 )
 

@@ -6,10 +6,10 @@ The core is pure: password hashing and token generation are ports
 
 >>> from hpf_core.errors import Refused
 >>> try:
-...     check_password(SEED_ONLINE_RULES, "123456")
+...     check_password(DEFAULT_ONLINE_RULES, "123456")
 ... except Refused as refused:
 ...     print(refused.codes)
-('password_letters_and_digits', 'password_common')
+('password_too_short', 'password_letters_and_digits', 'password_common')
 """
 
 from hpf_core.members._codes import (
@@ -26,6 +26,7 @@ from hpf_core.members._codes import (
 )
 from hpf_core.members._login import (
     KEYPAD_LOGIN_POLICY,
+    MAX_LOCK_MINUTES,
     ONLINE_LOGIN_POLICY,
     REFUSED_MESSAGE,
     LoginPolicy,
@@ -38,7 +39,9 @@ from hpf_core.members._login import (
 )
 from hpf_core.members._passwords import (
     COMMON_PASSWORDS,
+    DEFAULT_ONLINE_RULES,
     MAX_PASSWORD_INPUT_LENGTH,
+    ONLINE_MIN_LENGTH,
     RECOMMENDED_RULES,
     SEED_KEYPAD_RULES,
     SEED_ONLINE_RULES,
@@ -48,6 +51,8 @@ from hpf_core.members._passwords import (
     PasswordRules,
     check_password,
     initial_password,
+    normalise_password,
+    personal_fragments,
     require_password_input,
 )
 from hpf_core.members._phone import (
@@ -60,6 +65,7 @@ from hpf_core.members._phone import (
     request_change,
 )
 from hpf_core.members._records import (
+    HARD_CAP,
     CodePolicy,
     CodePurpose,
     Credentials,
@@ -72,6 +78,7 @@ from hpf_core.members._records import (
 from hpf_core.members._rules import MemberRules, parse_member_rules
 from hpf_core.members._sessions import (
     DEFAULT_SESSION_POLICY,
+    MIN_DISTINCT_CHARACTERS,
     MIN_TOKEN_LENGTH,
     SessionPolicy,
     end_all,
@@ -89,12 +96,17 @@ from hpf_core.members._sessions import (
 __all__ = [
     "CHANGED_MESSAGE",
     "COMMON_PASSWORDS",
+    "DEFAULT_ONLINE_RULES",
     "DEFAULT_SESSION_POLICY",
     "GENERIC_MESSAGE",
+    "HARD_CAP",
     "KEYPAD_LOGIN_POLICY",
+    "MAX_LOCK_MINUTES",
     "MAX_PASSWORD_INPUT_LENGTH",
+    "MIN_DISTINCT_CHARACTERS",
     "MIN_TOKEN_LENGTH",
     "ONLINE_LOGIN_POLICY",
+    "ONLINE_MIN_LENGTH",
     "RECOMMENDED_RULES",
     "REFUSED_MESSAGE",
     "SEED_KEYPAD_RULES",
@@ -139,10 +151,12 @@ __all__ = [
     "new_credentials",
     "next_send_at",
     "normalise_identifier",
+    "normalise_password",
     "open_session",
     "parse_code_policy",
     "parse_member_rules",
     "password_verified",
+    "personal_fragments",
     "recent_password_check",
     "request_change",
     "require_password_input",

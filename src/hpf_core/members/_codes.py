@@ -171,7 +171,14 @@ def _send_limit(sends: SendLog, at: datetime, policy: CodePolicy) -> Violation |
 
 
 def _new_record(
-    phone: str, purpose: CodePurpose, code: str, salt: bytes, at: datetime, policy: CodePolicy, subject: str
+    phone: str,
+    purpose: CodePurpose,
+    code: str,
+    salt: bytes,
+    at: datetime,
+    policy: CodePolicy,
+    subject: str,
+    owner: str = "",
 ) -> IssuedCode:
     if not _check_code_text(code, policy):
         raise InputError("code", f"a code source must give exactly {policy.length} ASCII digits")
@@ -185,6 +192,7 @@ def _new_record(
         issued_at=at,
         expires_at=at + timedelta(minutes=policy.ttl_minutes),
         subject=subject,
+        owner=owner,
     )
 
 
@@ -281,16 +289,19 @@ def send_code(
     store: VerificationCodeStore,
     subject: str = "",
     sign: str = "12329",
+    owner: str = "",
 ) -> str:
     """Issue a code, reserve the send and store its hash in one atomic step of the store
     (so racing requests cannot exceed the caps), text it to ``phone``; returns
     :data:`SENT_MESSAGE`. ``Refused`` (``send_limit``) when the phone had too many.
+    ``owner`` (a member id) keeps the code and the quota apart from other members' for the
+    same phone (D-045).
     """
     phone = validate_phone(phone)
     purpose = _check_purpose(purpose)
     require_aware(at, "at")
     code = codes.new_code()
-    issued = _new_record(phone, purpose, code, codes.new_salt(), at, policy, subject)
+    issued = _new_record(phone, purpose, code, codes.new_salt(), at, policy, subject, owner)
     reservation = store.reserve_send(issued, policy.send_limits)
     if not reservation.accepted:
         limited = _send_limit(reservation.sends, at, policy)
@@ -308,6 +319,7 @@ def check_code(
     *,
     store: VerificationCodeStore,
     subject: str = "",
+    owner: str = "",
 ) -> None:
     """Verify and consume the code for ``phone`` and ``purpose``; :class:`InvalidCode`
     (always the same message) unless it checks out. The attempt is counted in the store
@@ -316,11 +328,11 @@ def check_code(
     phone = validate_phone(phone)
     purpose = _check_purpose(purpose)
     require_aware(at, "at")
-    counted = store.count_attempt(phone, purpose)
+    counted = store.count_attempt(phone, purpose, owner=owner)
     if counted is None:
         hash_code("0" * policy.length, _DUMMY_SALT, phone, purpose, subject)  # same time as a check
         raise InvalidCode()
     before = attrs.evolve(counted, attempts=counted.attempts - 1)  # what this attempt was checked against
     _, ok = verify(before, phone, purpose, code, at, policy, subject=subject)
-    if not ok or not store.consume(phone, purpose, counted.code_hash, at):
+    if not ok or not store.consume(phone, purpose, counted.code_hash, at, owner=owner):
         raise InvalidCode()

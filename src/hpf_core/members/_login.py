@@ -30,9 +30,11 @@ True
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Set as AbstractSet
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -40,22 +42,26 @@ from hpf_core.dates import require_aware
 from hpf_core.errors import InvalidPolicy, Violation, refusal
 from hpf_core.identity import validate_id_number, validate_phone
 from hpf_core.members._passwords import (
+    COMMON_PASSWORDS,
+    DEFAULT_ONLINE_RULES,
     SEED_KEYPAD_RULES,
-    SEED_ONLINE_RULES,
     InitialPasswordRule,
     PasswordChannel,
     PasswordRules,
     _password_problems,
     initial_password,
+    normalise_password,
+    personal_fragments,
     require_password_input,
 )
-from hpf_core.members._records import Credentials, LockState, PasswordGroup
+from hpf_core.members._records import HARD_CAP, Credentials, LockState, PasswordGroup
 
 if TYPE_CHECKING:
     from hpf_core.ports import PasswordHasher
 
 __all__ = [
     "KEYPAD_LOGIN_POLICY",
+    "MAX_LOCK_MINUTES",
     "ONLINE_LOGIN_POLICY",
     "REFUSED_MESSAGE",
     "LoginPolicy",
@@ -71,21 +77,45 @@ REFUSED_MESSAGE = "账号或密码错误 / wrong account or password"
 """The one message every login refusal shows: unknown account, wrong password, locked."""
 
 
+MAX_LOCK_MINUTES = 24 * 60
+"""The longest single lock, in minutes: a growing lock stops doubling here (D-045)."""
+
+
+def _bounded(low: int, high: int) -> Any:
+    def check(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidPolicy(attribute.name, "must be an int", value)
+        if not low <= value <= high:
+            raise InvalidPolicy(attribute.name, f"must be {low}..{high}", value)
+
+    return check
+
+
 @attrs.frozen
 class LoginPolicy:
-    """Throttling per account and password group (登录失败锁定).
+    """Throttling per account and password group (登录失败锁定), D-045.
 
-    ``per_day=False``: ``max_failures`` consecutive failures lock for ``lock_minutes``; the
-    count restarts after a success or when the lock ends. ``per_day=True``: failures count per
-    calendar day (in the attempt's time zone) and the lock lasts until the next midnight."""
+    ``per_day=False``: ``max_failures`` failures lock for ``lock_minutes``; each further
+    lock before a success lasts twice as long as the one before (at most
+    :data:`MAX_LOCK_MINUTES`), and the count restarts when a lock ends. ``per_day=True``:
+    at most ``max_failures`` failures in any 24 hours (a rolling window, not the calendar
+    day): the lock lasts until the oldest of them is 24 hours old. Either way
+    :data:`HARD_CAP` (100) consecutive failures without a success disable the group until
+    the owner proves the phone (``hpf_core.members.services.unlock``).
 
-    max_failures: int
-    lock_minutes: int = 0
+    >>> LoginPolicy(max_failures=5, lock_minutes=2000)
+    Traceback (most recent call last):
+    ...
+    hpf_core.errors.InvalidPolicy: lock_minutes: must be 0..1440 (got 2000)
+    """
+
+    max_failures: int = attrs.field(validator=_bounded(1, HARD_CAP))
+    lock_minutes: int = attrs.field(default=0, validator=_bounded(0, MAX_LOCK_MINUTES))
     per_day: bool = False
 
     def __attrs_post_init__(self) -> None:
-        if not 1 <= self.max_failures <= 100:  # NIST 800-63B: at most 100 consecutive failures
-            raise InvalidPolicy("max_failures", "must be 1..100", self.max_failures)
+        if not isinstance(self.per_day, bool):
+            raise InvalidPolicy("per_day", "must be true or false", self.per_day)
         if not self.per_day and self.lock_minutes < 1:
             raise InvalidPolicy("lock_minutes", "must be at least 1 unless per_day", self.lock_minutes)
 
@@ -93,7 +123,8 @@ class LoginPolicy:
 ONLINE_LOGIN_POLICY = LoginPolicy(max_failures=5, lock_minutes=30)
 """APP / WeChat / web (design): 5 consecutive failures lock the account for 30 minutes."""
 KEYPAD_LOGIN_POLICY = LoginPolicy(max_failures=3, per_day=True)
-"""12329 hotline / touch screen: 3 failures in a day lock until the next day (DOMAIN §8.3)."""
+"""12329 hotline / touch screen: 3 failures in any 24 hours lock (DOMAIN §8.3's "3 a day",
+read as a rolling window so that 3 before and 3 after midnight are not 6)."""
 
 
 def _set_lock(credentials: Credentials, group: PasswordGroup, lock: LockState) -> Credentials:
@@ -189,23 +220,90 @@ def _refused(reason: str) -> LoginResult:
     return LoginResult(False, REFUSED_MESSAGE, audit_reason=reason)
 
 
-def _next_midnight(at: datetime) -> datetime:
-    return datetime.combine(at.date() + timedelta(days=1), time(0), tzinfo=at.tzinfo)
+_DAY = timedelta(days=1)
 
 
 def _after_failure(lock: LockState, at: datetime, policy: LoginPolicy) -> LockState:
-    counting = lock.failures
-    start = lock.first_failure_at
-    if start is None or (policy.per_day and start.date() != at.date()):
-        counting, start = 0, at
-    if lock.locked_until is not None and at >= lock.locked_until:
-        counting, start = 0, at  # a lock that ended starts a fresh count
-    failures = counting + 1
-    locked_until = None
-    if failures >= policy.max_failures:
-        lock_for = timedelta(minutes=policy.lock_minutes)
-        locked_until = _next_midnight(at) if policy.per_day else at + lock_for
-    return LockState(failures, start, locked_until)
+    """``lock`` after one more failure at ``at`` (D-045)."""
+    consecutive = lock.consecutive + 1
+    counted = lock.counted + 1
+    locks = lock.locks
+    locked_until = lock.locked_until
+    start: datetime | None
+    if policy.per_day:
+        recent = (*(m for m in lock.recent if at - _DAY < m <= at), at)
+        failures, start = len(recent), recent[0]
+        if failures >= policy.max_failures:
+            locked_until = max(recent[-policy.max_failures] + _DAY, locked_until or at)
+            locks += 1
+    else:
+        recent = ()
+        failures, start = lock.failures, lock.first_failure_at
+        if start is None or (lock.locked_until is not None and at >= lock.locked_until):
+            failures, start, locked_until = 0, at, None  # a lock that ended starts a fresh count
+        failures += 1
+        if failures >= policy.max_failures:
+            minutes = min(policy.lock_minutes * 2 ** min(locks, 16), MAX_LOCK_MINUTES)
+            locked_until = at + timedelta(minutes=minutes)
+            locks += 1
+    disabled = lock.disabled or consecutive >= HARD_CAP
+    return LockState(failures, start, locked_until, consecutive, locks, disabled, recent, counted)
+
+
+def _after_success(current: LockState, reserved: int, at: datetime, policy: LoginPolicy) -> LockState:
+    """The lock state after the attempt reserved as number ``reserved`` succeeded: the
+    failures reserved before it are cleared, those reserved after it (racing guesses) stay
+    counted, as if the attempts had run one at a time in the order they were reserved."""
+    later = max(0, current.counted - reserved)
+    state = LockState(counted=reserved)
+    for _ in range(later):
+        state = _after_failure(state, at, policy)
+    return state
+
+
+def _undo_own(current: LockState, at: datetime, policy: LoginPolicy) -> LockState:
+    """The lock state without one failure counted at ``at`` in advance (a password change
+    whose old password was right): every other failure and any lock stay."""
+    recent = list(current.recent)
+    if at in recent:
+        recent.remove(at)
+    failures = max(0, current.failures - 1)
+    locked_until, locks = current.locked_until, current.locks
+    own_lock = locked_until is not None and current.failures >= policy.max_failures > failures
+    if own_lock and (not policy.per_day or len(recent) < policy.max_failures):
+        locked_until, locks = None, max(0, locks - 1)
+    consecutive = max(0, current.consecutive - 1)
+    disabled = current.disabled and consecutive >= HARD_CAP
+    first = current.first_failure_at if failures else None
+    return LockState(
+        failures, first, locked_until, consecutive, locks, disabled, tuple(recent), current.counted
+    )
+
+
+_DUMMY_PASSWORD = "hpf-dummy-password-0"
+_dummies: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash made by ``hasher`` with its current parameters, verified for an unknown or a
+    locked account so that every refusal costs one verify at today's cost (D-045)."""
+    try:
+        found = _dummies.get(hasher)
+    except TypeError:  # not weak-referenceable: no cache
+        return hasher.hash(_DUMMY_PASSWORD)
+    if found is None:
+        found = hasher.hash(_DUMMY_PASSWORD)
+        _dummies[hasher] = found
+    return found
+
+
+def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
+    """The password in NFKC against ``stored``; a password that NFKC changes is also tried
+    as typed, for a hash made before passwords were normalised (D-045)."""
+    normalised = normalise_password(password)
+    if hasher.verify(stored, normalised):
+        return True
+    return normalised != password and hasher.verify(stored, password)
 
 
 def login(
@@ -236,17 +334,17 @@ def login(
     group = channel.group
     stored = credentials.stored_hash(group) if credentials is not None else None
     if credentials is None or stored is None or not _matches(credentials, identifier):
-        hasher.hash(password)  # the same work as a verify, so timing does not tell
+        hasher.verify(_dummy_hash(hasher), password)  # one verify at today's cost, as for a member
         return credentials, _refused("unknown_account")
-    correct = hasher.verify(stored, password)
+    correct = _verify(hasher, stored, password)
     lock = credentials.lock_state(group)
     if lock.locked(at):
         return credentials, _refused("locked")
     if not correct:
         return _set_lock(credentials, group, _after_failure(lock, at, policy)), _refused("wrong_password")
-    updated = _set_lock(credentials, group, LockState())
+    updated = _set_lock(credentials, group, LockState(counted=lock.counted))
     if hasher.needs_rehash(stored):
-        updated = _set_hash(updated, group, hasher.hash(password))
+        updated = _set_hash(updated, group, hasher.hash(normalise_password(password)))
     change = group in credentials.must_change
     message = "登录成功，请先修改初始密码" if change else "登录成功"
     return updated, LoginResult(True, message, credentials.member_id, change)
@@ -261,14 +359,21 @@ def change_password(
     hasher: PasswordHasher,
     at: datetime,
     rules: PasswordRules | None = None,
+    *,
+    common: AbstractSet[str] = COMMON_PASSWORDS,
 ) -> Credentials:
     """Change ``group``'s password (密码修改: 旧密码、新密码、确认密码), seed §7.4.
 
     Checks the old password, that the confirmation matches, the centre's ``rules``
     (``policy.members.password_rules(group)``; default: the seed's rule for the group),
     that the new one differs from the old one and is neither the phone nor the ID number
-    nor the initial password. On success the forced
-    change is cleared; the caller then ends the member's other sessions (``end_others``).
+    nor the initial password, and contains no fragment of the phone or ID number nor the
+    birth date (``password_personal``), nor is in ``common`` (after NFKC). On success the forced
+    change is cleared, ``secret_version`` moves on and the new password is hashed in NFKC;
+    the caller then ends the member's other sessions (``end_others``). This pure step
+    does not count a wrong old password: the service
+    ``hpf_core.members.services.change_password`` counts it with the login's failures.
+    While the group is locked it refuses with ``locked`` whatever the old password.
     Returns the changed credentials; a refused change changes nothing and raises
     ``refusal(violations)`` (a ``Refused``) carrying every reason found.
     """
@@ -276,26 +381,36 @@ def change_password(
     old_password = require_password_input(old_password, "old_password")
     new_password = require_password_input(new_password, "new_password")
     confirmation = require_password_input(confirmation, "confirmation")
-    rules = rules or (SEED_ONLINE_RULES if group is PasswordGroup.ONLINE else SEED_KEYPAD_RULES)
+    rules = rules or (DEFAULT_ONLINE_RULES if group is PasswordGroup.ONLINE else SEED_KEYPAD_RULES)
     stored = credentials.stored_hash(group)
+    if credentials.lock_state(group).locked(at):
+        if stored is not None:
+            hasher.verify(stored, old_password)  # the same work as a check
+        raise refusal([Violation("locked", "密码错误次数过多，账户已锁定", "old_password")])
     found: list[Violation] = []
     if stored is None:
         hasher.hash(old_password)
         found.append(Violation("wrong_password", "旧密码错误", "old_password"))
-    elif not hasher.verify(stored, old_password):
+    elif not _verify(hasher, stored, old_password):
         found.append(Violation("wrong_password", "旧密码错误", "old_password"))
     if new_password != confirmation:
         found.append(Violation("confirmation_mismatch", "两次输入的新密码不一致", "confirmation"))
-    found.extend(_password_problems(rules, new_password))
-    if new_password == old_password:
+    personal = personal_fragments(credentials.phone, credentials.id_number)
+    found.extend(_password_problems(rules, new_password, common=common, personal=personal))
+    if normalise_password(new_password) == normalise_password(old_password):
         found.append(Violation("password_unchanged", "新密码不能与旧密码相同", "new_password"))
     forbidden = {credentials.phone, credentials.id_number}
     forbidden.update(initial_password(credentials.id_number, r) for r in InitialPasswordRule)
-    if new_password.upper() in forbidden:
+    if normalise_password(new_password).upper() in forbidden:
         found.append(
             Violation("password_is_identifier", "新密码不能是手机号、证件号或初始密码", "new_password")
         )
     if found:
         raise refusal(found)
-    updated = _set_lock(_set_hash(credentials, group, hasher.hash(new_password)), group, LockState())
-    return attrs.evolve(updated, must_change=credentials.must_change - {group}, password_changed_at=at)
+    updated = _set_hash(credentials, group, hasher.hash(normalise_password(new_password)))
+    return attrs.evolve(
+        updated,
+        must_change=credentials.must_change - {group},
+        password_changed_at=at,
+        secret_version=credentials.secret_version + 1,
+    )

@@ -25,6 +25,8 @@ stricter :data:`RECOMMENDED_RULES` (ASVS 6.2: at least 8, up to 128, no composit
 from __future__ import annotations
 
 import enum
+import unicodedata
+from collections.abc import Collection
 
 import attrs
 
@@ -34,7 +36,9 @@ from hpf_core.members._records import PasswordGroup
 
 __all__ = [
     "COMMON_PASSWORDS",
+    "DEFAULT_ONLINE_RULES",
     "MAX_PASSWORD_INPUT_LENGTH",
+    "ONLINE_MIN_LENGTH",
     "RECOMMENDED_RULES",
     "SEED_KEYPAD_RULES",
     "SEED_ONLINE_RULES",
@@ -44,6 +48,8 @@ __all__ = [
     "PasswordRules",
     "check_password",
     "initial_password",
+    "normalise_password",
+    "personal_fragments",
     "require_password_input",
 ]
 
@@ -116,6 +122,10 @@ SEED_ONLINE_RULES = PasswordRules(6, 18, Charset.LETTERS_AND_DIGITS, refuse_comm
 """APP / WeChat / web hall: 6-18 letters and digits (seed §7.4.1), common passwords refused."""
 SEED_KEYPAD_RULES = PasswordRules(6, 6, Charset.DIGITS, refuse_common=True)
 """12329 hotline / touch screen: exactly 6 digits (seed §7.4.2), common ones (123456) refused."""
+ONLINE_MIN_LENGTH = 8
+"""The shortest online password any policy may allow (NIST SP 800-63B §5.1.1.2: at least 8)."""
+DEFAULT_ONLINE_RULES = PasswordRules(ONLINE_MIN_LENGTH, 18, Charset.LETTERS_AND_DIGITS, refuse_common=True)
+"""The online rule a centre gets by default: the seed's 字母与数字组合 up to 18, from 8 (D-045)."""
 RECOMMENDED_RULES = PasswordRules(8, 128, Charset.ANY, refuse_common=True)
 """A stricter choice for online channels (ASVS 6.2.1/6.2.9: min 8, >= 64 allowed, no composition)."""
 
@@ -154,13 +164,61 @@ def require_password_input(password: object, field: str = "password") -> str:
     return password
 
 
+def normalise_password(password: str) -> str:
+    """The password in Unicode NFKC (NIST SP 800-63B §5.1.1.2): full-width ``ａｂｃ１２３``
+    is ``abc123``. Rules are checked, and hashes made and verified, on this form.
+
+    >>> normalise_password("ａｂｃ１２３")
+    'abc123'
+    """
+    return unicodedata.normalize("NFKC", require_password_input(password))
+
+
+_FRAGMENT = 6
+"""Consecutive characters of the phone or ID number a password may not contain."""
+
+
+def personal_fragments(phone: str | None, id_number: str | None) -> frozenset[str]:
+    """What a member's password may not contain: any 6 consecutive characters of the phone
+    or ID number, and the ID's birth date as YYYYMMDD, YYMMDD, MMDDYYYY, DDMMYYYY, MMDDYY
+    and DDMMYY (casefolded; the ID's final X matches x).
+
+    >>> sorted(f for f in personal_fragments(None, "11010519491231002X") if f.startswith("19"))
+    ['194912', '19491231']
+    """
+    found: set[str] = set()
+    for number in (phone, id_number):
+        if number:
+            text = number.casefold()
+            found.update(text[i : i + _FRAGMENT] for i in range(len(text) - _FRAGMENT + 1))
+    if id_number:
+        number = validate_id_number(id_number)
+        yyyy, mm, dd = number[6:10], number[10:12], number[12:14]
+        yy = yyyy[2:]
+        found.update(
+            {yyyy + mm + dd, yy + mm + dd, mm + dd + yyyy, dd + mm + yyyy, mm + dd + yy, dd + mm + yy}
+        )
+    return frozenset(found)
+
+
 def _ascii_alnum(text: str) -> bool:
     return text.isascii() and text.isalnum()
 
 
-def check_password(rules: PasswordRules, password: str, *, common: frozenset[str] = COMMON_PASSWORDS) -> str:
-    """The new ``password`` when ``rules`` accept it; otherwise ``Refused`` carrying every
-    reason (D-038: one refusal shape — a screen shows ``refused.violations``).
+def check_password(
+    rules: PasswordRules,
+    password: str,
+    *,
+    common: Collection[str] = COMMON_PASSWORDS,
+    phone: str | None = None,
+    id_number: str | None = None,
+) -> str:
+    """The new ``password`` in NFKC (:func:`normalise_password`) when ``rules`` accept it;
+    otherwise ``Refused`` carrying every reason (D-038: one refusal shape — a screen shows
+    ``refused.violations``). ``common`` is the list to refuse (a centre passes a real one,
+    e.g. ``hpf_adapters.security.common_passwords()``); with the member's ``phone`` and
+    ``id_number``, a password containing a fragment of them or the birth date is refused
+    (``password_personal``).
 
     Violations never quote the password. Input over :data:`MAX_PASSWORD_INPUT_LENGTH`
     raises :class:`PasswordTooLong` instead.
@@ -174,18 +232,22 @@ def check_password(rules: PasswordRules, password: str, *, common: frozenset[str
     >>> check_password(SEED_KEYPAD_RULES, "583920")
     '583920'
     """
-    found = _password_problems(rules, password, common=common)
+    found = _password_problems(rules, password, common=common, personal=personal_fragments(phone, id_number))
     if found:
         raise refusal(found)
-    return password
+    return normalise_password(password)
 
 
 def _password_problems(
-    rules: PasswordRules, password: str, *, common: frozenset[str] = COMMON_PASSWORDS
+    rules: PasswordRules,
+    password: str,
+    *,
+    common: Collection[str] = COMMON_PASSWORDS,
+    personal: Collection[str] = (),
 ) -> tuple[Violation, ...]:
     """:func:`check_password`'s reasons without raising, for ``change_password`` to gather
     with its own (package-private: not exported)."""
-    password = require_password_input(password)
+    password = normalise_password(password)
     found: list[Violation] = []
     if len(password) < rules.min_length:
         found.append(Violation("password_too_short", f"密码至少 {rules.min_length} 位", "password"))
@@ -205,8 +267,11 @@ def _password_problems(
             found.append(Violation("password_digits_only", "请输入数字密码", "password"))
     elif not password.isprintable():
         found.append(Violation("password_not_printable", "密码含不可打印字符", "password"))
-    if rules.refuse_common and password.casefold() in common:
+    folded = password.casefold()
+    if rules.refuse_common and (folded in common or folded in COMMON_PASSWORDS):
         found.append(Violation("password_common", "密码过于常见，请换一个", "password"))
+    if any(fragment in folded for fragment in personal):
+        found.append(Violation("password_personal", "密码不能含手机号、证件号的片段或出生日期", "password"))
     return tuple(found)
 
 

@@ -2,14 +2,17 @@
 
 The screen has 旧手机号码, 新手机号, 验证码 with 获取验证码 and 确定. Around it the
 library adds what binding a new authenticator needs (NIST 800-63B 5.1.3.3, ASVS 7.5.1):
-the member is in a logged-in session whose password was checked within the policy's
+the member is in a logged-in :class:`Session` (not ended, not restricted to the initial
+password's change) whose password was checked within the policy's
 ``reauth_minutes``; the new number differs from the old one, is a valid mainland mobile
 and belongs to no other member of the centre (a phone is unique within a centre); the
 code goes to the NEW number and is bound to the old one too; after the change a notice
 goes to the OLD number (通知旧手机号), masked, so a hijack is noticed.
 
 :func:`request_change` and :func:`confirm_change` are pure; :class:`PhoneChange` calls
-the ports it is given (SmsGateway, CodeSource, VerificationCodeStore).
+the ports it is given (SmsGateway, CodeSource, VerificationCodeStore) through the atomic
+:func:`send_code` and :func:`check_code`, with the code and the send quota kept per member
+(``owner``) so one member cannot cancel another's pending change or use up their quota.
 
 >>> from datetime import datetime, timedelta, timezone
 >>> at = datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(hours=8)))
@@ -26,10 +29,10 @@ from typing import TYPE_CHECKING
 import attrs
 
 from hpf_core.dates import require_aware
-from hpf_core.errors import InvalidCode, Violation, refusal
+from hpf_core.errors import InputTypeError, Violation, refusal
 from hpf_core.identity import mask_phone, validate_phone
-from hpf_core.members._codes import SENT_MESSAGE, code_message, hash_code, issue, verify
-from hpf_core.members._records import CodePolicy, CodePurpose, IssuedCode, SendLog
+from hpf_core.members._codes import check_code, hash_code, issue, send_code, verify
+from hpf_core.members._records import CodePolicy, CodePurpose, IssuedCode, SendLog, Session
 
 if TYPE_CHECKING:
     from hpf_core.ports import CodeSource, SmsGateway, VerificationCodeStore
@@ -68,44 +71,51 @@ def change_notice(new_phone: str, changed_at: datetime, sign: str = "12329", hot
     )
 
 
-def _recent(session_verified_at: datetime | None, at: datetime, policy: CodePolicy) -> bool:
-    if session_verified_at is None:
-        return False
-    require_aware(session_verified_at, "session_verified_at")
-    return at - timedelta(minutes=policy.reauth_minutes) <= session_verified_at <= at
+def _check_session(session: Session | None, at: datetime, policy: CodePolicy) -> None:
+    if session is not None and not isinstance(session, Session):
+        raise InputTypeError("session", "must be a Session", type(session).__name__)
+    if session is None or session.ended:
+        raise refusal([Violation("session_ended", "已退出登录，请重新登录", "session")])
+    if session.password_change_required:
+        raise refusal([Violation("password_change_required", "请先修改初始密码", "password")])
+    verified = session.password_verified_at
+    if not at - timedelta(minutes=policy.reauth_minutes) <= verified <= at:
+        raise refusal(
+            [Violation("reauth_required", f"请先验证登录密码({policy.reauth_minutes}分钟内有效)", "password")]
+        )
 
 
 def check_new_phone(
     member_phone: str,
     new_phone: str,
     taken_phones: Collection[str],
-    session_verified_at: datetime | None,
+    session: Session | None,
     at: datetime,
     policy: CodePolicy,
 ) -> str:
     """The new number, normalised. A number that may not replace ``member_phone`` raises
-    ``Refused`` with the first reason: ``reauth_required`` (no password check in this
-    session within ``reauth_minutes`` before ``at``), ``same_phone`` or ``phone_taken``
+    ``Refused`` with the first reason: ``session_ended`` (no session, or a logged-out one),
+    ``password_change_required`` (a session still on the initial password),
+    ``reauth_required`` (no password check in this session within ``reauth_minutes``
+    before ``at``), ``same_phone`` or ``phone_taken``
     (another member of the centre has it; ``taken_phones`` are the centre's other members'
     numbers). ``InvalidPhone`` for a malformed number.
 
     >>> from datetime import timezone
     >>> from hpf_core.errors import Refused
     >>> at = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
-    >>> check_new_phone("13800138000", "139 0000 1111", (), at, at, CodePolicy())
+    >>> session = Session("0" * 64, "M1", at, at, at)
+    >>> check_new_phone("13800138000", "139 0000 1111", (), session, at, CodePolicy())
     '13900001111'
     >>> try:
     ...     check_new_phone("13800138000", "13900001111", (), None, at, CodePolicy())
     ... except Refused as refused:
     ...     print(refused.codes)
-    ('reauth_required',)
+    ('session_ended',)
     """
     require_aware(at, "at")
     new = validate_phone(new_phone, "new_phone")
-    if not _recent(session_verified_at, at, policy):
-        raise refusal(
-            [Violation("reauth_required", f"请先验证登录密码({policy.reauth_minutes}分钟内有效)", "password")]
-        )
+    _check_session(session, at, policy)
     if new == validate_phone(member_phone, "old_phone"):
         raise refusal([Violation("same_phone", "新手机号与旧手机号相同", "new_phone")])
     if new in {validate_phone(phone, "taken_phones") for phone in taken_phones}:
@@ -117,7 +127,7 @@ def request_change(
     member_phone: str,
     new_phone: str,
     taken_phones: Collection[str],
-    session_verified_at: datetime | None,
+    session: Session | None,
     at: datetime,
     policy: CodePolicy,
     *,
@@ -128,12 +138,12 @@ def request_change(
     """获取验证码: after :func:`check_new_phone`, a 修改手机号 code for the NEW phone,
     bound to the old one, and the new phone's send log. ``Refused`` with the first reason
     not to (a :func:`check_new_phone` reason or the send limit)."""
-    checked = check_new_phone(member_phone, new_phone, taken_phones, session_verified_at, at, policy)
+    checked = check_new_phone(member_phone, new_phone, taken_phones, session, at, policy)
     old = validate_phone(member_phone, "old_phone")
-    issued = issue(checked, CodePurpose.PHONE_CHANGE, code, salt, at, policy, sends, subject=old)
-    if isinstance(issued, Violation):
-        raise refusal([issued])
-    return issued
+    issued, log = issue(checked, CodePurpose.PHONE_CHANGE, code, salt, at, policy, sends, subject=old)
+    assert session is not None  # checked above
+    owner = session.member_id
+    return attrs.evolve(issued, owner=owner), attrs.evolve(log, owner=owner)
 
 
 def confirm_change(
@@ -142,7 +152,7 @@ def confirm_change(
     issued: IssuedCode | None,
     code: object,
     taken_phones: Collection[str],
-    session_verified_at: datetime | None,
+    session: Session | None,
     at: datetime,
     policy: CodePolicy,
     *,
@@ -154,7 +164,7 @@ def confirm_change(
     attempt is counted in the returned record, which the caller must store (D-038). The
     session and the number are checked again first (another member may have taken it
     meanwhile); those refusals change nothing and raise ``Refused``."""
-    checked = check_new_phone(member_phone, new_phone, taken_phones, session_verified_at, at, policy)
+    checked = check_new_phone(member_phone, new_phone, taken_phones, session, at, policy)
     old = validate_phone(member_phone, "old_phone")
     if issued is None:
         hash_code("0" * policy.length, b"\x00" * 16, checked, CodePurpose.PHONE_CHANGE, old)  # same time
@@ -167,9 +177,13 @@ def confirm_change(
 
 @attrs.frozen
 class PhoneChange:
-    """The 修改手机号码 walk over the ports it is given. It does not store the member:
+    """The 修改手机号码 walk over the ports it is given, through the code store's atomic
+    steps (:func:`send_code`, :func:`check_code`): racing confirmations give one change,
+    and the code and quota are the session's member's own. It does not store the member:
     the caller saves :attr:`PhoneChanged.new_phone` on the member's record (where the
-    centre-wide uniqueness of phones must also be enforced, for races)."""
+    centre-wide uniqueness of phones must also be enforced, for races), moves the
+    credentials' ``secret_version`` on and ends the other sessions — as
+    ``hpf_core.members.services.confirm_phone_change`` does."""
 
     policy: CodePolicy
     sms: SmsGateway
@@ -179,60 +193,56 @@ class PhoneChange:
 
     def request(
         self,
+        session: Session | None,
         member_phone: str,
         new_phone: str,
         taken_phones: Collection[str],
-        session_verified_at: datetime | None,
         at: datetime,
     ) -> str:
         """获取验证码: text a code to the NEW phone; returns :data:`SENT_MESSAGE`.
-        ``Refused`` for any :func:`check_new_phone` reason or the send limit."""
-        checked = check_new_phone(member_phone, new_phone, taken_phones, session_verified_at, at, self.policy)
-        code = self.codes.new_code()
-        issued, sends = request_change(
-            member_phone,
+        ``Refused`` for any :func:`check_new_phone` reason or the send limit (counted per
+        member and phone). A resend replaces the code but keeps its attempts."""
+        checked = check_new_phone(member_phone, new_phone, taken_phones, session, at, self.policy)
+        assert session is not None  # checked above
+        old = validate_phone(member_phone, "old_phone")
+        return send_code(
             checked,
-            taken_phones,
-            session_verified_at,
+            CodePurpose.PHONE_CHANGE,
             at,
             self.policy,
-            code=code,
-            salt=self.codes.new_salt(),
-            sends=self.store.sends(checked),
+            sms=self.sms,
+            codes=self.codes,
+            store=self.store,
+            subject=old,
+            sign=self.sign,
+            owner=session.member_id,
         )
-        self.store.put(issued)
-        self.store.put_sends(sends)
-        self.sms.send(checked, code_message(code, CodePurpose.PHONE_CHANGE, self.policy, self.sign))
-        return SENT_MESSAGE
 
     def confirm(
         self,
+        session: Session | None,
         member_phone: str,
         new_phone: str,
         code: object,
         taken_phones: Collection[str],
-        session_verified_at: datetime | None,
         at: datetime,
     ) -> PhoneChanged:
-        """确定: check the code (the attempt is stored either way), send the notice to the
-        OLD phone and return the change. :class:`InvalidCode` for any code failure,
-        ``Refused`` for a session or number problem."""
-        new = validate_phone(new_phone, "new_phone")
-        before = self.store.get(new, CodePurpose.PHONE_CHANGE)
-        after, changed = confirm_change(
-            member_phone,
-            new,
-            before,
+        """确定: check the code (the attempt is counted first, the code consumed once),
+        send the notice to the OLD phone and return the change. :class:`InvalidCode` for
+        any code failure, ``Refused`` for a session or number problem."""
+        checked = check_new_phone(member_phone, new_phone, taken_phones, session, at, self.policy)
+        assert session is not None  # checked above
+        old = validate_phone(member_phone, "old_phone")
+        check_code(
+            checked,
+            CodePurpose.PHONE_CHANGE,
             code,
-            taken_phones,
-            session_verified_at,
             at,
             self.policy,
-            sign=self.sign,
+            store=self.store,
+            subject=old,
+            owner=session.member_id,
         )
-        if after is not None and after is not before:
-            self.store.put(after)
-        if changed is None:
-            raise InvalidCode()
+        changed = PhoneChanged(old, checked, at, change_notice(checked, at, self.sign))
         self.sms.send(changed.old_phone, changed.notice)
         return changed

@@ -27,6 +27,7 @@ from hpf_core.errors import InputError, InputTypeError
 from hpf_core.identity import mask_id_number, mask_phone
 
 __all__ = [
+    "HARD_CAP",
     "CodePolicy",
     "CodePurpose",
     "Credentials",
@@ -54,15 +55,34 @@ class PasswordGroup(enum.Enum):
 
 @attrs.frozen
 class LockState:
-    """Failed attempts of one password group: count, when counting began, lock end."""
+    """Failed attempts of one password group (D-045).
+
+    ``failures``: failures in the current window (since the last lock ended, or in the last
+    24 hours for a per-day policy, whose instants are ``recent``); ``first_failure_at``:
+    when that window's first failure came; ``locked_until``: the end of the current lock;
+    ``consecutive``: failures since the last success, never reset by the end of a lock
+    (at :data:`HARD_CAP` the group is ``disabled`` until the owner proves the phone);
+    ``locks``: locks since the last success (each lasts twice as long as the one before);
+    ``counted``: every attempt ever reserved (only grows: a success uses it to keep the
+    failures counted after its own attempt)."""
 
     failures: int = 0
     first_failure_at: datetime | None = None
     locked_until: datetime | None = None
+    consecutive: int = 0
+    locks: int = 0
+    disabled: bool = False
+    recent: tuple[datetime, ...] = ()
+    counted: int = 0
 
     def locked(self, at: datetime) -> bool:
-        """True at instant ``at`` while the lock lasts."""
-        return self.locked_until is not None and at < self.locked_until
+        """True at instant ``at`` while the lock lasts (always, once ``disabled``)."""
+        return self.disabled or (self.locked_until is not None and at < self.locked_until)
+
+
+HARD_CAP = 100
+"""Consecutive failures after which a password group is disabled until the owner unlocks it
+with an SMS code (NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts)."""
 
 
 def _hidden(_: object) -> str:
@@ -83,6 +103,9 @@ class Credentials:
     online_lock: LockState = LockState()
     keypad_lock: LockState = LockState()
     password_changed_at: datetime | None = None
+    secret_version: int = attrs.field(default=0, kw_only=True)
+    """Grows by one at every password or phone change; a session opened under an older
+    value is over (D-045). Unlike ``version`` a failed login does not change it."""
     version: int = attrs.field(default=0, kw_only=True)
     """The stored version: a repository's ``save`` refuses a record whose version is not
     the stored one (``ConcurrentUpdate``) and stores it as ``version + 1``."""
@@ -111,6 +134,9 @@ class Session:
     password_verified_at: datetime
     ended_at: datetime | None = None
     password_change_required: bool = False
+    secret_version: int = attrs.field(default=0, kw_only=True)
+    """The credentials' ``secret_version`` when the session opened (or last changed the
+    password in it): a later password or phone change ends the session (D-045)."""
 
     @property
     def ended(self) -> bool:
@@ -136,6 +162,9 @@ class CodePurpose(enum.Enum):
     WITHDRAWAL = "withdrawal"
     """提取确认: confirming a withdrawal (提取)."""
 
+    UNLOCK = "unlock"
+    """解锁: the owner proves the phone to lift a login lock (D-045)."""
+
     @property
     def chinese(self) -> str:
         """登录, 修改手机号, 重置密码 or 提取确认."""
@@ -147,6 +176,7 @@ _CHINESE = {
     CodePurpose.PHONE_CHANGE: "修改手机号",
     CodePurpose.PASSWORD_RESET: "重置密码",
     CodePurpose.WITHDRAWAL: "提取确认",
+    CodePurpose.UNLOCK: "解锁",
 }
 
 
@@ -234,6 +264,10 @@ class IssuedCode:
     """What else the code is bound to (the member's current phone for 修改手机号)."""
     attempts: int = 0
     used_at: datetime | None = None
+    owner: str = attrs.field(default="", kw_only=True)
+    """Who asked for it (a member id, ``""`` for none): codes and send logs are kept per
+    owner and phone, so one member can neither replace another's code nor use up another's
+    quota for the same number (D-045)."""
 
     def is_live(self, at: datetime, policy: CodePolicy) -> bool:
         """Not used, not expired and attempts left."""
@@ -246,6 +280,8 @@ class SendLog:
 
     phone: str = attrs.field(repr=mask_phone)
     sent_at: tuple[datetime, ...] = ()
+    owner: str = attrs.field(default="", kw_only=True)
+    """Whose sends these are (``IssuedCode.owner``)."""
 
     def within(self, at: datetime, window: timedelta) -> int:
         """How many sends fall in the ``window`` before ``at``."""

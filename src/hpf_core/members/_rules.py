@@ -11,7 +11,7 @@ back to a default, and every problem raises ``InvalidPolicy`` naming the full ke
 ... [members.passwords]
 ... initial = "id-last-6"
 ... [members.passwords.online]
-... min_length = 8
+... min_length = 10
 ... max_length = 64
 ... charset = "any"
 ... [members.login.online]
@@ -22,7 +22,7 @@ back to a default, and every problem raises ``InvalidPolicy`` naming the full ke
 ... '''
 >>> rules = parse_member_rules(tomllib.loads(text)["members"])
 >>> rules.password_rules(PasswordGroup.ONLINE).min_length, rules.initial_password.value
-(8, 'id-last-6')
+(10, 'id-last-6')
 >>> rules.login_policy(PasswordChannel.APP).lock_minutes, rules.sessions.absolute_hours
 (60, 8)
 >>> rules.login_policy(PasswordChannel.HOTLINE) == KEYPAD_LOGIN_POLICY
@@ -44,8 +44,9 @@ from hpf_core._tables import check_document, known_table, shown
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.members._login import KEYPAD_LOGIN_POLICY, ONLINE_LOGIN_POLICY, LoginPolicy
 from hpf_core.members._passwords import (
+    DEFAULT_ONLINE_RULES,
+    ONLINE_MIN_LENGTH,
     SEED_KEYPAD_RULES,
-    SEED_ONLINE_RULES,
     InitialPasswordRule,
     PasswordChannel,
     PasswordRules,
@@ -62,16 +63,25 @@ _E = TypeVar("_E", bound=enum.Enum)
 class MemberRules:
     """Password, lockout and session rules of one centre (``[members.*]`` in its policy).
 
-    The defaults are the seed's rules (6-18 letters and digits online, 6 digits on the
-    keypad, initial password = last 8 of the ID number) and hpf's lockout and session
+    The defaults are the seed's rules (letters and digits online, from 8 — NIST's minimum,
+    the seed says 6 — to 18; 6 digits on the keypad; initial password = last 8 of the ID
+    number) and hpf's lockout and session
     designs; see D-032/D-033 in ``docs/decisions.md``."""
 
-    online_passwords: PasswordRules = SEED_ONLINE_RULES
+    online_passwords: PasswordRules = DEFAULT_ONLINE_RULES
     keypad_passwords: PasswordRules = SEED_KEYPAD_RULES
     initial_password: InitialPasswordRule = InitialPasswordRule.ID_LAST_8
     online_login: LoginPolicy = ONLINE_LOGIN_POLICY
     keypad_login: LoginPolicy = KEYPAD_LOGIN_POLICY
     sessions: SessionPolicy = DEFAULT_SESSION_POLICY
+
+    def __attrs_post_init__(self) -> None:
+        if self.online_passwords.min_length < ONLINE_MIN_LENGTH:
+            raise InvalidPolicy(
+                "members.passwords.online.min_length",
+                f"must be at least {ONLINE_MIN_LENGTH} (NIST SP 800-63B)",
+                self.online_passwords.min_length,
+            )
 
     def password_rules(self, group: PasswordGroup) -> PasswordRules:
         """The rule a new password of ``group`` must meet (pass to ``change_password``)."""
@@ -141,6 +151,15 @@ def _password_rules(table: Any, path: str, default: PasswordRules) -> PasswordRu
         raise _rewrap(path, exc) from exc
 
 
+def _online_rules(table: Any, path: str) -> PasswordRules:
+    rules = _password_rules(table, path, DEFAULT_ONLINE_RULES)
+    if rules.min_length < ONLINE_MIN_LENGTH:
+        raise InvalidPolicy(
+            f"{path}.min_length", f"must be at least {ONLINE_MIN_LENGTH} (NIST SP 800-63B)", rules.min_length
+        )
+    return rules
+
+
 def _login_policy(table: Any, path: str, default: LoginPolicy) -> LoginPolicy:
     t = known_table(table, path, _LOGIN_KEYS)
     try:
@@ -177,7 +196,7 @@ def parse_member_rules(members: Any) -> MemberRules:
     login = known_table(m.get("login", {}), f"{path}.login", frozenset({"online", "keypad"}), what="section")
     where = f"{path}.passwords"
     return MemberRules(
-        online_passwords=_password_rules(passwords.get("online", {}), f"{where}.online", SEED_ONLINE_RULES),
+        online_passwords=_online_rules(passwords.get("online", {}), f"{where}.online"),
         keypad_passwords=_password_rules(passwords.get("keypad", {}), f"{where}.keypad", SEED_KEYPAD_RULES),
         initial_password=_enum(passwords, "initial", where, InitialPasswordRule.ID_LAST_8),
         online_login=_login_policy(login.get("online", {}), f"{path}.login.online", ONLINE_LOGIN_POLICY),

@@ -8,7 +8,7 @@ request and refuses an ended or expired session (ASVS 7.3.1/7.3.2, 7.4.1) by rai
 >>> from datetime import datetime, timedelta, timezone
 >>> from hpf_core.errors import Refused
 >>> at = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
->>> token = "k" * 43
+>>> token = "q3Vb9-xZk2_TmN7wLp4HsYc"
 >>> session = open_session("M1", token, at)
 >>> touch(session, at + timedelta(minutes=5)).last_seen_at.minute
 5
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -36,6 +37,7 @@ from hpf_core.members._records import Session
 
 __all__ = [
     "DEFAULT_SESSION_POLICY",
+    "MIN_DISTINCT_CHARACTERS",
     "MIN_TOKEN_LENGTH",
     "SessionPolicy",
     "end_all",
@@ -53,30 +55,48 @@ __all__ = [
 MIN_TOKEN_LENGTH = 22
 """Shortest token accepted, in characters: 22 base64url characters carry 132 bits."""
 
+MIN_DISTINCT_CHARACTERS = 8
+"""Fewest different characters a token may have: 22 random base64url characters have 19 on
+average (18.7) and fewer than 8 with a probability of 3.5e-13; ``'a' * 22`` has one (D-045)."""
+
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]+\Z")
+
 
 def hash_token(token: str) -> str:
-    """The SHA-256 (hex) of a token — what is stored instead of the token.
+    """The SHA-256 (hex) of a token — what is stored instead of the token. A token must
+    look like CSPRNG output: :data:`MIN_TOKEN_LENGTH` to 256 base64url characters with at
+    least :data:`MIN_DISTINCT_CHARACTERS` different ones (``secrets.token_urlsafe(16)`` or
+    longer); ``'a' * 22`` raises :class:`InvalidSessionToken`.
 
-    >>> hash_token("k" * 43)[:12]
-    'a0484a6185b3'
+    >>> hash_token("q3Vb9-xZk2_TmN7wLp4HsYc")[:12]
+    '42792c62ded8'
     """
     if not isinstance(token, str):
         raise InputTypeError("token", f"must be a str, not {type(token).__name__}")
-    if not (MIN_TOKEN_LENGTH <= len(token) <= 256 and token.isascii() and token.isprintable()):
-        raise InvalidSessionToken("token", f"must be {MIN_TOKEN_LENGTH}-256 printable ASCII characters")
+    if not (MIN_TOKEN_LENGTH <= len(token) <= 256 and _TOKEN.match(token)):
+        raise InvalidSessionToken("token", f"must be {MIN_TOKEN_LENGTH}-256 base64url characters")
+    if len(set(token)) < MIN_DISTINCT_CHARACTERS:
+        raise InvalidSessionToken("token", "is not random enough (too few different characters)")
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 @attrs.frozen
 class SessionPolicy:
-    """Inactivity (空闲) and absolute (绝对) timeouts."""
+    """Inactivity (空闲) and absolute (绝对) timeouts: idle 1..1440 minutes, absolute
+    1..720 hours, idle no longer than absolute (D-045)."""
 
     idle_minutes: int = 15
     absolute_hours: int = 8
 
     def __attrs_post_init__(self) -> None:
-        if self.idle_minutes < 1 or self.absolute_hours < 1:
-            raise InvalidPolicy("session_policy", "timeouts must be at least 1", self)
+        for name, high in (("idle_minutes", 24 * 60), ("absolute_hours", 24 * 30)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidPolicy(name, "must be an int", value)
+            if not 1 <= value <= high:
+                raise InvalidPolicy(name, f"must be 1..{high}", value)
+        if self.idle_minutes > self.absolute_hours * 60:
+            raise InvalidPolicy("idle_minutes", "must not exceed the absolute timeout", self.idle_minutes)
 
 
 DEFAULT_SESSION_POLICY = SessionPolicy()
@@ -84,11 +104,26 @@ DEFAULT_SESSION_POLICY = SessionPolicy()
 
 
 def open_session(
-    member_id: str, token: str, at: datetime, *, password_change_required: bool = False
+    member_id: str,
+    token: str,
+    at: datetime,
+    *,
+    password_change_required: bool = False,
+    secret_version: int = 0,
 ) -> Session:
-    """A new session after a successful login at ``at`` (always a new token, ASVS 7.2.4)."""
+    """A new session after a successful login at ``at`` (always a new token, ASVS 7.2.4),
+    under the credentials' ``secret_version``: a later password or phone change ends it."""
     at = require_aware(at, "at")
-    return Session(hash_token(token), member_id, at, at, at, None, password_change_required)
+    return Session(
+        hash_token(token),
+        member_id,
+        at,
+        at,
+        at,
+        None,
+        password_change_required,
+        secret_version=secret_version,
+    )
 
 
 def _expired(why: str) -> Violation:

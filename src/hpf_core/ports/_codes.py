@@ -43,7 +43,9 @@ class SmsGateway(Protocol):
 
 
 class VerificationCodeStore(Protocol):
-    """Issued codes by (phone, purpose) — one live code each — and send logs by phone.
+    """Issued codes by (phone, purpose, owner) — one live code each — and send logs by
+    (phone, owner); ``owner`` is ``IssuedCode.owner`` (a member id, ``""`` for none), so one
+    member can neither replace another's code nor use up another's quota (D-045).
 
     ``reserve_send``, ``count_attempt`` and ``consume`` are each atomic (one lock, one
     Redis script, one conditional UPDATE): no interleaving of two calls can exceed a send
@@ -54,37 +56,40 @@ class VerificationCodeStore(Protocol):
 
     def reserve_send(self, issued: IssuedCode, limits: Sequence[SendLimit]) -> SendReservation:
         """In one step: if, for every limit, fewer than ``limit.count`` sends to
-        ``issued.phone`` fall in ``(issued.issued_at - limit.window, issued.issued_at]``,
-        record a send at ``issued.issued_at``, store ``issued`` in place of any record for
-        its (phone, purpose) — the earlier code stops working — and return an accepted
-        reservation; otherwise change nothing and return a refused one. Sends older than
-        a day may be forgotten."""
+        ``issued.phone`` by ``issued.owner`` fall in ``(issued.issued_at - limit.window,
+        issued.issued_at]``, record a send at ``issued.issued_at``, store ``issued`` in place
+        of any record for its (phone, purpose, owner) — the earlier code stops working, but
+        if it was unused and unexpired its attempts carry over, so a resend does not reset
+        the guess count — and return an accepted reservation; otherwise change nothing and
+        return a refused one. Sends older than a day may be forgotten."""
         ...
 
-    def count_attempt(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
-        """In one step: add one to the attempts of the record for (phone, purpose) and
+    def count_attempt(self, phone: str, purpose: CodePurpose, *, owner: str = "") -> IssuedCode | None:
+        """In one step: add one to the attempts of the record for (phone, purpose, owner) and
         return the record as it now stands; None (and nothing stored) if there is none.
         The caller compares the code only after this, so every comparison is counted."""
         ...
 
-    def consume(self, phone: str, purpose: CodePurpose, code_hash: bytes, at: datetime) -> bool:
-        """In one step: mark the record for (phone, purpose) used at ``at`` if it is the
+    def consume(
+        self, phone: str, purpose: CodePurpose, code_hash: bytes, at: datetime, *, owner: str = ""
+    ) -> bool:
+        """In one step: mark the record for (phone, purpose, owner) used at ``at`` if it is the
         one with ``code_hash`` and unused; True only for the call that marked it (a second
         consume of the same code, or of a replaced code, is False)."""
         ...
 
-    def get(self, phone: str, purpose: CodePurpose) -> IssuedCode | None:
-        """The latest code issued for that phone and purpose, if any."""
+    def get(self, phone: str, purpose: CodePurpose, *, owner: str = "") -> IssuedCode | None:
+        """The latest code issued for that phone, purpose and owner, if any."""
         ...
 
     def put(self, issued: IssuedCode) -> None:
-        """Store the record, replacing any for the same phone and purpose."""
+        """Store the record, replacing any for the same phone, purpose and owner."""
         ...
 
-    def sends(self, phone: str) -> SendLog | None:
-        """The phone's send log, if any code went to it."""
+    def sends(self, phone: str, *, owner: str = "") -> SendLog | None:
+        """The send log of the phone and owner, if any code went there."""
         ...
 
     def put_sends(self, log: SendLog) -> None:
-        """Replace the phone's send log."""
+        """Replace the send log of ``log.phone`` and ``log.owner``."""
         ...
