@@ -112,6 +112,12 @@ def _server_store(kind: str) -> SqlStore:
             _unavailable(kind, error)
         sa.event.listen(store.engine, "before_cursor_execute", _note_writes)
         _SERVERS[kind] = store
+    # Empty what the previous test wrote, once per test: a test may take two fixtures on one
+    # server (a unit of work and a code store), and the second must not wipe the first's data.
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    if _EMPTIED_FOR.get(kind) == test and test:
+        return store
+    _EMPTIED_FOR[kind] = test
     tables = sorted(_WRITTEN.pop(kind, set()))
     if tables:
         with store.engine.begin() as connection:
@@ -124,6 +130,8 @@ def _server_store(kind: str) -> SqlStore:
 
 
 _WRITTEN: dict[str, set[str]] = {}
+_EMPTIED_FOR: dict[str, str] = {}
+"""The test for which each server's tables were last emptied."""
 _WRITE = re.compile(r"^\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|UPDATE|DELETE\s+FROM)\s+[`\"]?(\w+)", re.IGNORECASE)
 
 

@@ -4,10 +4,10 @@ login guesses raced in 16-64 threads against the adapters of ``tests/conftest.py
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-import collections
 import pytest
 
 from hpf_adapters.security import ScryptHasher, SecretsTokens
