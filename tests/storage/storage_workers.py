@@ -161,16 +161,17 @@ WITHDRAWAL = Decimal("50.00")
 def unit(app: App, i: int) -> None:
     """Unit of work number ``i`` of the crash test's fixed sequence, with its own key: an
     even ``i`` is the remittance of month ``2025-01 + i/2`` for E1 (all three accounts in
-    one unit), an odd ``i`` a withdrawal of 50.00 from A1, A2 or A3 in turn."""
+    one unit), an odd ``i`` a withdrawal of 50.00 from A1, A2 or A3 in turn; both dated
+    the 15th of that month."""
     if i % 2 == 0:
-        month = add_months(date(2025, 1, 1), i // 2)
         app.accounts.remit_month(
-            employer_no="E1", month=month, value_date=month, key=f"r{i}", rounding="half-up-fen"
-        )
+            employer_no="E1", month=add_months(date(2025, 1, 1), i // 2),
+            value_date=add_months(date(2025, 1, 15), i // 2), key=f"r{i}", rounding="half-up-fen",
+        )  # fmt: skip
     else:
         app.accounts.withdraw(
             account_no=CRASH_ACCOUNTS[(i // 2) % 3], amount=WITHDRAWAL,
-            value_date=add_months(date(2025, 1, 1), i // 2), key=f"w{i}",
+            value_date=add_months(date(2025, 1, 15), i // 2), key=f"w{i}",
         )  # fmt: skip
 
 
