@@ -79,7 +79,9 @@ def kill_and_check(url: str, kills: int, tmp_path: Path) -> None:
     app = w.app_for(url)
     w.open_accounts(app, w.CRASH_ACCOUNTS)
     seed = int(os.environ.get("HPF_CRASH_SEED", random.randrange(2**32)))
-    print(f"crash test on {url.split(':', maxsplit=1)[0]}: HPF_CRASH_SEED={seed}")
+    print(
+        f"crash test on {url.split(':', maxsplit=1)[0] if '://' in url else 'sqlite'}: HPF_CRASH_SEED={seed}"
+    )
     chance = random.Random(seed)
     context = multiprocessing.get_context("spawn")
     done = 0  # units 0..done-1 are applied, each once
