@@ -1,0 +1,333 @@
+"""Storage benchmark (issue #12): units of work per second through hpf's services on
+SQLite, PostgreSQL and MariaDB, next to the bare SQL statements that do the same reads
+and writes (the floor), measured in the same run on the same database.
+
+Workloads:
+
+* withdrawal — ``app.accounts.withdraw`` of 100.00 from one account, each with its own
+  idempotency key, one after another in one process;
+* remittance — ``app.accounts.remit_month`` of one employer's 1,000 accounts (one unit of
+  work: every account credited its 1,200.00, or none), one month after another.
+
+The floor is one transaction through the driver's own connection (no SQLAlchemy, no
+codec, no keys), with the statements hpf's unit issues for the same work: look the
+idempotency key up, read the account row(s) (``FOR UPDATE`` on the servers), per account
+update balance, version and body with compare-and-set and append the journal row, insert
+the idempotency key, commit. hpf additionally reads the new journal rows back (to return
+them) and seals/opens the personal data in each body; that difference is what the ratio
+measures. Time is wall time over the whole batch (``time.perf_counter``), best of
+``--samples``.
+
+Usage::
+
+    python bench/storage.py                  # full: 1,000 withdrawals, 3 months of 1,000 accounts
+    python bench/storage.py --smoke          # small sizes, seconds
+    python bench/storage.py --profile sqlite # where hpf's time goes (cProfile, top 25)
+
+Servers: ``HPF_TEST_POSTGRES`` / ``HPF_TEST_MARIADB`` (the test suite's defaults); an
+unreachable one is reported and skipped. Each run creates its own schema/database and
+drops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from hpf_adapters.sql import engine_for, upgrade
+from hpf_adapters.wiring import App, Config, build
+from hpf_core.accounts import Employer, Member
+from hpf_core.dates import add_months
+
+AT = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+SECRET = b"bench: a secret of at least 32 bytes, not a real key"
+POSTGRES = os.environ.get("HPF_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+MARIADB = os.environ.get("HPF_TEST_MARIADB", "mysql://root@127.0.0.1:3306/test")
+
+
+def id_number(n: int) -> str:
+    """A valid resident ID number (GB 11643 check digit), different for each ``n``."""
+    born = date(1960, 1, 1) + timedelta(days=n)
+    body = f"110105{born:%Y%m%d}{n % 1000:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+
+
+_people = iter(range(1_000_000))
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A new empty database of ``kind`` at the shipped head revision; its URL."""
+    if kind == "sqlite":
+        folder = tempfile.mkdtemp(prefix="hpf-bench-")
+        try:
+            url = str(Path(folder) / "bench.db")
+            upgrade(url)
+            yield url
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    name = f"hpf_bench_{uuid.uuid4().hex[:10]}"
+    server = POSTGRES if kind == "postgresql" else MARIADB
+    admin = engine_for(server)
+    noun = "SCHEMA" if kind == "postgresql" else "DATABASE"
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE {noun} {name}")
+    try:
+        url = (
+            f"{server}?options=-csearch_path%3D{name}"
+            if kind == "postgresql"
+            else f"{server.rsplit('/', 1)[0]}/{name}"
+        )
+        upgrade(url)
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP {noun} {name}{' CASCADE' if kind == 'postgresql' else ''}")
+        admin.dispose()
+
+
+def app_for(url: str) -> App:
+    return build(Config(centre="altay", clock=AT, store="sql", url=url, key=SECRET, password_cost=2**10))
+
+
+def open_accounts(app: App, employer: str, prefix: str, count: int) -> list[str]:
+    numbers = [f"{prefix}{n:05d}" for n in range(count)]
+    for n, number in enumerate(numbers):
+        app.accounts.open_account(
+            account_no=number, member=Member(f"{prefix}M{n:05d}", "职工", id_number(next(_people))),
+            employer=Employer(employer, "单位"), opened_on=date(2025, 1, 2), base="5000.00",
+            employee_ratio="0.12", employer_ratio="0.12", first_month=date(2025, 1, 1),
+        )  # fmt: skip
+    return numbers
+
+
+# --------------------------------------------------------------------------- the floor
+
+
+class Floor:
+    """The bare statements, on the driver's own connection."""
+
+    def __init__(self, url: str, kind: str) -> None:
+        self.kind = kind
+        self.engine = engine_for(url)
+        self.proxy = self.engine.raw_connection()
+        self.raw: Any = cast(Any, self.proxy.driver_connection)
+        if kind == "sqlite":
+            self.raw.isolation_level = None  # we say BEGIN ourselves, as hpf does
+        elif kind == "postgresql":
+            self.raw.autocommit = True
+        else:
+            self.raw.autocommit(True)
+        self.mark = "?" if kind == "sqlite" else "%s"
+        self.lock = "" if kind == "sqlite" else " FOR UPDATE"
+        self.journal_id = 0
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", self.mark)
+
+    def begin(self, cursor: Any) -> None:
+        cursor.execute("BEGIN IMMEDIATE" if self.kind == "sqlite" else "BEGIN")
+
+    def unit(self, key: str, account_rows: str, arg: str, amount_fen: int, kind: str, on: date) -> None:
+        """One unit: key lookup, read the rows, per row CAS update + journal insert, key insert."""
+        cursor = self.raw.cursor()
+        self.begin(cursor)
+        try:
+            cursor.execute(self.sql("SELECT body FROM idempotency_keys WHERE idem_key = ?"), (key,))
+            assert cursor.fetchone() is None
+            cursor.execute(
+                self.sql(f"SELECT account_no, balance_fen, version, body FROM accounts WHERE {account_rows}")
+                + self.lock,
+                (arg,),
+            )
+            rows = cursor.fetchall()
+            journal = []
+            for account_no, balance_fen, version, body in rows:
+                cursor.execute(
+                    self.sql(
+                        "UPDATE accounts SET balance_fen = ?, version = ?, body = ? "
+                        "WHERE account_no = ? AND version = ?"
+                    ),
+                    (balance_fen + amount_fen, version + 1, body, account_no, version),
+                )
+                assert cursor.rowcount == 1
+                cursor.execute(
+                    self.sql(
+                        "INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, memo) "
+                        "VALUES (?, ?, ?, ?, ?, '')" + (" RETURNING seq" if self.kind == "postgresql" else "")
+                    ),
+                    (account_no, kind, amount_fen, on, f"{key}/{account_no}"),
+                )
+                journal.append(cursor.fetchone()[0] if self.kind == "postgresql" else cursor.lastrowid)
+            cursor.execute(
+                self.sql("INSERT INTO idempotency_keys (idem_key, operation, body) VALUES (?, ?, ?)"),
+                (key, kind, f'{{"result":{journal}}}'),
+            )
+            cursor.execute("COMMIT")
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self.proxy.close()
+        self.engine.dispose()
+
+
+# --------------------------------------------------------------------------- workloads
+
+
+def best(samples: int, run: Callable[[int], float]) -> float:
+    """The best rate (units/s) of ``samples`` runs; ``run(sample)`` returns units/s."""
+    return max(run(s) for s in range(samples))
+
+
+def rate(units: int, work: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    work()
+    return units / (time.perf_counter() - started)
+
+
+def withdrawals(url: str, kind: str, count: int, samples: int) -> tuple[float, float]:
+    app = app_for(url)
+    open_accounts(app, "EW", "W", 1)
+    app.accounts.receive_transfer(
+        account_no="W00000", amount="100000000.00", value_date=date(2025, 1, 3), key="in"
+    )
+    open_accounts(app, "EX", "X", 1)
+    app.accounts.receive_transfer(
+        account_no="X00000", amount="100000000.00", value_date=date(2025, 1, 3), key="fin"
+    )
+    floor = Floor(url, kind)
+    on = date(2025, 2, 1)
+
+    def hpf(sample: int) -> float:
+        def work() -> None:
+            for i in range(count):
+                app.accounts.withdraw(
+                    account_no="W00000", amount="100.00", value_date=on, key=f"w{sample}-{i}"
+                )
+
+        return rate(count, work)
+
+    def bare(sample: int) -> float:
+        def work() -> None:
+            for i in range(count):
+                floor.unit(f"f{sample}-{i}", "account_no = ?", "X00000", -10000, "withdrawal", on)
+
+        return rate(count, work)
+
+    try:
+        rates = [(hpf(s), bare(s)) for s in range(samples)]  # interleaved, same conditions
+    finally:
+        floor.close()
+        app.store.dispose()  # type: ignore[union-attr]
+    return max(r[0] for r in rates), max(r[1] for r in rates)
+
+
+def remittances(url: str, kind: str, accounts: int, months: int, samples: int) -> tuple[float, float]:
+    app = app_for(url)
+    open_accounts(app, "ER", "R", accounts)
+    open_accounts(app, "EF", "F", accounts)
+    floor = Floor(url, kind)
+    month = iter(range(10_000))
+
+    def hpf(sample: int) -> float:
+        def work() -> None:
+            for _ in range(months):
+                m = add_months(date(2025, 1, 1), next(month))
+                app.accounts.remit_month(
+                    employer_no="ER", month=m, value_date=m + timedelta(days=14), key=f"r{m}",
+                    rounding="half-up-fen",
+                )  # fmt: skip
+
+        return rate(months, work)
+
+    def bare(sample: int) -> float:
+        def work() -> None:
+            for i in range(months):
+                key = f"fr{sample}-{i}"
+                floor.unit(
+                    key, "employer_no = ? ORDER BY account_no", "EF", 120000, "remittance", date(2025, 2, 15)
+                )
+
+        return rate(months, work)
+
+    try:
+        rates = [(hpf(s), bare(s)) for s in range(samples)]
+    finally:
+        floor.close()
+        app.store.dispose()  # type: ignore[union-attr]
+    return max(r[0] for r in rates), max(r[1] for r in rates)
+
+
+def profile(kind: str, count: int, sort: str = "cumulative") -> None:
+    with database(kind) as url:
+        app = app_for(url)
+        open_accounts(app, "EW", "W", 1)
+        app.accounts.receive_transfer(
+            account_no="W00000", amount="1000000.00", value_date=date(2025, 1, 3), key="in"
+        )
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(count):
+            app.accounts.withdraw(
+                account_no="W00000", amount="100.00", value_date=date(2025, 2, 1), key=f"p{i}"
+            )
+        profiler.disable()
+        app.store.dispose()  # type: ignore[union-attr]
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(25)
+    print(out.getvalue())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="small sizes (seconds)")
+    parser.add_argument("--samples", type=int, help="best of N (default 3, smoke 1)")
+    parser.add_argument("--databases", default="sqlite,postgresql,mariadb")
+    parser.add_argument("--profile", metavar="KIND", help="profile hpf's withdrawal on one database instead")
+    args = parser.parse_args(argv)
+    if args.profile:
+        profile(args.profile, 300)
+        return 0
+    count = 50 if args.smoke else 1000
+    accounts = 50 if args.smoke else 1000
+    months = 1 if args.smoke else 3
+    samples = args.samples or (1 if args.smoke else 3)
+    print(f"{'database':<11} {'workload':<28} {'hpf units/s':>12} {'bare SQL':>10} {'ratio':>6}")
+    for kind in args.databases.split(","):
+        try:
+            with database(kind) as url:
+                w_hpf, w_bare = withdrawals(url, kind, count, samples)
+                r_hpf, r_bare = remittances(url, kind, accounts, months, samples)
+        except sa.exc.OperationalError as error:
+            print(f"{kind:<11} not reachable: {str(error).splitlines()[0][:100]}")
+            continue
+        print(f"{kind:<11} {'withdrawal':<28} {w_hpf:>12.1f} {w_bare:>10.1f} {w_hpf / w_bare:>6.2f}")
+        label = f"remittance of {accounts} accounts"
+        print(f"{kind:<11} {label:<28} {r_hpf:>12.2f} {r_bare:>10.2f} {r_hpf / r_bare:>6.2f}")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
