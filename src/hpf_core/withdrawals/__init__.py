@@ -10,6 +10,7 @@ from hpf_core.withdrawals._application import (
     BUSINESS_NAME,
     DEFAULT_REVIEW_CHAIN,
     DEFAULT_REVIEW_NODE,
+    DONE_NODE,
     END_NODE,
     PAY_NODE,
     STARTER_NODE,
@@ -22,6 +23,7 @@ from hpf_core.withdrawals._application import (
     check_one_in_flight,
     describe,
     draft,
+    draft_business,
     in_flight,
     process_history,
     started_by,
@@ -29,6 +31,16 @@ from hpf_core.withdrawals._application import (
     work_item,
 )
 from hpf_core.withdrawals._assess import assess
+from hpf_core.withdrawals._business import (
+    LOAN_BUSINESS_NAME,
+    LOAN_REVIEW_CHAIN,
+    WITHDRAWAL_BUSINESS_NAME,
+    BusinessType,
+    LoanBusiness,
+    business_name,
+    check_business,
+    loan_documents,
+)
 from hpf_core.withdrawals._cards import (
     BIN_TABLE,
     BankCard,
@@ -38,7 +50,7 @@ from hpf_core.withdrawals._cards import (
     choose_card,
 )
 from hpf_core.withdrawals._documents import missing_documents, remove_files, revise, upload
-from hpf_core.withdrawals._payment import mark_paid
+from hpf_core.withdrawals._payment import mark_done, mark_paid
 from hpf_core.withdrawals._policy import parse_withdrawal_policy
 from hpf_core.withdrawals._review import approve, end, resubmit, return_to_applicant, start_review, submit
 from hpf_core.withdrawals._rules import (
@@ -71,17 +83,23 @@ __all__ = [
     "CLOSING_KEYS",
     "DEFAULT_REVIEW_CHAIN",
     "DEFAULT_REVIEW_NODE",
+    "DONE_NODE",
     "END_NODE",
     "KINDS",
+    "LOAN_BUSINESS_NAME",
+    "LOAN_REVIEW_CHAIN",
     "PARTIAL_KEYS",
     "PAY_NODE",
     "STARTER_NODE",
+    "WITHDRAWAL_BUSINESS_NAME",
     "Application",
     "ApplicationStatus",
     "Assessment",
     "BankCard",
+    "BusinessType",
     "DocumentRequirement",
     "HistoryRow",
+    "LoanBusiness",
     "PastWithdrawal",
     "PolicyKey",
     "Step",
@@ -96,16 +114,21 @@ __all__ = [
     "approve",
     "assess",
     "bank_of",
+    "business_name",
     "cards_of",
+    "check_business",
     "check_one_in_flight",
     "choose_card",
     "count_key",
     "describe",
     "draft",
+    "draft_business",
     "end",
     "flag_key",
     "in_flight",
     "known_kinds",
+    "loan_documents",
+    "mark_done",
     "mark_paid",
     "missing_documents",
     "money_key",

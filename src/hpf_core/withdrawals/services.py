@@ -1,5 +1,9 @@
 """Withdrawal services (提取业务): apply, upload, submit, review, resubmit, end, pay.
 
+Upload, submit, return, resubmit, end, 我的业务 and 流程信息查询 serve every application,
+withdrawals and loan business alike (D-046); a loan business is applied for and approved
+in :mod:`hpf_core.loans.services`.
+
 Payment is exactly once, even when the payment channel times out and the call is
 retried (RELIABILITY.md P1, P10):
 
@@ -46,6 +50,7 @@ from hpf_core.withdrawals import (
     Assessment,
     BankCard,
     HistoryRow,
+    LoanBusiness,
     WithdrawalFacts,
     WithdrawalKind,
     add_card,
@@ -176,11 +181,30 @@ def resubmit_application(uow: UnitOfWork, *, application_id: str, actor: str, at
     return _change(uow, application_id, lambda app: resubmit(app, actor, at))
 
 
+def _withdrawal_only(app: Application) -> Application:
+    if isinstance(app.kind, LoanBusiness):
+        raise refusal(
+            [
+                Violation(
+                    "loan_business",
+                    f"{app.kind.chinese} is approved with hpf_core.loans.services.approve_loan_business, "
+                    "which carries it out",
+                    "application_id",
+                )
+            ]
+        )
+    return app
+
+
 def approve_application(
     uow: UnitOfWork, *, application_id: str, node: str, reviewer: str, at: datetime, opinion: str = ""
 ) -> Application:
-    """审批通过 at ``node``; the reviewer is never the applicant (``FourEyesViolation``)."""
-    return _change(uow, application_id, lambda app: approve(app, node, reviewer, at, opinion))
+    """审批通过 at ``node``; the reviewer is never the applicant (``FourEyesViolation``). A
+    loan business is refused here (``loan_business``): its approval carries it out, in
+    :func:`hpf_core.loans.services.approve_loan_business`."""
+    return _change(
+        uow, application_id, lambda app: approve(_withdrawal_only(app), node, reviewer, at, opinion)
+    )
 
 
 def end_application(uow: UnitOfWork, *, application_id: str, actor: str, at: datetime) -> Application:
@@ -189,13 +213,13 @@ def end_application(uow: UnitOfWork, *, application_id: str, actor: str, at: dat
 
 
 def my_todos(uow: UnitOfWork, member_id: str) -> tuple[Application, ...]:
-    """待办事项: applications returned to the member."""
+    """待办事项: applications returned to the member, withdrawals and loan business alike."""
     with uow:
         return todos(uow.applications.by_member(member_id), member_id)
 
 
 def my_applications(uow: UnitOfWork, member_id: str) -> tuple[Application, ...]:
-    """我发起的."""
+    """我发起的: every business the member started (提取业务 and 贷款业务), newest first."""
     with uow:
         return started_by(uow.applications.by_member(member_id), member_id)
 
@@ -278,7 +302,7 @@ def pay_application(
     rate, basis = check_rate(deposit_rate, "deposit_rate"), check_basis(day_basis, "day_basis")
     key = f"pay:{application_id}"
     with uow:
-        application = uow.applications.get(application_id)
+        application = _withdrawal_only(uow.applications.get(application_id))
         owner = uow.accounts.get(account_no).member.member_id
         if owner != application.member_id:
             raise refusal(
