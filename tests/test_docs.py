@@ -55,6 +55,7 @@ API_MODULES = (
     "hpf_core.errors",
     "hpf_core.loans",
     "hpf_core.loans.services",
+    "hpf_core.loans.business",
     "hpf_core.calculators",
     "hpf_core.accounts",
     "hpf_core.accounts.services",
@@ -74,6 +75,7 @@ API_MODULES = (
     "hpf_adapters.security",
     "hpf_adapters.sms",
     "hpf_adapters.centers",
+    "hpf_adapters.banks",
     "hpf_adapters.wiring",
 )
 

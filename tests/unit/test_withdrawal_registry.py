@@ -38,6 +38,7 @@ from hpf_core.withdrawals import services as wd
 D = Decimal
 CST = timezone(timedelta(hours=8))
 CARD = "6222021234567890128"
+CHECKED = datetime(2025, 3, 10, 9, tzinfo=timezone(timedelta(hours=8)))  # a password check
 REVIEW = "管理部提取业务审核岗"
 ON = date(2025, 3, 10)
 AGREEMENT, RECEIPT = "加装电梯费用分摊协议", "付款凭证"
@@ -104,7 +105,7 @@ def store() -> MemoryStore:
     deposits.receive_transfer(
         MemoryUnitOfWork(s), account_no="A1", amount="30000.00", value_date=date(2024, 7, 1), key="opening"
     )
-    wd.add_bank_card(MemoryUnitOfWork(s), member_id="M1", number=CARD)
+    wd.add_bank_card(MemoryUnitOfWork(s), member_id="M1", number=CARD, verified_at=CHECKED, at=CHECKED)
     return s
 
 

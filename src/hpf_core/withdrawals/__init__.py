@@ -31,6 +31,15 @@ from hpf_core.withdrawals._application import (
     work_item,
 )
 from hpf_core.withdrawals._assess import assess
+from hpf_core.withdrawals._banks import (
+    LUHN_FAILED,
+    Bank,
+    BankDirectory,
+    account_warnings,
+    is_card_like,
+    parse_bank_directory,
+    validate_account_number,
+)
 from hpf_core.withdrawals._business import (
     LOAN_BUSINESS_NAME,
     LOAN_REVIEW_CHAIN,
@@ -43,6 +52,7 @@ from hpf_core.withdrawals._business import (
 )
 from hpf_core.withdrawals._cards import (
     BIN_TABLE,
+    DEFAULT_CHECK_WINDOW,
     BankCard,
     add_card,
     bank_of,
@@ -81,6 +91,7 @@ __all__ = [
     "BIN_TABLE",
     "BUSINESS_NAME",
     "CLOSING_KEYS",
+    "DEFAULT_CHECK_WINDOW",
     "DEFAULT_REVIEW_CHAIN",
     "DEFAULT_REVIEW_NODE",
     "DONE_NODE",
@@ -88,6 +99,7 @@ __all__ = [
     "KINDS",
     "LOAN_BUSINESS_NAME",
     "LOAN_REVIEW_CHAIN",
+    "LUHN_FAILED",
     "PARTIAL_KEYS",
     "PAY_NODE",
     "STARTER_NODE",
@@ -95,7 +107,9 @@ __all__ = [
     "Application",
     "ApplicationStatus",
     "Assessment",
+    "Bank",
     "BankCard",
+    "BankDirectory",
     "BusinessType",
     "DocumentRequirement",
     "HistoryRow",
@@ -110,6 +124,7 @@ __all__ = [
     "WithdrawalPolicy",
     "WithdrawalRule",
     "WorkItem",
+    "account_warnings",
     "add_card",
     "approve",
     "assess",
@@ -126,12 +141,14 @@ __all__ = [
     "end",
     "flag_key",
     "in_flight",
+    "is_card_like",
     "known_kinds",
     "loan_documents",
     "mark_done",
     "mark_paid",
     "missing_documents",
     "money_key",
+    "parse_bank_directory",
     "parse_withdrawal_policy",
     "policy_keys",
     "process_history",
@@ -147,5 +164,6 @@ __all__ = [
     "todos",
     "unregister_kind",
     "upload",
+    "validate_account_number",
     "work_item",
 ]

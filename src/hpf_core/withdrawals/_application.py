@@ -34,8 +34,9 @@ import attrs
 
 from hpf_core.dates import require_aware
 from hpf_core.errors import InputError, InputTypeError, InvalidAmount, InvalidChoice, Violation, refusal
-from hpf_core.identity import mask_card_number, validate_card_number
+from hpf_core.identity import mask_card_number
 from hpf_core.money import Amount, yuan
+from hpf_core.withdrawals._banks import validate_account_number
 from hpf_core.withdrawals._business import (
     WITHDRAWAL_BUSINESS_NAME,
     BusinessType,
@@ -511,15 +512,17 @@ def draft(
     others: Iterable[Application] = (),
 ) -> Application:
     """A new application in DRAFT (草稿); refused (``already_in_flight``) if ``others`` holds
-    one of the same kind for the member. Bad input (blank ids, an amount ≤ 0, a card failing
-    Luhn, a malformed chain) raises. No step is recorded: the process starts at submit.
+    one of the same kind for the member. Bad input (blank ids, an amount ≤ 0, an account
+    number that is not 10 to 30 digits, a malformed chain) raises. The services draft with
+    one of the member's registered accounts only (:func:`choose_card`). No step is
+    recorded: the process starts at submit.
     """
     application_id = _text(application_id, "application_id")
     member_id = _text(member_id, "member_id")
     if not isinstance(kind, WithdrawalKind):
         raise InvalidChoice("kind", "must be a WithdrawalKind (a loan business: draft_business)", kind)
     value = _positive(amount)
-    number = validate_card_number(card_number)
+    number = validate_account_number(card_number, "card_number")
     wanted = _requirements(requirements)
     chain = _chain(review_chain)
     channel = _text(channel, "channel")

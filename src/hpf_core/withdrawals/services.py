@@ -24,7 +24,7 @@ corrects the card with the bank or reverses the entry (``reverse_entry``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import attrs
@@ -45,10 +45,12 @@ from hpf_core.money import Amount, Rate, check_rate, yuan
 from hpf_core.policy import CenterPolicy
 from hpf_core.ports import PaymentChannel, PaymentReceipt, UnitOfWork
 from hpf_core.withdrawals import (
+    DEFAULT_CHECK_WINDOW,
     Application,
     ApplicationStatus,
     Assessment,
     BankCard,
+    BankDirectory,
     HistoryRow,
     LoanBusiness,
     WithdrawalFacts,
@@ -88,11 +90,25 @@ __all__ = [
 ]
 
 
-def add_bank_card(uow: UnitOfWork, *, member_id: str, number: str, bank: str | None = None) -> BankCard:
-    """添加新银行卡 (Luhn-checked; the bank from the BIN table unless given)."""
+def add_bank_card(
+    uow: UnitOfWork,
+    *,
+    member_id: str,
+    number: str,
+    bank: str | None = None,
+    verified_at: datetime | None,
+    at: datetime,
+    within: timedelta = DEFAULT_CHECK_WINDOW,
+    directory: BankDirectory | None = None,
+) -> BankCard:
+    """添加新银行卡: a receiving account (10 to 30 digits; a card failing Luhn is kept with a
+    warning), after a password or SMS check at ``verified_at`` within ``within`` before
+    ``at``; the bank from ``directory`` (else the BIN table) unless given."""
     with uow:
         cards = tuple(uow.cards.cards_of(member_id))
-        result = add_card(cards, member_id, number, bank)
+        result = add_card(
+            cards, member_id, number, bank, verified_at=verified_at, at=at, within=within, directory=directory
+        )
         uow.cards.replace(member_id, [c for c in result if c.member_id == member_id])
         uow.commit()
         return result[-1]
