@@ -60,6 +60,15 @@ from hpf_core.withdrawals._cards import (
     choose_card,
 )
 from hpf_core.withdrawals._documents import missing_documents, remove_files, revise, upload
+from hpf_core.withdrawals._forms import (
+    LoanRepaymentForm,
+    RentForm,
+    RentType,
+    WithdrawerType,
+    lease_months,
+    loan_repayment_facts,
+    rent_facts,
+)
 from hpf_core.withdrawals._payment import mark_done, mark_paid
 from hpf_core.withdrawals._policy import parse_withdrawal_policy
 from hpf_core.withdrawals._review import approve, end, resubmit, return_to_applicant, start_review, submit
@@ -114,8 +123,11 @@ __all__ = [
     "DocumentRequirement",
     "HistoryRow",
     "LoanBusiness",
+    "LoanRepaymentForm",
     "PastWithdrawal",
     "PolicyKey",
+    "RentForm",
+    "RentType",
     "Step",
     "StepAction",
     "WithdrawalFacts",
@@ -123,6 +135,7 @@ __all__ = [
     "WithdrawalNotice",
     "WithdrawalPolicy",
     "WithdrawalRule",
+    "WithdrawerType",
     "WorkItem",
     "account_warnings",
     "add_card",
@@ -143,7 +156,9 @@ __all__ = [
     "in_flight",
     "is_card_like",
     "known_kinds",
+    "lease_months",
     "loan_documents",
+    "loan_repayment_facts",
     "mark_done",
     "mark_paid",
     "missing_documents",
@@ -154,6 +169,7 @@ __all__ = [
     "process_history",
     "register_kind",
     "remove_files",
+    "rent_facts",
     "resubmit",
     "return_to_applicant",
     "revise",

@@ -53,6 +53,7 @@ from hpf_core.withdrawals import (
     BankDirectory,
     HistoryRow,
     LoanBusiness,
+    LoanRepaymentForm,
     WithdrawalFacts,
     WithdrawalKind,
     add_card,
@@ -61,6 +62,7 @@ from hpf_core.withdrawals import (
     choose_card,
     draft,
     end,
+    loan_repayment_facts,
     mark_paid,
     process_history,
     resubmit,
@@ -80,6 +82,7 @@ __all__ = [
     "approve_application",
     "end_application",
     "history",
+    "loan_repayment_facts_for",
     "my_applications",
     "my_todos",
     "pay_application",
@@ -158,6 +161,25 @@ def apply(
         uow.applications.add(application)
         uow.commit()
         return application, assessment
+
+
+def loan_repayment_facts_for(
+    uow: UnitOfWork, form: LoanRepaymentForm, *, base: WithdrawalFacts | None = None
+) -> WithdrawalFacts:
+    """The facts of a 偿还购房贷款本息提取 from its screen (:class:`LoanRepaymentForm`): when
+    借款合同编号 is one of the centre's own loans, the limit is what its record says is still
+    owed (principal outstanding, billed or not, plus interest billed and unpaid) and the instalments
+    repaid are counted from it; otherwise the contract entered (合同贷款金额) is the limit."""
+    with uow:
+        if form.contract_no not in uow.loans.numbers():
+            return loan_repayment_facts(form, base=base)
+        loan = uow.loans.get(form.contract_no)
+        owed = loan.balance if loan.settled_on is None else _ZERO
+        billed = sum((b.interest_due for b in loan.bills), _ZERO)
+        repaid = loan.next_period - 1 - len(loan.bills)
+        return loan_repayment_facts(
+            form, centre_loan_owed=max(owed + billed, _ZERO), instalments_repaid=repaid, base=base
+        )
 
 
 def _change(uow: UnitOfWork, application_id: str, step: Callable[[Application], Application]) -> Application:
