@@ -20,6 +20,7 @@ from hpf_core.errors import (
 )
 from hpf_core.loans import Borrower, SignerRole, open_loan
 from hpf_core.loans import services as loans
+from hpf_core.testing import sample_account
 from hpf_core.withdrawals import (
     LoanRepaymentForm,
     RentForm,
@@ -33,7 +34,6 @@ from hpf_core.withdrawals import (
     rent_facts,
 )
 from hpf_core.withdrawals import services as withdrawals
-from hpf_core.withdrawals._samples import sample_account
 
 D = Decimal
 ALTAY = load_policy("altay")
