@@ -289,7 +289,7 @@ def approve_loan_business(
 ) -> Application:
     """审批 of a loan business (D-046). At a node before the last it moves on; at the last
     node it is approved and carried out in the same unit of work, re-checked on ``on``
-    (balance, arrears, the centre's rules, the agreement's state): the money moves once,
+    (the fund's balance, the centre's rules, the agreement's state): the money moves once,
     under the idempotency key ``business:<application id>``, and the application is
     已办结 with a 办结 step. A refused re-check refuses the approval: nothing moves and the
     application stays where it was (the reviewer may return it). Calling again for a
