@@ -202,3 +202,12 @@ class TestTheRecentCheck:
     def test_a_centre_may_set_its_own_window(self) -> None:
         at = CHECKED + timedelta(minutes=20)
         assert add_card((), "M1", ICBC_CARD, verified_at=CHECKED, at=at, within=timedelta(minutes=30))
+
+
+@pytest.mark.parametrize("number", ["123456789", "20180052500120180052500120180052", "2018005250a1"])
+def test_a_refused_account_number_is_never_echoed(number: str) -> None:
+    with pytest.raises(InvalidCardNumber) as info:
+        add((), "M1", number, bank="中国银行")
+    assert "201800" not in str(info.value)
+    assert "123456789" not in str(info.value)
+    assert info.value.value is None

@@ -61,18 +61,19 @@ def validate_account_number(value: object, field: str = "number") -> str:
 
     >>> [validate_account_number(n) for n in ("20180722001", "20180723001", "20180723002")]
     ['20180722001', '20180723001', '20180723002']
-    >>> validate_account_number("123456789")  # doctest: +ELLIPSIS
+    >>> validate_account_number("123456789")
     Traceback (most recent call last):
     ...
-    hpf_core.errors.InvalidCardNumber: number: must be 10 to 30 digits...
+    hpf_core.errors.InvalidCardNumber: number: must be 10 to 30 digits
     """
     if not isinstance(value, str):
         raise InputTypeError(field, f"must be a str, not {type(value).__name__}", value)
     text = re.sub(r"[\s-]", "", value)
+    # the value is never echoed: a near-miss is still someone's account number
     if not _DIGITS.fullmatch(text):
-        raise InvalidCardNumber(field, "must be 10 to 30 digits", value)
+        raise InvalidCardNumber(field, "must be 10 to 30 digits")
     if not text.strip("0"):
-        raise InvalidCardNumber(field, "cannot be all zeros", value)
+        raise InvalidCardNumber(field, "cannot be all zeros")
     return text
 
 
