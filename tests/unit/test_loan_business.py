@@ -414,3 +414,10 @@ def test_one_list_names_each_business() -> None:
         review_chain=(CHECK,),
     )
     assert work_item(loan_app).business == "贷款业务"
+
+
+def test_the_loan_account_screen_names_the_borrowers_employer(store: MemoryStore) -> None:
+    # 贷款账户信息 (seed §4.2 (3)) shows 借款人单位名称: the main borrower's employer
+    info = loans.loan_account_screen(uow(store), contract_no="HT03")
+    assert info.employer_name == "示例单位"
+    assert (info.contract_no, info.borrower_account, info.balance) == ("HT03", "P1", D("146271.00"))

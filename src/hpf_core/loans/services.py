@@ -31,7 +31,14 @@ from hpf_core.loans._early import (
     settlement_quote,
 )
 from hpf_core.loans._loan_records import LoanAccount, PaymentSource
-from hpf_core.loans._loan_views import LoanEntry, LoanEntryDraft, LoanEntryKind, entry_for
+from hpf_core.loans._loan_views import (
+    LoanAccountInfo,
+    LoanEntry,
+    LoanEntryDraft,
+    LoanEntryKind,
+    entry_for,
+    loan_account_info,
+)
 from hpf_core.loans._offset import (
     OffsetPlan,
     OffsetSigner,
@@ -54,6 +61,7 @@ __all__ = [
     "cancel_monthly_offset",
     "collect_instalment",
     "disburse",
+    "loan_account_screen",
     "prepay_loan",
     "reprice_loans",
     "settle_loan",
@@ -372,6 +380,18 @@ def settle_loan(
             closed.repaid_principal,
             closed.repaid_interest,
         )
+
+
+def loan_account_screen(uow: UnitOfWork, *, contract_no: str) -> LoanAccountInfo:
+    """贷款账户信息 (seed §4.2 (3)) with 借款人单位名称, the main borrower's employer read
+    from their deposit account ('' when the main borrower has none in this store)."""
+    with uow:
+        loan = uow.loans.get(contract_no)
+        main = next((b for b in loan.contract.borrowers if b.role is SignerRole.BORROWER), None)
+        name = ""
+        if main is not None and main.account_no in uow.accounts.numbers():
+            name = uow.accounts.get(main.account_no).employer.name
+        return loan_account_info(loan, employer_name=name)
 
 
 def reprice_loans(
