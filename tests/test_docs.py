@@ -55,6 +55,7 @@ API_MODULES = (
     "hpf_core.errors",
     "hpf_core.loans",
     "hpf_core.loans.services",
+    "hpf_core.loans.business",
     "hpf_core.calculators",
     "hpf_core.accounts",
     "hpf_core.accounts.services",
@@ -75,6 +76,7 @@ API_MODULES = (
     "hpf_adapters.security",
     "hpf_adapters.sms",
     "hpf_adapters.centers",
+    "hpf_adapters.banks",
     "hpf_adapters.wiring",
     "hpf_adapters.sql",
 )

@@ -49,7 +49,9 @@ class TestBuild:
         with app.unit_of_work() as uow:
             assert uow.accounts.get("A1").balance == Decimal("100.00")
         # a withdrawals service whose own ``bank`` keyword is a str is not confused with the bank port
-        card = app.withdrawals.add_bank_card(member_id="M1", number="6217001234567890122")
+        card = app.withdrawals.add_bank_card(
+            member_id="M1", number="6217001234567890122", verified_at=app.now(), at=app.now()
+        )
         assert card.bank == "中国建设银行"
 
     def test_two_builds_share_nothing(self) -> None:

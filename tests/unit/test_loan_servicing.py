@@ -183,18 +183,30 @@ class TestPrepaymentThroughTheAccount:
         assert quote.interest == D("129.00")
         assert quote.principal == D("99871.00")
         assert quote.bank_debit == D("104278.43")
+        # the 核对 page (issue #11): 逾期金额合计 + 提前还款金额 = 银行扣划金额
+        assert quote.overdue == D("4278.43")
+        assert quote.overdue + D("100000.00") == quote.bank_debit
         assert quote.remaining_months == 347  # April is billed: May 2024 onwards
 
     def test_refusals_come_all_at_once(self) -> None:
         policy = ServicingPolicy(prepay_min_amount=D("10000"), prepay_multiple=D("1000"))
         loan, _ = pay_every_month(the_loan(), date(2023, 8, 1))
-        # September's instalment is unpaid but current (paid first); August's would be arrears
+        # September's instalment is unpaid but current (paid first)
         with pytest.raises(Refused) as refused:
             prepayment_quote(loan, D("5500.00"), date(2023, 9, 1), "keep-term", policy)
         assert set(refused.value.codes) == {"too_early", "below_minimum", "not_a_multiple"}
-        with pytest.raises(Refused) as late:
-            prepayment_quote(loan, D("20000.00"), date(2024, 3, 1), "keep-term", policy)
-        assert late.value.codes == ("arrears",)
+
+    def test_overdue_instalments_are_collected_with_the_prepayment(self) -> None:
+        # issue #11 item 6: arrears are no longer a refusal; they are 逾期金额合计 on the 核对
+        # page, paid first. Paid through 2023-08-01, quoted on 2024-03-01: the instalments of
+        # 2023-09 .. 2024-02 (six of 4,270.16, with their penalty) are late; March's, due that
+        # very day, is due but not late.
+        policy = ServicingPolicy(prepay_min_amount=D("10000"), prepay_multiple=D("1000"))
+        loan, _ = pay_every_month(the_loan(), date(2023, 8, 1))
+        quote = prepayment_quote(loan, D("20000.00"), date(2024, 3, 1), "keep-term", policy)
+        assert quote.overdue > 6 * D("4270.16")  # six instalments and some penalty
+        assert quote.current_due - quote.overdue == D("4270.16")  # March's, no penalty yet
+        assert quote.bank_debit == quote.overdue + D("4270.16") + D("20000.00")
 
 
 class TestOverdueAndPenalty:

@@ -38,6 +38,7 @@ from hpf_core.withdrawals import services as wd
 D = Decimal
 CST = timezone(timedelta(hours=8))
 CARD = "6222021234567890128"
+CHECKED = datetime(2025, 3, 10, 9, tzinfo=timezone(timedelta(hours=8)))  # a password check
 REVIEW = "管理部提取业务审核岗"
 ON = date(2025, 3, 10)
 AGREEMENT, RECEIPT = "加装电梯费用分摊协议", "付款凭证"
@@ -91,7 +92,7 @@ def facts(**extra: object) -> WithdrawalFacts:
 def store() -> MemoryStore:
     """A member holding 30,000.00 since 2024-07-01, with a card."""
     s = store_with_balance()
-    wd.add_bank_card(MemoryUnitOfWork(s), member_id="M1", number=CARD)
+    wd.add_bank_card(MemoryUnitOfWork(s), member_id="M1", number=CARD, verified_at=CHECKED, at=CHECKED)
     return s
 
 

@@ -22,6 +22,7 @@ D = Decimal
 SHANGHAI_TZ = timezone(timedelta(hours=8))
 ALTAY = load_policy("altay")
 CARD = "6222021234567890128"  # 622202 中国工商银行 BIN, Luhn-valid
+CHECKED = datetime(2018, 5, 29, 9, tzinfo=timezone(timedelta(hours=8)))  # a password check
 
 
 def at(day: int, hour: int = 10) -> datetime:
@@ -45,7 +46,14 @@ def store() -> MemoryStore:
     deposits.receive_transfer(
         MemoryUnitOfWork(s), account_no="A1", amount="5925.21", value_date=date(2017, 7, 1), key="opening"
     )
-    wd.add_bank_card(MemoryUnitOfWork(s), member_id="M1", number=CARD, bank="中国工商银行贵阳开阳支行")
+    wd.add_bank_card(
+        MemoryUnitOfWork(s),
+        member_id="M1",
+        number=CARD,
+        bank="中国工商银行贵阳开阳支行",
+        verified_at=CHECKED,
+        at=CHECKED,
+    )
     return s
 
 

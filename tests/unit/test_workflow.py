@@ -27,6 +27,7 @@ from hpf_core.withdrawals import (
     STARTER_NODE,
     Application,
     ApplicationStatus,
+    BankCard,
     DocumentRequirement,
     StepAction,
     WithdrawalKind,
@@ -154,9 +155,9 @@ class TestDrafting:
         with pytest.raises(error):
             draft("A1", MEMBER, WithdrawalKind.RETIREMENT, amount, CARD, REQUIREMENTS)  # type: ignore[arg-type]
 
-    def test_a_card_failing_luhn_raises(self) -> None:
+    def test_an_account_number_of_the_wrong_length_raises(self) -> None:
         with pytest.raises(InvalidCardNumber):
-            draft("A1", MEMBER, WithdrawalKind.RETIREMENT, "100", "6222021234567890123", REQUIREMENTS)
+            draft("A1", MEMBER, WithdrawalKind.RETIREMENT, "100", "123456789", REQUIREMENTS)
 
     def test_a_kind_that_is_not_a_withdrawal_kind_raises(self) -> None:
         with pytest.raises(InvalidChoice):
@@ -181,10 +182,19 @@ class TestDrafting:
             draft("A1", MEMBER, WithdrawalKind.RETIREMENT, "100", CARD, twice)
 
     def test_a_draft_can_change_its_amount_and_card_before_submission(self) -> None:
-        app = ok(revise(new(), amount="3000", card_number=OTHER_CARD))
+        cards = (BankCard(MEMBER, OTHER_CARD, "中国建设银行"),)
+        app = ok(revise(new(), amount="3000", card_number=OTHER_CARD, cards=cards))
         assert app.amount == Decimal("3000.00")
         assert app.card_number == OTHER_CARD
         assert app.description == "离、退休提取3,000.00元。"
+
+    def test_only_one_of_the_applicants_registered_accounts_can_be_chosen(self) -> None:
+        # issue #11 item 2: a returned application cannot be revised to an arbitrary account
+        someone_elses = (BankCard("M9", OTHER_CARD, "中国建设银行"),)
+        for cards in ((), someone_elses):
+            with pytest.raises(Refused) as info:
+                revise(new(), card_number=OTHER_CARD, cards=cards)
+            assert info.value.codes == ("unknown_card",)
 
 
 class TestUploadingDocuments:

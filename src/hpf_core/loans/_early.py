@@ -77,6 +77,10 @@ class PrepaymentQuote:
     """成功还款后月还额."""
     remaining_months: int
     interest_saved: Decimal
+    overdue: Decimal = ZERO
+    """逾期金额合计: the part of ``current_due`` already late on ``on`` (instalments due
+    before it, with their penalty), collected with the prepayment (issue #11, D-046): with
+    nothing due on the day itself, 逾期金额合计 + 提前还款金额 = 银行扣划金额."""
 
 
 def prepayment_quote(
@@ -89,8 +93,8 @@ def prepayment_quote(
     """提前还本: check eligibility against the policy and work out the prepayment.
 
     Refusals raise ``refusal(...)`` (D-035) with every reason at once: ``settled``;
-    ``too_early`` (less than ``prepay_min_months`` since disbursement); ``arrears`` (an
-    overdue instalment of an earlier month); ``below_minimum`` / ``not_a_multiple``;
+    ``too_early`` (less than ``prepay_min_months`` since disbursement);
+    ``below_minimum`` / ``not_a_multiple``;
     ``yearly_limit`` (the year's prepayments used up); ``no_principal``; ``settles`` (the
     amount reaches the whole balance: settle instead).
     """
@@ -117,12 +121,8 @@ def _prepayment_quote(
                 "too_early", f"prepayment opens {policy.prepay_min_months} months after disbursement", "on"
             )
         )
-    # the current month's instalment, even if already late, is paid first as part of the
-    # prepayment (the seed's rule); instalments of earlier months are arrears
-    if any(b.due_date < on.replace(day=1) for b in loan.bills):
-        problems.append(
-            Violation("arrears", "overdue instalments of earlier months must be repaid first", "status")
-        )
+    # everything due is paid first as part of the prepayment: the month's instalment (the
+    # seed's rule) and any overdue ones, 逾期金额合计 on the 核对 page (D-046)
     if policy.prepay_min_amount and paid < policy.prepay_min_amount:
         problems.append(Violation("below_minimum", f"the minimum is {policy.prepay_min_amount}", "amount"))
     if policy.prepay_max_per_year:
@@ -132,6 +132,7 @@ def _prepayment_quote(
                 Violation("yearly_limit", f"{policy.prepay_max_per_year} prepayments a year", "on")
             )
     current_due = sum((b.total_due for b in loan.bills), ZERO)
+    overdue = sum((b.total_due for b in loan.bills if b.due_date < on), ZERO)
     unbilled = loan.schedule.principal
     # the amount pays the prepaid principal and the interest on it since the last due
     # date: principal = amount / (1 + r x days / divisor), rounded half up once; the
@@ -188,6 +189,7 @@ def _prepayment_quote(
         new.payment,
         len(new),
         saved,
+        overdue,
     )
 
 

@@ -12,6 +12,7 @@ import attrs
 
 from hpf_core._inputs import instance, items
 from hpf_core.dates import check_date
+from hpf_core.errors import InputTypeError
 from hpf_core.loans._loan_records import (
     ZERO,
     Allocation,
@@ -159,10 +160,13 @@ class LoanAccountInfo:
     """是否对冲: 是 / 否"""
     annual_rate: str
     """贷款利率, e.g. '3.2500%'"""
+    employer_name: str = ""
+    """借款人单位名称: the main borrower's employer ('' when not given)."""
 
 
-def loan_account_info(loan: LoanAccount) -> LoanAccountInfo:
-    """The 贷款账户信息 screen.
+def loan_account_info(loan: LoanAccount, *, employer_name: str = "") -> LoanAccountInfo:
+    """The 贷款账户信息 screen. ``employer_name`` (借款人单位名称) is the main borrower's
+    employer, from their deposit account (``services.loan_account_screen`` looks it up).
 
     >>> from hpf_core.loans import Borrower, open_loan
     >>> main = [Borrower(SignerRole.BORROWER, "张三", "P1")]
@@ -187,7 +191,14 @@ def loan_account_info(loan: LoanAccount) -> LoanAccountInfo:
         f"{contract.repayment_day}日",
         "是" if contract.offset or loan.agreement is not None else "否",
         f"{loan.annual_rate * 100:.4f}%",
+        _employer(employer_name),
     )
+
+
+def _employer(value: object) -> str:
+    if not isinstance(value, str):
+        raise InputTypeError("employer_name", f"must be a str, not {type(value).__name__}", value)
+    return value.strip()
 
 
 @attrs.frozen

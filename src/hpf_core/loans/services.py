@@ -4,6 +4,10 @@ Money that leaves a deposit account for a loan (按月抵扣, 支取公积金还
 ``LOAN_DEDUCTION`` journal entry of that account, posted in the same unit of work as the
 loan's own journal entry, so the two ledgers never disagree. Every money-moving service
 takes an idempotency key, as the deposit services do.
+
+``prepay_loan``, ``sign_monthly_offset``, ``cancel_monthly_offset`` and ``settle_loan`` act
+at once, as the centre's counter (柜台) does; from the app the same business goes through
+the centre's approval, in :mod:`hpf_core.loans.business` (D-046).
 """
 
 from __future__ import annotations
@@ -27,7 +31,14 @@ from hpf_core.loans._early import (
     settlement_quote,
 )
 from hpf_core.loans._loan_records import LoanAccount, PaymentSource
-from hpf_core.loans._loan_views import LoanEntry, LoanEntryDraft, LoanEntryKind, entry_for
+from hpf_core.loans._loan_views import (
+    LoanAccountInfo,
+    LoanEntry,
+    LoanEntryDraft,
+    LoanEntryKind,
+    entry_for,
+    loan_account_info,
+)
 from hpf_core.loans._offset import (
     OffsetPlan,
     OffsetSigner,
@@ -50,6 +61,7 @@ __all__ = [
     "cancel_monthly_offset",
     "collect_instalment",
     "disburse",
+    "loan_account_screen",
     "prepay_loan",
     "reprice_loans",
     "settle_loan",
@@ -98,30 +110,39 @@ def _signer(loan: LoanAccount, account_no: str) -> OffsetSigner | None:
     )
 
 
+def _sign(uow: UnitOfWork, contract_no: str, account_no: str, on: date) -> LoanAccount:
+    loan = uow.loans.get(contract_no)
+    signer = _signer(loan, account_no)
+    borrowers = [OffsetSigner(b.role, b.account_no, b.name) for b in loan.contract.borrowers]
+    if signer is None:
+        raise refusal([Violation("not_a_borrower", "the account is not a borrower's", "account_no")])
+    result = sign_offset(loan.agreement, contract_no=contract_no, signer=signer, borrowers=borrowers, on=on)
+    return _save(uow, attrs.evolve(loan, agreement=result))
+
+
+def _cancel(uow: UnitOfWork, contract_no: str, account_no: str) -> LoanAccount:
+    loan = uow.loans.get(contract_no)
+    if loan.agreement is None:
+        raise refusal([Violation("not_signed", "there is no agreement", "account_no")])
+    result = cancel_offset(loan.agreement, account_no=account_no)
+    return _save(uow, attrs.evolve(loan, agreement=result))
+
+
 def sign_monthly_offset(uow: UnitOfWork, *, contract_no: str, account_no: str, on: date) -> LoanAccount:
-    """按月抵扣签约: a borrower, spouse or co-borrower signs for their HPF account."""
+    """按月抵扣签约 at the centre's counter, at once: a borrower, spouse or co-borrower signs
+    for their HPF account. From the app it goes through the centre's approval
+    (:func:`hpf_core.loans.business.apply_for_offset_signing`, D-046)."""
     with uow:
-        loan = uow.loans.get(contract_no)
-        signer = _signer(loan, account_no)
-        borrowers = [OffsetSigner(b.role, b.account_no, b.name) for b in loan.contract.borrowers]
-        if signer is None:
-            raise refusal([Violation("not_a_borrower", "the account is not a borrower's", "account_no")])
-        result = sign_offset(
-            loan.agreement, contract_no=contract_no, signer=signer, borrowers=borrowers, on=on
-        )
-        stored = _save(uow, attrs.evolve(loan, agreement=result))
+        stored = _sign(uow, contract_no, account_no, on)
         uow.commit()
         return stored
 
 
 def cancel_monthly_offset(uow: UnitOfWork, *, contract_no: str, account_no: str) -> LoanAccount:
-    """取消签约 for one signer; cancelling the last one ends the agreement."""
+    """取消签约 for one signer at the counter, at once; cancelling the last one ends the
+    agreement. From the app: :func:`hpf_core.loans.business.apply_for_offset_cancelling` (D-046)."""
     with uow:
-        loan = uow.loans.get(contract_no)
-        if loan.agreement is None:
-            raise refusal([Violation("not_signed", "there is no agreement", "account_no")])
-        result = cancel_offset(loan.agreement, account_no=account_no)
-        stored = _save(uow, attrs.evolve(loan, agreement=result))
+        stored = _cancel(uow, contract_no, account_no)
         uow.commit()
         return stored
 
@@ -200,6 +221,41 @@ def collect_instalment(
         return Collection(plan_seen[0], deductions, entries)
 
 
+def _prepay(
+    uow: UnitOfWork,
+    contract_no: str,
+    amount: Amount,
+    on: date,
+    plan: PrepaymentStrategy,
+    policy: ServicingPolicy,
+    key: str,
+) -> tuple[str, ...]:
+    loan = uow.loans.get(contract_no)
+    quote = prepayment_quote(loan, amount, on, plan, policy)
+    before = len(uow.loan_journal.entries(contract_no))
+    updated, allocation = apply_prepayment(loan, quote, policy)
+    ids: list[str] = []
+    if allocation is not None:
+        current = uow.loan_journal.append(entry_for(updated, allocation, key=key))
+        ids.append(current.entry_id)
+    draft = LoanEntryDraft(
+        contract_no,
+        LoanEntryKind.PREPAYMENT,
+        on,
+        quote.principal,
+        quote.interest,
+        Decimal("0.00"),
+        PaymentSource.BANK,
+        key,
+        updated.balance,
+    )
+    line = uow.loan_journal.append(draft)
+    ids.append(line.entry_id)
+    assert len(uow.loan_journal.entries(contract_no)) == before + len(ids)
+    uow.loans.save(updated)
+    return tuple(ids)
+
+
 def prepay_loan(
     uow: UnitOfWork,
     *,
@@ -210,42 +266,78 @@ def prepay_loan(
     policy: ServicingPolicy,
     key: str,
 ) -> tuple[LoanEntry, ...]:
-    """提前还本: check and apply a prepayment paid from the bank card (show the member
+    """提前还本 at the centre's counter, at once (from the app:
+    :func:`hpf_core.loans.business.apply_for_prepayment`,
+    D-046): check and apply a prepayment paid from the bank card (show the member
     :func:`hpf_core.loans.prepayment_quote` first). What is due this month is paid first;
     the loan's rows are recalculated. Returns the loan journal lines posted."""
     plan = check_strategy(strategy)
     params = {"contract_no": contract_no, "amount": yuan(amount), "on": on, "strategy": plan.value}
-
-    def work() -> tuple[str, ...]:
-        loan = uow.loans.get(contract_no)
-        quote = prepayment_quote(loan, amount, on, plan, policy)
-        before = len(uow.loan_journal.entries(contract_no))
-        updated, allocation = apply_prepayment(loan, quote, policy)
-        ids: list[str] = []
-        if allocation is not None:
-            current = uow.loan_journal.append(entry_for(updated, allocation, key=key))
-            ids.append(current.entry_id)
-        draft = LoanEntryDraft(
-            contract_no,
-            LoanEntryKind.PREPAYMENT,
-            on,
-            quote.principal,
-            quote.interest,
-            Decimal("0.00"),
-            PaymentSource.BANK,
-            key,
-            updated.balance,
-        )
-        line = uow.loan_journal.append(draft)
-        ids.append(line.entry_id)
-        assert len(uow.loan_journal.entries(contract_no)) == before + len(ids)
-        uow.loans.save(updated)
-        return tuple(ids)
-
     with uow:
-        ids = _once(uow, key, "prepay_loan", params, work)
+        ids = _once(
+            uow, key, "prepay_loan", params, lambda: _prepay(uow, contract_no, amount, on, plan, policy, key)
+        )
         by_id = {e.entry_id: e for e in uow.loan_journal.entries(contract_no)}
         return tuple(by_id[i] for i in ids)
+
+
+def _settle(
+    uow: UnitOfWork,
+    contract_no: str,
+    on: date,
+    hpf: Decimal,
+    account_no: str | None,
+    policy: ServicingPolicy,
+    key: str,
+    certificate_no: str,
+    issued: list[SettlementCertificate],
+) -> tuple[str, ...]:
+    """Settle in the open unit of work: ``hpf`` from the fund of ``account_no`` (a borrower's
+    of the loan; None: the main borrower's), the bank card for the rest."""
+    loan = uow.loans.get(contract_no)
+    quote = settlement_quote(loan, on, policy, from_hpf=hpf)
+    ids: list[str] = []
+    if hpf > 0:
+        drawn = next(
+            (
+                b
+                for b in loan.contract.borrowers
+                if (b.account_no == account_no if account_no is not None else b.role is SignerRole.BORROWER)
+            ),
+            None,
+        )
+        if drawn is None:
+            raise refusal(
+                [
+                    Violation(
+                        "no_borrower_account", "the account drawn is not a borrower's of the loan", "from_hpf"
+                    )
+                ]
+            )
+        outcome = debit(
+            uow.accounts.get(drawn.account_no),
+            kind=EntryKind.LOAN_DEDUCTION,
+            amount=hpf,
+            value_date=on,
+            key=f"{key}/hpf",
+        )
+        ids.append(_apply(uow, outcome).entry_id)
+    closed, certificate = settle(loan, quote, policy, certificate_no=certificate_no)
+    line = LoanEntryDraft(
+        contract_no,
+        LoanEntryKind.SETTLEMENT,
+        on,
+        quote.principal,
+        quote.interest,
+        quote.penalty,
+        PaymentSource.HPF if hpf == quote.total else PaymentSource.BANK,
+        key,
+        Decimal("0.00"),
+    )
+    ids.append(uow.loan_journal.append(line).entry_id)
+    uow.loans.save(closed)
+    issued.append(certificate)
+    return tuple(ids)
 
 
 def settle_loan(
@@ -258,50 +350,22 @@ def settle_loan(
     key: str,
     certificate_no: str,
 ) -> SettlementCertificate:
-    """提前结清: the main borrower's HPF balance first (支取公积金还款, ``from_hpf``, at
+    """提前结清 at the centre's counter, at once (from the app:
+    :func:`hpf_core.loans.business.apply_for_settlement`,
+    D-046): the main borrower's HPF balance first (支取公积金还款, ``from_hpf``, at
     most what that account may pay), the bank card for the rest; the loan closes, the
     offset agreement ends, and a 贷款结清证明 is issued."""
     hpf = yuan(from_hpf, "from_hpf")
     params = {"contract_no": contract_no, "on": on, "from_hpf": hpf, "certificate_no": certificate_no}
     issued: list[SettlementCertificate] = []
-
-    def work() -> tuple[str, ...]:
-        loan = uow.loans.get(contract_no)
-        quote = settlement_quote(loan, on, policy, from_hpf=hpf)
-        ids: list[str] = []
-        if hpf > 0:
-            main = next((b for b in loan.contract.borrowers if b.role is SignerRole.BORROWER), None)
-            if main is None:
-                raise refusal(
-                    [Violation("no_borrower_account", "the loan names no main borrower", "from_hpf")]
-                )
-            outcome = debit(
-                uow.accounts.get(main.account_no),
-                kind=EntryKind.LOAN_DEDUCTION,
-                amount=hpf,
-                value_date=on,
-                key=f"{key}/hpf",
-            )
-            ids.append(_apply(uow, outcome).entry_id)
-        closed, certificate = settle(loan, quote, policy, certificate_no=certificate_no)
-        line = LoanEntryDraft(
-            contract_no,
-            LoanEntryKind.SETTLEMENT,
-            on,
-            quote.principal,
-            quote.interest,
-            quote.penalty,
-            PaymentSource.HPF if hpf == quote.total else PaymentSource.BANK,
-            key,
-            Decimal("0.00"),
-        )
-        ids.append(uow.loan_journal.append(line).entry_id)
-        uow.loans.save(closed)
-        issued.append(certificate)
-        return tuple(ids)
-
     with uow:
-        _once(uow, key, "settle_loan", params, work)
+        _once(
+            uow,
+            key,
+            "settle_loan",
+            params,
+            lambda: _settle(uow, contract_no, on, hpf, None, policy, key, certificate_no, issued),
+        )
         if issued:
             return issued[0]
         closed = uow.loans.get(contract_no)
@@ -316,6 +380,18 @@ def settle_loan(
             closed.repaid_principal,
             closed.repaid_interest,
         )
+
+
+def loan_account_screen(uow: UnitOfWork, *, contract_no: str) -> LoanAccountInfo:
+    """贷款账户信息 (seed §4.2 (3)) with 借款人单位名称, the main borrower's employer read
+    from their deposit account ('' when the main borrower has none in this store)."""
+    with uow:
+        loan = uow.loans.get(contract_no)
+        main = next((b for b in loan.contract.borrowers if b.role is SignerRole.BORROWER), None)
+        name = ""
+        if main is not None and main.account_no in uow.accounts.numbers():
+            name = uow.accounts.get(main.account_no).employer.name
+        return loan_account_info(loan, employer_name=name)
 
 
 def reprice_loans(

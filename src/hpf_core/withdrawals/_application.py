@@ -8,8 +8,13 @@ one-in-flight rule and the 我的业务 queries. The approval workflow's steps a
                    at the last node, APPROVED;  return_to_applicant → RETURNED
     UNDER_REVIEW   approve (as above);  return_to_applicant → RETURNED
     RETURNED       resubmit → SUBMITTED at the first node;  end → ENDED;  edits allowed
-    APPROVED       mark_paid → PAID
-    PAID, ENDED    nothing: both are final
+    APPROVED       mark_paid → PAID (a withdrawal);  mark_done → COMPLETED (a loan business,
+                   carried out in the same unit of work as its approval)
+    PAID, COMPLETED, ENDED    nothing: all three are final
+
+An application is for a business type (D-046): a :class:`WithdrawalKind` (提取业务) or a
+:class:`~hpf_core.withdrawals.LoanBusiness` (贷款业务); every step, rule and query below is
+the same for both.
 
 Every transition is a pure function ``(application, ..., actor, at) -> Application`` that
 appends one immutable :class:`Step` (节点名称, 办理人, 审批意见, 办理时间) to the history, or
@@ -29,8 +34,16 @@ import attrs
 
 from hpf_core.dates import require_aware
 from hpf_core.errors import InputError, InputTypeError, InvalidAmount, InvalidChoice, Violation, refusal
-from hpf_core.identity import mask_card_number, validate_card_number
+from hpf_core.identity import mask_card_number
 from hpf_core.money import Amount, yuan
+from hpf_core.withdrawals._banks import validate_account_number
+from hpf_core.withdrawals._business import (
+    WITHDRAWAL_BUSINESS_NAME,
+    BusinessType,
+    LoanBusiness,
+    business_name,
+    check_business,
+)
 from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind
 
 STARTER_NODE = "任务发起人"
@@ -51,8 +64,12 @@ PAY_NODE = "支付"
 END_NODE = "结束流程"
 """The node of the step that ends an application (the seed's button, §5.2.2)."""
 
-BUSINESS_NAME = "提取业务"
-"""业务名称 in 我的业务 (seed §5.2.2)."""
+DONE_NODE = "办结"
+"""The node of the step that records a loan business carried out (hpf's name)."""
+
+BUSINESS_NAME = WITHDRAWAL_BUSINESS_NAME
+"""业务名称 of a withdrawal in 我的业务 (seed §5.2.2); :func:`business_name` gives any
+application's."""
 
 
 class ApplicationStatus(enum.Enum):
@@ -64,6 +81,7 @@ class ApplicationStatus(enum.Enum):
     RETURNED = "returned"
     APPROVED = "approved"
     PAID = "paid"
+    COMPLETED = "completed"
     ENDED = "ended"
 
     @property
@@ -73,8 +91,9 @@ class ApplicationStatus(enum.Enum):
 
     @property
     def in_flight(self) -> bool:
-        """在途: neither ended nor paid (a draft counts: it holds the member's one slot)."""
-        return self not in (ApplicationStatus.ENDED, ApplicationStatus.PAID)
+        """在途: neither ended, paid nor completed (a draft counts: it holds the member's one
+        slot)."""
+        return self not in (ApplicationStatus.ENDED, ApplicationStatus.PAID, ApplicationStatus.COMPLETED)
 
 
 _STATUS_CHINESE = {
@@ -84,6 +103,7 @@ _STATUS_CHINESE = {
     ApplicationStatus.RETURNED: "已退回",
     ApplicationStatus.APPROVED: "已审批",
     ApplicationStatus.PAID: "已支付",
+    ApplicationStatus.COMPLETED: "已办结",
     ApplicationStatus.ENDED: "已结束",
 }
 
@@ -107,6 +127,8 @@ class StepAction(enum.Enum):
     """审批通过: approved at the last node of the chain."""
     PAY = "pay"
     """支付: the money was paid to the member's card."""
+    COMPLETE = "complete"
+    """办结: a loan business was carried out on approval (its money moved)."""
     END = "end"
     """结束流程: ended by the applicant."""
 
@@ -125,6 +147,7 @@ _ACTION_CHINESE = {
     StepAction.FORWARD: "审核通过",
     StepAction.APPROVE: "审批通过",
     StepAction.PAY: "支付",
+    StepAction.COMPLETE: "办结",
     StepAction.END: "结束流程",
 }
 
@@ -169,20 +192,52 @@ def _counts(value: Mapping[str, int] | None) -> Mapping[str, int]:
     return value if isinstance(value, _Counts) else _Counts(value)
 
 
+class _Details(Mapping[str, str]):
+    """An immutable, hashable mapping of a loan business's details (text to text)."""
+
+    def __init__(self, details: Mapping[str, str] | None = None) -> None:
+        items = dict(details or {})
+        for name, value in items.items():
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise InputTypeError("details", "must map str to str", name)
+        self._items = items
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+
+def _details(value: Mapping[str, str] | None) -> Mapping[str, str]:
+    return value if isinstance(value, _Details) else _Details(value)
+
+
 @attrs.frozen
 class Application:
-    """One withdrawal application (提取申请).
+    """One application to the centre (申请): a withdrawal (提取申请) or a loan business.
 
     ``documents`` maps each document category (档案分类) to the number of files uploaded;
     ``requirements`` are the categories asked for when it was drafted (from the
     assessment); ``review_chain`` the nodes it passes; ``current_node`` the node it is at
     (当前进度); ``history`` every step so far, oldest first. The card number is left out
-    of the repr: use :attr:`masked_card` to show it.
+    of the repr: use :attr:`masked_card` to show it. A loan business has no 收款银行账号
+    (``card_number`` is ``""``) and keeps what it needs to be carried out in ``details``
+    (the contract number, the acting signer's account, the strategy, ...), strings only.
     """
 
     application_id: str
     member_id: str
-    kind: WithdrawalKind
+    kind: BusinessType
     amount: Decimal
     card_number: str = attrs.field(repr=False)
     requirements: tuple[DocumentRequirement, ...]
@@ -194,6 +249,8 @@ class Application:
     description: str = ""
     channel: str = "app"
     payment_ref: str | None = None
+    details: Mapping[str, str] = attrs.field(factory=dict, converter=_details, kw_only=True)
+    """What a loan business needs to be carried out (strings, set when drafted)."""
     version: int = attrs.field(default=0, kw_only=True)
     """The stored version: a repository's ``save`` refuses a record whose version is not
     the stored one (``ConcurrentUpdate``) and stores it as ``version + 1``."""
@@ -204,9 +261,14 @@ class Application:
         return self.member_id
 
     @property
+    def business(self) -> str:
+        """业务名称: 提取业务 or 贷款业务."""
+        return business_name(self.kind)
+
+    @property
     def masked_card(self) -> str:
-        """收款银行账号 for display: first 6 and last 4 digits."""
-        return mask_card_number(self.card_number)
+        """收款银行账号 for display: first 6 and last 4 digits ("" when there is none)."""
+        return mask_card_number(self.card_number) if self.card_number else ""
 
     @property
     def started_at(self) -> datetime | None:
@@ -267,10 +329,8 @@ def _text(value: object, field: str) -> str:
     return value
 
 
-def _kind(value: object) -> WithdrawalKind:
-    if not isinstance(value, WithdrawalKind):
-        raise InvalidChoice("kind", "must be a WithdrawalKind", value)
-    return value
+def _kind(value: object) -> BusinessType:
+    return check_business(value, "kind")
 
 
 def _positive(value: Amount, field: str = "amount") -> Decimal:
@@ -305,7 +365,7 @@ def _chain(values: Sequence[str]) -> tuple[str, ...]:
         raise InputError("review_chain", "must name at least one review node")
     if len(set(chain)) != len(chain):
         raise InputError("review_chain", "names a node twice", chain)
-    reserved = {STARTER_NODE, APPLY_NODE, PAY_NODE, END_NODE} & set(chain)
+    reserved = {STARTER_NODE, APPLY_NODE, PAY_NODE, END_NODE, DONE_NODE} & set(chain)
     if reserved:
         raise InputError("review_chain", f"uses a reserved node name: {', '.join(sorted(reserved))}")
     return chain
@@ -319,7 +379,7 @@ def _files(value: object) -> int:
     return value
 
 
-def describe(kind: WithdrawalKind, amount: Amount) -> str:
+def describe(kind: BusinessType, amount: Amount) -> str:
     """描述 as 我的业务 shows it.
 
     >>> describe(WithdrawalKind.RETIREMENT, "6007.18")
@@ -397,7 +457,7 @@ def _requirement(app: Application, category: str) -> DocumentRequirement | None:
 
 
 def in_flight(
-    applications: Iterable[Application], member_id: str, kind: WithdrawalKind
+    applications: Iterable[Application], member_id: str, kind: BusinessType
 ) -> tuple[Application, ...]:
     """The member's applications of ``kind`` that are neither ended nor paid (在途)."""
     return tuple(
@@ -408,7 +468,7 @@ def in_flight(
 def check_one_in_flight(
     applications: Iterable[Application],
     member_id: str,
-    kind: WithdrawalKind,
+    kind: BusinessType,
     *,
     excluding: str | None = None,
 ) -> None:
@@ -423,7 +483,7 @@ def check_one_in_flight(
 
 
 def _in_flight_violations(
-    applications: Iterable[Application], member_id: str, kind: WithdrawalKind, excluding: str | None
+    applications: Iterable[Application], member_id: str, kind: BusinessType, excluding: str | None
 ) -> tuple[Violation, ...]:
     others = [a for a in in_flight(applications, member_id, kind) if a.application_id != excluding]
     return tuple(
@@ -452,14 +512,17 @@ def draft(
     others: Iterable[Application] = (),
 ) -> Application:
     """A new application in DRAFT (草稿); refused (``already_in_flight``) if ``others`` holds
-    one of the same kind for the member. Bad input (blank ids, an amount ≤ 0, a card failing
-    Luhn, a malformed chain) raises. No step is recorded: the process starts at submit.
+    one of the same kind for the member. Bad input (blank ids, an amount ≤ 0, an account
+    number that is not 10 to 30 digits, a malformed chain) raises. The services draft with
+    one of the member's registered accounts only (:func:`choose_card`). No step is
+    recorded: the process starts at submit.
     """
     application_id = _text(application_id, "application_id")
     member_id = _text(member_id, "member_id")
-    kind = _kind(kind)
+    if not isinstance(kind, WithdrawalKind):
+        raise InvalidChoice("kind", "must be a WithdrawalKind (a loan business: draft_business)", kind)
     value = _positive(amount)
-    number = validate_card_number(card_number)
+    number = validate_account_number(card_number, "card_number")
     wanted = _requirements(requirements)
     chain = _chain(review_chain)
     channel = _text(channel, "channel")
@@ -474,6 +537,57 @@ def draft(
         review_chain=chain,
         description=describe(kind, value),
         channel=channel,
+    )
+
+
+def draft_business(
+    application_id: str,
+    member_id: str,
+    business: LoanBusiness,
+    amount: Amount,
+    requirements: Iterable[DocumentRequirement],
+    *,
+    details: Mapping[str, str],
+    description: str,
+    review_chain: Sequence[str],
+    channel: str = "app",
+    others: Iterable[Application] = (),
+) -> Application:
+    """A new loan-business application in DRAFT: the same record, documents and workflow as
+    a withdrawal, with no card. ``amount`` is the money the business moves (0 for the
+    offset agreement); ``details`` what its executor reads when the centre approves.
+    Refused (``already_in_flight``) if ``others`` holds one of the same business for the
+    member.
+
+    >>> app = draft_business("B1", "M1", LoanBusiness.SETTLEMENT, "136271.00", (),
+    ...     details={"contract_no": "HT1"}, description="提前结清136,271.00元。",
+    ...     review_chain=("贷款业务审核岗",))
+    >>> app.business, app.masked_card, app.details["contract_no"]
+    ('贷款业务', '', 'HT1')
+    """
+    application_id = _text(application_id, "application_id")
+    member_id = _text(member_id, "member_id")
+    if not isinstance(business, LoanBusiness):
+        raise InvalidChoice("business", "must be a LoanBusiness", business)
+    value = yuan(amount, "amount")
+    if value < 0:
+        raise InvalidAmount("amount", "must not be negative", amount)
+    wanted = _requirements(requirements)
+    chain = _chain(review_chain)
+    channel = _text(channel, "channel")
+    description = _text(description, "description")
+    check_one_in_flight(others, member_id, business, excluding=application_id)
+    return Application(
+        application_id,
+        member_id,
+        business,
+        value,
+        "",
+        wanted,
+        review_chain=chain,
+        description=description,
+        channel=channel,
+        details=details,
     )
 
 
@@ -504,7 +618,8 @@ def process_history(app: Application) -> tuple[HistoryRow, ...]:
 
 
 def work_item(app: Application, process: str | None = None) -> WorkItem:
-    """The 我的业务 entry for ``app``; ``process`` (流程名称) defaults to the kind's name.
+    """The 我的业务 entry for ``app``; ``process`` (流程名称) defaults to the kind's name and
+    业务名称 is the business type's (提取业务 or 贷款业务).
 
     >>> app = draft("A1", "M1", WithdrawalKind.RETIREMENT, "6007.18", "6225768888888888", ())
     >>> item = work_item(app, "缴存人离休、退休提取")
@@ -514,7 +629,7 @@ def work_item(app: Application, process: str | None = None) -> WorkItem:
     return WorkItem(
         app.application_id,
         app.channel,
-        BUSINESS_NAME,
+        business_name(app.kind),
         app.kind.chinese if process is None else process,
         app.current_node,
         app.started_at,

@@ -4,10 +4,12 @@ what is missing, upload, remove, revise. A refused edit raises
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 
 from hpf_core.errors import Violation, refusal
-from hpf_core.identity import validate_card_number
+from hpf_core.identity import mask_card_number
 from hpf_core.money import Amount
 from hpf_core.withdrawals._application import (
     Application,
@@ -18,6 +20,8 @@ from hpf_core.withdrawals._application import (
     _text,
     describe,
 )
+from hpf_core.withdrawals._banks import validate_account_number
+from hpf_core.withdrawals._cards import BankCard
 from hpf_core.withdrawals._types import DocumentRequirement
 
 __all__ = ["missing_documents", "remove_files", "revise", "upload"]
@@ -95,11 +99,29 @@ def remove_files(app: Application, category: str, files: int = 1) -> Application
     return attrs.evolve(app, documents={k: v for k, v in counts.items() if v})
 
 
-def revise(app: Application, *, amount: Amount | None = None, card_number: str | None = None) -> Application:
-    """Change the amount (and so the 描述) or the card of a draft or returned application."""
+def revise(
+    app: Application,
+    *,
+    amount: Amount | None = None,
+    card_number: str | None = None,
+    cards: Iterable[BankCard] = (),
+) -> Application:
+    """Change the amount (and so the 描述) or the receiving account of a draft or returned
+    application. The new account must be one of the applicant's registered ``cards``
+    (``unknown_card``): a returned application cannot be sent to an arbitrary account."""
     problems = _editable(app, "edited")
     value = app.amount if amount is None else _positive(amount)
-    number = app.card_number if card_number is None else validate_card_number(card_number)
+    number = app.card_number
+    if card_number is not None:
+        number = validate_account_number(card_number, "card_number")
+        if not any(c.member_id == app.member_id and c.number == number for c in cards):
+            problems.append(
+                Violation(
+                    "unknown_card",
+                    f"{mask_card_number(number)} is not one of the applicant's accounts: add it first",
+                    "card_number",
+                )
+            )
     if problems:
         raise refusal(problems)
     return attrs.evolve(app, amount=value, card_number=number, description=describe(app.kind, value))

@@ -1,5 +1,9 @@
 """Withdrawal services (提取业务): apply, upload, submit, review, resubmit, end, pay.
 
+Upload, submit, return, resubmit, end, 我的业务 and 流程信息查询 serve every application,
+withdrawals and loan business alike (D-046); a loan business is applied for and approved
+in :mod:`hpf_core.loans.services`.
+
 Payment is exactly once, even when the payment channel times out and the call is
 retried (RELIABILITY.md P1, P10):
 
@@ -20,7 +24,7 @@ corrects the card with the bank or reverses the entry (``reverse_entry``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import attrs
@@ -41,11 +45,15 @@ from hpf_core.money import Amount, Rate, check_rate, yuan
 from hpf_core.policy import CenterPolicy
 from hpf_core.ports import PaymentChannel, PaymentReceipt, UnitOfWork
 from hpf_core.withdrawals import (
+    DEFAULT_CHECK_WINDOW,
     Application,
     ApplicationStatus,
     Assessment,
     BankCard,
+    BankDirectory,
     HistoryRow,
+    LoanBusiness,
+    LoanRepaymentForm,
     WithdrawalFacts,
     WithdrawalKind,
     add_card,
@@ -54,6 +62,7 @@ from hpf_core.withdrawals import (
     choose_card,
     draft,
     end,
+    loan_repayment_facts,
     mark_paid,
     process_history,
     resubmit,
@@ -73,6 +82,7 @@ __all__ = [
     "approve_application",
     "end_application",
     "history",
+    "loan_repayment_facts_for",
     "my_applications",
     "my_todos",
     "pay_application",
@@ -83,11 +93,25 @@ __all__ = [
 ]
 
 
-def add_bank_card(uow: UnitOfWork, *, member_id: str, number: str, bank: str | None = None) -> BankCard:
-    """添加新银行卡 (Luhn-checked; the bank from the BIN table unless given)."""
+def add_bank_card(
+    uow: UnitOfWork,
+    *,
+    member_id: str,
+    number: str,
+    bank: str | None = None,
+    verified_at: datetime | None,
+    at: datetime,
+    within: timedelta = DEFAULT_CHECK_WINDOW,
+    directory: BankDirectory | None = None,
+) -> BankCard:
+    """添加新银行卡: a receiving account (10 to 30 digits; a card failing Luhn is kept with a
+    warning), after a password or SMS check at ``verified_at`` within ``within`` before
+    ``at``; the bank from ``directory`` (else the BIN table) unless given."""
     with uow:
         cards = tuple(uow.cards.cards_of(member_id))
-        result = add_card(cards, member_id, number, bank)
+        result = add_card(
+            cards, member_id, number, bank, verified_at=verified_at, at=at, within=within, directory=directory
+        )
         uow.cards.replace(member_id, [c for c in result if c.member_id == member_id])
         uow.commit()
         return result[-1]
@@ -139,6 +163,25 @@ def apply(
         return application, assessment
 
 
+def loan_repayment_facts_for(
+    uow: UnitOfWork, form: LoanRepaymentForm, *, base: WithdrawalFacts | None = None
+) -> WithdrawalFacts:
+    """The facts of a 偿还购房贷款本息提取 from its screen (:class:`LoanRepaymentForm`): when
+    借款合同编号 is one of the centre's own loans, the limit is what its record says is still
+    owed (principal outstanding, billed or not, plus interest billed and unpaid) and the instalments
+    repaid are counted from it; otherwise the contract entered (合同贷款金额) is the limit."""
+    with uow:
+        if form.contract_no not in uow.loans.numbers():
+            return loan_repayment_facts(form, base=base)
+        loan = uow.loans.get(form.contract_no)
+        owed = loan.balance if loan.settled_on is None else _ZERO
+        billed = sum((b.interest_due for b in loan.bills), _ZERO)
+        repaid = loan.next_period - 1 - len(loan.bills)
+        return loan_repayment_facts(
+            form, centre_loan_owed=max(owed + billed, _ZERO), instalments_repaid=repaid, base=base
+        )
+
+
 def _change(uow: UnitOfWork, application_id: str, step: Callable[[Application], Application]) -> Application:
     with uow:
         application = uow.applications.get(application_id)
@@ -176,11 +219,30 @@ def resubmit_application(uow: UnitOfWork, *, application_id: str, actor: str, at
     return _change(uow, application_id, lambda app: resubmit(app, actor, at))
 
 
+def _withdrawal_only(app: Application) -> Application:
+    if isinstance(app.kind, LoanBusiness):
+        raise refusal(
+            [
+                Violation(
+                    "loan_business",
+                    f"{app.kind.chinese} is approved with hpf_core.loans.services.approve_loan_business, "
+                    "which carries it out",
+                    "application_id",
+                )
+            ]
+        )
+    return app
+
+
 def approve_application(
     uow: UnitOfWork, *, application_id: str, node: str, reviewer: str, at: datetime, opinion: str = ""
 ) -> Application:
-    """审批通过 at ``node``; the reviewer is never the applicant (``FourEyesViolation``)."""
-    return _change(uow, application_id, lambda app: approve(app, node, reviewer, at, opinion))
+    """审批通过 at ``node``; the reviewer is never the applicant (``FourEyesViolation``). A
+    loan business is refused here (``loan_business``): its approval carries it out, in
+    :func:`hpf_core.loans.services.approve_loan_business`."""
+    return _change(
+        uow, application_id, lambda app: approve(_withdrawal_only(app), node, reviewer, at, opinion)
+    )
 
 
 def end_application(uow: UnitOfWork, *, application_id: str, actor: str, at: datetime) -> Application:
@@ -189,13 +251,13 @@ def end_application(uow: UnitOfWork, *, application_id: str, actor: str, at: dat
 
 
 def my_todos(uow: UnitOfWork, member_id: str) -> tuple[Application, ...]:
-    """待办事项: applications returned to the member."""
+    """待办事项: applications returned to the member, withdrawals and loan business alike."""
     with uow:
         return todos(uow.applications.by_member(member_id), member_id)
 
 
 def my_applications(uow: UnitOfWork, member_id: str) -> tuple[Application, ...]:
-    """我发起的."""
+    """我发起的: every business the member started (提取业务 and 贷款业务), newest first."""
     with uow:
         return started_by(uow.applications.by_member(member_id), member_id)
 
@@ -278,7 +340,7 @@ def pay_application(
     rate, basis = check_rate(deposit_rate, "deposit_rate"), check_basis(day_basis, "day_basis")
     key = f"pay:{application_id}"
     with uow:
-        application = uow.applications.get(application_id)
+        application = _withdrawal_only(uow.applications.get(application_id))
         owner = uow.accounts.get(account_no).member.member_id
         if owner != application.member_id:
             raise refusal(
