@@ -9,7 +9,14 @@ import pytest
 
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
 from hpf_core.ports import UnitOfWork
-from hpf_core.withdrawals import Application, WithdrawalKind, draft
+from hpf_core.withdrawals import (
+    DEFAULT_REVIEW_CHAIN,
+    Application,
+    LoanBusiness,
+    WithdrawalKind,
+    draft,
+    draft_business,
+)
 
 NewUnitOfWork = Callable[[], UnitOfWork]
 Race = Callable[[int, Callable[[int], object]], list[BaseException | None]]
@@ -39,6 +46,24 @@ class TestApplicationRepository:
                 uow.applications.add(an_application())
             with pytest.raises(UnknownRecord):
                 uow.applications.get("W9")
+
+    def test_a_loan_business_application_comes_back_equal(self, new_uow: NewUnitOfWork) -> None:
+        business = draft_business(
+            "B1",
+            "M1",
+            LoanBusiness.SETTLEMENT,
+            "136271.00",
+            (),
+            details={"contract_no": "HT2017-001", "from_account": "P2"},
+            description="提前结清",
+            review_chain=DEFAULT_REVIEW_CHAIN,
+        )
+        added = stored(new_uow, business)
+        with new_uow() as uow:
+            back = uow.applications.get("B1")
+        assert back == added
+        assert back.kind is LoanBusiness.SETTLEMENT
+        assert dict(back.details) == {"contract_no": "HT2017-001", "from_account": "P2"}
 
     def test_save_returns_the_next_version_and_a_stale_one_is_refused(self, new_uow: NewUnitOfWork) -> None:
         added = stored(new_uow, an_application())

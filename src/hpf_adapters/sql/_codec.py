@@ -143,8 +143,13 @@ def _decode(value: Any, hint: Any, ring: Keyring, field: str = "") -> Any:
     if origin is typing.Union or origin is types.UnionType:
         if value is None:
             return None
-        (hint,) = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _decode(value, hint, ring, field)
+        arms = [a for a in typing.get_args(hint) if a is not type(None)]
+        for arm in arms[:-1]:  # e.g. WithdrawalKind | LoanBusiness: the first arm that reads it
+            try:
+                return _decode(value, arm, ring, field)
+            except (ValueError, TypeError, KeyError):
+                continue
+        return _decode(value, arms[-1], ring, field)
     if value is None:
         return None
     if origin is tuple:
