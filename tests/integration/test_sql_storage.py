@@ -46,7 +46,7 @@ def journey(app: App) -> None:
         opened_on=date(2025, 1, 2), base="5000.00", employee_ratio="0.12", employer_ratio="0.12",
     )  # fmt: skip
     app.accounts.receive_transfer(account_no="A1", amount="100", value_date=date(2025, 1, 3), key="t")
-    app.withdrawals.add_bank_card(member_id="M1", number=CARD)
+    app.withdrawals.add_bank_card(member_id="M1", number=CARD, verified_at=AT, at=AT)
     app.send_code(PHONE, CodePurpose.LOGIN)
     with app.unit_of_work() as uow:
         uow.members.add(MemberRecord("M1", PHONE, ID_NUMBER, "A1"))
