@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 from hpf_adapters.security import ScryptHasher
-from hpf_core.errors import NaiveDatetimeError, PasswordTooLong, Refused
+from hpf_core.errors import InputTypeError, InvalidChoice, NaiveDatetimeError, PasswordTooLong, Refused
 from hpf_core.members import (
     KEYPAD_LOGIN_POLICY,
     REFUSED_MESSAGE,
@@ -329,3 +329,28 @@ class TestNothingInClear:
         for password in ("gjjx2024", "gjj2099"):
             _, result = attempt(creds, hasher, password)
             assert password not in repr(result)
+
+
+class TestLoginArguments:
+    """Issue #10: a wrong type or value for login's arguments is a typed error naming the field."""
+
+    def test_the_channel_may_be_given_by_its_value(self, hasher: CountingHasher) -> None:
+        stored = member(hasher)
+        _, by_value = login(stored, stored.phone, "gjjx2024", "app", hasher, NOW)
+        _, by_member = login(stored, stored.phone, "gjjx2024", PasswordChannel.APP, hasher, NOW)
+        assert by_value.accepted
+        assert by_member.accepted
+
+    @pytest.mark.parametrize("channel", ["appx", 3, None])
+    def test_an_unknown_channel_is_an_invalid_choice(self, hasher: CountingHasher, channel: object) -> None:
+        with pytest.raises(InvalidChoice) as caught:
+            login(None, "13800138000", "pw", channel, hasher, NOW)  # type: ignore[arg-type]
+        assert caught.value.field == "channel"
+
+    def test_wrong_record_and_identifier_types_are_typed_errors(self, hasher: CountingHasher) -> None:
+        with pytest.raises(InputTypeError) as caught:
+            login("M1", "13800138000", "pw", "app", hasher, NOW)  # type: ignore[arg-type]
+        assert caught.value.field == "credentials"
+        with pytest.raises(InputTypeError) as caught:
+            login(None, 13800138000, "pw", "app", hasher, NOW)  # type: ignore[arg-type]
+        assert caught.value.field == "identifier"

@@ -240,3 +240,12 @@ class TestTheNotice:
         assert record is not None
         assert record.used_at == NOW
         assert outcome.notice == change_notice(NEW, NOW)
+
+
+def test_a_completed_change_shows_both_numbers_masked_in_its_repr() -> None:
+    changed = PhoneChanged(OLD, NEW, NOW, change_notice(NEW, NOW))
+    shown = repr(changed)
+    assert OLD not in shown
+    assert NEW not in shown
+    assert "138****8000" in shown
+    assert "139****9000" in shown

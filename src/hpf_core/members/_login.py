@@ -38,8 +38,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from hpf_core._choice import choice
 from hpf_core.dates import require_aware
-from hpf_core.errors import InvalidPolicy, Violation, refusal
+from hpf_core.errors import InputTypeError, InvalidPolicy, Violation, refusal
 from hpf_core.identity import validate_id_number, validate_phone
 from hpf_core.members._passwords import (
     COMMON_PASSWORDS,
@@ -310,7 +311,7 @@ def login(
     credentials: Credentials | None,
     identifier: str,
     password: str,
-    channel: PasswordChannel,
+    channel: PasswordChannel | str,
     hasher: PasswordHasher,
     at: datetime,
     policy: LoginPolicy | None = None,
@@ -326,9 +327,16 @@ def login(
     password change. Passwords longer than the input limit raise ``PasswordTooLong``.
 
     A failed attempt is returned, not raised: it changes the credentials (the failure is
-    counted, a lock may start) and the caller must store them (D-038).
+    counted, a lock may start) and the caller must store them (D-038). ``channel`` may be
+    given by its value (``"app"``); anything else is ``InvalidChoice``; a ``credentials`` that
+    is not a ``Credentials`` or an ``identifier`` that is not a string is ``InputTypeError``.
     """
     at = require_aware(at, "at")
+    channel = choice(PasswordChannel, channel, "channel")
+    if credentials is not None and not isinstance(credentials, Credentials):
+        raise InputTypeError("credentials", "must be Credentials or None", type(credentials).__name__)
+    if not isinstance(identifier, str):
+        raise InputTypeError("identifier", "must be a str", type(identifier).__name__)
     password = require_password_input(password)
     policy = policy or _policy_for(channel)
     group = channel.group

@@ -56,8 +56,8 @@ class PhoneChanged:
     """A completed change: the member's record takes ``new_phone``; ``notice`` goes to
     ``old_phone``."""
 
-    old_phone: str
-    new_phone: str
+    old_phone: str = attrs.field(repr=mask_phone)
+    new_phone: str = attrs.field(repr=mask_phone)
     changed_at: datetime
     notice: str
 
