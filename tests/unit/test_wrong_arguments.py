@@ -1,5 +1,5 @@
-"""Every public function of the account, loan, calculator, identity, date and money modules
-(and the withdrawal assessment) given generated wrong arguments raises only ``HpfError``
+"""Every public function of the account, loan, calculator, member, centre, identity, date and
+money modules (and the withdrawal assessment) given generated wrong arguments raises only ``HpfError``
 subclasses — never a bare ``TypeError``, ``AttributeError``, ``ValueError`` from ``date``,
 ``decimal.InvalidOperation`` ... (issue #10, "Bad input").
 
@@ -26,9 +26,11 @@ from hypothesis import strategies as st
 import hpf_core.accounts
 import hpf_core.accounts.services
 import hpf_core.calculators
+import hpf_core.centers
 import hpf_core.dates
 import hpf_core.identity
 import hpf_core.loans
+import hpf_core.members
 import hpf_core.money
 from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
 from hpf_core.accounts import (
@@ -53,6 +55,8 @@ MODULES = (
     hpf_core.money,
     hpf_core.loans,
     hpf_core.calculators,
+    hpf_core.members,
+    hpf_core.centers,
 )
 
 WRONG: tuple[object, ...] = (

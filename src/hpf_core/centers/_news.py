@@ -18,6 +18,8 @@ from typing import Any
 
 import attrs
 
+from hpf_core._inputs import instance
+from hpf_core._inputs import items as _items
 from hpf_core._tables import shown
 from hpf_core.centers._registry import _center_code, _document, _rows, _text
 from hpf_core.errors import InputError, InputTypeError, InvalidPolicy
@@ -38,6 +40,8 @@ class NewsItem:
 
 def news_of(items: Iterable[NewsItem], center_code: str, *, limit: int | None = None) -> tuple[NewsItem, ...]:
     """One centre's items, newest first (same day: by title); at most ``limit`` of them."""
+    items = _items(items, NewsItem, "items")
+    instance(center_code, str, "center_code")
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, int):
             raise InputTypeError("limit", f"must be an int or None, not {type(limit).__name__}", limit)

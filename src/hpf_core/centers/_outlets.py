@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from hpf_core._inputs import instance, items
 from hpf_core._tables import shown
 from hpf_core.centers._registry import _center_code, _document, _rows, _tel_uri, _text
 from hpf_core.errors import InputError, InputTypeError, InvalidPolicy
@@ -109,11 +110,14 @@ def distance_km(lat1: object, lon1: object, lat2: object, lon2: object) -> float
 
 def outlets_of(outlets: Iterable[Outlet], center_code: str) -> tuple[Outlet, ...]:
     """The outlets of one centre, in the order given (the list page's order)."""
+    outlets = items(outlets, Outlet, "outlets")
+    instance(center_code, str, "center_code")
     return tuple(o for o in outlets if o.center_code == center_code)
 
 
 def tel_link(outlet: Outlet) -> str:
     """The ``tel:`` link behind 电话 (opens the call sheet: 12329 呼叫)."""
+    instance(outlet, Outlet, "outlet")
     return _tel_uri(outlet.phone, "phone")
 
 
@@ -124,6 +128,7 @@ def _percent_encode(value: str) -> str:
 def map_link(outlet: Outlet) -> str:
     """The link behind 导航: a vendor-neutral ``geo:`` URI (RFC 5870) with the address as
     the ``q`` search parameter, which phone map apps open for navigation."""
+    instance(outlet, Outlet, "outlet")
     lat = format(outlet.latitude, "f")
     lon = format(outlet.longitude, "f")
     return f"geo:{lat},{lon}?q={_percent_encode(outlet.address)}"

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from hpf_core._inputs import instance, pairs
 from hpf_core.errors import InputError, InputTypeError
 from hpf_core.identity import mask, mask_id_number, mask_phone, validate_id_number, validate_phone
 
@@ -84,8 +85,11 @@ def personal_center(
     accounts (provider → account id). Invalid numbers raise before anything is shown."""
     if not isinstance(name, str) or not name.strip():
         raise InputError("name", "must be a non-empty string", name)
-    pairs = linked.items() if isinstance(linked, Mapping) else linked
-    accounts = tuple(LinkedAccount(provider, mask_account(account)) for provider, account in pairs)
+    listed = tuple(linked.items()) if isinstance(linked, Mapping) else pairs(linked, "linked")
+    for provider, account in listed:
+        instance(provider, str, "linked")
+        instance(account, str, "linked")
+    accounts = tuple(LinkedAccount(str(provider), mask_account(str(account))) for provider, account in listed)
     return PersonalCenter(
         name=name.strip(),
         id_number=mask_id_number(validate_id_number(id_number)),

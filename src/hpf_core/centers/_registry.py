@@ -32,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from hpf_core._inputs import instance
 from hpf_core._tables import check_document, known_table, load_toml, shown
 from hpf_core.errors import InputError, InputTypeError, InvalidChoice, InvalidPolicy, UnknownRecord
 
@@ -103,6 +104,7 @@ class CenterRegistry:
 def choose_center(registry: CenterRegistry, code: object) -> Center:
     """The centre a member picked (选择所在缴存中心); anything not in the registry is an
     ``InvalidChoice`` listing the codes."""
+    instance(registry, CenterRegistry, "registry")
     if isinstance(code, str) and code in registry.codes():
         return registry.get(code)
     raise InvalidChoice("center", f"must be one of {', '.join(registry.codes()) or '(none)'}", code)
@@ -124,6 +126,7 @@ def _tel_uri(number: str, field: str = "phone") -> str:
 
 def hotline_link(center: Center) -> str:
     """The ``tel:`` link the 服务热线 entry dials (呼叫服务热线公积金12329, manual §7.2)."""
+    instance(center, Center, "center")
     return _tel_uri(center.hotline, "hotline")
 
 

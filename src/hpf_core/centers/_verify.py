@@ -21,6 +21,7 @@ lets a first login through only with a successful verification, and otherwise ra
 
 from __future__ import annotations
 
+from hpf_core._inputs import instance
 from hpf_core.centers._records import VerificationResult
 from hpf_core.centers._registry import Center
 from hpf_core.errors import Violation, refusal
@@ -46,6 +47,9 @@ FACE_CONSENT_BUTTON = "同意协议,开始拍摄"
 def first_login_allowed(center: Center, verified: VerificationResult | None) -> None:
     """Passes (returns None) if a first login may go on; otherwise raises ``Refused`` with
     ``third_party_verification_required`` or ``third_party_verification_failed``."""
+    instance(center, Center, "center")
+    if verified is not None:
+        instance(verified, VerificationResult, "verified")
     if not center.requires_third_party_first_login:
         return
     if verified is None:

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from hpf_core._choice import choice
+from hpf_core._inputs import instance
 from hpf_core._tables import known_table
 from hpf_core.dates import require_aware
 from hpf_core.errors import HpfError, InputError, InvalidCode, InvalidPolicy, Violation, refusal
@@ -133,6 +134,11 @@ def hash_code(code: str, salt: bytes, phone: str, purpose: CodePurpose, subject:
     >>> len(hash_code("123456", b"0" * 16, "13800138000", CodePurpose.LOGIN))
     32
     """
+    instance(code, str, "code")
+    instance(salt, bytes, "salt")
+    instance(phone, str, "phone")
+    purpose = choice(CodePurpose, purpose, "purpose")
+    instance(subject, str, "subject")
     message = f"{purpose.value}\x00{phone}\x00{subject}\x00{code}".encode()
     return hashlib.scrypt(message, salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
 
@@ -272,6 +278,10 @@ def code_message(code: str, purpose: CodePurpose, policy: CodePolicy, sign: str 
     >>> code_message("042817", CodePurpose.PHONE_CHANGE, CodePolicy())
     '【12329】您的验证码为042817，用于修改手机号，5分钟内有效，请勿泄露给他人。'
     """
+    instance(code, str, "code")
+    purpose = choice(CodePurpose, purpose, "purpose")
+    instance(policy, CodePolicy, "policy")
+    instance(sign, str, "sign")
     return (
         f"【{sign}】您的验证码为{code}，用于{purpose.chinese}，"
         f"{policy.ttl_minutes}分钟内有效，请勿泄露给他人。"

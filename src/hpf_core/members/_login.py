@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from hpf_core._choice import choice
+from hpf_core._inputs import instance, items
 from hpf_core.dates import require_aware
 from hpf_core.errors import InputTypeError, InvalidPolicy, Violation, refusal
 from hpf_core.identity import validate_id_number, validate_phone
@@ -165,6 +166,8 @@ def new_credentials(
 ) -> Credentials:
     """A new member's credentials on the centre's initial password(s) (初始密码), each marked
     for a forced change. The keypad password is only set when ``keypad_rule`` is given."""
+    if not callable(getattr(hasher, "hash", None)):
+        raise InputTypeError("hasher", "must be a PasswordHasher", type(hasher).__name__)
     phone = validate_phone(phone)
     id_number = validate_id_number(id_number)
     must = {PasswordGroup.ONLINE}
@@ -210,6 +213,8 @@ def _matches(credentials: Credentials, identifier: str) -> bool:
 
 def find_credentials(records: Iterable[Credentials], identifier: str) -> Credentials | None:
     """The record whose phone number or ID number is ``identifier`` (登录账号), or None."""
+    records = items(records, Credentials, "records")
+    instance(identifier, str, "identifier")
     return next((c for c in records if _matches(c, identifier)), None)
 
 

@@ -30,6 +30,7 @@ from collections.abc import Collection
 
 import attrs
 
+from hpf_core._inputs import instance
 from hpf_core.errors import InputTypeError, InvalidPolicy, PasswordTooLong, Violation, refusal
 from hpf_core.identity import validate_id_number
 from hpf_core.members._records import PasswordGroup
@@ -186,6 +187,10 @@ def personal_fragments(phone: str | None, id_number: str | None) -> frozenset[st
     >>> sorted(f for f in personal_fragments(None, "11010519491231002X") if f.startswith("19"))
     ['194912', '19491231']
     """
+    if phone is not None:
+        instance(phone, str, "phone")
+    if id_number is not None:
+        instance(id_number, str, "id_number")
     found: set[str] = set()
     for number in (phone, id_number):
         if number:
@@ -232,6 +237,7 @@ def check_password(
     >>> check_password(SEED_KEYPAD_RULES, "583920")
     '583920'
     """
+    instance(rules, PasswordRules, "rules")
     found = _password_problems(rules, password, common=common, personal=personal_fragments(phone, id_number))
     if found:
         raise refusal(found)

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from hpf_core._inputs import instance, items
 from hpf_core.dates import require_aware
 from hpf_core.errors import InputTypeError, InvalidPolicy, InvalidSessionToken, Violation, refusal
 from hpf_core.members._records import Session
@@ -162,11 +163,14 @@ def logout(session: Session, at: datetime) -> Session:
 def end_others(sessions: Iterable[Session], keep_token_hash: str, at: datetime) -> tuple[Session, ...]:
     """Every session of the list ended except the one whose token hash is ``keep_token_hash``
     — after a password change (ASVS 7.4.3)."""
+    sessions = items(sessions, Session, "sessions")
+    instance(keep_token_hash, str, "keep_token_hash")
     return tuple(s if hmac.compare_digest(s.token_hash, keep_token_hash) else logout(s, at) for s in sessions)
 
 
 def end_all(sessions: Iterable[Session], at: datetime) -> tuple[Session, ...]:
     """Every session ended — when the account is disabled or locked by the centre (ASVS 7.4.2)."""
+    sessions = items(sessions, Session, "sessions")
     return tuple(logout(s, at) for s in sessions)
 
 
