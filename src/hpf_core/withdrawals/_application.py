@@ -26,12 +26,13 @@ here reads the clock.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 import attrs
 
+from hpf_core._frozen import FrozenMap
 from hpf_core.dates import require_aware
 from hpf_core.errors import InputError, InputTypeError, InvalidAmount, InvalidChoice, Violation, refusal
 from hpf_core.identity import mask_card_number
@@ -166,60 +167,18 @@ class Step:
     reference: str = ""
 
 
-class _Counts(Mapping[str, int]):
-    """An immutable, hashable mapping of document category to the number of files."""
-
-    def __init__(self, counts: Mapping[str, int] | None = None) -> None:
-        self._counts = dict(counts or {})
-
-    def __getitem__(self, category: str) -> int:
-        return self._counts[category]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._counts)
-
-    def __len__(self) -> int:
-        return len(self._counts)
-
-    def __hash__(self) -> int:
-        return hash(frozenset(self._counts.items()))
-
-    def __repr__(self) -> str:
-        return repr(self._counts)
-
-
 def _counts(value: Mapping[str, int] | None) -> Mapping[str, int]:
-    return value if isinstance(value, _Counts) else _Counts(value)
-
-
-class _Details(Mapping[str, str]):
-    """An immutable, hashable mapping of a loan business's details (text to text)."""
-
-    def __init__(self, details: Mapping[str, str] | None = None) -> None:
-        items = dict(details or {})
-        for name, value in items.items():
-            if not isinstance(name, str) or not isinstance(value, str):
-                raise InputTypeError("details", "must map str to str", name)
-        self._items = items
-
-    def __getitem__(self, name: str) -> str:
-        return self._items[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __hash__(self) -> int:
-        return hash(frozenset(self._items.items()))
-
-    def __repr__(self) -> str:
-        return repr(self._items)
+    return value if isinstance(value, FrozenMap) else FrozenMap(value)
 
 
 def _details(value: Mapping[str, str] | None) -> Mapping[str, str]:
-    return value if isinstance(value, _Details) else _Details(value)
+    if isinstance(value, FrozenMap):
+        return value
+    items = dict(value or {})
+    for name, text in items.items():
+        if not isinstance(name, str) or not isinstance(text, str):
+            raise InputTypeError("details", "must map str to str", name)
+    return FrozenMap(items)
 
 
 @attrs.frozen
@@ -242,7 +201,7 @@ class Application:
     card_number: str = attrs.field(repr=False)
     requirements: tuple[DocumentRequirement, ...]
     review_chain: tuple[str, ...] = DEFAULT_REVIEW_CHAIN
-    documents: Mapping[str, int] = attrs.field(factory=_Counts, converter=_counts)
+    documents: Mapping[str, int] = attrs.field(factory=FrozenMap, converter=_counts)
     status: ApplicationStatus = ApplicationStatus.DRAFT
     history: tuple[Step, ...] = ()
     current_node: str = ""

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
+from hpf_core._frozen import FrozenMap
 from hpf_core.accounts import DayBasis, check_basis
 from hpf_core.dates import check_date
 from hpf_core.errors import InputError, InputTypeError, InvalidAmount, InvalidChoice, Violation
@@ -298,37 +299,15 @@ def _optional_basis(value: DayBasis | str | None) -> DayBasis | None:
     return None if value is None else check_basis(value, "day_basis")
 
 
-class _Extra(Mapping[str, object]):
-    """An immutable, hashable mapping of extra fact names to their values."""
-
-    def __init__(self, items: Mapping[str, object] | None = None) -> None:
-        self._items = dict(items or {})
-
-    def __getitem__(self, name: str) -> object:
-        return self._items[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self._items.items(), key=lambda item: item[0])))
-
-    def __repr__(self) -> str:
-        return repr(self._items)
-
-
 def _extra(value: object) -> Mapping[str, object]:
-    if isinstance(value, _Extra):
+    if isinstance(value, FrozenMap):
         return value
     if not isinstance(value, Mapping):
         raise InputTypeError("extra", f"must be a mapping of fact names, not {type(value).__name__}", value)
     for name in value:
         if not isinstance(name, str) or not name.isidentifier():
             raise InputError("extra", "fact names must be identifiers", name)
-    return _Extra(value)
+    return FrozenMap(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -419,6 +398,6 @@ class WithdrawalFacts:
     day_basis: DayBasis | None = attrs.field(default=None, converter=_optional_basis)
     """Overrides the centre's ``[interest] day_basis`` for closing interest."""
     # kinds registered outside hpf
-    extra: Mapping[str, object] = attrs.field(factory=_Extra, converter=_extra)
+    extra: Mapping[str, object] = attrs.field(factory=FrozenMap, converter=_extra)
     """Facts that only a kind registered outside hpf reads, by name (its ``FACTS`` lists
     each as ``extra.<name>``); that kind checks their values."""
