@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -221,30 +220,13 @@ class TestSendLimits:
         check_code(PHONE, CodePurpose.LOGIN, "222222", later, POLICY, store=store)
 
 
-def race(threads: int, work: Callable[[int], object]) -> list[BaseException | None]:
-    """Run ``work(i)`` in ``threads`` threads released together; what each raised."""
-    start = threading.Barrier(threads)
-    outcomes: list[BaseException | None] = [None] * threads
-
-    def run(index: int) -> None:
-        start.wait()
-        try:
-            work(index)
-        except BaseException as exc:
-            outcomes[index] = exc
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return outcomes
+Race = Callable[[int, Callable[[int], object]], list[BaseException | None]]
 
 
 class TestRacingRequests:
     """Many threads at once against the in-memory store: its operations are atomic."""
 
-    def test_of_many_threads_checking_the_right_code_exactly_one_succeeds(self) -> None:
+    def test_of_many_threads_checking_the_right_code_exactly_one_succeeds(self, race: Race) -> None:
         store = MemoryCodeStore()
         policy = CodePolicy(max_attempts=10)
         send_code(PHONE, CodePurpose.LOGIN, T0, policy, sms=MemorySms(), codes=FixedCodes(CODE), store=store)
@@ -256,7 +238,7 @@ class TestRacingRequests:
         assert record.attempts == 8  # every check was counted
         assert record.used_at == T0
 
-    def test_racing_guesses_cannot_get_more_checks_than_the_limit(self) -> None:
+    def test_racing_guesses_cannot_get_more_checks_than_the_limit(self, race: Race) -> None:
         store = MemoryCodeStore()
         send_code(PHONE, CodePurpose.LOGIN, T0, POLICY, sms=MemorySms(), codes=FixedCodes(CODE), store=store)
         # 19 wrong guesses and the right code at once: every check is counted before the
@@ -273,7 +255,7 @@ class TestRacingRequests:
         with pytest.raises(InvalidCode):
             check_code(PHONE, CodePurpose.LOGIN, CODE, T0, POLICY, store=store)
 
-    def test_racing_sends_cannot_exceed_the_per_minute_limit(self) -> None:
+    def test_racing_sends_cannot_exceed_the_per_minute_limit(self, race: Race) -> None:
         store, sms = MemoryCodeStore(), MemorySms()
         codes = [f"{n:06d}" for n in range(200000, 200016)]
         outcomes = race(
@@ -289,7 +271,7 @@ class TestRacingRequests:
         assert sends is not None
         assert sends.sent_at == (T0,)
 
-    def test_racing_sends_stop_at_a_larger_limit_too(self) -> None:
+    def test_racing_sends_stop_at_a_larger_limit_too(self, race: Race) -> None:
         store, sms = MemoryCodeStore(), MemorySms()
         policy = CodePolicy(per_minute=5, per_hour=5, per_day=10)
         codes = [f"{n:06d}" for n in range(300000, 300012)]
