@@ -58,3 +58,15 @@ def pairs(value: object, field: str) -> Sequence[tuple[object, object]]:
         if not isinstance(item, tuple | list) or len(item) != 2:
             raise InputTypeError(field, "each item must be a pair", item)
     return listed
+
+
+U = TypeVar("U")
+
+
+def unit_of_work(value: U, field: str = "uow") -> U:
+    """``value`` when it looks like a ``hpf_core.ports.UnitOfWork`` (its repositories,
+    ``commit`` and a ``with`` block), else ``InputTypeError`` naming ``field``."""
+    needed = ("accounts", "journal", "loans", "applications", "keys", "commit", "__enter__", "__exit__")
+    if not all(hasattr(value, name) for name in needed):
+        raise InputTypeError(field, f"must be a UnitOfWork, not {type(value).__name__}", value)
+    return value

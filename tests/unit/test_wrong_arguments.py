@@ -1,5 +1,5 @@
-"""Every public function of the account, loan, calculator, member, centre, identity, date and
-money modules (and the withdrawal assessment) given generated wrong arguments raises only ``HpfError``
+"""Every public function of the account, loan, calculator, member, centre, withdrawal, policy,
+identity, date and money modules given generated wrong arguments raises only ``HpfError``
 subclasses — never a bare ``TypeError``, ``AttributeError``, ``ValueError`` from ``date``,
 ``decimal.InvalidOperation`` ... (issue #10, "Bad input").
 
@@ -30,8 +30,12 @@ import hpf_core.centers
 import hpf_core.dates
 import hpf_core.identity
 import hpf_core.loans
+import hpf_core.loans.services
 import hpf_core.members
 import hpf_core.money
+import hpf_core.policy
+import hpf_core.withdrawals
+import hpf_core.withdrawals.services
 from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
 from hpf_core.accounts import (
     AccountEvent,
@@ -57,6 +61,10 @@ MODULES = (
     hpf_core.calculators,
     hpf_core.members,
     hpf_core.centers,
+    hpf_core.withdrawals,
+    hpf_core.policy,
+    hpf_core.loans.services,
+    hpf_core.withdrawals.services,
 )
 
 WRONG: tuple[object, ...] = (

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from hpf_core._inputs import unit_of_work
 from hpf_core._support import apply_outcome as _apply
 from hpf_core.accounts._contribution import (
     ContributionPolicy,
@@ -76,9 +77,7 @@ def _entries(uow: UnitOfWork, ids: Sequence[str]) -> tuple[JournalEntry, ...]:
 
 
 def _uow(uow: object) -> UnitOfWork:
-    if not all(hasattr(uow, name) for name in ("accounts", "journal", "keys", "commit", "__enter__")):
-        raise InputTypeError("uow", f"must be a UnitOfWork, not {type(uow).__name__}", uow)
-    return uow  # type: ignore[return-value]
+    return unit_of_work(uow)  # type: ignore[return-value]
 
 
 def _name(value: object, field: str) -> str:

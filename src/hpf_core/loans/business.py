@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from hpf_core._inputs import unit_of_work
 from hpf_core.errors import Violation, refusal
 from hpf_core.idempotency import once as _once
 from hpf_core.loans._early import (
@@ -108,6 +109,7 @@ def apply_for_prepayment(
     the centre's rules), and a DRAFT application asking for 申请单 (必传项). Nothing moves
     until the centre approves (:func:`approve_loan_business`). ``account_no`` is the
     applicant's HPF account, a borrower's of the loan."""
+    unit_of_work(uow)
     plan = check_strategy(strategy)
     with uow:
         loan = uow.loans.get(contract_no)
@@ -172,6 +174,7 @@ def apply_for_offset_signing(
     member of ``account_no``, the signer (the account must be a borrower's, spouse's or
     co-borrower's of the loan and not signed yet). The documents follow the signer's role
     (须知 §3). Signed when the centre approves."""
+    unit_of_work(uow)
     return _apply_offset(
         uow, LoanBusiness.OFFSET_SIGNING, application_id, contract_no, account_no, review_chain, channel
     )
@@ -188,6 +191,7 @@ def apply_for_offset_cancelling(
 ) -> Application:
     """取消签约 from the app (seed §6.3.2): 本人办理, for a signed account; cancelled when
     the centre approves."""
+    unit_of_work(uow)
     return _apply_offset(
         uow, LoanBusiness.OFFSET_CANCELLING, application_id, contract_no, account_no, review_chain, channel
     )
@@ -212,6 +216,7 @@ def apply_for_settlement(
     ``draw_account_no`` (the ▼ selector: any borrower, spouse or co-borrower of the loan;
     default the applicant's ``account_no``) and must be within its balance now and again
     when the centre approves."""
+    unit_of_work(uow)
     hpf = yuan(from_hpf, "from_hpf")
     drawn_no = account_no if draw_account_no is None else draw_account_no
     with uow:
@@ -294,6 +299,7 @@ def approve_loan_business(
     已办结 with a 办结 step. A refused re-check refuses the approval: nothing moves and the
     application stays where it was (the reviewer may return it). Calling again for a
     completed application returns it unchanged."""
+    unit_of_work(uow)
     with uow:
         app = uow.applications.get(application_id)
         if not isinstance(app.kind, LoanBusiness):

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import attrs
 
+from hpf_core._inputs import instance, unit_of_work
 from hpf_core._support import apply_outcome as _apply
 from hpf_core.accounts._ledger import EntryKind, JournalEntry, debit
 from hpf_core.errors import Violation, refusal
@@ -86,6 +87,8 @@ class Collection:
 
 def disburse(uow: UnitOfWork, loan: LoanAccount) -> LoanAccount:
     """贷款发放: store a loan opened with :func:`hpf_core.loans.open_loan`."""
+    unit_of_work(uow)
+    instance(loan, LoanAccount, "loan")
     with uow:
         uow.loans.add(loan)
         uow.commit()
@@ -132,6 +135,7 @@ def sign_monthly_offset(uow: UnitOfWork, *, contract_no: str, account_no: str, o
     """按月抵扣签约 at the centre's counter, at once: a borrower, spouse or co-borrower signs
     for their HPF account. From the app it goes through the centre's approval
     (:func:`hpf_core.loans.business.apply_for_offset_signing`, D-046)."""
+    unit_of_work(uow)
     with uow:
         stored = _sign(uow, contract_no, account_no, on)
         uow.commit()
@@ -141,6 +145,7 @@ def sign_monthly_offset(uow: UnitOfWork, *, contract_no: str, account_no: str, o
 def cancel_monthly_offset(uow: UnitOfWork, *, contract_no: str, account_no: str) -> LoanAccount:
     """取消签约 for one signer at the counter, at once; cancelling the last one ends the
     agreement. From the app: :func:`hpf_core.loans.business.apply_for_offset_cancelling` (D-046)."""
+    unit_of_work(uow)
     with uow:
         stored = _cancel(uow, contract_no, account_no)
         uow.commit()
@@ -175,6 +180,7 @@ def collect_instalment(
     ``bank`` (a :class:`hpf_core.ports.BankDebit`) is asked to debit it under the debit
     id ``{key}/card`` and says whether it did; a declined debit leaves the rest due, to
     become overdue."""
+    unit_of_work(uow)
     params = {"contract_no": contract_no, "on": on}
     plan_seen: list[OffsetPlan | None] = [None]
 
@@ -271,6 +277,7 @@ def prepay_loan(
     D-046): check and apply a prepayment paid from the bank card (show the member
     :func:`hpf_core.loans.prepayment_quote` first). What is due this month is paid first;
     the loan's rows are recalculated. Returns the loan journal lines posted."""
+    unit_of_work(uow)
     plan = check_strategy(strategy)
     params = {"contract_no": contract_no, "amount": yuan(amount), "on": on, "strategy": plan.value}
     with uow:
@@ -355,6 +362,7 @@ def settle_loan(
     D-046): the main borrower's HPF balance first (支取公积金还款, ``from_hpf``, at
     most what that account may pay), the bank card for the rest; the loan closes, the
     offset agreement ends, and a 贷款结清证明 is issued."""
+    unit_of_work(uow)
     hpf = yuan(from_hpf, "from_hpf")
     params = {"contract_no": contract_no, "on": on, "from_hpf": hpf, "certificate_no": certificate_no}
     issued: list[SettlementCertificate] = []
@@ -385,6 +393,7 @@ def settle_loan(
 def loan_account_screen(uow: UnitOfWork, *, contract_no: str) -> LoanAccountInfo:
     """贷款账户信息 (seed §4.2 (3)) with 借款人单位名称, the main borrower's employer read
     from their deposit account ('' when the main borrower has none in this store)."""
+    unit_of_work(uow)
     with uow:
         loan = uow.loans.get(contract_no)
         main = next((b for b in loan.contract.borrowers if b.role is SignerRole.BORROWER), None)
@@ -406,6 +415,7 @@ def reprice_loans(
     """存量贷款利率调整: every open loan that the change reaches by ``on`` (per ``rule``)
     takes ``new_rate(loan)`` from its repricing date; each change is applied once a loan.
     Returns the contract numbers repriced."""
+    unit_of_work(uow)
     done: list[str] = []
     with uow:
         for number in uow.loans.numbers():

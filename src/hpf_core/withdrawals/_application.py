@@ -33,6 +33,7 @@ from decimal import Decimal
 import attrs
 
 from hpf_core._frozen import FrozenMap
+from hpf_core._inputs import instance, items
 from hpf_core.dates import require_aware
 from hpf_core.errors import InputError, InputTypeError, InvalidAmount, InvalidChoice, Violation, refusal
 from hpf_core.identity import mask_card_number
@@ -419,6 +420,8 @@ def in_flight(
     applications: Iterable[Application], member_id: str, kind: BusinessType
 ) -> tuple[Application, ...]:
     """The member's applications of ``kind`` that are neither ended nor paid (在途)."""
+    applications = items(applications, Application, "applications")
+    instance(member_id, str, "member_id")
     return tuple(
         a for a in applications if a.member_id == member_id and a.kind is kind and a.status.in_flight
     )
@@ -436,6 +439,8 @@ def check_one_in_flight(
 
     ``excluding`` is the id of the application being checked itself.
     """
+    applications = items(applications, Application, "applications")
+    instance(member_id, str, "member_id")
     problems = _in_flight_violations(applications, member_id, kind, excluding)
     if problems:
         raise refusal(problems)
@@ -560,6 +565,8 @@ def _newest_first(applications: Iterable[Application]) -> tuple[Application, ...
 
 def todos(applications: Iterable[Application], member_id: str) -> tuple[Application, ...]:
     """待办事项: the member's applications returned to them, newest first."""
+    applications = items(applications, Application, "applications")
+    instance(member_id, str, "member_id")
     return _newest_first(
         a for a in applications if a.member_id == member_id and a.status is ApplicationStatus.RETURNED
     )
@@ -568,11 +575,14 @@ def todos(applications: Iterable[Application], member_id: str) -> tuple[Applicat
 def started_by(applications: Iterable[Application], member_id: str) -> tuple[Application, ...]:
     """我发起的: every application the member has submitted (whatever its status now),
     newest first. Drafts never submitted are not listed."""
+    applications = items(applications, Application, "applications")
+    instance(member_id, str, "member_id")
     return _newest_first(a for a in applications if a.member_id == member_id)
 
 
 def process_history(app: Application) -> tuple[HistoryRow, ...]:
     """流程信息查询: one row per step, oldest first (节点名称, 审批意见, 办理时间)."""
+    instance(app, Application, "app")
     return tuple(HistoryRow(step.node, step.opinion, step.at) for step in app.history)
 
 
@@ -585,6 +595,7 @@ def work_item(app: Application, process: str | None = None) -> WorkItem:
     >>> item.business, item.process, item.description
     ('提取业务', '缴存人离休、退休提取', '离、退休提取6,007.18元。')
     """
+    instance(app, Application, "app")
     return WorkItem(
         app.application_id,
         app.channel,

@@ -34,6 +34,7 @@ import re
 
 import attrs
 
+from hpf_core._inputs import instance
 from hpf_core._tables import known_table, load_toml
 from hpf_core.errors import InputError, InputTypeError, InvalidCardNumber, InvalidPolicy
 
@@ -91,6 +92,7 @@ def is_card_like(digits: str) -> bool:
     """A number that looks like a payment card: 15 to 19 digits starting with 62
     (UnionPay), 4 (Visa), 5 (Mastercard) or 3 (JCB, American Express). Others are plain
     account numbers."""
+    instance(digits, str, "digits")
     return 15 <= len(digits) <= 19 and digits[0] in "3456" and (digits[0] != "6" or digits[:2] == "62")
 
 

@@ -38,6 +38,7 @@ from types import MappingProxyType
 
 import attrs
 
+from hpf_core._inputs import instance, items
 from hpf_core.dates import require_aware
 from hpf_core.errors import InputError, InputTypeError, Violation, refusal
 from hpf_core.identity import mask_card_number
@@ -121,6 +122,8 @@ def bank_of(number: str, directory: BankDirectory | None = None) -> str | None:
 
 def cards_of(cards: Iterable[BankCard], member_id: str) -> tuple[BankCard, ...]:
     """The member's cards, in the order they were added."""
+    cards = items(cards, BankCard, "cards")
+    instance(member_id, str, "member_id")
     return tuple(card for card in cards if card.member_id == member_id)
 
 

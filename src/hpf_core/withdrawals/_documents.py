@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from hpf_core._inputs import instance
 from hpf_core.errors import Violation, refusal
 from hpf_core.identity import mask_card_number
 from hpf_core.money import Amount
@@ -37,6 +38,7 @@ def missing_documents(app: Application) -> tuple[DocumentRequirement, ...]:
     >>> [d.category for d in missing_documents(app)]
     ['申请人头像']
     """
+    instance(app, Application, "app")
     return tuple(req for req in app.requirements if req.required and app.documents.get(req.category, 0) < 1)
 
 
@@ -65,6 +67,8 @@ def upload(app: Application, category: str, files: int = 1) -> Application:
     ...
     hpf_core.errors.Refused: files: 申请人头像 takes at most 4 files (5 given)
     """
+    instance(app, Application, "app")
+    instance(category, str, "category")
     category = _text(category, "category")
     files = _files(files)
     problems = _editable(app, "edited")
@@ -87,6 +91,8 @@ def upload(app: Application, category: str, files: int = 1) -> Application:
 
 def remove_files(app: Application, category: str, files: int = 1) -> Application:
     """Take ``files`` files out of ``category`` (to replace a file a reviewer refused)."""
+    instance(app, Application, "app")
+    instance(category, str, "category")
     category = _text(category, "category")
     files = _files(files)
     problems = _editable(app, "edited")
@@ -109,6 +115,7 @@ def revise(
     """Change the amount (and so the 描述) or the receiving account of a draft or returned
     application. The new account must be one of the applicant's registered ``cards``
     (``unknown_card``): a returned application cannot be sent to an arbitrary account."""
+    instance(app, Application, "app")
     problems = _editable(app, "edited")
     value = app.amount if amount is None else _positive(amount)
     number = app.card_number

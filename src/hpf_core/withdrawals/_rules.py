@@ -23,6 +23,7 @@ from typing import TypeVar, overload
 
 import attrs
 
+from hpf_core.errors import InputTypeError
 from hpf_core.withdrawals._types import DocumentRequirement, WithdrawalKind, WithdrawalNotice
 
 __all__ = [
@@ -78,6 +79,8 @@ def share_key() -> Mapping[str, object]:
 
 def policy_keys(rule_type: type[WithdrawalRule]) -> Mapping[str, PolicyKey]:
     """Every field of ``rule_type`` a policy file may set, with how it is read."""
+    if not (isinstance(rule_type, type) and attrs.has(rule_type)):
+        raise InputTypeError("rule_type", "must be an attrs rule class", type(rule_type).__name__)
     return {f.name: f.metadata[_KEY] for f in attrs.fields(rule_type) if _KEY in f.metadata}
 
 

@@ -29,6 +29,7 @@ from decimal import Decimal
 
 import attrs
 
+from hpf_core._inputs import instance, unit_of_work
 from hpf_core._support import apply_outcome
 from hpf_core.accounts._interest import DayBasis, check_basis, closing_interest, interest_year
 from hpf_core.accounts._ledger import (
@@ -107,6 +108,7 @@ def add_bank_card(
     """添加新银行卡: a receiving account (10 to 30 digits; a card failing Luhn is kept with a
     warning), after a password or SMS check at ``verified_at`` within ``within`` before
     ``at``; the bank from ``directory`` (else the BIN table) unless given."""
+    unit_of_work(uow)
     with uow:
         cards = tuple(uow.cards.cards_of(member_id))
         result = add_card(
@@ -134,6 +136,8 @@ def apply(
     ``amount=None`` takes the maximum), choose the member's card, and draft the
     application with the documents the kind needs. ``policy`` is the centre's: its
     ``withdrawals`` rules and its ``interest`` day basis are used."""
+    unit_of_work(uow)
+    instance(policy, CenterPolicy, "policy")
     with uow:
         account = uow.accounts.get(account_no)
         member_id = account.member.member_id
@@ -170,6 +174,8 @@ def loan_repayment_facts_for(
     借款合同编号 is one of the centre's own loans, the limit is what its record says is still
     owed (principal outstanding, billed or not, plus interest billed and unpaid) and the instalments
     repaid are counted from it; otherwise the contract entered (合同贷款金额) is the limit."""
+    unit_of_work(uow)
+    instance(form, LoanRepaymentForm, "form")
     with uow:
         if form.contract_no not in uow.loans.numbers():
             return loan_repayment_facts(form, base=base)
@@ -193,11 +199,13 @@ def _change(uow: UnitOfWork, application_id: str, step: Callable[[Application], 
 
 def upload_documents(uow: UnitOfWork, *, application_id: str, category: str, files: int = 1) -> Application:
     """上传档案: files of one category (up to that category's maximum)."""
+    unit_of_work(uow)
     return _change(uow, application_id, lambda app: upload(app, category, files))
 
 
 def submit_application(uow: UnitOfWork, *, application_id: str, actor: str, at: datetime) -> Application:
     """提交中心审批: needs every required document category; one in flight per kind."""
+    unit_of_work(uow)
     with uow:
         application = uow.applications.get(application_id)
         others = uow.applications.by_member(application.member_id)
@@ -211,11 +219,13 @@ def return_application(
     uow: UnitOfWork, *, application_id: str, node: str, reviewer: str, opinion: str, at: datetime
 ) -> Application:
     """退回: back to the applicant with the reviewer's opinion (审批意见)."""
+    unit_of_work(uow)
     return _change(uow, application_id, lambda app: return_to_applicant(app, node, reviewer, opinion, at))
 
 
 def resubmit_application(uow: UnitOfWork, *, application_id: str, actor: str, at: datetime) -> Application:
     """修改重新上传: the applicant sends a returned application again."""
+    unit_of_work(uow)
     return _change(uow, application_id, lambda app: resubmit(app, actor, at))
 
 
@@ -240,6 +250,7 @@ def approve_application(
     """审批通过 at ``node``; the reviewer is never the applicant (``FourEyesViolation``). A
     loan business is refused here (``loan_business``): its approval carries it out, in
     :func:`hpf_core.loans.services.approve_loan_business`."""
+    unit_of_work(uow)
     return _change(
         uow, application_id, lambda app: approve(_withdrawal_only(app), node, reviewer, at, opinion)
     )
@@ -247,23 +258,27 @@ def approve_application(
 
 def end_application(uow: UnitOfWork, *, application_id: str, actor: str, at: datetime) -> Application:
     """结束流程: the applicant ends a draft or returned application; it never pays."""
+    unit_of_work(uow)
     return _change(uow, application_id, lambda app: end(app, actor, at))
 
 
 def my_todos(uow: UnitOfWork, member_id: str) -> tuple[Application, ...]:
     """待办事项: applications returned to the member, withdrawals and loan business alike."""
+    unit_of_work(uow)
     with uow:
         return todos(uow.applications.by_member(member_id), member_id)
 
 
 def my_applications(uow: UnitOfWork, member_id: str) -> tuple[Application, ...]:
     """我发起的: every business the member started (提取业务 and 贷款业务), newest first."""
+    unit_of_work(uow)
     with uow:
         return started_by(uow.applications.by_member(member_id), member_id)
 
 
 def history(uow: UnitOfWork, application_id: str) -> tuple[HistoryRow, ...]:
     """流程信息查询: 节点名称 / 审批意见 / 办理时间."""
+    unit_of_work(uow)
     with uow:
         return process_history(uow.applications.get(application_id))
 
@@ -337,6 +352,7 @@ def pay_application(
 ) -> Payment:
     """Pay an approved application exactly once (see the module docstring). Safe to call
     again after a ``PaymentTimeout`` or a crash: it finishes what the first call began."""
+    unit_of_work(uow)
     rate, basis = check_rate(deposit_rate, "deposit_rate"), check_basis(day_basis, "day_basis")
     key = f"pay:{application_id}"
     with uow:
