@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TypeVar
 
-from hpf_core.errors import InputTypeError, InvalidAmount, InvalidDate
+from hpf_core.errors import InputError, InputTypeError, InvalidAmount
 
 T = TypeVar("T")
 
@@ -19,12 +19,13 @@ def instance(value: object, cls: type[T], field: str) -> T:
     return value
 
 
-def integer(value: object, field: str, low: int, high: int) -> int:
-    """An ``int`` (not a bool) in [low, high]."""
+def integer(
+    value: object, field: str, low: int, high: int, *, error: type[InputError] = InvalidAmount
+) -> int:
+    """An ``int`` (not a bool) in [low, high]; ``error`` for one outside it."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InputTypeError(field, f"must be an int, not {type(value).__name__}", value)
     if not low <= value <= high:
-        error = InvalidDate if "year" in field else InvalidAmount
         raise error(field, f"must be between {low} and {high}", value)
     return value
 

@@ -14,7 +14,7 @@ from hpf_core.accounts._contribution import ContributionRounding, monthly_contri
 from hpf_core.accounts._interest import DayBasis, accrue_interest_segments, check_basis, interest_year
 from hpf_core.accounts._ledger import DepositAccount, EntryKind, JournalEntry
 from hpf_core.dates import check_date
-from hpf_core.errors import InputTypeError
+from hpf_core.errors import InputTypeError, InvalidDate
 from hpf_core.identity import mask_id_number, mask_phone
 
 
@@ -152,7 +152,7 @@ def interest_statement(
 ) -> InterestStatement:
     """The annual interest statement of interest year ``year`` (1 July – 30 June)."""
     entries = items(entries, JournalEntry, "entries")
-    integer(year, "year", 1991, 9998)
+    integer(year, "year", 1991, 9998, error=InvalidDate)
     pairs(rates, "rates")
     basis = check_basis(basis)
     start, end = interest_year(date(year, 7, 1))
