@@ -137,6 +137,7 @@ def map_link(outlet: Outlet) -> str:
 def nearest(outlets: Iterable[Outlet], latitude: object, longitude: object, k: int = 3) -> tuple[Nearby, ...]:
     """The ``k`` outlets closest to a point, nearest first; equal distances are ordered by
     name. Fewer than ``k`` outlets gives them all."""
+    outlets = items(outlets, Outlet, "outlets")
     if isinstance(k, bool) or not isinstance(k, int):
         raise InputTypeError("k", f"must be an int, not {type(k).__name__}", k)
     if k < 1:
