@@ -165,7 +165,12 @@ class Services:
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_") or name not in getattr(self._module, "__all__", ()):
             raise AttributeError(f"{self._module.__name__} has no service {name!r}")
-        function: Callable[..., Any] = getattr(self._module, name)
+        bound = self._bind(getattr(self._module, name))
+        setattr(self, name, bound)  # bound once: later lookups find it without __getattr__
+        return bound
+
+    def _bind(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """``function`` with its unit of work and ports supplied, read from its signature."""
         if not inspect.isfunction(function):
             return function
         leading: list[Callable[[], object]] = []
