@@ -21,7 +21,14 @@ import re
 from datetime import date
 
 from hpf_core.dates import check_date
-from hpf_core.errors import InputError, InputTypeError, InvalidCardNumber, InvalidIdNumber, InvalidPhone
+from hpf_core.errors import (
+    InputError,
+    InputTypeError,
+    InvalidCardNumber,
+    InvalidIdNumber,
+    InvalidPhone,
+    redact,
+)
 
 __all__ = [
     "InvalidCardNumber",
@@ -32,6 +39,7 @@ __all__ = [
     "mask_card_number",
     "mask_id_number",
     "mask_phone",
+    "masked_repr",
     "upgrade_id_number",
     "validate_card_number",
     "validate_id_number",
@@ -220,3 +228,13 @@ def mask_card_number(card: str, keep_start: int = 6, keep_end: int = 4) -> str:
     '62257***8888'
     """
     return _personal_mask(card, keep_start, keep_end, (6, 4), "card_number")
+
+
+def masked_repr(value: object) -> str:
+    """A record field's repr with long numbers masked (an ID, phone or account number,
+    D-043): the ``repr=`` of every attrs field that holds one.
+
+    >>> print(masked_repr("440524188001010014"), masked_repr("29"), masked_repr(7))
+    '440524********0014' '29' 7
+    """
+    return repr(redact(value)) if isinstance(value, str) else repr(value)

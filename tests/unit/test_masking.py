@@ -253,3 +253,15 @@ def test_no_unmasked_number_in_a_broad_sample() -> None:
     assert len(seen) > 60
     leaks = [(text, _leaks(text)) for text in seen if _leaks(text)]
     assert leaks == []
+
+
+def test_loan_and_member_records_mask_long_account_numbers_in_their_reprs() -> None:
+    from hpf_core.loans import OffsetSigner, SignerRole
+    from hpf_core.ports import MemberRecord
+
+    account = "6217001234567890122"
+    shown = repr(OffsetSigner(SignerRole.BORROWER, account, "王芳")) + repr(
+        MemberRecord("M1", "13800138000", "11010519491231002X", account)
+    )
+    assert account not in shown
+    assert "621700*********0122" in shown

@@ -31,9 +31,9 @@ from hpf_core.errors import (
     InvalidChoice,
     InvalidIdempotencyKey,
     Violation,
-    redact,
     refusal,
 )
+from hpf_core.identity import masked_repr
 from hpf_core.money import yuan
 
 MAX_KEY_LENGTH = 255
@@ -82,19 +82,14 @@ _ENTRY_CHINESE = {
 }
 
 
-def _masked_id(value: object) -> str:
-    """A field's repr with long numbers masked (an ID, phone or account number, D-043)."""
-    return repr(redact(value)) if isinstance(value, str) else repr(value)
-
-
 @attrs.frozen
 class Member:
     """职工: the account holder. Its repr masks the ID number and phone (D-043)."""
 
     member_id: str
     name: str
-    id_number: str = attrs.field(repr=_masked_id)
-    phone: str | None = attrs.field(default=None, repr=_masked_id)
+    id_number: str = attrs.field(repr=masked_repr)
+    phone: str | None = attrs.field(default=None, repr=masked_repr)
 
 
 @attrs.frozen
@@ -119,7 +114,7 @@ class DepositAccount:
     whose annual interest is in the journal.
     """
 
-    account_no: str = attrs.field(repr=_masked_id)
+    account_no: str = attrs.field(repr=masked_repr)
     member: Member
     employer: Employer
     opened_on: date
@@ -167,7 +162,7 @@ class DepositAccount:
 class EntryDraft:
     """An entry before the journal gives it an id and a sequence number."""
 
-    account_no: str = attrs.field(repr=_masked_id)
+    account_no: str = attrs.field(repr=masked_repr)
     kind: EntryKind
     amount: Decimal
     """Signed: credits positive, debits negative."""
@@ -185,7 +180,7 @@ class JournalEntry:
 
     entry_id: str
     sequence: int
-    account_no: str = attrs.field(repr=_masked_id)
+    account_no: str = attrs.field(repr=masked_repr)
     kind: EntryKind
     amount: Decimal
     value_date: date

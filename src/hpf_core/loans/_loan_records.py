@@ -22,6 +22,7 @@ import attrs
 
 from hpf_core.dates import add_months, check_date
 from hpf_core.errors import InputError, InputTypeError, InvalidDate
+from hpf_core.identity import masked_repr
 from hpf_core.loans._amortize import (
     RepaymentMethod,
     Schedule,
@@ -89,7 +90,7 @@ class Borrower:
 
     role: SignerRole
     name: str
-    account_no: str
+    account_no: str = attrs.field(repr=masked_repr)
 
 
 @attrs.frozen

@@ -57,6 +57,7 @@ from hpf_core._inputs import instance, items
 from hpf_core.accounts._status import AccountState, AccountStatus
 from hpf_core.dates import check_date
 from hpf_core.errors import InputError, InvalidAmount, InvalidDate, Violation, refusal
+from hpf_core.identity import masked_repr
 from hpf_core.money import Amount, amount_from_fen, fen, yuan
 
 NOTICE_TITLE = "按月抵扣签约须知"
@@ -126,7 +127,7 @@ class OffsetSigner:
     """A person on the loan who may sign (签约人): role, HPF account number (个人账号), name."""
 
     role: SignerRole
-    account_no: str
+    account_no: str = attrs.field(repr=masked_repr)
     name: str
 
 
@@ -260,7 +261,7 @@ def cancel_offset(agreement: OffsetAgreement | None, *, account_no: str) -> Offs
 class OffsetSource:
     """What the monthly run sees of one signer's deposit account: its status and balance."""
 
-    account_no: str
+    account_no: str = attrs.field(repr=masked_repr)
     role: SignerRole
     state: AccountState
     balance: Decimal
@@ -270,7 +271,7 @@ class OffsetSource:
 class OffsetTake:
     """An amount taken from one signer's HPF account (扣划金额)."""
 
-    account_no: str
+    account_no: str = attrs.field(repr=masked_repr)
     role: SignerRole
     amount: Decimal
 
@@ -279,7 +280,7 @@ class OffsetTake:
 class OffsetSkip:
     """A signer reached but not taken from this month, and why."""
 
-    account_no: str
+    account_no: str = attrs.field(repr=masked_repr)
     role: SignerRole
     violation: Violation
 

@@ -16,7 +16,7 @@ from typing import Protocol
 import attrs
 
 from hpf_core.centers._records import VerificationMethod, VerificationResult
-from hpf_core.identity import mask_id_number, mask_phone
+from hpf_core.identity import mask_id_number, mask_phone, masked_repr
 from hpf_core.members._records import Credentials, Session
 
 __all__ = [
@@ -43,7 +43,7 @@ class MemberRecord:
     member_id: str
     phone: str = attrs.field(repr=mask_phone)
     id_number: str = attrs.field(repr=mask_id_number)
-    account_no: str | None = None
+    account_no: str | None = attrs.field(default=None, repr=masked_repr)
     loan_contracts: tuple[str, ...] = ()
     version: int = attrs.field(default=0, kw_only=True)
     """The stored version (compare-and-set, as on every record two requests can change)."""
