@@ -28,7 +28,8 @@ VECTOR_ROW = re.compile(r"^\| (TV\d+|D\d+|seed) \|", re.MULTILINE)
 
 # The outside reference and its folder, built in pieces so that a mechanical rewrite of the
 # citations does not rewrite this test.
-OUTSIDE = re.compile(r"\b" + "DOMAIN" + r"(?:\.md|\s?§)|" + re.escape("../" + "shared") + "|/work/" + "shared")
+_NAME, _FOLDER = "DOMAIN", "shared"
+OUTSIDE = re.compile(rf"\b{_NAME}(?:\.md|\s?§)|\.\./{_FOLDER}|/work/{_FOLDER}")
 
 
 def project_files() -> Iterator[Path]:
@@ -113,7 +114,9 @@ class TestThePage:
 class TestCitations:
     def test_every_cited_section_exists(self) -> None:
         sections = page_sections()
-        missing = [f"{path}:{line}: §{number}" for path, line, number, _ in citations() if number not in sections]
+        missing = [
+            f"{path}:{line}: §{number}" for path, line, number, _ in citations() if number not in sections
+        ]
         assert not missing, "\n".join(missing)
 
     def test_every_cited_test_vector_exists_in_its_section(self) -> None:
@@ -137,7 +140,6 @@ class TestCitations:
         assert not offending, f"{len(offending)} lines:\n" + "\n".join(offending)
 
     def test_the_outside_matcher_catches_each_form(self) -> None:
-        outside = "DOMAIN"
-        for line in (outside + ".md §6.8", outside + " §6.8", "../" + "shared/seed", "/work/" + "shared/docs"):
+        for line in (_NAME + ".md §6.8", _NAME + " §6.8", f"../{_FOLDER}/seed", f"/work/{_FOLDER}/docs"):
             assert OUTSIDE.search(line), line
         assert not OUTSIDE.search("docs/domain.md §6.8")
