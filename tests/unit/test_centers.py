@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 
@@ -14,6 +15,7 @@ from hpf_core.centers import (
     ALIPAY,
     Center,
     CenterRegistry,
+    NearestOutlets,
     NewsItem,
     Outlet,
     VerificationMethod,
@@ -34,6 +36,7 @@ from hpf_core.centers import (
 )
 from hpf_core.errors import (
     InputError,
+    InputTypeError,
     InvalidChoice,
     InvalidIdNumber,
     InvalidPhone,
@@ -161,7 +164,7 @@ class TestFirstLoginVerification:
 
 class TestServiceOutlets:
     def test_the_seed_outlet_shows_the_details_the_seed_shows(self) -> None:
-        (hq,) = load_outlets("altay")
+        hq = load_outlets("altay")[0]
         assert hq.name == "阿勒泰地区住房公积金管理中心中心本部"
         assert hq.business_types == ("全部",)
         assert hq.phone == "12329"
@@ -172,7 +175,7 @@ class TestServiceOutlets:
         assert tel_link(outlet("a", "47.85", "88.14")) == "tel:12329"
 
     def test_the_navigate_button_is_a_geo_uri_with_the_encoded_address(self) -> None:
-        (hq,) = load_outlets("altay")
+        hq = load_outlets("altay")[0]
         assert map_link(hq) == (
             "geo:47.85,88.14?q=%E9%98%BF%E5%8B%92%E6%B3%B0%E5%B8%82%E8%A7%A3%E6%94%BE%E8%B7%AF2"
         )
@@ -223,6 +226,124 @@ class TestServiceOutlets:
         with pytest.raises(InvalidPolicy) as caught:
             parse_outlets(text)
         assert caught.value.field == "outlets[0].longitude"
+
+
+# The seed's 服务网点查询 list page (§5.1.1 (1)), row by row: name and address; the 中心本部's
+# 详情 (§5.1.1 (4)) adds 业务类型 全部, 联系电话 12329 and the hours. The third address is
+# the blurred screenshot's reading (D-050).
+SEED_OUTLETS = (
+    ("阿勒泰地区住房公积金管理中心中心本部", "阿勒泰市解放路2"),
+    ("阿勒泰地区住房公积金管理中心布尔津管理部", "布尔津县百花园路1-23"),
+    ("阿勒泰地区住房公积金管理中心哈巴河管理部", "哈巴河县文化北路7号电力公司三楼"),
+    ("阿勒泰地区住房公积金管理中心吉木乃管理部", "吉木乃县团结南路8号老县委楼二楼"),
+)
+
+
+def bare(name: str, code: str = "demo") -> Outlet:
+    """An outlet the centre gives only a name and an address for."""
+    return Outlet(code, name, (), None, None, f"{name}路1号", None, None)
+
+
+class TestTheSeedsFourOutlets:
+    def test_all_four_outlets_of_the_list_page_ship_in_the_seeds_order(self) -> None:
+        assert [(o.name, o.address) for o in load_outlets("altay")] == list(SEED_OUTLETS)
+
+    def test_only_the_outlet_whose_details_the_seed_shows_has_phone_hours_and_types(self) -> None:
+        outlets = load_outlets("altay")
+        assert [o.phone for o in outlets] == ["12329", None, None, None]
+        assert [o.hours for o in outlets] == [SEED_HOURS, None, None, None]
+        assert [o.business_types for o in outlets] == [("全部",), (), (), ()]
+
+    def test_the_seed_gives_coordinates_for_none_so_only_the_example_one_has_them(self) -> None:
+        assert [o.has_coordinates for o in load_outlets("altay")] == [True, False, False, False]
+
+    def test_nearest_ranks_the_located_outlet_and_lists_the_three_it_skipped(self) -> None:
+        found = nearest(load_outlets("altay"), "47.85", "88.14")
+        assert isinstance(found, NearestOutlets)
+        assert [n.outlet.name for n in found] == [SEED_OUTLETS[0][0]]
+        assert found[0].distance_km == 0.0
+        assert [o.name for o in found.skipped] == [name for name, _ in SEED_OUTLETS[1:]]
+        assert found.notice == (
+            "3 个网点没有坐标，未参与距离排序：阿勒泰地区住房公积金管理中心布尔津管理部、"
+            "阿勒泰地区住房公积金管理中心哈巴河管理部、阿勒泰地区住房公积金管理中心吉木乃管理部"
+        )
+
+    def test_navigation_to_an_outlet_without_coordinates_searches_its_address(self) -> None:
+        jimunai = load_outlets("altay")[3]
+        # Percent-encoding by the standard library, independently of the code under test.
+        assert map_link(jimunai) == "geo:0,0?q=" + quote("吉木乃县团结南路8号老县委楼二楼", safe="")
+
+    def test_calling_an_outlet_without_a_phone_is_an_unknown_record_naming_the_field(self) -> None:
+        burqin = load_outlets("altay")[1]
+        with pytest.raises(UnknownRecord) as caught:
+            tel_link(burqin)
+        assert caught.value.field == "outlet.phone"
+        assert "hotline" in caught.value.reason
+
+    def test_with_complete_data_nearest_reads_as_before(self) -> None:
+        items = [outlet("far", "46.85", "88.14"), outlet("near", "47.95", "88.14")]
+        found = nearest(items, "47.85", "88.14")
+        assert found.skipped == ()
+        assert found.notice == ""
+        assert len(found) == 2
+        assert tuple(found) == found.found
+        assert [n.outlet.name for n in found] == ["near", "far"]
+
+    def test_k_counts_only_ranked_outlets(self) -> None:
+        items = [bare("甲"), outlet("far", "46.85", "88.14"), outlet("near", "47.95", "88.14"), bare("乙")]
+        found = nearest(items, "47.85", "88.14", k=1)
+        assert [n.outlet.name for n in found] == ["near"]
+        assert [o.name for o in found.skipped] == ["甲", "乙"]
+
+    def test_with_no_coordinates_at_all_nothing_is_ranked_and_everything_is_listed(self) -> None:
+        found = nearest([bare("甲"), bare("乙")], "0", "0")
+        assert len(found) == 0
+        assert [o.name for o in found.skipped] == ["甲", "乙"]
+        assert found.notice.startswith("2 个网点没有坐标")
+
+    def test_an_outlet_with_half_its_coordinates_is_skipped_not_ranked(self) -> None:
+        half = Outlet("demo", "半", (), None, None, "x", Decimal("47.85"), None)
+        found = nearest([half], "47.85", "88.14")
+        assert (found.found, found.skipped) == ((), (half,))
+
+    def test_the_point_is_still_checked_when_no_outlet_can_be_ranked(self) -> None:
+        with pytest.raises(InputError):
+            nearest([bare("甲")], "91", "0")
+
+    def test_a_non_outlet_in_the_list_is_a_type_error(self) -> None:
+        with pytest.raises(InputTypeError):
+            nearest([bare("甲"), "乙"], "0", "0")  # type: ignore[list-item]
+
+    def test_a_file_outlet_with_name_and_address_only_parses_with_nothing_guessed(self) -> None:
+        address = "吉木乃县团结南路8号老县委楼二楼"
+        text = CENTER_FILE + f'[[outlets]]\nname = "吉木乃管理部"\naddress = "{address}"\n'
+        (only,) = parse_outlets(text)
+        assert only == Outlet("demo", "吉木乃管理部", (), None, None, address, None, None)
+
+    @pytest.mark.parametrize(
+        ("lines", "key"),
+        [
+            ('latitude = "47.85"\n', "outlets[0].longitude"),
+            ('longitude = "88.14"\n', "outlets[0].latitude"),
+            ('phone = ""\n', "outlets[0].phone"),
+            ('hours = " "\n', "outlets[0].hours"),
+            ("business_types = []\n", "outlets[0].business_types"),
+            ('phone = "call us"\n', "outlets[0].phone"),
+        ],
+    )
+    def test_a_field_given_must_still_be_right(self, lines: str, key: str) -> None:
+        text = CENTER_FILE + '[[outlets]]\nname = "a"\naddress = "x"\n' + lines
+        with pytest.raises(InvalidPolicy) as caught:
+            parse_outlets(text)
+        assert caught.value.field == key
+
+    @pytest.mark.parametrize("key", ["name", "address"])
+    def test_name_and_address_are_still_required(self, key: str) -> None:
+        row = {"name": "name = \"a\"\n", "address": "address = \"x\"\n"}
+        del row[key]
+        with pytest.raises(InvalidPolicy) as caught:
+            parse_outlets(CENTER_FILE + "[[outlets]]\n" + "".join(row.values()))
+        assert caught.value.field == f"outlets[0].{key}"
 
 
 class TestNews:

@@ -5,7 +5,7 @@
 >>> load_centers().get("altay").hotline
 '12329'
 >>> [o.phone for o in load_outlets("altay")]
-['12329']
+['12329', None, None, None]
 >>> v = MemoryVerifier({"m1": False})
 >>> v.verify("m1", VerificationMethod.ALIPAY).ok, v.verify("m2", "face").reference
 (False, 'face-000002')

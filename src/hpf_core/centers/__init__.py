@@ -17,6 +17,7 @@ from hpf_core.centers._news import NewsItem, news_of, parse_news
 from hpf_core.centers._outlets import (
     EARTH_RADIUS_KM,
     Nearby,
+    NearestOutlets,
     Outlet,
     distance_km,
     map_link,
@@ -39,6 +40,7 @@ __all__ = [
     "CenterRegistry",
     "LinkedAccount",
     "Nearby",
+    "NearestOutlets",
     "NewsItem",
     "Outlet",
     "PersonalCenter",

@@ -53,7 +53,7 @@ class Center:
     website: str
     """Its website, shown under 新闻动态 (manual §3.1)."""
     hotline: str
-    """Service hotline (服务热线), 12329 nationwide (DOMAIN.md §8.1)."""
+    """Service hotline (服务热线), 12329 nationwide (docs/domain.md §8.1)."""
     privacy_statement: str
     """The text shown under 隐私声明 (manual §7.3)."""
     requires_third_party_first_login: bool = True
