@@ -177,9 +177,11 @@ def collect_instalment(
 ) -> Collection:
     """The monthly collection: what is due on ``on`` is taken from the signers' HPF
     accounts in the agreement's order (按月抵扣), the rest from the repayment card:
-    ``bank`` (a :class:`hpf_core.ports.BankDebit`) is asked to debit it under the debit
-    id ``{key}/card`` and says whether it did; a declined debit leaves the rest due, to
-    become overdue."""
+    ``bank`` (a :class:`hpf_core.ports.BankDebit`) is asked to debit it from the loan's
+    还款卡号 under the debit id ``{key}/card`` and says whether it did; a declined debit
+    leaves the rest due, to become overdue. Each loan journal line is keyed
+    ``{key}/{account}`` (an offset take, the key of its deposit entry) or ``{key}/card``,
+    so 还款明细 can show the parts of a 期 (D-049)."""
     unit_of_work(uow)
     params = {"contract_no": contract_no, "on": on}
     plan_seen: list[OffsetPlan | None] = [None]
@@ -210,11 +212,16 @@ def collect_instalment(
                     key=f"{key}/{take.account_no}",
                 )
                 ids.append(DEPOSIT + _apply(uow, outcome).entry_id)
-                loan, entry = _post(uow, loan, take.amount, on, policy, PaymentSource.HPF, key)
+                # the loan line keeps the deposit entry's key: 还款明细 names the signer (D-049)
+                loan, entry = _post(
+                    uow, loan, take.amount, on, policy, PaymentSource.HPF, f"{key}/{take.account_no}"
+                )
                 ids.append(LOAN + entry.entry_id)
             card = plan.from_card
-        if card > 0 and bank.debit(debit_id=f"{key}/card", contract_no=contract_no, amount=card):
-            loan, entry = _post(uow, loan, card, on, policy, PaymentSource.BANK, key)
+        if card > 0 and bank.debit(
+            debit_id=f"{key}/card", contract_no=contract_no, amount=card, card_number=loan.card_number
+        ):
+            loan, entry = _post(uow, loan, card, on, policy, PaymentSource.BANK, f"{key}/card")
             ids.append(LOAN + entry.entry_id)
         uow.loans.save(loan)
         return tuple(ids)
@@ -235,9 +242,11 @@ def _prepay(
     plan: PrepaymentStrategy,
     policy: ServicingPolicy,
     key: str,
+    bank: BankDebit | None = None,
 ) -> tuple[str, ...]:
     loan = uow.loans.get(contract_no)
     quote = prepayment_quote(loan, amount, on, plan, policy)
+    _take_from_card(bank, loan, quote.bank_debit, key)
     before = len(uow.loan_journal.entries(contract_no))
     updated, allocation = apply_prepayment(loan, quote, policy)
     ids: list[str] = []
@@ -260,6 +269,17 @@ def _prepay(
     assert len(uow.loan_journal.entries(contract_no)) == before + len(ids)
     uow.loans.save(updated)
     return tuple(ids)
+
+
+def _take_from_card(bank: BankDebit | None, loan: LoanAccount, amount: Decimal, key: str) -> None:
+    """银行扣划: ``amount`` from the loan's 还款卡号 under the debit id ``{key}/card``; a
+    decline refuses (``card_declined``) and, raised inside the unit of work, moves nothing.
+    Without a ``bank`` the caller has collected the money itself (the counter)."""
+    if bank is None or amount <= 0:
+        return
+    contract_no = loan.contract.contract_no
+    if not bank.debit(debit_id=f"{key}/card", contract_no=contract_no, amount=amount, card_number=loan.card_number):
+        raise refusal([Violation("card_declined", "the bank declined the debit of the repayment card", "card_number")])
 
 
 def prepay_loan(
@@ -298,11 +318,14 @@ def _settle(
     key: str,
     certificate_no: str,
     issued: list[SettlementCertificate],
+    bank: BankDebit | None = None,
 ) -> tuple[str, ...]:
     """Settle in the open unit of work: ``hpf`` from the fund of ``account_no`` (a borrower's
-    of the loan; None: the main borrower's), the bank card for the rest."""
+    of the loan; None: the main borrower's), the bank card for the rest (debited through
+    ``bank`` when one is given)."""
     loan = uow.loans.get(contract_no)
     quote = settlement_quote(loan, on, policy, from_hpf=hpf)
+    _take_from_card(bank, loan, quote.bank_debit, key)
     ids: list[str] = []
     if hpf > 0:
         drawn = next(
