@@ -305,7 +305,7 @@ def _loan_modules() -> ModuleType:
         for name in module.__all__:
             setattr(joined, name, getattr(module, name))
             names.append(name)
-    joined.__all__ = names
+    joined.__dict__["__all__"] = names
     return joined
 
 

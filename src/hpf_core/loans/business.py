@@ -302,7 +302,7 @@ class ApprovedLoanBusiness(Application):
 
 
 def _fields(app: Application) -> dict[str, Any]:
-    return {f.alias: getattr(app, f.name) for f in attrs.fields(Application) if f.init}
+    return {f.alias or f.name: getattr(app, f.name) for f in attrs.fields(Application) if f.init}
 
 
 def _certificate(uow: UnitOfWork, app: Application) -> SettlementCertificate | None:

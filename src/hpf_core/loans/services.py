@@ -20,6 +20,7 @@ import attrs
 
 from hpf_core._inputs import instance, unit_of_work
 from hpf_core._support import apply_outcome as _apply
+from hpf_core.accounts import ContributionRounding
 from hpf_core.accounts._ledger import EntryKind, JournalEntry, debit
 from hpf_core.errors import Violation, refusal
 from hpf_core.idempotency import once as _once
@@ -31,12 +32,14 @@ from hpf_core.loans._early import (
     settle,
     settlement_quote,
 )
+from hpf_core.loans._loan_details import repayment_details_by_period
 from hpf_core.loans._loan_records import LoanAccount, PaymentSource
 from hpf_core.loans._loan_views import (
     LoanAccountInfo,
     LoanEntry,
     LoanEntryDraft,
     LoanEntryKind,
+    RepaymentDetail,
     entry_for,
     loan_account_info,
 )
@@ -49,6 +52,7 @@ from hpf_core.loans._offset import (
     plan_monthly_offset,
     sign_offset,
 )
+from hpf_core.loans._offset_screen import OffsetSigningView, offset_signing_view
 from hpf_core.loans._prepay import PrepaymentStrategy, check_strategy
 from hpf_core.loans._rates import RepricingRule, repricing_date
 from hpf_core.loans._repayment import repay
@@ -63,7 +67,9 @@ __all__ = [
     "collect_instalment",
     "disburse",
     "loan_account_screen",
+    "offset_signing_screen",
     "prepay_loan",
+    "repayment_details_screen",
     "reprice_loans",
     "settle_loan",
     "sign_monthly_offset",
@@ -278,8 +284,12 @@ def _take_from_card(bank: BankDebit | None, loan: LoanAccount, amount: Decimal, 
     if bank is None or amount <= 0:
         return
     contract_no = loan.contract.contract_no
-    if not bank.debit(debit_id=f"{key}/card", contract_no=contract_no, amount=amount, card_number=loan.card_number):
-        raise refusal([Violation("card_declined", "the bank declined the debit of the repayment card", "card_number")])
+    if not bank.debit(
+        debit_id=f"{key}/card", contract_no=contract_no, amount=amount, card_number=loan.card_number
+    ):
+        raise refusal(
+            [Violation("card_declined", "the bank declined the debit of the repayment card", "card_number")]
+        )
 
 
 def prepay_loan(
@@ -424,6 +434,32 @@ def loan_account_screen(uow: UnitOfWork, *, contract_no: str) -> LoanAccountInfo
         if main is not None and main.account_no in uow.accounts.numbers():
             name = uow.accounts.get(main.account_no).employer.name
         return loan_account_info(loan, employer_name=name)
+
+
+def offset_signing_screen(
+    uow: UnitOfWork,
+    *,
+    contract_no: str,
+    account_no: str,
+    rounding: ContributionRounding | str = ContributionRounding.HALF_UP_YUAN,
+) -> OffsetSigningView:
+    """按月抵扣签约 (seed §6.3.2) for the signer of ``account_no``: their account, the loan's
+    应缴年月 and 是否按月委托提取 (D-049). ``rounding`` is the centre's contribution rounding
+    (``CenterPolicy.contributions.rounding``), for 月缴存额."""
+    unit_of_work(uow)
+    with uow:
+        loan = uow.loans.get(contract_no)
+        return offset_signing_view(loan, uow.accounts.get(account_no), rounding=rounding)
+
+
+def repayment_details_screen(
+    uow: UnitOfWork, *, contract_no: str, start: date, end: date
+) -> tuple[RepaymentDetail, ...]:
+    """贷款还款明细 (seed §4.2 (4)) one row per 期, its parts on expansion (D-049)."""
+    unit_of_work(uow)
+    with uow:
+        loan = uow.loans.get(contract_no)
+        return repayment_details_by_period(loan, uow.loan_journal.entries(contract_no), start, end)
 
 
 def reprice_loans(
