@@ -33,7 +33,7 @@ from hpf_core.loans._loan_records import Borrower, LoanAccount
 from hpf_core.loans._offset import SignerRole, is_signed
 from hpf_core.loans._prepay import PrepaymentStrategy, check_strategy
 from hpf_core.loans._servicing_policy import ServicingPolicy
-from hpf_core.loans.services import _cancel, _prepay, _settle, _sign
+from hpf_core.loans.services import CardDebit, _cancel, _prepay, _settle, _sign
 from hpf_core.money import Amount, yuan
 from hpf_core.ports import BankDebit, UnitOfWork
 from hpf_core.withdrawals import (
@@ -254,14 +254,14 @@ def apply_for_settlement(
 
 
 def _carry_out(
-    uow: UnitOfWork, app: Application, on: date, policy: ServicingPolicy, key: str, bank: BankDebit | None
+    uow: UnitOfWork, app: Application, on: date, policy: ServicingPolicy, key: str, card: CardDebit | None
 ) -> tuple[str, ...]:
     """Re-check and carry out an approved loan business in the open unit of work: every
     rule is checked again on ``on`` (a refusal raises and nothing moves)."""
     details, contract_no = app.details, app.details["contract_no"]
     if app.kind is LoanBusiness.PREPAYMENT:
         plan = check_strategy(details["strategy"])
-        return _prepay(uow, contract_no, app.amount, on, plan, policy, key, bank)
+        return _prepay(uow, contract_no, app.amount, on, plan, policy, key, card)
     if app.kind is LoanBusiness.SETTLEMENT:
         hpf = Decimal(details["from_hpf"])
         issued: list[SettlementCertificate] = []
@@ -275,7 +275,7 @@ def _carry_out(
             key,
             details["certificate_no"],
             issued,
-            bank,
+            card,
         )
     if app.kind is LoanBusiness.OFFSET_SIGNING:
         _sign(uow, contract_no, details["account_no"], on)
@@ -348,8 +348,10 @@ def approve_loan_business(
 
     With ``bank`` (the wired app supplies its :class:`~hpf_core.ports.BankDebit`), the
     银行扣划金额 of a prepayment and the 待还款金额 of a settlement are debited from the
-    loan's 还款卡号 under ``business:<application id>/card`` when the business is carried
-    out; a declined debit refuses the approval (``card_declined``) and moves nothing.
+    loan's 还款卡号 under ``business:<application id>/card/<steps so far>`` when the business
+    is carried out (a retry asks under the same id); a declined debit refuses the approval
+    (``card_declined``) and moves nothing: the reviewer returns it, and the next attempt
+    asks under a new id.
     Without it the money is taken as collected (as at the counter). A completed
     settlement's result carries its 贷款结清证明 (``certificate``; D-049)."""
     unit_of_work(uow)
@@ -368,13 +370,16 @@ def approve_loan_business(
         approved = approve(app, node, reviewer, at, opinion)
         if approved.status is ApplicationStatus.APPROVED:
             key = f"business:{application_id}"
+            # one debit id an attempt: a retry of this approval asks again under the same
+            # id (never twice); after a decline, a return and resubmission, a new one
+            card = None if bank is None else CardDebit(bank, f"{key}/card/{len(approved.history)}")
             params = {"application_id": application_id, "on": on}
             _once(
                 uow,
                 key,
                 "approve_loan_business",
                 params,
-                lambda: _carry_out(uow, approved, on, policy, key, bank),
+                lambda: _carry_out(uow, approved, on, policy, key, card),
             )
             approved = mark_done(approved, key, at)
         uow.applications.save(approved)

@@ -62,6 +62,7 @@ from hpf_core.money import Amount, Rate, check_rate, yuan
 from hpf_core.ports import BankDebit, UnitOfWork
 
 __all__ = [
+    "CardDebit",
     "Collection",
     "cancel_monthly_offset",
     "collect_instalment",
@@ -248,11 +249,12 @@ def _prepay(
     plan: PrepaymentStrategy,
     policy: ServicingPolicy,
     key: str,
-    bank: BankDebit | None = None,
+    card: CardDebit | None = None,
 ) -> tuple[str, ...]:
     loan = uow.loans.get(contract_no)
     quote = prepayment_quote(loan, amount, on, plan, policy)
-    _take_from_card(bank, loan, quote.bank_debit, key)
+    if card is not None:
+        card.take(loan, quote.bank_debit)
     before = len(uow.loan_journal.entries(contract_no))
     updated, allocation = apply_prepayment(loan, quote, policy)
     ids: list[str] = []
@@ -277,19 +279,31 @@ def _prepay(
     return tuple(ids)
 
 
-def _take_from_card(bank: BankDebit | None, loan: LoanAccount, amount: Decimal, key: str) -> None:
-    """银行扣划: ``amount`` from the loan's 还款卡号 under the debit id ``{key}/card``; a
-    decline refuses (``card_declined``) and, raised inside the unit of work, moves nothing.
-    Without a ``bank`` the caller has collected the money itself (the counter)."""
-    if bank is None or amount <= 0:
-        return
-    contract_no = loan.contract.contract_no
-    if not bank.debit(
-        debit_id=f"{key}/card", contract_no=contract_no, amount=amount, card_number=loan.card_number
-    ):
-        raise refusal(
-            [Violation("card_declined", "the bank declined the debit of the repayment card", "card_number")]
-        )
+@attrs.frozen
+class CardDebit:
+    """银行扣划 of an early repayment from the loan's 还款卡号: ``bank`` is asked under
+    ``debit_id`` (the same id answers the same way, so a retry after a lost reply never
+    debits twice; a new attempt after a decline takes a new id; D-049)."""
+
+    bank: BankDebit
+    debit_id: str
+
+    def take(self, loan: LoanAccount, amount: Decimal) -> None:
+        """Debit ``amount`` (nothing when it is 0); a decline refuses (``card_declined``)
+        and, raised inside the unit of work, moves nothing."""
+        if amount <= 0:
+            return
+        number = loan.contract.contract_no
+        if not self.bank.debit(
+            debit_id=self.debit_id, contract_no=number, amount=amount, card_number=loan.card_number
+        ):
+            raise refusal(
+                [
+                    Violation(
+                        "card_declined", "the bank declined the debit of the repayment card", "card_number"
+                    )
+                ]
+            )
 
 
 def prepay_loan(
@@ -328,14 +342,15 @@ def _settle(
     key: str,
     certificate_no: str,
     issued: list[SettlementCertificate],
-    bank: BankDebit | None = None,
+    card: CardDebit | None = None,
 ) -> tuple[str, ...]:
     """Settle in the open unit of work: ``hpf`` from the fund of ``account_no`` (a borrower's
     of the loan; None: the main borrower's), the bank card for the rest (debited through
-    ``bank`` when one is given)."""
+    ``card`` when one is given)."""
     loan = uow.loans.get(contract_no)
     quote = settlement_quote(loan, on, policy, from_hpf=hpf)
-    _take_from_card(bank, loan, quote.bank_debit, key)
+    if card is not None:
+        card.take(loan, quote.bank_debit)
     ids: list[str] = []
     if hpf > 0:
         drawn = next(
