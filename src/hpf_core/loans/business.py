@@ -33,7 +33,7 @@ from hpf_core.loans._loan_records import Borrower, LoanAccount
 from hpf_core.loans._offset import SignerRole, is_signed
 from hpf_core.loans._prepay import PrepaymentStrategy, check_strategy
 from hpf_core.loans._servicing_policy import ServicingPolicy
-from hpf_core.loans.services import CardDebit, _cancel, _prepay, _settle, _sign
+from hpf_core.loans.services import _CardDebit, _cancel, _prepay, _settle, _sign
 from hpf_core.money import Amount, yuan
 from hpf_core.ports import BankDebit, UnitOfWork
 from hpf_core.withdrawals import (
@@ -254,7 +254,7 @@ def apply_for_settlement(
 
 
 def _carry_out(
-    uow: UnitOfWork, app: Application, on: date, policy: ServicingPolicy, key: str, card: CardDebit | None
+    uow: UnitOfWork, app: Application, on: date, policy: ServicingPolicy, key: str, card: _CardDebit | None
 ) -> tuple[str, ...]:
     """Re-check and carry out an approved loan business in the open unit of work: every
     rule is checked again on ``on`` (a refusal raises and nothing moves)."""
@@ -372,7 +372,7 @@ def approve_loan_business(
             key = f"business:{application_id}"
             # one debit id an attempt: a retry of this approval asks again under the same
             # id (never twice); after a decline, a return and resubmission, a new one
-            card = None if bank is None else CardDebit(bank, f"{key}/card/{len(approved.history)}")
+            card = None if bank is None else _CardDebit(bank, f"{key}/card/{len(approved.history)}")
             params = {"application_id": application_id, "on": on}
             _once(
                 uow,

@@ -62,7 +62,6 @@ from hpf_core.money import Amount, Rate, check_rate, yuan
 from hpf_core.ports import BankDebit, UnitOfWork
 
 __all__ = [
-    "CardDebit",
     "Collection",
     "cancel_monthly_offset",
     "collect_instalment",
@@ -249,7 +248,7 @@ def _prepay(
     plan: PrepaymentStrategy,
     policy: ServicingPolicy,
     key: str,
-    card: CardDebit | None = None,
+    card: _CardDebit | None = None,
 ) -> tuple[str, ...]:
     loan = uow.loans.get(contract_no)
     quote = prepayment_quote(loan, amount, on, plan, policy)
@@ -280,7 +279,7 @@ def _prepay(
 
 
 @attrs.frozen
-class CardDebit:
+class _CardDebit:
     """银行扣划 of an early repayment from the loan's 还款卡号: ``bank`` is asked under
     ``debit_id`` (the same id answers the same way, so a retry after a lost reply never
     debits twice; a new attempt after a decline takes a new id; D-049)."""
@@ -342,7 +341,7 @@ def _settle(
     key: str,
     certificate_no: str,
     issued: list[SettlementCertificate],
-    card: CardDebit | None = None,
+    card: _CardDebit | None = None,
 ) -> tuple[str, ...]:
     """Settle in the open unit of work: ``hpf`` from the fund of ``account_no`` (a borrower's
     of the loan; None: the main borrower's), the bank card for the rest (debited through
