@@ -33,7 +33,7 @@ from hpf_core.loans._loan_records import Borrower, LoanAccount
 from hpf_core.loans._offset import SignerRole, is_signed
 from hpf_core.loans._prepay import PrepaymentStrategy, check_strategy
 from hpf_core.loans._servicing_policy import ServicingPolicy
-from hpf_core.loans.services import _CardDebit, _cancel, _prepay, _settle, _sign
+from hpf_core.loans.services import _cancel, _CardDebit, _prepay, _settle, _sign
 from hpf_core.money import Amount, yuan
 from hpf_core.ports import BankDebit, UnitOfWork
 from hpf_core.withdrawals import (
