@@ -85,6 +85,7 @@ class MemoryBankDebit:
         self.declined = declined
         self.lose_replies = lose_replies
         self._answers: dict[str, tuple[str, Decimal, bool]] = {}
+        self._cards: dict[str, str] = {}
         self._lock = threading.Lock()
 
     @property
@@ -92,12 +93,18 @@ class MemoryBankDebit:
         """Every debit made, once each: (debit id, contract number, amount)."""
         return tuple((i, c, a) for i, (c, a, ok) in self._answers.items() if ok)
 
-    def debit(self, *, debit_id: str, contract_no: str, amount: Decimal) -> bool:
+    @property
+    def cards(self) -> dict[str, str]:
+        """The 还款卡号 each debit id was asked to take from ('' when none was given)."""
+        return dict(self._cards)
+
+    def debit(self, *, debit_id: str, contract_no: str, amount: Decimal, card_number: str = "") -> bool:
         with self._lock:
             answer = self._answers.get(debit_id)
             if answer is None:
                 answer = (contract_no, amount, contract_no not in self.declined)
                 self._answers[debit_id] = answer
+                self._cards[debit_id] = card_number
             elif answer[:2] != (contract_no, amount):
                 raise IdempotencyConflict("debit_id", "was used for another loan or amount", debit_id)
             if self.lose_replies > 0:

@@ -39,6 +39,7 @@ from hpf_adapters.security import Argon2Hasher, ScryptHasher, SecretsTokens, def
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
 from hpf_core.accounts import services as account_services
 from hpf_core.errors import ConcurrentUpdate, InputError, InputTypeError, InvalidChoice, NaiveDatetimeError
+from hpf_core.loans import business as loan_business
 from hpf_core.loans import services as loan_services
 from hpf_core.members import CodePolicy, CodePurpose, check_code, send_code
 from hpf_core.policy import CenterPolicy
@@ -235,7 +236,9 @@ class App:
     accounts: Services
     """``hpf_core.accounts.services`` bound to the store."""
     loans: Services
-    """``hpf_core.loans.services`` bound to the store."""
+    """``hpf_core.loans.services`` and ``hpf_core.loans.business`` (the app's loan business
+    through the centre: ``apply_for_*``, ``approve_loan_business``) bound to the store and
+    the bank debit."""
     withdrawals: Services
     """``hpf_core.withdrawals.services`` bound to the store and the bank."""
 
@@ -292,6 +295,20 @@ def _hasher(config: Config) -> PasswordHasher:
     return default_hasher(config.password_cost)
 
 
+# D-049: app.loans serves the counter services and the app's loan business (apply_for_*,
+# approve_loan_business) as one set, as app.withdrawals serves the whole workflow.
+def _loan_modules() -> ModuleType:
+    """``hpf_core.loans.services`` and ``hpf_core.loans.business`` as one service module."""
+    joined = ModuleType("hpf_core.loans.services")
+    names: list[str] = []
+    for module in (loan_services, loan_business):
+        for name in module.__all__:
+            setattr(joined, name, getattr(module, name))
+            names.append(name)
+    joined.__dict__["__all__"] = names
+    return joined
+
+
 def build(config: Config) -> App:
     """Make every adapter ``config`` names and bind the services to them."""
     if not isinstance(config, Config):
@@ -316,6 +333,7 @@ def build(config: Config) -> App:
     bank = MemoryBank()
     debits = MemoryBankDebit()
     ports: dict[str, object] = {"PaymentChannel": bank, "BankDebit": debits}
+    ports["BankDebit | None"] = debits  # D-049: an optional bank (approve_loan_business) gets the app's
     new_uow = store.unit_of_work
     return App(
         config=config,
@@ -332,6 +350,6 @@ def build(config: Config) -> App:
         tokens=SecretsTokens(),
         verifier=MemoryVerifier(),
         accounts=Services(account_services, new_uow, ports),
-        loans=Services(loan_services, new_uow, ports),
+        loans=Services(_loan_modules(), new_uow, ports),
         withdrawals=Services(withdrawal_services, new_uow, ports),
     )

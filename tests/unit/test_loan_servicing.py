@@ -503,9 +503,15 @@ class TestServicingRulesFromTheCentrePolicy:
             parse_servicing_policy(5)
         assert error.value.field == "loans.servicing"
 
-    @pytest.mark.parametrize("code", ["altay", "beijing", "shanghai"])
-    def test_the_shipped_centres_state_todays_rules(self, code: str) -> None:
-        assert load_policy(code).loans.servicing == ServicingPolicy()
+    @pytest.mark.parametrize(
+        ("code", "months", "instalments"),
+        # the earliest-settlement rule (D-049): Altay one year (the seed's 提前还款 说明),
+        # Shanghai one period repaid normally (shanghai.gov.cn), Beijing none found
+        [("altay", 12, 0), ("beijing", 0, 0), ("shanghai", 0, 1)],
+    )
+    def test_the_shipped_centres_state_todays_rules(self, code: str, months: int, instalments: int) -> None:
+        expected = ServicingPolicy(settle_min_months=months, settle_min_instalments=instalments)
+        assert load_policy(code).loans.servicing == expected
 
 
 TOML_VALUES = st.recursive(

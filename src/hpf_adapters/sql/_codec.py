@@ -165,8 +165,11 @@ def _decode(value: Any, hint: Any, ring: Keyring, field: str = "") -> Any:
         return {k: _decode(v, arg, ring, field) for k, v in value.items()}
     if attrs.has(hint):
         hints = _hints(hint)
+        # a field added later with a default is absent from older rows: its default applies
         kwargs = {
-            f.alias: _decode(value[f.name], hints[f.name], ring, f.name) for f in attrs.fields(hint) if f.init
+            f.alias: _decode(value[f.name], hints[f.name], ring, f.name)
+            for f in attrs.fields(hint)
+            if f.init and (f.name in value or f.default is attrs.NOTHING)
         }
         return hint(**kwargs)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):

@@ -18,6 +18,7 @@ import attrs
 from hpf_core._inputs import instance
 from hpf_core.dates import check_date, months_between
 from hpf_core.errors import InputError, InvalidAmount, Violation, refusal
+from hpf_core.identity import mask_card_number, masked_repr
 from hpf_core.loans._amortize import (
     RepaymentMethod,
     Schedule,
@@ -81,6 +82,14 @@ class PrepaymentQuote:
     """逾期金额合计: the part of ``current_due`` already late on ``on`` (instalments due
     before it, with their penalty), collected with the prepayment (issue #11, D-046): with
     nothing due on the day itself, 逾期金额合计 + 提前还款金额 = 银行扣划金额."""
+    card_number: str = attrs.field(default="", repr=masked_repr)
+    """还款卡号: the loan's repayment card the 银行扣划金额 is debited from (the 核对 page
+    shows it; '' when the loan has none recorded; D-049)."""
+
+    @property
+    def masked_card(self) -> str:
+        """还款卡号 as the screen shows it: first 6 and last 4 digits ('' when none)."""
+        return mask_card_number(self.card_number) if self.card_number else ""
 
 
 def prepayment_quote(
@@ -190,6 +199,7 @@ def _prepayment_quote(
         len(new),
         saved,
         overdue,
+        card_number=loan.card_number,
     )
 
 
@@ -272,7 +282,10 @@ def settlement_quote(
 
     The interest of the current period is the unbilled principal x contract rate x the
     days since the last due date / the day basis's divisor, rounded half up once.
-    Refusals raise ``refusal(...)`` (D-035): ``settled``, ``too_much_hpf``.
+    Refusals raise ``refusal(...)`` (D-035): ``settled``, ``too_much_hpf``, and the
+    centre's earliest-settlement rule (D-049): ``settle_too_early`` (fewer than
+    ``settle_min_months`` months since disbursement) and ``settle_too_few_instalments``
+    (fewer than ``settle_min_instalments`` instalments repaid in full).
     """
     instance(loan, LoanAccount, "loan")
     check_date(on, "on")
@@ -284,6 +297,7 @@ def settlement_quote(
     if loan.settled_on is not None:
         raise refusal([Violation("settled", "the loan is settled", "status")])
     loan = accrue(loan, on, policy)
+    _earliest_settlement(loan, on, policy)
     accrued = round_fraction_fen(_days_interest(loan, loan.schedule.principal, on, policy))
     with money_context():
         billed_interest = sum((b.interest_due for b in loan.bills), ZERO)
@@ -296,6 +310,39 @@ def settlement_quote(
         return SettlementQuote(
             loan.contract.contract_no, on, loan.balance, interest, penalty, overdue, total, hpf, total - hpf
         )
+
+
+def instalments_repaid(loan: LoanAccount) -> int:
+    """The instalments billed and repaid in full (已还期数): the periods billed so far
+    less the bills still open. Call on a loan brought up to date (``accrue``)."""
+    instance(loan, LoanAccount, "loan")
+    return loan.next_period - 1 - len(loan.bills)
+
+
+def _earliest_settlement(loan: LoanAccount, on: date, policy: ServicingPolicy) -> None:
+    """The centre's earliest-settlement rule (``[loans.servicing]`` ``settle_min_months``,
+    ``settle_min_instalments``; D-049): every reason at once."""
+    problems: list[Violation] = []
+    if months_between(loan.contract.disbursed_on, on) < policy.settle_min_months:
+        problems.append(
+            Violation(
+                "settle_too_early",
+                f"提前结清 opens {policy.settle_min_months} months after disbursement "
+                "(loans.servicing.settle_min_months)",
+                "on",
+            )
+        )
+    if instalments_repaid(loan) < policy.settle_min_instalments:
+        problems.append(
+            Violation(
+                "settle_too_few_instalments",
+                f"提前结清 opens after {policy.settle_min_instalments} instalments are repaid "
+                "(loans.servicing.settle_min_instalments)",
+                "on",
+            )
+        )
+    if problems:
+        raise refusal(problems)
 
 
 def settle(

@@ -207,6 +207,9 @@ class LoanAccount:
     """按月抵扣签约, if any; it ends when the loan is settled (notice 2.6)."""
     rate_changes: tuple[date, ...] = ()
     """Effective dates of the rate changes already applied (repricing is done once each)."""
+    card_number: str = attrs.field(default="", repr=masked_repr)
+    """还款卡号: the repayment bank card the bank debit takes from ('' when not recorded;
+    sealed at rest, masked in the repr; D-049)."""
     version: int = attrs.field(default=0, kw_only=True)
     """The stored version: a repository's ``save`` refuses a record whose version is not
     the stored one (``ConcurrentUpdate``) and stores it as ``version + 1``."""
@@ -325,8 +328,11 @@ def open_loan(
     repayment_day: int = 1,
     offset: bool = False,
     loan_type: LoanType = LoanType.HPF,
+    card_number: str = "",
 ) -> LoanAccount:
     """A loan just disbursed (贷款发放): the full schedule from the first due date.
+    ``card_number`` is the 还款卡号 the instalments and early repayments are debited from
+    (digits; spaces and dashes are removed).
 
     >>> main = [Borrower(SignerRole.BORROWER, "张三", "P1")]
     >>> loan = open_loan(contract_no="C1", borrowers=main, principal=1000000, disbursed_on=date(2023, 3, 1),
@@ -357,4 +363,17 @@ def open_loan(
         loan_type,
     )
     schedule = amortize(amount, rate, term, kind, first_due=contract.first_due)
-    return LoanAccount(contract, amount, rate, schedule, 1, disbursed_on)
+    card = check_card_number(card_number)
+    return LoanAccount(contract, amount, rate, schedule, 1, disbursed_on, card_number=card)
+
+
+def check_card_number(value: object, field: str = "card_number") -> str:
+    """A 还款卡号: '' (none recorded) or 10 to 30 digits once spaces and dashes are removed
+    (a bank account or card number, as ``hpf_core.withdrawals.validate_account_number``
+    accepts for receiving accounts)."""
+    if not isinstance(value, str):
+        raise InputTypeError(field, f"must be a str, not {type(value).__name__}")
+    digits = value.replace(" ", "").replace("-", "")
+    if digits and (not digits.isascii() or not digits.isdigit() or not 10 <= len(digits) <= 30):
+        raise InputError(field, "must be 10 to 30 digits")
+    return digits

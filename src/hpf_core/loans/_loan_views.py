@@ -13,6 +13,7 @@ import attrs
 from hpf_core._inputs import instance, items
 from hpf_core.dates import check_date
 from hpf_core.errors import InputTypeError
+from hpf_core.identity import masked_repr
 from hpf_core.loans._loan_records import (
     ZERO,
     Allocation,
@@ -223,6 +224,35 @@ class RepaymentDetail:
     """已还本金合计, up to and including this line"""
     repaid_interest: Decimal
     """已还利息合计"""
+    parts: tuple[RepaymentPart, ...] = ()
+    """The payments the row adds up, shown on expansion (one row per 期: each offset take
+    and the bank debit; :func:`hpf_core.loans.repayment_details_by_period`, D-049); empty
+    on the line-per-entry view."""
+
+
+@attrs.frozen
+class RepaymentPart:
+    """One payment inside a 期 of 贷款还款明细: an offset take from a signer's fund or the
+    bank debit of the 还款卡号."""
+
+    source: PaymentSource
+    account_no: str = attrs.field(repr=masked_repr)
+    """The signer's HPF account an offset take came from ('' for the bank card, or when the
+    line does not name it)."""
+    on: date
+    principal: Decimal
+    interest: Decimal
+    penalty: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        with money_context():
+            return self.principal + self.interest + self.penalty
+
+    @property
+    def label(self) -> str:
+        """按月抵扣 (an HPF take) or 银行卡扣款."""
+        return "按月抵扣" if self.source is PaymentSource.HPF else "银行卡扣款"
 
 
 def repayment_details(

@@ -95,6 +95,14 @@ def _prepay_min_months(value: object) -> int:
     return _whole(value, "prepay_min_months", MAX_MONTHS)
 
 
+def _settle_min_months(value: object) -> int:
+    return _whole(value, "settle_min_months", MAX_MONTHS)
+
+
+def _settle_min_instalments(value: object) -> int:
+    return _whole(value, "settle_min_instalments", MAX_MONTHS)
+
+
 def _prepay_max_per_year(value: object) -> int:
     return _whole(value, "prepay_max_per_year", 366)
 
@@ -152,6 +160,12 @@ class ServicingPolicy:
     """Prepaid principal must be a multiple of this (0: any amount)."""
     prepay_max_per_year: int = attrs.field(default=0, converter=_prepay_max_per_year)
     """0: no limit."""
+    settle_min_months: int = attrs.field(default=0, converter=_settle_min_months)
+    """The earliest 提前结清: not before this many months after disbursement (0: any time;
+    D-049)."""
+    settle_min_instalments: int = attrs.field(default=0, converter=_settle_min_instalments)
+    """The earliest 提前结清: not before this many instalments have been repaid in full
+    (0: any time; D-049)."""
     split_repricing_period: bool = False
     """Split the interest of a period that a repricing date falls inside by days."""
     day_basis: DayBasis = attrs.field(default=DayBasis.ACTUAL_360, converter=_day_basis)
@@ -178,6 +192,8 @@ _KNOWN = frozenset(
         "prepay_min_amount",
         "prepay_multiple",
         "prepay_max_per_year",
+        "settle_min_months",
+        "settle_min_instalments",
         "split_repricing_period",
         "source",
     }

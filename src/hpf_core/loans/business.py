@@ -15,6 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
+
+import attrs
 
 from hpf_core._inputs import unit_of_work
 from hpf_core.errors import Violation, refusal
@@ -27,12 +30,12 @@ from hpf_core.loans._early import (
     settlement_quote,
 )
 from hpf_core.loans._loan_records import Borrower, LoanAccount
-from hpf_core.loans._offset import is_signed
+from hpf_core.loans._offset import SignerRole, is_signed
 from hpf_core.loans._prepay import PrepaymentStrategy, check_strategy
 from hpf_core.loans._servicing_policy import ServicingPolicy
-from hpf_core.loans.services import _cancel, _prepay, _settle, _sign
+from hpf_core.loans.services import _cancel, _CardDebit, _prepay, _settle, _sign
 from hpf_core.money import Amount, yuan
-from hpf_core.ports import UnitOfWork
+from hpf_core.ports import BankDebit, UnitOfWork
 from hpf_core.withdrawals import (
     LOAN_REVIEW_CHAIN,
     Application,
@@ -46,6 +49,7 @@ from hpf_core.withdrawals import (
 )
 
 __all__ = [
+    "ApprovedLoanBusiness",
     "apply_for_offset_cancelling",
     "apply_for_offset_signing",
     "apply_for_prepayment",
@@ -250,14 +254,14 @@ def apply_for_settlement(
 
 
 def _carry_out(
-    uow: UnitOfWork, app: Application, on: date, policy: ServicingPolicy, key: str
+    uow: UnitOfWork, app: Application, on: date, policy: ServicingPolicy, key: str, card: _CardDebit | None
 ) -> tuple[str, ...]:
     """Re-check and carry out an approved loan business in the open unit of work: every
     rule is checked again on ``on`` (a refusal raises and nothing moves)."""
     details, contract_no = app.details, app.details["contract_no"]
     if app.kind is LoanBusiness.PREPAYMENT:
         plan = check_strategy(details["strategy"])
-        return _prepay(uow, contract_no, app.amount, on, plan, policy, key)
+        return _prepay(uow, contract_no, app.amount, on, plan, policy, key, card)
     if app.kind is LoanBusiness.SETTLEMENT:
         hpf = Decimal(details["from_hpf"])
         issued: list[SettlementCertificate] = []
@@ -271,6 +275,7 @@ def _carry_out(
             key,
             details["certificate_no"],
             issued,
+            card,
         )
     if app.kind is LoanBusiness.OFFSET_SIGNING:
         _sign(uow, contract_no, details["account_no"], on)
@@ -279,6 +284,46 @@ def _carry_out(
         _cancel(uow, contract_no, details["account_no"])
         return ()
     raise refusal([Violation("unknown_business", f"{app.kind.chinese} has no executor", "kind")])
+
+
+@attrs.frozen
+class ApprovedLoanBusiness(Application):
+    """What :func:`approve_loan_business` returns: the application as stored (an
+    :class:`~hpf_core.withdrawals.Application`, field for field) and, once a 提前结清 is
+    carried out, its 贷款结清证明 (``None`` otherwise; D-049)."""
+
+    certificate: SettlementCertificate | None = attrs.field(default=None, kw_only=True)
+    """贷款结清证明 of a completed settlement."""
+
+    @property
+    def application(self) -> Application:
+        """The plain stored record (without the certificate)."""
+        return Application(**_fields(self))
+
+
+def _fields(app: Application) -> dict[str, Any]:
+    return {f.alias or f.name: getattr(app, f.name) for f in attrs.fields(Application) if f.init}
+
+
+def _certificate(uow: UnitOfWork, app: Application) -> SettlementCertificate | None:
+    """The 贷款结清证明 of a completed settlement, from the closed loan (so a replay
+    returns the same certificate the first call did)."""
+    if app.kind is not LoanBusiness.SETTLEMENT or app.status is not ApplicationStatus.COMPLETED:
+        return None
+    loan = uow.loans.get(app.details["contract_no"])
+    if loan.settled_on is None:  # pragma: no cover - a completed settlement closed the loan
+        return None
+    main = next((b.name for b in loan.contract.borrowers if b.role is SignerRole.BORROWER), "")
+    return SettlementCertificate(
+        app.details["certificate_no"],
+        loan.contract.contract_no,
+        main,
+        loan.contract.principal,
+        loan.contract.disbursed_on,
+        loan.settled_on,
+        loan.repaid_principal,
+        loan.repaid_interest,
+    )
 
 
 def approve_loan_business(
@@ -291,14 +336,24 @@ def approve_loan_business(
     on: date,
     policy: ServicingPolicy,
     opinion: str = "",
-) -> Application:
+    bank: BankDebit | None = None,
+) -> ApprovedLoanBusiness:
     """审批 of a loan business (D-046). At a node before the last it moves on; at the last
     node it is approved and carried out in the same unit of work, re-checked on ``on``
     (the fund's balance, the centre's rules, the agreement's state): the money moves once,
     under the idempotency key ``business:<application id>``, and the application is
     已办结 with a 办结 step. A refused re-check refuses the approval: nothing moves and the
     application stays where it was (the reviewer may return it). Calling again for a
-    completed application returns it unchanged."""
+    completed application returns it unchanged.
+
+    With ``bank`` (the wired app supplies its :class:`~hpf_core.ports.BankDebit`), the
+    银行扣划金额 of a prepayment and the 待还款金额 of a settlement are debited from the
+    loan's 还款卡号 under ``business:<application id>/card/<steps so far>`` when the business
+    is carried out (a retry asks under the same id); a declined debit refuses the approval
+    (``card_declined``) and moves nothing: the reviewer returns it, and the next attempt
+    asks under a new id.
+    Without it the money is taken as collected (as at the counter). A completed
+    settlement's result carries its 贷款结清证明 (``certificate``; D-049)."""
     unit_of_work(uow)
     with uow:
         app = uow.applications.get(application_id)
@@ -311,16 +366,24 @@ def approve_loan_business(
                 ]
             )
         if app.status is ApplicationStatus.COMPLETED:
-            return app
+            return ApprovedLoanBusiness(**_fields(app), certificate=_certificate(uow, app))
         approved = approve(app, node, reviewer, at, opinion)
         if approved.status is ApplicationStatus.APPROVED:
             key = f"business:{application_id}"
+            # one debit id an attempt: a retry of this approval asks again under the same
+            # id (never twice); after a decline, a return and resubmission, a new one
+            card = None if bank is None else _CardDebit(bank, f"{key}/card/{len(approved.history)}")
             params = {"application_id": application_id, "on": on}
             _once(
-                uow, key, "approve_loan_business", params, lambda: _carry_out(uow, approved, on, policy, key)
+                uow,
+                key,
+                "approve_loan_business",
+                params,
+                lambda: _carry_out(uow, approved, on, policy, key, card),
             )
             approved = mark_done(approved, key, at)
         uow.applications.save(approved)
         stored = uow.applications.get(application_id)
+        certificate = _certificate(uow, stored)
         uow.commit()
-        return stored
+        return ApprovedLoanBusiness(**_fields(stored), certificate=certificate)

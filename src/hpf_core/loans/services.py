@@ -20,6 +20,7 @@ import attrs
 
 from hpf_core._inputs import instance, unit_of_work
 from hpf_core._support import apply_outcome as _apply
+from hpf_core.accounts import ContributionRounding
 from hpf_core.accounts._ledger import EntryKind, JournalEntry, debit
 from hpf_core.errors import Violation, refusal
 from hpf_core.idempotency import once as _once
@@ -31,12 +32,14 @@ from hpf_core.loans._early import (
     settle,
     settlement_quote,
 )
+from hpf_core.loans._loan_details import repayment_details_by_period
 from hpf_core.loans._loan_records import LoanAccount, PaymentSource
 from hpf_core.loans._loan_views import (
     LoanAccountInfo,
     LoanEntry,
     LoanEntryDraft,
     LoanEntryKind,
+    RepaymentDetail,
     entry_for,
     loan_account_info,
 )
@@ -49,6 +52,7 @@ from hpf_core.loans._offset import (
     plan_monthly_offset,
     sign_offset,
 )
+from hpf_core.loans._offset_screen import OffsetSigningView, offset_signing_view
 from hpf_core.loans._prepay import PrepaymentStrategy, check_strategy
 from hpf_core.loans._rates import RepricingRule, repricing_date
 from hpf_core.loans._repayment import repay
@@ -63,7 +67,9 @@ __all__ = [
     "collect_instalment",
     "disburse",
     "loan_account_screen",
+    "offset_signing_screen",
     "prepay_loan",
+    "repayment_details_screen",
     "reprice_loans",
     "settle_loan",
     "sign_monthly_offset",
@@ -177,9 +183,11 @@ def collect_instalment(
 ) -> Collection:
     """The monthly collection: what is due on ``on`` is taken from the signers' HPF
     accounts in the agreement's order (按月抵扣), the rest from the repayment card:
-    ``bank`` (a :class:`hpf_core.ports.BankDebit`) is asked to debit it under the debit
-    id ``{key}/card`` and says whether it did; a declined debit leaves the rest due, to
-    become overdue."""
+    ``bank`` (a :class:`hpf_core.ports.BankDebit`) is asked to debit it from the loan's
+    还款卡号 under the debit id ``{key}/card`` and says whether it did; a declined debit
+    leaves the rest due, to become overdue. Each loan journal line is keyed
+    ``{key}/{account}`` (an offset take, the key of its deposit entry) or ``{key}/card``,
+    so 还款明细 can show the parts of a 期 (D-049)."""
     unit_of_work(uow)
     params = {"contract_no": contract_no, "on": on}
     plan_seen: list[OffsetPlan | None] = [None]
@@ -210,11 +218,16 @@ def collect_instalment(
                     key=f"{key}/{take.account_no}",
                 )
                 ids.append(DEPOSIT + _apply(uow, outcome).entry_id)
-                loan, entry = _post(uow, loan, take.amount, on, policy, PaymentSource.HPF, key)
+                # the loan line keeps the deposit entry's key: 还款明细 names the signer (D-049)
+                loan, entry = _post(
+                    uow, loan, take.amount, on, policy, PaymentSource.HPF, f"{key}/{take.account_no}"
+                )
                 ids.append(LOAN + entry.entry_id)
             card = plan.from_card
-        if card > 0 and bank.debit(debit_id=f"{key}/card", contract_no=contract_no, amount=card):
-            loan, entry = _post(uow, loan, card, on, policy, PaymentSource.BANK, key)
+        if card > 0 and bank.debit(
+            debit_id=f"{key}/card", contract_no=contract_no, amount=card, card_number=loan.card_number
+        ):
+            loan, entry = _post(uow, loan, card, on, policy, PaymentSource.BANK, f"{key}/card")
             ids.append(LOAN + entry.entry_id)
         uow.loans.save(loan)
         return tuple(ids)
@@ -235,9 +248,12 @@ def _prepay(
     plan: PrepaymentStrategy,
     policy: ServicingPolicy,
     key: str,
+    card: _CardDebit | None = None,
 ) -> tuple[str, ...]:
     loan = uow.loans.get(contract_no)
     quote = prepayment_quote(loan, amount, on, plan, policy)
+    if card is not None:
+        card.take(loan, quote.bank_debit)
     before = len(uow.loan_journal.entries(contract_no))
     updated, allocation = apply_prepayment(loan, quote, policy)
     ids: list[str] = []
@@ -260,6 +276,33 @@ def _prepay(
     assert len(uow.loan_journal.entries(contract_no)) == before + len(ids)
     uow.loans.save(updated)
     return tuple(ids)
+
+
+@attrs.frozen
+class _CardDebit:
+    """银行扣划 of an early repayment from the loan's 还款卡号: ``bank`` is asked under
+    ``debit_id`` (the same id answers the same way, so a retry after a lost reply never
+    debits twice; a new attempt after a decline takes a new id; D-049)."""
+
+    bank: BankDebit
+    debit_id: str
+
+    def take(self, loan: LoanAccount, amount: Decimal) -> None:
+        """Debit ``amount`` (nothing when it is 0); a decline refuses (``card_declined``)
+        and, raised inside the unit of work, moves nothing."""
+        if amount <= 0:
+            return
+        number = loan.contract.contract_no
+        if not self.bank.debit(
+            debit_id=self.debit_id, contract_no=number, amount=amount, card_number=loan.card_number
+        ):
+            raise refusal(
+                [
+                    Violation(
+                        "card_declined", "the bank declined the debit of the repayment card", "card_number"
+                    )
+                ]
+            )
 
 
 def prepay_loan(
@@ -298,11 +341,15 @@ def _settle(
     key: str,
     certificate_no: str,
     issued: list[SettlementCertificate],
+    card: _CardDebit | None = None,
 ) -> tuple[str, ...]:
     """Settle in the open unit of work: ``hpf`` from the fund of ``account_no`` (a borrower's
-    of the loan; None: the main borrower's), the bank card for the rest."""
+    of the loan; None: the main borrower's), the bank card for the rest (debited through
+    ``card`` when one is given)."""
     loan = uow.loans.get(contract_no)
     quote = settlement_quote(loan, on, policy, from_hpf=hpf)
+    if card is not None:
+        card.take(loan, quote.bank_debit)
     ids: list[str] = []
     if hpf > 0:
         drawn = next(
@@ -401,6 +448,32 @@ def loan_account_screen(uow: UnitOfWork, *, contract_no: str) -> LoanAccountInfo
         if main is not None and main.account_no in uow.accounts.numbers():
             name = uow.accounts.get(main.account_no).employer.name
         return loan_account_info(loan, employer_name=name)
+
+
+def offset_signing_screen(
+    uow: UnitOfWork,
+    *,
+    contract_no: str,
+    account_no: str,
+    rounding: ContributionRounding | str = ContributionRounding.HALF_UP_YUAN,
+) -> OffsetSigningView:
+    """按月抵扣签约 (seed §6.3.2) for the signer of ``account_no``: their account, the loan's
+    应缴年月 and 是否按月委托提取 (D-049). ``rounding`` is the centre's contribution rounding
+    (``CenterPolicy.contributions.rounding``), for 月缴存额."""
+    unit_of_work(uow)
+    with uow:
+        loan = uow.loans.get(contract_no)
+        return offset_signing_view(loan, uow.accounts.get(account_no), rounding=rounding)
+
+
+def repayment_details_screen(
+    uow: UnitOfWork, *, contract_no: str, start: date, end: date
+) -> tuple[RepaymentDetail, ...]:
+    """贷款还款明细 (seed §4.2 (4)) one row per 期, its parts on expansion (D-049)."""
+    unit_of_work(uow)
+    with uow:
+        loan = uow.loans.get(contract_no)
+        return repayment_details_by_period(loan, uow.loan_journal.entries(contract_no), start, end)
 
 
 def reprice_loans(

@@ -192,8 +192,10 @@ class BankDebit(Protocol):
       same id.
     """
 
-    def debit(self, *, debit_id: str, contract_no: str, amount: Decimal) -> bool:
-        """Take ``amount`` for loan ``contract_no``; ``True`` if debited (see the contract)."""
+    def debit(self, *, debit_id: str, contract_no: str, amount: Decimal, card_number: str = "") -> bool:
+        """Take ``amount`` for loan ``contract_no`` from ``card_number`` (the loan's 还款卡号;
+        '' when the loan has none recorded and the bank knows the card by the contract);
+        ``True`` if debited (see the contract)."""
         ...
 
 
