@@ -35,8 +35,10 @@ from hpf_adapters.centers import MemoryVerifier
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.payments import MemoryBank, MemoryBankDebit
 from hpf_adapters.policies import available, load_policy
+from hpf_adapters.relay import RelayReport, relay
 from hpf_adapters.security import Argon2Hasher, ScryptHasher, SecretsTokens, default_hasher
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
+from hpf_core import backoffice
 from hpf_core.accounts import services as account_services
 from hpf_core.errors import ConcurrentUpdate, InputError, InputTypeError, InvalidChoice, NaiveDatetimeError
 from hpf_core.loans import services as loan_services
@@ -238,6 +240,16 @@ class App:
     """``hpf_core.loans.services`` bound to the store."""
     withdrawals: Services
     """``hpf_core.withdrawals.services`` bound to the store and the bank."""
+    # --- back office, notifications, audit (issue #13, D-053)
+    backoffice: Services
+    """``hpf_core.backoffice`` bound to the store and the bank (staff steps and jobs)."""
+
+    def relay(self, limit: int = 100) -> RelayReport:
+        """Deliver the outbox's pending notifications through :attr:`sms` now
+        (:func:`hpf_adapters.relay.relay`, the notification id as the idempotency key)."""
+        return relay(self.unit_of_work, self.sms, self.clock, limit=limit)
+
+    # --- end back office
 
     @property
     def code_policy(self) -> CodePolicy:
@@ -334,4 +346,5 @@ def build(config: Config) -> App:
         accounts=Services(account_services, new_uow, ports),
         loans=Services(loan_services, new_uow, ports),
         withdrawals=Services(withdrawal_services, new_uow, ports),
+        backoffice=Services(backoffice, new_uow, ports),
     )
