@@ -42,6 +42,7 @@ from hpf_core.errors import (  # noqa: E402
     InvalidChoice,
     InvalidTransition,
     PaymentRejected,
+    PaymentTimeout,
     Refused,
 )
 from hpf_core.withdrawals import ApplicationStatus  # noqa: E402
@@ -219,3 +220,36 @@ class TestFourEyes:
         assert bank.transfers == ()
         assert [e.action for e in audit_log(world)] == ["application.approved"]
         assert [n.text for n in outbox(world)] == [APPROVED]
+
+
+class TestNothingOnFailure:
+    def test_a_rejected_payment_marks_sends_and_tells_nothing(self, world: NewUnitOfWork) -> None:
+        bo.approve(world(), staff=APPROVER, application_id="W1", at=at(14))
+        with pytest.raises(PaymentRejected):
+            _pay(world, MemoryBank(reject_cards=frozenset({CARD})))
+        # the money is debited and held (a money movement, audited); not paid, not told
+        assert [e.action for e in audit_log(world)] == ["application.approved", "payment.debited"]
+        assert [n.text for n in outbox(world)] == [APPROVED]
+        with world() as uow:
+            assert uow.applications.get("W1").status is ApplicationStatus.APPROVED
+
+    def test_a_timeout_then_a_retry_pays_and_tells_once(self, world: NewUnitOfWork) -> None:
+        bo.approve(world(), staff=APPROVER, application_id="W1", at=at(14))
+        bank = MemoryBank(lose_replies=1)
+        with pytest.raises(PaymentTimeout):
+            _pay(world, bank)
+        assert [n.text for n in outbox(world)] == [APPROVED]
+        _pay(world, bank, hour=16)
+        assert [n.text for n in outbox(world)] == [APPROVED, PAID]
+        assert [e.action for e in audit_log(world)] == ["application.approved", "payment.debited", "payment.sent"]
+
+    def test_a_refused_return_writes_nothing(self, world: NewUnitOfWork) -> None:
+        with pytest.raises(InputError):
+            bo.return_application(world(), staff=REVIEWER, application_id="W1", reason="  ", at=at(12))
+        with pytest.raises(Refused):  # before the application's last step
+            bo.return_application(world(), staff=REVIEWER, application_id="W1", reason="补件", at=at(10))
+        with pytest.raises(FourEyesViolation):
+            bo.return_application(
+                world(), staff=bo.Staff("M1", "reviewer"), application_id="W1", reason="补件", at=at(12)
+            )
+        assert (outbox(world), audit_log(world)) == ([], [])
