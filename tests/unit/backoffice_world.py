@@ -49,7 +49,9 @@ def seed_retiree(new_uow: NewUnitOfWork, member_id: str = "M1", account_no: str 
     deposits.receive_transfer(
         new_uow(), account_no=account_no, amount="5925.21", value_date=date(2017, 7, 1), key="opening"
     )
-    wd.add_bank_card(new_uow(), member_id=member_id, number=CARD, bank="中国工商银行", verified_at=at(9), at=at(9))
+    wd.add_bank_card(
+        new_uow(), member_id=member_id, number=CARD, bank="中国工商银行", verified_at=at(9), at=at(9)
+    )
     with new_uow() as uow:
         uow.members.add(MemberRecord(member_id, PHONE, ID_NUMBER, account_no))
         uow.commit()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,12 +15,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from backoffice_world import (  # noqa: E402
+from backoffice_world import (
     ADMIN,
     APPROVER,
     CARD,
     DAY,
-    NODE,
     PHONE,
     REVIEWER,
     NewUnitOfWork,
@@ -32,10 +30,10 @@ from backoffice_world import (  # noqa: E402
     submitted_retirement,
 )
 
-from hpf_adapters.payments import MemoryBank  # noqa: E402
-from hpf_core import backoffice as bo  # noqa: E402
-from hpf_core.accounts import AccountStatus, EntryKind  # noqa: E402
-from hpf_core.errors import (  # noqa: E402
+from hpf_adapters.payments import MemoryBank
+from hpf_core import backoffice as bo
+from hpf_core.accounts import AccountStatus, EntryKind
+from hpf_core.errors import (
     FourEyesViolation,
     InputError,
     InputTypeError,
@@ -45,16 +43,20 @@ from hpf_core.errors import (  # noqa: E402
     PaymentTimeout,
     Refused,
 )
-from hpf_core.withdrawals import ApplicationStatus  # noqa: E402
-from hpf_core.withdrawals import services as wd  # noqa: E402
+from hpf_core.withdrawals import ApplicationStatus
+from hpf_core.withdrawals import services as wd
 
 D = Decimal
 RETURNED = (
     "【12329】您的离、退休提取申请(6,007.18元)已被退回，退回原因：请补充退休证。"
     "请在“我的业务-待办事项”中修改后重新提交。"
 )
-APPROVED = "【12329】您的离、退休提取申请(6,007.18元)已审批通过，提取款项将支付至您的银行卡622202*********0128。"
-PAID = "【12329】您的离、退休提取6,007.18元已于2018年05月29日支付至您的银行卡622202*********0128，请注意查收。"
+APPROVED = (
+    "【12329】您的离、退休提取申请(6,007.18元)已审批通过，提取款项将支付至您的银行卡622202*********0128。"
+)
+PAID = (
+    "【12329】您的离、退休提取6,007.18元已于2018年05月29日支付至您的银行卡622202*********0128，请注意查收。"
+)
 LONG_NUMBER = re.compile(r"\d{11,}")
 
 
@@ -79,7 +81,9 @@ def world(new_uow: NewUnitOfWork) -> NewUnitOfWork:
 
 
 class TestTheJourney:
-    def test_return_resubmit_approve_pay_tell_the_member_and_leave_a_trail(self, world: NewUnitOfWork) -> None:
+    def test_return_resubmit_approve_pay_tell_the_member_and_leave_a_trail(
+        self, world: NewUnitOfWork
+    ) -> None:
         returned = bo.return_application(
             world(), staff=REVIEWER, application_id="W1", reason="请补充退休证", at=at(12)
         )
@@ -89,7 +93,12 @@ class TestTheJourney:
             "请补充退休证",
         )
         [notice] = outbox(world)
-        assert (notice.member_id, notice.to, notice.text, notice.created_at) == ("M1", PHONE, RETURNED, at(12))
+        assert (notice.member_id, notice.to, notice.text, notice.created_at) == (
+            "M1",
+            PHONE,
+            RETURNED,
+            at(12),
+        )
 
         wd.resubmit_application(world(), application_id="W1", actor="M1", at=at(13))
         bo.take_up(world(), staff=REVIEWER, application_id="W1", at=at(13, 30))
@@ -121,7 +130,8 @@ class TestTheJourney:
         ]
         assert [e.at for e in trail] == [at(12), at(13, 30), at(14), at(15), at(15)]
         assert all("member=M1" in e.detail for e in trail)
-        assert "amount=6007.18" in trail[3].detail and "amount=6007.18" in trail[4].detail
+        assert "amount=6007.18" in trail[3].detail
+        assert "amount=6007.18" in trail[4].detail
         assert not [e for e in trail if LONG_NUMBER.search(f"{e.actor}{e.record}{e.detail}")]
 
     def test_paying_again_pays_records_and_tells_nothing_more(self, world: NewUnitOfWork) -> None:
@@ -132,11 +142,17 @@ class TestTheJourney:
         assert again.receipt == first.receipt
         assert len(bank.transfers) == 1
         assert [n.text for n in outbox(world)] == [APPROVED, PAID]
-        assert [e.action for e in audit_log(world)] == ["application.approved", "payment.debited", "payment.sent"]
+        assert [e.action for e in audit_log(world)] == [
+            "application.approved",
+            "payment.debited",
+            "payment.sent",
+        ]
 
     def test_the_centre_ends_a_returned_application_and_says_why(self, world: NewUnitOfWork) -> None:
         bo.return_application(world(), staff=REVIEWER, application_id="W1", reason="材料不全", at=at(12))
-        ended = bo.end_application(world(), staff=ADMIN, application_id="W1", reason="逾期未补充材料", at=at(13))
+        ended = bo.end_application(
+            world(), staff=ADMIN, application_id="W1", reason="逾期未补充材料", at=at(13)
+        )
         assert (ended.status, ended.history[-1].actor, ended.history[-1].opinion) == (
             ApplicationStatus.ENDED,
             "ADM1",
@@ -167,7 +183,7 @@ class TestRoles:
     @pytest.mark.parametrize("action", sorted(ALLOWED))
     @pytest.mark.parametrize("role", ["reviewer", "approver", "administrator"])
     def test_the_role_decides(self, action: str, role: str) -> None:
-        staff = bo.Staff("S1", role)  # type: ignore[arg-type]
+        staff = bo.Staff("S1", role)
         assert bo.may(staff, action) is (role in ALLOWED[action])
         if role not in ALLOWED[action]:
             with pytest.raises(Refused) as refused:
@@ -201,9 +217,9 @@ class TestRoles:
         with pytest.raises(InputTypeError):
             bo.approve(world(), staff="P1", application_id="W1", at=at(14))  # type: ignore[arg-type]
         with pytest.raises(InvalidChoice):
-            bo.Staff("S1", "cashier")  # type: ignore[arg-type]
+            bo.Staff("S1", "cashier")
         with pytest.raises(InputError):
-            bo.Staff("13800138000", "reviewer")  # type: ignore[arg-type]
+            bo.Staff("13800138000", "reviewer")
 
 
 class TestFourEyes:
@@ -241,7 +257,11 @@ class TestNothingOnFailure:
         assert [n.text for n in outbox(world)] == [APPROVED]
         _pay(world, bank, hour=16)
         assert [n.text for n in outbox(world)] == [APPROVED, PAID]
-        assert [e.action for e in audit_log(world)] == ["application.approved", "payment.debited", "payment.sent"]
+        assert [e.action for e in audit_log(world)] == [
+            "application.approved",
+            "payment.debited",
+            "payment.sent",
+        ]
 
     def test_a_refused_return_writes_nothing(self, world: NewUnitOfWork) -> None:
         with pytest.raises(InputError):

@@ -55,7 +55,11 @@ def savers(new_uow: NewUnitOfWork) -> NewUnitOfWork:
         )
         if held != "0.00":
             deposits.receive_transfer(
-                new_uow(), account_no=account_no, amount=held, value_date=date(2023, 6, 30), key=f"in-{member_id}"
+                new_uow(),
+                account_no=account_no,
+                amount=held,
+                value_date=date(2023, 6, 30),
+                key=f"in-{member_id}",
             )
         if phone is not None:
             with new_uow() as uow:
@@ -87,8 +91,16 @@ class TestInterestSettlement:
             ("100200300002", EntryKind.INTEREST, D("300.00"), date(2024, 7, 1)),
         ]
         assert [(n.member_id, n.to, n.text) for n in notices(savers)] == [
-            ("M1", "13800000001", "【12329】您的住房公积金账户(账号********0001)2023年度结息150.00元已于2024年07月01日入账。"),
-            ("M2", "13800000002", "【12329】您的住房公积金账户(账号********0002)2023年度结息300.00元已于2024年07月01日入账。"),
+            (
+                "M1",
+                "13800000001",
+                "【12329】您的住房公积金账户(账号********0001)2023年度结息150.00元已于2024年07月01日入账。",
+            ),
+            (
+                "M2",
+                "13800000002",
+                "【12329】您的住房公积金账户(账号********0002)2023年度结息300.00元已于2024年07月01日入账。",
+            ),
         ]
         events = trail(savers)
         assert [(e.actor, e.action, e.record) for e in events] == [
@@ -100,7 +112,9 @@ class TestInterestSettlement:
             "member=M2 year=2023 amount=300.00",
         ]
 
-    def test_a_rerun_under_the_key_credits_records_and_tells_nothing_more(self, savers: NewUnitOfWork) -> None:
+    def test_a_rerun_under_the_key_credits_records_and_tells_nothing_more(
+        self, savers: NewUnitOfWork
+    ) -> None:
         first = settle(savers)
         assert settle(savers) == first
         # the account service under the same key replays the same run
@@ -110,7 +124,9 @@ class TestInterestSettlement:
         assert again == first
         assert (len(notices(savers)), len(trail(savers))) == (2, 2)
 
-    def test_only_an_administrator_runs_it_and_a_refused_run_writes_nothing(self, savers: NewUnitOfWork) -> None:
+    def test_only_an_administrator_runs_it_and_a_refused_run_writes_nothing(
+        self, savers: NewUnitOfWork
+    ) -> None:
         with pytest.raises(Refused):
             settle(savers, bo.Staff("R1", bo.StaffRole.REVIEWER))
         with pytest.raises(Refused) as refused:  # the year has not ended
@@ -135,7 +151,8 @@ OVERDUE_2 = (
 @pytest.fixture
 def borrower(savers: NewUnitOfWork) -> NewUnitOfWork:
     # 120,000.00 over 12 months, equal principal, 3.6% a year (0.3% a month), due on the 15th:
-    # period 1 = 10,000.00 + 120,000.00 x 0.3% = 10,360.00; period 2 = 10,000.00 + 110,000.00 x 0.3% = 10,330.00
+    # period 1 = 10,000.00 + 120,000.00 x 0.3% = 10,360.00;
+    # period 2 = 10,000.00 + 110,000.00 x 0.3% = 10,330.00
     loan = open_loan(
         contract_no="HT2024000001",
         borrowers=(Borrower(SignerRole.BORROWER, "张三", "100200300001"),),
@@ -152,7 +169,11 @@ def borrower(savers: NewUnitOfWork) -> NewUnitOfWork:
 
 def mark(new_uow: NewUnitOfWork, on: date) -> tuple[bo.NewlyOverdue, ...]:
     return bo.mark_overdue(
-        new_uow(), staff=ADMIN, on=on, at=datetime.combine(on, datetime.min.time(), CST), servicing=ServicingPolicy()
+        new_uow(),
+        staff=ADMIN,
+        on=on,
+        at=datetime.combine(on, datetime.min.time(), CST),
+        servicing=ServicingPolicy(),
     )
 
 
@@ -180,7 +201,7 @@ class TestOverdueMarking:
     def test_a_reviewer_may_not_mark(self, borrower: NewUnitOfWork) -> None:
         with pytest.raises(Refused):
             bo.mark_overdue(
-                borrower(), staff=bo.Staff("R1", "reviewer"), on=date(2024, 2, 20),  # type: ignore[arg-type]
+                borrower(), staff=bo.Staff("R1", "reviewer"), on=date(2024, 2, 20),
                 at=datetime(2024, 2, 20, tzinfo=CST), servicing=ServicingPolicy(),
             )  # fmt: skip
         assert (notices(borrower), trail(borrower)) == ([], [])

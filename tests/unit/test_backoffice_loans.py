@@ -62,7 +62,9 @@ def world(new_uow: NewUnitOfWork) -> NewUnitOfWork:
             new_uow(), account_no=account_no, amount="46760.77", value_date=DAY, key=f"in-{member_id}"
         )
         with new_uow() as uow:
-            uow.members.add(MemberRecord(member_id, phone, id_number, account_no, (CONTRACT,) * (member_id == "P1")))
+            uow.members.add(
+                MemberRecord(member_id, phone, id_number, account_no, (CONTRACT,) * (member_id == "P1"))
+            )
             uow.commit()
     loan = open_loan(
         contract_no=CONTRACT,
@@ -103,7 +105,9 @@ def submitted_prepayment(new_uow: NewUnitOfWork) -> None:
 
 
 class TestPrepayment:
-    def test_two_nodes_two_staff_the_money_moves_once_and_the_borrower_is_told(self, world: NewUnitOfWork) -> None:
+    def test_two_nodes_two_staff_the_money_moves_once_and_the_borrower_is_told(
+        self, world: NewUnitOfWork
+    ) -> None:
         submitted_prepayment(world)
         with pytest.raises(Refused) as refused:  # the first node is not the approver's
             bo.approve(world(), staff=APPROVER, application_id="B1", at=at(10), servicing=POLICY)
