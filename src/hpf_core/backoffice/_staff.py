@@ -69,7 +69,7 @@ def _staff_id(instance: object, attribute: attrs.Attribute[str], value: object) 
         )
 
 
-def _role(value: object) -> StaffRole:
+def _role(value: StaffRole | str) -> StaffRole:
     if isinstance(value, StaffRole):
         return value
     try:
