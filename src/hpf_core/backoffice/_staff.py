@@ -92,7 +92,7 @@ def may(staff: Staff, action: str) -> bool:
     """Whether ``staff``'s role may take ``action`` (a key of :data:`PERMISSIONS`)."""
     if not isinstance(staff, Staff):
         raise InputTypeError("staff", f"must be a Staff, not {type(staff).__name__}", staff)
-    if action not in PERMISSIONS:
+    if not isinstance(action, str) or action not in PERMISSIONS:
         raise InvalidChoice("action", f"must be one of {', '.join(PERMISSIONS)}", action)
     return staff.role in PERMISSIONS[action]
 

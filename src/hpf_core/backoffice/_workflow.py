@@ -344,6 +344,8 @@ def pay(
     and the member's notice. Safe to call again after a ``PaymentTimeout`` or a crash;
     after ``PaymentRejected`` nothing is marked or sent."""
     unit_of_work(uow)
+    if not callable(getattr(channel, "transfer", None)):
+        raise InputTypeError("channel", "must be a PaymentChannel", type(channel).__name__)
     staff = _staff(staff, "pay")
     rate, basis = check_rate(deposit_rate, "deposit_rate"), check_basis(day_basis, "day_basis")
     check_date(on, "on")
