@@ -21,7 +21,8 @@ from hpf_core.errors import FourEyesViolation, InputError, InsufficientFunds, Re
 from hpf_core.loans import Borrower, ServicingPolicy, SignerRole, business, open_loan
 from hpf_core.loans import services as loans
 from hpf_core.ports import AuditEvent, MemberRecord, Notification, UnitOfWork
-from hpf_core.withdrawals import ApplicationStatus
+from hpf_core.idempotency import once
+from hpf_core.withdrawals import ApplicationStatus, LoanBusiness, draft_business
 from hpf_core.withdrawals import services as workflow
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -200,3 +201,50 @@ class TestSettlement:
         with world() as uow:
             assert uow.applications.get("B3").status is ApplicationStatus.UNDER_REVIEW
             assert uow.loans.get(CONTRACT).settled_on is None
+
+
+class TestEdges:
+    def test_the_counter_handler_may_not_approve(self, world: NewUnitOfWork) -> None:
+        app = draft_business(
+            "B4",
+            "P2",
+            LoanBusiness.OFFSET_SIGNING,
+            D("0"),
+            (),
+            details={"contract_no": CONTRACT, "account_no": "100200300002", "handler": "S9"},
+            description="按月抵扣签约(配偶),柜台代办。",
+            review_chain=("贷款业务审批岗",),
+            channel="counter",
+        )
+        with world() as uow:
+            uow.applications.add(app)
+            uow.commit()
+        workflow.submit_application(world(), application_id="B4", actor="P2", at=at(9))
+        with pytest.raises(FourEyesViolation):
+            bo.approve(
+                world(), staff=bo.Staff("S9", "approver"), application_id="B4", at=at(10), servicing=POLICY
+            )
+        assert (notices(world), trail(world)) == ([], [])
+        bo.approve(world(), staff=APPROVER, application_id="B4", at=at(10), servicing=POLICY)
+        assert [e.action for e in trail(world)] == ["application.approved", "offset.signed"]
+
+    def test_a_business_carried_out_by_a_run_that_died_before_saving_is_finished_not_repeated(
+        self, world: NewUnitOfWork
+    ) -> None:
+        submitted_prepayment(world)
+        bo.review(world(), staff=REVIEWER, application_id="B1", at=at(10))
+        # an earlier run moved the money under the key and died before the application was saved
+        with world() as uow:
+            once(uow, "business:B1", "approve_loan_business", {"application_id": "B1", "on": DAY}, lambda: ())
+        done = bo.approve(world(), staff=APPROVER, application_id="B1", at=at(11), servicing=POLICY)
+        assert done.status is ApplicationStatus.COMPLETED
+        with world() as uow:  # the money did not move a second time
+            assert uow.loans.get(CONTRACT).balance == D("146271.00")
+        assert [e.action for e in trail(world)] == [
+            "application.reviewed",
+            "application.approved",
+            "loan.prepaid",
+        ]
+        assert [n.text for n in notices(world)] == [
+            "【12329】您的提前还本申请(10,000.00元)已审批通过并办结。"
+        ]
