@@ -6,11 +6,9 @@ writes nothing. Figures from the seed (操作手册 §6.3): 当前贷款余额 1
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -18,14 +16,12 @@ from hpf_core import backoffice as bo
 from hpf_core.accounts import Employer, Member
 from hpf_core.accounts import services as deposits
 from hpf_core.errors import FourEyesViolation, InputError, InsufficientFunds, Refused
+from hpf_core.idempotency import once
 from hpf_core.loans import Borrower, ServicingPolicy, SignerRole, business, open_loan
 from hpf_core.loans import services as loans
 from hpf_core.ports import AuditEvent, MemberRecord, Notification, UnitOfWork
-from hpf_core.idempotency import once
 from hpf_core.withdrawals import ApplicationStatus, LoanBusiness, draft_business
 from hpf_core.withdrawals import services as workflow
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 NewUnitOfWork = Callable[[], UnitOfWork]
 D = Decimal
