@@ -6,7 +6,8 @@ For each pending notification, oldest first: send it with the key
 ``notification_id``, then mark it sent in a unit of work of its own. A crash between the
 send and the mark leaves it pending, so the next run sends it again — with the same key,
 which a keyed gateway (``hpf_adapters.sms.MemorySms``) accepts without sending twice. A
-send that fails is left pending for the next run and does not stop the others.
+send that fails is left pending for the next run and does not stop the others; a
+notification of another channel than ``sms`` is left pending and reported failed.
 
 >>> from datetime import datetime, timezone
 >>> from hpf_adapters.memory import MemoryStore

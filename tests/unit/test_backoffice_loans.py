@@ -244,3 +244,51 @@ class TestEdges:
         assert [n.text for n in notices(world)] == [
             "【12329】您的提前还本申请(10,000.00元)已审批通过并办结。"
         ]
+
+
+class TestTheOtherBusinesses:
+    def test_settlement_draws_the_fund_and_settles_the_loan(self, world: NewUnitOfWork) -> None:
+        business.apply_for_settlement(
+            world(),
+            application_id="B5",
+            contract_no=CONTRACT,
+            account_no="100200300001",
+            from_hpf="3000",
+            on=DAY,
+            policy=POLICY,
+            certificate_no="JQ5",
+        )
+        for category in ("头像", "身份证"):
+            workflow.upload_documents(world(), application_id="B5", category=category)
+        workflow.submit_application(world(), application_id="B5", actor="P1", at=at(9))
+        bo.review(world(), staff=REVIEWER, application_id="B5", at=at(10))
+        bo.approve(world(), staff=APPROVER, application_id="B5", at=at(11), servicing=POLICY)
+        with world() as uow:
+            assert uow.loans.get(CONTRACT).settled_on == DAY
+            # 46,760.77 - 3,000.00 支取公积金还款金额
+            assert uow.accounts.get("100200300001").balance == D("43760.77")
+        # opened and settled the same day: no interest, the total is the principal 146,271.00
+        assert [n.text for n in notices(world)] == ["【12329】您的提前结清申请(146,271.00元)已审批通过并办结。"]
+        assert [(e.action, e.record) for e in trail(world)][-2:] == [
+            ("application.approved", "application/B5"),
+            ("loan.settled", f"loan/{CONTRACT}"),
+        ]
+
+    def test_offset_cancelling_tells_the_signer(self, world: NewUnitOfWork) -> None:
+        loans.sign_monthly_offset(world(), contract_no=CONTRACT, account_no="100200300003", on=DAY)
+        business.apply_for_offset_cancelling(
+            world(), application_id="B6", contract_no=CONTRACT, account_no="100200300003"
+        )
+        for category in ("借款人身份证", "共同借款人身份证"):
+            workflow.upload_documents(world(), application_id="B6", category=category)
+        workflow.submit_application(world(), application_id="B6", actor="P3", at=at(9))
+        bo.review(world(), staff=REVIEWER, application_id="B6", at=at(10))
+        bo.approve(world(), staff=APPROVER, application_id="B6", at=at(11), servicing=POLICY)
+        [notice] = notices(world)
+        assert (notice.member_id, notice.to, notice.text) == (
+            "P3",
+            "13800000003",
+            "【12329】您的住房公积金账户(账号********0003)已于2018年05月29日取消按月抵扣"
+            "住房公积金贷款(合同号********0003)。",
+        )
+        assert [e.action for e in trail(world)][-1] == "offset.cancelled"
