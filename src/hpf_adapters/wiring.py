@@ -48,6 +48,7 @@ from hpf_core.ports import (
     BankDebit,
     CodeSource,
     IdentityVerifier,
+    Notification,
     PasswordHasher,
     PaymentChannel,
     TokenSource,
@@ -244,10 +245,12 @@ class App:
     backoffice: Services
     """``hpf_core.backoffice`` bound to the store and the bank (staff steps and jobs)."""
 
-    def relay(self, limit: int = 100) -> RelayReport:
+    def relay(
+        self, limit: int = 100, *, on_sent: Callable[[Notification], None] | None = None
+    ) -> RelayReport:
         """Deliver the outbox's pending notifications through :attr:`sms` now
         (:func:`hpf_adapters.relay.relay`, the notification id as the idempotency key)."""
-        return relay(self.unit_of_work, self.sms, self.clock, limit=limit)
+        return relay(self.unit_of_work, self.sms, self.clock, limit=limit, on_sent=on_sent)
 
     # --- end back office
 

@@ -268,7 +268,9 @@ class TestTheOtherBusinesses:
             # 46,760.77 - 3,000.00 支取公积金还款金额
             assert uow.accounts.get("100200300001").balance == D("43760.77")
         # opened and settled the same day: no interest, the total is the principal 146,271.00
-        assert [n.text for n in notices(world)] == ["【12329】您的提前结清申请(146,271.00元)已审批通过并办结。"]
+        assert [n.text for n in notices(world)] == [
+            "【12329】您的提前结清申请(146,271.00元)已审批通过并办结。"
+        ]
         assert [(e.action, e.record) for e in trail(world)][-2:] == [
             ("application.approved", "application/B5"),
             ("loan.settled", f"loan/{CONTRACT}"),

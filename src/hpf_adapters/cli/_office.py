@@ -10,9 +10,7 @@ import argparse
 import os
 from typing import TYPE_CHECKING, Any
 
-from hpf_adapters.relay import relay
-from hpf_adapters.sms import MemorySms
-from hpf_adapters.wiring import system_clock
+from hpf_adapters.wiring import Config, build
 from hpf_core.backoffice import audit_trail
 from hpf_core.errors import InputError
 from hpf_core.identity import mask_phone
@@ -31,10 +29,18 @@ def add_parser(sub: Any) -> None:
     run_ = commands.add_parser("run", help="send the pending notifications (at least once, keyed)")
     run_.add_argument("--db", required=True, help="an SQLite file path, or postgresql:// or mysql:// URL")
     run_.add_argument("--limit", default="100", help="at most this many notifications (default 100)")
+    run_.add_argument("--centre", default="altay", help="the centre whose app sends them (default altay)")
     audit = sub.add_parser("audit", help="the audit log (审计日志)")
     audit.add_argument("--db", required=True, help="an SQLite file path, or postgresql:// or mysql:// URL")
     audit.add_argument("--member", help="only the events concerning this member id")
     audit.add_argument("--record", help="only the events about this record, e.g. application/A1")
+
+
+def _secret() -> bytes:
+    secret = os.environ.get(KEY_VARIABLE, "").encode("utf-8")
+    if len(secret) < 32:
+        raise InputError(KEY_VARIABLE, "must hold the database's secret key (at least 32 bytes)")
+    return secret
 
 
 def _store(url: str) -> SqlStore:
@@ -44,10 +50,7 @@ def _store(url: str) -> SqlStore:
         raise InputError(
             "--db", f"needs the sql extra: pip install 'hpf[sql]' ({exc.name} is missing)"
         ) from exc
-    secret = os.environ.get(KEY_VARIABLE, "").encode("utf-8")
-    if len(secret) < 32:
-        raise InputError(KEY_VARIABLE, "must hold the database's secret key (at least 32 bytes)")
-    return SqlStore(url, Keyring.from_secret(secret))
+    return SqlStore(url, Keyring.from_secret(_secret()))
 
 
 def _limit(text: str) -> int:
@@ -68,15 +71,9 @@ def run(args: argparse.Namespace) -> str:
     """Run ``hpf notify run`` or ``hpf audit`` and return what it prints."""
     if args.command == "notify":
         limit = _limit(args.limit)
-        store = _store(args.db)
+        app = build(Config(centre=args.centre, store="sql", url=args.db, key=_secret()))
         lines: list[str] = []
-        report = relay(
-            store.unit_of_work,
-            MemorySms(),
-            system_clock,
-            limit=limit,
-            on_sent=lambda n: lines.append(_line(n)),
-        )
+        report = app.relay(limit, on_sent=lambda n: lines.append(_line(n)))
         lines.append(f"sent {len(report.sent)}, failed {len(report.failed)}")
         return "\n".join(lines)
     store = _store(args.db)
