@@ -128,6 +128,9 @@ PUBLIC = [
     "hpf_adapters.security",
     "hpf_adapters.sms",
     "hpf_adapters.wiring",
+    "hpf_core.notices",
+    "hpf_core.backoffice",
+    "hpf_adapters.relay",
 ]
 
 

@@ -79,6 +79,10 @@ API_MODULES = (
     "hpf_adapters.banks",
     "hpf_adapters.wiring",
     "hpf_adapters.sql",
+    # issue #13, the back office, notifications and audit (D-053)
+    "hpf_core.notices",
+    "hpf_core.backoffice",
+    "hpf_adapters.relay",
 )
 
 

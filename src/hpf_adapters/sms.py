@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from hpf_core.errors import InputError
+from hpf_core.errors import IdempotencyConflict, InputError, InputTypeError
 from hpf_core.members import CodePurpose, IssuedCode, SendLog
 from hpf_core.ports import SendLimit, SendReservation
 
@@ -40,10 +40,31 @@ class MemorySms:
 
     def __init__(self) -> None:
         self._sent: list[SmsMessage] = []
+        self._keys: dict[str, SmsMessage] = {}
+        self._lock = threading.Lock()
 
-    def send(self, phone: str, text: str) -> None:
-        """Record the message."""
-        self._sent.append(SmsMessage(phone, text))
+    def send(self, phone: str, text: str, *, key: str = "") -> None:
+        """Record the message; it honours ``key``: a key already sent records nothing
+        (``IdempotencyConflict`` if it came with another phone or text).
+
+        >>> sms = MemorySms()
+        >>> sms.send("13800138000", "【12329】一", key="N1")
+        >>> sms.send("13800138000", "【12329】一", key="N1")   # a redelivery
+        >>> sms.to("13800138000")
+        ('【12329】一',)
+        """
+        if not isinstance(key, str):
+            raise InputTypeError("key", f"must be a str, not {type(key).__name__}", key)
+        message = SmsMessage(phone, text)
+        with self._lock:
+            if key:
+                first = self._keys.get(key)
+                if first is not None:
+                    if first != message:
+                        raise IdempotencyConflict("key", "was sent with another phone or text", key)
+                    return
+                self._keys[key] = message
+            self._sent.append(message)
 
     @property
     def sent_messages(self) -> tuple[SmsMessage, ...]:

@@ -35,8 +35,10 @@ from hpf_adapters.centers import MemoryVerifier
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.payments import MemoryBank, MemoryBankDebit
 from hpf_adapters.policies import available, load_policy
+from hpf_adapters.relay import RelayReport, relay
 from hpf_adapters.security import Argon2Hasher, ScryptHasher, SecretsTokens, default_hasher
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
+from hpf_core import backoffice
 from hpf_core.accounts import services as account_services
 from hpf_core.errors import ConcurrentUpdate, InputError, InputTypeError, InvalidChoice, NaiveDatetimeError
 from hpf_core.loans import business as loan_business
@@ -47,6 +49,7 @@ from hpf_core.ports import (
     BankDebit,
     CodeSource,
     IdentityVerifier,
+    Notification,
     PasswordHasher,
     PaymentChannel,
     TokenSource,
@@ -241,6 +244,18 @@ class App:
     the bank debit."""
     withdrawals: Services
     """``hpf_core.withdrawals.services`` bound to the store and the bank."""
+    # --- back office, notifications, audit (issue #13, D-053)
+    backoffice: Services
+    """``hpf_core.backoffice`` bound to the store and the bank (staff steps and jobs)."""
+
+    def relay(
+        self, limit: int = 100, *, on_sent: Callable[[Notification], None] | None = None
+    ) -> RelayReport:
+        """Deliver the outbox's pending notifications through :attr:`sms` now
+        (:func:`hpf_adapters.relay.relay`, the notification id as the idempotency key)."""
+        return relay(self.unit_of_work, self.sms, self.clock, limit=limit, on_sent=on_sent)
+
+    # --- end back office
 
     @property
     def code_policy(self) -> CodePolicy:
@@ -352,4 +367,5 @@ def build(config: Config) -> App:
         accounts=Services(account_services, new_uow, ports),
         loans=Services(_loan_modules(), new_uow, ports),
         withdrawals=Services(withdrawal_services, new_uow, ports),
+        backoffice=Services(backoffice, new_uow, ports),
     )

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 import hpf_core.accounts
 import hpf_core.accounts.services
+import hpf_core.backoffice
 import hpf_core.calculators
 import hpf_core.centers
 import hpf_core.dates
@@ -33,6 +34,7 @@ import hpf_core.loans
 import hpf_core.loans.services
 import hpf_core.members
 import hpf_core.money
+import hpf_core.notices
 import hpf_core.policy
 import hpf_core.withdrawals
 import hpf_core.withdrawals.services
@@ -65,6 +67,8 @@ MODULES = (
     hpf_core.policy,
     hpf_core.loans.services,
     hpf_core.withdrawals.services,
+    hpf_core.backoffice,  # issue #13 (D-053)
+    hpf_core.notices,
 )
 
 WRONG: tuple[object, ...] = (
@@ -140,6 +144,11 @@ VALID: dict[str, Callable[[], object]] = {
     "already_reversed": lambda: False,
     "frozen_amount": lambda: Decimal("10.00"),
     "table": dict,
+    # the back office and its notices (issue #13, D-053)
+    "staff": lambda: hpf_core.backoffice.Staff("S1", "administrator"),
+    "application": lambda: hpf_core.withdrawals.draft(
+        "W1", "M1", WithdrawalKind.RENT, "100.00", "6225768888888888", ()
+    ),
 }
 _DATES = {"on", "day", "start", "end", "anchor", "month", "value_date", "opened_on", "today", "closing_date"}
 _DATES |= {"not_before", "first_month", "start_date", "first_payday"}

@@ -322,6 +322,44 @@ def _interest_inputs(
     return opening, postings
 
 
+def _settle_year(
+    uow: UnitOfWork, year: int, rates: Sequence[tuple[date, Decimal]], basis: DayBasis, key: str, on: date
+) -> tuple[str, ...]:
+    """The work of :func:`settle_annual_interest` in the open unit of work (checked inputs):
+    the ids of the interest entries it posts (also run by ``hpf_core.backoffice.settle_interest``)."""
+    if on < date(year + 1, 6, 30):
+        raise refusal(
+            Violation(
+                "year_not_ended",
+                f"interest year {year} runs to {year + 1}-06-30: not to be settled on {on.isoformat()}",
+                "year",
+            )
+        )
+    start, end = interest_year(date(year, 7, 1))
+    ids: list[str] = []
+    for number in uow.accounts.numbers():
+        account = uow.accounts.get(number)
+        if (
+            account.status.closed
+            or account.status is AccountStatus.OTHER
+            or year in account.settled_years
+        ):
+            continue
+        opening, postings = _interest_inputs(uow.journal.entries(number), start, end)
+        breakdown = accrue_interest_segments(opening, postings, start, end, rates, basis=basis)
+        if breakdown.total == 0:
+            continue
+        outcome = credit_interest(
+            account,
+            year=year,
+            amount=breakdown.total,
+            value_date=end + timedelta(days=1),
+            key=f"{key}/{number}",
+        )
+        ids.append(_apply(uow, outcome).entry_id)
+    return tuple(ids)
+
+
 def settle_annual_interest(
     uow: UnitOfWork,
     *,
@@ -348,37 +386,7 @@ def settle_annual_interest(
     params = {"year": year, "rates": tuple(rates), "basis": basis.value, "on": on}
 
     def work() -> tuple[str, ...]:
-        if on < date(year + 1, 6, 30):
-            raise refusal(
-                Violation(
-                    "year_not_ended",
-                    f"interest year {year} runs to {year + 1}-06-30: not to be settled on {on.isoformat()}",
-                    "year",
-                )
-            )
-        start, end = interest_year(date(year, 7, 1))
-        ids: list[str] = []
-        for number in uow.accounts.numbers():
-            account = uow.accounts.get(number)
-            if (
-                account.status.closed
-                or account.status is AccountStatus.OTHER
-                or year in account.settled_years
-            ):
-                continue
-            opening, postings = _interest_inputs(uow.journal.entries(number), start, end)
-            breakdown = accrue_interest_segments(opening, postings, start, end, rates, basis=basis)
-            if breakdown.total == 0:
-                continue
-            outcome = credit_interest(
-                account,
-                year=year,
-                amount=breakdown.total,
-                value_date=end + timedelta(days=1),
-                key=f"{key}/{number}",
-            )
-            ids.append(_apply(uow, outcome).entry_id)
-        return tuple(ids)
+        return _settle_year(uow, year, rates, basis, key, on)
 
     with uow:
         return _entries(uow, _once(uow, key, "settle_annual_interest", params, work))

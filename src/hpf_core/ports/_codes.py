@@ -35,10 +35,18 @@ class CodeSource(Protocol):
 
 
 class SmsGateway(Protocol):
-    """Sends a text message (短信) to a mainland mobile number."""
+    """Sends a text message (短信) to a mainland mobile number.
 
-    def send(self, phone: str, text: str) -> None:
-        """Hand the message to the carrier; raise on failure."""
+    ``key`` is an idempotency key (the outbox relay passes the notification id, D-053): a
+    gateway that honours keys hands a key's message to the carrier once — a second send
+    with the same key is accepted and sends nothing (the same key with another phone or
+    text is an ``IdempotencyConflict``). ``""`` (no key) sends every time. A gateway that
+    cannot honour keys sends every time: the relay is then at least once.
+    """
+
+    def send(self, phone: str, text: str, *, key: str = "") -> None:
+        """Hand the message to the carrier (once per non-empty ``key`` where keys are
+        honoured); raise on failure."""
         ...
 
 
