@@ -178,7 +178,9 @@ _PASSWORD_SECTIONS = frozenset({"online", "keypad", "initial", "keypad_initial"}
 _FIRST_LOGIN_KEYS = frozenset({"required", "channels", "methods"})
 
 
-def _choices(table: dict[str, Any], key: str, path: str, default: frozenset[_E], kind: type[_E]) -> frozenset[_E]:
+def _choices(
+    table: dict[str, Any], key: str, path: str, default: frozenset[_E], kind: type[_E]
+) -> frozenset[_E]:
     """A list of ``kind`` values (each at most once) as a frozenset, or ``default``."""
     if key not in table:
         return default

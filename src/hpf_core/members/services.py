@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from hpf_core.dates import require_aware
-from hpf_core.errors import ConcurrentUpdate, InvalidCode, Violation, refusal
+from hpf_core.errors import InvalidCode, Violation, refusal
 from hpf_core.identity import validate_phone
 from hpf_core.members._codes import SENT_MESSAGE, check_code, hash_code, send_code
 from hpf_core.members._identity import FIRST_LOGIN_MESSAGE, enrol, login_with_identity
