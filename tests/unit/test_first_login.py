@@ -274,8 +274,9 @@ class TestFaceLogin:
         identity_login(new_uow, verifier, ALIPAY, "auth-code-1", at=LATER)
         after = stored(new_uow)
         assert [(i.method, i.number) for i in after.identities] == [(FACE, SEED_ID), (ALIPAY, ALIPAY_USER)]
-        assert after.bound(ALIPAY) is not None
-        assert after.bound(ALIPAY).bound_at == LATER
+        alipay = after.bound(ALIPAY)
+        assert alipay is not None
+        assert alipay.bound_at == LATER
 
 
 class TestRefusalsChangeNothing:
