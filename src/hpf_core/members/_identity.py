@@ -30,7 +30,8 @@ from hpf_core.members._login import LoginResult, new_credentials
 from hpf_core.members._records import BoundIdentity, Credentials, PasswordGroup
 from hpf_core.members._rules import MemberRules
 from hpf_core.members._sessions import open_session
-from hpf_core.members._uow import DEFAULT_RULES, LoginOutcome, NewUnitOfWork, settle
+from hpf_core.members._uow import DEFAULT_RULES as _DEFAULT_RULES
+from hpf_core.members._uow import LoginOutcome, NewUnitOfWork, settle
 
 if TYPE_CHECKING:
     from hpf_core.ports import IdentityVerifier, PasswordHasher, TokenSource, UnitOfWork
@@ -84,7 +85,7 @@ def login_with_identity(
     *,
     verifier: IdentityVerifier,
     tokens: TokenSource,
-    rules: MemberRules = DEFAULT_RULES,
+    rules: MemberRules = _DEFAULT_RULES,
 ) -> LoginOutcome:
     """【支付宝登录】 / 【刷脸登录】 (seed §2.1.2): log in by a third-party identity.
 
@@ -159,7 +160,7 @@ def enrol(
     id_number: str,
     *,
     hasher: PasswordHasher,
-    rules: MemberRules = DEFAULT_RULES,
+    rules: MemberRules = _DEFAULT_RULES,
 ) -> Credentials:
     """A new member's credentials (开户登记), stored: the online password on the centre's
     ``rules.initial_password`` and — unless the centre has none — the keypad password

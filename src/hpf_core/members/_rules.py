@@ -73,9 +73,9 @@ class FirstLoginRule:
     """
 
     required: bool = False
-    channels: frozenset[PasswordChannel] = frozenset({PasswordChannel.APP})
+    channels: tuple[PasswordChannel, ...] = (PasswordChannel.APP,)
     """The channels whose password login needs it (the seed is the APP's manual)."""
-    methods: frozenset[VerificationMethod] = frozenset(VerificationMethod)
+    methods: tuple[VerificationMethod, ...] = (VerificationMethod.ALIPAY, VerificationMethod.FACE)
     """The checks the centre offers: 【支付宝登录】 and 【刷脸登录】 (seed §2.1.2 (2), (3))."""
 
     def __attrs_post_init__(self) -> None:
@@ -83,8 +83,10 @@ class FirstLoginRule:
             raise InvalidPolicy("required", "must be true or false", self.required)
         for name, kind in (("channels", PasswordChannel), ("methods", VerificationMethod)):
             value = getattr(self, name)
-            if not isinstance(value, frozenset) or not all(isinstance(v, kind) for v in value):
-                raise InvalidPolicy(name, f"must be a frozenset of {kind.__name__}", shown(value))
+            if not isinstance(value, tuple) or not all(isinstance(v, kind) for v in value):
+                raise InvalidPolicy(name, f"must be a tuple of {kind.__name__}", shown(value))
+            if len(set(value)) != len(value):
+                raise InvalidPolicy(name, "names a value twice", shown(value))
         if self.required and not (self.channels and self.methods):
             raise InvalidPolicy("methods", "a required first-login check needs a channel and a method")
 
@@ -179,9 +181,9 @@ _FIRST_LOGIN_KEYS = frozenset({"required", "channels", "methods"})
 
 
 def _choices(
-    table: dict[str, Any], key: str, path: str, default: frozenset[_E], kind: type[_E]
-) -> frozenset[_E]:
-    """A list of ``kind`` values (each at most once) as a frozenset, or ``default``."""
+    table: dict[str, Any], key: str, path: str, default: tuple[_E, ...], kind: type[_E]
+) -> tuple[_E, ...]:
+    """A list of ``kind`` values (each at most once), in the file's order, or ``default``."""
     if key not in table:
         return default
     value = table[key]
@@ -196,7 +198,7 @@ def _choices(
         if by_value[item] in found:
             raise InvalidPolicy(f"{path}.{key}", "names a value twice", item)
         found.append(by_value[item])
-    return frozenset(found)
+    return tuple(found)
 
 
 def _first_login(table: Any, path: str) -> FirstLoginRule:

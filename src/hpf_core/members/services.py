@@ -57,8 +57,8 @@ from hpf_core.members._sessions import (
     password_verified,
     touch,
 )
+from hpf_core.members._uow import DEFAULT_RULES as _DEFAULT_RULES
 from hpf_core.members._uow import (
-    DEFAULT_RULES,
     LoginOutcome,
     NewUnitOfWork,
     Reserved,
@@ -108,7 +108,7 @@ def login(
     *,
     hasher: PasswordHasher,
     tokens: TokenSource,
-    rules: MemberRules = DEFAULT_RULES,
+    rules: MemberRules = _DEFAULT_RULES,
 ) -> LoginOutcome:
     """One login (登录) by phone or ID number: the failure is counted before the password
     is verified, so racing guesses are all counted; on success a session is opened (its
@@ -196,7 +196,7 @@ def authenticate(
     token: str,
     at: datetime,
     *,
-    rules: MemberRules = DEFAULT_RULES,
+    rules: MemberRules = _DEFAULT_RULES,
     changing_password: bool = False,
 ) -> Session:
     """The session of ``token`` after a request at ``at`` (``touch``), stored. ``Refused``
@@ -253,7 +253,7 @@ def verify_password(
     at: datetime,
     *,
     hasher: PasswordHasher,
-    rules: MemberRules = DEFAULT_RULES,
+    rules: MemberRules = _DEFAULT_RULES,
 ) -> Session:
     """Re-authentication (请输入密码) in a session before a sensitive action: the online
     password, counted on the login's lock. Returns the session marked verified at ``at``;
@@ -283,7 +283,7 @@ def change_password(
     at: datetime,
     *,
     hasher: PasswordHasher,
-    rules: MemberRules = DEFAULT_RULES,
+    rules: MemberRules = _DEFAULT_RULES,
     common: AbstractSet[str] = COMMON_PASSWORDS,
 ) -> Session:
     """密码修改 in the session of ``token``. The new password's problems are checked first
@@ -432,7 +432,7 @@ def request_phone_change(
     codes: CodeSource,
     store: VerificationCodeStore,
     policy: CodePolicy,
-    rules: MemberRules = DEFAULT_RULES,
+    rules: MemberRules = _DEFAULT_RULES,
 ) -> str:
     """获取验证码 for 修改手机号 in the session of ``token``: the session must be live, past
     the initial password and verified within ``reauth_minutes``; the code goes to the new
@@ -455,7 +455,7 @@ def confirm_phone_change(
     *,
     store: VerificationCodeStore,
     policy: CodePolicy,
-    rules: MemberRules = DEFAULT_RULES,
+    rules: MemberRules = _DEFAULT_RULES,
     sign: str = "12329",
 ) -> PhoneChanged:
     """确定: check the member's own code (counted first, consumed once), then in one unit of
