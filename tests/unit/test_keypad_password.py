@@ -16,7 +16,7 @@ from hpf_adapters.centers import MemoryVerifier
 from hpf_adapters.policies import load_policy
 from hpf_adapters.security import ScryptHasher, SecretsTokens
 from hpf_core.centers import VerificationMethod
-from hpf_core.errors import InputError, InvalidPolicy, Refused
+from hpf_core.errors import HpfError, InputError, InputTypeError, InvalidPolicy, Refused
 from hpf_core.members import (
     REFUSED_MESSAGE,
     Credentials,
@@ -134,6 +134,17 @@ class TestEnrolment:
         with pytest.raises(InputError) as caught:
             services.enrol(new_uow, "M2", "13900139000", SEED_ID, hasher=HASHER, rules=ALTAY)
         assert caught.value.field == "id_number"
+
+    @pytest.mark.parametrize(
+        ("member_id", "error"),
+        [("", InputError), ("  ", InputError), (7, InputTypeError), (None, InputTypeError)],
+    )
+    def test_a_member_id_that_is_not_a_non_empty_string_is_refused(
+        self, new_uow: NewUnitOfWork, member_id: object, error: type[HpfError]
+    ) -> None:
+        with pytest.raises(error) as caught:
+            services.enrol(new_uow, member_id, PHONE, SEED_ID, hasher=HASHER, rules=ALTAY)  # type: ignore[arg-type]
+        assert caught.value.field == "member_id"
 
 
 class TestForcedChangeOnFirstUse:

@@ -168,6 +168,8 @@ def enrol(
     first use; the first-login check not yet passed. ``InputError`` if the member id, the
     phone or the ID number already has credentials."""
     instance(rules, MemberRules, "rules")
+    if not instance(member_id, str, "member_id").strip():
+        raise InputError("member_id", "must not be empty", member_id)
     credentials = new_credentials(
         member_id,
         phone,

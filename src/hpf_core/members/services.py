@@ -78,6 +78,9 @@ if TYPE_CHECKING:
         VerificationCodeStore,
     )
 
+_settle, _reserve, _find = settle, reserve, find
+"""The unit-of-work helpers under their names before D-048 (they live in ``_uow`` now)."""
+
 __all__ = [
     "FIRST_LOGIN_MESSAGE",
     "LoginOutcome",
