@@ -15,6 +15,11 @@ A session is tied to the credentials' ``secret_version``: a password or phone ch
 moves it on and ends every other session, and :func:`authenticate` refuses (and ends) a
 session opened under an older one. A member locked out by someone else's guesses
 proves the phone with an SMS code (:func:`send_unlock_code`, :func:`unlock`).
+
+首次登录 (D-048): where the centre requires it, :func:`login` opens no session for a member
+who has not passed the third-party check; :func:`login_with_identity` (支付宝登录, 刷脸登录)
+passes it and binds the identity; :func:`enrol` stores a new member on the centre's initial
+passwords, the keypad (12329 / 触摸屏) one included.
 """
 
 from __future__ import annotations
