@@ -30,7 +30,7 @@ from hpf_core.centers import (
     parse_news,
     parse_outlets,
 )
-from hpf_core.errors import InvalidChoice
+from hpf_core.errors import InputError, InvalidChoice
 
 __all__ = ["MemoryVerifier", "available", "center_text", "load_centers", "load_news", "load_outlets"]
 
@@ -77,7 +77,13 @@ class MemoryVerifier:
 
     ``outcomes`` maps a member id to ``True``/``False`` (every method) or to a mapping of
     method → outcome; anyone else gets ``default``. Every call is recorded in ``calls``;
-    a passing result gets the reference ``<method>-<call number>``.
+    a passing result gets the reference ``<method>-<call number>``. For the login paths
+    (:meth:`identify`), :meth:`vouch` sets up what one piece of evidence answers, once.
+
+    >>> v = MemoryVerifier()
+    >>> v.vouch("face", "certify-1", "371524199011063028")
+    >>> v.identify("face", "certify-1").ok, v.identify("face", "certify-1").ok
+    (True, False)
     """
 
     def __init__(
@@ -89,6 +95,9 @@ class MemoryVerifier:
         self._outcomes: dict[str, bool | Mapping[VerificationMethod, bool]] = dict(outcomes or {})
         self._default = default
         self.calls: list[tuple[str, VerificationMethod]] = []
+        self.identified: list[tuple[VerificationMethod, str]] = []
+        """Every :meth:`identify` call: the method and the evidence."""
+        self._evidence: dict[tuple[VerificationMethod, str], tuple[bool, str, str]] = {}
 
     def set_outcome(self, member_id: str, ok: bool, method: VerificationMethod | None = None) -> None:
         """From now on, ``member_id`` passes (or fails) — by ``method`` only, or by any."""
@@ -110,3 +119,34 @@ class MemoryVerifier:
         ok = outcome.get(how, self._default) if isinstance(outcome, Mapping) else outcome
         reference = f"{how.value}-{len(self.calls):06d}" if ok else ""
         return VerificationResult(ok, how, reference)
+
+    def vouch(
+        self,
+        method: VerificationMethod | str,
+        evidence: str,
+        id_number: str,
+        *,
+        number: str | None = None,
+        ok: bool = True,
+    ) -> None:
+        """Make ``evidence`` (an ``auth_code``, a ``CertifyId``) answer, once, for the person
+        with ``id_number``: by Alipay with the ``user_id`` ``number``; by a face check with
+        the ID number itself. ``ok=False``: the third party refused it (暂不授权, a face that
+        did not match)."""
+        how = _method(method)
+        if how is VerificationMethod.ALIPAY and not number and ok:
+            raise InputError("number", "an Alipay pass needs the user_id")
+        vouched = (number or id_number) if how is VerificationMethod.ALIPAY else id_number
+        self._evidence[(how, evidence)] = (ok, id_number, vouched)
+
+    def identify(self, method: VerificationMethod | str, evidence: str) -> VerificationResult:
+        """Answer for evidence :meth:`vouch` set up, once (a second use, or evidence never
+        vouched for, is a refusal), and record the call in ``identified``."""
+        how = _method(method)
+        self.identified.append((how, evidence))
+        found = self._evidence.pop((how, evidence), None)
+        if found is None or not found[0]:
+            return VerificationResult(False, how)
+        _, id_number, number = found
+        reference = f"{how.value}-{len(self.identified):06d}"
+        return VerificationResult(True, how, reference, number=number, id_number=id_number)

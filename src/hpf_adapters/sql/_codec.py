@@ -7,7 +7,9 @@ its UTC offset), ``bytes`` base64, an enum its stable value, a tuple a list, a f
 list sorted by the JSON text of its items, a mapping an object. A ``str`` field named in
 :data:`PERSONAL` (phone, ID, card numbers) is stored sealed: ``"enc1:<key id>:<base64 of
 nonce + ciphertext>"``, the field name as associated data. Decoding reads the record's
-type hints, so it needs no type tags in the text.
+type hints, so it needs no type tags in the text; a field missing from the text takes its
+default (a row written before the field was added, D-048), and one without a default is an
+error.
 """
 
 from __future__ import annotations

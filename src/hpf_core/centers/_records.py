@@ -13,6 +13,8 @@ import enum
 
 import attrs
 
+from hpf_core.identity import masked_repr
+
 __all__ = ["VerificationMethod", "VerificationResult"]
 
 
@@ -32,8 +34,21 @@ class VerificationMethod(enum.Enum):
 
 @attrs.frozen
 class VerificationResult:
-    """What a verifier answered: whether it passed, how, and its reference (流水号)."""
+    """What a verifier answered: whether it passed, how, and its reference (流水号).
+
+    An answer to ``IdentityVerifier.identify`` also says whom the third party vouches for:
+    ``id_number``, the ID number it checked (支付宝's 实名 identity, or the ID number a face
+    check compared the face with), and ``number``, its own number for that person (the
+    Alipay ``user_id``; for a face check the ID number again). Both are masked in the repr.
+
+    >>> r = VerificationResult(True, VerificationMethod.ALIPAY, "a-1", number="2088102150477652",
+    ...                        id_number="371524199011063028")
+    >>> "2088102150477652" in repr(r), "371524199011063028" in repr(r)
+    (False, False)
+    """
 
     ok: bool
     method: VerificationMethod
     reference: str = ""
+    number: str = attrs.field(default="", kw_only=True, repr=masked_repr)
+    id_number: str = attrs.field(default="", kw_only=True, repr=masked_repr)

@@ -66,6 +66,7 @@ from hpf_core.members._phone import (
 )
 from hpf_core.members._records import (
     HARD_CAP,
+    BoundIdentity,
     CodePolicy,
     CodePurpose,
     Credentials,
@@ -75,7 +76,7 @@ from hpf_core.members._records import (
     SendLog,
     Session,
 )
-from hpf_core.members._rules import MemberRules, parse_member_rules
+from hpf_core.members._rules import FirstLoginRule, MemberRules, parse_member_rules
 from hpf_core.members._sessions import (
     DEFAULT_SESSION_POLICY,
     MIN_DISTINCT_CHARACTERS,
@@ -112,10 +113,12 @@ __all__ = [
     "SEED_KEYPAD_RULES",
     "SEED_ONLINE_RULES",
     "SENT_MESSAGE",
+    "BoundIdentity",
     "Charset",
     "CodePolicy",
     "CodePurpose",
     "Credentials",
+    "FirstLoginRule",
     "InitialPasswordRule",
     "IssuedCode",
     "LockState",

@@ -146,13 +146,16 @@ class LoginResult:
     """What a login attempt gives the channel.
 
     ``message`` is the only text to show. ``audit_reason`` (``ok``, ``unknown_account``,
-    ``wrong_password``, ``locked``) is for the centre's security log only — never show it."""
+    ``wrong_password``, ``locked``, ``first_login_verification_required``) is for the
+    centre's security log only — never show it. ``verification_required``: the password
+    was right but the first-login check (支付宝授权 or 刷脸验证) is still to pass (D-048)."""
 
     accepted: bool
     message: str
     member_id: str | None = None
     password_change_required: bool = False
     audit_reason: str = "ok"
+    verification_required: bool = False
 
 
 def new_credentials(

@@ -23,11 +23,13 @@ from typing import Any
 
 import attrs
 
+from hpf_core.centers._records import VerificationMethod
 from hpf_core.errors import InputError, InputTypeError
-from hpf_core.identity import mask_id_number, mask_phone
+from hpf_core.identity import mask_id_number, mask_phone, masked_repr
 
 __all__ = [
     "HARD_CAP",
+    "BoundIdentity",
     "CodePolicy",
     "CodePurpose",
     "Credentials",
@@ -90,6 +92,27 @@ def _hidden(_: object) -> str:
 
 
 @attrs.frozen
+class BoundIdentity:
+    """A third-party identity bound to a member (绑定的第三方身份, seed §2.1.2): how it was
+    verified (支付宝授权 or 刷脸), the third party's number for the member — the Alipay
+    ``user_id``, or for a face check the ID number it compared — when it was bound, and
+    the verification's reference (流水号). The number is masked in the repr and sealed at
+    rest (it is personal data).
+
+    >>> from datetime import datetime, timezone
+    >>> bound = BoundIdentity(VerificationMethod.ALIPAY, "2088102150477652",
+    ...                       datetime(2026, 12, 4, tzinfo=timezone.utc), "alipay-000001")
+    >>> "2088102150477652" in repr(bound)
+    False
+    """
+
+    method: VerificationMethod
+    number: str = attrs.field(repr=masked_repr)
+    bound_at: datetime
+    reference: str = ""
+
+
+@attrs.frozen
 class Credentials:
     """A member's login record (登录凭据). Holds only password *hashes*; its ``repr`` hides
     them and masks the phone and ID numbers."""
@@ -106,6 +129,12 @@ class Credentials:
     secret_version: int = attrs.field(default=0, kw_only=True)
     """Grows by one at every password or phone change; a session opened under an older
     value is over (D-045). Unlike ``version`` a failed login does not change it."""
+    first_login_verified_at: datetime | None = attrs.field(default=None, kw_only=True)
+    """When the member first passed the third-party check (首次登录需通过支付宝授权或刷脸验证,
+    seed §2.1.2); None until then. A centre that requires it refuses a password login
+    before (D-048)."""
+    identities: tuple[BoundIdentity, ...] = attrs.field(default=(), kw_only=True)
+    """The third-party identities bound to the member, at most one per method (D-048)."""
     version: int = attrs.field(default=0, kw_only=True)
     """The stored version: a repository's ``save`` refuses a record whose version is not
     the stored one (``ConcurrentUpdate``) and stores it as ``version + 1``."""
@@ -117,6 +146,10 @@ class Credentials:
     def lock_state(self, group: PasswordGroup) -> LockState:
         """The throttling state of ``group``."""
         return self.online_lock if group is PasswordGroup.ONLINE else self.keypad_lock
+
+    def bound(self, method: VerificationMethod) -> BoundIdentity | None:
+        """The identity bound by ``method``, None if there is none."""
+        return next((i for i in self.identities if i.method is method), None)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -137,6 +170,10 @@ class Session:
     secret_version: int = attrs.field(default=0, kw_only=True)
     """The credentials' ``secret_version`` when the session opened (or last changed the
     password in it): a later password or phone change ends the session (D-045)."""
+    group: PasswordGroup | None = attrs.field(default=None, kw_only=True)
+    """The password group whose login opened the session (a third-party login opens an
+    ONLINE one); None for a session stored before D-048. Changing the OTHER group's
+    password does not lift ``password_change_required``."""
 
     @property
     def ended(self) -> bool:

@@ -41,6 +41,7 @@ from typing import Any, TypeVar
 import attrs
 
 from hpf_core._tables import check_document, known_table, shown
+from hpf_core.centers._records import VerificationMethod
 from hpf_core.errors import HpfError, InvalidPolicy
 from hpf_core.members._login import KEYPAD_LOGIN_POLICY, ONLINE_LOGIN_POLICY, LoginPolicy
 from hpf_core.members._passwords import (
@@ -54,9 +55,44 @@ from hpf_core.members._passwords import (
 from hpf_core.members._records import PasswordGroup
 from hpf_core.members._sessions import DEFAULT_SESSION_POLICY, SessionPolicy
 
-__all__ = ["MemberRules", "parse_member_rules"]
+__all__ = ["FirstLoginRule", "MemberRules", "parse_member_rules"]
 
 _E = TypeVar("_E", bound=enum.Enum)
+
+
+@attrs.frozen
+class FirstLoginRule:
+    """首次登录 (seed §2.1.2, "首次登录需通过支付宝授权或刷脸验证"): whether a member must
+    pass a third-party check before the first password login on ``channels``, and which
+    checks the centre offers (``methods``) — ``[members.first_login]`` in its policy.
+
+    >>> from hpf_core.members import PasswordChannel
+    >>> rule = FirstLoginRule(required=True)
+    >>> rule.applies(PasswordChannel.APP), rule.applies(PasswordChannel.HOTLINE)
+    (True, False)
+    """
+
+    required: bool = False
+    channels: tuple[PasswordChannel, ...] = (PasswordChannel.APP,)
+    """The channels whose password login needs it (the seed is the APP's manual)."""
+    methods: tuple[VerificationMethod, ...] = (VerificationMethod.ALIPAY, VerificationMethod.FACE)
+    """The checks the centre offers: 【支付宝登录】 and 【刷脸登录】 (seed §2.1.2 (2), (3))."""
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.required, bool):
+            raise InvalidPolicy("required", "must be true or false", self.required)
+        for name, kind in (("channels", PasswordChannel), ("methods", VerificationMethod)):
+            value = getattr(self, name)
+            if not isinstance(value, tuple) or not all(isinstance(v, kind) for v in value):
+                raise InvalidPolicy(name, f"must be a tuple of {kind.__name__}", shown(value))
+            if len(set(value)) != len(value):
+                raise InvalidPolicy(name, "names a value twice", shown(value))
+        if self.required and not (self.channels and self.methods):
+            raise InvalidPolicy("methods", "a required first-login check needs a channel and a method")
+
+    def applies(self, channel: PasswordChannel) -> bool:
+        """True when a password login on ``channel`` needs the first-login check."""
+        return self.required and channel in self.channels
 
 
 @attrs.frozen
@@ -74,6 +110,11 @@ class MemberRules:
     online_login: LoginPolicy = ONLINE_LOGIN_POLICY
     keypad_login: LoginPolicy = KEYPAD_LOGIN_POLICY
     sessions: SessionPolicy = DEFAULT_SESSION_POLICY
+    keypad_initial_password: InitialPasswordRule | None = InitialPasswordRule.ID_LAST_6
+    """How the keypad (12329 热线、触摸屏) password starts when a member is enrolled
+    (``[members.passwords] keypad_initial``; ``"none"``: no keypad password), D-048."""
+    first_login: FirstLoginRule = FirstLoginRule()
+    """The first-login check (``[members.first_login]``): not required unless the file says so."""
 
     def __attrs_post_init__(self) -> None:
         if self.online_passwords.min_length < ONLINE_MIN_LENGTH:
@@ -134,8 +175,49 @@ def _rewrap(path: str, exc: HpfError) -> InvalidPolicy:
 _PASSWORD_KEYS = frozenset({"min_length", "max_length", "charset", "refuse_common"})
 _LOGIN_KEYS = frozenset({"max_failures", "lock_minutes", "per_day"})
 _SESSION_KEYS = frozenset({"idle_minutes", "absolute_hours"})
-_SECTIONS = frozenset({"codes", "passwords", "login", "sessions"})
-_PASSWORD_SECTIONS = frozenset({"online", "keypad", "initial"})
+_SECTIONS = frozenset({"codes", "passwords", "login", "sessions", "first_login"})
+_PASSWORD_SECTIONS = frozenset({"online", "keypad", "initial", "keypad_initial"})
+_FIRST_LOGIN_KEYS = frozenset({"required", "channels", "methods"})
+
+
+def _choices(
+    table: dict[str, Any], key: str, path: str, default: tuple[_E, ...], kind: type[_E]
+) -> tuple[_E, ...]:
+    """A list of ``kind`` values (each at most once), in the file's order, or ``default``."""
+    if key not in table:
+        return default
+    value = table[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidPolicy(f"{path}.{key}", "must be a list of strings", shown(value))
+    by_value = {member.value: member for member in kind}
+    found: list[_E] = []
+    for item in value:
+        if item not in by_value:
+            choices = ", ".join(repr(v) for v in by_value)
+            raise InvalidPolicy(f"{path}.{key}", f"must name only {choices}", item)
+        if by_value[item] in found:
+            raise InvalidPolicy(f"{path}.{key}", "names a value twice", item)
+        found.append(by_value[item])
+    return tuple(found)
+
+
+def _first_login(table: Any, path: str) -> FirstLoginRule:
+    t = known_table(table, path, _FIRST_LOGIN_KEYS)
+    default = FirstLoginRule()
+    try:
+        return FirstLoginRule(
+            required=_bool(t, "required", path, default.required),
+            channels=_choices(t, "channels", path, default.channels, PasswordChannel),
+            methods=_choices(t, "methods", path, default.methods, VerificationMethod),
+        )
+    except HpfError as exc:
+        raise _rewrap(path, exc) from exc
+
+
+def _keypad_initial(passwords: dict[str, Any], path: str) -> InitialPasswordRule | None:
+    if passwords.get("keypad_initial") == "none":
+        return None
+    return _enum(passwords, "keypad_initial", path, InitialPasswordRule.ID_LAST_6)
 
 
 def _password_rules(table: Any, path: str, default: PasswordRules) -> PasswordRules:
@@ -202,4 +284,6 @@ def parse_member_rules(members: Any) -> MemberRules:
         online_login=_login_policy(login.get("online", {}), f"{path}.login.online", ONLINE_LOGIN_POLICY),
         keypad_login=_login_policy(login.get("keypad", {}), f"{path}.login.keypad", KEYPAD_LOGIN_POLICY),
         sessions=_session_policy(m.get("sessions", {}), f"{path}.sessions"),
+        keypad_initial_password=_keypad_initial(passwords, where),
+        first_login=_first_login(m.get("first_login", {}), f"{path}.first_login"),
     )

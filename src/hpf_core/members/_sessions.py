@@ -34,7 +34,7 @@ import attrs
 from hpf_core._inputs import instance, items
 from hpf_core.dates import require_aware
 from hpf_core.errors import InputTypeError, InvalidPolicy, InvalidSessionToken, Violation, refusal
-from hpf_core.members._records import Session
+from hpf_core.members._records import PasswordGroup, Session
 
 __all__ = [
     "DEFAULT_SESSION_POLICY",
@@ -111,10 +111,14 @@ def open_session(
     *,
     password_change_required: bool = False,
     secret_version: int = 0,
+    group: PasswordGroup | None = None,
 ) -> Session:
     """A new session after a successful login at ``at`` (always a new token, ASVS 7.2.4),
-    under the credentials' ``secret_version``: a later password or phone change ends it."""
+    under the credentials' ``secret_version``: a later password or phone change ends it.
+    ``group``: the password group the login checked (D-048)."""
     at = require_aware(at, "at")
+    if group is not None:
+        instance(group, PasswordGroup, "group")
     return Session(
         hash_token(token),
         member_id,
@@ -124,6 +128,7 @@ def open_session(
         None,
         password_change_required,
         secret_version=secret_version,
+        group=group,
     )
 
 

@@ -15,11 +15,15 @@ A session is tied to the credentials' ``secret_version``: a password or phone ch
 moves it on and ends every other session, and :func:`authenticate` refuses (and ends) a
 session opened under an older one. A member locked out by someone else's guesses
 proves the phone with an SMS code (:func:`send_unlock_code`, :func:`unlock`).
+
+首次登录 (D-048): where the centre requires it, :func:`login` opens no session for a member
+who has not passed the third-party check; :func:`login_with_identity` (支付宝登录, 刷脸登录)
+passes it and binds the identity; :func:`enrol` stores a new member on the centre's initial
+passwords, the keypad (12329 / 触摸屏) one included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -27,20 +31,19 @@ from typing import TYPE_CHECKING
 import attrs
 
 from hpf_core.dates import require_aware
-from hpf_core.errors import ConcurrentUpdate, InvalidCode, Violation, refusal
+from hpf_core.errors import InvalidCode, Violation, refusal
 from hpf_core.identity import validate_phone
 from hpf_core.members._codes import SENT_MESSAGE, check_code, hash_code, send_code
+from hpf_core.members._identity import FIRST_LOGIN_MESSAGE, enrol, login_with_identity
 from hpf_core.members._login import (
     REFUSED_MESSAGE,
     LoginResult,
-    _after_failure,
     _after_success,
     _dummy_hash,
     _set_hash,
     _set_lock,
     _undo_own,
     _verify,
-    normalise_identifier,
 )
 from hpf_core.members._login import change_password as _change_password
 from hpf_core.members._passwords import (
@@ -59,6 +62,15 @@ from hpf_core.members._sessions import (
     password_verified,
     touch,
 )
+from hpf_core.members._uow import DEFAULT_RULES as _DEFAULT_RULES
+from hpf_core.members._uow import (
+    LoginOutcome,
+    NewUnitOfWork,
+    Reserved,
+    find,
+    reserve,
+    settle,
+)
 from hpf_core.ports import Notification
 
 if TYPE_CHECKING:
@@ -71,102 +83,24 @@ if TYPE_CHECKING:
         VerificationCodeStore,
     )
 
+_settle, _reserve, _find = settle, reserve, find
+"""The unit-of-work helpers under their names before D-048 (they live in ``_uow`` now)."""
+
 __all__ = [
+    "FIRST_LOGIN_MESSAGE",
     "LoginOutcome",
     "authenticate",
     "change_password",
     "confirm_phone_change",
+    "enrol",
     "login",
+    "login_with_identity",
     "logout",
     "request_phone_change",
     "send_unlock_code",
     "unlock",
     "verify_password",
 ]
-
-_RETRIES = 100
-"""Compare-and-set attempts before a racing request gives up with ``ConcurrentUpdate``: enough
-for every one of a hundred requests racing on one member to get through, one at a time."""
-
-_DEFAULT_RULES = MemberRules()
-
-
-@attrs.frozen
-class LoginOutcome:
-    """What :func:`login` gives the channel: the result to show, and on success the new
-    session's token (the only copy: the store keeps its hash)."""
-
-    result: LoginResult
-    token: str | None = attrs.field(default=None, repr=False)
-
-
-NewUnitOfWork = Callable[[], "UnitOfWork"]
-
-
-def _find(uow: UnitOfWork, identifier: str) -> Credentials | None:
-    found = normalise_identifier(identifier)
-    if found is None:
-        return None
-    kind, number = found
-    return uow.credentials.by_phone(number) if kind == "phone" else uow.credentials.by_id_number(number)
-
-
-@attrs.frozen
-class _Reserved:
-    credentials: Credentials
-    counted: int
-    """The attempt's number in the group's ``LockState.counted``."""
-
-
-def _reserve(
-    new_uow: NewUnitOfWork,
-    member: Callable[[UnitOfWork], Credentials | None],
-    group: PasswordGroup,
-    at: datetime,
-    rules: MemberRules,
-    channel: PasswordChannel,
-) -> _Reserved | str:
-    """Count one failure of ``group`` in advance (compare-and-set, retried); the reason
-    not to go on (``unknown_account``, ``locked``) instead when there is one."""
-    policy = rules.login_policy(channel)
-    for _ in range(_RETRIES):
-        with new_uow() as uow:
-            credentials = member(uow)
-            if credentials is None or credentials.stored_hash(group) is None:
-                return "unknown_account"
-            lock = credentials.lock_state(group)
-            if lock.locked(at):
-                return "locked"
-            counted = _after_failure(lock, at, policy)
-            try:
-                saved = uow.credentials.save(_set_lock(credentials, group, counted))
-                uow.commit()
-            except ConcurrentUpdate:
-                continue
-            return _Reserved(saved, counted.counted)
-    raise ConcurrentUpdate("credentials", "too many racing attempts; try again")
-
-
-def _settle(
-    new_uow: NewUnitOfWork,
-    member_id: str,
-    change: Callable[[UnitOfWork, Credentials], Credentials | None],
-) -> Credentials | None:
-    """Run ``change`` on the member's current credentials and save, retrying on a conflict;
-    None when ``change`` declines."""
-    for _ in range(_RETRIES):
-        with new_uow() as uow:
-            current = uow.credentials.get(member_id)
-            changed = change(uow, current)
-            if changed is None:
-                return None
-            try:
-                saved = uow.credentials.save(changed)
-                uow.commit()
-            except ConcurrentUpdate:
-                continue
-            return saved
-    raise ConcurrentUpdate("credentials", "too many racing attempts; try again")
 
 
 def _refused(reason: str) -> LoginOutcome:
@@ -189,25 +123,38 @@ def login(
     token in the outcome; restricted to the password change on an initial password), the
     failures counted before this attempt are cleared and a hash below the hasher's
     parameters is replaced. Every refusal reads :data:`REFUSED_MESSAGE` and costs one
-    verify (a dummy hash for an unknown or locked account)."""
+    verify (a dummy hash for an unknown or locked account).
+
+    首次登录 (D-048): where the centre's ``rules.first_login`` applies to ``channel`` and the
+    member has not yet passed the third-party check (``first_login_verified_at`` is None),
+    a RIGHT password opens no session: the outcome is not accepted, reads
+    :data:`FIRST_LOGIN_MESSAGE` with ``verification_required`` set (the channel offers
+    【支付宝登录】 / 【刷脸登录】, :func:`login_with_identity`), and the attempt counted in
+    advance is taken back, so nothing else changes. A wrong password is refused as always,
+    before anything is said about the check."""
     at = require_aware(at, "at")
     password = require_password_input(password)
     group = channel.group
-    reserved = _reserve(new_uow, lambda uow: _find(uow, identifier), group, at, rules, channel)
+    reserved = reserve(new_uow, lambda uow: find(uow, identifier), group, at, rules, channel)
     if isinstance(reserved, str):
         hasher.verify(_dummy_hash(hasher), password)
         return _refused(reserved)
     stored = reserved.credentials.stored_hash(group)
-    assert stored is not None  # _reserve checked it
+    assert stored is not None  # reserve checked it
     if not _verify(hasher, stored, password):
         return _refused("wrong_password")
     policy = rules.login_policy(channel)
     rehash = hasher.hash(normalise_password(password)) if hasher.needs_rehash(stored) else None
     token = tokens.new_token()
+    unverified: list[bool] = []
 
     def succeed(uow: UnitOfWork, current: Credentials) -> Credentials | None:
         if current.secret_version != reserved.credentials.secret_version:
             return None  # the password changed meanwhile: this one is no longer right
+        if rules.first_login.applies(channel) and current.first_login_verified_at is None:
+            unverified[:] = [True]  # the first-login check first: take this attempt back
+            return _set_lock(current, group, _undo_own(current.lock_state(group), at, policy))
+        unverified[:] = []
         lock = _after_success(current.lock_state(group), reserved.counted, at, policy)
         updated = _set_lock(current, group, lock)
         if rehash is not None and current.stored_hash(group) == stored:
@@ -219,13 +166,22 @@ def login(
             at,
             password_change_required=change,
             secret_version=current.secret_version,
+            group=group,
         )
         uow.sessions.add(session)
         return updated
 
-    saved = _settle(new_uow, reserved.credentials.member_id, succeed)
+    saved = settle(new_uow, reserved.credentials.member_id, succeed)
     if saved is None:
         return _refused("wrong_password")
+    if unverified:
+        result = LoginResult(
+            False,
+            FIRST_LOGIN_MESSAGE,
+            audit_reason="first_login_verification_required",
+            verification_required=True,
+        )
+        return LoginOutcome(result)
     change = group in saved.must_change
     message = "登录成功，请先修改初始密码" if change else "登录成功"
     return LoginOutcome(LoginResult(True, message, saved.member_id, change), token)
@@ -281,11 +237,11 @@ def _checked_password(
     at: datetime,
     hasher: PasswordHasher,
     rules: MemberRules,
-) -> _Reserved:
+) -> Reserved:
     """Count, then verify, a password typed in a session, on the login's lock: ``Refused``
     (``locked`` or ``wrong_password``, the failure stays counted) unless it is right."""
     channel = PasswordChannel.APP if group is PasswordGroup.ONLINE else PasswordChannel.HOTLINE
-    reserved = _reserve(
+    reserved = reserve(
         new_uow, lambda uow: uow.credentials.get(session.member_id), group, at, rules, channel
     )
     if isinstance(reserved, str):
@@ -321,7 +277,7 @@ def verify_password(
         uow.sessions.save(password_verified(session, at))
         return _set_lock(current, PasswordGroup.ONLINE, lock)
 
-    _settle(new_uow, session.member_id, succeed)
+    settle(new_uow, session.member_id, succeed)
     return password_verified(session, at)
 
 
@@ -392,11 +348,15 @@ def change_password(
         )
         uow.sessions.end_all(current.member_id, at, keep=session.token_hash)
         kept = attrs.evolve(mark_password_changed(session, at), secret_version=updated.secret_version)
+        if session.password_change_required and session.group not in (None, group):
+            # the session's own (initial) password is still to change: it stays restricted
+            still = session.group in updated.must_change
+            kept = attrs.evolve(kept, password_change_required=still)
         uow.sessions.save(kept)
         done[:] = [kept]
         return updated
 
-    _settle(new_uow, reserved.credentials.member_id, succeed)
+    settle(new_uow, reserved.credentials.member_id, succeed)
     return done[0]
 
 
@@ -415,7 +375,7 @@ def send_unlock_code(
     (``send_limit``) over the member's quota."""
     at = require_aware(at, "at")
     with new_uow() as uow:
-        credentials = _find(uow, identifier)
+        credentials = find(uow, identifier)
     if credentials is None:
         return SENT_MESSAGE
     return send_code(
@@ -445,7 +405,7 @@ def unlock(
     (always the same message) otherwise, also for an unknown account."""
     at = require_aware(at, "at")
     with new_uow() as uow:
-        credentials = _find(uow, identifier)
+        credentials = find(uow, identifier)
     if credentials is None:
         hash_code("0" * policy.length, b"\x00" * 16, "13800000000", CodePurpose.UNLOCK)  # same time
         raise InvalidCode()
@@ -460,7 +420,7 @@ def unlock(
             keypad_lock=LockState(counted=current.keypad_lock.counted),
         )
 
-    _settle(new_uow, credentials.member_id, clear)
+    settle(new_uow, credentials.member_id, clear)
 
 
 def _taken(uow: UnitOfWork, member_id: str, phone: str) -> tuple[str, ...]:
@@ -539,5 +499,5 @@ def confirm_phone_change(
         uow.outbox.enqueue(Notification(current.member_id, old, changed.notice, at))
         return updated
 
-    _settle(new_uow, session.member_id, apply)
+    settle(new_uow, session.member_id, apply)
     return changed

@@ -170,3 +170,13 @@ class IdentityVerifier(Protocol):
     def verify(self, member_id: str, method: VerificationMethod) -> VerificationResult:
         """Ask the third party; a refusal is a result with ``ok=False``, not an exception."""
         ...
+
+    def identify(self, method: VerificationMethod, evidence: str) -> VerificationResult:
+        """Whom the third party vouches for, given what its screen gave the channel
+        (``evidence``: Alipay's one-time ``auth_code`` from 确认授权 — exchanged through
+        ``alipay.system.oauth.token`` for the ``user_id`` and the user's 实名 ID number —
+        or a face check's ``CertifyId``, looked up with the service's result query). A
+        pass carries ``id_number`` (the ID number vouched for) and ``number`` (the Alipay
+        ``user_id``; for a face check the ID number); evidence is good once. A refusal, an
+        unknown or a used evidence is a result with ``ok=False``, not an exception (D-048)."""
+        ...
