@@ -25,7 +25,7 @@ from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from typing import IO, Any, NoReturn
 
-from hpf_adapters.cli import _db, _rate_table, _render
+from hpf_adapters.cli import _db, _demo, _rate_table, _render
 from hpf_adapters.wiring import system_clock
 from hpf_core.calculators import CombinedQuote, Quote, combined_quote, mortgage_quote
 from hpf_core.dates import parse_date
@@ -372,6 +372,7 @@ def _parser() -> _Parser:
     rates.add_argument("--on", help="date to mark the rows in force, YYYY-MM-DD (default: today)")
     rates.add_argument("--format", default="table", help="table | csv | json")
     _db.add_parser(sub)
+    _demo.add_parser(sub)
     return parser
 
 
@@ -413,6 +414,8 @@ def run(argv: Sequence[str]) -> str:
         return _calc(args)
     if args.command == "db":
         return _db.run(args)
+    if args.command == "demo":
+        return _demo.run(args)
     return _rates(args)
 
 
