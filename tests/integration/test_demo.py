@@ -196,3 +196,27 @@ def test_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
     assert (run.returncode, run.stdout) == (2, "")
     assert "does not exist" in run.stderr
     assert not (tmp_path / "missing").exists()
+
+
+def test_without_the_sql_extra_it_runs_in_memory_and_refuses_a_file(tmp_path: Path) -> None:
+    # the interpreter without SQLAlchemy: importing it fails, as after a plain `pip install hpf`
+    hide = "import sys; sys.modules['sqlalchemy'] = None; from hpf_adapters.cli import main; sys.exit(main())"
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(SRC)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", hide, "demo", *args],
+            capture_output=True, text=True, check=False, env=env, timeout=300,
+        )  # fmt: skip
+
+    memory = run()
+    assert (memory.returncode, memory.stderr) == (0, "")
+    assert "数据库 Database: memory (in memory: pip install 'hpf[sql]'" in memory.stdout
+    positions = headings_in_order(memory.stdout)
+    assert positions == sorted(positions)
+    for figure in SEED_FIGURES:
+        assert figure in memory.stdout, figure
+    kept = run("--db", str(tmp_path / "demo.db"))
+    assert (kept.returncode, kept.stdout) == (2, "")
+    assert kept.stderr.startswith("hpf: --db: needs the sql extra for an SQLite file: pip install 'hpf[sql]'")
+    assert not (tmp_path / "demo.db").exists()

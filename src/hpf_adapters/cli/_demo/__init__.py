@@ -4,8 +4,10 @@ SQLite file, under the seed's headings and in its order (docs/decisions.md D-054
 A fresh file gets the centre's records (the account, the loan and its instalments, the
 member's initial credentials) and then the journey, every step through the wired
 services; a file a finished demo run left is replayed read-only — the same headings, the
-screens as stored, nothing written — so running twice is safe. One function per heading
-(``STEPS``), so a step can move to another service layer alone.
+screens as stored, nothing written — so running twice is safe. Without the ``sql`` extra
+and without ``--db`` the journey runs in memory, so ``pip install hpf && hpf demo`` works
+on a fresh machine. One function per heading (``STEPS``), so a step can move to another
+service layer alone.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from hpf_adapters.cli._demo import _business, _me, _member
 from hpf_adapters.cli._demo._context import SEED, Demo
@@ -63,40 +67,56 @@ def add_parser(sub: Any) -> None:
     demo.add_argument("--db", help="the SQLite file to keep (default: a temporary one, removed at the end)")
 
 
-def _app(path: str) -> App:
+def sql_installed() -> bool:
+    """Whether the ``sql`` extra (SQLAlchemy, Alembic, cryptography) can be imported."""
     try:
-        from sqlalchemy.exc import DatabaseError  # noqa: PLC0415 - the sql extra is optional
-    except ImportError as exc:
-        raise InputError(
-            "demo", f"needs the sql extra: pip install 'hpf[sql]' ({exc.name} is missing)"
-        ) from exc
+        import hpf_adapters.sql  # noqa: F401, PLC0415 - the sql extra is optional
+    except ImportError:
+        return False
+    return True
+
+
+def _config(path: str | None) -> Config:
+    """The demo's app: the seed's centre, its day, visible SMS codes; on ``path`` (SQLite)
+    or, with ``None``, in memory."""
+    memory = Config(
+        centre="altay",
+        clock=datetime(2018, 6, 1, 9, 30, tzinfo=SHANGHAI),
+        codes="fixed",
+        fixed_codes=(SEED.code,),
+        hasher="scrypt",
+        password_cost=2**14,  # a demo's cost: each login hashes in milliseconds
+    )
+    if path is None:
+        return memory
+    return attrs.evolve(memory, store="sql", url=path, key=DEMO_KEY, migrate=True)
+
+
+def _app(path: str | None) -> App:
+    if path is None:
+        return build(_config(None))
+    if not sql_installed():
+        raise InputError("--db", "needs the sql extra for an SQLite file: pip install 'hpf[sql]'")
+    from sqlalchemy.exc import DatabaseError  # noqa: PLC0415 - the sql extra is optional
+
     try:
-        return _build(path)
+        return build(_config(path))
     except DatabaseError as exc:
         raise InputError(
             "--db", "is not an SQLite database (a new path, or a file kept by hpf demo)", path
         ) from exc
 
 
-def _build(path: str) -> App:
-    return build(
-        Config(
-            centre="altay",
-            store="sql",
-            url=path,
-            key=DEMO_KEY,
-            migrate=True,
-            clock=datetime(2018, 6, 1, 9, 30, tzinfo=SHANGHAI),
-            codes="fixed",
-            fixed_codes=(SEED.code,),
-            hasher="scrypt",
-            password_cost=2**14,
-        )
-    )
+_WHERE = {
+    "kept": "",
+    "temporary": " (temporary, removed at the end)",
+    "memory": " (in memory: pip install 'hpf[sql]' to run it on an SQLite file)",
+}
 
 
-def journey(path: str, kept: bool) -> str:
-    """Run the journey on the SQLite file at ``path`` and return what it prints."""
+def journey(path: str | None, where: str) -> str:
+    """Run the journey on the SQLite file at ``path`` (``None``: in memory) and return what
+    it prints; ``where`` is ``kept``, ``temporary`` or ``memory``."""
     app = _app(path)
     try:
         demo = Demo(app, fresh=stored_state_is_empty(app))
@@ -104,7 +124,7 @@ def journey(path: str, kept: bool) -> str:
             [
                 "hpf demo: the seed app (自治区住房公积金综合服务平台 手机APP操作手册, 2018),"
                 " chapter by chapter",
-                f"数据库 Database: {path}" + ("" if kept else " (temporary, removed at the end)"),
+                f"数据库 Database: {path or 'memory'}{_WHERE[where]}",
                 "运行 Run: "
                 + (
                     "fresh: the centre's records are written, then the journey"
@@ -134,7 +154,8 @@ def stored_state_is_empty(app: App) -> bool:
 
 
 def run(args: argparse.Namespace) -> str:
-    """``hpf demo``: on ``--db`` (kept) or a temporary file."""
+    """``hpf demo``: on ``--db`` (kept) or a temporary file — in memory when the ``sql``
+    extra is not installed, so that ``pip install hpf && hpf demo`` runs."""
     if args.db is not None:
         path = Path(args.db)
         if not args.db.strip() or "://" in args.db or path.is_dir():
@@ -143,6 +164,8 @@ def run(args: argparse.Namespace) -> str:
             )
         if not path.parent.is_dir():
             raise InputError("--db", f"the folder {path.parent} does not exist", args.db)
-        return journey(args.db, kept=True)
+        return journey(args.db, "kept")
+    if not sql_installed():
+        return journey(None, "memory")
     with tempfile.TemporaryDirectory(prefix="hpf-demo-") as folder:
-        return journey(str(Path(folder) / "hpf-demo.db"), kept=False)
+        return journey(str(Path(folder) / "hpf-demo.db"), "temporary")
