@@ -220,3 +220,30 @@ def test_without_the_sql_extra_it_runs_in_memory_and_refuses_a_file(tmp_path: Pa
     assert (kept.returncode, kept.stdout) == (2, "")
     assert kept.stderr.startswith("hpf: --db: needs the sql extra for an SQLite file: pip install 'hpf[sql]'")
     assert not (tmp_path / "demo.db").exists()
+
+
+def guide_excerpt() -> list[list[str]]:
+    """The runs of lines the guide's ``hpf demo`` excerpt shows (split at its ``...`` lines)."""
+    guide = (SRC.parent / "docs" / "guide.md").read_text(encoding="utf-8")
+    section = guide[guide.index("### `hpf demo`") : guide.index("### `hpf calc`")]
+    block = next(b for b in section.split("```text\n")[1:] if "== 公积金账户" in b).split("```")[0]
+    runs: list[list[str]] = [[]]
+    for line in block.rstrip("\n").split("\n"):
+        if line == "...":
+            runs.append([])
+        else:
+            runs[-1].append(line)
+    return [run for run in runs if run]
+
+
+def test_the_guides_excerpt_is_what_the_demo_prints() -> None:
+    from hpf_adapters.cli import run
+
+    printed = run(["demo"]).split("\n")
+    runs = guide_excerpt()
+    assert len(runs) == 3
+    position = 0
+    for shown in runs:
+        starts = [i for i in range(position, len(printed)) if printed[i : i + len(shown)] == shown]
+        assert starts, shown[0]
+        position = starts[0] + len(shown)
