@@ -247,3 +247,30 @@ def test_the_guides_excerpt_is_what_the_demo_prints() -> None:
         starts = [i for i in range(position, len(printed)) if printed[i : i + len(shown)] == shown]
         assert starts, shown[0]
         position = starts[0] + len(shown)
+
+
+def test_a_run_that_stopped_half_way_is_refused_not_resumed(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    # the first run dies at the first loan approval (as if interrupted there)
+    crash = (
+        "import sys\n"
+        "from hpf_core.loans import business\n"
+        "def stop(*args, **kwargs):\n"
+        "    raise KeyboardInterrupt\n"
+        "business.approve_loan_business = stop\n"
+        "from hpf_adapters.cli import main\n"
+        "sys.exit(main())\n"
+    )
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(SRC)}
+    stopped = subprocess.run(
+        [sys.executable, "-c", crash, "demo", "--db", str(db)],
+        capture_output=True, text=True, check=False, env=env, timeout=300,
+    )  # fmt: skip
+    assert stopped.returncode != 0
+    assert "KeyboardInterrupt" in stopped.stderr
+    before = row_counts(db)
+    assert before["applications"] == 2  # the withdrawal and the prepayment, nothing after it
+    again = hpf_demo("--db", str(db))
+    assert (again.returncode, again.stdout) == (2, "")
+    assert again.stderr.startswith("hpf: --db: holds a demo run that did not finish")
+    assert row_counts(db) == before

@@ -63,8 +63,17 @@ STEPS: tuple[tuple[str, str, str, Callable[[Demo], None]], ...] = (
 
 def add_parser(sub: Any) -> None:
     """Register ``hpf demo [--db PATH]`` on the CLI's sub-command parsers."""
-    demo = sub.add_parser("demo", help="the seed app's whole member journey, on an SQLite file")
-    demo.add_argument("--db", help="the SQLite file to keep (default: a temporary one, removed at the end)")
+    demo = sub.add_parser(
+        "demo",
+        help="the seed app's whole member journey, on an SQLite file",
+        description="The seed app's member journey (登录 ... 退出) through hpf's services, on an SQLite "
+        "file; a second run on a kept file replays it without writing.",
+    )
+    demo.add_argument(
+        "--db",
+        metavar="PATH",
+        help="the SQLite file to keep (default: a temporary one, removed at the end)",
+    )
 
 
 def sql_installed() -> bool:
