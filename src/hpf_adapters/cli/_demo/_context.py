@@ -78,7 +78,8 @@ class Demo:
     fresh: bool
     member: DemoMember = SEED
     now: datetime = datetime(2018, 6, 1, 9, 30, tzinfo=SHANGHAI)
-    token: str | None = None
+    token: str | None = attrs.field(default=None, repr=False)
+    """The session token (the only copy); never shown."""
     lines: list[str] = attrs.Factory(list)
     sms_seen: int = 0
 
