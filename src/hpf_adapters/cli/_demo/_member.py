@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from hpf_adapters.centers import load_centers, load_news, load_outlets
+from hpf_adapters.centers import MemoryVerifier, load_centers, load_news, load_outlets
 from hpf_adapters.cli._demo._context import DAY, Demo, grouped
 from hpf_core.accounts import account_info, deposit_history
 from hpf_core.calculators import mortgage_quote
@@ -24,6 +24,11 @@ from hpf_core.identity import mask_id_number, mask_phone
 from hpf_core.loans import hpf_rate_in_force, overdue_details, repayment_details, repayment_plan
 from hpf_core.members import PasswordChannel, PasswordGroup, initial_password
 from hpf_core.members import services as members
+
+DEMO_AUTH_CODE = "demo-alipay-auth-code"
+"""The one-time ``auth_code`` the demo's Alipay consent screen gives the app (EXAMPLE)."""
+DEMO_ALIPAY_USER = "2088000000000001"
+"""The Alipay ``user_id`` the demo's member authorises with (EXAMPLE; never printed)."""
 
 __all__ = ["accounts", "calculator", "center", "loans", "login", "news", "outlets", "phone_change"]
 
@@ -49,13 +54,8 @@ def login(demo: Demo) -> None:
         first_login_allowed(chosen, None)
     except Refused as refused:
         demo.say(f"首次登录 First login without verification -> refused: {refused.violations[0].message}")
-    demo.say("[支付宝授权 Alipay consent]")
-    demo.say("\n".join(f"  {line}" for line in ALIPAY_CONSENT_TEXT.splitlines()))
-    verified = app.verifier.verify(m.member_id, VerificationMethod.ALIPAY)
-    first_login_allowed(chosen, verified)
-    demo.say(f"确认授权 -> verified ({verified.method.value}, reference {verified.reference})")
     initial = initial_password(m.id_number)
-    outcome = members.login(
+    refused_first = members.login(
         app.unit_of_work,
         m.id_number,
         initial,
@@ -67,8 +67,24 @@ def login(demo: Demo) -> None:
     )
     demo.say(
         "证件号码 + 初始密码 (ID number + initial password, the last 8 characters) -> "
-        + outcome.result.message
+        + refused_first.result.message
+        + " (no session: the first login must pass the check)"
     )
+    demo.say("[支付宝授权 Alipay consent]")
+    demo.say("\n".join(f"  {line}" for line in ALIPAY_CONSENT_TEXT.splitlines()))
+    verifier = app.verifier
+    assert isinstance(verifier, MemoryVerifier)
+    verifier.vouch(VerificationMethod.ALIPAY, DEMO_AUTH_CODE, m.id_number, number=DEMO_ALIPAY_USER)
+    outcome = members.login_with_identity(
+        app.unit_of_work,
+        VerificationMethod.ALIPAY,
+        DEMO_AUTH_CODE,
+        demo.tick(),
+        verifier=verifier,
+        tokens=app.tokens,
+        rules=demo.rules,
+    )
+    demo.say(f"确认授权 支付宝登录 (Alipay login) -> {outcome.result.message}; the Alipay account is bound")
     assert outcome.token is not None
     demo.token = outcome.token
     members.change_password(
@@ -200,8 +216,8 @@ def outlets(demo: Demo) -> None:
             [
                 ("网点名称", outlet.name),
                 ("业务类型", "、".join(outlet.business_types)),
-                ("联系电话", f"{outlet.phone}  电话 -> {tel_link(outlet)}"),
-                ("服务时间", outlet.hours),
+                ("联系电话", f"{outlet.phone}  电话 -> {tel_link(outlet)}" if outlet.phone else "—"),
+                ("服务时间", outlet.hours or "—"),
                 ("网点地址", outlet.address),
                 ("导航", map_link(outlet)),
             ],
