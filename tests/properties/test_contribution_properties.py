@@ -1,4 +1,4 @@
-"""Properties of the contribution rounding modes and the monthly deposit (DOMAIN.md §2).
+"""Properties of the contribution rounding modes and the monthly deposit (docs/domain.md §2).
 
 Money comes from integer fen and ratios from integer millionths, never from floats. The
 oracle works in integer units of 10^-8 yuan (fen x millionths), so every expected bound

@@ -1,4 +1,4 @@
-"""Every (account state, event) pair and its outcome, as a table (DOMAIN.md §3)."""
+"""Every (account state, event) pair and its outcome, as a table (docs/domain.md §3)."""
 
 # ruff: noqa: E501 - the outcome table is kept one state per line so it reads as a table
 

@@ -54,7 +54,7 @@ class TestTheShippedDirectory:
         directory = load_bank_directory()
         assert bank_of("6222021234567890128", directory) == "中国工商银行"  # seed's ICBC
         assert bank_of("6217001234567890122", directory) == "中国建设银行"
-        assert bank_of("6225768888888888", directory) == "招商银行"  # DOMAIN §9.2 sample
+        assert bank_of("6225768888888888", directory) == "招商银行"  # docs/domain.md §9.2 sample
         assert bank_of("201800525001", directory) is None  # an account number, no card prefix
 
     def test_every_prefix_is_digits_and_names_its_source(self) -> None:

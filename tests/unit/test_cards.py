@@ -18,7 +18,7 @@ from hpf_core.withdrawals import (
 
 ICBC_CARD = "6222021234567890128"
 CCB_CARD = "6217001234567890122"
-UNLISTED_CARD = "4111111111111111"  # the textbook Luhn example (DOMAIN.md §9.2); its BIN is not listed
+UNLISTED_CARD = "4111111111111111"  # the textbook Luhn example (docs/domain.md §9.2); its BIN is not listed
 BRANCH = "中国工商银行股份有限公司贵州省贵阳开阳支行开磷分理处"
 CHECKED = datetime(
     2018, 5, 29, 11, 0, tzinfo=timezone(timedelta(hours=8))
@@ -61,7 +61,7 @@ class TestAddingACard:
         assert result.code == "bank_required"
 
     def test_a_card_number_failing_luhn_is_kept_with_a_warning(self) -> None:
-        # D-046: Luhn is a soft check (DOMAIN.md §9.2: some issuers' cards are said to fail it)
+        # D-046: Luhn is a soft check (docs/domain.md §9.2: some issuers' cards are said to fail it)
         (card,) = added(add((), "M1", "6222021234567890123"))  # fails Luhn
         assert card.warnings == ("luhn_failed",)
 

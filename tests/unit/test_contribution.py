@@ -41,7 +41,7 @@ R = ContributionRounding
 NEW = NewMemberKind.NEW_EMPLOYEE
 MOVED = NewMemberKind.TRANSFERRED_IN
 
-# Shanghai FY2025 (DOMAIN.md §2.3): base 2,690-37,302, 7% + 7%, half up to the yuan.
+# Shanghai FY2025 (docs/domain.md §2.3): base 2,690-37,302, 7% + 7%, half up to the yuan.
 SHANGHAI_2025 = ContributionPolicy(
     base_min=2690, base_max=37302, rounding=R.HALF_UP_YUAN, source="SHGJJ FY2025 [S21]"
 )
@@ -52,7 +52,7 @@ def rounded(amount: str, mode: ContributionRounding) -> Decimal:
 
 
 class TestDomainVectorTV9:
-    """DOMAIN.md §11 TV9: Shanghai FY2025, 7% each side, per-side half up to the yuan."""
+    """docs/domain.md §11 TV9: Shanghai FY2025, 7% each side, per-side half up to the yuan."""
 
     def test_the_upper_base_gives_2611_a_side_and_5222_in_all(self) -> None:
         # 37,302 x 0.07 = 2,611.14 -> 2,611 a side; 2 x 2,611 = 5,222 (the published cap).
@@ -316,7 +316,7 @@ class TestHalfUpToFen:
 
 
 class TestEachSideIsRoundedOnItsOwn:
-    """DOMAIN.md §2.2: round each side, then add; never round the combined ratio."""
+    """docs/domain.md §2.2: round each side, then add; never round the combined ratio."""
 
     def test_when_both_sides_round_down_the_combined_ratio_would_give_one_yuan_more(self) -> None:
         # 2,690 x 7% = 188.30 -> 188 a side, total 376 (Shanghai's published floor).

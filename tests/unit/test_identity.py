@@ -1,4 +1,4 @@
-"""Identifiers: DOMAIN.md TV10 / TV11, impossible birth dates, masks."""
+"""Identifiers: docs/domain.md §11 TV10 / TV11, impossible birth dates, masks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Deposit interest by the 积数 method (DOMAIN.md §4, §11 D2).
+"""Deposit interest by the 积数 method (docs/domain.md §4, §11 D2).
 
 Every expected figure below is worked by hand in a comment beside it (day counts, products
 in yuan x days, then product x rate / D and the half-up rounding); none comes from the code
@@ -71,7 +71,7 @@ def expect_refusal(call: Callable[[], object], error: type[HpfError], field: str
 
 
 class TestAWholeYearAtOnePointFivePercent:
-    """DOMAIN.md §11 D2: 10,000 held a whole interest year at 1.5%."""
+    """docs/domain.md §11 D2: 10,000 held a whole interest year at 1.5%."""
 
     def test_actual_365_gives_150_00(self) -> None:
         # 10,000 x 365 days = 3,650,000; x 0.015 = 54,750; / 365 = 150.00
@@ -114,7 +114,7 @@ class TestAWholeYearAtOnePointFivePercent:
 
 
 class TestTheMixedBasisPitfall:
-    """DOMAIN.md §4.2: 10,000 from 1 July 2024 + 1,000 posted 1 January 2025, to 30 June 2025."""
+    """docs/domain.md §4.2: 10,000 from 1 July 2024 + 1,000 posted 1 January 2025, to 30 June 2025."""
 
     YEAR = (date(2024, 7, 1), date(2025, 6, 30))  # 184 + 181 = 365 days (2025 is not a leap year)
     POSTINGS = ((date(2025, 1, 1), D("1000")),)
@@ -288,7 +288,7 @@ class TestARateChangeInsideTheYear:
 
 
 class TestClosingInterest:
-    """销户利息: from 1 July to the day before closing (DOMAIN.md §4.2)."""
+    """销户利息: from 1 July to the day before closing (docs/domain.md §4.2)."""
 
     def test_it_runs_to_the_day_before_closing(self) -> None:
         # Closed 15 Mar 2026: 1 Jul..14 Mar = 243 (Jul..Feb) + 14 = 257 days.
@@ -411,7 +411,7 @@ class TestThirty360DayCount:
 
 
 class TestDepositRates:
-    """DOMAIN.md §4.1."""
+    """docs/domain.md §4.1."""
 
     def test_the_unified_rate_is_1_5_percent_from_21_february_2016(self) -> None:
         assert deposit_rate(date(2016, 2, 21)) == D("0.015")

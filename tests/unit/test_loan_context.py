@@ -3,7 +3,7 @@
 Every function runs under ambient contexts of precision 6, 28 and 60, with hostile
 rounding modes and with the ``Inexact`` trap set (any rounding done in the caller's
 context would raise), and must give the same figures each time. The figures are anchored
-on values known independently of the code: published ones (DOMAIN.md D1, the seed app's
+on values known independently of the code: published ones (docs/domain.md §11 D1, the seed app's
 calculator screen, issue #4) or hand computation written next to the assertion.
 """
 
@@ -126,7 +126,7 @@ def run(prec: int, rounding: str, trap: bool, work: Callable[[], T]) -> T:
 class TestTheLoanMathIgnoresTheAmbientContext:
     def test_amortize(self, prec: int, rounding: str, trap: bool) -> None:
         s = run(prec, rounding, trap, lambda: amortize(1000000, "0.031", 360, "equal-installment"))
-        # DOMAIN.md D1: 4,270.16; first row 2,583.33 / 1,686.83 / 998,313.17
+        # docs/domain.md §11 D1: 4,270.16; first row 2,583.33 / 1,686.83 / 998,313.17
         assert s.payment == D("4270.16") == annuity(1000000, "0.031", 360)
         assert (s[0].interest, s[0].principal, s[0].balance) == (D("2583.33"), D("1686.83"), D("998313.17"))
         assert s.total_principal == D("1000000.00")

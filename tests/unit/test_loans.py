@@ -27,7 +27,7 @@ def rows(values: list[tuple[str, str, str]]) -> list[tuple[Decimal, Decimal, Dec
 
 
 class TestDomainVectorD1:
-    """DOMAIN.md §11 D1: 等额本息 1,000,000 @ 3.10%, 360 months, ledger convention."""
+    """docs/domain.md §11 D1: 等额本息 1,000,000 @ 3.10%, 360 months, ledger convention."""
 
     def test_the_payment_is_4270_16(self) -> None:
         schedule = amortize(1000000, D("0.031"), 360, EI)

@@ -33,7 +33,7 @@ from hpf_core.testing import sample_policy
 from hpf_core.withdrawals import WithdrawalFacts, WithdrawalKind, assess
 
 PHONE = "13800138000"
-ID = "11010519491231002X"  # DOMAIN.md TV10
+ID = "11010519491231002X"  # docs/domain.md §11 TV10
 CARD = "6225768888888888"  # Luhn-valid (the guide's sample card)
 
 # What the grep looks for: an unmasked 11-digit mobile number, an 18-character ID number,

@@ -1,4 +1,4 @@
-"""The rate tables and the repricing rule (DOMAIN.md §6.4, §6.5, §6.9)."""
+"""The rate tables and the repricing rule (docs/domain.md §6.4, §6.5, §6.9)."""
 
 from __future__ import annotations
 

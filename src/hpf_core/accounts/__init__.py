@@ -1,7 +1,7 @@
 """Deposit accounts (缴存账户): contributions, the journal, interest (积数), account states.
 
 >>> from decimal import Decimal
->>> monthly_contribution(37302, Decimal("0.07"), Decimal("0.07")).total   # DOMAIN.md TV9
+>>> monthly_contribution(37302, Decimal("0.07"), Decimal("0.07")).total   # docs/domain.md §11 TV9
 Decimal('5222.00')
 >>> from datetime import date
 >>> accrue_interest(10000, [], date(2025, 7, 1), date(2026, 6, 30), "0.015", basis=DayBasis.ACTUAL_365)

@@ -4,9 +4,9 @@ The regulation (住房公积金管理条例, 2019 text, Arts. 16-18) computes ea
 own: the employee part (个人月缴存额) is base (缴存基数) x employee ratio (个人缴存比例),
 the employer part (单位月缴存额) is base x employer ratio (单位缴存比例). Each part is
 rounded by the centre's deposit precision (缴存精度) and the total (月缴存额合计) is
-their sum; the combined ratio is never rounded (DOMAIN.md §2.2).
+their sum; the combined ratio is never rounded (docs/domain.md §2.2).
 
-Shanghai FY2025 (DOMAIN.md §11 TV9), 7% + 7%, half up to the yuan:
+Shanghai FY2025 (docs/domain.md §11 TV9), 7% + 7%, half up to the yuan:
 
 >>> monthly_contribution(37302, "0.07", "0.07")
 Contribution(employee=Decimal('2611.00'), employer=Decimal('2611.00'), total=Decimal('5222.00'))
@@ -72,7 +72,7 @@ DEFAULT_RATIO_MIN = Decimal("0.05")
 """The national floor of each side's ratio: 5% (Art. 18)."""
 
 DEFAULT_RATIO_MAX = Decimal("0.12")
-"""The ceiling centres apply in practice: 12% (2016 rectification; DOMAIN.md §2.1)."""
+"""The ceiling centres apply in practice: 12% (2016 rectification; docs/domain.md §2.1)."""
 
 
 # --------------------------------------------------------------------------- rounding

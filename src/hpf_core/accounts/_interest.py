@@ -4,13 +4,13 @@ The balance product (积数) of a period is the sum of the account's end-of-day 
 (日终余额) over every day of the period, both ends included; a posting counts from its
 value date (起息日), so it is already in the end-of-day balance of that date. Interest is
 the product x annual rate / D, rounded half up (四舍五入) to the fen once, where D is the
-divisor of the :class:`DayBasis` (360 or 365; DOMAIN.md §4.2 — a centre's choice, never a
+divisor of the :class:`DayBasis` (360 or 365; docs/domain.md §4.2 — a centre's choice, never a
 hidden constant).
 
 The arithmetic is exact: balances are integer fen, the product is integer fen x days,
 the rate is an exact fraction, and the only rounding is the final one per segment.
 
-The derived example D2 (DOMAIN.md §11): 10,000 held a whole interest year at 1.5%.
+The derived example D2 (docs/domain.md §11): 10,000 held a whole interest year at 1.5%.
 
 >>> year = interest_year(date(2025, 10, 1))
 >>> year
@@ -22,7 +22,7 @@ Decimal('150.00')
 >>> accrue_interest(10000, [], *year, "0.015", basis=DayBasis.ACTUAL_360)  # 3,650,000 x 1.5% / 360
 Decimal('152.08')
 
-The mixed-basis pitfall (DOMAIN.md §4.2): the same actual-day product 3,831,000 divided
+The mixed-basis pitfall (docs/domain.md §4.2): the same actual-day product 3,831,000 divided
 by 365 or by 360 gives two different amounts.
 
 >>> deposit = [(date(2025, 1, 1), "1000")]
@@ -72,7 +72,7 @@ class DayBasis(enum.Enum):
     * ``THIRTY_360`` — 30/360 (每月30天、每年360天): every whole month counts 30 days and a
       whole interest year 360; divisor 360. See :func:`interest_days` for the exact rule.
 
-    DOMAIN.md D2 — "10,000 held a whole interest year at 1.5% gives 150.00, actual days /
+    docs/domain.md §11 D2 — "10,000 held a whole interest year at 1.5% gives 150.00, actual days /
     365, or 30/360 days / 360" — holds for ``ACTUAL_365`` (in a 365-day year) and for
     ``THIRTY_360`` (every year); ``ACTUAL_360`` gives 152.08 for a 365-day year
     (10,000 x 365 x 0.015 / 360 = 152.083...).
@@ -132,7 +132,7 @@ class InterestBreakdown:
     """The interest of a period, segment by segment (利息明细).
 
     ``total`` is the sum of the segments' separately rounded interest (HAFMIS rounds each
-    component, DOMAIN.md §4.2); ``closing_balance`` is the end-of-day balance on ``end``,
+    component, docs/domain.md §4.2); ``closing_balance`` is the end-of-day balance on ``end``,
     before this interest is added to it.
     """
 
@@ -412,7 +412,7 @@ def accrue_interest_segments(
     ``rates`` are ``(effective_date, annual_rate)`` rows in increasing date order; the first
     must be in force on ``start`` (rows before it are superseded, rows after ``end`` are
     ignored). The period is split the day a different rate takes effect; each segment's
-    interest is rounded half up on its own and the total is their sum (DOMAIN.md §4.2).
+    interest is rounded half up on its own and the total is their sum (docs/domain.md §4.2).
     With one rate it is exactly :func:`accrue_interest`. ``basis`` has no default: it is
     the centre's choice (ARCHITECTURE.md: never a hidden constant).
 
@@ -490,7 +490,7 @@ def closing_interest(
     basis: DayBasis | str,
 ) -> Decimal:
     """Closing interest (销户利息): from 1 July of the interest year holding ``closing_date``
-    to the day before closing (DOMAIN.md §4.2), on the same 积数 rule.
+    to the day before closing (docs/domain.md §4.2), on the same 积数 rule.
 
     ``opening_balance`` is the balance on 1 July (last year's settlement included); the
     postings must be dated from 1 July to the day before closing. Closing on 1 July itself
@@ -569,7 +569,7 @@ class DepositRateRow:
     note: str = ""
 
 
-# DOMAIN.md §4.1. The carried-forward rate before 2015-05-11 (2.10%) has no sourced
+# docs/domain.md §4.1. The carried-forward rate before 2015-05-11 (2.10%) has no sourced
 # effective date, so the table starts on 2015-05-11.
 DEPOSIT_RATE_TABLE: tuple[DepositRateRow, ...] = (
     DepositRateRow(date(2015, 5, 11), Decimal("0.35"), Decimal("1.85"), "S8", "B/C"),

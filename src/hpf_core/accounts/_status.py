@@ -1,6 +1,6 @@
 """Account status (个人账户状态) and what each status allows.
 
-Status codes follow the national data standard field GRZHZT (JGJ/T 320-2014, DOMAIN.md §3.1
+Status codes follow the national data standard field GRZHZT (JGJ/T 320-2014, docs/domain.md §3.1
 [S28]); the freeze flag follows DJBZ: 只收不付 (credits only), 不收不付 (no credits, no
 debits), or a partial freeze of an amount. ``apply_event`` is the one transition function;
 an event the state does not allow raises ``InvalidTransition`` (a ``Refused``) carrying the
@@ -191,7 +191,7 @@ def _transition(
         if status is not AccountStatus.SEALED:
             return _no("not_sealed", "the account is not sealed")
         return AccountState(AccountStatus.NORMAL)
-    return AccountState(_CLOSES[event])  # from NORMAL or SEALED (DOMAIN.md §3.2)
+    return AccountState(_CLOSES[event])  # from NORMAL or SEALED (docs/domain.md §3.2)
 
 
 def _money_event(state: AccountState, event: AccountEvent) -> AccountState | Violation:

@@ -1,7 +1,7 @@
 """The loan quota (可贷额度): the least of the limits a centre's policy sets.
 
 quota = min(account balances x multiple, repayment capacity, price x loan-to-value,
-centre cap), rounded down to the policy's unit (DOMAIN.md §6.2). Every limit is shown,
+centre cap), rounded down to the policy's unit (docs/domain.md §6.2). Every limit is shown,
 with the one that binds, so a member sees why the figure is what it is.
 """
 

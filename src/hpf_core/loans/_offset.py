@@ -325,7 +325,7 @@ def plan_monthly_offset(instalment: Amount, sources: Sequence[OffsetSource]) -> 
       freeze — 只收不付, 不收不付 and 部分冻结 alike: the monthly run never decides how
       much of a frozen account is free, so the card pays that share), ``sealed``
       (封存), ``closed`` (销户) or ``other_status`` (99 其他). This follows the centres'
-      rule that repayment withdrawals need a normal account (DOMAIN.md §5.2);
+      rule that repayment withdrawals need a normal account (docs/domain.md §5.2);
     - a normal account with a balance of 0.00 is skipped with ``no_balance``;
     - otherwise it pays the lesser of its balance and what is still due.
 

@@ -1,6 +1,6 @@
 """Rate tables (利率表): the national HPF loan rates, the LPR and the pre-LPR benchmark.
 
-Every row carries its source key (resolved in ``docs/rates.md`` and DOMAIN.md §12) and a
+Every row carries its source key (resolved in ``docs/rates.md`` and docs/domain.md §12) and a
 reliability grade (A primary text ... D derived). Rates are percent figures here and
 fractions once returned. A rate holds from its row's date until the next row, so a date
 after the last row gets the last row (the sources were searched to 2026: see
@@ -81,7 +81,7 @@ def _d(text: str) -> Decimal:
     return Decimal(text)
 
 
-# DOMAIN.md §6.4. Second-home columns are national floors ("not lower than"); before
+# docs/domain.md §6.4. Second-home columns are national floors ("not lower than"); before
 # 2015-08-26 no second-home figure is sourced, so none is given.
 HPF_RATE_TABLE: tuple[HpfRateRow, ...] = (
     HpfRateRow(date(2006, 5, 8), _d("4.14"), _d("4.59"), None, None, "S18", "B"),
@@ -115,7 +115,7 @@ HPF_RATE_GAPS: tuple[tuple[date, date, str], ...] = (
 )
 """Date spans (inclusive) where the table is known to be incomplete: lookups refuse them."""
 
-# DOMAIN.md §6.9, source S20. Each row is a change; the rate holds until the next row.
+# docs/domain.md §6.9, source S20. Each row is a change; the rate holds until the next row.
 LPR_TABLE: tuple[LprRow, ...] = tuple(
     LprRow(date.fromisoformat(day), _d(one), _d(five), "S20")
     for day, one, five in (

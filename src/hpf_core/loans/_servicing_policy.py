@@ -51,7 +51,7 @@ DEFAULT_ALLOCATION = (
 
 
 class PenaltyMode(enum.Enum):
-    """How penalty interest (罚息) is charged (HAFMIS PLPunishInterestType, DOMAIN.md §6.8)."""
+    """How penalty interest (罚息) is charged (HAFMIS PLPunishInterestType, docs/domain.md §6.8)."""
 
     CONTRACT_RATE_FACTOR = "contract-rate-factor"
     """按合同日利率上浮: contract rate x factor / the day basis's divisor a day
@@ -141,7 +141,7 @@ def _mode(value: PenaltyMode | str) -> PenaltyMode:
 
 @attrs.frozen
 class ServicingPolicy:
-    """A centre's loan-servicing rules, each with a default taken from DOMAIN.md §6.7–6.8.
+    """A centre's loan-servicing rules, each with a default taken from docs/domain.md §6.7–6.8.
 
     A centre sets them in the ``[loans.servicing]`` section of its policy file
     (:func:`parse_servicing_policy`; ``CenterPolicy.loans.servicing``).
@@ -150,7 +150,7 @@ class ServicingPolicy:
     allocation: tuple[Bucket, ...] = attrs.field(default=DEFAULT_ALLOCATION, converter=_buckets)
     penalty_mode: PenaltyMode = attrs.field(default=PenaltyMode.CONTRACT_RATE_FACTOR, converter=_mode)
     penalty_factor: Decimal = attrs.field(default=Decimal("1.5"), converter=_penalty_factor)
-    """150% of the loan rate a day (HPF practice, DOMAIN.md §6.8 [S36]; PBOC 1.3–1.5 [S35])."""
+    """150% of the loan rate a day (HPF practice, docs/domain.md §6.8 [S36]; PBOC 1.3–1.5 [S35])."""
     penalty_daily_rate: Decimal = attrs.field(default=Decimal(0), converter=_daily)
     grace_days: int = attrs.field(default=0, converter=_grace_days)
     prepay_min_months: int = attrs.field(default=12, converter=_prepay_min_months)

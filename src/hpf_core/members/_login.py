@@ -125,7 +125,7 @@ class LoginPolicy:
 ONLINE_LOGIN_POLICY = LoginPolicy(max_failures=5, lock_minutes=30)
 """APP / WeChat / web (design): 5 consecutive failures lock the account for 30 minutes."""
 KEYPAD_LOGIN_POLICY = LoginPolicy(max_failures=3, per_day=True)
-"""12329 hotline / touch screen: 3 failures in any 24 hours lock (DOMAIN §8.3's "3 a day",
+"""12329 hotline / touch screen: 3 failures in any 24 hours lock (docs/domain.md §8.3's "3 a day",
 read as a rolling window so that 3 before and 3 after midnight are not 6)."""
 
 

@@ -98,7 +98,7 @@ class InitialPasswordRule(enum.Enum):
     ID_LAST_8 = "id-last-8"
     """The seed's rule: the last 8 characters of the ID number (seed §7.4.1)."""
     ID_LAST_6 = "id-last-6"
-    """Last 6 characters with a final X read as 0 — common for keypad passwords (DOMAIN §8.3)."""
+    """Last 6 characters with a final X read as 0 — common for keypad passwords (docs/domain.md §8.3)."""
 
 
 @attrs.frozen

@@ -3,7 +3,7 @@
 A receiving account is a bank account number, not always a card: the seed's own are 11 and
 12 digits (``201800525001``, ``20180722001``, manual §5.2.1). :func:`validate_account_number`
 accepts 10 to 30 digits (spaces and dashes removed; all zeros refused). Luhn is a check of
-card numbers only, and some issuers' cards are said to fail it (DOMAIN §9.2), so
+card numbers only, and some issuers' cards are said to fail it (docs/domain.md §9.2), so
 :func:`account_warnings` reports a card-like number that fails it as a warning, never a
 refusal.
 
@@ -103,7 +103,7 @@ LUHN_FAILED = "luhn_failed"
 def account_warnings(number: str) -> tuple[str, ...]:
     """The codes of what to warn the member about a receiving account number, never
     refusals: ``luhn_failed`` for a card-like number that fails the Luhn check (a typing
-    error is likely; some issuers' cards are said to fail it, DOMAIN §9.2).
+    error is likely; some issuers' cards are said to fail it, docs/domain.md §9.2).
 
     >>> account_warnings("6222021234567890123")
     ('luhn_failed',)

@@ -48,7 +48,7 @@ from hpf_core.withdrawals._banks import BankDirectory, account_warnings, validat
 # (with ``data/name.csv`` for the bank's name) and sirencode/BankBin
 # ``app/src/main/java/com/example/diablo/bankbin/banks/<Bank>.java``. Only the two banks the
 # seed's screens show (中国工商银行, 中国建设银行) and the bank of the card sample used across
-# hpf's docs (6225768888888888, DOMAIN.md §9.2) are listed: anything else needs a given name.
+# hpf's docs (6225768888888888, docs/domain.md §9.2) are listed: anything else needs a given name.
 BIN_TABLE: Mapping[str, str] = MappingProxyType(
     {
         "622200": "中国工商银行",  # bcbc: 622200,ICBC,DC,19; BankBin: GongshangBank.java

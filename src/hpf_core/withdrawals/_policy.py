@@ -1,7 +1,7 @@
 """A centre's withdrawal rules (提取政策): the ``[withdrawals]`` section of a policy file.
 
 Everything a centre decides about withdrawals is data here, never a constant in code
-(DOMAIN.md §0, §5.2: 因城施策): which kinds are open (开放的提取业务), the reserve kept in
+(docs/domain.md §0, §5.2: 因城施策): which kinds are open (开放的提取业务), the reserve kept in
 the account (留存金额), the unit a partial withdrawal is rounded down to, whether an
 outstanding HPF loan blocks closing withdrawals, and per kind (``[withdrawals.<kind>]``):
 frequency, caps, waiting periods, conditions, the documents to upload (档案上传) and the

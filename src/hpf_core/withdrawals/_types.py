@@ -36,7 +36,7 @@ _VALUE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 
 
 class WithdrawalKind(enum.Enum):
-    """提取类型 (DOMAIN.md §5; Regulation Art. 24 and local practice).
+    """提取类型 (docs/domain.md §5; Regulation Art. 24 and local practice).
 
     The ten members are the kinds hpf ships. A centre's own kind is made with
     :meth:`define` and becomes known (``WithdrawalKind("its-value")``) once its module is

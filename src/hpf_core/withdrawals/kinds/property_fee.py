@@ -1,6 +1,6 @@
 """物业管理费提取 — property-management fee: a partial withdrawal set by local rules.
 
-Local only (DOMAIN.md §5.2: Shanghai allowed it in 2005 for low-income groups; the
+Local only (docs/domain.md §5.2: Shanghai allowed it in 2005 for low-income groups; the
 conditions are unverified). Modelled on the seed screens: the member owns the home
 (不动产权证) and pays its fee (物业管理服务费收费票据); the amount is bounded by the fee
 billed when shown and by the centre's ``cap_per_year`` (the seed centre's screen shows

@@ -1,6 +1,6 @@
 """重大疾病提取 — serious illness: a partial withdrawal set by local rules.
 
-A local addition (DOMAIN.md §5.2, [S36], grade C): the member's or family's self-paid
+A local addition (docs/domain.md §5.2, [S36], grade C): the member's or family's self-paid
 medical cost (``facts.medical_self_paid``) above the centre's ``threshold`` (30,000 in the
 one example found), at most that cost, usually once a year (``frequency_months``).
 
