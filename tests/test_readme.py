@@ -17,7 +17,7 @@ def sh_blocks() -> list[str]:
 class TestReadme:
     def test_it_opens_with_the_two_commands(self) -> None:
         first, second = sh_blocks()[:2]
-        assert first.endswith("hpf calc --amount 250000 --years 30 --rate 3.25")
+        assert first.endswith("hpf demo")
         assert second.endswith("python -m pytest")
         assert README.index(first) < README.index("## A short example")
 
