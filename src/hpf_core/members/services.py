@@ -59,7 +59,7 @@ from hpf_core.members._sessions import (
     password_verified,
     touch,
 )
-from hpf_core.ports import Notification
+from hpf_core.ports import AuditEvent, Notification
 
 if TYPE_CHECKING:
     from hpf_core.ports import (
@@ -78,6 +78,7 @@ __all__ = [
     "confirm_phone_change",
     "login",
     "logout",
+    "logout_everywhere",
     "request_phone_change",
     "send_unlock_code",
     "unlock",
@@ -89,6 +90,30 @@ _RETRIES = 100
 for every one of a hundred requests racing on one member to get through, one at a time."""
 
 _DEFAULT_RULES = MemberRules()
+
+ANONYMOUS = "anonymous"
+"""The audit actor of a login for an identifier that matches no member (the identifier is
+personal data and is never written)."""
+
+
+def _audit(uow: UnitOfWork, actor: str, action: str, at: datetime, detail: str = "") -> None:
+    """Append one audit event about ``credentials/<actor>`` in the open unit of work (D-052)."""
+    record = f"credentials/{actor}" if actor != ANONYMOUS else "credentials/unknown"
+    uow.audit.append(AuditEvent(actor, action, at, record, detail))
+
+
+def _audit_alone(new_uow: NewUnitOfWork, actor: str, action: str, at: datetime, detail: str = "") -> None:
+    """The audit event in a unit of work of its own, retried when the database picks it to
+    retry (a lock conflict on the log's sequence)."""
+    for _ in range(_RETRIES):
+        try:
+            with new_uow() as uow:
+                _audit(uow, actor, action, at, detail)
+                uow.commit()
+        except ConcurrentUpdate:
+            continue
+        return
+    raise ConcurrentUpdate("audit", "too many racing attempts; try again")
 
 
 @attrs.frozen
@@ -125,21 +150,31 @@ def _reserve(
     at: datetime,
     rules: MemberRules,
     channel: PasswordChannel,
+    audit_as: str,
 ) -> _Reserved | str:
     """Count one failure of ``group`` in advance (compare-and-set, retried); the reason
-    not to go on (``unknown_account``, ``locked``) instead when there is one."""
+    not to go on (``unknown_account``, ``locked``) instead when there is one. The unit of
+    work that counts the attempt appends ``<audit_as>.attempt``; one that refuses appends
+    ``<audit_as>.refused`` with the reason (D-052)."""
     policy = rules.login_policy(channel)
     for _ in range(_RETRIES):
         with new_uow() as uow:
             credentials = member(uow)
             if credentials is None or credentials.stored_hash(group) is None:
+                actor = ANONYMOUS if credentials is None else credentials.member_id
+                _audit(uow, actor, f"{audit_as}.refused", at, "unknown_account")
+                uow.commit()
                 return "unknown_account"
             lock = credentials.lock_state(group)
             if lock.locked(at):
+                _audit(uow, credentials.member_id, f"{audit_as}.refused", at, "locked")
+                uow.commit()
                 return "locked"
             counted = _after_failure(lock, at, policy)
             try:
                 saved = uow.credentials.save(_set_lock(credentials, group, counted))
+                detail = f"{group.value} {channel.value}"
+                _audit(uow, credentials.member_id, f"{audit_as}.attempt", at, detail)
                 uow.commit()
             except ConcurrentUpdate:
                 continue
@@ -193,13 +228,17 @@ def login(
     at = require_aware(at, "at")
     password = require_password_input(password)
     group = channel.group
-    reserved = _reserve(new_uow, lambda uow: _find(uow, identifier), group, at, rules, channel)
+    reserved = _reserve(
+        new_uow, lambda uow: _find(uow, identifier), group, at, rules, channel, "member.login"
+    )
     if isinstance(reserved, str):
         hasher.verify(_dummy_hash(hasher), password)
         return _refused(reserved)
     stored = reserved.credentials.stored_hash(group)
     assert stored is not None  # _reserve checked it
+    member_id = reserved.credentials.member_id
     if not _verify(hasher, stored, password):
+        _audit_alone(new_uow, member_id, "member.login.refused", at, "wrong_password")
         return _refused("wrong_password")
     policy = rules.login_policy(channel)
     rehash = hasher.hash(normalise_password(password)) if hasher.needs_rehash(stored) else None
@@ -221,10 +260,12 @@ def login(
             secret_version=current.secret_version,
         )
         uow.sessions.add(session)
+        _audit(uow, current.member_id, "member.login.ok", at, f"{group.value} {channel.value}")
         return updated
 
-    saved = _settle(new_uow, reserved.credentials.member_id, succeed)
+    saved = _settle(new_uow, member_id, succeed)
     if saved is None:
+        _audit_alone(new_uow, member_id, "member.login.refused", at, "wrong_password")
         return _refused("wrong_password")
     change = group in saved.must_change
     message = "登录成功，请先修改初始密码" if change else "登录成功"
@@ -265,10 +306,29 @@ def authenticate(
 
 
 def logout(new_uow: NewUnitOfWork, token: str, at: datetime) -> bool:
-    """Ends the session of ``token`` (退出登录); False if there was none or it had ended."""
+    """Ends the session of ``token`` (退出登录); False if there was none or it had ended.
+    An ended session is audited (``member.logout``) in the same unit of work."""
     at = require_aware(at, "at")
     with new_uow() as uow:
+        session = uow.sessions.get(hash_token(token))
         ended = uow.sessions.end(hash_token(token), at)
+        if ended and session is not None:
+            _audit(uow, session.member_id, "member.logout", at)
+        uow.commit()
+        return ended
+
+
+def logout_everywhere(
+    new_uow: NewUnitOfWork, token: str, at: datetime, *, rules: MemberRules = _DEFAULT_RULES
+) -> int:
+    """退出所有设备: ends EVERY session of the member of ``token`` (this one included), in one
+    unit of work with the audit event ``member.logout.everywhere``; how many were ended.
+    ``Refused`` like :func:`authenticate` for a session that is not live."""
+    at = require_aware(at, "at")
+    session = authenticate(new_uow, token, at, rules=rules, changing_password=True)
+    with new_uow() as uow:
+        ended = uow.sessions.end_all(session.member_id, at)
+        _audit(uow, session.member_id, "member.logout.everywhere", at, f"{ended} sessions")
         uow.commit()
         return ended
 
@@ -286,7 +346,13 @@ def _checked_password(
     (``locked`` or ``wrong_password``, the failure stays counted) unless it is right."""
     channel = PasswordChannel.APP if group is PasswordGroup.ONLINE else PasswordChannel.HOTLINE
     reserved = _reserve(
-        new_uow, lambda uow: uow.credentials.get(session.member_id), group, at, rules, channel
+        new_uow,
+        lambda uow: uow.credentials.get(session.member_id),
+        group,
+        at,
+        rules,
+        channel,
+        "member.password.check",
     )
     if isinstance(reserved, str):
         hasher.verify(_dummy_hash(hasher), password)
@@ -294,6 +360,7 @@ def _checked_password(
     stored = reserved.credentials.stored_hash(group)
     assert stored is not None
     if not _verify(hasher, stored, password):
+        _audit_alone(new_uow, session.member_id, "member.password.check.refused", at, "wrong_password")
         raise refusal([Violation("wrong_password", "旧密码错误", "old_password")])
     return reserved
 
@@ -319,6 +386,7 @@ def verify_password(
     def succeed(uow: UnitOfWork, current: Credentials) -> Credentials:
         lock = _after_success(current.online_lock, reserved.counted, at, policy)
         uow.sessions.save(password_verified(session, at))
+        _audit(uow, current.member_id, "member.password.verified", at)
         return _set_lock(current, PasswordGroup.ONLINE, lock)
 
     _settle(new_uow, session.member_id, succeed)
@@ -393,6 +461,7 @@ def change_password(
         uow.sessions.end_all(current.member_id, at, keep=session.token_hash)
         kept = attrs.evolve(mark_password_changed(session, at), secret_version=updated.secret_version)
         uow.sessions.save(kept)
+        _audit(uow, current.member_id, "member.password.changed", at, group.value)
         done[:] = [kept]
         return updated
 
@@ -454,6 +523,7 @@ def unlock(
     )
 
     def clear(uow: UnitOfWork, current: Credentials) -> Credentials:
+        _audit(uow, current.member_id, "member.unlocked", at)
         return attrs.evolve(
             current,
             online_lock=LockState(counted=current.online_lock.counted),
@@ -537,6 +607,7 @@ def confirm_phone_change(
         uow.sessions.end_all(current.member_id, at, keep=session.token_hash)
         uow.sessions.save(attrs.evolve(session, secret_version=updated.secret_version))
         uow.outbox.enqueue(Notification(current.member_id, old, changed.notice, at))
+        _audit(uow, current.member_id, "member.phone.changed", at)
         return updated
 
     _settle(new_uow, session.member_id, apply)
