@@ -29,7 +29,8 @@ from hpf_core.withdrawals import ApplicationStatus, LoanRepaymentForm, Withdrawa
 def _world() -> ModuleType:
     path = Path(__file__).resolve().parents[1] / "unit" / "portal_world.py"
     spec = importlib.util.spec_from_file_location("portal_world", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["portal_world"] = module
     spec.loader.exec_module(module)
@@ -61,7 +62,7 @@ def test_the_member_journey_on_a_database(empty_database: str) -> None:
     """On SQLite, PostgreSQL and MariaDB (the conftest's fresh database of each kind)."""
     app = W.the_world(W.an_app(empty_database))
     journey(app)
-    app.store.dispose()  # type: ignore[union-attr]
+    app.store.dispose()
 
 
 def journey(app: App) -> None:
@@ -223,10 +224,12 @@ def journey(app: App) -> None:
     cancelling_id = _through_the_centre(app, token, signing.application_id, ("借款人身份证",), policy)
     with app.unit_of_work() as uow:
         agreement = uow.loans.get("HT03").agreement
-        assert agreement is not None and [s.account_no for s in agreement.signers] == ["B1"]
+        assert agreement is not None
+        assert [s.account_no for s in agreement.signers] == ["B1"]
     cancelling = app.portal.apply_for_offset_cancelling(token, "HT03", at(9, 20))
     _through_the_centre(app, token, cancelling.application_id, ("借款人身份证",), policy)
-    assert cancelling_id == "M-B-2" and cancelling.application_id == "M-B-3"
+    assert cancelling_id == "M-B-2"
+    assert cancelling.application_id == "M-B-3"
 
     # 提前结清 136,271.00 with 3,000.00 from the fund: 133,271.00 from the card (seed §6.3.3)
     settlement, squote = app.portal.apply_for_settlement(token, "HT03", "3000", at(9, 25), policy=policy)

@@ -109,7 +109,7 @@ def the_world(app: App) -> App:
         month=date(2018, 5, 1),
         value_date=date(2018, 5, 10),
         key="remit-2018-05",
-        rounding=app.policy.contributions.rounding,
+        rounding="half-up-yuan" if app.policy.contributions is None else app.policy.contributions.rounding,
     )
     loan = open_loan(
         contract_no="HT03",
@@ -130,12 +130,14 @@ def the_world(app: App) -> App:
 def session(app: App, person: Person, when: datetime) -> str:
     """Log in on the initial password (ID last 8) and change it: a token for every service."""
     outcome = app.portal.login(person.phone, person.id_number[-8:], PasswordChannel.APP, when)
-    assert outcome.result.accepted and outcome.result.password_change_required
-    assert outcome.token is not None
+    assert outcome.result.accepted
+    assert outcome.result.password_change_required
+    token: str | None = outcome.token
+    assert token is not None
     app.portal.change_password(
-        outcome.token, PasswordGroup.ONLINE, person.id_number[-8:], NEW_PASSWORD, NEW_PASSWORD, when
+        token, PasswordGroup.ONLINE, person.id_number[-8:], NEW_PASSWORD, NEW_PASSWORD, when
     )
-    return outcome.token
+    return token
 
 
 def balance(app: App, account_no: str) -> Decimal:
