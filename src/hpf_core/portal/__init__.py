@@ -18,7 +18,7 @@ session. ``hpf_adapters.wiring`` binds the ports, the centre's rules and its
 ``app.portal.deposit_account(token, "A1", at)``.
 """
 
-from hpf_core.portal._access import NOT_FOUND, CentreInfo, NewUnitOfWork, not_found
+from hpf_core.portal._access import NOT_FOUND, CentreInfo, not_found
 from hpf_core.portal._business import (
     CHINA,
     apply_for_offset_cancelling,
@@ -69,7 +69,6 @@ __all__ = [
     "CHINA",
     "NOT_FOUND",
     "CentreInfo",
-    "NewUnitOfWork",
     "apply_for_offset_cancelling",
     "apply_for_offset_signing",
     "apply_for_prepayment",
