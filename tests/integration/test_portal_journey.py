@@ -77,6 +77,7 @@ def journey(app: App) -> None:
     assert app.portal.hotline() == "tel:12329"
     assert app.portal.privacy().startswith("EXAMPLE 隐私声明")
     monthly = instalment(D("146271.00"), D("0.0325"), 138)
+    assert monthly == D("1271.74")
     quote = app.portal.calculator("146271.00", "0.0325", 138, "equal-installment")
     assert quote.rows[0].payment == monthly
     assert app.portal.rate_table() == HPF_RATE_TABLE
