@@ -37,7 +37,8 @@ APP = PasswordChannel.APP
 
 @pytest.fixture
 def app() -> App:
-    return W.the_world(W.an_app())
+    built: App = W.the_world(W.an_app())
+    return built
 
 
 def events(app: App) -> list[AuditEvent]:
