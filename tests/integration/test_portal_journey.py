@@ -14,6 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -336,3 +337,27 @@ def _through_the_centre(
             policy=policy.loans.servicing,  # type: ignore[attr-defined]
         )
     return application_id
+
+
+def test_racing_uploads_are_each_stored_counted_and_audited_once(empty_database: str, race: Any) -> None:
+    """Four uploads of different files into one category (its maximum) at once, on each
+    database: the application's version is compare-and-set, a loser's unit of work rolled
+    back whole and ran again, so each file is stored, counted and audited exactly once."""
+    app = W.the_world(W.an_app(empty_database))
+    token = W.session(app, B, at(9))
+    draft, _ = app.portal.apply_for_prepayment(
+        token, "HT03", "10000", "keep-term", at(9, 1), policy=W.no_wait(app.policy)
+    )
+    seen = W.audit_count(app)
+    outcomes = race(
+        4,
+        lambda i: app.portal.upload_document(
+            token, draft.application_id, "申请单", f"{i}.jpg", b"page %d" % i, at(9, 1)
+        ),
+    )
+    assert outcomes == [None] * 4
+    with app.unit_of_work() as uow:
+        assert uow.applications.get(draft.application_id).documents["申请单"] == 4
+        assert len(uow.documents.list(draft.application_id)) == 4
+    assert [a for _, a, _ in W.audit_tail(app, seen)] == ["application.document.uploaded"] * 4
+    app.store.dispose()

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from hpf_core._inputs import instance
 from hpf_core.dates import require_aware
-from hpf_core.errors import InputError
+from hpf_core.errors import ConcurrentUpdate, InputError
 from hpf_core.loans import PrepaymentQuote, PrepaymentStrategy, ServicingPolicy, SettlementQuote
 from hpf_core.loans import business as loan_business
 from hpf_core.members import MemberRules
@@ -73,12 +73,25 @@ def _on(at: datetime) -> date:
     return require_aware(at, "at").astimezone(CHINA).date()
 
 
+ATTEMPTS = 5
+"""How many times a change runs when its unit of work meets a lock conflict
+(``ConcurrentUpdate``: the unit rolled back, nothing was written) before the conflict
+reaches the caller."""
+
+
 def _in_one_unit(new_uow: NewUnitOfWork, work: Callable[[UnitOfWork], T]) -> T:
-    """``work`` in one unit of work, committed once at the end (it appends its audit event)."""
-    with new_uow() as uow:
-        result = work(uow)
-        uow.commit()
-        return result
+    """``work`` in one unit of work, committed once at the end (it appends its audit event);
+    run again from the start on a lock conflict, which wrote nothing."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with new_uow() as uow:
+                result = work(uow)
+                uow.commit()
+                return result
+        except ConcurrentUpdate:
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _servicing(policy: CenterPolicy) -> ServicingPolicy:
