@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -44,8 +44,8 @@ UNKNOWN_CARD = "6228480402564890018"
 
 
 class World:
-    def __init__(self) -> None:
-        self.app: App = W.the_world(W.an_app())
+    def __init__(self, url: str | None = None) -> None:
+        self.app: App = W.the_world(W.an_app(url))
         policy = W.no_wait(self.app.policy)
         self.policy = policy
         portal = self.app.portal
@@ -104,14 +104,18 @@ class World:
             }
 
 
-@pytest.fixture(scope="module")
-def world() -> World:
-    return World()
+@pytest.fixture(scope="module", params=["memory", "sqlite"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The world on the in-memory store and on an SQLite file (the same services, records
+    decoded from rows)."""
+    url = None if request.param == "memory" else str(tmp_path_factory.mktemp("portal") / "portal.db")
+    built = World(url)
+    yield built
+    getattr(built.app.store, "dispose", lambda: None)()  # an SQL store closes its engine
 
 
 Probe = Callable[[World, str], object]
 """A member service called with the intruder's session and one identifier."""
-
 
 
 def _portal(w: World) -> Any:
