@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from hpf_core._choice import choice
 from hpf_core.dates import require_aware
 from hpf_core.errors import ConcurrentUpdate, InvalidCode, Violation, refusal
 from hpf_core.identity import validate_phone
@@ -227,6 +228,7 @@ def login(
     verify (a dummy hash for an unknown or locked account)."""
     at = require_aware(at, "at")
     password = require_password_input(password)
+    channel = choice(PasswordChannel, channel, "channel")
     group = channel.group
     reserved = _reserve(
         new_uow, lambda uow: _find(uow, identifier), group, at, rules, channel, "member.login"
@@ -413,6 +415,7 @@ def change_password(
     ``secret_version`` moves on, every other session ends, and this session (returned)
     carries the new version."""
     at = require_aware(at, "at")
+    group = choice(PasswordGroup, group, "group")
     old_password = require_password_input(old_password, "old_password")
     session = authenticate(new_uow, token, at, rules=rules, changing_password=True)
     with new_uow() as uow:

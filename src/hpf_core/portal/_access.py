@@ -14,7 +14,7 @@ import attrs
 from hpf_core._inputs import instance
 from hpf_core.centers import Center, NewsItem, Outlet
 from hpf_core.dates import require_aware
-from hpf_core.errors import UnknownRecord
+from hpf_core.errors import InvalidChoice, UnknownRecord
 from hpf_core.members import services as member_services
 from hpf_core.ports import AuditEvent
 
@@ -55,7 +55,10 @@ the two are indistinguishable (no leak of existence)."""
 
 
 def not_found(field: str) -> UnknownRecord:
-    """The error for an identifier the caller may not see, the same whether it exists."""
+    """The error for an identifier the caller may not see, the same whether it exists:
+    ``field`` is one of :data:`NOT_FOUND`'s keys (``InvalidChoice`` otherwise)."""
+    if not isinstance(field, str) or field not in NOT_FOUND:
+        raise InvalidChoice("field", f"must be one of {', '.join(NOT_FOUND)}", field)
     return UnknownRecord(field, NOT_FOUND[field])
 
 
