@@ -179,31 +179,59 @@ def journey(app: App) -> None:
     facts = app.portal.loan_repayment_facts(token, form, at(9, 9))
     assert facts.loan_owed == D("146271.00")
 
+    # 我要提取, the other kinds of the centre's app list (seed §5.2.1), each drafted and ended:
+    # 偿还购房贷款本息提取: 46,760.77 less the 10.00 reserve, down to a multiple of 10 =
+    # 46,750.00 (below the 146,271.00 still owed); 物业管理费: the 2,400.00 billed, under the
+    # 3,000.00 yearly cap; 房租: 1,500.00 a month capped at 1,000.00, 3 months = 3,000.00
+    kinds = (
+        ("loan-repayment", facts, D("46750.00")),
+        ("property-fee", WithdrawalFacts(owns_home=True, property_fee_billed="2400"), D("2400.00")),
+        ("rent", WithdrawalFacts(continuous_months=12, monthly_rent="1500", rent_months=3), D("3000.00")),
+    )
+    for number, (kind, kind_facts, amount) in enumerate(kinds, start=1):
+        drafted, _ = app.portal.apply_for_withdrawal(token, "B1", kind, None, W.CARD_B, kind_facts, at(9, 9))
+        assert (drafted.application_id, drafted.amount) == (f"M-B-{number}", amount)
+        ended = app.portal.end_application(token, drafted.application_id, at(9, 9))
+        assert ended.status is ApplicationStatus.ENDED
+    # 终止劳动关系提取 needs an account sealed six months: refused, nothing drafted
+    with pytest.raises(Refused) as refused:
+        app.portal.apply_for_withdrawal(
+            token,
+            "B1",
+            "labor-termination",
+            None,
+            W.CARD_B,
+            WithdrawalFacts(employment_ended_on=DAY),
+            at(9, 9),
+        )
+    assert refused.value.codes == ("account_not_sealed", "sealed_too_short")
+    assert W.balance(app, "B1") == D("46760.77")  # drafts move no money
+
     # 提前还本 10,000.00 through the centre (seed §6.3.1): returned once, resubmitted, approved
     seen = W.audit_count(app)
     prepay, quote = app.portal.apply_for_prepayment(
         token, "HT03", "10000", "keep-term", at(9, 10), policy=policy
     )
     assert (prepay.application_id, prepay.status, quote.interest, quote.amount) == (
-        "M-B-1",
+        "M-B-4",
         ApplicationStatus.DRAFT,
         D("0.00"),
         D("10000.00"),
     )
-    _, document = app.portal.upload_document(token, "M-B-1", "申请单", "apply.jpg", b"form page 1", at(9, 11))
-    again, same = app.portal.upload_document(token, "M-B-1", "申请单", "apply.jpg", b"form page 1", at(9, 11))
+    _, document = app.portal.upload_document(token, "M-B-4", "申请单", "apply.jpg", b"form page 1", at(9, 11))
+    again, same = app.portal.upload_document(token, "M-B-4", "申请单", "apply.jpg", b"form page 1", at(9, 11))
     assert (same, again.documents["申请单"]) == (document, 1)  # a retried upload counts once
-    app.portal.submit_application(token, "M-B-1", at(9, 12))
+    app.portal.submit_application(token, "M-B-4", at(9, 12))
     app.withdrawals.return_application(
-        application_id="M-B-1", node=CHECK, reviewer="S1", opinion="申请单不清晰", at=at(9, 13)
+        application_id="M-B-4", node=CHECK, reviewer="S1", opinion="申请单不清晰", at=at(9, 13)
     )
-    assert [t.application_id for t in app.portal.my_todos(token, at(9, 14))] == ["M-B-1"]
-    app.portal.resubmit_application(token, "M-B-1", at(9, 14))
+    assert [t.application_id for t in app.portal.my_todos(token, at(9, 14))] == ["M-B-4"]
+    app.portal.resubmit_application(token, "M-B-4", at(9, 14))
     assert app.portal.my_todos(token, at(9, 14)) == ()
     for node, reviewer in ((CHECK, "S1"), (APPROVAL, "S2")):
         loan_business.approve_loan_business(
             app.unit_of_work(),
-            application_id="M-B-1",
+            application_id="M-B-4",
             node=node,
             reviewer=reviewer,
             at=at(9, 15),
@@ -211,9 +239,9 @@ def journey(app: App) -> None:
             policy=policy.loans.servicing,
         )
     assert app.portal.loan_account(token, "HT03", at(9, 16)).balance == D("136271.00")
-    records = app.portal.approval_records(token, "M-B-1", at(9, 16))
+    records = app.portal.approval_records(token, "M-B-4", at(9, 16))
     assert "申请单不清晰" in [r.opinion for r in records]
-    record = "application/M-B-1"
+    record = "application/M-B-4"
     assert W.audit_tail(app, seen) == [
         ("M-B", "application.drafted", record),
         ("M-B", "application.document.uploaded", record),
@@ -230,8 +258,8 @@ def journey(app: App) -> None:
         assert [s.account_no for s in agreement.signers] == ["B1"]
     cancelling = app.portal.apply_for_offset_cancelling(token, "HT03", at(9, 20))
     _through_the_centre(app, token, cancelling.application_id, ("借款人身份证",), policy)
-    assert cancelling_id == "M-B-2"
-    assert cancelling.application_id == "M-B-3"
+    assert cancelling_id == "M-B-5"
+    assert cancelling.application_id == "M-B-6"
 
     # 提前结清 136,271.00 with 3,000.00 from the fund: 133,271.00 from the card (seed §6.3.3)
     settlement, squote = app.portal.apply_for_settlement(token, "HT03", "3000", at(9, 25), policy=policy)
@@ -244,7 +272,7 @@ def journey(app: App) -> None:
     assert W.balance(app, "B1") == D("43760.77")
     assert app.portal.loan_account(token, "HT03", at(9, 30)).balance == D("0.00")
     started = [a.application_id for a in app.portal.my_applications(token, at(9, 30))]
-    assert started == ["M-B-4", "M-B-3", "M-B-2", "M-B-1"]
+    assert started == ["M-B-7", "M-B-6", "M-B-5", "M-B-4"]
 
     # 我要提取 · 离、退休提取 for the retiree (seed §5.2.1.1): 5,925.21 + 81.97 = 6,007.18
     token_a = W.session(app, A, at(10))
