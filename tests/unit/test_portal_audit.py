@@ -134,3 +134,14 @@ def test_the_public_pages_of_a_centre_without_shipped_data() -> None:
         app.portal.hotline()
     with pytest.raises(UnknownRecord, match="centre"):
         app.portal.privacy()
+
+
+def test_a_locked_out_member_unlocks_with_an_sms_code(app: App) -> None:
+    for minute in range(5):
+        app.portal.login(B.phone, "wrong-pass1", APP, at(9, minute))
+    assert app.portal.send_unlock_code(B.phone, at(9, 6)) == "已发送,请查收"
+    assert app.portal.send_unlock_code("13900000000", at(9, 6)) == "已发送,请查收"  # no enumeration
+    assert app.sms.to(B.phone)[-1].startswith(f"【12329】您的验证码为{W.CODE}")
+    app.portal.unlock(B.phone, W.CODE, at(9, 7))
+    assert events(app)[-1].action == "member.unlocked"
+    assert app.portal.login(B.phone, B.id_number[-8:], APP, at(9, 8)).result.accepted is True

@@ -43,6 +43,8 @@ from hpf_core.portal._security import (
     logout,
     logout_everywhere,
     request_phone_change,
+    send_unlock_code,
+    unlock,
     verify_password,
 )
 from hpf_core.portal._views import (
@@ -105,7 +107,9 @@ __all__ = [
     "repayment_plan_of",
     "request_phone_change",
     "resubmit_application",
+    "send_unlock_code",
     "submit_application",
+    "unlock",
     "upload_document",
     "verify_password",
 ]

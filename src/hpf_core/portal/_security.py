@@ -27,6 +27,8 @@ __all__ = [
     "logout",
     "logout_everywhere",
     "request_phone_change",
+    "send_unlock_code",
+    "unlock",
     "verify_password",
 ]
 
@@ -129,3 +131,34 @@ def confirm_phone_change(
     return member_services.confirm_phone_change(
         new_uow, token, new_phone, code, at, store=store, policy=policy, rules=rules
     )
+
+
+def send_unlock_code(
+    new_uow: NewUnitOfWork,
+    identifier: str,
+    at: datetime,
+    *,
+    sms: SmsGateway,
+    codes: CodeSource,
+    store: VerificationCodeStore,
+    policy: CodePolicy,
+) -> str:
+    """解锁, 获取验证码 (no session: the member is locked out): the code goes to the
+    registered phone; the same answer whether or not the identifier is a member's."""
+    return member_services.send_unlock_code(
+        new_uow, identifier, at, sms=sms, codes=codes, store=store, policy=policy
+    )
+
+
+def unlock(
+    new_uow: NewUnitOfWork,
+    identifier: str,
+    code: object,
+    at: datetime,
+    *,
+    store: VerificationCodeStore,
+    policy: CodePolicy,
+) -> None:
+    """解锁 with the SMS code: both passwords' locks are cleared, audited ``member.unlocked``;
+    ``InvalidCode`` (one message) for any failure, an unknown identifier included."""
+    member_services.unlock(new_uow, identifier, code, at, store=store, policy=policy)
