@@ -33,6 +33,7 @@ from hpf_core.identity import validate_phone
 from hpf_core.members._codes import SENT_MESSAGE, check_code, hash_code, send_code
 from hpf_core.members._login import (
     REFUSED_MESSAGE,
+    LoginPolicy,
     LoginResult,
     _after_failure,
     _after_success,
@@ -144,6 +145,34 @@ class _Reserved:
     """The attempt's number in the group's ``LockState.counted``."""
 
 
+def _reserve_once(
+    new_uow: NewUnitOfWork,
+    member: Callable[[UnitOfWork], Credentials | None],
+    group: PasswordGroup,
+    at: datetime,
+    policy: LoginPolicy,
+    channel: PasswordChannel,
+    audit_as: str,
+) -> _Reserved | str:
+    with new_uow() as uow:
+        credentials = member(uow)
+        if credentials is None or credentials.stored_hash(group) is None:
+            actor = ANONYMOUS if credentials is None else credentials.member_id
+            _audit(uow, actor, f"{audit_as}.refused", at, "unknown_account")
+            uow.commit()
+            return "unknown_account"
+        lock = credentials.lock_state(group)
+        if lock.locked(at):
+            _audit(uow, credentials.member_id, f"{audit_as}.refused", at, "locked")
+            uow.commit()
+            return "locked"
+        counted = _after_failure(lock, at, policy)
+        saved = uow.credentials.save(_set_lock(credentials, group, counted))
+        _audit(uow, credentials.member_id, f"{audit_as}.attempt", at, f"{group.value} {channel.value}")
+        uow.commit()
+        return _Reserved(saved, counted.counted)
+
+
 def _reserve(
     new_uow: NewUnitOfWork,
     member: Callable[[UnitOfWork], Credentials | None],
@@ -159,27 +188,10 @@ def _reserve(
     ``<audit_as>.refused`` with the reason (D-052)."""
     policy = rules.login_policy(channel)
     for _ in range(_RETRIES):
-        with new_uow() as uow:
-            credentials = member(uow)
-            if credentials is None or credentials.stored_hash(group) is None:
-                actor = ANONYMOUS if credentials is None else credentials.member_id
-                _audit(uow, actor, f"{audit_as}.refused", at, "unknown_account")
-                uow.commit()
-                return "unknown_account"
-            lock = credentials.lock_state(group)
-            if lock.locked(at):
-                _audit(uow, credentials.member_id, f"{audit_as}.refused", at, "locked")
-                uow.commit()
-                return "locked"
-            counted = _after_failure(lock, at, policy)
-            try:
-                saved = uow.credentials.save(_set_lock(credentials, group, counted))
-                detail = f"{group.value} {channel.value}"
-                _audit(uow, credentials.member_id, f"{audit_as}.attempt", at, detail)
-                uow.commit()
-            except ConcurrentUpdate:
-                continue
-            return _Reserved(saved, counted.counted)
+        try:
+            return _reserve_once(new_uow, member, group, at, policy, channel, audit_as)
+        except ConcurrentUpdate:
+            continue  # the unit of work rolled back whole: nothing was counted or logged
     raise ConcurrentUpdate("credentials", "too many racing attempts; try again")
 
 
