@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
@@ -92,6 +92,8 @@ _RETRIES = 100
 for every one of a hundred requests racing on one member to get through, one at a time."""
 
 _DEFAULT_RULES = MemberRules()
+
+T = TypeVar("T")
 
 ANONYMOUS = "anonymous"
 """The audit actor of a login for an identifier that matches no member (the identifier is
@@ -203,17 +205,17 @@ def _settle(
     """Run ``change`` on the member's current credentials and save, retrying on a conflict;
     None when ``change`` declines."""
     for _ in range(_RETRIES):
-        with new_uow() as uow:
-            current = uow.credentials.get(member_id)
-            changed = change(uow, current)
-            if changed is None:
-                return None
-            try:
+        try:
+            with new_uow() as uow:
+                current = uow.credentials.get(member_id)
+                changed = change(uow, current)
+                if changed is None:
+                    return None
                 saved = uow.credentials.save(changed)
                 uow.commit()
-            except ConcurrentUpdate:
-                continue
-            return saved
+                return saved
+        except ConcurrentUpdate:
+            continue  # rolled back whole (its audit line too): run the change again
     raise ConcurrentUpdate("credentials", "too many racing attempts; try again")
 
 
@@ -323,13 +325,28 @@ def logout(new_uow: NewUnitOfWork, token: str, at: datetime) -> bool:
     """Ends the session of ``token`` (退出登录); False if there was none or it had ended.
     An ended session is audited (``member.logout``) in the same unit of work."""
     at = require_aware(at, "at")
-    with new_uow() as uow:
+
+    def work(uow: UnitOfWork) -> bool:
         session = uow.sessions.get(hash_token(token))
         ended = uow.sessions.end(hash_token(token), at)
         if ended and session is not None:
             _audit(uow, session.member_id, "member.logout", at)
-        uow.commit()
         return ended
+
+    return _retried(new_uow, work)
+
+
+def _retried(new_uow: NewUnitOfWork, work: Callable[[UnitOfWork], T]) -> T:
+    """``work`` in a unit of work, committed; run again on a lock conflict (which wrote nothing)."""
+    for _ in range(_RETRIES):
+        try:
+            with new_uow() as uow:
+                result = work(uow)
+                uow.commit()
+                return result
+        except ConcurrentUpdate:
+            continue
+    raise ConcurrentUpdate("sessions", "too many racing attempts; try again")
 
 
 def logout_everywhere(
@@ -340,11 +357,13 @@ def logout_everywhere(
     ``Refused`` like :func:`authenticate` for a session that is not live."""
     at = require_aware(at, "at")
     session = authenticate(new_uow, token, at, rules=rules, changing_password=True)
-    with new_uow() as uow:
+
+    def work(uow: UnitOfWork) -> int:
         ended = uow.sessions.end_all(session.member_id, at)
         _audit(uow, session.member_id, "member.logout.everywhere", at, f"{ended} sessions")
-        uow.commit()
         return ended
+
+    return _retried(new_uow, work)
 
 
 def _checked_password(
