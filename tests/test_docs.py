@@ -72,6 +72,7 @@ API_MODULES = (
     "hpf_adapters.payments",
     "hpf_core.members",
     "hpf_core.members.services",
+    "hpf_core.portal",
     "hpf_core.centers",
     "hpf_adapters.security",
     "hpf_adapters.sms",

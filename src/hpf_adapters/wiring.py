@@ -31,20 +31,22 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from hpf_adapters.centers import MemoryVerifier
+from hpf_adapters.centers import MemoryVerifier, load_centers, load_news, load_outlets
+from hpf_adapters.centers import available as shipped_centres
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.payments import MemoryBank, MemoryBankDebit
 from hpf_adapters.policies import available, load_policy
 from hpf_adapters.relay import RelayReport, relay
 from hpf_adapters.security import Argon2Hasher, ScryptHasher, SecretsTokens, default_hasher
 from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
-from hpf_core import backoffice
+from hpf_core import backoffice, portal
 from hpf_core.accounts import services as account_services
 from hpf_core.errors import ConcurrentUpdate, InputError, InputTypeError, InvalidChoice, NaiveDatetimeError
 from hpf_core.loans import business as loan_business
 from hpf_core.loans import services as loan_services
 from hpf_core.members import CodePolicy, CodePurpose, check_code, send_code
 from hpf_core.policy import CenterPolicy
+from hpf_core.portal import CentreInfo
 from hpf_core.ports import (
     BankDebit,
     CodeSource,
@@ -256,6 +258,11 @@ class App:
         return relay(self.unit_of_work, self.sms, self.clock, limit=limit, on_sent=on_sent)
 
     # --- end back office
+    # --- the member app's back end (issue #13, D-052)
+    portal: Services
+    """``hpf_core.portal`` (the member app's back end, D-052) bound to the store, the
+    hasher, the token source, the SMS gateway and code store, the centre's member and
+    code rules, its policy and its published data (``CentreInfo``)."""
 
     @property
     def code_policy(self) -> CodePolicy:
@@ -322,6 +329,13 @@ def _loan_modules() -> ModuleType:
             names.append(name)
     joined.__dict__["__all__"] = names
     return joined
+def _portal(new_uow: Callable[[], UnitOfWork], centre: str, ports: dict[str, object]) -> Services:
+    """``hpf_core.portal`` bound: every port by its annotation, the unit-of-work factory
+    as ``NewUnitOfWork``, and the centre's published data when hpf ships it."""
+    info = CentreInfo(None)
+    if centre in shipped_centres():
+        info = CentreInfo(load_centers().get(centre), load_news(centre), load_outlets(centre))
+    return Services(portal, new_uow, {**ports, "NewUnitOfWork": new_uow, "CentreInfo": info})
 
 
 def build(config: Config) -> App:
@@ -350,22 +364,36 @@ def build(config: Config) -> App:
     ports: dict[str, object] = {"PaymentChannel": bank, "BankDebit": debits}
     ports["BankDebit | None"] = debits  # D-049: an optional bank (approve_loan_business) gets the app's
     new_uow = store.unit_of_work
+    policy, sms, hasher, tokens = load_policy(config.centre), MemorySms(), _hasher(config), SecretsTokens()
+    verifier = MemoryVerifier()
+    member_ports: dict[str, object] = {
+        "PasswordHasher": hasher,
+        "TokenSource": tokens,
+        "SmsGateway": sms,
+        "CodeSource": codes,
+        "VerificationCodeStore": code_store,
+        "CodePolicy": policy.codes or CodePolicy(),
+        "MemberRules": policy.members,
+        "CenterPolicy": policy,
+        "IdentityVerifier": verifier,
+    }
     return App(
         config=config,
         store=store,
         unit_of_work=new_uow,
         clock=clock,
-        policy=load_policy(config.centre),
-        sms=MemorySms(),
+        policy=policy,
+        sms=sms,
         codes=codes,
         code_store=code_store,
         bank=bank,
         debits=debits,
-        hasher=_hasher(config),
-        tokens=SecretsTokens(),
-        verifier=MemoryVerifier(),
+        hasher=hasher,
+        tokens=tokens,
+        verifier=verifier,
         accounts=Services(account_services, new_uow, ports),
         loans=Services(_loan_modules(), new_uow, ports),
         withdrawals=Services(withdrawal_services, new_uow, ports),
         backoffice=Services(backoffice, new_uow, ports),
+        portal=_portal(new_uow, config.centre, {**ports, **member_ports}),
     )

@@ -31,7 +31,7 @@ from hpf_core.members._records import BoundIdentity, Credentials, PasswordGroup
 from hpf_core.members._rules import MemberRules
 from hpf_core.members._sessions import open_session
 from hpf_core.members._uow import DEFAULT_RULES as _DEFAULT_RULES
-from hpf_core.members._uow import LoginOutcome, NewUnitOfWork, settle
+from hpf_core.members._uow import LoginOutcome, NewUnitOfWork, audit, settle
 
 if TYPE_CHECKING:
     from hpf_core.ports import IdentityVerifier, PasswordHasher, TokenSource, UnitOfWork
@@ -144,6 +144,8 @@ def login_with_identity(
             group=PasswordGroup.ONLINE,
         )
         uow.sessions.add(session)
+        detail = f"{method.value} bound" if bound is None else method.value
+        audit(uow, current.member_id, "member.login.third_party", at, detail)
         return updated
 
     saved = settle(new_uow, credentials.member_id, bind)

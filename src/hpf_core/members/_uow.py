@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 import attrs
 
 from hpf_core.errors import ConcurrentUpdate
-from hpf_core.members._login import LoginResult, _after_failure, _set_lock, normalise_identifier
+from hpf_core.members._login import LoginPolicy, LoginResult, _after_failure, _set_lock, normalise_identifier
 from hpf_core.members._passwords import PasswordChannel
 from hpf_core.members._records import Credentials, PasswordGroup
 from hpf_core.members._rules import MemberRules
+from hpf_core.ports import AuditEvent
 
 if TYPE_CHECKING:
     from hpf_core.ports import UnitOfWork
@@ -50,11 +51,64 @@ def find(uow: UnitOfWork, identifier: str) -> Credentials | None:
     return uow.credentials.by_phone(number) if kind == "phone" else uow.credentials.by_id_number(number)
 
 
+ANONYMOUS = "anonymous"
+"""The audit actor of a login for an identifier that matches no member (the identifier is
+personal data and is never written)."""
+
+
+def audit(uow: UnitOfWork, actor: str, action: str, at: datetime, detail: str = "") -> None:
+    """Append one audit event about ``credentials/<actor>`` in the open unit of work (D-052)."""
+    record = f"credentials/{actor}" if actor != ANONYMOUS else "credentials/unknown"
+    uow.audit.append(AuditEvent(actor, action, at, record, detail))
+
+
+def audit_alone(new_uow: NewUnitOfWork, actor: str, action: str, at: datetime, detail: str = "") -> None:
+    """The audit event in a unit of work of its own, retried when the database picks it to
+    retry (a lock conflict on the log's sequence)."""
+    for _ in range(RETRIES):
+        try:
+            with new_uow() as uow:
+                audit(uow, actor, action, at, detail)
+                uow.commit()
+        except ConcurrentUpdate:
+            continue
+        return
+    raise ConcurrentUpdate("audit", "too many racing attempts; try again")
+
+
 @attrs.frozen
 class Reserved:
     credentials: Credentials
     counted: int
     """The attempt's number in the group's ``LockState.counted``."""
+
+
+def _reserve_once(
+    new_uow: NewUnitOfWork,
+    member: Callable[[UnitOfWork], Credentials | None],
+    group: PasswordGroup,
+    at: datetime,
+    policy: LoginPolicy,
+    channel: PasswordChannel,
+    audit_as: str,
+) -> Reserved | str:
+    with new_uow() as uow:
+        credentials = member(uow)
+        if credentials is None or credentials.stored_hash(group) is None:
+            actor = ANONYMOUS if credentials is None else credentials.member_id
+            audit(uow, actor, f"{audit_as}.refused", at, "unknown_account")
+            uow.commit()
+            return "unknown_account"
+        lock = credentials.lock_state(group)
+        if lock.locked(at):
+            audit(uow, credentials.member_id, f"{audit_as}.refused", at, "locked")
+            uow.commit()
+            return "locked"
+        counted = _after_failure(lock, at, policy)
+        saved = uow.credentials.save(_set_lock(credentials, group, counted))
+        audit(uow, credentials.member_id, f"{audit_as}.attempt", at, f"{group.value} {channel.value}")
+        uow.commit()
+        return Reserved(saved, counted.counted)
 
 
 def reserve(
@@ -64,25 +118,18 @@ def reserve(
     at: datetime,
     rules: MemberRules,
     channel: PasswordChannel,
+    audit_as: str = "member.login",
 ) -> Reserved | str:
     """Count one failure of ``group`` in advance (compare-and-set, retried); the reason
-    not to go on (``unknown_account``, ``locked``) instead when there is one."""
+    not to go on (``unknown_account``, ``locked``) instead when there is one. The unit of
+    work that counts the attempt appends ``<audit_as>.attempt``; one that refuses appends
+    ``<audit_as>.refused`` with the reason (D-052)."""
     policy = rules.login_policy(channel)
     for _ in range(RETRIES):
-        with new_uow() as uow:
-            credentials = member(uow)
-            if credentials is None or credentials.stored_hash(group) is None:
-                return "unknown_account"
-            lock = credentials.lock_state(group)
-            if lock.locked(at):
-                return "locked"
-            counted = _after_failure(lock, at, policy)
-            try:
-                saved = uow.credentials.save(_set_lock(credentials, group, counted))
-                uow.commit()
-            except ConcurrentUpdate:
-                continue
-            return Reserved(saved, counted.counted)
+        try:
+            return _reserve_once(new_uow, member, group, at, policy, channel, audit_as)
+        except ConcurrentUpdate:
+            continue  # the unit of work rolled back whole: nothing was counted or logged
     raise ConcurrentUpdate("credentials", "too many racing attempts; try again")
 
 
@@ -94,15 +141,15 @@ def settle(
     """Run ``change`` on the member's current credentials and save, retrying on a conflict;
     None when ``change`` declines."""
     for _ in range(RETRIES):
-        with new_uow() as uow:
-            current = uow.credentials.get(member_id)
-            changed = change(uow, current)
-            if changed is None:
-                return None
-            try:
+        try:
+            with new_uow() as uow:
+                current = uow.credentials.get(member_id)
+                changed = change(uow, current)
+                if changed is None:
+                    return None
                 saved = uow.credentials.save(changed)
                 uow.commit()
-            except ConcurrentUpdate:
-                continue
-            return saved
+                return saved
+        except ConcurrentUpdate:
+            continue  # rolled back whole (its audit line too): run the change again
     raise ConcurrentUpdate("credentials", "too many racing attempts; try again")

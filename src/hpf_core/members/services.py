@@ -24,14 +24,16 @@ passwords, the keypad (12329 / 触摸屏) one included.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
+from hpf_core._choice import choice
 from hpf_core.dates import require_aware
-from hpf_core.errors import InvalidCode, Violation, refusal
+from hpf_core.errors import ConcurrentUpdate, InvalidCode, Violation, refusal
 from hpf_core.identity import validate_phone
 from hpf_core.members._codes import SENT_MESSAGE, check_code, hash_code, send_code
 from hpf_core.members._identity import FIRST_LOGIN_MESSAGE, enrol, login_with_identity
@@ -63,14 +65,13 @@ from hpf_core.members._sessions import (
     touch,
 )
 from hpf_core.members._uow import DEFAULT_RULES as _DEFAULT_RULES
-from hpf_core.members._uow import (
-    LoginOutcome,
-    NewUnitOfWork,
-    Reserved,
-    find,
-    reserve,
-    settle,
-)
+from hpf_core.members._uow import RETRIES as _RETRIES
+from hpf_core.members._uow import LoginOutcome, NewUnitOfWork, Reserved
+from hpf_core.members._uow import audit as _audit
+from hpf_core.members._uow import audit_alone as _audit_alone
+from hpf_core.members._uow import find as _find
+from hpf_core.members._uow import reserve as _reserve
+from hpf_core.members._uow import settle as _settle
 from hpf_core.ports import Notification
 
 if TYPE_CHECKING:
@@ -83,9 +84,6 @@ if TYPE_CHECKING:
         VerificationCodeStore,
     )
 
-_settle, _reserve, _find = settle, reserve, find
-"""The unit-of-work helpers under their names before D-048 (they live in ``_uow`` now)."""
-
 __all__ = [
     "FIRST_LOGIN_MESSAGE",
     "LoginOutcome",
@@ -96,11 +94,14 @@ __all__ = [
     "login",
     "login_with_identity",
     "logout",
+    "logout_everywhere",
     "request_phone_change",
     "send_unlock_code",
     "unlock",
     "verify_password",
 ]
+
+T = TypeVar("T")
 
 
 def _refused(reason: str) -> LoginOutcome:
@@ -134,14 +135,19 @@ def login(
     before anything is said about the check."""
     at = require_aware(at, "at")
     password = require_password_input(password)
+    channel = choice(PasswordChannel, channel, "channel")
     group = channel.group
-    reserved = reserve(new_uow, lambda uow: find(uow, identifier), group, at, rules, channel)
+    reserved = _reserve(
+        new_uow, lambda uow: _find(uow, identifier), group, at, rules, channel, "member.login"
+    )
     if isinstance(reserved, str):
         hasher.verify(_dummy_hash(hasher), password)
         return _refused(reserved)
     stored = reserved.credentials.stored_hash(group)
-    assert stored is not None  # reserve checked it
+    assert stored is not None  # _reserve checked it
+    member_id = reserved.credentials.member_id
     if not _verify(hasher, stored, password):
+        _audit_alone(new_uow, member_id, "member.login.refused", at, "wrong_password")
         return _refused("wrong_password")
     policy = rules.login_policy(channel)
     rehash = hasher.hash(normalise_password(password)) if hasher.needs_rehash(stored) else None
@@ -153,6 +159,7 @@ def login(
             return None  # the password changed meanwhile: this one is no longer right
         if rules.first_login.applies(channel) and current.first_login_verified_at is None:
             unverified[:] = [True]  # the first-login check first: take this attempt back
+            _audit(uow, current.member_id, "member.login.refused", at, "first_login_verification_required")
             return _set_lock(current, group, _undo_own(current.lock_state(group), at, policy))
         unverified[:] = []
         lock = _after_success(current.lock_state(group), reserved.counted, at, policy)
@@ -169,10 +176,12 @@ def login(
             group=group,
         )
         uow.sessions.add(session)
+        _audit(uow, current.member_id, "member.login.ok", at, f"{group.value} {channel.value}")
         return updated
 
-    saved = settle(new_uow, reserved.credentials.member_id, succeed)
+    saved = _settle(new_uow, member_id, succeed)
     if saved is None:
+        _audit_alone(new_uow, member_id, "member.login.refused", at, "wrong_password")
         return _refused("wrong_password")
     if unverified:
         result = LoginResult(
@@ -221,12 +230,48 @@ def authenticate(
 
 
 def logout(new_uow: NewUnitOfWork, token: str, at: datetime) -> bool:
-    """Ends the session of ``token`` (退出登录); False if there was none or it had ended."""
+    """Ends the session of ``token`` (退出登录); False if there was none or it had ended.
+    An ended session is audited (``member.logout``) in the same unit of work."""
     at = require_aware(at, "at")
-    with new_uow() as uow:
+
+    def work(uow: UnitOfWork) -> bool:
+        session = uow.sessions.get(hash_token(token))
         ended = uow.sessions.end(hash_token(token), at)
-        uow.commit()
+        if ended and session is not None:
+            _audit(uow, session.member_id, "member.logout", at)
         return ended
+
+    return _retried(new_uow, work)
+
+
+def _retried(new_uow: NewUnitOfWork, work: Callable[[UnitOfWork], T]) -> T:
+    """``work`` in a unit of work, committed; run again on a lock conflict (which wrote nothing)."""
+    for _ in range(_RETRIES):
+        try:
+            with new_uow() as uow:
+                result = work(uow)
+                uow.commit()
+                return result
+        except ConcurrentUpdate:
+            continue
+    raise ConcurrentUpdate("sessions", "too many racing attempts; try again")
+
+
+def logout_everywhere(
+    new_uow: NewUnitOfWork, token: str, at: datetime, *, rules: MemberRules = _DEFAULT_RULES
+) -> int:
+    """退出所有设备: ends EVERY session of the member of ``token`` (this one included), in one
+    unit of work with the audit event ``member.logout.everywhere``; how many were ended.
+    ``Refused`` like :func:`authenticate` for a session that is not live."""
+    at = require_aware(at, "at")
+    session = authenticate(new_uow, token, at, rules=rules, changing_password=True)
+
+    def work(uow: UnitOfWork) -> int:
+        ended = uow.sessions.end_all(session.member_id, at)
+        _audit(uow, session.member_id, "member.logout.everywhere", at, f"{ended} sessions")
+        return ended
+
+    return _retried(new_uow, work)
 
 
 def _checked_password(
@@ -241,8 +286,14 @@ def _checked_password(
     """Count, then verify, a password typed in a session, on the login's lock: ``Refused``
     (``locked`` or ``wrong_password``, the failure stays counted) unless it is right."""
     channel = PasswordChannel.APP if group is PasswordGroup.ONLINE else PasswordChannel.HOTLINE
-    reserved = reserve(
-        new_uow, lambda uow: uow.credentials.get(session.member_id), group, at, rules, channel
+    reserved = _reserve(
+        new_uow,
+        lambda uow: uow.credentials.get(session.member_id),
+        group,
+        at,
+        rules,
+        channel,
+        "member.password.check",
     )
     if isinstance(reserved, str):
         hasher.verify(_dummy_hash(hasher), password)
@@ -250,6 +301,7 @@ def _checked_password(
     stored = reserved.credentials.stored_hash(group)
     assert stored is not None
     if not _verify(hasher, stored, password):
+        _audit_alone(new_uow, session.member_id, "member.password.check.refused", at, "wrong_password")
         raise refusal([Violation("wrong_password", "旧密码错误", "old_password")])
     return reserved
 
@@ -275,9 +327,10 @@ def verify_password(
     def succeed(uow: UnitOfWork, current: Credentials) -> Credentials:
         lock = _after_success(current.online_lock, reserved.counted, at, policy)
         uow.sessions.save(password_verified(session, at))
+        _audit(uow, current.member_id, "member.password.verified", at)
         return _set_lock(current, PasswordGroup.ONLINE, lock)
 
-    settle(new_uow, session.member_id, succeed)
+    _settle(new_uow, session.member_id, succeed)
     return password_verified(session, at)
 
 
@@ -301,6 +354,7 @@ def change_password(
     ``secret_version`` moves on, every other session ends, and this session (returned)
     carries the new version."""
     at = require_aware(at, "at")
+    group = choice(PasswordGroup, group, "group")
     old_password = require_password_input(old_password, "old_password")
     session = authenticate(new_uow, token, at, rules=rules, changing_password=True)
     with new_uow() as uow:
@@ -353,10 +407,11 @@ def change_password(
             still = session.group in updated.must_change
             kept = attrs.evolve(kept, password_change_required=still)
         uow.sessions.save(kept)
+        _audit(uow, current.member_id, "member.password.changed", at, group.value)
         done[:] = [kept]
         return updated
 
-    settle(new_uow, reserved.credentials.member_id, succeed)
+    _settle(new_uow, reserved.credentials.member_id, succeed)
     return done[0]
 
 
@@ -375,7 +430,7 @@ def send_unlock_code(
     (``send_limit``) over the member's quota."""
     at = require_aware(at, "at")
     with new_uow() as uow:
-        credentials = find(uow, identifier)
+        credentials = _find(uow, identifier)
     if credentials is None:
         return SENT_MESSAGE
     return send_code(
@@ -405,7 +460,7 @@ def unlock(
     (always the same message) otherwise, also for an unknown account."""
     at = require_aware(at, "at")
     with new_uow() as uow:
-        credentials = find(uow, identifier)
+        credentials = _find(uow, identifier)
     if credentials is None:
         hash_code("0" * policy.length, b"\x00" * 16, "13800000000", CodePurpose.UNLOCK)  # same time
         raise InvalidCode()
@@ -414,13 +469,14 @@ def unlock(
     )
 
     def clear(uow: UnitOfWork, current: Credentials) -> Credentials:
+        _audit(uow, current.member_id, "member.unlocked", at)
         return attrs.evolve(
             current,
             online_lock=LockState(counted=current.online_lock.counted),
             keypad_lock=LockState(counted=current.keypad_lock.counted),
         )
 
-    settle(new_uow, credentials.member_id, clear)
+    _settle(new_uow, credentials.member_id, clear)
 
 
 def _taken(uow: UnitOfWork, member_id: str, phone: str) -> tuple[str, ...]:
@@ -497,7 +553,8 @@ def confirm_phone_change(
         uow.sessions.end_all(current.member_id, at, keep=session.token_hash)
         uow.sessions.save(attrs.evolve(session, secret_version=updated.secret_version))
         uow.outbox.enqueue(Notification(current.member_id, old, changed.notice, at))
+        _audit(uow, current.member_id, "member.phone.changed", at)
         return updated
 
-    settle(new_uow, session.member_id, apply)
+    _settle(new_uow, session.member_id, apply)
     return changed
