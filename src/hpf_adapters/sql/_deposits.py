@@ -95,11 +95,12 @@ class SqlJournal(Repo):
     ids ``E`` + the row's sequence number. A trigger refuses UPDATE and DELETE."""
 
     def append(self, draft: EntryDraft) -> JournalEntry:
+        fen = to_fen(draft.amount)
         seq = self._insert(
             t.journal,
             account_no=draft.account_no,
             kind=draft.kind.value,
-            amount_fen=to_fen(draft.amount),
+            amount_fen=fen,
             value_date=draft.value_date,
             idem_key=draft.key,
             month=draft.month,
@@ -108,7 +109,7 @@ class SqlJournal(Repo):
             memo=draft.memo,
         )
         return JournalEntry(
-            make_id("E", seq), seq, draft.account_no, draft.kind, draft.amount, draft.value_date,
+            make_id("E", seq), seq, draft.account_no, draft.kind, from_fen(fen), draft.value_date,
             draft.key, draft.month, draft.interest_year, draft.reverses, draft.memo,
         )  # fmt: skip
 
