@@ -11,11 +11,13 @@ Workloads:
 
 The floor is one transaction through the driver's own connection (no SQLAlchemy, no
 codec, no keys), with the statements hpf's unit issues for the same work: look the
-idempotency key up, read the account row(s) (``FOR UPDATE`` on the servers), per account
-update balance, version and body with compare-and-set and append the journal row, insert
-the idempotency key, commit. hpf additionally reads the new journal rows back (to return
-them) and seals/opens the personal data in each body; that difference is what the ratio
-measures. Time is wall time over the whole batch (``time.perf_counter``), best of
+idempotency key up, read the account row(s) (``FOR UPDATE`` on the servers), update
+balance, version and body with compare-and-set and append the journal row(s) — for one
+account one ``UPDATE`` and one ``INSERT``; for many, as hpf's ``save_many`` and
+``append_many`` do (D-051), one ``executemany`` of the ``UPDATE`` and one multi-row
+``INSERT ... RETURNING seq`` — insert the idempotency key, commit. hpf additionally
+validates, encodes each record as canonical JSON and seals/opens the personal data in each
+body; that difference is what the ratio measures. Time is wall time over the whole batch (``time.perf_counter``), best of
 ``--samples``.
 
 Usage::
@@ -146,7 +148,7 @@ class Floor:
         cursor.execute("BEGIN IMMEDIATE" if self.kind == "sqlite" else "BEGIN")
 
     def unit(self, key: str, account_rows: str, arg: str, amount_fen: int, kind: str, on: date) -> None:
-        """One unit: key lookup, read the rows, per row CAS update + journal insert, key insert."""
+        """One unit: key lookup, read the rows, CAS update(s) + journal insert(s), key insert."""
         cursor = self.raw.cursor()
         self.begin(cursor)
         try:
@@ -158,24 +160,45 @@ class Floor:
                 (arg,),
             )
             rows = cursor.fetchall()
-            journal = []
-            for account_no, balance_fen, version, body in rows:
-                cursor.execute(
+            if len(rows) == 1:  # one account: one UPDATE and one INSERT, as hpf's save and append
+                journal = []
+                for account_no, balance_fen, version, body in rows:
+                    cursor.execute(
+                        self.sql(
+                            "UPDATE accounts SET balance_fen = ?, version = ?, body = ? "
+                            "WHERE account_no = ? AND version = ?"
+                        ),
+                        (balance_fen + amount_fen, version + 1, body, account_no, version),
+                    )
+                    assert cursor.rowcount == 1
+                    cursor.execute(
+                        self.sql(
+                            "INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, memo) "
+                            "VALUES (?, ?, ?, ?, ?, '')"
+                            + (" RETURNING seq" if self.kind == "postgresql" else "")
+                        ),
+                        (account_no, kind, amount_fen, on, f"{key}/{account_no}"),
+                    )
+                    journal.append(cursor.fetchone()[0] if self.kind == "postgresql" else cursor.lastrowid)
+            else:  # a batch, as hpf's save_many and append_many: one executemany, one INSERT
+                cursor.executemany(
                     self.sql(
                         "UPDATE accounts SET balance_fen = ?, version = ?, body = ? "
                         "WHERE account_no = ? AND version = ?"
                     ),
-                    (balance_fen + amount_fen, version + 1, body, account_no, version),
+                    [(b + amount_fen, v + 1, body, no, v) for no, b, v, body in rows],
                 )
-                assert cursor.rowcount == 1
+                assert cursor.rowcount == len(rows)
+                values = ", ".join(["(?, ?, ?, ?, ?, '')"] * len(rows))
                 cursor.execute(
                     self.sql(
                         "INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, memo) "
-                        "VALUES (?, ?, ?, ?, ?, '')" + (" RETURNING seq" if self.kind == "postgresql" else "")
+                        f"VALUES {values} RETURNING seq"
                     ),
-                    (account_no, kind, amount_fen, on, f"{key}/{account_no}"),
+                    [x for no, *_ in rows for x in (no, kind, amount_fen, on, f"{key}/{no}")],
                 )
-                journal.append(cursor.fetchone()[0] if self.kind == "postgresql" else cursor.lastrowid)
+                journal = [row[0] for row in cursor.fetchall()]
+                assert len(journal) == len(rows)
             cursor.execute(
                 self.sql("INSERT INTO idempotency_keys (idem_key, operation, body) VALUES (?, ?, ?)"),
                 (key, kind, f'{{"result":{journal}}}'),

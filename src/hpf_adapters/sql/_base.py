@@ -172,7 +172,7 @@ class Repo:
         work is then rolled back by its caller, so nothing stays written)."""
         if not rows:
             return
-        update, read, _ = cas_of(table, key)
+        update, _, _ = cas_of(table, key)
         params = [
             {**values, "version": version + 1, "cas_key": ident, "cas_version": version}
             for ident, version, values in rows
@@ -180,11 +180,14 @@ class Repo:
         result = self._run(update, params)
         if result.rowcount == len(rows):
             return
-        for ident, version, _ in rows:
-            found = self._run(read, {"cas_key": ident}).first()
+        check: sa.Select[Any] = sa.select(table.c.version, table.c.body).where(
+            table.c[key] == sa.bindparam("cas_key")
+        )
+        for ident, version, values in rows:  # which row did not match (rare: build the query here)
+            found = self._run(check, {"cas_key": ident}).first()
             if found is None:
                 raise UnknownRecord(field, "no such record", ident)
-            if found[0] != version + 1:
+            if found.version != version + 1 or found.body != values["body"]:
                 raise ConcurrentUpdate(
                     field, f"was changed by another request (stored version {found[0]}, not {version})", ident
                 )

@@ -27,6 +27,7 @@ from hpf_core.accounts._interest import DayBasis, accrue_interest_segments, chec
 from hpf_core.accounts._ledger import (
     DepositAccount,
     Employer,
+    EntryDraft,
     EntryKind,
     JournalEntry,
     Member,
@@ -210,7 +211,7 @@ def remit_month(
     }
 
     def work() -> list[JournalEntry]:
-        posted: list[JournalEntry] = []
+        outcomes: list[tuple[DepositAccount, EntryDraft]] = []
         problems: list[Violation] = []
         accounts = uow.accounts.by_employer(employer_no)
         if not accounts:
@@ -236,10 +237,12 @@ def remit_month(
                     for v in refused.violations
                 )
                 continue
-            posted.append(_apply(uow, outcome))
+            outcomes.append(outcome)
         if problems:
             raise refusal(problems)
-        return posted
+        # one batch each: the accounts by compare-and-set, then their entries in order
+        uow.accounts.save_many([account for account, _ in outcomes])
+        return list(uow.journal.append_many([draft for _, draft in outcomes]))
 
     return _posted(uow, key, "remit_month", params, work)
 
