@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
-from hpf_adapters.sql._codec import Keyring
+from hpf_adapters.sql._codec import Sealer
 from hpf_adapters.sql._engine import is_transient
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
 
@@ -22,7 +22,7 @@ class Unit(Protocol):
     """What a repository needs from its unit of work."""
 
     @property
-    def keyring(self) -> Keyring: ...
+    def sealer(self) -> Sealer: ...
 
     @property
     def dialect(self) -> str: ...
@@ -110,8 +110,8 @@ class Repo:
         self._session = session
 
     @property
-    def _ring(self) -> Keyring:
-        return self._session.keyring
+    def _ring(self) -> Sealer:
+        return self._session.sealer
 
     def _run(self, statement: sa.Executable, params: Any = None) -> sa.CursorResult[Any]:
         with translated():

@@ -42,6 +42,10 @@ class _Work(Repo):
         return self._keyring
 
     @property
+    def sealer(self) -> Keyring:
+        return self._keyring
+
+    @property
     def dialect(self) -> str:
         return self._dialect
 

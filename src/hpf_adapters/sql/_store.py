@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from hpf_adapters.sql import _tables
 from hpf_adapters.sql._base import translated
-from hpf_adapters.sql._codec import Keyring
+from hpf_adapters.sql._codec import Keyring, UnitKeys
 from hpf_adapters.sql._codes import SqlCodeStore
 from hpf_adapters.sql._deposits import (
     SqlAccounts,
@@ -139,6 +139,7 @@ class SqlUnitOfWork:
         self._entered = False
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
+        self._sealer: UnitKeys | None = None
         self.accounts = SqlAccounts(self)
         self.journal = SqlJournal(self)
         self.loans = SqlLoans(self)
@@ -157,6 +158,15 @@ class SqlUnitOfWork:
     def keyring(self) -> Keyring:
         """The store's keyring."""
         return self._store.keyring
+
+    @property
+    def sealer(self) -> UnitKeys:
+        """The keyring as this unit of work's repositories use it: a value read and saved
+        unchanged keeps its sealed text (no new seal per save), lookup hashes are computed
+        once; forgotten when the unit of work closes."""
+        if self._sealer is None:
+            self._sealer = UnitKeys(self._store.keyring)
+        return self._sealer
 
     @property
     def dialect(self) -> str:
@@ -198,6 +208,7 @@ class SqlUnitOfWork:
         self._close()
 
     def _close(self) -> None:
+        self._sealer = None
         try:
             self.rollback()
         finally:
