@@ -17,14 +17,15 @@ account one ``UPDATE`` and one ``INSERT``; for many, as hpf's ``save_many`` and
 ``append_many`` do (D-051), one ``executemany`` of the ``UPDATE`` and one multi-row
 ``INSERT ... RETURNING seq`` — insert the idempotency key, commit. hpf additionally
 validates, encodes each record as canonical JSON and seals/opens the personal data in each
-body; that difference is what the ratio measures. Time is wall time over the whole batch (``time.perf_counter``), best of
-``--samples``.
+body; that difference is what the ratio measures. Time is wall time over the whole batch
+(``time.perf_counter``), best of ``--samples``.
 
 Usage::
 
     python bench/storage.py                  # full: 1,000 withdrawals, 3 months of 1,000 accounts
     python bench/storage.py --smoke          # small sizes, seconds
-    python bench/storage.py --profile sqlite # where hpf's time goes (cProfile, top 25)
+    python bench/storage.py --profile sqlite # where hpf's time goes (cProfile: shares, top 25)
+    python bench/storage.py --profile sqlite --workload remittance
 
 Servers: ``HPF_TEST_POSTGRES`` / ``HPF_TEST_MARIADB`` (the test suite's defaults); an
 unreachable one is reported and skipped. Each run creates its own schema/database and
@@ -302,23 +303,72 @@ def remittances(url: str, kind: str, accounts: int, months: int, samples: int) -
     return max(r[0] for r in rates), max(r[1] for r in rates)
 
 
-def profile(kind: str, count: int, sort: str = "cumulative") -> None:
+GROUPS = (
+    ("SQLAlchemy Core (execution, compiled cache, result rows, pool)", ("/sqlalchemy/",)),
+    ("driver and database (execute, fetch, commit, round trips)", ("sqlite3", "psycopg", "pymysql", "sock")),
+    ("hpf's codec: canonical JSON, AES-GCM, HMAC", ("_codec.py", "json/", "cryptography", "hmac", "base64")),
+    ("the rest of the hpf SQL adapter", ("hpf_adapters/sql/",)),
+    ("hpf_core (the debit, idempotency, validation)", ("hpf_core/",)),
+    ("wiring.Services", ("hpf_adapters/wiring",)),
+    ("attrs (evolve, fields)", ("/attr/",)),
+)
+
+
+def group_of(where: str) -> str:
+    for label, marks in GROUPS:
+        if any(mark in where for mark in marks):
+            return label
+    return "other (Python builtins, decimal, datetime)"
+
+
+def profile(kind: str, count: int, workload: str = "withdrawal") -> None:
+    """cProfile of ``count`` withdrawals (or 3 remittances of 1,000 accounts) after a
+    warm-up, self time grouped by where the code lives, then the top 25 functions."""
     with database(kind) as url:
         app = app_for(url)
-        open_accounts(app, "EW", "W", 1)
-        app.accounts.receive_transfer(
-            account_no="W00000", amount="1000000.00", value_date=date(2025, 1, 3), key="in"
-        )
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for i in range(count):
-            app.accounts.withdraw(
-                account_no="W00000", amount="100.00", value_date=date(2025, 2, 1), key=f"p{i}"
+        if workload == "withdrawal":
+            open_accounts(app, "EW", "W", 1)
+            app.accounts.receive_transfer(
+                account_no="W00000", amount="1000000.00", value_date=date(2025, 1, 3), key="in"
             )
+
+            def one(i: int) -> None:
+                app.accounts.withdraw(
+                    account_no="W00000", amount="100.00", value_date=date(2025, 2, 1), key=f"p{i}"
+                )
+
+            warm, units = 20, count
+        else:
+            open_accounts(app, "ER", "R", 1000)
+
+            def one(i: int) -> None:
+                m = add_months(date(2025, 1, 1), i)
+                app.accounts.remit_month(
+                    employer_no="ER", month=m, value_date=m + timedelta(days=14), key=f"r{m}",
+                    rounding="half-up-fen",
+                )  # fmt: skip
+
+            warm, units = 1, 3
+        for i in range(warm):
+            one(i)
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for i in range(warm, warm + units):
+            one(i)
         profiler.disable()
+        elapsed = time.perf_counter() - started
         app.store.dispose()  # type: ignore[union-attr]
+    stats = pstats.Stats(profiler)
+    shares: dict[str, float] = {}
+    for (path, _line, name), row in cast(Any, stats).stats.items():
+        shares[group_of(f"{path}:{name}")] = shares.get(group_of(f"{path}:{name}"), 0.0) + row[2]
+    total = sum(shares.values())
+    print(f"{kind} {workload}: {units} units, {elapsed / units * 1000:.2f} ms a unit profiled")
+    for label, seconds in sorted(shares.items(), key=lambda item: -item[1]):
+        print(f"  {seconds / total:6.1%}  {label}")
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(25)
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
     print(out.getvalue())
 
 
@@ -328,9 +378,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, help="best of N (default 3, smoke 1)")
     parser.add_argument("--databases", default="sqlite,postgresql,mariadb")
     parser.add_argument("--profile", metavar="KIND", help="profile hpf's withdrawal on one database instead")
+    parser.add_argument(
+        "--workload", default="withdrawal", choices=("withdrawal", "remittance"), help="what --profile runs"
+    )
     args = parser.parse_args(argv)
     if args.profile:
-        profile(args.profile, 300)
+        profile(args.profile, 300, args.workload)
         return 0
     count = 50 if args.smoke else 1000
     accounts = 50 if args.smoke else 1000

@@ -179,8 +179,18 @@ def _record_encoder(kind: type) -> _Encoder:
     return encode
 
 
+def _plain(item: Any) -> bool:
+    """An item whose JSON text is itself in quotes and sorts as it does: a str of printable
+    ASCII above '"' and without a backslash (ISO dates, codes)."""
+    return type(item) is str and item.isascii() and item.isprintable() and "\\" not in item and (
+        not item or min(item) > '"'
+    )
+
+
 def _unsorted_set(value: Any, ring: Sealer, field: str) -> list[Any]:
     items = [_encode(v, ring, field) for v in value]
+    if all(_plain(item) for item in items):
+        return sorted(items)
     return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
 
 
@@ -338,9 +348,13 @@ def dumps(record: object, ring: Sealer) -> str:
 T = typing.TypeVar("T")
 
 
-def loads(text: str, cls: type[T], ring: Sealer) -> T:
-    """The record of type ``cls`` that :func:`dumps` wrote."""
-    decoded: T = _decode(json.loads(text), cls, ring)
+def loads(text: str, cls: type[T], ring: Sealer, *, version: int | None = None) -> T:
+    """The record of type ``cls`` that :func:`dumps` wrote; with ``version``, that record
+    with its ``version`` field set to it (the row's column), as ``attrs.evolve`` would."""
+    value = json.loads(text)
+    if version is not None:
+        value["version"] = version
+    decoded: T = _decode(value, cls, ring)
     return decoded
 
 

@@ -44,7 +44,7 @@ class SqlAccounts(Repo):
         }
 
     def _load(self, row: sa.Row[Any]) -> DepositAccount:
-        return attrs.evolve(loads(row.body, DepositAccount, self._ring), version=row.version)
+        return loads(row.body, DepositAccount, self._ring, version=row.version)
 
     def get(self, account_no: str) -> DepositAccount:
         row = self._run(self._locked(_ACCOUNT), {"account_no": account_no}).first()
@@ -185,7 +185,7 @@ class SqlLoans(Repo):
         row = self._run(self._locked(_LOAN), {"contract_no": contract_no}).first()
         if row is None:
             raise UnknownRecord("contract_no", "no such loan", contract_no)
-        return attrs.evolve(loads(row.body, LoanAccount, self._ring), version=row.version)
+        return loads(row.body, LoanAccount, self._ring, version=row.version)
 
     def add(self, loan: LoanAccount) -> LoanAccount:
         number = loan.contract.contract_no
@@ -271,7 +271,7 @@ class SqlApplications(Repo):
         }
 
     def _load(self, row: sa.Row[Any]) -> Application:
-        return attrs.evolve(loads(row.body, Application, self._ring), version=row.version)
+        return loads(row.body, Application, self._ring, version=row.version)
 
     def get(self, application_id: str) -> Application:
         row = self._run(self._locked(_APPLICATION), {"application_id": application_id}).first()

@@ -56,7 +56,7 @@ class SqlMembers(Repo):
     the key, so a loan belongs to one member)."""
 
     def _load(self, row: sa.Row[Any]) -> MemberRecord:
-        return attrs.evolve(loads(row.body, MemberRecord, self._ring), version=row.version)
+        return loads(row.body, MemberRecord, self._ring, version=row.version)
 
     def _one(self, query: Query, value: str, lock: bool = False) -> MemberRecord | None:
         row = self._run(self._locked(query) if lock else query.plain, {"value": value}).first()
@@ -154,7 +154,7 @@ class SqlCredentials(Repo):
         return (
             None
             if row is None
-            else attrs.evolve(loads(row.body, Credentials, self._ring), version=row.version)
+            else loads(row.body, Credentials, self._ring, version=row.version)
         )
 
     def get(self, member_id: str) -> Credentials:
