@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from hpf_adapters.sql import _tables as t
 from hpf_adapters.sql._base import Query, Repo, make_id, seq_of
@@ -106,6 +107,26 @@ _REVERSAL = (
     sa.select(t.journal).where(_J.reverses == sa.bindparam("entry_id")).order_by(_J.seq).limit(1)
 )
 _APPEND_MANY = sa.insert(t.journal).returning(_J.seq, sort_by_parameter_order=True)
+_JOURNAL_COLUMNS = (
+    "account_no", "kind", "amount_fen", "value_date", "idem_key", "month", "interest_year", "reverses",
+    "memo",
+)  # fmt: skip
+_ARRAYS = sa.func.unnest(
+    *(sa.cast(sa.bindparam(f"all_{name}"), postgresql.ARRAY(_J[name].type)) for name in _JOURNAL_COLUMNS)
+).table_valued(*_JOURNAL_COLUMNS, with_ordinality="position").render_derived()
+_APPEND_ARRAYS = (
+    sa.insert(t.journal)
+    .from_select(
+        list(_JOURNAL_COLUMNS),
+        sa.select(*(_ARRAYS.c[name] for name in _JOURNAL_COLUMNS)).order_by(_ARRAYS.c.position),
+    )
+    .returning(_J.seq)
+)
+"""PostgreSQL: ``INSERT INTO journal SELECT ... FROM unnest(<one array a column>) WITH
+ORDINALITY ORDER BY position RETURNING seq`` — nine parameters for any number of rows (a
+multi-row VALUES has nine a row, which psycopg parses anew each time: D-051). The rows are
+inserted, and their sequence numbers drawn, in the arrays' order, so the returned numbers
+sorted are the drafts' in order (what SQLAlchemy's own ordered RETURNING relies on)."""
 
 
 def _journal_row(draft: EntryDraft, fen: int) -> dict[str, Any]:
@@ -143,8 +164,12 @@ class SqlJournal(Repo):
         if not drafts:
             return []
         fens = [to_fen(d.amount) for d in drafts]
-        result = self._run(_APPEND_MANY, [_journal_row(d, f) for d, f in zip(drafts, fens, strict=True)])
-        seqs = [int(row[0]) for row in result]
+        rows = [_journal_row(d, f) for d, f in zip(drafts, fens, strict=True)]
+        if self._session.dialect == "postgresql":
+            arrays = {f"all_{name}": [row[name] for row in rows] for name in _JOURNAL_COLUMNS}
+            seqs = sorted(int(row[0]) for row in self._run(_APPEND_ARRAYS, arrays))
+        else:
+            seqs = [int(row[0]) for row in self._run(_APPEND_MANY, rows)]
         if len(seqs) != len(drafts):
             raise AssertionError("the journal returned a sequence number for each draft")  # pragma: no cover
         return [_stored(d, s, f) for d, s, f in zip(drafts, seqs, fens, strict=True)]
