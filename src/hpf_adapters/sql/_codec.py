@@ -340,9 +340,13 @@ def _inner(hint: Any, origin: Any, field: str) -> _Decoder:
     return lambda value, _ring: value
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""``json.dumps`` with these options, made once (``json.dumps`` builds an encoder a call)."""
+
+
 def dumps(record: object, ring: Sealer) -> str:
     """The canonical JSON text of an attrs record (personal fields sealed)."""
-    return json.dumps(_encode(record, ring), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(_encode(record, ring))
 
 
 T = typing.TypeVar("T")

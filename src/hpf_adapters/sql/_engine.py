@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 import time
 from typing import Any
 
@@ -106,8 +107,14 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
-    write = connection.get_execution_options().get("hpf_write", True)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    """Begin on the driver's connection itself (not through ``exec_driver_sql``, whose
+    execution machinery cost more than the BEGIN: D-051); a driver error is raised as
+    SQLAlchemy's, so ``translated`` sees a locked database as it sees any other."""
+    statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get("hpf_write", True) else "BEGIN"
+    try:
+        connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+    except sqlite3.Error as error:
+        raise sa.exc.DBAPIError.instance(statement, (), error, sqlite3.Error) from error
 
 
 _TRANSIENT_PG = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available

@@ -60,6 +60,9 @@ class SqlStore:
         self.keyring = keyring
         self.engine = engine if engine is not None else engine_for(url, **options)
         self.dialect = self.engine.dialect.name
+        self._reader = self.engine.execution_options(hpf_write=False)
+        """The engine for units of work that take no write lock up front (made once: an
+        ``execution_options`` call a connection costs more than it does)."""
 
     def unit_of_work(self, *, write: bool = True) -> SqlUnitOfWork:
         """A new unit of work (``write=False``: SQLite takes no write lock up front)."""
@@ -184,9 +187,9 @@ class SqlUnitOfWork:
         ``with`` block, the unit of work takes no write lock up front and no row locks, and
         its connection closes when the object goes away."""
         if self._connection is None:
-            write = self._write and self._entered
+            engine = self._store.engine if self._write and self._entered else self._store._reader
             with translated():
-                self._connection = self._store.engine.connect().execution_options(hpf_write=write)
+                self._connection = engine.connect()
         if self._transaction is None or not self._transaction.is_active:
             with translated():
                 self._transaction = self._connection.begin()
