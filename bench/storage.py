@@ -389,7 +389,7 @@ def profile(kind: str, count: int, workload: str = "withdrawal") -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="small sizes (seconds)")
-    parser.add_argument("--samples", type=int, help="best of N (default 3, smoke 1)")
+    parser.add_argument("--samples", type=int, help="best of N (default 5, smoke 1)")
     parser.add_argument("--databases", default="sqlite,postgresql,mariadb")
     parser.add_argument("--profile", metavar="KIND", help="profile hpf's withdrawal on one database instead")
     parser.add_argument(
@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     count = 50 if args.smoke else 1000
     accounts = 50 if args.smoke else 1000
     months = 1 if args.smoke else 3
-    samples = args.samples or (1 if args.smoke else 3)
+    samples = args.samples or (1 if args.smoke else 5)
     print(f"{'database':<11} {'workload':<28} {'hpf units/s':>12} {'bare SQL':>10} {'ratio':>6}")
     for kind in args.databases.split(","):
         try:
