@@ -107,3 +107,43 @@ class TestAccountRepository:
             assert uow.accounts.numbers() == ["A1", "A2"]
             assert [a.account_no for a in uow.accounts.by_employer("E1")] == ["A1", "A2"]
             assert list(uow.accounts.by_employer("E9")) == []
+
+    def test_save_many_stores_each_at_its_next_version_in_order(
+        self, new_uow: NewUnitOfWork, account_record: Account
+    ) -> None:
+        one = stored(new_uow, account_record("A1", "M1"))
+        two = stored(new_uow, account_record("A2", "M2", "440524188001010014"))
+        with new_uow() as uow:
+            moved = uow.accounts.save(attrs.evolve(two, base=Decimal("6000.00")))  # version 1
+            saved = uow.accounts.save_many(
+                [attrs.evolve(moved, base=Decimal("8000.00")), attrs.evolve(one, base=Decimal("7000.00"))]
+            )
+            uow.commit()
+        assert [(a.account_no, a.version, a.base) for a in saved] == [
+            ("A2", 2, Decimal("8000.00")),
+            ("A1", 1, Decimal("7000.00")),
+        ]
+        with new_uow() as uow:
+            assert [uow.accounts.get("A1"), uow.accounts.get("A2")] == [saved[1], saved[0]]
+            assert uow.accounts.save_many([]) == []
+
+    def test_save_many_with_one_stale_or_unknown_account_raises_and_the_unit_writes_nothing(
+        self, new_uow: NewUnitOfWork, account_record: Account
+    ) -> None:
+        one = stored(new_uow, account_record("A1", "M1"))
+        two = stored(new_uow, account_record("A2", "M2", "440524188001010014"))
+        with new_uow() as uow:
+            uow.accounts.save(attrs.evolve(two, base=Decimal("6000.00")))
+            uow.commit()
+        with new_uow() as uow:  # two is stale now (stored version 1)
+            with pytest.raises(ConcurrentUpdate) as caught:
+                uow.accounts.save_many(
+                    [attrs.evolve(one, base=Decimal("1.00")), attrs.evolve(two, base=Decimal("2.00"))]
+                )
+            assert caught.value.value == "A2"
+        unknown = account_record("A9", "M9", "440524188001010022")
+        with new_uow() as uow, pytest.raises(UnknownRecord):
+            uow.accounts.save_many([attrs.evolve(one, base=Decimal("3.00")), unknown])
+        with new_uow() as uow:
+            assert (uow.accounts.get("A1").version, uow.accounts.get("A1").base) == (0, one.base)
+            assert (uow.accounts.get("A2").version, uow.accounts.get("A2").base) == (1, Decimal("6000.00"))

@@ -57,3 +57,32 @@ class TestJournalRepository:
         journal = new_uow().journal
         for name in ("update", "delete", "remove", "save"):
             assert not hasattr(journal, name)
+
+    def test_append_many_numbers_the_drafts_in_order_as_successive_appends(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        with new_uow() as uow:
+            first = uow.journal.append(draft("1.00", "a"))
+            many = uow.journal.append_many(
+                [draft("2.00", "b", "A2"), draft("-0.50", "c"), draft("3", "d", "A3")]
+            )
+            last = uow.journal.append(draft("4.00", "e"))
+            assert uow.journal.append_many([]) == []
+            uow.commit()
+        assert [e.sequence for e in (first, *many, last)] == [1, 2, 3, 4, 5]
+        assert len({e.entry_id for e in (first, *many, last)}) == 5
+        assert [(e.account_no, e.amount, e.key) for e in many] == [
+            ("A2", Decimal("2.00"), "b"),
+            ("A1", Decimal("-0.50"), "c"),
+            ("A3", Decimal("3"), "d"),
+        ]
+        with new_uow() as uow:
+            assert [uow.journal.get(e.entry_id) for e in many] == list(many)
+            assert list(uow.journal.entries("A1")) == [first, many[1], last]
+
+    def test_append_many_rolled_back_leaves_no_entry(self, new_uow: NewUnitOfWork) -> None:
+        with new_uow() as uow:
+            uow.journal.append_many([draft("1.00", "a"), draft("2.00", "b")])
+            uow.rollback()
+        with new_uow() as uow:
+            assert list(uow.journal.entries("A1")) == []

@@ -160,6 +160,9 @@ class MemoryAccounts:
         self._data.accounts[account.account_no] = stored
         return stored
 
+    def save_many(self, accounts: Sequence[DepositAccount]) -> Sequence[DepositAccount]:
+        return [self.save(account) for account in accounts]
+
     def by_employer(self, employer_no: str) -> Sequence[DepositAccount]:
         return [a for _, a in sorted(self._data.accounts.items()) if a.employer.employer_no == employer_no]
 
@@ -190,6 +193,9 @@ class MemoryJournal:
         )
         self._data.entries.append(entry)
         return entry
+
+    def append_many(self, drafts: Sequence[EntryDraft]) -> Sequence[JournalEntry]:
+        return [self.append(draft) for draft in drafts]
 
     def get(self, entry_id: str) -> JournalEntry:
         for entry in self._data.entries:

@@ -3,7 +3,7 @@ errors translated, compare-and-set, insert-if-absent and ids made from sequence 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
-from hpf_adapters.sql._codec import Keyring
+from hpf_adapters.sql._codec import Sealer
 from hpf_adapters.sql._engine import is_transient
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
 
@@ -22,7 +22,7 @@ class Unit(Protocol):
     """What a repository needs from its unit of work."""
 
     @property
-    def keyring(self) -> Keyring: ...
+    def sealer(self) -> Sealer: ...
 
     @property
     def dialect(self) -> str: ...
@@ -50,6 +50,59 @@ def translated() -> Iterator[None]:
         raise
 
 
+class Query:
+    """A SELECT built once (bind parameters for its inputs) with its ``FOR UPDATE`` twin:
+    SQLAlchemy then reuses the statement's cache key and compiled form on every execution
+    instead of coercing and hashing a new statement each time (D-051)."""
+
+    __slots__ = ("locked", "plain")
+
+    def __init__(self, query: sa.Select[Any]) -> None:
+        self.plain = query
+        self.locked = query.with_for_update()
+
+
+_INSERTS: dict[sa.Table, sa.Insert] = {}
+_IF_ABSENT: dict[tuple[str, sa.Table], sa.Executable] = {}
+_CAS: dict[tuple[sa.Table, str], tuple[sa.Update, sa.Select[Any], sa.Select[Any]]] = {}
+
+
+def insert_of(table: sa.Table) -> sa.Insert:
+    """``INSERT INTO table``, built once; the columns are the parameters' keys."""
+    statement = _INSERTS.get(table)
+    if statement is None:
+        statement = _INSERTS[table] = sa.insert(table)
+    return statement
+
+
+def _if_absent(dialect: str, table: sa.Table) -> sa.Executable:
+    statement = _IF_ABSENT.get((dialect, table))
+    if statement is None:
+        if dialect == "postgresql":
+            statement = postgresql.insert(table).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(table).on_conflict_do_nothing()
+        else:
+            statement = mysql.insert(table).prefix_with("IGNORE")
+        _IF_ABSENT[(dialect, table)] = statement
+    return statement
+
+
+def cas_of(table: sa.Table, key: str) -> tuple[sa.Update, sa.Select[Any], sa.Select[Any]]:
+    """For a versioned table keyed by column ``key``: ``UPDATE table SET <the parameters'
+    columns> WHERE key = :cas_key AND version = :cas_version``, and the version read (plain
+    and ``FOR UPDATE``) by ``:cas_key``; built once."""
+    found = _CAS.get((table, key))
+    if found is None:
+        column = table.c[key]
+        update = sa.update(table).where(
+            column == sa.bindparam("cas_key"), table.c.version == sa.bindparam("cas_version")
+        )
+        version = sa.select(table.c.version).where(column == sa.bindparam("cas_key"))
+        found = _CAS[(table, key)] = (update, version, version.with_for_update())
+    return found
+
+
 class Repo:
     """A repository over a unit of work."""
 
@@ -57,21 +110,21 @@ class Repo:
         self._session = session
 
     @property
-    def _ring(self) -> Keyring:
-        return self._session.keyring
+    def _ring(self) -> Sealer:
+        return self._session.sealer
 
     def _run(self, statement: sa.Executable, params: Any = None) -> sa.CursorResult[Any]:
         with translated():
             return self._session.connection().execute(statement, params)
 
-    def _locked(self, query: sa.Select[Any]) -> sa.Select[Any]:
+    def _locked(self, query: Query) -> sa.Select[Any]:
         """``query`` taking row locks (SELECT ... FOR UPDATE) in a writing unit of work on a
         server; SQLite's BEGIN IMMEDIATE already holds the write lock."""
-        return query.with_for_update() if self._session.locking else query
+        return query.locked if self._session.locking else query.plain
 
     def _insert(self, table: sa.Table, **values: Any) -> int:
         """Insert a row and return its primary key (the ``seq`` of an ordered table)."""
-        result = self._run(sa.insert(table).values(**values))
+        result = self._run(insert_of(table), values)
         if "seq" not in table.c:
             return 0
         key = result.inserted_primary_key
@@ -90,44 +143,60 @@ class Repo:
 
     def _insert_if_absent(self, table: sa.Table, **values: Any) -> None:
         """Insert a row unless one with its key exists (no error either way)."""
-        dialect = self._session.dialect
-        statement: sa.Executable
-        if dialect == "postgresql":
-            statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-        else:
-            statement = mysql.insert(table).values(**values).prefix_with("IGNORE")
-        self._run(statement)
+        self._run(_if_absent(self._session.dialect, table), values)
 
     def _compare_and_set(
-        self,
-        table: sa.Table,
-        key: sa.ColumnElement[bool],
-        version: int,
-        field: str,
-        ident: str,
-        **values: Any,
+        self, table: sa.Table, key: str, ident: str, version: int, field: str, values: dict[str, Any]
     ) -> None:
-        """``UPDATE table SET ..., version = version + 1 WHERE key AND version = :version``;
-        ``ConcurrentUpdate`` if the version moved on, ``UnknownRecord`` if there is no row."""
-        result = self._run(
-            sa.update(table).where(key, table.c.version == version).values(version=version + 1, **values)
-        )
+        """``UPDATE table SET ..., version = version + 1 WHERE key = ident AND version =
+        :version``; ``ConcurrentUpdate`` if the version moved on, ``UnknownRecord`` if there
+        is no row."""
+        update, read, _ = cas_of(table, key)
+        params = {**values, "version": version + 1, "cas_key": ident, "cas_version": version}
+        result = self._run(update, params)
         if result.rowcount == 1:
             return
-        found = self._run(sa.select(table.c.version).where(key)).first()
+        found = self._run(read, {"cas_key": ident}).first()
         if found is None:
             raise UnknownRecord(field, "no such record", ident)
         raise ConcurrentUpdate(
             field, f"was changed by another request (stored version {found[0]}, not {version})", ident
         )
 
-    def _check_version(
-        self, table: sa.Table, key: sa.ColumnElement[bool], version: int, field: str, ident: str
+    def _compare_and_set_many(
+        self, table: sa.Table, key: str, field: str, rows: Sequence[tuple[str, int, dict[str, Any]]]
     ) -> None:
+        """:meth:`_compare_and_set` for many ``(ident, version, values)`` rows in one
+        ``executemany``; the summed row count must be the number of rows, else the first
+        row that did not match is reported as :meth:`_compare_and_set` would (the unit of
+        work is then rolled back by its caller, so nothing stays written)."""
+        if not rows:
+            return
+        update, _, _ = cas_of(table, key)
+        params = [
+            {**values, "version": version + 1, "cas_key": ident, "cas_version": version}
+            for ident, version, values in rows
+        ]
+        result = self._run(update, params)
+        if result.rowcount == len(rows):
+            return
+        check: sa.Select[Any] = sa.select(table.c.version, table.c.body).where(
+            table.c[key] == sa.bindparam("cas_key")
+        )
+        for ident, version, values in rows:  # which row did not match (rare: build the query here)
+            found = self._run(check, {"cas_key": ident}).first()
+            if found is None:
+                raise UnknownRecord(field, "no such record", ident)
+            if found.version != version + 1 or found.body != values["body"]:
+                raise ConcurrentUpdate(
+                    field, f"was changed by another request (stored version {found[0]}, not {version})", ident
+                )
+        raise ConcurrentUpdate(field, "a row was changed by another request", "")
+
+    def _check_version(self, table: sa.Table, key: str, ident: str, version: int, field: str) -> None:
         """The stored version, locked; the errors of :meth:`_compare_and_set` before any write."""
-        found = self._run(self._locked(sa.select(table.c.version).where(key))).first()
+        _, read, locked = cas_of(table, key)
+        found = self._run(locked if self._session.locking else read, {"cas_key": ident}).first()
         if found is None:
             raise UnknownRecord(field, "no such record", ident)
         if found[0] != version:

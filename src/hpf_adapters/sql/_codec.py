@@ -22,11 +22,11 @@ import json
 import os
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Context, Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -103,31 +103,131 @@ class Keyring:
         return hmac.new(self.lookup, f"{field}\0{text}".encode(), hashlib.sha256).hexdigest()
 
 
-def _encode(value: Any, ring: Keyring, field: str = "") -> Any:
-    if value is None or (isinstance(value, bool | int) and not isinstance(value, enum.Enum)):
-        return value
-    if isinstance(value, str) and not isinstance(value, enum.Enum):
-        return ring.seal(value, field) if field in PERSONAL else value
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Fraction):
-        return [value.numerator, value.denominator]
-    if isinstance(value, date):  # datetime too
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    if attrs.has(type(value)):
-        return {f.name: _encode(getattr(value, f.name), ring, f.name) for f in attrs.fields(type(value))}
-    if isinstance(value, frozenset | set):
-        items = [_encode(v, ring, field) for v in value]
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
-    if isinstance(value, tuple | list):
-        return [_encode(v, ring, field) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _encode(v, ring, field) for k, v in value.items()}
-    raise InputTypeError(field or "record", "cannot be stored", type(value).__name__)
+class Sealer(Protocol):
+    """What the codec needs of a keyring: :class:`Keyring` itself, or :class:`UnitKeys`."""
+
+    def seal(self, text: str, field: str) -> str: ...
+
+    def open(self, sealed: str, field: str) -> str: ...
+
+    def hash(self, text: str, field: str) -> str: ...
+
+
+class UnitKeys:
+    """A :class:`Keyring` as one unit of work uses it: a value it opened under the current
+    key, or sealed, is sealed again as the same text, and lookup hashes are computed once.
+    So saving a record whose ID number did not change stores the sealed text it read (no
+    new AES-GCM seal, no new nonce, per save: D-051). Nothing outlives the unit of work."""
+
+    __slots__ = ("_current", "_hashes", "_ring", "_sealed")
+
+    def __init__(self, ring: Keyring) -> None:
+        self._ring = ring
+        self._current = f"{_MARK}{ring.current}:"
+        self._sealed: dict[tuple[str, str], str] = {}
+        self._hashes: dict[tuple[str, str], str] = {}
+
+    def __repr__(self) -> str:
+        return f"UnitKeys({self._ring!r})"
+
+    def seal(self, text: str, field: str) -> str:
+        found = self._sealed.get((field, text))
+        if found is None:
+            found = self._sealed[(field, text)] = self._ring.seal(text, field)
+        return found
+
+    def open(self, sealed: str, field: str) -> str:
+        text = self._ring.open(sealed, field)
+        if sealed.startswith(self._current):  # an old key's text is sealed anew (rotation)
+            self._sealed.setdefault((field, text), sealed)
+        return text
+
+    def hash(self, text: str, field: str) -> str:
+        found = self._hashes.get((field, text))
+        if found is None:
+            found = self._hashes[(field, text)] = self._ring.hash(text, field)
+        return found
+
+
+# Encoding dispatches on the value's exact type; each type's encoder is chosen once, by
+# the same tests in the same order as the format above describes, and an attrs class's
+# field names are read once (D-051: the generic walk was most of the codec's time).
+
+_Encoder = Callable[[Any, Sealer, str], Any]
+_ENCODERS: dict[type, _Encoder] = {}
+
+
+def _encode(value: Any, ring: Sealer, field: str = "") -> Any:
+    encoder = _ENCODERS.get(type(value))
+    if encoder is None:
+        encoder = _ENCODERS[type(value)] = _encoder_for(type(value))
+    return encoder(value, ring, field)
+
+
+def _same(value: Any, _ring: Sealer, _field: str) -> Any:
+    return value
+
+
+def _text(value: str, ring: Sealer, field: str) -> str:
+    return ring.seal(value, field) if field in PERSONAL else value
+
+
+def _record_encoder(kind: type) -> _Encoder:
+    names = tuple(f.name for f in attrs.fields(kind))
+
+    def encode(value: Any, ring: Sealer, _field: str) -> dict[str, Any]:
+        return {name: _encode(getattr(value, name), ring, name) for name in names}
+
+    return encode
+
+
+def _plain(item: Any) -> bool:
+    """An item whose JSON text is itself in quotes and sorts as it does: a str of printable
+    ASCII above '"' and without a backslash (ISO dates, codes)."""
+    return type(item) is str and item.isascii() and item.isprintable() and "\\" not in item and (
+        not item or min(item) > '"'
+    )
+
+
+def _unsorted_set(value: Any, ring: Sealer, field: str) -> list[Any]:
+    items = [_encode(v, ring, field) for v in value]
+    if all(_plain(item) for item in items):
+        return sorted(items)
+    return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+
+
+def _refuse(kind: type) -> _Encoder:
+    def refuse(_value: Any, _ring: Sealer, field: str) -> Any:
+        raise InputTypeError(field or "record", "cannot be stored", kind.__name__)
+
+    return refuse
+
+
+def _encoder_for(kind: type) -> _Encoder:
+    is_enum = issubclass(kind, enum.Enum)
+    if kind is type(None) or (issubclass(kind, bool | int) and not is_enum):
+        return _same
+    if issubclass(kind, str) and not is_enum:
+        return _text
+    if is_enum:
+        return lambda value, _ring, _field: value.value
+    if issubclass(kind, Decimal):
+        return lambda value, _ring, _field: str(value)
+    if issubclass(kind, Fraction):
+        return lambda value, _ring, _field: [value.numerator, value.denominator]
+    if issubclass(kind, date):  # datetime too
+        return lambda value, _ring, _field: value.isoformat()
+    if issubclass(kind, bytes):
+        return lambda value, _ring, _field: base64.b64encode(value).decode()
+    if attrs.has(kind):
+        return _record_encoder(kind)
+    if issubclass(kind, frozenset | set):
+        return _unsorted_set
+    if issubclass(kind, tuple | list):
+        return lambda value, ring, field: [_encode(v, ring, field) for v in value]
+    if issubclass(kind, Mapping):
+        return lambda value, ring, field: {str(k): _encode(v, ring, field) for k, v in value.items()}
+    return _refuse(kind)
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
@@ -140,68 +240,137 @@ def _hints(cls: type) -> dict[str, Any]:
     return found
 
 
-def _decode(value: Any, hint: Any, ring: Keyring, field: str = "") -> Any:
-    origin = typing.get_origin(hint)
-    if origin is typing.Union or origin is types.UnionType:
+# Decoding: one decoder per (type hint, field name), built on first use from the hint.
+
+_Decoder = Callable[[Any, Sealer], Any]
+_DECODERS: dict[tuple[Any, str], _Decoder] = {}
+
+
+def _decoder(hint: Any, field: str) -> _Decoder:
+    found = _DECODERS.get((hint, field))
+    if found is None:
+        found = _DECODERS[(hint, field)] = _decoder_for(hint, field)
+    return found
+
+
+def _decode(value: Any, hint: Any, ring: Sealer, field: str = "") -> Any:
+    return _decoder(hint, field)(value, ring)
+
+
+def _union(hint: Any, field: str) -> _Decoder:
+    arms = [_decoder(a, field) for a in typing.get_args(hint) if a is not type(None)]
+    first, last = arms[:-1], arms[-1]
+
+    def decode(value: Any, ring: Sealer) -> Any:
         if value is None:
             return None
-        arms = [a for a in typing.get_args(hint) if a is not type(None)]
-        for arm in arms[:-1]:  # e.g. WithdrawalKind | LoanBusiness: the first arm that reads it
+        for arm in first:  # e.g. WithdrawalKind | LoanBusiness: the first arm that reads it
             try:
-                return _decode(value, arm, ring, field)
+                return arm(value, ring)
             except (ValueError, TypeError, KeyError):
                 continue
-        return _decode(value, arms[-1], ring, field)
-    if value is None:
-        return None
+        return last(value, ring)
+
+    return decode
+
+
+def _record(hint: type) -> _Decoder:
+    fields: tuple[tuple[str, str, _Decoder, bool], ...] | None = None
+
+    def decode(value: Any, ring: Sealer) -> Any:
+        nonlocal fields
+        if fields is None:  # built on first use: a record's hints may name records not yet built
+            hints = _hints(hint)
+            fields = tuple(
+                (f.alias, f.name, _decoder(hints[f.name], f.name), f.default is not attrs.NOTHING)
+                for f in attrs.fields(hint)
+                if f.init
+            )
+        # a field added later with a default is absent from older rows: its default applies
+        # (one without a default must be there: a KeyError names it)
+        return hint(
+            **{
+                alias: read(value[name], ring)
+                for alias, name, read, optional in fields
+                if not optional or name in value
+            }
+        )
+
+    return decode
+
+
+def _text_decoder(field: str) -> _Decoder:
+    if field not in PERSONAL:
+        return lambda value, _ring: value
+
+    def decode(value: str, ring: Sealer) -> str:
+        return ring.open(value, field) if value.startswith(_MARK) else value
+
+    return decode
+
+
+def _decoder_for(hint: Any, field: str) -> _Decoder:
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return _union(hint, field)
+    inner = _inner(hint, origin, field)
+    return lambda value, ring: None if value is None else inner(value, ring)
+
+
+def _inner(hint: Any, origin: Any, field: str) -> _Decoder:
     if origin is tuple:
         args = typing.get_args(hint)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(v, args[0], ring, field) for v in value)
-        return tuple(_decode(v, a, ring, field) for v, a in zip(value, args, strict=True))
+            item = _decoder(args[0], field)
+            return lambda value, ring: tuple(item(v, ring) for v in value)
+        items = [_decoder(a, field) for a in args]
+        return lambda value, ring: tuple(read(v, ring) for v, read in zip(value, items, strict=True))
     if origin in (frozenset, set):
         (arg,) = typing.get_args(hint)
-        return frozenset(_decode(v, arg, ring, field) for v in value)
+        member = _decoder(arg, field)
+        return lambda value, ring: frozenset(member(v, ring) for v in value)
     if origin is not None and issubclass(origin, Mapping):
         _, arg = typing.get_args(hint)
-        return {k: _decode(v, arg, ring, field) for k, v in value.items()}
+        entry = _decoder(arg, field)
+        return lambda value, ring: {k: entry(v, ring) for k, v in value.items()}
     if attrs.has(hint):
-        hints = _hints(hint)
-        # a field added later with a default is absent from older rows: its default applies
-        kwargs = {
-            f.alias: _decode(value[f.name], hints[f.name], ring, f.name)
-            for f in attrs.fields(hint)
-            if f.init and (f.name in value or f.default is attrs.NOTHING)
-        }
-        return hint(**kwargs)
+        return _record(hint)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return hint(value)
+        return lambda value, _ring: hint(value)
     if hint is str:
-        return ring.open(value, field) if field in PERSONAL and value.startswith(_MARK) else value
+        return _text_decoder(field)
     if hint is Decimal:
-        return Decimal(value)
+        return lambda value, _ring: Decimal(value)
     if hint is Fraction:
-        return Fraction(value[0], value[1])
+        return lambda value, _ring: Fraction(value[0], value[1])
     if hint is datetime:
-        return datetime.fromisoformat(value)
+        return lambda value, _ring: datetime.fromisoformat(value)
     if hint is date:
-        return date.fromisoformat(value)
+        return lambda value, _ring: date.fromisoformat(value)
     if hint is bytes:
-        return base64.b64decode(value)
-    return value
+        return lambda value, _ring: base64.b64decode(value)
+    return lambda value, _ring: value
 
 
-def dumps(record: object, ring: Keyring) -> str:
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""``json.dumps`` with these options, made once (``json.dumps`` builds an encoder a call)."""
+
+
+def dumps(record: object, ring: Sealer) -> str:
     """The canonical JSON text of an attrs record (personal fields sealed)."""
-    return json.dumps(_encode(record, ring), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(_encode(record, ring))
 
 
 T = typing.TypeVar("T")
 
 
-def loads(text: str, cls: type[T], ring: Keyring) -> T:
-    """The record of type ``cls`` that :func:`dumps` wrote."""
-    decoded: T = _decode(json.loads(text), cls, ring)
+def loads(text: str, cls: type[T], ring: Sealer, *, version: int | None = None) -> T:
+    """The record of type ``cls`` that :func:`dumps` wrote; with ``version``, that record
+    with its ``version`` field set to it (the row's column), as ``attrs.evolve`` would."""
+    value = json.loads(text)
+    if version is not None:
+        value["version"] = version
+    decoded: T = _decode(value, cls, ring)
     return decoded
 
 

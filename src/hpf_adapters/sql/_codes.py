@@ -13,7 +13,7 @@ import attrs
 import sqlalchemy as sa
 
 from hpf_adapters.sql import _tables as t
-from hpf_adapters.sql._base import Repo
+from hpf_adapters.sql._base import Query, Repo
 from hpf_adapters.sql._codec import Keyring, dumps, loads
 from hpf_core.errors import ConcurrentUpdate
 from hpf_core.members import CodePurpose, IssuedCode, SendLog
@@ -42,6 +42,10 @@ class _Work(Repo):
         return self._keyring
 
     @property
+    def sealer(self) -> Keyring:
+        return self._keyring
+
+    @property
     def dialect(self) -> str:
         return self._dialect
 
@@ -53,12 +57,7 @@ class _Work(Repo):
         return self._connection
 
     def code(self, phone_hash: str, purpose: CodePurpose, owner: str) -> IssuedCode | None:
-        c = t.codes.c
-        row = self._run(
-            sa.select(c.body, c.attempts, c.used_at).where(
-                c.phone_hash == phone_hash, c.purpose == purpose.value, c.owner == owner
-            )
-        ).first()
+        row = self._run(_CODE, {"phone_hash": phone_hash, "purpose": purpose.value, "owner": owner}).first()
         if row is None:
             return None
         used = None if row.used_at is None else datetime.fromisoformat(row.used_at)
@@ -66,12 +65,8 @@ class _Work(Repo):
 
     def put_code(self, issued: IssuedCode) -> None:
         phone_hash = self.keyring.hash(issued.phone, "phone")
-        c = t.codes.c
-        self._run(
-            sa.delete(t.codes).where(
-                c.phone_hash == phone_hash, c.purpose == issued.purpose.value, c.owner == issued.owner
-            )
-        )
+        key = {"phone_hash": phone_hash, "purpose": issued.purpose.value, "owner": issued.owner}
+        self._run(_CODE_DROP, key)
         self._insert(
             t.codes, phone_hash=phone_hash, purpose=issued.purpose.value, owner=issued.owner,
             code_hash=issued.code_hash.hex(),
@@ -80,19 +75,39 @@ class _Work(Repo):
         )  # fmt: skip
 
     def sends(self, phone: str, owner: str, lock: bool = False) -> SendLog | None:
-        c = t.code_sends.c
-        query = sa.select(c.body).where(c.phone_hash == self.keyring.hash(phone, "phone"), c.owner == owner)
-        row = self._run(self._locked(query) if lock else query).first()
+        params = {"phone_hash": self.keyring.hash(phone, "phone"), "owner": owner}
+        row = self._run(self._locked(_SENDS) if lock else _SENDS.plain, params).first()
         return None if row is None else loads(row.body, SendLog, self.keyring)
 
     def put_sends(self, log: SendLog) -> None:
         phone_hash = self.keyring.hash(log.phone, "phone")
         body = dumps(log, self.keyring)
-        c = t.code_sends.c
         self._insert_if_absent(t.code_sends, phone_hash=phone_hash, owner=log.owner, body=body)
-        self._run(
-            sa.update(t.code_sends).where(c.phone_hash == phone_hash, c.owner == log.owner).values(body=body)
-        )
+        self._run(_SENDS_PUT, {"hash": phone_hash, "who": log.owner, "body": body})
+
+
+_D = t.codes.c
+_S = t.code_sends.c
+_THE_CODE = (
+    _D.phone_hash == sa.bindparam("phone_hash"),
+    _D.purpose == sa.bindparam("purpose"),
+    _D.owner == sa.bindparam("owner"),
+)
+_CODE = sa.select(_D.body, _D.attempts, _D.used_at).where(*_THE_CODE)
+_CODE_DROP = sa.delete(t.codes).where(*_THE_CODE)
+_SENDS = Query(
+    sa.select(_S.body).where(_S.phone_hash == sa.bindparam("phone_hash"), _S.owner == sa.bindparam("owner"))
+)
+_SENDS_PUT = sa.update(t.code_sends).where(
+    _S.phone_hash == sa.bindparam("hash"), _S.owner == sa.bindparam("who")
+)
+_THAT_CODE = (
+    _D.phone_hash == sa.bindparam("hash"),
+    _D.purpose == sa.bindparam("what"),
+    _D.owner == sa.bindparam("who"),
+)
+_COUNT = sa.update(t.codes).where(*_THAT_CODE).values(attempts=_D.attempts + 1)
+_CONSUME = sa.update(t.codes).where(*_THAT_CODE, _D.code_hash == sa.bindparam("digest"), _D.used_at.is_(None))
 
 
 class SqlCodeStore:
@@ -151,10 +166,9 @@ class SqlCodeStore:
 
     def count_attempt(self, phone: str, purpose: CodePurpose, *, owner: str = "") -> IssuedCode | None:
         def count(work: _Work) -> IssuedCode | None:
-            c = t.codes.c
             phone_hash = work.keyring.hash(phone, "phone")
-            where = (c.phone_hash == phone_hash, c.purpose == CodePurpose(purpose).value, c.owner == owner)
-            if work._run(sa.update(t.codes).where(*where).values(attempts=c.attempts + 1)).rowcount == 0:
+            params = {"hash": phone_hash, "what": CodePurpose(purpose).value, "who": owner}
+            if work._run(_COUNT, params).rowcount == 0:
                 return None
             return work.code(phone_hash, CodePurpose(purpose), owner)
 
@@ -165,15 +179,14 @@ class SqlCodeStore:
         self, phone: str, purpose: CodePurpose, code_hash: bytes, at: datetime, *, owner: str = ""
     ) -> bool:
         def consume(work: _Work) -> bool:
-            c = t.codes.c
-            query = sa.update(t.codes).where(
-                c.phone_hash == work.keyring.hash(phone, "phone"),
-                c.purpose == CodePurpose(purpose).value,
-                c.owner == owner,
-                c.code_hash == code_hash.hex(),
-                c.used_at.is_(None),
-            )
-            return bool(work._run(query.values(used_at=at.isoformat())).rowcount == 1)
+            params = {
+                "hash": work.keyring.hash(phone, "phone"),
+                "what": CodePurpose(purpose).value,
+                "who": owner,
+                "digest": code_hash.hex(),
+                "used_at": at.isoformat(),
+            }
+            return bool(work._run(_CONSUME, params).rowcount == 1)
 
         result: bool = self._in_transaction(consume)
         return result

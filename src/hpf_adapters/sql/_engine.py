@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import sqlite3
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,9 +47,54 @@ def engine_for(url: str, **options: Any) -> sa.Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    if parsed.get_backend_name() in ("mysql", "mariadb"):
+    mysql = parsed.get_backend_name() in ("mysql", "mariadb")
+    if mysql:
         parsed = parsed.update_query_dict({"charset": "utf8mb4"})
-    return sa.create_engine(parsed, isolation_level="READ COMMITTED", pool_pre_ping=True, **options)
+        options = {"pool_reset_on_return": None, **options}
+    engine = sa.create_engine(parsed, isolation_level="READ COMMITTED", **options)
+    event.listen(engine, "connect", _mark_used)
+    event.listen(engine, "checkin", _mark_used)
+    event.listen(engine, "checkout", functools.partial(_ping_if_idle, engine.dialect))
+    if mysql:
+        event.listen(engine, "reset", _mysql_reset)
+    return engine
+
+
+PING_AFTER_S = 1.0
+"""A pooled server connection idle for longer than this is pinged before use (and replaced
+if the ping fails); one used more recently is not, so back-to-back units of work do not pay
+a round trip each for ``pool_pre_ping`` (D-051)."""
+
+
+def _mark_used(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+    if record is not None:
+        record.info["hpf_used"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: sa.Dialect, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    used = record.info.get("hpf_used")
+    if used is not None and time.monotonic() - used < PING_AFTER_S:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as error:  # the server went away: the pool connects anew
+        failed = f"the pooled connection failed its ping: {type(error).__name__}"
+        raise sa.exc.DisconnectionError(failed) from error
+    record.info["hpf_used"] = time.monotonic()
+
+
+_IN_TRANSACTION = 1  # MySQL's SERVER_STATUS_IN_TRANS flag, which PyMySQL keeps from each reply
+
+
+def _mysql_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
+    """The pool's reset of a returned MariaDB/MySQL connection: ROLLBACK only when the
+    server says a transaction is open (a unit of work has already committed or rolled
+    back; PyMySQL's rollback() would otherwise be one more round trip per unit)."""
+    if reset_state.terminate_only:
+        return
+    status = getattr(dbapi_connection, "server_status", None)
+    if not isinstance(status, int) or status & _IN_TRANSACTION:
+        dbapi_connection.rollback()
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -59,8 +107,14 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
-    write = connection.get_execution_options().get("hpf_write", True)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    """Begin on the driver's connection itself (not through ``exec_driver_sql``, whose
+    execution machinery cost more than the BEGIN: D-051); a driver error is raised as
+    SQLAlchemy's, so ``translated`` sees a locked database as it sees any other."""
+    statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get("hpf_write", True) else "BEGIN"
+    try:
+        connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+    except sqlite3.Error as error:
+        raise sa.exc.DBAPIError.instance(statement, (), error, sqlite3.Error) from error
 
 
 _TRANSIENT_PG = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from hpf_adapters.sql import _tables
 from hpf_adapters.sql._base import translated
-from hpf_adapters.sql._codec import Keyring
+from hpf_adapters.sql._codec import Keyring, UnitKeys
 from hpf_adapters.sql._codes import SqlCodeStore
 from hpf_adapters.sql._deposits import (
     SqlAccounts,
@@ -60,6 +60,9 @@ class SqlStore:
         self.keyring = keyring
         self.engine = engine if engine is not None else engine_for(url, **options)
         self.dialect = self.engine.dialect.name
+        self._reader = self.engine.execution_options(hpf_write=False)
+        """The engine for units of work that take no write lock up front (made once: an
+        ``execution_options`` call a connection costs more than it does)."""
 
     def unit_of_work(self, *, write: bool = True) -> SqlUnitOfWork:
         """A new unit of work (``write=False``: SQLite takes no write lock up front)."""
@@ -139,6 +142,7 @@ class SqlUnitOfWork:
         self._entered = False
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
+        self._sealer: UnitKeys | None = None
         self.accounts = SqlAccounts(self)
         self.journal = SqlJournal(self)
         self.loans = SqlLoans(self)
@@ -159,6 +163,15 @@ class SqlUnitOfWork:
         return self._store.keyring
 
     @property
+    def sealer(self) -> UnitKeys:
+        """The keyring as this unit of work's repositories use it: a value read and saved
+        unchanged keeps its sealed text (no new seal per save), lookup hashes are computed
+        once; forgotten when the unit of work closes."""
+        if self._sealer is None:
+            self._sealer = UnitKeys(self._store.keyring)
+        return self._sealer
+
+    @property
     def dialect(self) -> str:
         """``sqlite``, ``postgresql`` or ``mysql``."""
         return self._store.dialect
@@ -174,9 +187,9 @@ class SqlUnitOfWork:
         ``with`` block, the unit of work takes no write lock up front and no row locks, and
         its connection closes when the object goes away."""
         if self._connection is None:
-            write = self._write and self._entered
+            engine = self._store.engine if self._write and self._entered else self._store._reader
             with translated():
-                self._connection = self._store.engine.connect().execution_options(hpf_write=write)
+                self._connection = engine.connect()
         if self._transaction is None or not self._transaction.is_active:
             with translated():
                 self._transaction = self._connection.begin()
@@ -198,6 +211,7 @@ class SqlUnitOfWork:
         self._close()
 
     def _close(self) -> None:
+        self._sealer = None
         try:
             self.rollback()
         finally:

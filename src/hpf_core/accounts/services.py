@@ -10,7 +10,7 @@ that differs. A refused request is not remembered, so it may be retried with its
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -27,6 +27,7 @@ from hpf_core.accounts._interest import DayBasis, accrue_interest_segments, chec
 from hpf_core.accounts._ledger import (
     DepositAccount,
     Employer,
+    EntryDraft,
     EntryKind,
     JournalEntry,
     Member,
@@ -72,8 +73,28 @@ __all__ = [
 ]
 
 
-def _entries(uow: UnitOfWork, ids: Sequence[str]) -> tuple[JournalEntry, ...]:
-    return tuple(uow.journal.get(i) for i in ids)
+def _posted(
+    uow: UnitOfWork,
+    key: str,
+    operation: str,
+    params: Mapping[str, object],
+    work: Callable[[], list[JournalEntry]],
+) -> tuple[JournalEntry, ...]:
+    """Run ``work`` once per key (:func:`hpf_core.idempotency.once`) inside ``uow`` and
+    return the entries it appended. The first time, they are the ones the journal handed
+    back in this unit of work (no second transaction to read them again); a replay reads
+    the stored ids in the same transaction."""
+    written: list[JournalEntry] = []
+
+    def ids() -> tuple[str, ...]:
+        written.extend(work())
+        return tuple(entry.entry_id for entry in written)
+
+    with uow:
+        found = _once(uow, key, operation, params, ids)
+        if written:
+            return tuple(written)
+        return tuple(uow.journal.get(i) for i in found)
 
 
 def _uow(uow: object) -> UnitOfWork:
@@ -189,8 +210,8 @@ def remit_month(
         "rounding": rounding,
     }
 
-    def work() -> tuple[str, ...]:
-        ids: list[str] = []
+    def work() -> list[JournalEntry]:
+        outcomes: list[tuple[DepositAccount, EntryDraft]] = []
         problems: list[Violation] = []
         accounts = uow.accounts.by_employer(employer_no)
         if not accounts:
@@ -216,13 +237,14 @@ def remit_month(
                     for v in refused.violations
                 )
                 continue
-            ids.append(_apply(uow, outcome).entry_id)
+            outcomes.append(outcome)
         if problems:
             raise refusal(problems)
-        return tuple(ids)
+        # one batch each: the accounts by compare-and-set, then their entries in order
+        uow.accounts.save_many([account for account, _ in outcomes])
+        return list(uow.journal.append_many([draft for _, draft in outcomes]))
 
-    with uow:
-        return _entries(uow, _once(uow, key, "remit_month", params, work))
+    return _posted(uow, key, "remit_month", params, work)
 
 
 def back_pay(
@@ -240,15 +262,14 @@ def back_pay(
         "value_date": value_date,
     }
 
-    def work() -> tuple[str, ...]:
+    def work() -> list[JournalEntry]:
         account = uow.accounts.get(account_no)
         outcome = contribute(
             account, kind=EntryKind.BACK_PAY, month=month, amount=yuan(amount), value_date=value_date, key=key
         )
-        return (_apply(uow, outcome).entry_id,)
+        return [_apply(uow, outcome)]
 
-    with uow:
-        return _entries(uow, _once(uow, key, "back_pay", params, work))[0]
+    return _posted(uow, key, "back_pay", params, work)[0]
 
 
 def receive_transfer(
@@ -260,13 +281,12 @@ def receive_transfer(
     check_date(value_date, "value_date")
     params = {"account_no": account_no, "amount": yuan(amount), "value_date": value_date}
 
-    def work() -> tuple[str, ...]:
+    def work() -> list[JournalEntry]:
         account = uow.accounts.get(account_no)
         outcome = transfer_in(account, amount=yuan(amount), value_date=value_date, key=key)
-        return (_apply(uow, outcome).entry_id,)
+        return [_apply(uow, outcome)]
 
-    with uow:
-        return _entries(uow, _once(uow, key, "receive_transfer", params, work))[0]
+    return _posted(uow, key, "receive_transfer", params, work)[0]
 
 
 def withdraw(
@@ -287,13 +307,12 @@ def withdraw(
         raise InvalidChoice("kind", "must be withdrawal or loan-deduction", kind)
     params = {"account_no": account_no, "amount": yuan(amount), "value_date": value_date, "kind": kind.value}
 
-    def work() -> tuple[str, ...]:
+    def work() -> list[JournalEntry]:
         account = uow.accounts.get(account_no)
         outcome = debit(account, kind=kind, amount=yuan(amount), value_date=value_date, key=key)
-        return (_apply(uow, outcome).entry_id,)
+        return [_apply(uow, outcome)]
 
-    with uow:
-        return _entries(uow, _once(uow, key, "withdraw", params, work))[0]
+    return _posted(uow, key, "withdraw", params, work)[0]
 
 
 def reverse_entry(uow: UnitOfWork, *, entry_id: str, value_date: date, key: str) -> JournalEntry:
@@ -303,15 +322,14 @@ def reverse_entry(uow: UnitOfWork, *, entry_id: str, value_date: date, key: str)
     check_date(value_date, "value_date")
     params = {"entry_id": entry_id, "value_date": value_date}
 
-    def work() -> tuple[str, ...]:
+    def work() -> list[JournalEntry]:
         entry = uow.journal.get(entry_id)
         account = uow.accounts.get(entry.account_no)
         done = uow.journal.reversal_of(entry_id) is not None
         outcome = reverse(account, entry, already_reversed=done, value_date=value_date, key=key)
-        return (_apply(uow, outcome).entry_id,)
+        return [_apply(uow, outcome)]
 
-    with uow:
-        return _entries(uow, _once(uow, key, "reverse_entry", params, work))[0]
+    return _posted(uow, key, "reverse_entry", params, work)[0]
 
 
 def _interest_inputs(
@@ -324,9 +342,9 @@ def _interest_inputs(
 
 def _settle_year(
     uow: UnitOfWork, year: int, rates: Sequence[tuple[date, Decimal]], basis: DayBasis, key: str, on: date
-) -> tuple[str, ...]:
+) -> list[JournalEntry]:
     """The work of :func:`settle_annual_interest` in the open unit of work (checked inputs):
-    the ids of the interest entries it posts (also run by ``hpf_core.backoffice.settle_interest``)."""
+    the interest entries it posts (also run by ``hpf_core.backoffice.settle_interest``)."""
     if on < date(year + 1, 6, 30):
         raise refusal(
             Violation(
@@ -336,7 +354,7 @@ def _settle_year(
             )
         )
     start, end = interest_year(date(year, 7, 1))
-    ids: list[str] = []
+    posted: list[JournalEntry] = []
     for number in uow.accounts.numbers():
         account = uow.accounts.get(number)
         if (
@@ -356,8 +374,8 @@ def _settle_year(
             value_date=end + timedelta(days=1),
             key=f"{key}/{number}",
         )
-        ids.append(_apply(uow, outcome).entry_id)
-    return tuple(ids)
+        posted.append(_apply(uow, outcome))
+    return posted
 
 
 def settle_annual_interest(
@@ -385,11 +403,10 @@ def settle_annual_interest(
     basis = check_basis(basis)
     params = {"year": year, "rates": tuple(rates), "basis": basis.value, "on": on}
 
-    def work() -> tuple[str, ...]:
+    def work() -> list[JournalEntry]:
         return _settle_year(uow, year, rates, basis, key, on)
 
-    with uow:
-        return _entries(uow, _once(uow, key, "settle_annual_interest", params, work))
+    return _posted(uow, key, "settle_annual_interest", params, work)
 
 
 def transfer_out(
@@ -410,12 +427,12 @@ def transfer_out(
     basis = check_basis(basis)
     params = {"account_no": account_no, "on": on, "rates": tuple(rates), "basis": basis.value}
 
-    def work() -> tuple[str, ...]:
+    def work() -> list[JournalEntry]:
         account = uow.accounts.get(account_no)
         apply_event(account.state, AccountEvent.CLOSE_TRANSFERRED)  # refuses before any posting
         start, _ = interest_year(on)
         end = on - timedelta(days=1)
-        ids: list[str] = []
+        posted: list[JournalEntry] = []
         if end >= start:
             opening, postings = _interest_inputs(uow.journal.entries(account_no), start, end)
             interest = accrue_interest_segments(opening, postings, start, end, rates, basis=basis).total
@@ -423,19 +440,18 @@ def transfer_out(
                 outcome = credit_interest(
                     account, year=None, amount=interest, value_date=on, key=f"{key}/interest"
                 )
-                ids.append(_apply(uow, outcome).entry_id)
+                posted.append(_apply(uow, outcome))
                 account = uow.accounts.get(account_no)
         if account.balance > 0:
             outcome = debit(
                 account, kind=EntryKind.TRANSFER_OUT, amount=account.balance, value_date=on, key=f"{key}/out"
             )
-            ids.append(_apply(uow, outcome).entry_id)
+            posted.append(_apply(uow, outcome))
             account = uow.accounts.get(account_no)
         uow.accounts.save(change_state(account, AccountEvent.CLOSE_TRANSFERRED))
-        return tuple(ids)
+        return posted
 
-    with uow:
-        return _entries(uow, _once(uow, key, "transfer_out", params, work))
+    return _posted(uow, key, "transfer_out", params, work)
 
 
 def _state_change(

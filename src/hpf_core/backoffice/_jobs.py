@@ -57,7 +57,7 @@ def settle_interest(
     params = {"year": year, "rates": tuple(rates), "basis": day_basis.value, "on": on}
 
     def work() -> tuple[str, ...]:
-        ids = _settle_year(uow, year, rates, day_basis, key, on)
+        ids = tuple(entry.entry_id for entry in _settle_year(uow, year, rates, day_basis, key, on))
         for entry_id in ids:
             entry = uow.journal.get(entry_id)
             member_id = uow.accounts.get(entry.account_no).member.member_id

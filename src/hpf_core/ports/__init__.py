@@ -112,6 +112,13 @@ class AccountRepository(Protocol):
         ``UnknownRecord`` if there is no such account."""
         ...
 
+    def save_many(self, accounts: Sequence[DepositAccount]) -> Sequence[DepositAccount]:
+        """:meth:`save` of each account (distinct numbers) in one call, which an adapter may
+        send as one batch; the stored records come back in order. On ``ConcurrentUpdate`` or
+        ``UnknownRecord`` some may have been written: the caller's unit of work is then
+        rolled back, as after a failing :meth:`save`."""
+        ...
+
     def by_employer(self, employer_no: str) -> Sequence[DepositAccount]:
         """The employer's accounts, by account number."""
         ...
@@ -126,6 +133,12 @@ class JournalRepository(Protocol):
 
     def append(self, draft: EntryDraft) -> JournalEntry:
         """Give the draft its id and sequence number and store it. There is no update or delete."""
+        ...
+
+    def append_many(self, drafts: Sequence[EntryDraft]) -> Sequence[JournalEntry]:
+        """:meth:`append` of each draft in order, in one call (an adapter may send one
+        batch); the stored entries come back in the drafts' order, numbered as successive
+        appends would be."""
         ...
 
     def get(self, entry_id: str) -> JournalEntry:
