@@ -45,27 +45,11 @@ from hpf_adapters.iso20022._states import (
     PaymentStatus,
     SqlitePaymentLog,
 )
-from hpf_adapters.iso20022._xml import (
-    PAIN001,
-    PAIN002,
-    CreditTransfer,
-    Debtor,
-    StatusLine,
-    StatusReport,
-    TransferFile,
-    parse_pain001,
-    parse_pain002,
-    render_pain001,
-    render_pain002,
-    schema,
-)
+from hpf_adapters.iso20022._xml import Debtor, StatusLine, StatusReport, render_pain002
 
 __all__ = [
-    "PAIN001",
-    "PAIN002",
     "Batch",
     "Credit",
-    "CreditTransfer",
     "Debtor",
     "FileChannel",
     "MemoryPaymentLog",
@@ -78,10 +62,5 @@ __all__ = [
     "SqlitePaymentLog",
     "StatusLine",
     "StatusReport",
-    "TransferFile",
-    "parse_pain001",
-    "parse_pain002",
-    "render_pain001",
     "render_pain002",
-    "schema",
 ]
