@@ -89,6 +89,8 @@ class BlobFolder:
         made the file, False if the same bytes were already there."""
         if staged.final.exists():
             staged.temporary.unlink(missing_ok=True)
+            # fresh again: a sweep spares it for its grace period while our row commits
+            os.utime(staged.final)
             return False
         os.replace(staged.temporary, staged.final)
         _fsync_folder(staged.final.parent)

@@ -134,15 +134,15 @@ class FileUnitOfWork(SqlUnitOfWork):
 
     def commit(self) -> None:
         staged, self._staged = list(self._staged.values()), {}
-        made: list[Staged] = []
         try:
             for item in staged:
-                if self._folder.publish(item):
-                    made.append(item)
+                self._folder.publish(item)
             super().commit()
         except BaseException:
+            # a file renamed into place stays: another unit of work may have committed a
+            # row naming the same bytes meanwhile; one no row names goes at the next sweep
             for item in staged:
-                self._folder.discard(item, published=item in made)
+                self._folder.discard(item)
             raise
 
     def rollback(self) -> None:
