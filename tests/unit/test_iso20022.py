@@ -349,3 +349,20 @@ class TestTheDurableLog:
             t.join()
         assert sorted(p for f in files for p in f) == sorted(f"P{i}" for i in range(40))
         assert len(files) == 1
+
+
+class TestWhatAFileCanCarry:
+    def test_a_debtor_the_schema_refuses_is_refused_before_any_payment_is_queued(self) -> None:
+        with pytest.raises(InputError, match=r"pain\.001\.001\.03"):
+            FileChannel(MemoryPaymentLog(), Debtor("中" * 141, "1", "bank"))  # Nm is Max140Text
+
+    def test_a_memo_with_markup_and_control_characters_still_makes_a_valid_file(self) -> None:
+        channel = FileChannel(MemoryPaymentLog(), CENTRE)
+        with pytest.raises(PaymentTimeout):
+            channel.transfer(
+                payment_id="P1", card_number=luhn_card(1), amount=D("1.00"), memo="a<b>&\x00\x1b" + "x" * 200
+            )
+        written = channel.write_file(at=EVENING, execute_on=DAY)
+        assert written is not None
+        memo = ET.fromstring(written.content).findtext(".//p:RmtInf/p:Ustrd", namespaces=NS)
+        assert memo == "a<b>&  " + "x" * 133  # cut to the schema's 140 characters

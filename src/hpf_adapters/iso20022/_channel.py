@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import attrs
@@ -26,6 +26,7 @@ from hpf_core.ports import PaymentReceipt
 __all__ = ["FileChannel", "PaymentFile", "ReportOutcome"]
 
 MAX_BATCH = 10_000
+_CHECK_AT = datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=8)))
 
 
 @attrs.frozen
@@ -66,6 +67,11 @@ class FileChannel:
     """
 
     def __init__(self, log: PaymentLog, debtor: Debtor) -> None:
+        if not isinstance(debtor, Debtor):
+            raise InputTypeError("debtor", "must be a Debtor", type(debtor).__name__)
+        # a file of one sample line must validate, so that no claimed batch fails to render
+        sample = CreditTransfer("CHECK", "6222021234567890128", Decimal("0.01"), "check")
+        render_pain001(TransferFile("CHECK", _CHECK_AT, _CHECK_AT.date(), debtor, (sample,)))
         self.log = log
         self.debtor = debtor
 
@@ -75,8 +81,8 @@ class FileChannel:
                 raise InputTypeError(name, "must be a string", type(value).__name__)
         if not 0 < len(payment_id) <= 35:
             raise InputError("payment_id", "must be 1 to 35 characters (an ISO 20022 EndToEndId)", payment_id)
-        if not card_number.isdigit():
-            raise InputError("card_number", "must be digits", mask_card_number(card_number))
+        if not (card_number.isdigit() and card_number.isascii() and len(card_number) <= 34):
+            raise InputError("card_number", "must be up to 34 digits", mask_card_number(card_number))
         money = yuan(amount, "amount")
         if money <= 0:
             raise InputError("amount", "must be above 0", str(money))

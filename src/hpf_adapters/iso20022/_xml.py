@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -107,10 +108,13 @@ class TransferFile:
         return sum((t.amount for t in self.transfers), Decimal("0.00"))
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
     element = ET.SubElement(parent, tag, attrib)
     if text is not None:
-        element.text = text
+        element.text = _NOT_XML.sub(" ", text)  # characters XML 1.0 cannot carry
     return element
 
 
