@@ -232,6 +232,8 @@ def documents_uow(request: pytest.FixtureRequest) -> NewUnitOfWork:
     """Like ``new_uow``, over every adapter whose unit of work has a DocumentStore."""
     factory: Callable[[], NewUnitOfWork] = request.param
     return factory()
+
+
 # --- end issue #15
 
 
