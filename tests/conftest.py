@@ -213,6 +213,30 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         admin.dispose()
 
 
+# --- issue #15 (D-056): the file-system document store joins the DocumentStore contract.
+def file_documents() -> NewUnitOfWork:
+    """A SQLite store whose documents keep their bytes in a folder (hpf_adapters.documents)."""
+    from hpf_adapters.documents import DocumentLimits, FileDocumentStore
+
+    sql = sqlite_store()
+    folder = tempfile.mkdtemp(prefix="hpf-documents-")
+    atexit.register(shutil.rmtree, folder, True)
+    return FileDocumentStore(sql, folder, DocumentLimits(10 * 1024 * 1024, 40)).unit_of_work
+
+
+DOCUMENT_STORE_ADAPTERS: list[Callable[[], NewUnitOfWork]] = [*UNIT_OF_WORK_ADAPTERS, file_documents]
+
+
+@pytest.fixture(params=DOCUMENT_STORE_ADAPTERS, ids=lambda f: f.__name__)
+def documents_uow(request: pytest.FixtureRequest) -> NewUnitOfWork:
+    """Like ``new_uow``, over every adapter whose unit of work has a DocumentStore."""
+    factory: Callable[[], NewUnitOfWork] = request.param
+    return factory()
+
+
+# --- end issue #15
+
+
 @pytest.fixture(params=UNIT_OF_WORK_ADAPTERS, ids=lambda f: f.__name__)
 def new_uow(request: pytest.FixtureRequest) -> NewUnitOfWork:
     """A fresh store, as a factory of units of work over it."""

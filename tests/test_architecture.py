@@ -131,6 +131,8 @@ PUBLIC = [
     "hpf_core.notices",
     "hpf_core.backoffice",
     "hpf_adapters.relay",
+    "hpf_adapters.iso20022",
+    "hpf_adapters.documents",
 ]
 
 

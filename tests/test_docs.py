@@ -84,6 +84,9 @@ API_MODULES = (
     "hpf_core.notices",
     "hpf_core.backoffice",
     "hpf_adapters.relay",
+    # issue #15, bank payment files and documents (D-056)
+    "hpf_adapters.iso20022",
+    "hpf_adapters.documents",
 )
 
 

@@ -117,7 +117,9 @@ class Config:
     sms: Literal["memory"] = attrs.field(default="memory", validator=_one_of("memory"))
     codes: Literal["secrets", "fixed"] = attrs.field(default="secrets", validator=_one_of("secrets", "fixed"))
     fixed_codes: tuple[str, ...] = ()
-    bank: Literal["memory"] = attrs.field(default="memory", validator=_one_of("memory"))
+    bank: Literal["memory", "iso20022"] = attrs.field(
+        default="memory", validator=_one_of("memory", "iso20022")
+    )
     verifier: Literal["memory"] = attrs.field(default="memory", validator=_one_of("memory"))
     clock: Literal["system"] | datetime = attrs.field(default="system", validator=_clock)
     password_cost: int = 2**17
@@ -127,6 +129,17 @@ class Config:
     """The secret personal data is sealed with (``store="sql"``); never shown in a repr."""
     key_id: str = "k1"
     migrate: bool = False
+    # --- issue #15 (D-056): bank payment files and the file-system document store
+    payment_log: str | None = None
+    """``bank="iso20022"``: the SQLite file where each payment's state is kept."""
+    payer_account: str = ""
+    """``bank="iso20022"``: the centre's account the payment files debit (DbtrAcct)."""
+    payer_bank: str = ""
+    """``bank="iso20022"``: the name of the centre's bank (DbtrAgt)."""
+    documents: str | None = None
+    """``store="sql"`` only: a folder where uploaded documents keep their bytes, with the
+    centre policy's limits (``hpf_adapters.documents``); None keeps them in the database."""
+    # --- end issue #15
 
     hasher: Literal["auto", "argon2", "scrypt"] = attrs.field(
         default="auto", validator=_one_of("auto", "argon2", "scrypt")
@@ -138,6 +151,10 @@ class Config:
                 raise InputError("url", "is required for store='sql'")
             if not isinstance(self.key, bytes) or len(self.key) < 32:
                 raise InputError("key", "must be at least 32 secret bytes for store='sql'")
+        if self.documents is not None and self.store != "sql":
+            raise InputError("documents", "needs store='sql' (the documents' rows live in the database)")
+        if self.bank == "iso20022" and not (self.payment_log and self.payer_account and self.payer_bank):
+            raise InputError("payment_log", "bank='iso20022' needs payment_log, payer_account and payer_bank")
 
 
 def _same(port: object) -> object:
@@ -359,12 +376,27 @@ def build(config: Config) -> App:
     fixed = config.clock
     clock: Callable[[], datetime] = system_clock if isinstance(fixed, str) else (lambda: fixed)
     codes: CodeSource = FixedCodes(*config.fixed_codes) if config.codes == "fixed" else SecretsCodes()
-    bank = MemoryBank()
+    policy = load_policy(config.centre)
+    bank: PaymentChannel = MemoryBank()
     debits = MemoryBankDebit()
+    new_uow: Callable[[], UnitOfWork] = store.unit_of_work
+    # --- issue #15 (D-056): bank payment files and the file-system document store
+    if config.bank == "iso20022":
+        from hpf_adapters.iso20022 import Debtor, FileChannel, SqlitePaymentLog  # noqa: PLC0415 - optional extra
+
+        assert config.payment_log is not None
+        debtor = Debtor(policy.name, config.payer_account, config.payer_bank)
+        bank = FileChannel(SqlitePaymentLog(config.payment_log), debtor)
+    if config.documents is not None:
+        from hpf_adapters.documents import DocumentLimits, FileDocumentStore  # noqa: PLC0415 - optional extra
+        from hpf_adapters.sql import SqlStore  # noqa: PLC0415 - the sql extra is optional
+
+        assert isinstance(store, SqlStore)
+        new_uow = FileDocumentStore(store, config.documents, DocumentLimits.from_policy(policy)).unit_of_work
+    # --- end issue #15
     ports: dict[str, object] = {"PaymentChannel": bank, "BankDebit": debits}
     ports["BankDebit | None"] = debits  # D-049: an optional bank (approve_loan_business) gets the app's
-    new_uow = store.unit_of_work
-    policy, sms, hasher, tokens = load_policy(config.centre), MemorySms(), _hasher(config), SecretsTokens()
+    sms, hasher, tokens = MemorySms(), _hasher(config), SecretsTokens()
     verifier = MemoryVerifier()
     member_ports: dict[str, object] = {
         "PasswordHasher": hasher,

@@ -48,8 +48,20 @@ __all__ = ["WithdrawalPolicy", "parse_withdrawal_policy"]  # hpf_core.policy imp
 
 _PATH = "withdrawals"
 _TOP_KEYS = frozenset(
-    {"open", "online", "reserve", "amount_unit", "loan_blocks_closing", "loan_blocks_closing_since", "source"}
+    {
+        "open",
+        "online",
+        "reserve",
+        "amount_unit",
+        "loan_blocks_closing",
+        "loan_blocks_closing_since",
+        "source",
+        "document_max_bytes",  # issue #15 (D-056): the document store's limits
+        "document_max_files",
+    }
 )
+_MAX_DOCUMENT_BYTES = 1 << 30  # 1 GiB: above any scan; a sanity bound, not a rule
+_MAX_DOCUMENT_FILES = 10_000
 _DOCUMENT_KEYS = frozenset({"category", "required", "max_files"})
 _NOTICE_KEYS = frozenset({"name", "basis", "conditions", "materials"})
 _MAX_MONTHS = 600
@@ -197,7 +209,8 @@ def parse_withdrawal_policy(table: dict[str, Any]) -> WithdrawalPolicy:
     Required: ``open`` (a list of :class:`WithdrawalKind` values), ``reserve`` (may be
     ``"0"``), ``amount_unit`` (above 0), ``loan_blocks_closing`` and ``source`` — none is
     ever assumed. Optional: ``online`` (a subset of ``open``), ``loan_blocks_closing_since``
-    (a TOML date), and one sub-table per kind named by its value
+    (a TOML date), ``document_max_bytes`` and ``document_max_files`` (the document store's
+    limits per file and per application, whole numbers), and one sub-table per kind named by its value
     (``[withdrawals.labor-termination]``). Decimals are quoted strings or integers, never
     TOML floats; unknown keys (and a key under a kind it does not apply to) are refused.
     Every problem raises ``InvalidPolicy`` naming the key (``withdrawals.rent.cap_per_month``).
@@ -227,6 +240,11 @@ def parse_withdrawal_policy(table: dict[str, Any]) -> WithdrawalPolicy:
             f"{_PATH}.loan_blocks_closing_since", "applies only when loan_blocks_closing is true", since
         )
     rules = tuple((kind, _rule(kind, data[kind.value])) for kind in KINDS if kind.value in data)
+    max_bytes, max_files = data.get("document_max_bytes"), data.get("document_max_files")
+    if max_bytes is not None:
+        max_bytes = _whole(max_bytes, f"{_PATH}.document_max_bytes", low=1, high=_MAX_DOCUMENT_BYTES)
+    if max_files is not None:
+        max_files = _whole(max_files, f"{_PATH}.document_max_files", low=1, high=_MAX_DOCUMENT_FILES)
     return WithdrawalPolicy(
         open_kinds=open_kinds,
         reserve=_amount(data["reserve"], f"{_PATH}.reserve", positive=False),
@@ -236,4 +254,6 @@ def parse_withdrawal_policy(table: dict[str, Any]) -> WithdrawalPolicy:
         source=_text(data["source"], f"{_PATH}.source"),
         online=online,
         rules=rules,
+        document_max_bytes=max_bytes,
+        document_max_files=max_files,
     )

@@ -147,6 +147,10 @@ class WithdrawalPolicy:
     online: frozenset[WithdrawalKind] = frozenset()
     rules: tuple[tuple[WithdrawalKind, WithdrawalRule], ...] = ()
     """The ``[withdrawals.<kind>]`` tables, in file order; see :meth:`rule`."""
+    document_max_bytes: int | None = None
+    """The largest uploaded file (档案上传) a document store takes, in bytes (None: not set)."""
+    document_max_files: int | None = None
+    """The most files one application may hold in a document store (None: not set)."""
 
     def is_open(self, kind: WithdrawalKind) -> bool:
         """Whether the centre accepts this kind at all."""
