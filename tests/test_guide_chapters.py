@@ -67,9 +67,7 @@ def section() -> str:
 
 def slug(heading: str) -> str:
     """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
-    kept = "".join(
-        c for c in heading.strip().lower() if c in " -_" or unicodedata.category(c)[0] in "LN"
-    )
+    kept = "".join(c for c in heading.strip().lower() if c in " -_" or unicodedata.category(c)[0] in "LN")
     return kept.replace(" ", "-")
 
 

@@ -346,6 +346,8 @@ def _loan_modules() -> ModuleType:
             names.append(name)
     joined.__dict__["__all__"] = names
     return joined
+
+
 def _portal(new_uow: Callable[[], UnitOfWork], centre: str, ports: dict[str, object]) -> Services:
     """``hpf_core.portal`` bound: every port by its annotation, the unit-of-work factory
     as ``NewUnitOfWork``, and the centre's published data when hpf ships it."""

@@ -339,7 +339,7 @@ class TestTheSeedsFourOutlets:
 
     @pytest.mark.parametrize("key", ["name", "address"])
     def test_name_and_address_are_still_required(self, key: str) -> None:
-        row = {"name": "name = \"a\"\n", "address": "address = \"x\"\n"}
+        row = {"name": 'name = "a"\n', "address": 'address = "x"\n'}
         del row[key]
         with pytest.raises(InvalidPolicy) as caught:
             parse_outlets(CENTER_FILE + "[[outlets]]\n" + "".join(row.values()))

@@ -184,8 +184,12 @@ def _record_encoder(kind: type) -> _Encoder:
 def _plain(item: Any) -> bool:
     """An item whose JSON text is itself in quotes and sorts as it does: a str of printable
     ASCII above '"' and without a backslash (ISO dates, codes)."""
-    return type(item) is str and item.isascii() and item.isprintable() and "\\" not in item and (
-        not item or min(item) > '"'
+    return (
+        type(item) is str
+        and item.isascii()
+        and item.isprintable()
+        and "\\" not in item
+        and (not item or min(item) > '"')
     )
 
 

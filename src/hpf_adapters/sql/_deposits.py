@@ -103,17 +103,19 @@ def _entry(row: sa.Row[Any]) -> JournalEntry:
 _J = t.journal.c
 _ENTRY = sa.select(t.journal).where(_J.seq == sa.bindparam("seq"))
 _ENTRIES = sa.select(t.journal).where(_J.account_no == sa.bindparam("account_no")).order_by(_J.seq)
-_REVERSAL = (
-    sa.select(t.journal).where(_J.reverses == sa.bindparam("entry_id")).order_by(_J.seq).limit(1)
-)
+_REVERSAL = sa.select(t.journal).where(_J.reverses == sa.bindparam("entry_id")).order_by(_J.seq).limit(1)
 _APPEND_MANY = sa.insert(t.journal).returning(_J.seq, sort_by_parameter_order=True)
 _JOURNAL_COLUMNS = (
     "account_no", "kind", "amount_fen", "value_date", "idem_key", "month", "interest_year", "reverses",
     "memo",
 )  # fmt: skip
-_ARRAYS = sa.func.unnest(
-    *(sa.cast(sa.bindparam(f"all_{name}"), postgresql.ARRAY(_J[name].type)) for name in _JOURNAL_COLUMNS)
-).table_valued(*_JOURNAL_COLUMNS, with_ordinality="position").render_derived()
+_ARRAYS = (
+    sa.func.unnest(
+        *(sa.cast(sa.bindparam(f"all_{name}"), postgresql.ARRAY(_J[name].type)) for name in _JOURNAL_COLUMNS)
+    )
+    .table_valued(*_JOURNAL_COLUMNS, with_ordinality="position")
+    .render_derived()
+)
 _APPEND_ARRAYS = (
     sa.insert(t.journal)
     .from_select(

@@ -30,9 +30,7 @@ _MEMBER_BY_PHONE = _member_by(_M.phone_hash)
 _MEMBER_BY_ID = _member_by(_M.id_hash)
 _MEMBER_BY_ACCOUNT = _member_by(_M.account_no)
 _LOAN_OWNER = sa.select(_ML.member_id).where(_ML.contract_no == sa.bindparam("value"))
-_MEMBER_BY_LOAN = Query(
-    sa.select(_M.body, _M.version).where(_M.member_id.in_(_LOAN_OWNER.scalar_subquery()))
-)
+_MEMBER_BY_LOAN = Query(sa.select(_M.body, _M.version).where(_M.member_id.in_(_LOAN_OWNER.scalar_subquery())))
 _MEMBER_ID = sa.select(_M.member_id).where(_M.member_id == sa.bindparam("value"))
 
 
@@ -151,11 +149,7 @@ class SqlCredentials(Repo):
 
     def _one(self, query: Query, value: str, lock: bool = False) -> Credentials | None:
         row = self._run(self._locked(query) if lock else query.plain, {"value": value}).first()
-        return (
-            None
-            if row is None
-            else loads(row.body, Credentials, self._ring, version=row.version)
-        )
+        return None if row is None else loads(row.body, Credentials, self._ring, version=row.version)
 
     def get(self, member_id: str) -> Credentials:
         found = self._one(_CREDENTIALS, member_id, lock=True)

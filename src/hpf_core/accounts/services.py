@@ -357,11 +357,7 @@ def _settle_year(
     posted: list[JournalEntry] = []
     for number in uow.accounts.numbers():
         account = uow.accounts.get(number)
-        if (
-            account.status.closed
-            or account.status is AccountStatus.OTHER
-            or year in account.settled_years
-        ):
+        if account.status.closed or account.status is AccountStatus.OTHER or year in account.settled_years:
             continue
         opening, postings = _interest_inputs(uow.journal.entries(number), start, end)
         breakdown = accrue_interest_segments(opening, postings, start, end, rates, basis=basis)

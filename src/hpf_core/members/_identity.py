@@ -124,9 +124,7 @@ def login_with_identity(
             raise refusal([Violation("no_account", "未找到该证件号码的缴存人账户", "id_number")])
         bound = current.bound(method)
         if bound is not None and bound.number != number:
-            raise refusal(
-                [Violation("identity_mismatch", f"该账户已绑定其他{method.label}身份", "evidence")]
-            )
+            raise refusal([Violation("identity_mismatch", f"该账户已绑定其他{method.label}身份", "evidence")])
         identities = current.identities
         if bound is None:
             identities = (*identities, BoundIdentity(method, number, at, reference))

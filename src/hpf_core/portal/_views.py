@@ -90,9 +90,7 @@ def outlets(*, info: CentreInfo) -> tuple[Outlet, ...]:
     return info.outlets
 
 
-def nearest_outlets(
-    latitude: object, longitude: object, k: int = 3, *, info: CentreInfo
-) -> NearestOutlets:
+def nearest_outlets(latitude: object, longitude: object, k: int = 3, *, info: CentreInfo) -> NearestOutlets:
     """The ``k`` outlets nearest to a position (距离), nearest first, and those it skipped
     for want of coordinates (``skipped``, with a ``notice``); no session needed."""
     instance(info, CentreInfo, "info")
