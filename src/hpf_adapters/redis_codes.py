@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import redis
 
 from hpf_core.dates import require_aware
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RedisCodeStore"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAY_US = 86_400_000_000
 _CENTRE = re.compile(r"[a-z0-9_-]{1,32}")
 
@@ -208,7 +207,10 @@ class RedisCodeStore:
         windows: list[str] = []
         for limit in limits:
             windows += [str(limit.window // timedelta(microseconds=1)), str(limit.count)]
-        keys = [self._sends_key(issued.phone, issued.owner), self._code_key(issued.phone, issued.purpose, issued.owner)]
+        keys = [
+            self._sends_key(issued.phone, issued.owner),
+            self._code_key(issued.phone, issued.purpose, issued.owner),
+        ]
         args = [str(_us(at)), f"{_us(at)}|{at.isoformat()}", str(len(limits)), *windows, *fields]
         args.append(str(_DAY_US // 1000 + 60_000))
         accepted, entries = self._reserve(keys=keys, args=args)
@@ -226,17 +228,30 @@ class RedisCodeStore:
         require_aware(at, "at")
         if not isinstance(code_hash, bytes):
             raise InputTypeError("code_hash", "must be bytes", type(code_hash).__name__)
-        done = self._consume(keys=[self._code_key(phone, purpose, owner)], args=[code_hash.hex(), at.isoformat()])
+        done = self._consume(
+            keys=[self._code_key(phone, purpose, owner)], args=[code_hash.hex(), at.isoformat()]
+        )
         return bool(int(done))
 
     def get(self, phone: str, purpose: CodePurpose, *, owner: str = "") -> IssuedCode | None:
         """The stored record (``HGETALL``), None if there is none or Redis expired it."""
-        return self._record(phone, purpose, owner, self._client.hgetall(self._code_key(phone, purpose, owner)))
+        return self._record(
+            phone, purpose, owner, self._client.hgetall(self._code_key(phone, purpose, owner))
+        )
 
     def put(self, issued: IssuedCode) -> None:
         """Replace the record (``DEL``, ``HSET``, ``PEXPIRE`` in one ``MULTI``)."""
         f = self._fields(issued)
-        names = ("code_hash", "salt", "issued_at", "expires_at", "expires_us", "subject", "attempts", "used_at")
+        names = (
+            "code_hash",
+            "salt",
+            "issued_at",
+            "expires_at",
+            "expires_us",
+            "subject",
+            "attempts",
+            "used_at",
+        )
         key = self._code_key(issued.phone, issued.purpose, issued.owner)
         with self._client.pipeline(transaction=True) as pipe:
             pipe.delete(key)

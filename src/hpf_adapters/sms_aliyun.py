@@ -193,7 +193,9 @@ def _code(error: Any) -> str:
 
 
 def _throttled(code: str) -> SmsThrottled:
-    return SmsThrottled("phone", f"the SMS provider's rate limit ({code}): try again later", provider_code=code)
+    return SmsThrottled(
+        "phone", f"the SMS provider's rate limit ({code}): try again later", provider_code=code
+    )
 
 
 def _answered(code: str, phone: str) -> Exception:

@@ -49,7 +49,9 @@ def aliyun() -> Iterator[Under]:
 
     from hpf_adapters.sms_aliyun import AliyunSms, AliyunSmsSettings
 
-    fake = FakeAliyun({"LTAI-contract": "contract-secret"}, {"12329"}, {"SMS_CODE", "SMS_NOTICE"}, per_minute=100)
+    fake = FakeAliyun(
+        {"LTAI-contract": "contract-secret"}, {"12329"}, {"SMS_CODE", "SMS_NOTICE"}, per_minute=100
+    )
     with FakeAliyunServer(fake) as server:
         settings = AliyunSmsSettings(
             "LTAI-contract", "contract-secret", "12329", "SMS_CODE", "SMS_NOTICE",

@@ -14,7 +14,8 @@ help.aliyun.com document 2593177):
 - ``Signature`` = hex HMAC-SHA256(AccessKey secret, StringToSign), sent as
   ``Authorization: ACS3-HMAC-SHA256 Credential=<AccessKey id>,SignedHeaders=<names>,Signature=<hex>``;
   the signed headers must include ``host``, every ``x-acs-*`` header and ``content-type``
-  when present (others present, such as ``accept``, may be signed too); ``x-acs-date`` must be within 15 minutes; a nonce is used once.
+  when present (others present, such as ``accept``, may be signed too); ``x-acs-date``
+  must be within 15 minutes; a nonce is used once.
 
 It answers SendSms (API version 2017-05-25) like the provider: HTTP 200 with
 ``{"Code": "OK", "BizId": ...}`` on success, and HTTP 200 with the business error code for
@@ -28,13 +29,14 @@ counts as delivered — the provider took it, the client never heard.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -50,7 +52,12 @@ def rfc3986(text: str) -> str:
 
 
 def canonical_request(
-    method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], signed: list[str], payload: str
+    method: str,
+    path: str,
+    query: list[tuple[str, str]],
+    headers: dict[str, str],
+    signed: list[str],
+    payload: str,
 ) -> str:
     """The documented canonical request (see the module docstring)."""
     pairs = sorted((rfc3986(k), rfc3986(v)) for k, v in query)
@@ -89,7 +96,7 @@ class FakeAliyun:
     slow: set[str] = attrs.Factory(set)
     delay: float = 3.0
     per_minute: int = 1
-    now: Any = attrs.field(default=lambda: datetime.now(timezone.utc))
+    now: Any = attrs.field(default=lambda: datetime.now(UTC))
     """The provider's clock for its rate limit (a test moves it on)."""
     delivered: list[Delivered] = attrs.Factory(list)
     refused: list[tuple[int, str]] = attrs.Factory(list)
@@ -123,10 +130,12 @@ class FakeAliyun:
         payload = hashlib.sha256(body).hexdigest()
         if headers.get("x-acs-content-sha256") != payload:
             return 400, "IncompleteSignature"
-        sent = datetime.strptime(headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-        if abs(datetime.now(timezone.utc) - sent) > timedelta(minutes=15):
+        sent = datetime.strptime(headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        if abs(datetime.now(UTC) - sent) > timedelta(minutes=15):
             return 400, "InvalidTimeStamp.Expired"
-        expected = signature(self.keys[parts["Credential"]], canonical_request(method, path, query, headers, signed, payload))
+        expected = signature(
+            self.keys[parts["Credential"]], canonical_request(method, path, query, headers, signed, payload)
+        )
         if not hmac.compare_digest(expected, parts.get("Signature", "")):
             return 400, "SignatureDoesNotMatch"
         nonce = headers["x-acs-signature-nonce"]
@@ -160,7 +169,7 @@ class FakeAliyun:
 
 def _handler(fake: FakeAliyun) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _answer(self, status: int, body: dict[str, str]) -> None:
@@ -191,13 +200,15 @@ def _handler(fake: FakeAliyun) -> type[BaseHTTPRequestHandler]:
             code = fake.send_sms(params)
             if params.get("PhoneNumbers") in fake.slow:
                 time.sleep(fake.delay)
-            answer = {"Code": code, "Message": "OK" if code == "OK" else f"{code} (fake)", "RequestId": request_id}
+            answer = {
+                "Code": code,
+                "Message": "OK" if code == "OK" else f"{code} (fake)",
+                "RequestId": request_id,
+            }
             if code == "OK":
                 answer["BizId"] = f"{len(fake.delivered):06d}^0"
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
                 self._answer(200, answer)
-            except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout)
-                pass
 
     return Handler
 

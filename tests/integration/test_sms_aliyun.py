@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 pytest.importorskip("alibabacloud_dysmsapi20170525")
 
-from fake_aliyun import ALGORITHM, FakeAliyun, FakeAliyunServer, canonical_request, signature  # noqa: E402
+from fake_aliyun import ALGORITHM, FakeAliyun, FakeAliyunServer, canonical_request, signature
 
-from hpf_adapters.memory import MemoryStore  # noqa: E402
-from hpf_adapters.relay import RelayReport, relay  # noqa: E402
-from hpf_adapters.sms_aliyun import AliyunSms, AliyunSmsSettings  # noqa: E402
-from hpf_core.errors import InvalidPhone, SmsError, SmsRejected, SmsThrottled, SmsTimeout  # noqa: E402
-from hpf_core.ports import Notification  # noqa: E402
+from hpf_adapters.memory import MemoryStore
+from hpf_adapters.relay import RelayReport, relay
+from hpf_adapters.sms_aliyun import AliyunSms, AliyunSmsSettings
+from hpf_core.errors import InvalidPhone, SmsError, SmsRejected, SmsThrottled, SmsTimeout
+from hpf_core.ports import Notification
 
 AK, SECRET = "LTAI5tTestOnly", "test-secret-not-real"
 SIGN, CODE_T, NOTICE_T = "阿勒泰住房公积金", "SMS_465960001", "SMS_465960002"
@@ -47,7 +47,7 @@ class Clock:
     """The provider's clock, moved on by hand."""
 
     def __init__(self) -> None:
-        self.at = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+        self.at = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.at
@@ -66,7 +66,14 @@ def provider() -> Iterator[tuple[FakeAliyun, FakeAliyunServer, Clock]]:
 def gateway(server: FakeAliyunServer, secret: str = SECRET, key_id: str = AK) -> AliyunSms:
     return AliyunSms(
         AliyunSmsSettings(
-            key_id, secret, SIGN, CODE_T, NOTICE_T, endpoint=server.endpoint, protocol="http", read_timeout_ms=500
+            key_id,
+            secret,
+            SIGN,
+            CODE_T,
+            NOTICE_T,
+            endpoint=server.endpoint,
+            protocol="http",
+            read_timeout_ms=500,
         )
     )
 
@@ -77,7 +84,7 @@ class TestTheCheckerIsTheDocumentedAlgorithm:
     ROA-style page (the same request with another date and nonce), AccessKey secret
     ``YourAccessKeySecret``: the signatures printed there."""
 
-    QUERY = [("ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"), ("RegionId", "cn-shanghai")]
+    QUERY = (("ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"), ("RegionId", "cn-shanghai"))
     EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     @pytest.mark.parametrize(
@@ -96,18 +103,21 @@ class TestTheCheckerIsTheDocumentedAlgorithm:
             "x-acs-content-sha256": self.EMPTY, "x-acs-date": date,
             "x-acs-signature-nonce": nonce, "x-acs-version": "2014-05-26",
         }  # fmt: skip
-        canonical = canonical_request("POST", "/", self.QUERY, headers, sorted(headers), self.EMPTY)
+        canonical = canonical_request("POST", "/", list(self.QUERY), headers, sorted(headers), self.EMPTY)
         assert signature("YourAccessKeySecret", canonical) == printed
         assert signature("AnotherSecret", canonical) != printed
 
 
-def raw_send(server: FakeAliyunServer, secret: str, params: dict[str, str], *, tamper: str = "") -> tuple[int, str]:
+def raw_send(
+    server: FakeAliyunServer, secret: str, params: dict[str, str], *, tamper: str = ""
+) -> tuple[int, str]:
     """A SendSms signed by hand (the documented algorithm); ``tamper`` replaces the phone
     AFTER signing. (HTTP status, the answer's Code)."""
     empty = hashlib.sha256(b"").hexdigest()
     headers = {
-        "host": server.endpoint, "content-type": "application/x-www-form-urlencoded", "x-acs-action": "SendSms", "x-acs-version": "2017-05-25",
-        "x-acs-content-sha256": empty, "x-acs-date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "host": server.endpoint, "content-type": "application/x-www-form-urlencoded",
+        "x-acs-action": "SendSms", "x-acs-version": "2017-05-25",
+        "x-acs-content-sha256": empty, "x-acs-date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "x-acs-signature-nonce": hashlib.md5(str(time.time_ns()).encode()).hexdigest(),
     }  # fmt: skip
     signed = sorted(headers)
@@ -148,14 +158,18 @@ class TestSignatures:
         assert fake.refused == [(400, "SignatureDoesNotMatch")]
         assert fake.delivered == []
 
-    def test_an_unknown_access_key_is_rejected(self, provider: tuple[FakeAliyun, FakeAliyunServer, Clock]) -> None:
+    def test_an_unknown_access_key_is_rejected(
+        self, provider: tuple[FakeAliyun, FakeAliyunServer, Clock]
+    ) -> None:
         fake, server, _ = provider
         with pytest.raises(SmsRejected) as info:
             gateway(server, key_id="LTAI-nobody").send("13800138000", NOTICE_TEXT)
         assert info.value.provider_code == "InvalidAccessKeyId.NotFound"
         assert fake.delivered == []
 
-    def test_the_signature_covers_the_parameters(self, provider: tuple[FakeAliyun, FakeAliyunServer, Clock]) -> None:
+    def test_the_signature_covers_the_parameters(
+        self, provider: tuple[FakeAliyun, FakeAliyunServer, Clock]
+    ) -> None:
         fake, server, _ = provider
         params = {"PhoneNumbers": "13800138000", "SignName": SIGN, "TemplateCode": NOTICE_T,
                   "TemplateParam": json.dumps({"content": "您好"}, ensure_ascii=False)}  # fmt: skip
@@ -171,7 +185,10 @@ class TestAnswers:
         fake, server, _ = provider
         gateway(server).send("13800138000", NOTICE_TEXT)
         [text] = fake.delivered
-        assert (text.template_code, text.params) == (NOTICE_T, {"content": "您的离、退休提取申请已审批通过并办结。"})
+        assert (text.template_code, text.params) == (
+            NOTICE_T,
+            {"content": "您的离、退休提取申请已审批通过并办结。"},
+        )
 
     def test_throttled_is_a_retryable_error_and_nothing_is_sent(
         self, provider: tuple[FakeAliyun, FakeAliyunServer, Clock]
@@ -197,7 +214,9 @@ class TestAnswers:
         assert "170****0000" in str(info.value)
         assert fake.delivered == []
 
-    def test_no_answer_in_time_is_a_retryable_timeout(self, provider: tuple[FakeAliyun, FakeAliyunServer, Clock]) -> None:
+    def test_no_answer_in_time_is_a_retryable_timeout(
+        self, provider: tuple[FakeAliyun, FakeAliyunServer, Clock]
+    ) -> None:
         _, server, _ = provider
         started = time.monotonic()
         with pytest.raises(SmsTimeout) as info:
@@ -212,7 +231,8 @@ class TestAnswers:
         fake, server, _ = provider
         with pytest.raises(InvalidPhone):
             gateway(server).send("12345", NOTICE_TEXT)
-        assert fake.refused == [] and fake.delivered == []
+        assert fake.refused == []
+        assert fake.delivered == []
 
 
 def test_a_throttled_notification_stays_pending_and_the_relay_sends_it_later(
@@ -228,7 +248,9 @@ def test_a_throttled_notification_stays_pending_and_the_relay_sends_it_later(
     assert relay(store.unit_of_work, sms, lambda: AT) == RelayReport(sent=(first,), failed=(second,))
     with store.unit_of_work() as uow:
         assert [n.notification_id for n in uow.outbox.pending()] == [second]
-    assert relay(store.unit_of_work, sms, lambda: AT) == RelayReport(sent=(), failed=(second,))  # still throttled
+    assert relay(store.unit_of_work, sms, lambda: AT) == RelayReport(
+        sent=(), failed=(second,)
+    )  # still throttled
     clock.at += timedelta(seconds=61)  # the provider's minute is over
     assert relay(store.unit_of_work, sms, lambda: AT) == RelayReport(sent=(second,), failed=())
     assert [d.params["content"] for d in fake.texts_to("13800138000")] == ["通知一", "通知二"]

@@ -13,15 +13,13 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import redis
 
+from hpf_adapters.redis_codes import RedisCodeStore
 from hpf_adapters.sms import MemorySms, SecretsCodes
+from hpf_adapters.sql import Keyring
 from hpf_core.errors import InvalidCode, Refused
 from hpf_core.members import CodePolicy, CodePurpose, check_code, hash_code, issue, send_code
-
-redis = pytest.importorskip("redis")
-
-from hpf_adapters.redis_codes import RedisCodeStore  # noqa: E402
-from hpf_adapters.sql import Keyring  # noqa: E402
 
 REDIS_URL = os.environ.get("HPF_TEST_REDIS", "redis://127.0.0.1:6379/0")
 KEYRING = Keyring.from_secret(b"hpf redis load tests: not a real key")
@@ -130,9 +128,8 @@ def test_40_parallel_sends_give_exactly_the_allowed_number_of_texts(
     outcomes = together(
         40,
         lambda i: send_code(
-            PHONE, CodePurpose.LOGIN, AT, policy,
-            sms=sms, codes=SecretsCodes(), store=stores[i],
-        ),  # fmt: skip
+            PHONE, CodePurpose.LOGIN, AT, policy, sms=sms, codes=SecretsCodes(), store=stores[i]
+        ),
     )
     assert sum(1 for o in outcomes if o == "已发送,请查收") == 3
     assert sum(1 for o in outcomes if isinstance(o, Refused)) == 37
