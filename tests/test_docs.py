@@ -83,6 +83,9 @@ API_MODULES = (
     "hpf_core.notices",
     "hpf_core.backoffice",
     "hpf_adapters.relay",
+    # issue #15, channels: codes on Redis and SMS (D-055)
+    "hpf_adapters.redis_codes",
+    "hpf_adapters.sms_aliyun",
 )
 
 
