@@ -50,15 +50,19 @@ def a_code(code: str = "042817", subject: str = "") -> IssuedCode:
     )[0]
 
 
+def _str(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def everything(client: redis.Redis, prefix: str) -> dict[str, object]:
     """Every key under ``prefix`` with its value (a hash's fields, a list's items)."""
     found: dict[str, object] = {}
     for key in client.scan_iter(match=f"{prefix}*"):
         kind = client.type(key)
         if kind == b"hash":
-            found[key.decode()] = {k.decode(): v.decode() for k, v in client.hgetall(key).items()}
+            found[key.decode()] = {_str(k): _str(v) for k, v in client.hgetall(key).items()}
         else:
-            found[key.decode()] = [v.decode() for v in client.lrange(key, 0, -1)]
+            found[key.decode()] = [_str(v) for v in client.lrange(key, 0, -1)]
     return found
 
 
