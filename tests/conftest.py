@@ -357,12 +357,12 @@ def scan_unmasked() -> Callable[[list[str]], list[str]]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say how many tests ran on each database server, so a run shows they were not skipped."""
+    """Say how many tests ran on each database server (and Redis), so a run shows they were not skipped."""
     counts: dict[str, dict[str, int]] = {}
     for outcome in ("passed", "failed", "skipped", "error"):
         for report in terminalreporter.stats.get(outcome, []):
             nodeid = getattr(report, "nodeid", "")
-            for server in ("postgresql", "mariadb"):
+            for server in ("postgresql", "mariadb", "redis"):  # redis: D-055
                 if f"[{server}" in nodeid and getattr(report, "when", "call") in ("call", "setup"):
                     if outcome == "passed" and report.when != "call":
                         continue

@@ -96,6 +96,8 @@ class FakeAliyun:
     slow: set[str] = attrs.Factory(set)
     delay: float = 3.0
     per_minute: int = 1
+    fail_with: tuple[int, str] | None = None
+    """An answer (HTTP status, code) to give every signed request instead of sending."""
     now: Any = attrs.field(default=lambda: datetime.now(UTC))
     """The provider's clock for its rate limit (a test moves it on)."""
     delivered: list[Delivered] = attrs.Factory(list)
@@ -194,6 +196,10 @@ def _handler(fake: FakeAliyun) -> type[BaseHTTPRequestHandler]:
                 return
             if headers.get("x-acs-action") != "SendSms" or headers.get("x-acs-version") != "2017-05-25":
                 self._answer(400, {"Code": "InvalidAction.NotFound", "Message": "", "RequestId": request_id})
+                return
+            if fake.fail_with is not None:
+                status, code = fake.fail_with
+                self._answer(status, {"Code": code, "Message": f"{code} (fake)", "RequestId": request_id})
                 return
             params = dict(query)
             params.update(dict(parse_qsl(body.decode(), keep_blank_values=True)))

@@ -31,7 +31,7 @@ from fake_aliyun import ALGORITHM, FakeAliyun, FakeAliyunServer, canonical_reque
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.relay import RelayReport, relay
 from hpf_adapters.sms_aliyun import AliyunSms, AliyunSmsSettings
-from hpf_core.errors import InvalidPhone, SmsError, SmsRejected, SmsThrottled, SmsTimeout
+from hpf_core.errors import InputError, InvalidPhone, SmsError, SmsRejected, SmsThrottled, SmsTimeout
 from hpf_core.ports import Notification
 
 AK, SECRET = "LTAI5tTestOnly", "test-secret-not-real"
@@ -233,6 +233,107 @@ class TestAnswers:
             gateway(server).send("12345", NOTICE_TEXT)
         assert fake.refused == []
         assert fake.delivered == []
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "error"),
+    [
+        (400, "Throttling.User", SmsThrottled),  # the OpenAPI gateway's own flow control
+        (503, "ServiceUnavailable", SmsTimeout),
+        (500, "InternalError", SmsTimeout),
+        (403, "Forbidden.RAM", SmsRejected),
+    ],
+)
+def test_gateway_answers_become_typed_errors(
+    provider: tuple[FakeAliyun, FakeAliyunServer, Clock], status: int, code: str, error: type[SmsError]
+) -> None:
+    fake, server, _ = provider
+    fake.fail_with = (status, code)
+    with pytest.raises(error) as info:
+        gateway(server).send("13800138000", NOTICE_TEXT)
+    assert type(info.value) is error
+    assert info.value.provider_code == code
+    assert info.value.retryable is (error is not SmsRejected)
+    assert fake.delivered == []
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("isv.SMS_TEMPLATE_ILLEGAL", SmsRejected),
+        ("isv.DAY_LIMIT_CONTROL", SmsThrottled),
+        ("isp.SYSTEM_ERROR", SmsTimeout),
+    ],
+)
+def test_business_answers_become_typed_errors(
+    provider: tuple[FakeAliyun, FakeAliyunServer, Clock], code: str, error: type[SmsError]
+) -> None:
+    fake, server, _ = provider
+    fake.fail_with = (200, code)  # the provider answers business errors with HTTP 200 and its code
+    with pytest.raises(error) as info:
+        gateway(server).send("13800138000", NOTICE_TEXT)
+    assert (type(info.value), info.value.provider_code) == (error, code)
+
+
+def test_a_template_the_provider_does_not_know_is_rejected(
+    provider: tuple[FakeAliyun, FakeAliyunServer, Clock],
+) -> None:
+    fake, server, _ = provider
+    settings = AliyunSmsSettings(
+        AK,
+        SECRET,
+        SIGN,
+        CODE_T,
+        "SMS_000000000",
+        endpoint=server.endpoint,
+        protocol="http",
+        read_timeout_ms=500,
+    )
+    with pytest.raises(SmsRejected) as info:
+        AliyunSms(settings).send("13800138000", NOTICE_TEXT)
+    assert info.value.provider_code == "isv.SMS_TEMPLATE_ILLEGAL"
+    assert fake.delivered == []
+
+
+class TestSettingsAndTemplates:
+    def test_the_secret_is_never_in_the_repr(self) -> None:
+        settings = AliyunSmsSettings(AK, SECRET, SIGN, CODE_T, NOTICE_T)
+        assert SECRET not in repr(settings)
+        assert SECRET not in repr(AliyunSms(settings))
+
+    @pytest.mark.parametrize(
+        ("changes", "field"),
+        [({"sign_name": " "}, "sign_name"), ({"read_timeout_ms": 50}, "read_timeout_ms"),
+         ({"connect_timeout_ms": True}, "connect_timeout_ms"), ({"protocol": "ftp"}, "protocol")],
+    )  # fmt: skip
+    def test_bad_settings_name_the_field(self, changes: dict[str, object], field: str) -> None:
+        values: dict[str, object] = {
+            "access_key_id": AK, "access_key_secret": SECRET, "sign_name": SIGN,
+            "code_template": CODE_T, "notice_template": NOTICE_T,
+        }  # fmt: skip
+        with pytest.raises(InputError) as info:
+            AliyunSmsSettings(**{**values, **changes})  # type: ignore[arg-type]
+        assert info.value.field == field
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("您的验证码为12345678，用于提取确认", (CODE_T, {"code": "12345678"})),  # no sign, 8 digits
+            ("【他签】您的验证码为042817", (CODE_T, {"code": "042817"})),
+            ("【12329】验证码为042817", (NOTICE_T, {"content": "验证码为042817"})),  # not the core's sentence
+            (
+                "【12329】您的手机号已变更为138****0000。",
+                (NOTICE_T, {"content": "您的手机号已变更为138****0000。"}),
+            ),
+        ],
+    )
+    def test_texts_to_templates(self, text: str, expected: tuple[str, dict[str, str]]) -> None:
+        assert AliyunSms(AliyunSmsSettings(AK, SECRET, SIGN, CODE_T, NOTICE_T)).template(text) == expected
+
+    def test_a_text_that_is_only_a_sign_is_refused(self) -> None:
+        with pytest.raises(InputError) as info:
+            AliyunSms(AliyunSmsSettings(AK, SECRET, SIGN, CODE_T, NOTICE_T)).template("【12329】 ")
+        assert info.value.field == "text"
 
 
 def test_a_throttled_notification_stays_pending_and_the_relay_sends_it_later(
