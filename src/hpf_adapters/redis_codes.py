@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from hpf_core.dates import require_aware
-from hpf_core.errors import InputError, InputTypeError
+from hpf_core.errors import InputError, InputTypeError, InvalidChoice
 from hpf_core.members import CodePurpose, IssuedCode, SendLog
 from hpf_core.ports import SendLimit, SendReservation
 
@@ -157,7 +157,11 @@ class RedisCodeStore:
         return f"{self._keyring.hash(phone, 'phone')}:{owner.encode().hex() or '-'}"
 
     def _code_key(self, phone: str, purpose: CodePurpose, owner: str) -> str:
-        return f"{self._prefix}code:{self._who(phone, owner)}:{CodePurpose(purpose).value}"
+        try:
+            kind = CodePurpose(purpose).value
+        except ValueError:
+            raise InvalidChoice("purpose", "is not a CodePurpose", purpose) from None
+        return f"{self._prefix}code:{self._who(phone, owner)}:{kind}"
 
     def _sends_key(self, phone: str, owner: str) -> str:
         return f"{self._prefix}sends:{self._who(phone, owner)}"

@@ -16,7 +16,7 @@ import redis
 
 from hpf_adapters.redis_codes import RedisCodeStore
 from hpf_adapters.sql import Keyring
-from hpf_core.errors import InputError
+from hpf_core.errors import InputError, InputTypeError, InvalidChoice
 from hpf_core.members import CodePolicy, CodePurpose, IssuedCode, SendLog, issue
 
 REDIS_URL = os.environ.get("HPF_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -133,3 +133,21 @@ def test_a_centre_that_cannot_be_a_namespace_is_refused(client: redis.Redis, bad
     with pytest.raises(InputError) as info:
         RedisCodeStore(client, KEYRING, centre=bad)
     assert info.value.field == "centre"
+
+
+def test_wrong_arguments_are_typed_errors(client: redis.Redis) -> None:
+    store = RedisCodeStore(client, KEYRING, centre=centre())
+    with pytest.raises(InvalidChoice) as purpose:
+        store.get(PHONE, "no-such-purpose")  # type: ignore[arg-type]
+    with pytest.raises(InputTypeError) as phone:
+        store.count_attempt(None, CodePurpose.LOGIN)  # type: ignore[arg-type]
+    with pytest.raises(InputTypeError) as code_hash:
+        store.consume(PHONE, CodePurpose.LOGIN, "abc", AT)  # type: ignore[arg-type]
+    with pytest.raises(InputTypeError) as client_error:
+        RedisCodeStore("redis://127.0.0.1", KEYRING, centre="altay")  # type: ignore[arg-type]
+    assert [e.value.field for e in (purpose, phone, code_hash, client_error)] == [
+        "purpose",
+        "phone",
+        "code_hash",
+        "client",
+    ]
