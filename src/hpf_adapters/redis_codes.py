@@ -4,11 +4,13 @@ interleaving of clients can exceed a send limit, lose an attempt or consume a co
 
 Keys are namespaced per centre and hold no phone number in clear::
 
-    hpf:<centre>:code:<phone lookup hash>:<owner hex>:<purpose>   a hash: one issued code
-    hpf:<centre>:sends:<phone lookup hash>:<owner hex>            a list: the sends of a day
+    hpf:<centre>:code:{<phone lookup hash>:<owner hex>}:<purpose>   a hash: one issued code
+    hpf:<centre>:sends:{<phone lookup hash>:<owner hex>}            a list: the sends of a day
 
 The phone lookup hash is the SQL store's (``Keyring.hash(phone, "phone")``, HMAC-SHA-256),
-the owner (a member id, ``-`` for none) is its UTF-8 in hex. A code record keeps only the
+the owner (a member id, ``-`` for none) is its UTF-8 in hex. The braces are a Redis
+Cluster hash tag: a phone's code and send log fall in one slot, so the reserve script
+(which touches both) also runs on a cluster. A code record keeps only the
 code's salted hash (``IssuedCode.code_hash``), its salt, its instants, its attempts and its
 ``subject`` sealed with the keyring (AES-GCM); the phone is never stored — every read takes
 it from the caller. Redis expires a code record ``expires_at - issued_at`` after it was
@@ -154,7 +156,7 @@ class RedisCodeStore:
             raise InputTypeError("phone", "must be a str", type(phone).__name__)
         if not isinstance(owner, str):
             raise InputTypeError("owner", "must be a str", type(owner).__name__)
-        return f"{self._keyring.hash(phone, 'phone')}:{owner.encode().hex() or '-'}"
+        return "{" + f"{self._keyring.hash(phone, 'phone')}:{owner.encode().hex() or '-'}" + "}"
 
     def _code_key(self, phone: str, purpose: CodePurpose, owner: str) -> str:
         try:
