@@ -173,12 +173,45 @@ def mariadb_code_store() -> VerificationCodeStore:
     return _server_store("mysql").code_store()
 
 
+# --- Redis code store (issue #15, D-055): a fresh namespace (centre) per store, its keys
+# deleted when the session ends; db 8 or another per-worktree number keeps parallel runs apart.
+REDIS_URL = os.environ.get("HPF_TEST_REDIS", "redis://127.0.0.1:6379/0")
+_REDIS_PREFIXES: list[str] = []
+
+
+def redis_code_store() -> VerificationCodeStore:
+    import redis
+
+    from hpf_adapters.redis_codes import RedisCodeStore
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        _unavailable("redis", error)
+    store = RedisCodeStore(client, TEST_KEYRING, centre=f"t{uuid.uuid4().hex[:16]}")
+    if not _REDIS_PREFIXES:
+        atexit.register(_forget_redis, client)
+    _REDIS_PREFIXES.append(store.prefix)
+    return store
+
+
+def _forget_redis(client: Any) -> None:
+    for prefix in _REDIS_PREFIXES:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+# --- end Redis code store
+
 UNIT_OF_WORK_ADAPTERS: list[Callable[[], NewUnitOfWork]] = [memory_store, sqlite, postgresql, mariadb]
 CODE_STORE_ADAPTERS: list[Callable[[], VerificationCodeStore]] = [
     memory_code_store,
     sqlite_code_store,
     postgresql_code_store,
     mariadb_code_store,
+    redis_code_store,
 ]
 
 
@@ -348,12 +381,12 @@ def scan_unmasked() -> Callable[[list[str]], list[str]]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say how many tests ran on each database server, so a run shows they were not skipped."""
+    """Say how many tests ran on each database server (and Redis), so a run shows they were not skipped."""
     counts: dict[str, dict[str, int]] = {}
     for outcome in ("passed", "failed", "skipped", "error"):
         for report in terminalreporter.stats.get(outcome, []):
             nodeid = getattr(report, "nodeid", "")
-            for server in ("postgresql", "mariadb"):
+            for server in ("postgresql", "mariadb", "redis"):  # redis: D-055
                 if f"[{server}" in nodeid and getattr(report, "when", "call") in ("call", "setup"):
                     if outcome == "passed" and report.when != "call":
                         continue

@@ -87,6 +87,9 @@ API_MODULES = (
     # issue #15, bank payment files and documents (D-056)
     "hpf_adapters.iso20022",
     "hpf_adapters.documents",
+    # issue #15, channels: codes on Redis and SMS (D-055)
+    "hpf_adapters.redis_codes",
+    "hpf_adapters.sms_aliyun",
 )
 
 

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import sys
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TextIO
 
 import attrs
 
-from hpf_core.errors import IdempotencyConflict, InputError, InputTypeError
+from hpf_core.errors import IdempotencyConflict, InputError, InputTypeError, redact
+from hpf_core.identity import mask_phone
 from hpf_core.members import CodePurpose, IssuedCode, SendLog
 from hpf_core.ports import SendLimit, SendReservation
 
-__all__ = ["FixedCodes", "MemoryCodeStore", "MemorySms", "SecretsCodes", "SmsMessage"]
+__all__ = ["ConsoleSms", "FixedCodes", "MemoryCodeStore", "MemorySms", "SecretsCodes", "SmsMessage"]
 
 
 @attrs.frozen
@@ -74,6 +77,47 @@ class MemorySms:
     def to(self, phone: str) -> tuple[str, ...]:
         """The texts sent to ``phone``, oldest first."""
         return tuple(m.text for m in self._sent if m.phone == phone)
+
+
+class ConsoleSms:
+    """An ``SmsGateway`` for development (D-055): prints each text as one line on ``stream``
+    (standard output by default) instead of sending it — the phone masked, any long number
+    in the text masked too (``hpf_core.errors.redact``); a verification code (6-8 digits)
+    stays readable, so a developer can type it back. It honours ``key`` within the process
+    (a key already printed prints nothing; ``IdempotencyConflict`` with another phone or text).
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> sms = ConsoleSms(out)
+    >>> sms.send("13800138000", "【12329】您的验证码为042817", key="N1")
+    >>> sms.send("13800138000", "【12329】您的验证码为042817", key="N1")
+    >>> print(out.getvalue(), end="")
+    SMS to 138****8000 [N1]: 【12329】您的验证码为042817
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._keys: dict[str, SmsMessage] = {}
+        self._lock = threading.Lock()
+
+    def send(self, phone: str, text: str, *, key: str = "") -> None:
+        """Print the text (once per non-empty ``key``)."""
+        if not isinstance(key, str):
+            raise InputTypeError("key", f"must be a str, not {type(key).__name__}", key)
+        if not isinstance(phone, str) or not isinstance(text, str):
+            raise InputTypeError("text", "phone and text must be str")
+        message = SmsMessage(phone, text)
+        with self._lock:
+            if key:
+                first = self._keys.get(key)
+                if first is not None:
+                    if first != message:
+                        raise IdempotencyConflict("key", "was sent with another phone or text", key)
+                    return
+                self._keys[key] = message
+            stream = self._stream if self._stream is not None else sys.stdout
+            shown = f" [{key}]" if key else ""
+            print(f"SMS to {mask_phone(phone)}{shown}: {redact(text)}", file=stream, flush=True)
 
 
 class FixedCodes:

@@ -38,7 +38,7 @@ from hpf_adapters.payments import MemoryBank, MemoryBankDebit
 from hpf_adapters.policies import available, load_policy
 from hpf_adapters.relay import RelayReport, relay
 from hpf_adapters.security import Argon2Hasher, ScryptHasher, SecretsTokens, default_hasher
-from hpf_adapters.sms import FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
+from hpf_adapters.sms import ConsoleSms, FixedCodes, MemoryCodeStore, MemorySms, SecretsCodes
 from hpf_core import backoffice, portal
 from hpf_core.accounts import services as account_services
 from hpf_core.errors import ConcurrentUpdate, InputError, InputTypeError, InvalidChoice, NaiveDatetimeError
@@ -54,6 +54,7 @@ from hpf_core.ports import (
     Notification,
     PasswordHasher,
     PaymentChannel,
+    SmsGateway,
     TokenSource,
     UnitOfWork,
     VerificationCodeStore,
@@ -61,6 +62,7 @@ from hpf_core.ports import (
 from hpf_core.withdrawals import services as withdrawal_services
 
 if TYPE_CHECKING:
+    from hpf_adapters.sms_aliyun import AliyunSmsSettings
     from hpf_adapters.sql import SqlStore
 
 __all__ = ["ATTEMPTS", "SHANGHAI", "App", "Config", "Services", "build", "system_clock"]
@@ -101,8 +103,14 @@ class Config:
     verification codes too) in the database at ``url`` — an SQLite file path, or a
     ``postgresql://`` / ``mysql://`` URL — with personal data sealed under ``key`` (at
     least 32 secret bytes; ``key_id`` is stored with each sealed value, for rotation);
-    ``migrate=True`` runs the shipped migrations first (``hpf db upgrade``). The Redis code
-    store and a real SMS gateway join these choices later.
+    ``migrate=True`` runs the shipped migrations first (``hpf db upgrade``).
+
+    Channels (D-055): ``code_store="redis"`` keeps the verification codes in Redis at
+    ``redis_url`` (``hpf_adapters.redis_codes``, namespace ``hpf:<centre>:``, phones hashed
+    under ``key``, which it then needs as ``store="sql"`` does); ``"store"`` keeps them in
+    the chosen store. ``sms="console"`` prints each text (masked) instead of sending it;
+    ``sms="aliyun"`` sends through Alibaba Cloud SMS with the account ``aliyun`` names
+    (an ``hpf_adapters.sms_aliyun.AliyunSmsSettings``, extra ``hpf[sms-aliyun]``).
 
     ``codes="fixed"`` hands out ``fixed_codes`` in order (for tests and examples only);
     ``clock`` is ``"system"`` or a fixed aware instant; ``hasher`` is ``"auto"``
@@ -114,7 +122,9 @@ class Config:
     centre: str = attrs.field(validator=_centre)
     """The centre whose shipped policy applies (``hpf_adapters.policies.available()``)."""
     store: Literal["memory", "sql"] = attrs.field(default="memory", validator=_one_of("memory", "sql"))
-    sms: Literal["memory"] = attrs.field(default="memory", validator=_one_of("memory"))
+    sms: Literal["memory", "console", "aliyun"] = attrs.field(
+        default="memory", validator=_one_of("memory", "console", "aliyun")
+    )
     codes: Literal["secrets", "fixed"] = attrs.field(default="secrets", validator=_one_of("secrets", "fixed"))
     fixed_codes: tuple[str, ...] = ()
     bank: Literal["memory", "iso20022"] = attrs.field(
@@ -144,6 +154,13 @@ class Config:
     hasher: Literal["auto", "argon2", "scrypt"] = attrs.field(
         default="auto", validator=_one_of("auto", "argon2", "scrypt")
     )
+    # --- channels: codes on Redis and SMS (issue #15, D-055)
+    code_store: Literal["store", "redis"] = attrs.field(default="store", validator=_one_of("store", "redis"))
+    """Where verification codes live: in the chosen store, or in Redis at ``redis_url``."""
+    redis_url: str | None = None
+    aliyun: AliyunSmsSettings | None = None
+    """The Alibaba Cloud SMS account (``sms="aliyun"``)."""
+    # --- end channels
 
     def __attrs_post_init__(self) -> None:
         if self.store == "sql":
@@ -155,6 +172,13 @@ class Config:
             raise InputError("documents", "needs store='sql' (the documents' rows live in the database)")
         if self.bank == "iso20022" and not (self.payment_log and self.payer_account and self.payer_bank):
             raise InputError("payment_log", "bank='iso20022' needs payment_log, payer_account and payer_bank")
+        if self.code_store == "redis":
+            if not isinstance(self.redis_url, str) or not self.redis_url:
+                raise InputError("redis_url", "is required for code_store='redis'")
+            if not isinstance(self.key, bytes) or len(self.key) < 32:
+                raise InputError("key", "must be at least 32 secret bytes for code_store='redis'")
+        if self.sms == "aliyun" and self.aliyun is None:
+            raise InputError("aliyun", "the Alibaba Cloud SMS account is required for sms='aliyun'")
 
 
 def _same(port: object) -> object:
@@ -246,7 +270,9 @@ class App:
     clock: Callable[[], datetime]
     """The current instant (aware)."""
     policy: CenterPolicy
-    sms: MemorySms
+    sms: SmsGateway
+    """The SMS gateway ``config.sms`` names (a ``MemorySms`` for ``"memory"``, which keeps
+    every text for inspection)."""
     codes: CodeSource
     code_store: VerificationCodeStore
     bank: PaymentChannel
@@ -357,6 +383,32 @@ def _portal(new_uow: Callable[[], UnitOfWork], centre: str, ports: dict[str, obj
     return Services(portal, new_uow, {**ports, "NewUnitOfWork": new_uow, "CentreInfo": info})
 
 
+# --- channels (issue #15, D-055): the extras are imported only when chosen
+def _redis_code_store(config: Config) -> VerificationCodeStore:
+    from hpf_adapters.redis_codes import RedisCodeStore  # noqa: PLC0415 - the redis extra is optional
+    from hpf_adapters.sql import Keyring  # noqa: PLC0415
+
+    assert config.redis_url is not None
+    assert config.key is not None
+    return RedisCodeStore.from_url(
+        config.redis_url, Keyring.from_secret(config.key, config.key_id), centre=config.centre
+    )
+
+
+def _gateway(config: Config) -> SmsGateway:
+    if config.sms == "console":
+        return ConsoleSms()
+    if config.sms == "aliyun":
+        from hpf_adapters.sms_aliyun import AliyunSms  # noqa: PLC0415 - the sms-aliyun extra is optional
+
+        assert config.aliyun is not None
+        return AliyunSms(config.aliyun)
+    return MemorySms()
+
+
+# --- end channels
+
+
 def build(config: Config) -> App:
     """Make every adapter ``config`` names and bind the services to them."""
     if not isinstance(config, Config):
@@ -375,6 +427,8 @@ def build(config: Config) -> App:
     else:
         store = MemoryStore()
         code_store = MemoryCodeStore()
+    if config.code_store == "redis":
+        code_store = _redis_code_store(config)
     fixed = config.clock
     clock: Callable[[], datetime] = system_clock if isinstance(fixed, str) else (lambda: fixed)
     codes: CodeSource = FixedCodes(*config.fixed_codes) if config.codes == "fixed" else SecretsCodes()
@@ -398,7 +452,7 @@ def build(config: Config) -> App:
     # --- end issue #15
     ports: dict[str, object] = {"PaymentChannel": bank, "BankDebit": debits}
     ports["BankDebit | None"] = debits  # D-049: an optional bank (approve_loan_business) gets the app's
-    sms, hasher, tokens = MemorySms(), _hasher(config), SecretsTokens()
+    sms, hasher, tokens = _gateway(config), _hasher(config), SecretsTokens()
     verifier = MemoryVerifier()
     member_ports: dict[str, object] = {
         "PasswordHasher": hasher,

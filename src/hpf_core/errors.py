@@ -30,6 +30,10 @@ also subclass the built-in they refine, so ``except ValueError`` keeps working::
     ├── PaymentError                       a payment channel did not pay
     │   ├── PaymentTimeout                 no answer: it may or may not have paid; retry
     │   └── PaymentRejected                the channel said no, for good
+    ├── SmsError                           an SMS provider did not take a text
+    │   ├── SmsThrottled                   the provider's rate limit: retry later
+    │   ├── SmsTimeout                     no definite answer: it may have been sent; retry later
+    │   └── SmsRejected                    the provider said no, for good
     ├── ConcurrentUpdate                   a stale save: someone else changed the record first
     └── Refused                            a business rule said no; carries every Violation
         ├── InsufficientFunds              a debit beyond the available balance
@@ -89,6 +93,10 @@ __all__ = [
     "PaymentRejected",
     "PaymentTimeout",
     "Refused",
+    "SmsError",
+    "SmsRejected",
+    "SmsThrottled",
+    "SmsTimeout",
     "UnknownRecord",
     "Violation",
     "redact",
@@ -333,6 +341,48 @@ class PaymentRejected(PaymentError):
     """The channel refused the payment (closed card, wrong name, ...): it did not happen."""
 
     code = "payment_rejected"
+
+
+# --- SMS provider errors (issue #15, D-055)
+
+
+class SmsError(HpfError):
+    """An SMS provider (``hpf_core.ports.SmsGateway``) did not take a text. ``retryable``
+    says whether sending the same text again later can succeed; ``provider_code`` is the
+    provider's own code (``isv.BUSINESS_LIMIT_CONTROL``), ``""`` when there was none."""
+
+    code = "sms_error"
+    retryable = False
+
+    def __init__(self, field: str, reason: str, value: object = _NOTHING, *, provider_code: str = "") -> None:
+        super().__init__(field, reason, value)
+        self.provider_code = provider_code
+
+
+class SmsThrottled(SmsError):
+    """The provider's rate limit (流控) refused the text for now: nothing was sent; send it
+    again later (the outbox relay leaves it pending)."""
+
+    code = "sms_throttled"
+    retryable = True
+
+
+class SmsTimeout(SmsError):
+    """No definite answer from the provider (a timeout, a 5xx, its system error): the text
+    may or may not have gone out. Send it again later, under the same idempotency key."""
+
+    code = "sms_timeout"
+    retryable = True
+
+
+class SmsRejected(SmsError):
+    """The provider refused the text for good (a template, sign name or credential it does
+    not accept): sending it again cannot succeed until the configuration changes."""
+
+    code = "sms_rejected"
+
+
+# --- end SMS provider errors
 
 
 class FourEyesViolation(Refused):

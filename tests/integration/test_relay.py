@@ -295,6 +295,7 @@ class TestWiring:
         app.backoffice.return_application(
             staff=Staff("R1", StaffRole.REVIEWER), application_id="W1", reason="请补充退休证", at=SENT_AT
         )
+        assert isinstance(app.sms, MemorySms)
         assert app.sms.to("13800138000") == ()  # written to the outbox, not yet sent
         report = app.relay()
         assert len(report.sent) == 1

@@ -15,6 +15,7 @@ import pytest
 
 from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
 from hpf_adapters.payments import MemoryBank
+from hpf_adapters.sms import MemorySms
 from hpf_adapters.wiring import App, Config, Services, build
 from hpf_core.accounts import Employer, Member
 from hpf_core.errors import InputTypeError, InvalidChoice, InvalidCode, NaiveDatetimeError
@@ -67,6 +68,7 @@ class TestBuild:
     def test_codes_go_through_the_apps_gateway_store_and_clock(self) -> None:
         app = an_app("042817")
         assert app.send_code("13800138000", "login") == "已发送,请查收"
+        assert isinstance(app.sms, MemorySms)
         assert "042817" in app.sms.to("13800138000")[0]
         app.check_code("13800138000", CodePurpose.LOGIN, "042817")
         with pytest.raises(InvalidCode):

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from hpf_adapters.cli._demo import _business, _me, _member
-from hpf_adapters.cli._demo._context import SEED, Demo
+from hpf_adapters.cli._demo._context import SEED, Demo, sent_messages
 from hpf_adapters.cli._demo._records import open_records, stored_state
 from hpf_adapters.wiring import SHANGHAI, App, Config, build
 from hpf_core.errors import InputError
@@ -149,7 +149,7 @@ def journey(path: str | None, where: str) -> str:
             demo.heading(chinese, english, seed)
             demo.touch()
             step(demo)
-        demo.lines.extend(["", f"Done: {len(STEPS)} headings, {len(app.sms.sent_messages)} SMS sent."])
+        demo.lines.extend(["", f"Done: {len(STEPS)} headings, {len(sent_messages(app))} SMS sent."])
         return "\n".join(demo.lines)
     finally:
         dispose = getattr(app.store, "dispose", None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -126,7 +127,12 @@ class Demo:
 
     def show_sms(self) -> None:
         """Every SMS the gateway sent since the last call, as the member's phone shows it."""
-        sent = self.app.sms.sent_messages
+        sent = sent_messages(self.app)
         for message in sent[self.sms_seen :]:
             self.say(f"SMS -> {mask_phone(message.phone)}: {message.text}")
         self.sms_seen = len(sent)
+
+
+def sent_messages(app: App) -> tuple[Any, ...]:
+    """The texts the demo's memory gateway kept (none for another gateway, D-055)."""
+    return tuple(getattr(app.sms, "sent_messages", ()))
