@@ -172,6 +172,10 @@ class Config:
             raise InputError("documents", "needs store='sql' (the documents' rows live in the database)")
         if self.bank == "iso20022" and not (self.payment_log and self.payer_account and self.payer_bank):
             raise InputError("payment_log", "bank='iso20022' needs payment_log, payer_account and payer_bank")
+        if self.bank == "iso20022" and (not isinstance(self.key, bytes) or len(self.key) < 32):
+            raise InputError(
+                "key", "must be at least 32 secret bytes for bank='iso20022' (it seals the cards)"
+            )
         if self.code_store == "redis":
             if not isinstance(self.redis_url, str) or not self.redis_url:
                 raise InputError("redis_url", "is required for code_store='redis'")
@@ -439,10 +443,13 @@ def build(config: Config) -> App:
     # --- issue #15 (D-056): bank payment files and the file-system document store
     if config.bank == "iso20022":
         from hpf_adapters.iso20022 import Debtor, FileChannel, SqlitePaymentLog  # noqa: PLC0415 - optional extra
+        from hpf_adapters.sql import Keyring  # noqa: PLC0415 - the sql extra is optional
 
         assert config.payment_log is not None
+        assert config.key is not None
         debtor = Debtor(policy.name, config.payer_account, config.payer_bank)
-        bank = FileChannel(SqlitePaymentLog(config.payment_log), debtor)
+        sealer = Keyring.from_secret(config.key, config.key_id)
+        bank = FileChannel(SqlitePaymentLog(config.payment_log, sealer), debtor)
     if config.documents is not None:
         from hpf_adapters.documents import DocumentLimits, FileDocumentStore  # noqa: PLC0415 - optional extra
         from hpf_adapters.sql import SqlStore  # noqa: PLC0415 - the sql extra is optional

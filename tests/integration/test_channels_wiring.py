@@ -34,6 +34,10 @@ def test_the_file_channel_and_the_document_folder_are_built_from_the_config(tmp_
     written = app.bank.write_file(at=AT, execute_on=date(2026, 1, 6))
     assert written is not None
     assert "阿勒泰地区住房公积金管理中心".encode() in written.content  # the centre's name from its policy
+    assert b"6222021234567890128" in written.content  # the bank needs the card in its file ...
+    log = b"".join(p.read_bytes() for p in tmp_path.glob("payments.db*"))
+    assert log
+    assert b"6222021234567890128" not in log  # ... the payment log keeps it sealed
     uow = app.unit_of_work()
     assert isinstance(uow, FileUnitOfWork)
     with uow, pytest.raises(Refused):  # altay's policy: at most 10,485,760 bytes a file

@@ -31,6 +31,7 @@ from hpf_adapters.iso20022 import (
 )
 from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
 from hpf_adapters.policies import load_policy
+from hpf_adapters.sql import Keyring
 from hpf_core.accounts import AccountStatus, Employer, EntryKind, Member
 from hpf_core.accounts import services as deposits
 from hpf_core.errors import IdempotencyConflict, InputError, PaymentRejected, PaymentTimeout
@@ -43,6 +44,8 @@ ALTAY = load_policy("altay")
 PAID_EACH = D("6007.18")  # seed §5.2.1.1: 5,925.21 + 81.97 closing interest
 DAY = date(2018, 5, 29)
 EVENING = datetime(2018, 5, 29, 17, tzinfo=TZ)
+SEALER = Keyring.from_secret(b"payment-log-test-key-of-32-bytes!!")
+"""The data key sealing card numbers in the payment log."""
 CENTRE = Debtor("阿勒泰地区住房公积金管理中心", "107100000000000001", "中国工商银行阿勒泰分行")
 SCHEMAS = Path(__file__).parents[2] / "src" / "hpf_adapters" / "iso20022" / "schemas"
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
@@ -305,14 +308,14 @@ class TestFaults:
 class TestTheDurableLog:
     def test_a_new_channel_on_the_same_file_remembers_what_was_sent(self, tmp_path: Path) -> None:
         path = tmp_path / "payments.db"
-        first = FileChannel(SqlitePaymentLog(path), CENTRE)
+        first = FileChannel(SqlitePaymentLog(path, SEALER), CENTRE)
         for i in range(3):
             with pytest.raises(PaymentTimeout):
                 first.transfer(payment_id=f"P{i}", card_number=luhn_card(i), amount=D("10.00"), memo="m")
         sent = first.write_file(at=EVENING, execute_on=DAY)
         assert sent is not None
         # "the process restarts": a new channel on the same file
-        again = FileChannel(SqlitePaymentLog(path), CENTRE)
+        again = FileChannel(SqlitePaymentLog(path, SEALER), CENTRE)
         with pytest.raises(PaymentTimeout, match="sent in file"):
             again.transfer(payment_id="P1", card_number=luhn_card(1), amount=D("10.00"), memo="m")
         assert again.write_file(at=EVENING, execute_on=DAY) is None
@@ -321,14 +324,20 @@ class TestTheDurableLog:
         bank.receive(sent.content)
         (report,) = bank.report(sent.message_id, at=EVENING)
         assert again.read_report(report).accepted == ("P0", "P1", "P2")
-        receipt = FileChannel(SqlitePaymentLog(path), CENTRE).transfer(
+        receipt = FileChannel(SqlitePaymentLog(path, SEALER), CENTRE).transfer(
             payment_id="P2", card_number=luhn_card(2), amount=D("10.00"), memo="m"
         )
         assert (receipt.reference, receipt.amount) == ("BK00000003", D("10.00"))
+        # the log holds the cards sealed: none of them in the file's bytes
+        raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+        for i in range(3):
+            assert luhn_card(i).encode() not in raw
 
     @pytest.mark.parametrize("kind", ["memory", "sqlite"])
     def test_racing_batch_runs_never_share_a_payment(self, kind: str, tmp_path: Path) -> None:
-        log: PaymentLog = MemoryPaymentLog() if kind == "memory" else SqlitePaymentLog(tmp_path / "p.db")
+        log: PaymentLog = (
+            MemoryPaymentLog() if kind == "memory" else SqlitePaymentLog(tmp_path / "p.db", SEALER)
+        )
         channel = FileChannel(log, CENTRE)
         for i in range(40):
             with pytest.raises(PaymentTimeout):

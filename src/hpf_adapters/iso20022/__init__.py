@@ -39,6 +39,7 @@ from hpf_adapters.iso20022._bank import Credit, SimulatedBank
 from hpf_adapters.iso20022._channel import FileChannel, PaymentFile, ReportOutcome
 from hpf_adapters.iso20022._states import (
     Batch,
+    CardSealer,
     MemoryPaymentLog,
     PaymentLog,
     PaymentState,
@@ -49,6 +50,7 @@ from hpf_adapters.iso20022._xml import Debtor, StatusLine, StatusReport, render_
 
 __all__ = [
     "Batch",
+    "CardSealer",
     "Credit",
     "Debtor",
     "FileChannel",

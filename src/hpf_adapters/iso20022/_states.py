@@ -159,22 +159,39 @@ CREATE TABLE IF NOT EXISTS batches (
 _COLUMNS = "payment_id, card_number, amount, memo, status, message_id, reference, reason"
 
 
-def _state(row: tuple[str, ...]) -> PaymentState:
-    pid, card, amount, memo, status, message_id, reference, reason = row
-    return PaymentState(
-        pid, card, Decimal(amount), memo, PaymentStatus(status), message_id, reference, reason
-    )
+class CardSealer(Protocol):
+    """What seals a card number at rest and opens it again: the store's
+    ``hpf_adapters.sql.Keyring`` (AES-GCM, the field name as associated data)."""
+
+    def seal(self, text: str, field: str) -> str: ...
+
+    def open(self, sealed: str, field: str) -> str: ...
 
 
 class SqlitePaymentLog:
     """:class:`PaymentLog` in an SQLite file (made on first use). Each call is one
-    transaction taken with ``BEGIN IMMEDIATE``, so concurrent processes queue. The file
-    holds card numbers: keep it where the centre keeps its payment files."""
+    transaction taken with ``BEGIN IMMEDIATE``, so concurrent processes queue. Card numbers
+    are stored sealed by ``sealer`` (the centre's data key): a dump of the file shows none in
+    clear (the payment files themselves carry them, as the bank needs)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, sealer: CardSealer) -> None:
         self.path = Path(path)
+        self._sealer = sealer
         with self._connect() as db:
             db.executescript(_SCHEMA)
+
+    def _state(self, row: tuple[str, ...]) -> PaymentState:
+        pid, card, amount, memo, status, message_id, reference, reason = row
+        return PaymentState(
+            pid,
+            self._sealer.open(card, "card_number"),
+            Decimal(amount),
+            memo,
+            PaymentStatus(status),
+            message_id,
+            reference,
+            reason,
+        )
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -191,14 +208,14 @@ class SqlitePaymentLog:
             self._write(db)
             db.execute(
                 f"INSERT OR IGNORE INTO payments ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (state.payment_id, state.card_number, f"{state.amount}", state.memo,
-                 state.status.value, state.message_id, state.reference, state.reason),
+                (state.payment_id, self._sealer.seal(state.card_number, "card_number"), f"{state.amount}",
+                 state.memo, state.status.value, state.message_id, state.reference, state.reason),
             )  # fmt: skip
             row = db.execute(
                 f"SELECT {_COLUMNS} FROM payments WHERE payment_id = ?", (state.payment_id,)
             ).fetchone()
             db.execute("COMMIT")
-            return _state(row)
+            return self._state(row)
         finally:
             db.close()
 
@@ -208,7 +225,7 @@ class SqlitePaymentLog:
             row = db.execute(
                 f"SELECT {_COLUMNS} FROM payments WHERE payment_id = ?", (payment_id,)
             ).fetchone()
-            return None if row is None else _state(row)
+            return None if row is None else self._state(row)
         finally:
             db.close()
 
@@ -281,7 +298,7 @@ class SqlitePaymentLog:
             db.execute("COMMIT")
             if row is None:
                 raise KeyError(payment_id)
-            return _state(row)
+            return self._state(row)
         finally:
             db.close()
 
@@ -294,6 +311,6 @@ class SqlitePaymentLog:
                 if status is None
                 else db.execute(query + " WHERE status = ? ORDER BY seq", (status.value,))
             )
-            return [_state(r) for r in rows]
+            return [self._state(r) for r in rows]
         finally:
             db.close()
