@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -302,6 +303,44 @@ class TestTableAndLookupAgree:
         hpf_part = text.split("公积金贷款利率", 1)[1].split("贷款市场报价利率", 1)[0]
         assert "▶" not in hpf_part
         assert "No HPF row is marked: the calculator refuses 2006-05-07" in hpf_part
+
+
+def _docs_hpf_rows() -> list[list[str]]:
+    """The HPF table as docs/rates.md writes it (effective, 1st <=5y, 1st >5y, 2nd <=5y, 2nd >5y)."""
+    text = (Path(__file__).parents[2] / "docs" / "rates.md").read_text(encoding="utf-8")
+    header = "| effective | 1st ≤5y | 1st >5y | 2nd ≤5y | 2nd >5y | source | grade |"
+    lines = text.split(header, 1)[1].strip().splitlines()[1:]
+    rows = []
+    for line in lines:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")][:5])
+    return rows
+
+
+class TestTheDocsTable:
+    @pytest.mark.parametrize("index", range(len(_docs_hpf_rows())))
+    def test_the_lookup_gives_each_docs_row_on_its_day_and_the_previous_row_the_day_before(
+        self, index: int
+    ) -> None:
+        rows = _docs_hpf_rows()
+
+        def looked_up(on: date) -> list[str]:
+            got = [hpf_loan_rate(on, 60), hpf_loan_rate(on, 61)]
+            for months in (60, 61):
+                try:
+                    got.append(hpf_loan_rate(on, months, home="second"))
+                except NoRateKnown:
+                    got.append(None)
+            return ["—" if v is None else f"{v * 100:f}".rstrip("0").rstrip(".") for v in got]
+
+        def written(row: list[str]) -> list[str]:
+            return [v if v == "—" else v.rstrip("0").rstrip(".") for v in row[1:]]
+
+        on = day(rows[index][0])
+        assert looked_up(on) == written(rows[index])
+        if index:
+            assert looked_up(on - timedelta(days=1)) == written(rows[index - 1])
 
 
 def hpf_rate_in_force_effective(on: date) -> str:
