@@ -326,7 +326,7 @@ class TestTheDocsTable:
         rows = _docs_hpf_rows()
 
         def looked_up(on: date) -> list[str]:
-            got = [hpf_loan_rate(on, 60), hpf_loan_rate(on, 61)]
+            got: list[Decimal | None] = [hpf_loan_rate(on, 60), hpf_loan_rate(on, 61)]
             for months in (60, 61):
                 try:
                     got.append(hpf_loan_rate(on, months, home="second"))
