@@ -253,26 +253,31 @@ class TestRatesPage:
         assert shown == [[row.effective.isoformat(), row.note] for row in HPF_RATE_TABLE if row.note]
 
     def test_the_lpr_table_lists_exactly_the_rows_of_lpr_table(self) -> None:
-        shown = table_after(read("rates.md"), "| effective | 1Y | 5Y+ | source |")
+        shown = table_after(read("rates.md"), "| effective | 1Y | 5Y+ | source | grade |")
         expected = [
-            [row.effective.isoformat(), cell(row.one_year), cell(row.five_year), row.source]
+            [row.effective.isoformat(), cell(row.one_year), cell(row.five_year), row.source, row.grade]
             for row in LPR_TABLE
         ]
-        assert [[*r[:3], ",".join(keys(r[3]))] for r in shown] == expected
+        assert [[*r[:3], ",".join(keys(r[3])), r[4]] for r in shown] == expected
 
     def test_the_benchmark_table_lists_exactly_the_rows_of_benchmark_table(self) -> None:
-        shown = table_after(read("rates.md"), "| effective | ≤1y | 1–5y | >5y | source |")
+        shown = table_after(
+            read("rates.md"), "| effective | ≤6m | 6m–1y | 1–3y | 3–5y | >5y | source | grade |"
+        )
         expected = [
             [
                 row.effective.isoformat(),
+                cell(row.six_months),
                 cell(row.one_year),
-                cell(row.one_to_five),
+                cell(row.one_to_three),
+                cell(row.three_to_five),
                 cell(row.over_five),
                 row.source,
+                row.grade,
             ]
             for row in BENCHMARK_TABLE
         ]
-        assert [[*r[:4], ",".join(keys(r[4]))] for r in shown] == expected
+        assert [[*r[:6], ",".join(keys(r[6])), r[7]] for r in shown] == expected
 
     def test_the_deposit_table_lists_exactly_the_rows_of_deposit_rate_table(self) -> None:
         header = "| effective | current year | carried forward | source | grade | note |"
@@ -325,6 +330,7 @@ class TestRatesPage:
         legend = {row[0] for row in table_after(read("rates.md"), "| grade | meaning |")}
         assert legend == {"A", "B", "C", "D"}
         grades = [row.grade for row in HPF_RATE_TABLE] + [row.grade for row in DEPOSIT_RATE_TABLE]
+        grades += [row.grade for row in LPR_TABLE] + [row.grade for row in BENCHMARK_TABLE]
         used = {part for grade in grades for part in grade.split("/")}
         assert used <= legend
 

@@ -159,7 +159,7 @@ class TestBadInput:
             (["--amount", "250000", "--years", "30", "--method", "balloon"], "--method"),
             (["--amount", "250000", "--years", "30", "--format", "xml"], "--format"),
             (["--amount", "250000", "--years", "30", "--on", "2023-02-29"], "--on"),
-            (["--amount", "250000", "--years", "30", "--on", "2012-01-01"], "--on"),
+            (["--amount", "250000", "--years", "30", "--on", "2006-05-07"], "--on"),
             (["--amount", "250000", "--years", "30", "--home", "third"], "--home"),
             (["--amount", "250000", "--years", "30", "--loan-type", "combined"], "--commercial-amount"),
             (["--years", "30"], "--amount"),
@@ -198,7 +198,7 @@ class TestRates:
                 "in_force": True,
             }
         ]
-        assert out["hpf_gaps"][0]["from"] == "2010-10-20"
+        assert out["hpf_gaps"] == []  # issue #18 closed the 2010-2014 gap
 
 
 def hpf_raw(
@@ -302,27 +302,28 @@ class TestTheContract:
         assert done.stdout == f"hpf {version('hpf')}\n"
 
 
-class TestRatesInAGap:
-    def test_no_row_is_in_force_where_the_calculator_refuses(
-        self, capsys: pytest.CaptureFixture[str]
-    ) -> None:
-        # the calculator refuses 2012-07-06 (the table's declared gap 2010-10-20 to 2014-11-21) ...
-        assert main(["calc", "--amount", "100000", "--years", "10", "--on", "2012-07-06"]) == 2
+class TestRatesAgreeWithTheCalculator:
+    def test_a_day_the_calculator_answers_is_marked(self, capsys: pytest.CaptureFixture[str]) -> None:
+        # 2012-07-06 was a declared gap before issue #18; now the calculator answers it ...
+        assert main(["calc", "--amount", "100000", "--years", "10", "--on", "2012-07-06"]) == 0
         capsys.readouterr()
-        # ... so the rate table marks no HPF row for that day
-        assert main(["rates", "--on", "2012-07-06"]) == 0
-        out = capsys.readouterr().out
-        assert "▶ " not in out.split("\n", 1)[1]  # the title explains the mark; no row has it
-        assert "lies in a gap" in out
+        # ... and the rate table marks that very row (S78: 4.00 / 4.50 from 2012-07-06)
         assert main(["rates", "--on", "2012-07-06", "--format", "json"]) == 0
         data = json.loads(capsys.readouterr().out)
-        assert [row["effective"] for row in data["hpf"] if row["in_force"]] == []
-        assert data["hpf_in_force"] is None
+        assert [row["effective"] for row in data["hpf"] if row["in_force"]] == ["2012-07-06"]
+        assert data["hpf_in_force"] == "2012-07-06"
+        assert data["commercial_in_force"] == {"table": "benchmark", "effective": "2012-07-06"}
 
-    def test_outside_the_gap_the_row_is_marked(self, capsys: pytest.CaptureFixture[str]) -> None:
-        assert main(["rates", "--on", "2014-11-22", "--format", "json"]) == 0
-        data = json.loads(capsys.readouterr().out)
-        assert data["hpf_in_force"] == "2014-11-22"
+    def test_a_day_the_calculator_refuses_is_not_marked(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["calc", "--amount", "100000", "--years", "10", "--on", "2006-05-07"]) == 2
+        capsys.readouterr()
+        assert main(["rates", "--on", "2006-05-07"]) == 0
+        out = capsys.readouterr().out
+        hpf_part = out.split("公积金贷款利率", 1)[1].split("贷款市场报价利率", 1)[0]
+        assert "▶ " not in hpf_part
+        assert "the calculator refuses 2006-05-07" in hpf_part
+        assert main(["rates", "--on", "2006-05-07", "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)["hpf_in_force"] is None
 
 
 class TestOutput:

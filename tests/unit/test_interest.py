@@ -426,7 +426,7 @@ class TestDepositRates:
         [
             (date(2015, 5, 11), "0.0035", "0.0185"),  # S8
             (date(2015, 6, 28), "0.0035", "0.016"),  # S7
-            (date(2015, 8, 26), "0.0035", "0.0135"),  # D (S3, S9)
+            (date(2015, 8, 26), "0.0035", "0.0135"),  # S81 (S3, S9)
             (date(2015, 10, 23), "0.0035", "0.0135"),
             (date(2015, 10, 24), "0.0035", "0.011"),  # S3
             (date(2016, 2, 20), "0.0035", "0.011"),
@@ -436,7 +436,7 @@ class TestDepositRates:
         assert deposit_rates(on) == (D(current), D(carried))
 
     def test_before_the_table_no_rate_is_known(self) -> None:
-        expect_refusal(lambda: deposit_rates(date(2015, 5, 10)), NoRateKnown, "on")
+        expect_refusal(lambda: deposit_rates(date(2007, 3, 17)), NoRateKnown, "on")
 
     def test_every_row_has_a_source_and_grade(self) -> None:
         assert all(row.source and row.grade for row in DEPOSIT_RATE_TABLE)

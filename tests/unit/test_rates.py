@@ -9,6 +9,7 @@ import pytest
 
 from hpf_core.errors import NoRateKnown
 from hpf_core.loans import (
+    HPF_RATE_GAPS,
     HPF_RATE_TABLE,
     HomeOrder,
     RepricingOverride,
@@ -48,13 +49,14 @@ class TestHpfLoanRate:
         with pytest.raises(NoRateKnown, match="2006-05-08"):
             hpf_loan_rate(date(2006, 5, 7), 360)
 
-    def test_the_unsourced_2010_to_2014_span_is_refused_not_guessed(self) -> None:
-        with pytest.raises(NoRateKnown, match="2010"):
-            hpf_loan_rate(date(2012, 1, 1), 360)
+    def test_the_former_2010_to_2014_gap_is_answered_from_its_sourced_rows(self) -> None:
+        assert HPF_RATE_GAPS == ()
+        assert hpf_loan_rate(date(2012, 1, 1), 360) == D("0.049")  # S76: 4.90 from 2011-07-07
 
-    def test_no_second_home_rate_is_invented_before_2015_08_26(self) -> None:
+    def test_no_second_home_rate_is_invented_before_the_2010_rule(self) -> None:
         with pytest.raises(NoRateKnown, match="second-home"):
-            hpf_loan_rate(date(2015, 7, 1), 360, home="second")
+            hpf_loan_rate(date(2010, 11, 2), 360, home="second")
+        assert hpf_loan_rate(date(2015, 7, 1), 360, home="second") == D("0.0385")  # 3.50 x 1.1
 
     def test_rows_are_in_date_order_with_sources(self) -> None:
         dates = [row.effective for row in HPF_RATE_TABLE]
@@ -63,7 +65,7 @@ class TestHpfLoanRate:
 
 
 class TestCommercialRate:
-    def test_the_lpr_applies_from_2019_08_20(self) -> None:
+    def test_the_lpr_applies_from_2019_10_08(self) -> None:
         assert commercial_rate(date(2026, 6, 1), 360) == D("0.035")
         assert commercial_rate(date(2026, 6, 1), 60) == D("0.03")
         assert commercial_rate(date(2024, 10, 21), 300) == D("0.036")

@@ -1,4 +1,8 @@
-"""``hpf rates``: the rate tables (利率表) with the rows in force on a day marked."""
+"""``hpf rates``: the rate tables (利率表) with the rows in force on a day marked.
+
+What is "in force" is decided by ``hpf_row_in_force`` and ``commercial_row_in_force``, the
+functions the calculator's lookups use, so the marker and ``hpf calc`` always agree.
+"""
 
 from __future__ import annotations
 
@@ -9,73 +13,149 @@ from datetime import date
 from decimal import Decimal
 
 from hpf_adapters.cli import _render
-from hpf_core.loans import BENCHMARK_TABLE, HPF_RATE_GAPS, HPF_RATE_TABLE, LPR_TABLE, LPR_VERIFIED_THROUGH
+from hpf_core.errors import NoRateKnown
+from hpf_core.loans import (
+    BENCHMARK_TABLE,
+    HPF_RATE_GAPS,
+    HPF_RATE_TABLE,
+    LPR_PRICING_FROM,
+    LPR_TABLE,
+    LPR_VERIFIED_THROUGH,
+    BenchmarkRow,
+    HpfRateRow,
+    LprRow,
+    commercial_row_in_force,
+    hpf_row_in_force,
+)
 
 
 def _pct(value: Decimal | None) -> str:
     return "—" if value is None else str(value)
 
 
-def _in_gap(on: date) -> tuple[date, date, str] | None:
-    """The declared gap of the HPF table holding ``on`` (where the calculator refuses)."""
-    return next(((a, b, why) for a, b, why in HPF_RATE_GAPS if a <= on <= b), None)
+def _hpf_in_force(on: date) -> tuple[HpfRateRow | None, str]:
+    """The HPF row the calculator uses on ``on``, or ``None`` with the reason it refuses."""
+    try:
+        return hpf_row_in_force(on), ""
+    except NoRateKnown as exc:
+        return None, str(exc)
+
+
+def _commercial_in_force(on: date) -> LprRow | BenchmarkRow | None:
+    try:
+        return commercial_row_in_force(on)
+    except NoRateKnown:
+        return None
+
+
+def _json(on: date, hpf: HpfRateRow | None, commercial: LprRow | BenchmarkRow | None) -> str:
+    payload = {
+        "on": on.isoformat(),
+        "hpf": [
+            {
+                "effective": r.effective.isoformat(),
+                "first_home_up_to_5y": _pct(r.first_short),
+                "first_home_over_5y": _pct(r.first_long),
+                "second_home_up_to_5y": None if r.second_short is None else _pct(r.second_short),
+                "second_home_over_5y": None if r.second_long is None else _pct(r.second_long),
+                "source": r.source,
+                "grade": r.grade,
+                "in_force": r is hpf,
+            }
+            for r in HPF_RATE_TABLE
+        ],
+        "hpf_in_force": None if hpf is None else hpf.effective.isoformat(),
+        "hpf_gaps": [{"from": a.isoformat(), "to": b.isoformat(), "why": why} for a, b, why in HPF_RATE_GAPS],
+        "lpr": [
+            {
+                "effective": r.effective.isoformat(),
+                "one_year": _pct(r.one_year),
+                "five_year": _pct(r.five_year),
+                "source": r.source,
+                "grade": r.grade,
+                "in_force": r is commercial,
+            }
+            for r in LPR_TABLE
+        ],
+        "lpr_verified_through": LPR_VERIFIED_THROUGH.isoformat(),
+        "lpr_pricing_from": LPR_PRICING_FROM.isoformat(),
+        "benchmark": [
+            {
+                "effective": r.effective.isoformat(),
+                "up_to_6_months": _pct(r.six_months),
+                "six_months_to_1_year": _pct(r.one_year),
+                "one_to_three_years": _pct(r.one_to_three),
+                "three_to_five_years": _pct(r.three_to_five),
+                "over_five_years": _pct(r.over_five),
+                "source": r.source,
+                "grade": r.grade,
+                "in_force": r is commercial,
+            }
+            for r in BENCHMARK_TABLE
+        ],
+        "commercial_in_force": None
+        if commercial is None
+        else {
+            "table": "lpr" if isinstance(commercial, LprRow) else "benchmark",
+            "effective": commercial.effective.isoformat(),
+        },
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+def _csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["table", "effective", "col1", "col2", "col3", "col4", "col5", "source", "grade"])
+    for r in HPF_RATE_TABLE:
+        second = ["" if v is None else _pct(v) for v in (r.second_short, r.second_long)]
+        writer.writerow(
+            [
+                "hpf",
+                r.effective.isoformat(),
+                _pct(r.first_short),
+                _pct(r.first_long),
+                *second,
+                "",
+                r.source,
+                r.grade,
+            ]
+        )
+    for lr in LPR_TABLE:
+        writer.writerow(
+            [
+                "lpr",
+                lr.effective.isoformat(),
+                _pct(lr.one_year),
+                _pct(lr.five_year),
+                "",
+                "",
+                "",
+                lr.source,
+                lr.grade,
+            ]
+        )
+    for b in BENCHMARK_TABLE:
+        bands = [_pct(v) for v in (b.six_months, b.one_year, b.one_to_three, b.three_to_five, b.over_five)]
+        writer.writerow(["benchmark", b.effective.isoformat(), *bands, b.source, b.grade])
+    return out.getvalue().rstrip("\n")
 
 
 def render(on: date, fmt: str) -> str:
     """The rate tables with the rows in force on ``on`` marked, as ``fmt`` (table, csv, json)."""
-    hpf_rows = [row for row in HPF_RATE_TABLE if row.effective <= on]
-    gap = _in_gap(on)
-    # in a declared gap no sourced row is known to be in force: mark none, as the
-    # calculator refuses that date
-    in_force = hpf_rows[-1] if hpf_rows and gap is None else None
-    lpr_rows = [row for row in LPR_TABLE if row.effective <= on]
-    lpr = lpr_rows[-1] if lpr_rows else None
+    hpf, refused = _hpf_in_force(on)
+    commercial = _commercial_in_force(on)
     if fmt == "json":
-        payload = {
-            "on": on.isoformat(),
-            "hpf": [
-                {
-                    "effective": r.effective.isoformat(),
-                    "first_home_up_to_5y": _pct(r.first_short),
-                    "first_home_over_5y": _pct(r.first_long),
-                    "second_home_up_to_5y": None if r.second_short is None else _pct(r.second_short),
-                    "second_home_over_5y": None if r.second_long is None else _pct(r.second_long),
-                    "source": r.source,
-                    "grade": r.grade,
-                    "in_force": r is in_force,
-                }
-                for r in HPF_RATE_TABLE
-            ],
-            "hpf_in_force": None if in_force is None else in_force.effective.isoformat(),
-            "hpf_gaps": [
-                {"from": a.isoformat(), "to": b.isoformat(), "why": why} for a, b, why in HPF_RATE_GAPS
-            ],
-            "lpr": [
-                {
-                    "effective": r.effective.isoformat(),
-                    "one_year": _pct(r.one_year),
-                    "five_year": _pct(r.five_year),
-                    "source": r.source,
-                    "in_force": r is lpr,
-                }
-                for r in LPR_TABLE
-            ],
-            "lpr_verified_through": LPR_VERIFIED_THROUGH.isoformat(),
-            "benchmark": [
-                {
-                    "effective": r.effective.isoformat(),
-                    "one_year": _pct(r.one_year),
-                    "one_to_five_years": _pct(r.one_to_five),
-                    "over_five_years": _pct(r.over_five),
-                    "source": r.source,
-                }
-                for r in BENCHMARK_TABLE
-            ],
-        }
-        return json.dumps(payload, ensure_ascii=False, indent=2)
+        return _json(on, hpf, commercial)
+    if fmt == "csv":
+        return _csv()
+
+    def mark(row: object, effective: date) -> str:
+        return ("▶ " if row is commercial or row is hpf else "") + effective.isoformat()
+
     hpf_table = [
         [
-            ("▶ " if r is in_force else "") + r.effective.isoformat(),
+            mark(r, r.effective),
             _pct(r.first_short),
             _pct(r.first_long),
             _pct(r.second_short),
@@ -85,35 +165,19 @@ def render(on: date, fmt: str) -> str:
         ]
         for r in HPF_RATE_TABLE
     ]
-    lpr_table = [
-        [("▶ " if r is lpr else "") + r.effective.isoformat(), _pct(r.one_year), _pct(r.five_year), r.source]
-        for r in LPR_TABLE
+    lpr_table = [[mark(r, r.effective), _pct(r.one_year), _pct(r.five_year), r.source] for r in LPR_TABLE]
+    bench_table = [
+        [
+            mark(b, b.effective),
+            *(_pct(v) for v in (b.six_months, b.one_year, b.one_to_three, b.three_to_five, b.over_five)),
+            b.source,
+        ]
+        for b in BENCHMARK_TABLE
     ]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["table", "effective", "col1", "col2", "col3", "col4", "source"])
-        for r in HPF_RATE_TABLE:
-            writer.writerow(
-                [
-                    "hpf",
-                    r.effective.isoformat(),
-                    _pct(r.first_short),
-                    _pct(r.first_long),
-                    "" if r.second_short is None else _pct(r.second_short),
-                    "" if r.second_long is None else _pct(r.second_long),
-                    r.source,
-                ]
-            )
-        for lr in LPR_TABLE:
-            writer.writerow(
-                ["lpr", lr.effective.isoformat(), _pct(lr.one_year), _pct(lr.five_year), "", "", lr.source]
-            )
-        return out.getvalue().rstrip("\n")
-    gap_note = (
+    refusal = (
         []
-        if gap is None
-        else [f"No HPF row is marked: {on.isoformat()} lies in a gap of the table ({gap[0]} to {gap[1]})."]
+        if hpf is not None
+        else [f"No HPF row is marked: the calculator refuses {on.isoformat()} ({refused})."]
     )
     parts = [
         f"利率表 Rate table, in force on {on.isoformat()} (▶ marks the row in force; % per year)",
@@ -128,9 +192,10 @@ def render(on: date, fmt: str) -> str:
             numeric=[False, True, True, True, True, False, False],
         ),
         *(f"No sourced rows from {a.isoformat()} to {b.isoformat()}: {why}." for a, b, why in HPF_RATE_GAPS),
-        *gap_note,
+        *refusal,
         "",
-        "贷款市场报价利率 LPR (commercial loans; 1-year for terms ≤ 5 years, 5-year beyond)",
+        f"贷款市场报价利率 LPR (commercial loans from {LPR_PRICING_FROM.isoformat()}; "
+        "1-year for terms ≤ 5 years, 5-year beyond)",
         _render.table(
             [["生效日期", "1年期", "5年期以上", "来源"], ["Effective", "1Y", "5Y+", "Source"]],
             lpr_table,
@@ -138,10 +203,15 @@ def render(on: date, fmt: str) -> str:
         ),
         f"LPR verified through {LPR_VERIFIED_THROUGH.isoformat()}.",
         "",
-        "商业贷款基准利率 Commercial benchmark before the LPR (from 2015-10-24): "
-        + ", ".join(
-            f"≤1y {_pct(b.one_year)}, 1-5y {_pct(b.one_to_five)}, >5y {_pct(b.over_five)} ({b.source})"
-            for b in BENCHMARK_TABLE
+        f"商业贷款基准利率 Commercial benchmark (commercial loans before {LPR_PRICING_FROM.isoformat()}; "
+        "bands merged on 2014-11-22)",
+        _render.table(
+            [
+                ["生效日期", "≤6个月", "6个月-1年", "1-3年", "3-5年", "5年以上", "来源"],
+                ["Effective", "≤6m", "6m-1y", "1-3y", "3-5y", ">5y", "Source"],
+            ],
+            bench_table,
+            numeric=[False, True, True, True, True, True, False],
         ),
         "Sources: docs/rates.md.",
     ]

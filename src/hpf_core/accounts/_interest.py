@@ -569,18 +569,44 @@ class DepositRateRow:
     note: str = ""
 
 
-# docs/domain.md §4.1. The carried-forward rate before 2015-05-11 (2.10%) has no sourced
-# effective date, so the table starts on 2015-05-11.
+# docs/rates.md lists each row with its source (S61-S81 are the ministry's and centres'
+# notices of 2007-2015). The table starts with the first change sourced with both rates.
 DEPOSIT_RATE_TABLE: tuple[DepositRateRow, ...] = (
-    DepositRateRow(date(2015, 5, 11), Decimal("0.35"), Decimal("1.85"), "S8", "B/C"),
+    DepositRateRow(date(2007, 3, 18), Decimal("0.72"), Decimal("1.98"), "S61,S62", "B"),
+    DepositRateRow(date(2007, 5, 19), Decimal("0.72"), Decimal("2.07"), "S62", "A"),
+    DepositRateRow(date(2007, 7, 21), Decimal("0.81"), Decimal("2.34"), "S63", "B"),
+    DepositRateRow(date(2007, 8, 22), Decimal("0.81"), Decimal("2.61"), "S64", "A"),
+    DepositRateRow(
+        date(2007, 9, 15),
+        Decimal("0.81"),
+        Decimal("2.88"),
+        "S66",
+        "D",
+        "date of the PBOC change (S83); S66 calls 0.81 / 2.88 current in December 2007",
+    ),
+    DepositRateRow(date(2007, 12, 21), Decimal("0.72"), Decimal("3.33"), "S66", "A"),
+    DepositRateRow(date(2008, 10, 9), Decimal("0.72"), Decimal("3.15"), "S68", "A"),
+    DepositRateRow(date(2008, 10, 30), Decimal("0.72"), Decimal("2.88"), "S69", "B/C"),
+    DepositRateRow(date(2008, 11, 27), Decimal("0.36"), Decimal("1.98"), "S70,S71", "B/C"),
+    DepositRateRow(date(2008, 12, 23), Decimal("0.36"), Decimal("1.71"), "S71", "A/B"),
+    DepositRateRow(date(2010, 10, 20), Decimal("0.36"), Decimal("1.91"), "S72", "A"),
+    DepositRateRow(date(2010, 12, 26), Decimal("0.36"), Decimal("2.25"), "S73", "A"),
+    DepositRateRow(date(2011, 2, 9), Decimal("0.40"), Decimal("2.60"), "S74", "A"),
+    DepositRateRow(date(2011, 4, 6), Decimal("0.50"), Decimal("2.85"), "S75", "A"),
+    DepositRateRow(date(2011, 7, 7), Decimal("0.50"), Decimal("3.10"), "S76", "B"),
+    DepositRateRow(date(2012, 6, 8), Decimal("0.40"), Decimal("2.85"), "S77", "A"),
+    DepositRateRow(date(2012, 7, 6), Decimal("0.35"), Decimal("2.60"), "S78,S79", "C"),
+    DepositRateRow(date(2014, 11, 22), Decimal("0.35"), Decimal("2.35"), "S79", "B/C"),
+    DepositRateRow(date(2015, 3, 1), Decimal("0.35"), Decimal("2.10"), "S80", "B/C"),
+    DepositRateRow(date(2015, 5, 11), Decimal("0.35"), Decimal("1.85"), "S8,S80", "B/C"),
     DepositRateRow(date(2015, 6, 28), Decimal("0.35"), Decimal("1.60"), "S7", "B"),
     DepositRateRow(
         date(2015, 8, 26),
         Decimal("0.35"),
         Decimal("1.35"),
-        "S3,S9",
-        "D",
-        "date of the PBOC general cut; Yinfa 325 calls 1.35% current in October 2015",
+        "S81,S3,S9",
+        "B/C",
+        "a centre notice gives the date and the cut 1.60 to 1.35 (S81); Yinfa 325 calls 1.35% current",
     ),
     DepositRateRow(date(2015, 10, 24), Decimal("0.35"), Decimal("1.10"), "S3", "A"),
     DepositRateRow(

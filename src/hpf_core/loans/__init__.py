@@ -17,23 +17,29 @@ from hpf_core.loans._amortize import (
 )
 from hpf_core.loans._batch import FenColumn, IntColumn, ScheduleBatch, amortize_many
 from hpf_core.loans._prepay import PrepaymentResult, PrepaymentStrategy, prepay, reprice
-from hpf_core.loans._rates import (
+from hpf_core.loans._rate_tables import (
+    BANDS_MERGED_FROM,
     BENCHMARK_TABLE,
     HPF_RATE_GAPS,
     HPF_RATE_TABLE,
+    LPR_PRICING_FROM,
     LPR_TABLE,
     LPR_VERIFIED_THROUGH,
     BenchmarkRow,
-    HomeOrder,
     HpfRateRow,
     LprRow,
+)
+from hpf_core.loans._rates import (
+    HomeOrder,
     RateInForce,
     RepricingOverride,
     RepricingRule,
     commercial_rate,
     commercial_rate_in_force,
+    commercial_row_in_force,
     hpf_loan_rate,
     hpf_rate_in_force,
+    hpf_row_in_force,
     repricing_date,
 )
 
@@ -173,10 +179,12 @@ _LAZY = {
 }
 
 __all__ = [
+    "BANDS_MERGED_FROM",
     "BENCHMARK_TABLE",
     "DEFAULT_ALLOCATION",
     "HPF_RATE_GAPS",
     "HPF_RATE_TABLE",
+    "LPR_PRICING_FROM",
     "LPR_TABLE",
     "LPR_VERIFIED_THROUGH",
     "MAX_MONTHS",
@@ -236,10 +244,12 @@ __all__ = [
     "cancel_offset",
     "commercial_rate",
     "commercial_rate_in_force",
+    "commercial_row_in_force",
     "due_month",
     "entry_for",
     "hpf_loan_rate",
     "hpf_rate_in_force",
+    "hpf_row_in_force",
     "instalments_repaid",
     "is_signed",
     "loan_account_info",

@@ -1,11 +1,12 @@
 """Rate tables (利率表): the national HPF loan rates, the LPR and the pre-LPR benchmark.
 
-Every row carries its source key (resolved in ``docs/rates.md`` and docs/domain.md §12) and a
-reliability grade (A primary text ... D derived). Rates are percent figures here and
-fractions once returned. A rate holds from its row's date until the next row, so a date
-after the last row gets the last row (the sources were searched to 2026: see
-``LPR_VERIFIED_THROUGH``); a date before the first row, or in a known gap, raises
-``NoRateKnown`` rather than returning a guess.
+The rows live in ``_rate_tables`` (each with its source key, resolved in ``docs/rates.md``,
+and a reliability grade). Rates are percent figures there and fractions once returned. A
+rate holds from its row's date until the next row, so a date after the last row gets the
+last row (the sources were searched to 2026: see ``LPR_VERIFIED_THROUGH``); a date before
+the first row, or in a declared gap, raises ``NoRateKnown`` rather than returning a guess.
+:func:`hpf_row_in_force` and :func:`commercial_row_in_force` are the one answer to "which
+row was in force" that the lookups and ``hpf rates`` share.
 
 >>> hpf_loan_rate(date(2025, 6, 1), 360)
 Decimal('0.026')
@@ -28,6 +29,17 @@ from hpf_core._choice import choice
 from hpf_core.dates import add_months, check_date
 from hpf_core.errors import InputTypeError, NoRateKnown
 from hpf_core.loans._amortize import check_months
+from hpf_core.loans._rate_tables import (
+    BANDS_MERGED_FROM,
+    BENCHMARK_TABLE,
+    HPF_RATE_GAPS,
+    HPF_RATE_TABLE,
+    LPR_PRICING_FROM,
+    LPR_TABLE,
+    BenchmarkRow,
+    HpfRateRow,
+    LprRow,
+)
 from hpf_core.money import check_rate
 
 _HUNDRED = Decimal(100)
@@ -40,108 +52,6 @@ class HomeOrder(enum.Enum):
 
     FIRST = "first"
     SECOND = "second"
-
-
-@attrs.frozen
-class HpfRateRow:
-    """One row of the HPF loan rate table (个人住房公积金贷款利率), percent per year."""
-
-    effective: date
-    first_short: Decimal
-    first_long: Decimal
-    second_short: Decimal | None
-    second_long: Decimal | None
-    source: str
-    grade: str
-    note: str = ""
-
-
-@attrs.frozen
-class LprRow:
-    """One published Loan Prime Rate (贷款市场报价利率), percent per year."""
-
-    effective: date
-    one_year: Decimal
-    five_year: Decimal
-    source: str
-
-
-@attrs.frozen
-class BenchmarkRow:
-    """The PBOC commercial lending benchmark before the LPR reform (贷款基准利率)."""
-
-    effective: date
-    one_year: Decimal
-    one_to_five: Decimal
-    over_five: Decimal
-    source: str
-
-
-def _d(text: str) -> Decimal:
-    return Decimal(text)
-
-
-# docs/domain.md §6.4. Second-home columns are national floors ("not lower than"); before
-# 2015-08-26 no second-home figure is sourced, so none is given.
-HPF_RATE_TABLE: tuple[HpfRateRow, ...] = (
-    HpfRateRow(date(2006, 5, 8), _d("4.14"), _d("4.59"), None, None, "S18", "B"),
-    HpfRateRow(date(2008, 11, 27), _d("3.51"), _d("4.05"), None, None, "S19", "C"),
-    HpfRateRow(date(2008, 12, 23), _d("3.33"), _d("3.87"), None, None, "S19", "C"),
-    HpfRateRow(date(2014, 11, 22), _d("3.75"), _d("4.25"), None, None, "S8", "D", "Jinan chain"),
-    HpfRateRow(date(2015, 3, 1), _d("3.50"), _d("4.00"), None, None, "S8", "B/C"),
-    HpfRateRow(date(2015, 5, 11), _d("3.25"), _d("3.75"), None, None, "S8", "B/C"),
-    HpfRateRow(date(2015, 6, 28), _d("3.00"), _d("3.50"), None, None, "S7", "B"),
-    HpfRateRow(
-        date(2015, 8, 26),
-        _d("2.75"),
-        _d("3.25"),
-        _d("3.025"),
-        _d("3.575"),
-        "S9,S11,S17",
-        "D",
-        "date of the PBOC general cut; second home = 1.1 x first (2010 rule)",
-    ),
-    HpfRateRow(date(2022, 10, 1), _d("2.60"), _d("3.10"), _d("3.025"), _d("3.575"), "S11", "B"),
-    HpfRateRow(date(2024, 5, 18), _d("2.35"), _d("2.85"), _d("2.775"), _d("3.325"), "S12,S13", "B"),
-    HpfRateRow(date(2025, 5, 8), _d("2.10"), _d("2.60"), _d("2.525"), _d("3.075"), "S14,S15", "B"),
-)
-
-HPF_RATE_GAPS: tuple[tuple[date, date, str], ...] = (
-    (
-        date(2010, 10, 20),
-        date(2014, 11, 21),
-        "HPF rates changed several times in 2010-2012 but no sourced row is in the table",
-    ),
-)
-"""Date spans (inclusive) where the table is known to be incomplete: lookups refuse them."""
-
-# docs/domain.md §6.9, source S20. Each row is a change; the rate holds until the next row.
-LPR_TABLE: tuple[LprRow, ...] = tuple(
-    LprRow(date.fromisoformat(day), _d(one), _d(five), "S20")
-    for day, one, five in (
-        ("2019-08-20", "4.25", "4.85"),
-        ("2019-09-20", "4.20", "4.85"),
-        ("2019-11-20", "4.15", "4.80"),
-        ("2020-02-20", "4.05", "4.75"),
-        ("2020-04-20", "3.85", "4.65"),
-        ("2021-12-20", "3.80", "4.65"),
-        ("2022-01-20", "3.70", "4.60"),
-        ("2022-05-20", "3.70", "4.45"),
-        ("2022-08-22", "3.65", "4.30"),
-        ("2023-06-20", "3.55", "4.20"),
-        ("2023-08-21", "3.45", "4.20"),
-        ("2024-02-20", "3.45", "3.95"),
-        ("2024-07-22", "3.35", "3.85"),
-        ("2024-10-21", "3.10", "3.60"),
-        ("2025-05-20", "3.00", "3.50"),
-    )
-)
-LPR_VERIFIED_THROUGH = date(2026, 5, 20)
-"""The latest LPR publication seen in the sources (unchanged at 3.00 / 3.50)."""
-
-BENCHMARK_TABLE: tuple[BenchmarkRow, ...] = (
-    BenchmarkRow(date(2015, 10, 24), _d("4.35"), _d("4.75"), _d("4.90"), "S3,S45"),
-)
 
 
 @attrs.frozen
@@ -171,15 +81,28 @@ def _check_home(home: object) -> HomeOrder:
     return choice(HomeOrder, home, "home")
 
 
+def hpf_row_in_force(on: date) -> HpfRateRow:
+    """The row of ``HPF_RATE_TABLE`` in force on ``on``: the one answer :func:`hpf_rate_in_force`
+    and ``hpf rates`` share. ``NoRateKnown`` before the first row or inside ``HPF_RATE_GAPS``.
+
+    >>> hpf_row_in_force(date(2012, 7, 6)).effective
+    datetime.date(2012, 7, 6)
+    >>> hpf_row_in_force(date(2008, 11, 1)).first_long  # the retroactive 2008-10-27 row
+    Decimal('4.59')
+    """
+    check_date(on, "on")
+    for start, end, why in HPF_RATE_GAPS:
+        if start <= on <= end:
+            raise NoRateKnown("on", f"{why} ({start.isoformat()} to {end.isoformat()})", on.isoformat())
+    return HPF_RATE_TABLE[_row_on(HPF_RATE_TABLE, on, "HPF rate")]
+
+
 def hpf_rate_in_force(on: date, term_months: int, *, home: HomeOrder | str = HomeOrder.FIRST) -> RateInForce:
     """The national HPF loan rate fixed on ``on`` for a term and home order, with its row."""
     check_date(on, "on")
     months = check_months(term_months, "term_months")
     order = _check_home(home)
-    for start, end, why in HPF_RATE_GAPS:
-        if start <= on <= end:
-            raise NoRateKnown("on", f"{why} ({start.isoformat()} to {end.isoformat()})", on.isoformat())
-    row = HPF_RATE_TABLE[_row_on(HPF_RATE_TABLE, on, "HPF rate")]
+    row = hpf_row_in_force(on)
     short = months <= SHORT_TERM_MONTHS
     if order is HomeOrder.FIRST:
         value = row.first_short if short else row.first_long
@@ -203,10 +126,46 @@ def hpf_loan_rate(on: date, term_months: int, *, home: HomeOrder | str = HomeOrd
     return hpf_rate_in_force(on, term_months, home=home).rate
 
 
+def commercial_row_in_force(on: date) -> LprRow | BenchmarkRow:
+    """The row new commercial mortgages are priced from on ``on``: the LPR last published
+    (from ``LPR_PRICING_FROM``, 2019-10-08), the PBOC benchmark before. The one answer
+    :func:`commercial_rate_in_force` and ``hpf rates`` share.
+
+    >>> commercial_row_in_force(date(2019, 10, 7)).effective  # LPR published, not yet used
+    datetime.date(2015, 10, 24)
+    >>> commercial_row_in_force(date(2019, 10, 8)).effective
+    datetime.date(2019, 9, 20)
+    """
+    check_date(on, "on")
+    if on >= LPR_PRICING_FROM:
+        return LPR_TABLE[_row_on(LPR_TABLE, on, "LPR")]
+    return BENCHMARK_TABLE[_row_on(BENCHMARK_TABLE, on, "benchmark rate")]
+
+
+def _benchmark_band(row: BenchmarkRow, months: int) -> tuple[Decimal, str]:
+    if row.effective >= BANDS_MERGED_FROM:
+        if months <= 12:
+            return row.one_year, "benchmark <= 1 year"
+        if months <= SHORT_TERM_MONTHS:
+            return row.three_to_five, "benchmark 1-5 years"
+        return row.over_five, "benchmark > 5 years"
+    bands = (
+        (6, row.six_months, "<= 6 months"),
+        (12, row.one_year, "6 months-1 year"),
+        (36, row.one_to_three, "1-3 years"),
+        (SHORT_TERM_MONTHS, row.three_to_five, "3-5 years"),
+    )
+    for limit, value, label in bands:
+        if months <= limit:
+            return value, f"benchmark {label}"
+    return row.over_five, "benchmark > 5 years"
+
+
 def commercial_rate(on: date, term_months: int, *, spread_bp: int = 0) -> Decimal:
-    """A commercial mortgage rate (商业贷款利率) as a fraction: before 2019-08-20 the PBOC
-    benchmark (terms up to 12 months, up to 60, longer); from then the LPR (1-year LPR for
-    terms up to 60 months, 5-year LPR beyond) plus ``spread_bp`` basis points."""
+    """A commercial mortgage rate (商业贷款利率) as a fraction: before 2019-10-08 the PBOC
+    benchmark for the term's band (five bands before 2014-11-22, three from then); from
+    then the LPR last published (1-year LPR for terms up to 60 months, 5-year LPR beyond),
+    plus ``spread_bp`` basis points either way."""
     return commercial_rate_in_force(on, term_months, spread_bp=spread_bp).rate
 
 
@@ -219,23 +178,17 @@ def commercial_rate_in_force(on: date, term_months: int, *, spread_bp: int = 0) 
             "spread_bp", f"must be a whole number of basis points, not {type(spread_bp).__name__}"
         )
     spread = Decimal(spread_bp) / 100
-    if on >= LPR_TABLE[0].effective:
-        lpr = LPR_TABLE[_row_on(LPR_TABLE, on, "LPR")]
+    row = commercial_row_in_force(on)
+    if isinstance(row, LprRow):
         short = months <= SHORT_TERM_MONTHS
-        value = (lpr.one_year if short else lpr.five_year) + spread
+        value = (row.one_year if short else row.five_year) + spread
         column = ("1-year LPR" if short else "5-year LPR") + (f" {spread_bp:+d} bp" if spread_bp else "")
         return RateInForce(
-            check_rate(value / _HUNDRED, "spread_bp"), lpr.effective, lpr.source, "LPR", column
+            check_rate(value / _HUNDRED, "spread_bp"), row.effective, row.source, "LPR", column
         )
-    bench = BENCHMARK_TABLE[_row_on(BENCHMARK_TABLE, on, "benchmark rate")]
-    if months <= 12:
-        value, column = bench.one_year, "benchmark <= 1 year"
-    elif months <= SHORT_TERM_MONTHS:
-        value, column = bench.one_to_five, "benchmark 1-5 years"
-    else:
-        value, column = bench.over_five, "benchmark > 5 years"
-    rate = check_rate((value + spread) / _HUNDRED, "spread_bp")
-    return RateInForce(rate, bench.effective, bench.source, "benchmark", column)
+    band, column = _benchmark_band(row, months)
+    rate = check_rate((band + spread) / _HUNDRED, "spread_bp")
+    return RateInForce(rate, row.effective, row.source, "benchmark", column)
 
 
 @attrs.frozen
