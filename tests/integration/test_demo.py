@@ -6,6 +6,7 @@ off its screens, not produced by the code under test; the headings are issue #13
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -79,6 +80,40 @@ SEED_FIGURES = [
     "呼叫服务热线公积金12329",
 ]
 
+RELAYED = [
+    # the notice to the OLD number after 修改手机号码 (seed §5.1.3), delivered by the relay
+    "SMS -> 138****8000: 【12329】您的公积金账户手机号已于2018年06月01日",
+    # 审批: returned once by the 审核岗, approved by a second person (审批岗), paid (管理岗)
+    "(S01 审核岗) 退回: 不动产权证照片不清晰,请重新上传",
+    "SMS -> 139****9000: 【12329】您的物业管理费提取申请(3,000.00元)已被退回，"
+    "退回原因：不动产权证照片不清晰,请重新上传。",
+    "(S02 审批岗, a second person) 审批通过 -> 已审批",
+    "SMS -> 139****9000: 【12329】您的物业管理费提取3,000.00元已于2018年06月01日支付至您的银行卡2018***3001",
+    "SMS -> 139****9000: 【12329】您的提前还本申请(10,000.00元)已审批通过并办结。",
+    "SMS -> 139****9000: 【12329】您的提前结清申请(136,271.00元)已审批通过并办结。",
+]
+"""Lines of the relay and the back office the first run prints (the amounts are the seed's)."""
+
+AUDITED = {
+    # the story: four applications (a withdrawal, three loan businesses), each submitted and
+    # approved once; the withdrawal returned once, resubmitted once and paid once; one phone
+    # change, one card bound, one logout
+    "application.drafted": 4,
+    "application.submitted": 4,
+    "application.approved": 4,
+    "application.returned": 1,
+    "application.resubmitted": 1,
+    "application.reviewed": 3,
+    "payment.sent": 1,
+    "member.phone.changed": 1,
+    "card.bound": 1,
+    "loan.prepaid": 1,
+    "offset.signed": 1,
+    "loan.settled": 1,
+    "member.logout": 1,
+}
+"""Audit lines per action in the 审计 summary, counted from the story by hand."""
+
 IN_CLEAR = ["654301198506151230", "13800138000", "13900139000", "20180723001"]
 """The demo member's ID number, phones and receiving account: shown masked only."""
 
@@ -135,6 +170,24 @@ def test_a_kept_file_runs_the_journey_then_replays_it_without_writing(tmp_path: 
     # one member, account, loan and credentials; four applications (a withdrawal, three loan businesses)
     stored = (counts["accounts"], counts["loans"], counts["credentials"], counts["applications"])
     assert stored == (1, 1, 1, 4)
+    # D-057: the member acts through app.portal, the centre through app.backoffice: the member
+    # record the portal needs, and 7 notices through the outbox, all delivered by the relay —
+    # the old phone told of the change, the withdrawal returned / approved / paid, and the
+    # three loan businesses approved (提前还本, 按月抵扣签约, 提前结清)
+    assert (counts["members"], counts["outbox"]) == (1, 7)
+    connection = sqlite3.connect(db)
+    try:
+        assert connection.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone() == (0,)
+    finally:
+        connection.close()
+    for line in RELAYED:
+        assert line in first.stdout, line
+    assert first.stdout.index("== 审计 Audit trail") > first.stdout.index("== 退出 ")
+    audit = first.stdout[first.stdout.index("== 审计 Audit trail") :]
+    for action, lines in AUDITED.items():
+        assert re.search(rf"^  {re.escape(action)} +{lines}$", audit, re.M), (action, lines)
+    assert "by M0001, S01, S02, S03" in audit
+    assert "发件箱 Outbox: 7 notices, 7 delivered by the relay" in audit
 
     second = hpf_demo("--db", str(db))
     assert (second.returncode, second.stderr) == (0, "")
@@ -252,12 +305,17 @@ def test_the_guides_excerpt_is_what_the_demo_prints() -> None:
 def test_a_run_that_stopped_half_way_is_refused_not_resumed(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     # the first run dies at the first loan approval (as if interrupted there)
-    crash = (
-        "import sys\n"
-        "from hpf_core.loans import business\n"
+    crash = (  # the second final approval of the back office (the first is the withdrawal's)
+        "import functools, sys\n"
+        "from hpf_core import backoffice\n"
+        "original, calls = backoffice.approve, []\n"
+        "@functools.wraps(original)\n"
         "def stop(*args, **kwargs):\n"
-        "    raise KeyboardInterrupt\n"
-        "business.approve_loan_business = stop\n"
+        "    calls.append(1)\n"
+        "    if len(calls) == 2:\n"
+        "        raise KeyboardInterrupt\n"
+        "    return original(*args, **kwargs)\n"
+        "backoffice.approve = stop\n"
         "from hpf_adapters.cli import main\n"
         "sys.exit(main())\n"
     )

@@ -24,7 +24,7 @@ from hpf_adapters.sms import MemorySms
 from hpf_adapters.wiring import Config, build
 from hpf_core.accounts import Employer, Member
 from hpf_core.backoffice import Staff, StaffRole
-from hpf_core.errors import IdempotencyConflict, InputError
+from hpf_core.errors import IdempotencyConflict, InputError, InvalidPhone, SmsRejected, SmsThrottled
 from hpf_core.ports import MemberRecord, Notification, UnitOfWork
 from hpf_core.withdrawals import WithdrawalFacts
 
@@ -303,3 +303,51 @@ class TestWiring:
         assert text.startswith("【12329】您的离、退休提取申请(")
         assert text.endswith("已被退回，退回原因：请补充退休证。请在“我的业务-待办事项”中修改后重新提交。")
         assert app.relay() == RelayReport((), ())
+
+
+class TestPermanentFailures:
+    """D-057: a send that can never succeed is given up for good; one that may pass later stays pending."""
+
+    def test_an_invalid_phone_and_a_rejected_text_are_given_up_the_throttled_one_stays(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        ids = enqueue_three(new_uow)
+
+        class Provider(MemorySms):
+            def send(self, phone: str, text: str, *, key: str = "") -> None:
+                if phone == "13800000001":
+                    raise InvalidPhone("phone", "the SMS provider refused the number", phone)
+                if phone == "13800000002":
+                    raise SmsRejected(
+                        "template", "the template is not approved", provider_code="isv.SMS_TEMPLATE_ILLEGAL"
+                    )
+                raise SmsThrottled("phone", "流控", provider_code="isv.BUSINESS_LIMIT_CONTROL")
+
+        report = relay(new_uow, Provider(), lambda: SENT_AT)
+        assert report == RelayReport(sent=(), failed=(ids[2],), failed_for_good=(ids[0], ids[1]))
+        assert pending(new_uow) == [ids[2]]
+        first, second = as_stored(new_uow, ids[0]), as_stored(new_uow, ids[1])
+        assert (first.failed_at, first.sent_at) == (SENT_AT, None)
+        assert (
+            first.failure == "invalid_phone: phone: the SMS provider refused the number (got '138****0001')"
+        )
+        assert second.failure == "sms_rejected: template: the template is not approved"
+        # the next run with a working gateway sends only the throttled one; the others are never retried
+        later = MemorySms()
+        assert relay(new_uow, later, lambda: SENT_AT) == RelayReport(sent=(ids[2],))
+        assert [m.phone for m in later.sent_messages] == ["13800000003"]
+
+    def test_a_reused_key_with_another_text_is_given_up(self, new_uow: NewUnitOfWork) -> None:
+        ids = enqueue_three(new_uow)
+        sms = MemorySms()
+        sms.send("13800000001", "【12329】另一条", key=ids[0])  # the key was used before, for another text
+        report = relay(new_uow, sms, lambda: SENT_AT)
+        assert report == RelayReport(sent=(ids[1], ids[2]), failed_for_good=(ids[0],))
+        assert as_stored(new_uow, ids[0]).failure.startswith("idempotency_conflict: key:")
+
+
+def as_stored(new_uow: NewUnitOfWork, notification_id: str) -> Notification:
+    """The notification as stored: ``mark_failed`` returns one already given up unchanged
+    (the contract), and the unit of work is not committed, so nothing is written."""
+    with new_uow() as uow:
+        return uow.outbox.mark_failed(notification_id, SENT_AT + timedelta(days=1), "probe")

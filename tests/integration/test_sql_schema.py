@@ -16,9 +16,9 @@ from hpf_adapters.sql import current, downgrade, engine_for, metadata, upgrade
 def test_upgrade_on_an_empty_database_reaches_the_head_with_no_pending_diff(empty_database: str) -> None:
     assert current(empty_database) is None
     printed = run(["db", "upgrade", "--url", empty_database])
-    assert printed.endswith(": at revision 0002")
-    assert current(empty_database) == "0002"
-    assert run(["db", "current", "--url", empty_database]).endswith(": at revision 0002")
+    assert printed.endswith(": at revision 0003")
+    assert current(empty_database) == "0003"
+    assert run(["db", "current", "--url", empty_database]).endswith(": at revision 0003")
     engine = engine_for(empty_database)
     try:
         with engine.connect() as connection:
@@ -43,11 +43,35 @@ def test_upgrade_from_the_previous_revision_and_again_is_a_no_op(empty_database:
         engine.dispose()
     upgrade(empty_database)
     upgrade(empty_database)
-    assert current(empty_database) == "0002"
+    assert current(empty_database) == "0003"
     downgrade(empty_database, "base")  # no hpf tables
     assert current(empty_database) is None
     upgrade(empty_database)
-    assert current(empty_database) == "0002"
+    assert current(empty_database) == "0003"
+
+
+def test_0003_adds_the_outbox_failure_columns_and_keeps_the_rows(empty_database: str) -> None:
+    upgrade(empty_database, "0002")
+    engine = engine_for(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO outbox (member_id, sent_at, body) VALUES ('M1', NULL, '{}'), ('M2', 'x', '{}')"
+            )
+        upgrade(empty_database)
+        assert current(empty_database) == "0003"
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT member_id, sent_at, failed_at, failure FROM outbox ORDER BY seq"
+            ).all()
+        assert [tuple(row) for row in rows] == [("M1", None, None, None), ("M2", "x", None, None)]
+        downgrade(empty_database, "0002")
+        with engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("outbox")}
+            count = connection.exec_driver_sql("SELECT COUNT(*) FROM outbox").scalar()
+        assert (columns, count) == ({"seq", "member_id", "sent_at", "body"}, 2)
+    finally:
+        engine.dispose()
 
 
 def test_the_journals_refuse_update_and_delete(empty_database: str) -> None:

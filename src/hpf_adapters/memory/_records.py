@@ -19,14 +19,20 @@ class MemoryOutbox:
         self._outbox = outbox
 
     def enqueue(self, notification: Notification) -> Notification:
-        stored = attrs.evolve(notification, notification_id=f"N{len(self._outbox) + 1:09d}", sent_at=None)
+        stored = attrs.evolve(
+            notification,
+            notification_id=f"N{len(self._outbox) + 1:09d}",
+            sent_at=None,
+            failed_at=None,
+            failure="",
+        )
         self._outbox.append(stored)
         return stored
 
     def pending(self, limit: int = 100) -> Sequence[Notification]:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise InputError("limit", "must be a positive int", limit)
-        return [n for n in self._outbox if n.sent_at is None][:limit]
+        return [n for n in self._outbox if n.sent_at is None and n.failed_at is None][:limit]
 
     def mark_sent(self, notification_id: str, at: datetime) -> Notification:
         require_aware(at, "at")
@@ -34,6 +40,15 @@ class MemoryOutbox:
             if found.notification_id == notification_id:
                 if found.sent_at is None:
                     self._outbox[index] = attrs.evolve(found, sent_at=at)
+                return self._outbox[index]
+        raise UnknownRecord("notification_id", "no such notification", notification_id)
+
+    def mark_failed(self, notification_id: str, at: datetime, reason: str) -> Notification:
+        require_aware(at, "at")
+        for index, found in enumerate(self._outbox):
+            if found.notification_id == notification_id:
+                if found.sent_at is None and found.failed_at is None:
+                    self._outbox[index] = attrs.evolve(found, failed_at=at, failure=reason)
                 return self._outbox[index]
         raise UnknownRecord("notification_id", "no such notification", notification_id)
 

@@ -257,15 +257,19 @@ class SqlSessions(Repo):
 
 
 _N = t.outbox.c
+_NOTICE_COLUMNS = (_N.seq, _N.body, _N.sent_at, _N.failed_at, _N.failure)
 _PENDING = (
-    sa.select(_N.seq, _N.body, _N.sent_at)
-    .where(_N.sent_at.is_(None))
+    sa.select(*_NOTICE_COLUMNS)
+    .where(_N.sent_at.is_(None), _N.failed_at.is_(None))
     .order_by(_N.seq)
     .limit(sa.bindparam("limit", type_=sa.Integer))
 )
-_EVERY = sa.select(_N.seq, _N.body, _N.sent_at).order_by(_N.seq)
-_NOTIFICATION = sa.select(_N.seq, _N.body, _N.sent_at).where(_N.seq == sa.bindparam("number"))
+_EVERY = sa.select(*_NOTICE_COLUMNS).order_by(_N.seq)
+_NOTIFICATION = sa.select(*_NOTICE_COLUMNS).where(_N.seq == sa.bindparam("number"))
 _MARK_SENT = sa.update(t.outbox).where(_N.seq == sa.bindparam("number"), _N.sent_at.is_(None))
+_MARK_FAILED = sa.update(t.outbox).where(
+    _N.seq == sa.bindparam("number"), _N.sent_at.is_(None), _N.failed_at.is_(None)
+)
 
 
 class SqlOutbox(Repo):
@@ -273,11 +277,18 @@ class SqlOutbox(Repo):
 
     def _load(self, row: sa.Row[Any]) -> Notification:
         sent = None if row.sent_at is None else datetime.fromisoformat(row.sent_at)
+        failed = None if row.failed_at is None else datetime.fromisoformat(row.failed_at)
         found = loads(row.body, Notification, self._ring)
-        return attrs.evolve(found, notification_id=make_id("N", row.seq), sent_at=sent)
+        return attrs.evolve(
+            found,
+            notification_id=make_id("N", row.seq),
+            sent_at=sent,
+            failed_at=failed,
+            failure=row.failure or "",
+        )
 
     def enqueue(self, notification: Notification) -> Notification:
-        fresh = attrs.evolve(notification, notification_id="", sent_at=None)
+        fresh = attrs.evolve(notification, notification_id="", sent_at=None, failed_at=None, failure="")
         seq = self._insert(t.outbox, member_id=fresh.member_id, sent_at=None, body=dumps(fresh, self._ring))
         return attrs.evolve(fresh, notification_id=make_id("N", seq))
 
@@ -295,6 +306,17 @@ class SqlOutbox(Repo):
         seq = seq_of("N", notification_id)
         if seq is not None:
             self._run(_MARK_SENT, {"number": seq, "sent_at": at.isoformat()})
+            row = self._run(_NOTIFICATION, {"number": seq}).first()
+            if row is not None:
+                return self._load(row)
+        raise UnknownRecord("notification_id", "no such notification", notification_id)
+
+    def mark_failed(self, notification_id: str, at: datetime, reason: str) -> Notification:
+        require_aware(at, "at")
+        attrs.evolve(Notification("-", "", "", at), failure=reason)  # the reason's own checks
+        seq = seq_of("N", notification_id)
+        if seq is not None:
+            self._run(_MARK_FAILED, {"number": seq, "failed_at": at.isoformat(), "failure": reason})
             row = self._run(_NOTIFICATION, {"number": seq}).first()
             if row is not None:
                 return self._load(row)

@@ -165,6 +165,9 @@ outbox = sa.Table(
     sa.Column("member_id", sa.String(_ID), nullable=False),
     sa.Column("sent_at", sa.String(_INSTANT), nullable=True),
     sa.Column("body", _TEXT, nullable=False),
+    # D-057: a notification given up for good (mark_failed) is no longer pending
+    sa.Column("failed_at", sa.String(_INSTANT), nullable=True),
+    sa.Column("failure", sa.String(255), nullable=True),
 )
 
 documents = sa.Table(

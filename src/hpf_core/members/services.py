@@ -14,7 +14,9 @@ at most ``max_failures`` of them are ever compared; ``change_password`` and
 A session is tied to the credentials' ``secret_version``: a password or phone change
 moves it on and ends every other session, and :func:`authenticate` refuses (and ends) a
 session opened under an older one. A member locked out by someone else's guesses
-proves the phone with an SMS code (:func:`send_unlock_code`, :func:`unlock`).
+proves the phone with an SMS code (:func:`send_unlock_code`, :func:`unlock`); a member
+who forgot the password resets it with one (忘记密码: :func:`send_reset_code`,
+:func:`reset_password`, D-057).
 
 首次登录 (D-048): where the centre requires it, :func:`login` opens no session for a member
 who has not passed the third-party check; :func:`login_with_identity` (支付宝登录, 刷脸登录)
@@ -56,6 +58,7 @@ from hpf_core.members._passwords import (
 )
 from hpf_core.members._phone import PhoneChange, PhoneChanged, change_notice, check_new_phone
 from hpf_core.members._records import CodePolicy, CodePurpose, Credentials, LockState, PasswordGroup, Session
+from hpf_core.members._reset import RESET_MESSAGE, reset_notice, reset_password, send_reset_code
 from hpf_core.members._rules import MemberRules
 from hpf_core.members._sessions import (
     hash_token,
@@ -86,6 +89,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIRST_LOGIN_MESSAGE",
+    "RESET_MESSAGE",
     "LoginOutcome",
     "authenticate",
     "change_password",
@@ -96,6 +100,9 @@ __all__ = [
     "logout",
     "logout_everywhere",
     "request_phone_change",
+    "reset_notice",
+    "reset_password",
+    "send_reset_code",
     "send_unlock_code",
     "unlock",
     "verify_password",

@@ -1,4 +1,4 @@
-"""The member's security screens (登录, 密码修改, 修改手机号码, 退出): the race-safe
+"""The member's security screens (登录, 忘记密码, 密码修改, 修改手机号码, 退出): the race-safe
 services of :mod:`hpf_core.members.services`, which append their own audit events in the
 unit of work of each change (D-045, D-052), with the centre's rules and ports bound by
 ``hpf_adapters.wiring``."""
@@ -35,6 +35,8 @@ __all__ = [
     "logout",
     "logout_everywhere",
     "request_phone_change",
+    "reset_password",
+    "send_reset_code",
     "send_unlock_code",
     "unlock",
     "verify_password",
@@ -190,3 +192,54 @@ def unlock(
     """解锁 with the SMS code: both passwords' locks are cleared, audited ``member.unlocked``;
     ``InvalidCode`` (one message) for any failure, an unknown identifier included."""
     member_services.unlock(new_uow, identifier, code, at, store=store, policy=policy)
+
+
+def send_reset_code(
+    new_uow: NewUnitOfWork,
+    identifier: str,
+    at: datetime,
+    *,
+    sms: SmsGateway,
+    codes: CodeSource,
+    store: VerificationCodeStore,
+    policy: CodePolicy,
+) -> str:
+    """忘记密码, 获取验证码 (no session): :func:`hpf_core.members.services.send_reset_code`.
+    The code goes to the registered phone of the member whose phone or ID number is
+    ``identifier``; the same answer for an unknown identifier and over the send quota."""
+    return member_services.send_reset_code(
+        new_uow, identifier, at, sms=sms, codes=codes, store=store, policy=policy
+    )
+
+
+def reset_password(
+    new_uow: NewUnitOfWork,
+    identifier: str,
+    code: object,
+    new_password: str,
+    confirmation: str,
+    at: datetime,
+    *,
+    hasher: PasswordHasher,
+    store: VerificationCodeStore,
+    policy: CodePolicy,
+    rules: MemberRules,
+    group: PasswordGroup = PasswordGroup.ONLINE,
+) -> str:
+    """忘记密码, 确定 (no session): :func:`hpf_core.members.services.reset_password`. The
+    code and the new password twice; every session ends, the group's lock is cleared, the
+    phone is told (outbox) and ``member.password.reset`` audited — one unit of work.
+    ``InvalidCode`` (one message) for any code failure, an unknown identifier included."""
+    return member_services.reset_password(
+        new_uow,
+        identifier,
+        code,
+        new_password,
+        confirmation,
+        at,
+        hasher=hasher,
+        store=store,
+        policy=policy,
+        rules=rules,
+        group=group,
+    )

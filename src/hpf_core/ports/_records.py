@@ -57,14 +57,25 @@ def _no_personal_data(instance: object, attribute: attrs.Attribute[str], value: 
         raise InputError(attribute.name, "must not carry personal data in clear (a run of 11 or more digits)")
 
 
+_FAILURE_LENGTH = 255
+"""The longest ``Notification.failure`` (a column of that width in SQL)."""
+
+
+def _failure(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    _no_personal_data(instance, attribute, value)
+    if len(str(value)) > _FAILURE_LENGTH:
+        raise InputError(attribute.name, f"must be at most {_FAILURE_LENGTH} characters")
+
+
 def _hidden(_: object) -> str:
     return "<hidden>"
 
 
 @attrs.frozen
 class Notification:
-    """A message to send once the work that caused it commits (发送通知). ``notification_id``
-    and ``sent_at`` are given by the outbox; the repr masks the phone and hides the text.
+    """A message to send once the work that caused it commits (发送通知). ``notification_id``,
+    ``sent_at``, ``failed_at`` and ``failure`` are given by the outbox; the repr masks the
+    phone and hides the text.
 
     >>> from datetime import timezone
     >>> at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
@@ -81,12 +92,17 @@ class Notification:
     channel: str = "sms"
     notification_id: str = ""
     sent_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    failed_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    """When the outbox gave it up for good (``mark_failed``): it is no longer pending."""
+    failure: str = attrs.field(default="", validator=_failure)
+    """Why it was given up (the gateway's error code and message, long numbers masked)."""
 
 
 class NotificationOutbox(Protocol):
     """The outbox (发件箱): notifications are enqueued in the unit of work that causes
     them, so they exist if and only if it commits; a sender sends the pending ones and
-    marks each sent (at least once delivery: a crash between send and mark sends again)."""
+    marks each sent (at least once delivery: a crash between send and mark sends again),
+    or gives one up for good when it cannot be delivered (``mark_failed``)."""
 
     def enqueue(self, notification: Notification) -> Notification:
         """Store a new notification and return it with its id (unique, in enqueue order)
@@ -100,6 +116,14 @@ class NotificationOutbox(Protocol):
     def mark_sent(self, notification_id: str, at: datetime) -> Notification:
         """Record that the notification went out at ``at`` and return it; marking it again
         keeps the first ``sent_at``. ``UnknownRecord`` if there is none."""
+        ...
+
+    def mark_failed(self, notification_id: str, at: datetime, reason: str) -> Notification:
+        """Give the notification up for good at ``at`` (a send that cannot succeed: an
+        invalid number, a text the provider rejects, D-057) and return it: it is no longer
+        pending, and ``failed_at`` and ``failure`` (``reason``, which must not carry personal
+        data in clear) are kept. One already sent or given up is returned unchanged.
+        ``UnknownRecord`` if there is none."""
         ...
 
 

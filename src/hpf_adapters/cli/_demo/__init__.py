@@ -13,6 +13,7 @@ service layer alone.
 from __future__ import annotations
 
 import argparse
+import collections
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
@@ -149,12 +150,31 @@ def journey(path: str | None, where: str) -> str:
             demo.heading(chinese, english, seed)
             demo.touch()
             step(demo)
+        audit_summary(demo)
         demo.lines.extend(["", f"Done: {len(STEPS)} headings, {len(sent_messages(app))} SMS sent."])
         return "\n".join(demo.lines)
     finally:
         dispose = getattr(app.store, "dispose", None)
         if callable(dispose):
             dispose()
+
+
+def audit_summary(demo: Demo) -> None:
+    """审计: the audit lines of the member's journey (the member's own steps and the centre's
+    on her records), counted per action in the order they first appear, and the outbox."""
+    demo.heading("审计", "Audit trail", "issue #13")
+    events = demo.app.backoffice.audit_trail(member_id=demo.member.member_id)
+    counts = collections.Counter(event.action for event in events)
+    demo.table(
+        [["动作", "条数"], ["Action", "Lines"]],
+        [[action, str(count)] for action, count in counts.items()],
+        [False, True],
+    )
+    actors = sorted({event.actor for event in events})
+    demo.say(f"{len(events)} audit lines by {', '.join(actors)}")
+    notices = demo.app.store.notifications
+    sent = sum(1 for notice in notices if notice.sent_at is not None)
+    demo.say(f"发件箱 Outbox: {len(notices)} notices, {sent} delivered by the relay")
 
 
 def stored_state_is_empty(app: App) -> bool:

@@ -1,6 +1,9 @@
 """The seed's business chapters (§5.2, §6.3), one function per heading: 我要提取, 审批,
-我的业务, 提前还本, 按月抵扣签约, 提前结清. Applications go to the centre: the demo plays the
-review posts (审核岗 R1, 审批岗 R2) through today's services."""
+我的业务, 提前还本, 按月抵扣签约, 提前结清. The member acts through ``app.portal`` (her session
+token; the application ids are the portal's, ``<member id>-<n>``); the centre's posts act
+through ``app.backoffice`` with staff principals (审核岗 S01 reviews and returns, 审批岗 S02
+approves, 管理岗 S03 pays), so every step is audited and every notice goes through the
+outbox, delivered by the relay (D-053, D-057)."""
 
 from __future__ import annotations
 
@@ -10,13 +13,17 @@ from decimal import Decimal
 from hpf_adapters.banks import load_bank_directory
 from hpf_adapters.cli._demo._context import DAY, Demo, grouped
 from hpf_core.accounts import deposit_rate
+from hpf_core.backoffice import Staff, StaffRole
 from hpf_core.identity import mask_card_number
-from hpf_core.loans import NOTICE_TITLE, SIGNING_NOTICE, business
+from hpf_core.loans import NOTICE_TITLE, SIGNING_NOTICE
 from hpf_core.withdrawals import Application, WithdrawalFacts, WithdrawalKind, work_item
 
 __all__ = [
+    "APPROVER",
+    "CASHIER",
     "OFFSET_ID",
     "PREPAY_ID",
+    "REVIEWER",
     "SETTLE_ID",
     "WITHDRAWAL_ID",
     "early_settlement",
@@ -27,10 +34,16 @@ __all__ = [
     "withdraw",
 ]
 
-WITHDRAWAL_ID = "TQ20180601001"
-PREPAY_ID = "DK20180601001"
-OFFSET_ID = "DK20180601002"
-SETTLE_ID = "DK20180601003"
+WITHDRAWAL_ID = "M0001-1"  # the portal numbers a member's applications <member id>-<n>
+PREPAY_ID = "M0001-2"
+OFFSET_ID = "M0001-3"
+SETTLE_ID = "M0001-4"
+REVIEWER = Staff("S01", StaffRole.REVIEWER)
+"""审核岗: takes applications up, reviews loan business at its first node, returns."""
+APPROVER = Staff("S02", StaffRole.APPROVER)
+"""审批岗: the final approval (a second person: the four-eyes rule, D-053)."""
+CASHIER = Staff("S03", StaffRole.ADMINISTRATOR)
+"""管理岗: pays approved withdrawals through the bank."""
 _REVIEW = "管理部提取业务审核岗"  # seed §5.2.2 (3): 当前进度
 _LOAN_NODES = ("贷款业务审核岗", "贷款业务审批岗")
 _KIND = WithdrawalKind.PROPERTY_FEE
@@ -41,38 +54,47 @@ def _stored(demo: Demo, application_id: str) -> Application:
         return uow.applications.get(application_id)
 
 
+def _token(demo: Demo) -> str:
+    assert demo.token is not None  # a fresh run is logged in from 登录 to 退出
+    return demo.token
+
+
+def _upload(demo: Demo, application_id: str, category: str, copy: int = 1) -> None:
+    """上传档案 through the portal: one EXAMPLE photo (its bytes name the file)."""
+    content = f"EXAMPLE {application_id} {category} photo {copy}".encode()
+    demo.app.portal.upload_document(
+        _token(demo), application_id, category, f"{copy}.jpg", content, demo.tick(0.5)
+    )
+
+
 def _upload_all(demo: Demo, application: Application) -> None:
     """档案上传: one file in every category the business asks for (必传项 and 非必传项)."""
     for need in application.requirements:
-        demo.app.withdrawals.upload_documents(
-            application_id=application.application_id, category=need.category
-        )
+        _upload(demo, application.application_id, need.category)
         demo.say(f"档案上传 {need.category} ({'必传项' if need.required else '非必传项'}) 1/{need.max_files}")
 
 
 def _submit(demo: Demo, application_id: str) -> None:
-    demo.touch()
-    demo.app.withdrawals.submit_application(
-        application_id=application_id, actor=demo.member.member_id, at=demo.tick()
-    )
+    demo.app.portal.submit_application(_token(demo), application_id, demo.tick())
     demo.say("提交中心审批 -> 是否提交中心审批? 确定 -> 已提交")
 
 
 def _approve_loan(demo: Demo, application_id: str) -> Application:
-    """The two loan posts approve in turn; the last approval carries the business out."""
-    done: Application | None = None
-    for reviewer, node in zip(("R1", "R2"), _LOAN_NODES, strict=True):
-        done = business.approve_loan_business(
-            demo.app.unit_of_work(),
-            application_id=application_id,
-            node=node,
-            reviewer=reviewer,
-            at=demo.tick(5),
-            on=DAY,
-            policy=demo.policy.loans.servicing,
-        )
-        demo.say(f"{node} ({reviewer}) 审批通过 -> {done.status.chinese}")
-    assert done is not None
+    """The centre's two loan posts in turn (app.backoffice): 审核岗 S01 takes it up and reviews
+    it at the first node, 审批岗 S02 approves at the last, which carries the business out."""
+    office = demo.app.backoffice
+    office.take_up(staff=REVIEWER, application_id=application_id, at=demo.tick(2))
+    reviewed = office.review(staff=REVIEWER, application_id=application_id, at=demo.tick(2))
+    demo.say(f"{_LOAN_NODES[0]} ({REVIEWER.staff_id} 审核岗) 审核通过 -> {reviewed.current_node}")
+    done: Application = office.approve(
+        staff=APPROVER,
+        application_id=application_id,
+        at=demo.tick(2),
+        on=DAY,
+        servicing=demo.policy.loans.servicing,
+    )
+    demo.say(f"{_LOAN_NODES[1]} ({APPROVER.staff_id} 审批岗) 审批通过 -> {done.status.chinese}")
+    demo.relay()
     return done
 
 
@@ -95,26 +117,14 @@ def withdraw(demo: Demo) -> None:
     if notice is not None:
         demo.say(f"《{_KIND.chinese}须知》 {notice.name}; {notice.basis}")
         demo.say(f"  办理材料: {'、'.join(notice.materials)}")
-    checked = demo.tick()  # the password check before adding a card (添加新银行卡)
-    card = app.withdrawals.add_bank_card(
-        member_id=m.member_id,
-        number=m.card,
-        bank=m.card_bank,
-        directory=load_bank_directory(),
-        verified_at=checked,
-        at=demo.tick(),
-    )
+    token = _token(demo)
+    app.portal.verify_password(token, m.password, demo.tick())  # 添加新银行卡 asks for the password
+    card = app.portal.bind_card(token, m.card, demo.tick(), bank=m.card_bank, directory=load_bank_directory())
     demo.say(f"添加新银行卡 收款银行账号 {card.masked} 收款银行 {card.bank} -> 添加成功")
-    application, assessment = app.withdrawals.apply(
-        application_id=WITHDRAWAL_ID,
-        account_no=m.account_no,
-        kind=_KIND,
-        amount="3000",
-        card_number=card.number,
-        facts=WithdrawalFacts(owns_home=True),
-        policy=demo.policy,
-        on=DAY,
+    application, assessment = app.portal.apply_for_withdrawal(
+        token, m.account_no, _KIND, "3000", card.number, WithdrawalFacts(owns_home=True), demo.tick()
     )
+    assert application.application_id == WITHDRAWAL_ID
     with app.unit_of_work() as uow:
         account = uow.accounts.get(m.account_no)
     demo.screen(
@@ -135,52 +145,59 @@ def withdraw(demo: Demo) -> None:
 
 def review(demo: Demo) -> None:
     """§5.2.2 (3)-(5) as the centre does it: returned once, resubmitted, approved, paid."""
-    m, app = demo.member, demo.app
+    app = demo.app
     if not demo.fresh:
         application = _stored(demo, WITHDRAWAL_ID)
         demo.replayed(
             f"{application.application_id} {application.status.chinese}, payment {application.payment_ref}"
         )
         return
-    app.withdrawals.return_application(
+    office, token = app.backoffice, _token(demo)
+    office.take_up(staff=REVIEWER, application_id=WITHDRAWAL_ID, at=demo.tick(2))
+    demo.say(f"{_REVIEW} ({REVIEWER.staff_id} 审核岗) 受理 Taken up")
+    office.return_application(
+        staff=REVIEWER,
         application_id=WITHDRAWAL_ID,
-        node=_REVIEW,
-        reviewer="R1",
-        opinion="不动产权证照片不清晰,请重新上传",
-        at=demo.tick(8),
+        reason="不动产权证照片不清晰,请重新上传",
+        at=demo.tick(2),
     )
-    demo.say(f"{_REVIEW} (R1) 退回: 不动产权证照片不清晰,请重新上传")
+    demo.say(f"{_REVIEW} ({REVIEWER.staff_id} 审核岗) 退回: 不动产权证照片不清晰,请重新上传")
+    demo.relay()
     demo.tick()
-    demo.touch()
-    todo = app.withdrawals.my_todos(m.member_id)
-    for item in (work_item(a) for a in todo):
+    for item in (work_item(a) for a in app.portal.my_todos(token, demo.now)):
         demo.say(f"待办事项 To do: {item.business} / {item.process} / {item.progress} / {item.description}")
-    app.withdrawals.upload_documents(application_id=WITHDRAWAL_ID, category="不动产权证")
+    _upload(demo, WITHDRAWAL_ID, "不动产权证", copy=2)
     demo.say("修改重新上传: 不动产权证 2/4")
-    app.withdrawals.resubmit_application(application_id=WITHDRAWAL_ID, actor=m.member_id, at=demo.tick())
+    app.portal.resubmit_application(token, WITHDRAWAL_ID, demo.tick())
     demo.say("重新提交 Resubmitted")
-    approved = app.withdrawals.approve_application(
-        application_id=WITHDRAWAL_ID, node=_REVIEW, reviewer="R1", at=demo.tick(5)
-    )
-    demo.say(f"{_REVIEW} (R1) 审批通过 -> {approved.status.chinese}")
+    office.take_up(staff=REVIEWER, application_id=WITHDRAWAL_ID, at=demo.tick(2))
+    demo.say(f"{_REVIEW} ({REVIEWER.staff_id} 审核岗) 受理 Taken up again")
+    approved = office.approve(staff=APPROVER, application_id=WITHDRAWAL_ID, at=demo.tick(2))
+    demo.say(f"{_REVIEW} ({APPROVER.staff_id} 审批岗, a second person) 审批通过 -> {approved.status.chinese}")
+    demo.relay()
     basis = demo.policy.interest.day_basis if demo.policy.interest else "actual/360"
-    paid = app.withdrawals.pay_application(
+    paid = office.pay(
+        staff=CASHIER,
         application_id=WITHDRAWAL_ID,
-        account_no=m.account_no,
         on=DAY,
-        at=demo.tick(5),
+        at=demo.tick(2),
         deposit_rate=deposit_rate(DAY),
         day_basis=basis,
     )
     receipt = paid.receipt
     demo.say(
-        f"支付 Paid through the simulated bank: {grouped(receipt.amount)} to {paid.application.masked_card}, "
-        f"bank reference {receipt.reference} -> {paid.application.status.chinese}"
+        f"支付 ({CASHIER.staff_id} 管理岗) Paid through the simulated bank: {grouped(receipt.amount)} "
+        f"to {paid.application.masked_card}, bank reference {receipt.reference} "
+        f"-> {paid.application.status.chinese}"
     )
+    demo.relay()
 
 
 def _history(demo: Demo, application_id: str) -> None:
-    rows = demo.app.withdrawals.history(application_id)
+    if demo.token is not None:
+        rows = demo.app.portal.approval_records(demo.token, application_id, demo.now)
+    else:
+        rows = demo.app.withdrawals.history(application_id)
     demo.table(
         [["节点名称", "审批意见", "办理时间"], ["Node", "Opinion", "Handled"]],
         [[r.node, r.opinion or "-", r.handled] for r in rows],
@@ -190,11 +207,16 @@ def _history(demo: Demo, application_id: str) -> None:
 
 def my_business(demo: Demo) -> None:
     """§5.2.2: 待办事项, 我发起的 and 流程信息查询."""
-    m = demo.member
-    todos = demo.app.withdrawals.my_todos(m.member_id)
+    m, token = demo.member, demo.token
+    if token is not None:
+        todos = demo.app.portal.my_todos(token, demo.now)
+        mine = demo.app.portal.my_applications(token, demo.now)
+    else:
+        todos = demo.app.withdrawals.my_todos(m.member_id)
+        mine = demo.app.withdrawals.my_applications(m.member_id)
     demo.say(f"待办事项 To do: {len(todos) or '无 none'}")
     demo.say("我发起的 Started by me:")
-    for application in demo.app.withdrawals.my_applications(m.member_id):
+    for application in mine:
         item = work_item(application)
         demo.say(
             f"  {item.application_id}  {item.channel}  {item.business}  {item.process}  "
@@ -218,16 +240,10 @@ def prepayment(demo: Demo) -> None:
         return
     with app.unit_of_work() as uow:
         before = uow.loans.get(m.contract_no)
-    application, quote = business.apply_for_prepayment(
-        app.unit_of_work(),
-        application_id=PREPAY_ID,
-        contract_no=m.contract_no,
-        account_no=m.account_no,
-        amount="10000",
-        strategy="keep-term",
-        on=DAY,
-        policy=demo.policy.loans.servicing,
+    application, quote = app.portal.apply_for_prepayment(
+        _token(demo), m.contract_no, "10000", "keep-term", demo.tick()
     )
+    assert application.application_id == PREPAY_ID
     demo.screen(
         "提前还本 Prepayment 信息核对",
         _pairs(
@@ -272,9 +288,8 @@ def offset_signing(demo: Demo) -> None:
                 ("是否按月委托提取", "否"),
             ],
         )
-        application = business.apply_for_offset_signing(
-            app.unit_of_work(), application_id=OFFSET_ID, contract_no=m.contract_no, account_no=m.account_no
-        )
+        application = app.portal.apply_for_offset_signing(_token(demo), m.contract_no, demo.tick())
+        assert application.application_id == OFFSET_ID
         demo.say("我要签约 Sign")
         _upload_all(demo, application)
         _submit(demo, OFFSET_ID)
@@ -295,16 +310,8 @@ def early_settlement(demo: Demo) -> None:
             loan = uow.loans.get(m.contract_no)
         demo.replayed(f"{SETTLE_ID}: 贷款状态 {loan.status.chinese}, 贷款余额 {grouped(loan.balance)}元")
         return
-    application, quote = business.apply_for_settlement(
-        app.unit_of_work(),
-        application_id=SETTLE_ID,
-        contract_no=m.contract_no,
-        account_no=m.account_no,
-        from_hpf="3000",
-        on=DAY,
-        policy=demo.policy.loans.servicing,
-        certificate_no="JQ20180601001",
-    )
+    application, quote = app.portal.apply_for_settlement(_token(demo), m.contract_no, "3000", demo.tick())
+    assert application.application_id == SETTLE_ID
     demo.screen(
         "提前结清 Early settlement 信息核对",
         _pairs(

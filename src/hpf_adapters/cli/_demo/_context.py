@@ -132,6 +132,14 @@ class Demo:
             self.say(f"SMS -> {mask_phone(message.phone)}: {message.text}")
         self.sms_seen = len(sent)
 
+    def relay(self) -> None:
+        """The outbox relay runs (``hpf notify run``): the notices queued by the steps so far
+        are delivered through the SMS gateway and shown as the phone receives them."""
+        report = self.app.relay()
+        if report.sent:
+            self.say(f"(发件箱转发 the outbox relay delivers {len(report.sent)} notice(s))")
+        self.show_sms()
+
 
 def sent_messages(app: App) -> tuple[Any, ...]:
     """The texts the demo's memory gateway kept (none for another gateway, D-055)."""

@@ -8,16 +8,18 @@ from hpf_adapters.cli._demo._member import center
 from hpf_core.centers import ALIPAY, hotline_link, personal_center
 from hpf_core.errors import Refused
 from hpf_core.members import InitialPasswordRule, PasswordGroup, initial_password
-from hpf_core.members import services as members
 
 __all__ = ["hotline", "logout", "password_change", "personal", "privacy"]
 
 
 def personal(demo: Demo) -> None:
     """§7.1: the member's name, ID number and reserved phone, masked; no Alipay account bound."""
-    with demo.app.unit_of_work() as uow:
-        creds = uow.credentials.get(demo.member.member_id)
-    view = personal_center(demo.member.name, creds.id_number, creds.phone)
+    if demo.token is not None:
+        view = demo.app.portal.personal_centre(demo.token, demo.now)
+    else:
+        with demo.app.unit_of_work() as uow:
+            creds = uow.credentials.get(demo.member.member_id)
+        view = personal_center(demo.member.name, creds.id_number, creds.phone)
     demo.screen(
         "个人中心 Personal centre",
         [
@@ -51,43 +53,17 @@ def password_change(demo: Demo) -> None:
         demo.replayed("both passwords changed")
         return
     assert demo.token is not None
-    members.change_password(
-        app.unit_of_work,
-        demo.token,
-        PasswordGroup.ONLINE,
-        m.password,
-        m.password2,
-        m.password2,
-        demo.tick(),
-        hasher=app.hasher,
-        rules=demo.rules,
+    app.portal.change_password(
+        demo.token, PasswordGroup.ONLINE, m.password, m.password2, m.password2, demo.tick()
     )
     demo.say("APP、微信、网厅密码修改 (6-18位的字母与数字组合) 旧密码/新密码/确认密码 -> 修改成功")
     keypad = initial_password(m.id_number, InitialPasswordRule.ID_LAST_6)
     try:
-        members.change_password(
-            app.unit_of_work,
-            demo.token,
-            PasswordGroup.KEYPAD,
-            keypad,
-            "123456",
-            "123456",
-            demo.tick(),
-            hasher=app.hasher,
-            rules=demo.rules,
-        )
+        app.portal.change_password(demo.token, PasswordGroup.KEYPAD, keypad, "123456", "123456", demo.tick())
     except Refused as refused:
         demo.say(f"12329语音热线、触摸屏密码修改 新密码 123456 -> refused: {refused}")
-    members.change_password(
-        app.unit_of_work,
-        demo.token,
-        PasswordGroup.KEYPAD,
-        keypad,
-        m.keypad_password,
-        m.keypad_password,
-        demo.tick(),
-        hasher=app.hasher,
-        rules=demo.rules,
+    app.portal.change_password(
+        demo.token, PasswordGroup.KEYPAD, keypad, m.keypad_password, m.keypad_password, demo.tick()
     )
     demo.say(f"12329语音热线、触摸屏密码修改 (6位数字) 新密码 {'*' * len(m.keypad_password)} -> 修改成功")
 
@@ -99,10 +75,10 @@ def logout(demo: Demo) -> None:
         demo.replayed("logged out")
         return
     assert demo.token is not None
-    ended = members.logout(app.unit_of_work, demo.token, demo.tick())
+    ended = app.portal.logout(demo.token, demo.tick())
     demo.say(f"退出当前账号 -> {'已退出 logged out' if ended else 'no session'}")
     try:
-        members.authenticate(app.unit_of_work, demo.token, demo.tick(), rules=demo.rules)
+        app.portal.personal_centre(demo.token, demo.tick())
     except Refused as refused:
         demo.say(f"the old session afterwards -> refused: {refused}")
     demo.token = None

@@ -23,7 +23,6 @@ from hpf_core.errors import Refused
 from hpf_core.identity import mask_id_number, mask_phone
 from hpf_core.loans import hpf_rate_in_force, overdue_details, repayment_details, repayment_plan
 from hpf_core.members import PasswordChannel, PasswordGroup, initial_password
-from hpf_core.members import services as members
 
 DEMO_AUTH_CODE = "demo-alipay-auth-code"
 """The one-time ``auth_code`` the demo's Alipay consent screen gives the app (EXAMPLE)."""
@@ -55,16 +54,7 @@ def login(demo: Demo) -> None:
     except Refused as refused:
         demo.say(f"首次登录 First login without verification -> refused: {refused.violations[0].message}")
     initial = initial_password(m.id_number)
-    refused_first = members.login(
-        app.unit_of_work,
-        m.id_number,
-        initial,
-        PasswordChannel.APP,
-        demo.tick(),
-        hasher=app.hasher,
-        tokens=app.tokens,
-        rules=demo.rules,
-    )
+    refused_first = app.portal.login(m.id_number, initial, PasswordChannel.APP, demo.tick())
     demo.say(
         "证件号码 + 初始密码 (ID number + initial password, the last 8 characters) -> "
         + refused_first.result.message
@@ -75,29 +65,11 @@ def login(demo: Demo) -> None:
     verifier = app.verifier
     assert isinstance(verifier, MemoryVerifier)
     verifier.vouch(VerificationMethod.ALIPAY, DEMO_AUTH_CODE, m.id_number, number=DEMO_ALIPAY_USER)
-    outcome = members.login_with_identity(
-        app.unit_of_work,
-        VerificationMethod.ALIPAY,
-        DEMO_AUTH_CODE,
-        demo.tick(),
-        verifier=verifier,
-        tokens=app.tokens,
-        rules=demo.rules,
-    )
+    outcome = app.portal.login_with_identity(VerificationMethod.ALIPAY, DEMO_AUTH_CODE, demo.tick())
     demo.say(f"确认授权 支付宝登录 (Alipay login) -> {outcome.result.message}; the Alipay account is bound")
     assert outcome.token is not None
     demo.token = outcome.token
-    members.change_password(
-        app.unit_of_work,
-        demo.token,
-        PasswordGroup.ONLINE,
-        initial,
-        m.password,
-        m.password,
-        demo.tick(),
-        hasher=app.hasher,
-        rules=demo.rules,
-    )
+    app.portal.change_password(demo.token, PasswordGroup.ONLINE, initial, m.password, m.password, demo.tick())
     demo.say("修改初始密码 Forced change of the initial password -> 修改成功, the session is a full one")
 
 
@@ -114,10 +86,15 @@ def accounts(demo: Demo) -> None:
     m = demo.member
     contributions = demo.policy.contributions
     assert contributions is not None
-    with demo.app.unit_of_work() as uow:
-        account = uow.accounts.get(m.account_no)
-        entries = uow.journal.entries(m.account_no)
-    info = account_info(account, rounding=contributions.rounding)
+    if demo.token is not None:  # the member's session: only what she owns (app.portal)
+        info = demo.app.portal.deposit_account(demo.token, m.account_no, demo.now)
+        deposits = demo.app.portal.deposit_details(demo.token, m.account_no, m.opened_on, DAY, demo.now)
+    else:  # a replay has no session: the screens are read from the store
+        with demo.app.unit_of_work() as uow:
+            account = uow.accounts.get(m.account_no)
+            entries = uow.journal.entries(m.account_no)
+        info = account_info(account, rounding=contributions.rounding)
+        deposits = deposit_history(entries)
     demo.screen(
         "公积金账户信息 Deposit account",
         [
@@ -137,15 +114,18 @@ def accounts(demo: Demo) -> None:
             ("缴至年月", info.paid_through),
         ],
     )
-    rows = [[r.month.strftime("%Y%m"), r.kind.chinese, grouped(r.amount)] for r in deposit_history(entries)]
+    rows = [[r.month.strftime("%Y%m"), r.kind.chinese, grouped(r.amount)] for r in deposits]
     demo.say("[缴存明细 Deposits]")
     demo.table([["月份", "业务", "金额"], ["Month", "Kind", "Amount"]], rows, [False, False, True])
 
 
 def loans(demo: Demo) -> None:
     """§4.2 (3)-(6): 贷款账户信息, 贷款还款明细, 贷款还款计划, 逾期还款明细."""
-    m = demo.member
-    screen = demo.app.loans.loan_account_screen(contract_no=m.contract_no)
+    m, token = demo.member, demo.token
+    if token is not None:
+        screen = demo.app.portal.loan_account(token, m.contract_no, demo.now)
+    else:
+        screen = demo.app.loans.loan_account_screen(contract_no=m.contract_no)
     demo.screen(
         "贷款账户信息 Loan account",
         [
@@ -168,7 +148,10 @@ def loans(demo: Demo) -> None:
         loan = uow.loans.get(m.contract_no)
         journal = uow.loan_journal.entries(m.contract_no)
     demo.say(f"[贷款还款明细 Repayments, {start} .. {end}]")
-    details = repayment_details(journal, start, end)
+    if token is not None:
+        details = demo.app.portal.repayment_details_of(token, m.contract_no, start, end, demo.now)
+    else:
+        details = repayment_details(journal, start, end)
     demo.table(
         [
             ["期次", "业务摘要", "还款日期", "偿还本金", "偿还利息", "本金余额"],
@@ -188,7 +171,10 @@ def loans(demo: Demo) -> None:
         [False, False, False, True, True, True],
     )
     demo.say(f"[贷款还款计划 Plan, {DAY} .. 2018-12-31]")
-    plan = repayment_plan(loan, DAY, date(2018, 12, 31))
+    if token is not None:
+        plan = demo.app.portal.repayment_plan_of(token, m.contract_no, DAY, date(2018, 12, 31), demo.now)
+    else:
+        plan = repayment_plan(loan, DAY, date(2018, 12, 31))
     if plan:
         demo.table(
             [
@@ -203,7 +189,10 @@ def loans(demo: Demo) -> None:
         )
     else:
         demo.say(f"  无待还期次 nothing left to pay (贷款状态 {loan.status.chinese})")
-    overdue = overdue_details(loan, m.disbursed_on, DAY)
+    if token is not None:
+        overdue = demo.app.portal.overdue(token, m.contract_no, m.disbursed_on, DAY, demo.now)
+    else:
+        overdue = overdue_details(loan, m.disbursed_on, DAY)
     demo.say("[逾期还款明细 Overdue]")
     demo.say("  您暂无逾期还款记录 (no overdue instalment)" if not overdue else f"  {len(overdue)} overdue")
 
@@ -260,38 +249,14 @@ def phone_change(demo: Demo) -> None:
         demo.replayed("phone changed to the new number with an SMS code; this run sends no SMS")
         return
     assert demo.token is not None
-    members.verify_password(
-        app.unit_of_work, demo.token, m.password, demo.tick(), hasher=app.hasher, rules=demo.rules
-    )
+    app.portal.verify_password(demo.token, m.password, demo.tick())
     demo.say("输入登录密码 Password checked again (a phone change needs a recent check)")
-    sent = members.request_phone_change(
-        app.unit_of_work,
-        demo.token,
-        m.new_phone,
-        demo.tick(),
-        sms=app.sms,
-        codes=app.codes,
-        store=app.code_store,
-        policy=app.code_policy,
-        rules=demo.rules,
-    )
+    sent = app.portal.request_phone_change(demo.token, m.new_phone, demo.tick())
     demo.say(f"新手机号 + 获取验证码 -> {sent}")
     demo.show_sms()
-    changed = members.confirm_phone_change(
-        app.unit_of_work,
-        demo.token,
-        m.new_phone,
-        m.code,
-        demo.tick(),
-        store=app.code_store,
-        policy=app.code_policy,
-        rules=demo.rules,
-    )
+    changed = app.portal.confirm_phone_change(demo.token, m.new_phone, m.code, demo.tick())
     demo.say(
         f"验证码 {m.code} + 确定 -> 修改成功: "
         f"{mask_phone(changed.old_phone)} -> {mask_phone(changed.new_phone)}"
     )
-    with app.unit_of_work() as uow:
-        queued = uow.outbox.pending()
-    for note in queued:
-        demo.say(f"queued for the old number (outbox {note.notification_id}): {note.text}")
+    demo.relay()  # the notice to the OLD number, queued in the same unit of work as the change

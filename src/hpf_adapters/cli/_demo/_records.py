@@ -12,6 +12,7 @@ from hpf_core.dates import add_months
 from hpf_core.errors import InputError
 from hpf_core.loans import Borrower, LoanStatus, SignerRole, open_loan
 from hpf_core.members import InitialPasswordRule, new_credentials
+from hpf_core.ports import MemberRecord
 
 __all__ = ["open_records", "stored_state"]
 
@@ -88,4 +89,6 @@ def open_records(demo: Demo) -> None:
                 m.member_id, m.phone, m.id_number, app.hasher, keypad_rule=InitialPasswordRule.ID_LAST_6
             )
         )
+        # the member record: what the session's member owns (the portal's access rule, D-052)
+        uow.members.add(MemberRecord(m.member_id, m.phone, m.id_number, m.account_no, (m.contract_no,)))
         uow.commit()
