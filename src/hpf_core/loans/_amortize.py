@@ -176,7 +176,7 @@ class Schedule:
         >>> s = amortize(1200, "0.06", 2, "equal-principal")
         >>> print(s.to_csv(), end="")  # doctest: +ELLIPSIS
         # 还款计划 Schedule: 1,200.00 at 6.00% over 2 months, 等额本金 equal-principal
-        # convention,ledger: ...
+        # convention,"ledger: ..."
         # principal,1200.00
         # annual_rate,6.00%
         # months,2

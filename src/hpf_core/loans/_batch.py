@@ -257,7 +257,7 @@ class ScheduleBatch:
         >>> b = amortize_many([1200, 600], "0.06", 2, "equal-principal")
         >>> print(b.to_csv(), end="")  # doctest: +ELLIPSIS
         # 批量还款计划 ScheduleBatch: 2 loans, 4 rows, 等额本金 equal-principal
-        # convention,ledger: ...
+        # convention,"ledger: ..."
         # method,equal-principal 等额本金
         loan,period,annual_rate,payment,principal,interest,balance
         0,1,6.00%,606.00,600.00,6.00,600.00
