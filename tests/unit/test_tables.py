@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from hpf_core.calculators import mortgage_quote
+from hpf_core.calculators import combined_quote, mortgage_quote
 from hpf_core.errors import InputTypeError
 from hpf_core.loans import amortize, amortize_many
 
@@ -112,6 +112,46 @@ class TestQuoteCsv:
             ["2", "603.00", "600.00", "3.00", "0.00", "0.00"],
             ["total", "1209.00", "1200.00", "9.00", "", ""],
         ]
+
+
+class TestCombinedQuote:
+    def test_each_part_s_payment_beside_the_merged_rows(self) -> None:
+        # HPF 1,200 at 6 %: 606.00, 603.00 (as EP). Commercial 600 at 12 %: 300.00 principal a
+        # month, interest 600 x 1 % = 6.00 then 3.00: 306.00, 303.00. Merged: 912.00, 906.00.
+        both = combined_quote(1200, "0.06", 600, "0.12", 2, "equal-principal")
+        text = both.to_csv()
+        assert data_rows(text) == [
+            [
+                "period",
+                "hpf_payment",
+                "commercial_payment",
+                "payment",
+                "principal",
+                "interest",
+                "balance",
+                "remaining_payable",
+            ],
+            ["1", "606.00", "306.00", "912.00", "900.00", "12.00", "900.00", "906.00"],
+            ["2", "603.00", "303.00", "906.00", "900.00", "6.00", "0.00", "0.00"],
+            ["total", "1209.00", "609.00", "1818.00", "1800.00", "18.00", "", ""],
+        ]
+        block = header_block(text)
+        assert (block["hpf_rate"], block["commercial_rate"]) == ("6.00%", "12.00%")
+        assert (block["hpf_monthly_payment"], block["commercial_monthly_payment"]) == ("606.00", "306.00")
+        assert block["monthly_decrease"] == "6.00"
+        assert "公积金月供<br>HPF payment" in both._repr_html_()
+        assert repr(both) == (
+            "<CombinedQuote 2 months 等额本金 equal-principal: HPF 1,200.00 at 6.00% + commercial "
+            "600.00 at 12.00%; monthly payment 912.00; total interest 18.00>"
+        )
+
+    def test_the_guide_s_combined_loan_totals(self) -> None:
+        # The guide's combined loan: 1,601.36 + 1,347.13 = 2,948.49 a month; totals
+        # 1,061,457.45 paid, 361,457.45 interest (docs/guide.md, the calculator section).
+        both = combined_quote(400000, "0.026", 300000, "0.035", 360, "equal-installment")
+        rows = data_rows(both.to_csv())
+        assert rows[1][:4] == ["1", "1601.36", "1347.13", "2948.49"]
+        assert rows[-1][3:6] == ["1061457.45", "700000.00", "361457.45"]
 
 
 class TestHtml:

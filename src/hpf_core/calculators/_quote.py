@@ -167,6 +167,86 @@ class CombinedQuote:
     def __iter__(self) -> Iterator[QuoteRow]:
         return iter(self.rows)
 
+    # ------------------------------------------------------------------ display (D-060)
+
+    def __repr__(self) -> str:
+        return (
+            f"<CombinedQuote {self.months} months {self.method.chinese} {self.method.value}: "
+            f"HPF {_render.money_text(self.hpf.amount)} at {_render.rate_text(self.hpf.annual_rate)}"
+            f" + commercial {_render.money_text(self.commercial.amount)} at "
+            f"{_render.rate_text(self.commercial.annual_rate)}; monthly payment "
+            f"{_render.money_text(self.monthly_payment)}; total interest "
+            f"{_render.money_text(self.total_interest)}>"
+        )
+
+    def _table(self) -> _render.Table:
+        rows, hpf_rows, com_rows = self.rows, self.hpf.rows, self.commercial.rows
+
+        def row(i: int) -> tuple[_render.Cell, ...]:
+            r = rows[i]
+            return (
+                r.period,
+                hpf_rows[i].payment,
+                com_rows[i].payment,
+                r.payment,
+                r.principal,
+                r.interest,
+                r.balance,
+                r.remaining_payable,
+            )
+
+        hpf, com = self.hpf, self.commercial
+        facts = (
+            _render.QUOTE_FACT,
+            ("hpf_principal", f"{hpf.amount:.2f}"),
+            ("hpf_rate", _render.rate_text(hpf.annual_rate)),
+            ("commercial_principal", f"{com.amount:.2f}"),
+            ("commercial_rate", _render.rate_text(com.annual_rate)),
+            ("months", str(self.months)),
+            ("method", f"{self.method.value} {self.method.chinese}"),
+            ("hpf_monthly_payment", f"{hpf.monthly_payment:.2f}"),
+            ("commercial_monthly_payment", f"{com.monthly_payment:.2f}"),
+            ("monthly_payment", f"{self.monthly_payment:.2f}"),
+            ("monthly_decrease", f"{self.monthly_decrease:.2f}"),
+            ("last_payment", f"{self.last_payment:.2f}"),
+        )
+        return _render.Table(
+            f"组合贷款 Combined quote: HPF {_render.money_text(hpf.amount)} at "
+            f"{_render.rate_text(hpf.annual_rate)} + commercial {_render.money_text(com.amount)} at "
+            f"{_render.rate_text(com.annual_rate)} over {self.months} months, "
+            f"{self.method.chinese} {self.method.value}",
+            facts,
+            (
+                _render.PERIOD,
+                _render.HPF_PAYMENT,
+                _render.COMMERCIAL_PAYMENT,
+                *_render.LEDGER_AMOUNTS,
+                _render.REMAINING,
+            ),
+            len(rows),
+            row,
+            (
+                _render.TOTAL_LABEL,
+                hpf.total_payment,
+                com.total_payment,
+                self.total_payment,
+                hpf.amount + com.amount,
+                self.total_interest,
+                None,
+                None,
+            ),
+        )
+
+    def _repr_html_(self) -> str:
+        """The merged rows with each part's payment as an HTML table, and the totals row."""
+        return _render.html_table(self._table())
+
+    def to_csv(self) -> str:
+        """The merged rows as CSV text, each part's payment beside them (``hpf_payment``,
+        ``commercial_payment``), under a header block naming both parts' amounts and rates;
+        the ``total`` row holds the displayed totals (as for :meth:`Quote.to_csv`)."""
+        return _render.csv_text(self._table())
+
 
 class _Ratio(NamedTuple):
     """An exact amount of fen, ``num / den`` (``den`` > 0), kept unreduced: cheap to build
