@@ -6,6 +6,7 @@ installed — ``mkdocs build --strict`` passes and renders the notebooks with th
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.util
 import os
 import re
@@ -101,6 +102,11 @@ def test_the_site_builds_with_strict(tmp_path: Path) -> None:
     assert "amortize" in reference
     assert '<span class="gp">&gt;&gt;&gt; </span>' in reference, "doctests are highlighted code"
     assert "<blockquote>" not in reference, "a doctest rendered as a quote"
+    for module in api_modules():
+        page = (site / "reference" / module / "index.html").read_text(encoding="utf-8")
+        shown = set(re.findall(rf'id="{re.escape(module)}\.(\w+)"', page))
+        missing = set(importlib.import_module(module).__all__) - shown
+        assert not missing, f"{module}: no entry on its reference page for {sorted(missing)}"
     for notebook in sorted((DOCS / "notebooks").glob("*.ipynb")):
         page = (site / "notebooks" / notebook.stem / "index.html").read_text(encoding="utf-8")
         assert "Traceback" not in page
