@@ -116,7 +116,11 @@ def money_text(value: Decimal) -> str:
 
 
 def _escape(text: str) -> str:
-    """HTML-escape a cell (``html.escape`` without importing ``html`` at start-up)."""
+    """HTML-escape a cell (``html.escape`` without importing ``html`` at start-up).
+
+    >>> _escape('<b title="x">A & B</b>')
+    '&lt;b title=&quot;x&quot;&gt;A &amp; B&lt;/b&gt;'
+    """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
@@ -160,10 +164,9 @@ def html_table(table: Table) -> str:
     caption, at most ``FULL_UP_TO`` rows (else the first ``HEAD`` and last ``TAIL``), and
     the totals row, over every row, in the footer."""
     esc = _escape
-    parts = [_STYLE, '<table class="hpf-table">', f"<caption>{esc(table.caption)}</caption>"]
-    if table.facts:
-        facts = "; ".join(f"{esc(label)}: {esc(value)}" for label, value in table.facts)
-        parts.append(f'<tr><td colspan="{len(table.columns)}" style="text-align:left">{facts}</td></tr>')
+    facts = "; ".join(f"{esc(label)}: {esc(value)}" for label, value in table.facts)
+    caption = esc(table.caption) + (f'<br><span style="font-weight:normal">{facts}</span>' if facts else "")
+    parts = [_STYLE, '<table class="hpf-table">', f"<caption>{caption}</caption>"]
     heads = "".join(f"<th>{esc(c.chinese)}<br>{esc(c.english)}</th>" for c in table.columns)
     parts.append(f"<thead><tr>{heads}</tr></thead><tbody>")
     for index in _visible(table.count):
