@@ -115,4 +115,9 @@ def test_the_site_builds_with_strict(tmp_path: Path) -> None:
         for notebook in sorted((DOCS / "notebooks").glob("*.ipynb"))
         if "data:image/png;base64" in (site / "notebooks" / notebook.stem / "index.html").read_text("utf-8")
     ]
-    assert pictures, "no notebook page shows a plot"
+    assert "loan-pictures" in pictures, "the pictures notebook shows no plot"
+    page = (site / "notebooks" / "loan-pictures" / "index.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64") >= 5  # one plot per section 1-4, two in 1
+    # a Schedule in a notebook cell shows as the HTML table, with its totals row
+    assert '<table class="hpf-table">' in page
+    assert "合计 Total" in page
