@@ -48,6 +48,9 @@ ALLOWED_THIRD_PARTY = {
     "dateutil": {"dates.py"},
     "hypothesis": {"testing"},
     "numpy": {"_batch.py"},
+    # data frames on request (Schedule.to_pandas / to_polars, D-060), imported on use
+    "pandas": {"_render.py"},
+    "polars": {"_render.py"},
 }
 
 
@@ -87,13 +90,14 @@ class TestCoreImports:
                 assert any(part in places for part in path.relative_to(CORE).parts), (
                     f"{path.relative_to(SRC)}:{line}: {module} is only for {places}"
                 )
-            if module == "numpy":
-                assert not top, f"{path.relative_to(SRC)}:{line}: numpy is optional, import it on use"
+            if module in {"numpy", "pandas", "polars"}:
+                assert not top, f"{path.relative_to(SRC)}:{line}: {module} is optional, import it on use"
 
     def test_importing_the_core_loads_no_optional_or_io_module(self) -> None:
         code = (
             "import sys, hpf_core, hpf_core.loans, hpf_core.calculators, hpf_core.policy, hpf_core.money;"
-            "bad = {'numpy', 'hypothesis', 'sqlite3', 'socket', 'hpf_adapters'} & set(sys.modules);"
+            "bad = {'numpy', 'hypothesis', 'sqlite3', 'socket', 'hpf_adapters', 'pandas', 'polars'}"
+            " & set(sys.modules);"
             "print(sorted(bad))"
         )
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import attrs
 
+from hpf_core import _render
 from hpf_core.errors import InvalidAmount
 from hpf_core.loans._amortize import RepaymentMethod, check_method, check_months, check_principal
 from hpf_core.money import MAX_AMOUNT, Amount, Rate, amount_from_fen, check_rate, fen, round_fen
@@ -59,6 +60,90 @@ class Quote:
     def __iter__(self) -> Iterator[QuoteRow]:
         return iter(self.rows)
 
+    # ------------------------------------------------------------------ display (D-060)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Quote {self.months} months {self.method.chinese} {self.method.value}: "
+            f"{_render.money_text(self.amount)} at {_render.rate_text(self.annual_rate)}; "
+            f"monthly payment {_render.money_text(self.monthly_payment)}; "
+            f"total interest {_render.money_text(self.total_interest)}>"
+        )
+
+    def _table(self) -> _render.Table:
+        rows = self.rows
+
+        def row(i: int) -> tuple[_render.Cell, ...]:
+            r = rows[i]
+            return (r.period, r.payment, r.principal, r.interest, r.balance, r.remaining_payable)
+
+        facts = (
+            _render.QUOTE_FACT,
+            *_render.loan_facts(self.amount, self.annual_rate, self.months, self.method),
+            ("monthly_payment", f"{self.monthly_payment:.2f}"),
+            ("monthly_decrease", f"{self.monthly_decrease:.2f}"),
+            ("last_payment", f"{self.last_payment:.2f}"),
+        )
+        return _render.Table(
+            f"试算结果 Quote: {_render.money_text(self.amount)} at {_render.rate_text(self.annual_rate)}"
+            f" over {self.months} months, {self.method.chinese} {self.method.value}",
+            facts,
+            (_render.PERIOD, *_render.LEDGER_AMOUNTS, _render.REMAINING),
+            len(rows),
+            row,
+            (_render.TOTAL_LABEL, self.total_payment, self.amount, self.total_interest, None, None),
+        )
+
+    def _repr_html_(self) -> str:
+        """The rows as an HTML table in a notebook: bilingual headers and the totals row."""
+        return _render.html_table(self._table())
+
+    def to_csv(self) -> str:
+        """The rows as CSV text: a ``#`` header block (the quote convention, the loan, the
+        rate used, the headline figures), a header row, one line per row and a ``total`` row
+        holding the displayed totals (``total_payment``, the amount, ``total_interest``).
+
+        >>> q = mortgage_quote(1200, "0.06", 2, "equal-principal")
+        >>> print(q.to_csv(), end="")  # doctest: +ELLIPSIS
+        # 试算结果 Quote: 1,200.00 at 6.00% over 2 months, 等额本金 equal-principal
+        # convention,"quote: ..."
+        # principal,1200.00
+        # annual_rate,6.00%
+        # months,2
+        # method,equal-principal 等额本金
+        # monthly_payment,606.00
+        # monthly_decrease,3.00
+        # last_payment,603.00
+        period,payment,principal,interest,balance,remaining_payable
+        1,606.00,600.00,6.00,600.00,603.00
+        2,603.00,600.00,3.00,0.00,0.00
+        total,1209.00,1200.00,9.00,,
+        """
+        return _render.csv_text(self._table())
+
+    def _columns(self, in_fen: bool) -> tuple[dict[str, Any], tuple[str, ...]]:
+        names = ("payment", "principal", "interest", "balance", "remaining_payable")
+        columns: dict[str, Any] = {"period": [r.period for r in self.rows]}
+        if _render.check_in_fen(in_fen):
+            columns.update({f"{n}_fen": [fen(getattr(r, n)) for r in self.rows] for n in names})
+            return columns, ()
+        columns.update({n: [getattr(r, n) for r in self.rows] for n in names})
+        return columns, names
+
+    def to_pandas(self, *, in_fen: bool = False) -> Any:
+        """The rows as a ``pandas.DataFrame`` (``pip install 'hpf[pandas]'``): ``period``
+        (int64), then ``payment``, ``principal``, ``interest``, ``balance``,
+        ``remaining_payable`` as ``Decimal`` yuan (object columns) or, with ``in_fen=True``,
+        ``payment_fen`` ... as int64 fen. No totals row."""
+        columns, decimals = self._columns(in_fen)
+        return _render.frame("pandas", columns, decimals=decimals)
+
+    def to_polars(self, *, in_fen: bool = False) -> Any:
+        """The rows as a ``polars.DataFrame`` (``pip install 'hpf[polars]'``): the columns of
+        :meth:`to_pandas`, amounts as ``Decimal(scale=2)`` or, with ``in_fen=True``, Int64 fen."""
+        columns, decimals = self._columns(in_fen)
+        return _render.frame("polars", columns, decimals=decimals)
+
 
 @attrs.frozen
 class CombinedQuote:
@@ -81,6 +166,86 @@ class CombinedQuote:
 
     def __iter__(self) -> Iterator[QuoteRow]:
         return iter(self.rows)
+
+    # ------------------------------------------------------------------ display (D-060)
+
+    def __repr__(self) -> str:
+        return (
+            f"<CombinedQuote {self.months} months {self.method.chinese} {self.method.value}: "
+            f"HPF {_render.money_text(self.hpf.amount)} at {_render.rate_text(self.hpf.annual_rate)}"
+            f" + commercial {_render.money_text(self.commercial.amount)} at "
+            f"{_render.rate_text(self.commercial.annual_rate)}; monthly payment "
+            f"{_render.money_text(self.monthly_payment)}; total interest "
+            f"{_render.money_text(self.total_interest)}>"
+        )
+
+    def _table(self) -> _render.Table:
+        rows, hpf_rows, com_rows = self.rows, self.hpf.rows, self.commercial.rows
+
+        def row(i: int) -> tuple[_render.Cell, ...]:
+            r = rows[i]
+            return (
+                r.period,
+                hpf_rows[i].payment,
+                com_rows[i].payment,
+                r.payment,
+                r.principal,
+                r.interest,
+                r.balance,
+                r.remaining_payable,
+            )
+
+        hpf, com = self.hpf, self.commercial
+        facts = (
+            _render.QUOTE_FACT,
+            ("hpf_principal", f"{hpf.amount:.2f}"),
+            ("hpf_rate", _render.rate_text(hpf.annual_rate)),
+            ("commercial_principal", f"{com.amount:.2f}"),
+            ("commercial_rate", _render.rate_text(com.annual_rate)),
+            ("months", str(self.months)),
+            ("method", f"{self.method.value} {self.method.chinese}"),
+            ("hpf_monthly_payment", f"{hpf.monthly_payment:.2f}"),
+            ("commercial_monthly_payment", f"{com.monthly_payment:.2f}"),
+            ("monthly_payment", f"{self.monthly_payment:.2f}"),
+            ("monthly_decrease", f"{self.monthly_decrease:.2f}"),
+            ("last_payment", f"{self.last_payment:.2f}"),
+        )
+        return _render.Table(
+            f"组合贷款 Combined quote: HPF {_render.money_text(hpf.amount)} at "
+            f"{_render.rate_text(hpf.annual_rate)} + commercial {_render.money_text(com.amount)} at "
+            f"{_render.rate_text(com.annual_rate)} over {self.months} months, "
+            f"{self.method.chinese} {self.method.value}",
+            facts,
+            (
+                _render.PERIOD,
+                _render.HPF_PAYMENT,
+                _render.COMMERCIAL_PAYMENT,
+                *_render.LEDGER_AMOUNTS,
+                _render.REMAINING,
+            ),
+            len(rows),
+            row,
+            (
+                _render.TOTAL_LABEL,
+                hpf.total_payment,
+                com.total_payment,
+                self.total_payment,
+                hpf.amount + com.amount,
+                self.total_interest,
+                None,
+                None,
+            ),
+        )
+
+    def _repr_html_(self) -> str:
+        """The merged rows with each part's payment as an HTML table, and the totals row."""
+        return _render.html_table(self._table())
+
+    def to_csv(self) -> str:
+        """The merged rows as CSV text, each part's payment beside them (``hpf_payment``,
+        ``commercial_payment``), under a header block naming both parts' amounts and rates;
+        the ``total`` row holds the displayed totals (as for :meth:`Quote.to_csv`)."""
+        return _render.csv_text(self._table())
 
 
 class _Ratio(NamedTuple):

@@ -18,9 +18,11 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from numbers import Integral
+from typing import Any
 
 import attrs
 
+from hpf_core import _render
 from hpf_core._choice import choice
 from hpf_core.dates import add_months, check_date
 from hpf_core.errors import InvalidAmount, InvalidDate, InvalidTerm
@@ -127,6 +129,94 @@ class Schedule:
 
     def __getitem__(self, index: int) -> Installment:
         return self.installments[index]
+
+    # ------------------------------------------------------------------ display (D-060)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Schedule {self.months} months {self.method.chinese} {self.method.value}: "
+            f"{_render.money_text(self.principal)} at {_render.rate_text(self.annual_rate)}; "
+            f"first payment {_render.money_text(self.payment)}; "
+            f"total interest {_render.money_text(self.total_interest)}>"
+        )
+
+    def _table(self) -> _render.Table:
+        dated = self.first_due is not None
+        columns = (_render.PERIOD, *((_render.DUE_DATE,) if dated else ()), *_render.LEDGER_AMOUNTS)
+        dec = amount_from_fen
+        pays, prins, ints, bals = self.payment_fen, self.principal_fen, self.interest_fen, self.balance_fen
+
+        def row(i: int) -> tuple[_render.Cell, ...]:
+            amounts = (dec(pays[i]), dec(prins[i]), dec(ints[i]), dec(bals[i]))
+            if self.first_due is None:
+                return (i + 1, *amounts)
+            return (i + 1, add_months(self.first_due, i), *amounts)
+
+        facts = _render.loan_facts(self.principal, self.annual_rate, self.months, self.method, self.first_due)
+        totals = (self.total_payment, self.total_principal, self.total_interest, None)
+        return _render.Table(
+            f"还款计划 Schedule: {_render.money_text(self.principal)} at "
+            f"{_render.rate_text(self.annual_rate)} over {self.months} months, "
+            f"{self.method.chinese} {self.method.value}",
+            (_render.LEDGER_FACT, *facts),
+            columns,
+            len(self),
+            row,
+            (_render.TOTAL_LABEL, *((None,) if dated else ()), *totals),
+        )
+
+    def _repr_html_(self) -> str:
+        """The rows as an HTML table in a notebook: bilingual headers and a totals row."""
+        return _render.html_table(self._table())
+
+    def to_csv(self) -> str:
+        """The rows as CSV text: a ``#`` header block (the ledger convention, the loan, the
+        rate used), a header row, one line per row and a ``total`` row.
+
+        >>> s = amortize(1200, "0.06", 2, "equal-principal")
+        >>> print(s.to_csv(), end="")  # doctest: +ELLIPSIS
+        # 还款计划 Schedule: 1,200.00 at 6.00% over 2 months, 等额本金 equal-principal
+        # convention,"ledger: ..."
+        # principal,1200.00
+        # annual_rate,6.00%
+        # months,2
+        # method,equal-principal 等额本金
+        period,payment,principal,interest,balance
+        1,606.00,600.00,6.00,600.00
+        2,603.00,600.00,3.00,0.00
+        total,1209.00,1200.00,9.00,
+        """
+        return _render.csv_text(self._table())
+
+    def _columns(self, in_fen: bool) -> tuple[dict[str, Any], tuple[str, ...]]:
+        columns: dict[str, Any] = {"period": list(range(1, len(self) + 1))}
+        if self.first_due is not None:
+            columns["due_date"] = [add_months(self.first_due, i) for i in range(len(self))]
+        raw = {
+            "payment": self.payment_fen,
+            "principal": self.principal_fen,
+            "interest": self.interest_fen,
+            "balance": self.balance_fen,
+        }
+        if _render.check_in_fen(in_fen):
+            columns.update({f"{name}_fen": list(values) for name, values in raw.items()})
+            return columns, ()
+        columns.update({name: [amount_from_fen(v) for v in values] for name, values in raw.items()})
+        return columns, tuple(raw)
+
+    def to_pandas(self, *, in_fen: bool = False) -> Any:
+        """The rows as a ``pandas.DataFrame`` (``pip install 'hpf[pandas]'``): ``period``
+        (int64), ``due_date`` (dates, only for a dated schedule), then ``payment``,
+        ``principal``, ``interest``, ``balance`` as ``Decimal`` yuan (object columns) or,
+        with ``in_fen=True``, ``payment_fen`` ... as int64 fen. No totals row."""
+        columns, decimals = self._columns(in_fen)
+        return _render.frame("pandas", columns, decimals=decimals)
+
+    def to_polars(self, *, in_fen: bool = False) -> Any:
+        """The rows as a ``polars.DataFrame`` (``pip install 'hpf[polars]'``): the columns of
+        :meth:`to_pandas`, amounts as ``Decimal(scale=2)`` or, with ``in_fen=True``, Int64 fen."""
+        columns, decimals = self._columns(in_fen)
+        return _render.frame("polars", columns, decimals=decimals)
 
 
 # --------------------------------------------------------------------------- validation

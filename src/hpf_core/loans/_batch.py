@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 import attrs
 
+from hpf_core import _render
 from hpf_core.errors import HpfError, InputError, InputTypeError
 from hpf_core.loans._amortize import (
     RepaymentMethod,
@@ -175,6 +176,125 @@ class ScheduleBatch:
             None,
             (pays, prins, ints, bals),
         )
+
+    # ------------------------------------------------------------------ display (D-060)
+
+    def __repr__(self) -> str:
+        return (
+            f"<ScheduleBatch {self.loans} loans, {len(self)} rows, {self.method.chinese} "
+            f"{self.method.value}: principal {_render.money_text(self.principal.total())}; "
+            f"total interest {_render.money_text(self.interest.total())}>"
+        )
+
+    def _loan_total(self, column: FenColumn, index: int) -> Decimal:
+        start = self.starts[index]
+        return amount_from_fen(sum(int(x) for x in column.fen[start : start + self.months[index]]))
+
+    def _summary(self) -> _render.Table:
+        """One line per loan (what a notebook shows; the rows are in :meth:`to_csv`)."""
+
+        def row(i: int) -> tuple[_render.Cell, ...]:
+            interest = self._loan_total(self.interest, i)
+            return (
+                i,
+                self.principals[i],
+                _render.rate_text(self.annual_rates[i]),
+                self.months[i],
+                amount_from_fen(int(self.payment.fen[self.starts[i]])),
+                interest,
+                self.principals[i] + interest,
+            )
+
+        principal, interest = self.principal.total(), self.interest.total()
+        return _render.Table(
+            f"批量还款计划 ScheduleBatch: {self.loans} loans, {len(self)} rows, "
+            f"{self.method.chinese} {self.method.value} (one line per loan)",
+            (_render.LEDGER_FACT,),
+            _render.BATCH_SUMMARY,
+            self.loans,
+            row,
+            (_render.TOTAL_LABEL, principal, None, None, None, interest, principal + interest),
+        )
+
+    def _rows(self) -> _render.Table:
+        loan, period = self.loan, self.period
+        pays, prins, ints, bals = (c.fen for c in (self.payment, self.principal, self.interest, self.balance))
+        rates = [_render.rate_text(r) for r in self.annual_rates]
+        dec = amount_from_fen
+
+        def row(j: int) -> tuple[_render.Cell, ...]:
+            i = loan[j]
+            amounts = (dec(int(pays[j])), dec(int(prins[j])), dec(int(ints[j])), dec(int(bals[j])))
+            return (i, period[j], rates[i], *amounts)
+
+        return _render.Table(
+            f"批量还款计划 ScheduleBatch: {self.loans} loans, {len(self)} rows, "
+            f"{self.method.chinese} {self.method.value}",
+            (_render.LEDGER_FACT, ("method", f"{self.method.value} {self.method.chinese}")),
+            (_render.LOAN, _render.PERIOD, _render.RATE, *_render.LEDGER_AMOUNTS),
+            len(self),
+            row,
+            (
+                _render.TOTAL_LABEL,
+                None,
+                None,
+                self.payment.total(),
+                self.principal.total(),
+                self.interest.total(),
+                None,
+            ),
+        )
+
+    def _repr_html_(self) -> str:
+        """One line per loan as an HTML table (principal, rate, term, first payment, total
+        interest, total payment), bilingual headers and a totals row over every loan."""
+        return _render.html_table(self._summary())
+
+    def to_csv(self) -> str:
+        """Every row as CSV text: a ``#`` header block, then ``loan`` (0-based), ``period``,
+        ``annual_rate`` (the rate used, ``3.10%``), the four amounts, and a ``total`` row.
+
+        >>> b = amortize_many([1200, 600], "0.06", 2, "equal-principal")
+        >>> print(b.to_csv(), end="")  # doctest: +ELLIPSIS
+        # 批量还款计划 ScheduleBatch: 2 loans, 4 rows, 等额本金 equal-principal
+        # convention,"ledger: ..."
+        # method,equal-principal 等额本金
+        loan,period,annual_rate,payment,principal,interest,balance
+        0,1,6.00%,606.00,600.00,6.00,600.00
+        0,2,6.00%,603.00,600.00,3.00,0.00
+        1,1,6.00%,303.00,300.00,3.00,300.00
+        1,2,6.00%,301.50,300.00,1.50,0.00
+        total,,,1813.50,1800.00,13.50,
+        """
+        return _render.csv_text(self._rows())
+
+    def _columns(self, in_fen: bool) -> tuple[dict[str, Any], tuple[str, ...]]:
+        columns: dict[str, Any] = {"loan": self.loan.raw, "period": self.period.raw}
+        amounts = {
+            "payment": self.payment,
+            "principal": self.principal,
+            "interest": self.interest,
+            "balance": self.balance,
+        }
+        if _render.check_in_fen(in_fen):
+            columns.update({f"{name}_fen": column.fen for name, column in amounts.items()})
+            return columns, ()
+        columns.update({name: list(column) for name, column in amounts.items()})
+        return columns, tuple(amounts)
+
+    def to_pandas(self, *, in_fen: bool = False) -> Any:
+        """Every row as a ``pandas.DataFrame`` (``pip install 'hpf[pandas]'``): ``loan``,
+        ``period`` (int64), then ``payment``, ``principal``, ``interest``, ``balance`` as
+        ``Decimal`` yuan (object columns) or, with ``in_fen=True``, ``payment_fen`` ... as
+        int64 fen (fast: straight from the fen columns). No totals row."""
+        columns, decimals = self._columns(in_fen)
+        return _render.frame("pandas", columns, decimals=decimals)
+
+    def to_polars(self, *, in_fen: bool = False) -> Any:
+        """Every row as a ``polars.DataFrame`` (``pip install 'hpf[polars]'``): the columns of
+        :meth:`to_pandas`, amounts as ``Decimal(scale=2)`` or, with ``in_fen=True``, Int64 fen."""
+        columns, decimals = self._columns(in_fen)
+        return _render.frame("polars", columns, decimals=decimals)
 
 
 def _each(check: Callable[[Any], T], values: list[Any], field: str) -> Iterator[T]:
