@@ -47,6 +47,7 @@ def public_router(app: App) -> APIRouter:
         out: dict[str, Any] = {
             f.name: dump(getattr(result, f.name)) for f in attrs.fields(type(result)) if f.name != "rows"
         }
+        out["first"] = dump(result.rows[0])
         if rows:
             out["rows"] = dump(result.rows)
         return out
