@@ -21,11 +21,11 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-import uvicorn  # noqa: E402
+import uvicorn
 
-from hpf_adapters.http import HttpSettings, create_app  # noqa: E402
-from hpf_adapters.wiring import App  # noqa: E402
-from hpf_core.backoffice import Staff, StaffRole  # noqa: E402
+from hpf_adapters.http import HttpSettings, create_app
+from hpf_adapters.wiring import App
+from hpf_core.backoffice import Staff, StaffRole
 
 
 def _world() -> ModuleType:
@@ -99,7 +99,7 @@ def stop(server: uvicorn.Server, thread: threading.Thread) -> None:
 
 
 def world_app(url: str | None) -> App:
-    app = W.the_world(W.an_app(url))
+    app: App = W.the_world(W.an_app(url))
     return attrs.evolve(app, clock=Ticking(W.at(10)))
 
 

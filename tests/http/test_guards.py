@@ -48,7 +48,12 @@ def session(client: Any, person: Any) -> dict[str, str]:
     first = client.post("/sessions", json={"identifier": person.phone, "password": person.id_number[-8:]})
     token = first.json()["token"]
     old = person.id_number[-8:]
-    body = {"group": "online", "old_password": old, "new_password": W.NEW_PASSWORD, "confirmation": W.NEW_PASSWORD}
+    body = {
+        "group": "online",
+        "old_password": old,
+        "new_password": W.NEW_PASSWORD,
+        "confirmation": W.NEW_PASSWORD,
+    }
     assert client.put("/me/password", headers=bearer(token), json=body).status_code == 200
     return bearer(token)
 
@@ -72,7 +77,12 @@ ROUTES: list[tuple[str, str, Any, bytes | None]] = [
         {"type": "prepayment", "contract_no": "{contract_no}", "amount": "10000", "strategy": "keep-term"},
         None,
     ),
-    ("POST", "/me/applications", {"type": "settlement", "contract_no": "{contract_no}", "from_hpf": "0"}, None),
+    (
+        "POST",
+        "/me/applications",
+        {"type": "settlement", "contract_no": "{contract_no}", "from_hpf": "0"},
+        None,
+    ),
     (
         "POST",
         "/me/applications",
@@ -88,7 +98,9 @@ def _fill(text: str, ids: dict[str, str]) -> str:
     return text
 
 
-def _call(client: Any, auth: dict[str, str], route: tuple[str, str, Any, bytes | None], ids: dict[str, str]) -> Any:
+def _call(
+    client: Any, auth: dict[str, str], route: tuple[str, str, Any, bytes | None], ids: dict[str, str]
+) -> Any:
     method, path, body, upload = route
     json_body = None if body is None else json.loads(_fill(json.dumps(body), ids))
     return client.request(method, _fill(path, ids), headers=auth, json=json_body, content=upload)
@@ -107,10 +119,15 @@ def _state(live: Any) -> tuple[Any, ...]:
 def test_another_members_records_answer_like_unknown_ones(live: Any) -> None:
     with httpx.Client(base_url=live.url, timeout=30) as client:
         b = session(client, W.B)
-        drafted = client.post("/me/applications", headers=b, json={"type": "offset-signing", "contract_no": "HT03"})
+        drafted = client.post(
+            "/me/applications", headers=b, json={"type": "offset-signing", "contract_no": "HT03"}
+        )
         assert drafted.status_code == 201, drafted.text
         assert drafted.json()["application"]["application_id"] == "M-B-1"
-        assert client.post("/me/password-checks", headers=b, json={"password": W.NEW_PASSWORD}).status_code == 200
+        assert (
+            client.post("/me/password-checks", headers=b, json={"password": W.NEW_PASSWORD}).status_code
+            == 200
+        )
         assert client.post("/me/cards", headers=b, json={"number": W.CARD_B}).status_code == 201
         a = session(client, W.A)
         theirs = {"contract_no": "HT03", "application_id": "M-B-1", "card": W.CARD_B}
@@ -121,7 +138,11 @@ def test_another_members_records_answer_like_unknown_ones(live: Any) -> None:
             assert got.status_code == 404, (route, got.text)
             assert got.headers["content-type"] == PROBLEM
             same, other = got.json(), none.json()
-            assert (same["code"], same["field"], same["detail"]) == (other["code"], other["field"], other["detail"])
+            assert (same["code"], same["field"], same["detail"]) == (
+                other["code"],
+                other["field"],
+                other["detail"],
+            )
             assert none.status_code == 404
             assert W.CARD_B not in got.text
         assert _state(live) == before  # nothing read into a change, nothing written
@@ -132,7 +153,10 @@ def test_another_members_records_answer_like_unknown_ones(live: Any) -> None:
 def test_every_me_route_with_an_identifier_is_in_the_cross_member_list(live: Any) -> None:
     spec = httpx.get(live.url.replace("/api/v1", "/openapi.json")).json()
     covered = {path.split("?")[0] for _, path, _, _ in ROUTES}
-    covered = {p if "documents" not in p else "/me/applications/{application_id}/documents/{category}" for p in covered}
+    covered = {
+        p if "documents" not in p else "/me/applications/{application_id}/documents/{category}"
+        for p in covered
+    }
     with_ids = {p.removeprefix("/api/v1") for p in spec["paths"] if p.startswith("/api/v1/me") and "{" in p}
     assert with_ids <= covered
 
@@ -145,8 +169,14 @@ def test_problem_details_carry_code_field_and_status(live: Any) -> None:
         body = none.json()
         assert {"type", "title", "status", "detail", "instance", "code", "field"} <= set(body)
         assert (body["status"], body["code"], body["instance"]) == (401, "unauthenticated", "/api/v1/me")
-        bad = client.get("/calculator/quote", params={"principal": "1.234", "months": 12, "annual_rate": "0.0325"})
-        assert (bad.status_code, bad.json()["code"], bad.json()["field"]) == (422, "invalid_amount", "principal")
+        bad = client.get(
+            "/calculator/quote", params={"principal": "1.234", "months": 12, "annual_rate": "0.0325"}
+        )
+        assert (bad.status_code, bad.json()["code"], bad.json()["field"]) == (
+            422,
+            "invalid_amount",
+            "principal",
+        )
         missing = client.get("/calculator/quote", params={"months": 12})
         assert (missing.status_code, missing.json()["code"], missing.json()["field"]) == (
             422,
@@ -181,7 +211,9 @@ def test_a_refused_login_is_one_answer_whatever_the_reason(live: Any) -> None:
         assert answers == [(401, "login_refused", "账号或密码错误 / wrong account or password")] * 3
 
 
-def test_login_and_code_sending_are_throttled_per_address(serve_app: Callable[..., Any], tmp_path: Path) -> None:
+def test_login_and_code_sending_are_throttled_per_address(
+    serve_app: Callable[..., Any], tmp_path: Path
+) -> None:
     live = serve_app(L.world_app(str(tmp_path / "t.db")), login_limit=3, code_limit=2, window=60.0)
     with httpx.Client(base_url=live.url, timeout=30) as client:
         codes = [
@@ -193,7 +225,9 @@ def test_login_and_code_sending_are_throttled_per_address(serve_app: Callable[..
         assert last.status_code == 429
         assert 1 <= int(last.headers["Retry-After"]) <= 60
         assert last.json()["code"] == "too_many_requests"
-        sent = [client.post("/verification-codes", json={"identifier": W.A.phone}).status_code for _ in range(3)]
+        sent = [
+            client.post("/verification-codes", json={"identifier": W.A.phone}).status_code for _ in range(3)
+        ]
         assert sent[:2] != [429, 429]
         assert sent[2] == 429
 
@@ -201,10 +235,14 @@ def test_login_and_code_sending_are_throttled_per_address(serve_app: Callable[..
 def test_bodies_and_uploads_have_size_limits(serve_app: Callable[..., Any], tmp_path: Path) -> None:
     live = serve_app(L.world_app(str(tmp_path / "s.db")), max_body=1000, max_upload=2000)
     with httpx.Client(base_url=live.url, timeout=30) as client:
-        big = client.post("/sessions", content=b"{" + b" " * 2000 + b"}", headers={"content-type": "application/json"})
+        big = client.post(
+            "/sessions", content=b"{" + b" " * 2000 + b"}", headers={"content-type": "application/json"}
+        )
         assert (big.status_code, big.json()["code"]) == (413, "body_too_large")
         b = session(client, W.B)
-        drafted = client.post("/me/applications", headers=b, json={"type": "offset-signing", "contract_no": "HT03"})
+        drafted = client.post(
+            "/me/applications", headers=b, json={"type": "offset-signing", "contract_no": "HT03"}
+        )
         path = "/me/applications/M-B-1/documents/借款人身份证"
         assert drafted.status_code == 201
         small = client.put(path, headers=b, content=b"x" * 1500, params={"filename": "a.jpg"})
@@ -230,3 +268,33 @@ def test_the_access_log_holds_no_secret(live: Any, caplog: pytest.LogCaptureFixt
 def test_the_checked_in_openapi_is_the_live_one(live: Any) -> None:
     spec = httpx.get(live.url.replace("/api/v1", "/openapi.json")).json()
     assert json.loads(OPENAPI.read_text(encoding="utf-8")) == spec
+
+
+def test_the_screens_a_member_and_a_visitor_read(live: Any) -> None:
+    """B 李四 (portal_world): 46,760.77 with May 2018's deposit of 1,656.00 (6,900.00 x 12 %
+    from each side); HT03: 146,271.00 at 3.25 % over 138 months, 1,271.74 a month."""
+    with httpx.Client(base_url=live.url, timeout=30) as client:
+        b = session(client, W.B)
+        assert client.get("/me/account", headers=b).json()["balance"] == "46760.77"
+        rows = client.get("/me/account/entries", headers=b, params={"from": "2018-01-01", "to": "2018-05-29"})
+        assert [(r["month"], r["amount"]) for r in rows.json()] == [("2018-05-01", "1656.00")]
+        loans = client.get("/me/loans", headers=b).json()
+        assert [(loan["balance"], loan["annual_rate"]) for loan in loans] == [("146271.00", "3.2500%")]
+        plan = client.get("/me/loans/HT03/schedule", headers=b, params={"from": "2018-05-29", "to": "2018-07-31"})
+        assert [row["total"] for row in plan.json()] == ["1271.74", "1271.74"]
+        overdue = client.get("/me/loans/HT03/overdue", headers=b, params={"from": "2018-05-29", "to": "2019-05-29"})
+        assert overdue.json() == []
+        # public pages: no session
+        assert client.get("/center").json()["hotline"] == "tel:12329"
+        assert [n["title"] for n in client.get("/news").json()] == [
+            "EXAMPLE 2026年度住房公积金缴存基数调整",
+            "EXAMPLE 关于调整住房公积金业务办理时间的通知",
+        ]
+        outlets = client.get("/outlets").json()
+        assert len(outlets) == 4
+        assert outlets[0]["phone"] == "12329"
+        near = client.get("/outlets", params={"near": "47.84,88.14"})
+        assert near.status_code == 200, near.text
+        rates = client.get("/rates").json()
+        assert rates
+        assert all(isinstance(row["source"], str) for row in rates if "source" in row)

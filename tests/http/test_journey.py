@@ -8,14 +8,13 @@ Figures are the seed's (操作手册 §5.2.1.1: 个人账户余额 5,925.21, 销
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
-from typing import Any
-
 import importlib.util
 import sys
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -47,7 +46,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def login(client: httpx.Client, person: Any) -> str:
+def login(client: Any, person: Any) -> str:
     """登录 on the initial password (ID last 8), then the forced change: a full session."""
     first = client.post("/sessions", json={"identifier": person.phone, "password": person.id_number[-8:]})
     assert first.status_code == 201, first.text
@@ -69,7 +68,8 @@ def login(client: httpx.Client, person: Any) -> str:
 
 def balance(live: Any, account_no: str) -> Decimal:
     with live.app.unit_of_work() as uow:
-        return uow.accounts.get(account_no).balance
+        found: Decimal = uow.accounts.get(account_no).balance
+        return found
 
 
 def journey(live: Any) -> None:
@@ -90,8 +90,13 @@ def journey(live: Any) -> None:
         assert account["balance"] == "5925.21"
 
         # 添加新银行卡: the password first; the answer shows the card masked 6+4
-        assert client.post("/me/password-checks", headers=auth, json={"password": W.NEW_PASSWORD}).status_code == 200
-        card = client.post("/me/cards", headers={**auth, "Idempotency-Key": "card-1"}, json={"number": W.CARD_A})
+        assert (
+            client.post("/me/password-checks", headers=auth, json={"password": W.NEW_PASSWORD}).status_code
+            == 200
+        )
+        card = client.post(
+            "/me/cards", headers={**auth, "Idempotency-Key": "card-1"}, json={"number": W.CARD_A}
+        )
         assert card.status_code == 201, card.text
         assert card.json()["masked"] == "622576******8888"
         assert W.CARD_A not in card.text
@@ -168,14 +173,21 @@ def journey(live: Any) -> None:
         assert client.get("/me/business", headers=auth).json()["todo"] == []
 
         # the reviewer who returned it may not give the final approval (an approver's)
-        refused = client.post(f"/staff/applications/{app_id}/approve", headers=bearer(REVIEWER_TOKEN), json={})
+        refused = client.post(
+            f"/staff/applications/{app_id}/approve", headers=bearer(REVIEWER_TOKEN), json={}
+        )
         assert (refused.status_code, refused.headers["content-type"]) == (403, PROBLEM)
         assert refused.json()["code"] == "role_not_allowed"
-        approved = client.post(f"/staff/applications/{app_id}/approve", headers=bearer(APPROVER_TOKEN), json={})
+        approved = client.post(
+            f"/staff/applications/{app_id}/approve", headers=bearer(APPROVER_TOKEN), json={}
+        )
         assert approved.status_code == 200, approved.text
         assert approved.json()["status"] == "approved"
         # the approver may not pay (four eyes); the administrator pays, once
-        assert client.post(f"/staff/applications/{app_id}/pay", headers=bearer(APPROVER_TOKEN)).status_code == 403
+        assert (
+            client.post(f"/staff/applications/{app_id}/pay", headers=bearer(APPROVER_TOKEN)).status_code
+            == 403
+        )
         pay_headers = {**bearer(ADMIN_TOKEN), "Idempotency-Key": "pay-M-A-1"}
         paid = client.post(f"/staff/applications/{app_id}/pay", headers=pay_headers)
         assert paid.status_code == 200, paid.text

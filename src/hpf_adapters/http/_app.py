@@ -66,7 +66,12 @@ def create_app(app: App, *, settings: HttpSettings | None = None) -> Any:
             str(first.get("msg", "invalid request")),
             request.url.path,
             field=field,
-            extra={"errors": [{"field": ".".join(str(p) for p in e.get("loc", ())), "message": str(e.get("msg"))} for e in errors]},
+            extra={
+                "errors": [
+                    {"field": ".".join(str(p) for p in e.get("loc", ())), "message": str(e.get("msg"))}
+                    for e in errors
+                ]
+            },
         )
 
     @api.exception_handler(StarletteHTTPException)
@@ -78,16 +83,27 @@ def create_app(app: App, *, settings: HttpSettings | None = None) -> Any:
     @api.exception_handler(Exception)
     async def crash(request: Request, error: Exception) -> Response:
         _LOG.error("unhandled %s on %s", type(error).__name__, request.method)
-        return problem_response(500, "internal_error", "the server failed; nothing is known to have changed", request.url.path)
+        return problem_response(
+            500, "internal_error", "the server failed; nothing is known to have changed", request.url.path
+        )
 
     api.add_middleware(SizeLimit, settings=settings)
     api.add_middleware(AccessLog)
     return api
 
 
-def serve(app: App, *, host: str = "127.0.0.1", port: int = 8000, settings: HttpSettings | None = None) -> None:
+def serve(
+    app: App, *, host: str = "127.0.0.1", port: int = 8000, settings: HttpSettings | None = None
+) -> None:
     """Run ``create_app(app)`` on uvicorn until interrupted (uvicorn's own access log off:
     hpf's logs the route template, never the path)."""
     import uvicorn  # noqa: PLC0415 - the http extra is optional
+
+    access = logging.getLogger("hpf.http.access")
+    if not access.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
 
     uvicorn.run(create_app(app, settings=settings), host=host, port=port, access_log=False, log_level="info")

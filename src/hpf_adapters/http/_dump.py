@@ -40,10 +40,11 @@ def dump(value: object, name: str = "") -> Any:
         return value.isoformat()
     if isinstance(value, str):
         return value if name in _KEPT else redact(value)
-    if attrs.has(type(value)):
+    kind: Any = type(value)
+    if attrs.has(kind):
         return {
             f.name: dump(getattr(value, f.name), f.name)
-            for f in attrs.fields(type(value))
+            for f in attrs.fields(kind)
             if f.name not in _HIDDEN and not f.name.startswith("_")
         }
     if isinstance(value, Mapping):

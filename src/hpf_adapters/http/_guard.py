@@ -221,7 +221,7 @@ def idempotent(
                 if uow.keys.get(stored_key) is None:
                     uow.keys.put(stored_key, request)
                     uow.commit()
-        except Exception:  # noqa: BLE001 - a racing twin stored it first: replay the stored one
+        except Exception:
             replay = _stored(app, stored_key, fingerprint)
             if replay is not None:
                 return replay[0], replay[1], True

@@ -2,7 +2,6 @@
 ``App.portal`` (D-052, D-058). Every ``/me`` route takes the bearer token; another
 member's identifier answers 404 exactly like an unknown one (the portal's ``NOT_FOUND``)."""
 
-
 from datetime import date
 from typing import Annotated, Any
 
@@ -18,10 +17,10 @@ from hpf_adapters.http._problems import Problem
 from hpf_adapters.wiring import App
 from hpf_core.dates import parse_date
 from hpf_core.errors import InputError, UnknownRecord
-from hpf_core.ports import MemberRecord
 from hpf_core.members import REFUSED_MESSAGE, MemberRules, PasswordChannel, PasswordGroup
 from hpf_core.members import services as member_services
 from hpf_core.portal import not_found
+from hpf_core.ports import MemberRecord
 from hpf_core.withdrawals import WithdrawalFacts
 
 __all__ = ["member_router"]
@@ -55,7 +54,7 @@ def _reply(status: int, body: Any, replayed: bool = False) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def member_router(app: App, settings: HttpSettings) -> APIRouter:  # noqa: C901, PLR0915 - one route per seed flow
+def member_router(app: App, settings: HttpSettings) -> APIRouter:
     """The routes of ``/sessions``, ``/verification-codes``, ``/unlock`` and ``/me``."""
     router = APIRouter()
     portal = app.portal
@@ -82,7 +81,9 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:  # noqa: C901,
         # one message and one status whatever the reason (unknown, wrong, locked)
         raise Problem(401, "login_refused", REFUSED_MESSAGE, field="identifier")
 
-    @router.delete("/sessions/current", status_code=204, tags=["sessions"], summary="退出当前账号 (seed §7.5)")
+    @router.delete(
+        "/sessions/current", status_code=204, tags=["sessions"], summary="退出当前账号 (seed §7.5)"
+    )
     def log_out(credentials: Token) -> Response:
         portal.logout(token_of(credentials), app.now())
         return Response(status_code=204)
@@ -151,7 +152,7 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:  # noqa: C901,
     def loans(credentials: Token) -> Any:
         token = token_of(credentials)
         record = _record(app, token)
-        contracts = tuple(record.contracts) if record is not None else ()
+        contracts = tuple(record.loan_contracts) if record is not None else ()
         return [dump(portal.loan_account(token, c, app.now())) for c in contracts]
 
     @router.get("/me/loans/{contract_no}", tags=["me"], summary="贷款账户信息 (seed §4.2 (3))")
@@ -198,7 +199,9 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:  # noqa: C901,
 
         return _reply(*idempotent(app, key, token_digest(token), "POST /me/cards", body.model_dump(), run))
 
-    @router.post("/me/applications", status_code=201, tags=["me"], summary="我要提取 / 贷款业务: any business")
+    @router.post(
+        "/me/applications", status_code=201, tags=["me"], summary="我要提取 / 贷款业务: any business"
+    )
     def apply(body: s.Application, credentials: Token, key: IdemKey = None) -> JSONResponse:
         token = token_of(credentials)
 
@@ -268,9 +271,7 @@ def _add_step(router: APIRouter, app: App, step: str, service: Any) -> None:
         def run() -> tuple[int, Any]:
             return 200, application(service(token, application_id, app.now()))
 
-        return _reply(
-            *idempotent(app, key, token_digest(token), f"POST {application_id}/{step}", {}, run)
-        )
+        return _reply(*idempotent(app, key, token_digest(token), f"POST {application_id}/{step}", {}, run))
 
 
 def _apply(app: App, token: str, body: s.Application) -> dict[str, Any]:
@@ -302,14 +303,16 @@ def _apply(app: App, token: str, body: s.Application) -> dict[str, Any]:
         )
         return {"application": application(drafted), "quote": dump(squote)}
     service = (
-        portal.apply_for_offset_signing if body.type == "offset-signing" else portal.apply_for_offset_cancelling
+        portal.apply_for_offset_signing
+        if body.type == "offset-signing"
+        else portal.apply_for_offset_cancelling
     )
     return {"application": application(service(token, body.contract_no, now))}
 
 
 def _fact(name: str, value: Any) -> Any:
     """A fact from JSON: a date field (``*_on``, ``*_since``) from its ISO text."""
-    if isinstance(value, str) and (name.endswith("_on") or name.endswith("_since")):
+    if isinstance(value, str) and name.endswith(("_on", "_since")):
         return parse_date(value, f"facts.{name}")
     return value
 

@@ -33,7 +33,7 @@ _FORBIDDEN_CODES = frozenset({"password_change_required", "reauth_required", "ro
 """Refusals of a known principal that may not do this now: 403."""
 
 
-class Problem(Exception):  # noqa: N818 - the RFC's name
+class Problem(Exception):
     """An HTTP-level problem the adapter raises itself (401, 403, 413, 415, 422, 429)."""
 
     def __init__(

@@ -16,8 +16,8 @@ __all__ = [
     "PasswordChange",
     "PhoneChange",
     "PhoneConfirm",
-    "UnlockCode",
     "Unlock",
+    "UnlockCode",
 ]
 
 _Text = Field(min_length=1, max_length=200)
@@ -32,7 +32,9 @@ class Login(_Body):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"identifier": "13800138000", "password": "Hpf2018demo", "channel": "app"}]},
+        json_schema_extra={
+            "examples": [{"identifier": "13800138000", "password": "Hpf2018demo", "channel": "app"}]
+        },
     )
     identifier: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
@@ -102,7 +104,12 @@ class Application(_Body):
                     "card_number": "20180723001",
                     "facts": {"owns_home": True},
                 },
-                {"type": "prepayment", "contract_no": "HT2015021338", "amount": "10000", "strategy": "keep-term"},
+                {
+                    "type": "prepayment",
+                    "contract_no": "HT2015021338",
+                    "amount": "10000",
+                    "strategy": "keep-term",
+                },
             ]
         },
     )
