@@ -25,7 +25,7 @@ API_PREFIX = "/api/v1"
 _LOG = logging.getLogger("hpf.http")
 
 
-def create_app(app: App, *, settings: HttpSettings | None = None) -> Any:
+def create_app(app: App, *, settings: HttpSettings | None = None) -> FastAPI:
     """A FastAPI application serving ``app`` under ``/api/v1`` (the OpenAPI document at
     ``/openapi.json``). Mountable in another ASGI application."""
     settings = settings or HttpSettings()
