@@ -280,9 +280,13 @@ def test_the_screens_a_member_and_a_visitor_read(live: Any) -> None:
         assert [(r["month"], r["amount"]) for r in rows.json()] == [("2018-05-01", "1656.00")]
         loans = client.get("/me/loans", headers=b).json()
         assert [(loan["balance"], loan["annual_rate"]) for loan in loans] == [("146271.00", "3.2500%")]
-        plan = client.get("/me/loans/HT03/schedule", headers=b, params={"from": "2018-05-29", "to": "2018-07-31"})
+        plan = client.get(
+            "/me/loans/HT03/schedule", headers=b, params={"from": "2018-05-29", "to": "2018-07-31"}
+        )
         assert [row["total"] for row in plan.json()] == ["1271.74", "1271.74"]
-        overdue = client.get("/me/loans/HT03/overdue", headers=b, params={"from": "2018-05-29", "to": "2019-05-29"})
+        overdue = client.get(
+            "/me/loans/HT03/overdue", headers=b, params={"from": "2018-05-29", "to": "2019-05-29"}
+        )
         assert overdue.json() == []
         # public pages: no session
         assert client.get("/center").json()["hotline"] == "tel:12329"

@@ -31,11 +31,11 @@ def public_router(app: App) -> APIRouter:
     portal = app.portal
 
     @router.get("/health", summary="the server answers (for load balancers and the benchmark)")
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         return {"status": "ok"}
 
     @router.get("/calculator/quote", summary="房贷计算器 (seed §5.1.2)")
-    def quote(
+    async def quote(
         principal: Annotated[str, Query(max_length=32, examples=["146271.00"])],
         months: Annotated[int, Query(ge=1, le=480, examples=[360])],
         method: Annotated[str, Query(max_length=32)] = "equal-installment",
