@@ -5,16 +5,18 @@ problem details."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from hpf_adapters.http._guard import AccessLog, HttpSettings, SizeLimit
 from hpf_adapters.http._me import member_router
 from hpf_adapters.http._open import public_router, staff_router
-from hpf_adapters.http._problems import Problem, problem_for, problem_response, render
+from hpf_adapters.http._problems import PROBLEM_TYPE, Problem, problem_for, problem_response, render
 from hpf_adapters.wiring import App
 from hpf_core.errors import HpfError
 
@@ -86,9 +88,66 @@ def create_app(app: App, *, settings: HttpSettings | None = None) -> FastAPI:
             500, "internal_error", "the server failed; nothing is known to have changed", request.url.path
         )
 
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            api.openapi_schema = _problem_responses(
+                get_openapi(
+                    title=api.title, version=api.version, description=api.description, routes=api.routes
+                )
+            )
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
     api.add_middleware(SizeLimit, settings=settings)
     api.add_middleware(AccessLog)
     return api
+
+
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details with hpf's stable error code and the field",
+    "required": ["type", "title", "status", "detail", "instance", "code", "field"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "code": {"type": "string", "examples": ["insufficient_funds", "invalid_amount", "login_refused"]},
+        "field": {"type": "string"},
+        "violations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "field": {"type": "string"},
+                },
+            },
+        },
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _problem_responses(spec: dict[str, Any]) -> dict[str, Any]:
+    """Every operation's errors documented as problem details (FastAPI's own 422 schema
+    replaced: this adapter never answers with it)."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas["Problem"] = _PROBLEM_SCHEMA
+    problem = {
+        "description": "an RFC 9457 problem (401, 403, 404, 409, 413, 422, 429, 5xx)",
+        "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["default"] = problem
+    return spec
 
 
 def serve(
