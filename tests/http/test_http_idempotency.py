@@ -23,7 +23,9 @@ httpx = pytest.importorskip("httpx")
 def _live_server() -> ModuleType:
     if "live_server" in sys.modules:
         return sys.modules["live_server"]
-    spec = importlib.util.spec_from_file_location("live_server", Path(__file__).with_name("live_server.py"))
+    spec = importlib.util.spec_from_file_location(
+        "live_server", Path(__file__).with_name("http_live_server.py")
+    )
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)

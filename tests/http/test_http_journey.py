@@ -22,10 +22,12 @@ httpx = pytest.importorskip("httpx")
 
 
 def _live_server() -> ModuleType:
-    """tests/http/live_server.py (the suite runs in importlib mode)."""
+    """tests/http/http_live_server.py (the suite runs in importlib mode)."""
     if "live_server" in sys.modules:
         return sys.modules["live_server"]
-    spec = importlib.util.spec_from_file_location("live_server", Path(__file__).with_name("live_server.py"))
+    spec = importlib.util.spec_from_file_location(
+        "live_server", Path(__file__).with_name("http_live_server.py")
+    )
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
