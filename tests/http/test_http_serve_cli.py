@@ -29,7 +29,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_hpf_serve_with_demo_data(tmp_path: Path) -> None:
+def _serve(tmp_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     src = str(Path(__file__).resolve().parents[2] / "src")
     env = {**os.environ, "HPF_DB_KEY": KEY, "HPF_STAFF_TOKENS": STAFF, "PYTHONPATH": src}
@@ -41,20 +41,23 @@ def test_hpf_serve_with_demo_data(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}/api/v1"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/health").status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise AssertionError(process.stdout.read().decode() if process.stdout else "hpf serve stopped")
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+def test_hpf_serve_with_demo_data(tmp_path: Path) -> None:
+    process, base = _serve(tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-        login = httpx.post(
-            base + "/sessions", json={"identifier": "13800138000", "password": "98506151230"[-8:]}
-        )
+        login = httpx.post(base + "/sessions", json={"identifier": "13800138000", "password": "06151230"})
         assert login.status_code == 201, login.text
         token = login.json()["token"]
         old = "06151230"
@@ -74,6 +77,14 @@ def test_hpf_serve_with_demo_data(tmp_path: Path) -> None:
     assert "GET /me/account 200" in log
     assert token not in log
     assert "13800138000" not in log
+    # a second start on the same file keeps what is there (the changed password included)
+    process, base = _serve(tmp_path)
+    try:
+        again = httpx.post(base + "/sessions", json={"identifier": "13800138000", "password": "Hpf2018demo"})
+        assert again.status_code == 201, again.text
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
 
 
 def test_hpf_serve_refuses_a_bad_port_and_a_missing_key(monkeypatch: pytest.MonkeyPatch) -> None:

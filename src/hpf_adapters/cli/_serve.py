@@ -77,12 +77,16 @@ def run(args: argparse.Namespace) -> str:
 
 
 def _demo_data(app: Any) -> None:
-    """hpf demo's records (its member 张三, the account, the loan) on an empty database,
+    """hpf demo's records (its member 张三, the account, the loan) on an empty database
+    (a database that has them already is left as it is; one with other data is refused),
     the first-login check marked passed (the API has no Alipay or face check to offer)."""
     from hpf_adapters.cli._demo._context import Demo  # noqa: PLC0415
     from hpf_adapters.cli._demo._records import open_records, stored_state  # noqa: PLC0415
 
     demo = Demo(app, fresh=True)
+    with app.unit_of_work() as uow:
+        if uow.credentials.by_id_number(demo.member.id_number) is not None:
+            return  # written by an earlier `hpf serve --demo-data` (or `hpf demo`) on this file
     if stored_state(Demo(app, fresh=False)) != "empty":
         return
     open_records(demo)
