@@ -76,7 +76,13 @@ def balance(live: Any, account_no: str) -> Decimal:
 
 def journey(live: Any) -> None:
     a = W.A
-    with httpx.Client(base_url=live.url, timeout=30) as client:
+    answers: list[str] = []
+
+    def keep(response: Any) -> None:
+        response.read()
+        answers.append(response.text)
+
+    with httpx.Client(base_url=live.url, timeout=30, event_hooks={"response": [keep]}) as client:
         token = login(client, a)
         auth = bearer(token)
 
@@ -216,6 +222,10 @@ def journey(live: Any) -> None:
             PROBLEM,
             "session_ended",
         )
+    # no answer of the whole journey shows the phone, the ID number or the card in full
+    assert len(answers) > 25
+    for secret in (a.phone, a.id_number, W.CARD_A):
+        assert not [text for text in answers if secret in text]
 
 
 def test_the_seed_journey_on_sqlite(live: Any) -> None:
