@@ -251,6 +251,13 @@ def test_bodies_and_uploads_have_size_limits(serve_app: Callable[..., Any], tmp_
         assert small.status_code == 200, small.text
         large = client.put(path, headers=b, content=b"x" * 2500, params={"filename": "b.jpg"})
         assert large.status_code == 413
+
+        def chunks() -> Any:  # no Content-Length: the streamed body is counted
+            for _ in range(5):
+                yield b"y" * 600
+
+        streamed = client.put(path, headers=b, content=chunks(), params={"filename": "c.jpg"})
+        assert (streamed.status_code, streamed.json()["code"]) == (413, "body_too_large")
         with live.app.unit_of_work() as uow:
             assert uow.applications.get("M-B-1").documents == {"借款人身份证": 1}
 
