@@ -90,6 +90,8 @@ API_MODULES = (
     # issue #15, channels: codes on Redis and SMS (D-055)
     "hpf_adapters.redis_codes",
     "hpf_adapters.sms_aliyun",
+    # issue #14, the HTTP API (D-058)
+    "hpf_adapters.http",
 )
 
 

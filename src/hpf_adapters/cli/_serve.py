@@ -1,0 +1,98 @@
+"""``hpf serve --db URL [--host 127.0.0.1] [--port 8000] [--centre altay] [--demo-data]``:
+the 12329 app's HTTP API on uvicorn (issue #14, D-058). The database's sealing key is the
+environment variable ``HPF_DB_KEY`` and the staff tokens ``HPF_STAFF_TOKENS``
+(``id:role:token`` separated by commas): secrets never on the command line, where shell
+history and ``ps`` would keep them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import timedelta
+from typing import Any
+
+import attrs
+
+from hpf_core.backoffice import Staff
+from hpf_core.errors import InputError
+from hpf_core.ports import MemberRecord
+
+KEY_VARIABLE = "HPF_DB_KEY"
+STAFF_VARIABLE = "HPF_STAFF_TOKENS"
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``hpf serve`` on the CLI's sub-command parsers."""
+    serve = sub.add_parser("serve", help="the 12329 app's HTTP API (needs the http extra)")
+    serve.add_argument("--db", required=True, help="an SQLite file path, or postgresql:// or mysql:// URL")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", default="8000", help="the port (default 8000)")
+    serve.add_argument("--centre", default="altay", help="the centre (default altay)")
+    serve.add_argument(
+        "--demo-data",
+        action="store_true",
+        help="on an empty database, write hpf demo's member and records first",
+    )
+
+
+def staff_tokens(text: str) -> dict[str, Staff]:
+    """``id:role:token,...`` as a token -> staff map (``InputError`` naming the variable)."""
+    out: dict[str, Staff] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        staff_id, role, token = [*item.split(":", 2), "", ""][:3]
+        if len(token) < 32:
+            raise InputError(
+                STAFF_VARIABLE, "each entry is id:role:token with a token of 32 characters or more"
+            )
+        out[token] = Staff(staff_id, role)
+    return out
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise InputError("--port", "must be a port number, 1 to 65535", text)
+    return int(text)
+
+
+def run(args: argparse.Namespace) -> str:
+    """Serve until interrupted; return what to print at the end."""
+    port = _port(args.port)
+    secret = os.environ.get(KEY_VARIABLE, "").encode("utf-8")
+    if len(secret) < 32:
+        raise InputError(KEY_VARIABLE, "must hold the database's secret key (at least 32 bytes)")
+    try:
+        from hpf_adapters.http import HttpSettings, serve  # noqa: PLC0415 - the http extra is optional
+    except ImportError as exc:  # pragma: no cover - the http extra is in dev
+        raise InputError(
+            "serve", f"needs the http extra: pip install 'hpf[http]' ({exc.name} is missing)"
+        ) from exc
+    from hpf_adapters.wiring import Config, build  # noqa: PLC0415
+
+    app = build(Config(centre=args.centre, store="sql", url=args.db, key=secret, migrate=True))
+    settings = HttpSettings(staff_tokens=staff_tokens(os.environ.get(STAFF_VARIABLE, "")))
+    if args.demo_data:
+        _demo_data(app)
+    serve(app, host=args.host, port=port, settings=settings)
+    return "hpf serve: stopped"
+
+
+def _demo_data(app: Any) -> None:
+    """hpf demo's records (its member 张三, the account, the loan) on an empty database
+    (a database that has them already is left as it is; one with other data is refused),
+    the first-login check marked passed (the API has no Alipay or face check to offer)."""
+    from hpf_adapters.cli._demo._context import Demo  # noqa: PLC0415
+    from hpf_adapters.cli._demo._records import open_records, stored_state  # noqa: PLC0415
+
+    demo = Demo(app, fresh=True)
+    with app.unit_of_work() as uow:
+        if uow.credentials.by_id_number(demo.member.id_number) is not None:
+            return  # written by an earlier `hpf serve --demo-data` (or `hpf demo`) on this file
+    if stored_state(Demo(app, fresh=False)) != "empty":
+        return
+    open_records(demo)
+    m = demo.member
+    with app.unit_of_work() as uow:
+        uow.members.add(MemberRecord(m.member_id, m.phone, m.id_number, m.account_no, (m.contract_no,)))
+        creds = uow.credentials.get(m.member_id)
+        uow.credentials.save(attrs.evolve(creds, first_login_verified_at=app.now() - timedelta(days=1)))
+        uow.commit()
