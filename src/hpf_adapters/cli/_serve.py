@@ -15,7 +15,6 @@ import attrs
 
 from hpf_core.backoffice import Staff
 from hpf_core.errors import InputError
-from hpf_core.ports import MemberRecord
 
 KEY_VARIABLE = "HPF_DB_KEY"
 STAFF_VARIABLE = "HPF_STAFF_TOKENS"
@@ -91,8 +90,7 @@ def _demo_data(app: Any) -> None:
         return
     open_records(demo)
     m = demo.member
-    with app.unit_of_work() as uow:
-        uow.members.add(MemberRecord(m.member_id, m.phone, m.id_number, m.account_no, (m.contract_no,)))
+    with app.unit_of_work() as uow:  # open_records wrote the member record (what the session owns)
         creds = uow.credentials.get(m.member_id)
         uow.credentials.save(attrs.evolve(creds, first_login_verified_at=app.now() - timedelta(days=1)))
         uow.commit()
