@@ -204,9 +204,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--hpf-db",
         default="memory",
-        help="the store of hpf_app and hpf_units: memory (default), sqlite, or a postgresql:// or mysql:// URL",
+        help="the store of hpf_app and hpf_units: memory (default), sqlite, or a server URL"
+        " (postgresql:// or mysql://)",
     )
-    group.addoption("--hpf-centre", default="altay", help="the shipped centre policy hpf_app uses (default altay)")
+    group.addoption(
+        "--hpf-centre", default="altay", help="the shipped centre policy hpf_app uses (default altay)"
+    )
 
 
 @pytest.fixture
@@ -222,7 +225,13 @@ def hpf_app(request: pytest.FixtureRequest, hpf_clock: MovableClock, tmp_path: P
     db: str = request.config.getoption("--hpf-db")
     centre: str = request.config.getoption("--hpf-centre")
     codes = tuple(f"{(123456 + 111111 * i) % 1000000:06d}" for i in range(50))
-    common = {"centre": centre, "codes": "fixed", "fixed_codes": codes, "clock": START, "password_cost": 2**10}
+    common = {
+        "centre": centre,
+        "codes": "fixed",
+        "fixed_codes": codes,
+        "clock": START,
+        "password_cost": 2**10,
+    }
     drop: Callable[[], None] | None = None
     if db == "memory":
         config = Config(hasher="scrypt", **common)  # type: ignore[arg-type]

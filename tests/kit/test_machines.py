@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -14,7 +15,9 @@ from hpf_adapters.pytest_plugin import memory_units, sqlite_units
 from hpf_core.accounts import EntryKind
 from hpf_core.testing import ApplicationMachine, DepositAccountMachine, LoanMachine
 
-MEMORY = settings(max_examples=40, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck))
+MEMORY = settings(
+    max_examples=40, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+)
 SQLITE = settings(MEMORY, max_examples=6, stateful_step_count=20)
 
 TestDepositsInMemory = DepositAccountMachine.on(memory_units).TestCase
@@ -35,7 +38,7 @@ TestApplicationsOnSqlite.settings = SQLITE
 class CountingDeposits(DepositAccountMachine):
     """A user's subclass: one rule of its own (a statement total computed by hand)."""
 
-    totals: list[int] = []
+    totals: ClassVar[list[int]] = []
 
     @rule(number=st.sampled_from(DepositAccountMachine.ACCOUNTS))
     def the_statement_adds_up(self, number: str) -> None:
@@ -75,4 +78,5 @@ def test_on_binds_a_fresh_store_per_run() -> None:
     bound = LoanMachine.on(counting)  # type: ignore[arg-type]
     bound()
     bound()
-    assert len(made) == 2 and made[0] is not made[1]
+    assert len(made) == 2
+    assert made[0] is not made[1]

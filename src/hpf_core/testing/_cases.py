@@ -9,6 +9,7 @@ what a test gets is a state hpf itself can be in, not a hand-made record.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -152,7 +153,9 @@ def loan_accounts(draw: st.DrawFn, stage: LoanStage | None = None) -> LoanCase:
         share = Decimal(draw(st.integers(1, 60))) / 100
         amount = (loan.schedule.principal * share).quantize(Decimal("0.01"))
         strategy = draw(st.sampled_from(PrepaymentStrategy))
-        loan, _ = apply_prepayment(loan, prepayment_quote(loan, amount, on, strategy, LOAN_POLICY), LOAN_POLICY)
+        loan, _ = apply_prepayment(
+            loan, prepayment_quote(loan, amount, on, strategy, LOAN_POLICY), LOAN_POLICY
+        )
     elif stage is LoanStage.REPRICED:
         on = on + timedelta(days=draw(st.integers(0, 20)))
         loan = reprice_loan(loan, draw(st.sampled_from(["0.021", "0.026", "0.0285"])), on, LOAN_POLICY)
@@ -204,7 +207,8 @@ def withdrawal_cases(
     >>> from hpf_core.withdrawals import assess
     >>> @given(withdrawal_cases())
     ... def test_assess_gives_the_expected_answer(case: WithdrawalCase) -> None:
-    ...     result = assess(case.kind, case.account, case.facts, case.policy, case.on, day_basis=case.day_basis)
+    ...     basis = case.day_basis
+    ...     result = assess(case.kind, case.account, case.facts, case.policy, case.on, day_basis=basis)
     ...     assert result.eligible == case.eligible
     ...     assert case.eligible or case.reason in {v.code for v in result.violations}
     >>> test_assess_gives_the_expected_answer()
@@ -217,25 +221,29 @@ def withdrawal_cases(
     balance = str(draw(amounts(Decimal("1000.00"), Decimal("500000.00"))))
     account = sample_account(balance)
     policy = sample_policy(kind)
-    dated = {
-        WithdrawalKind.RETIREMENT: ("retired_on", "not_retired"),
-        WithdrawalKind.DEATH: ("died_on", "no_death_record"),
-        WithdrawalKind.EMIGRATION: ("emigrated_on", "not_emigrated"),
+    dated: dict[WithdrawalKind, tuple[Callable[[date | None], WithdrawalFacts], str]] = {
+        WithdrawalKind.RETIREMENT: (lambda day: WithdrawalFacts(retired_on=day), "not_retired"),
+        WithdrawalKind.DEATH: (lambda day: WithdrawalFacts(died_on=day), "no_death_record"),
+        WithdrawalKind.EMIGRATION: (lambda day: WithdrawalFacts(emigrated_on=day), "not_emigrated"),
     }
     if kind in dated:
-        field, reason = dated[kind]
+        facts_on, reason = dated[kind]
         day = _before(on, ago) if ok else draw(st.sampled_from([None, later]))
-        return WithdrawalCase(kind, account, WithdrawalFacts(**{field: day}), policy, on, ok, None if ok else reason)
+        return WithdrawalCase(kind, account, facts_on(day), policy, on, ok, None if ok else reason)
     if kind is WithdrawalKind.LABOR_TERMINATION:
         policy = sample_policy(kind, sealed_months=6)
         account = sample_account(balance, AccountState(AccountStatus.SEALED))
-        sealed = add_months(on, -6) - timedelta(days=ago % 200) if ok else add_months(on, -6) + timedelta(days=1)
+        sealed = (
+            add_months(on, -6) - timedelta(days=ago % 200) if ok else add_months(on, -6) + timedelta(days=1)
+        )
         facts = WithdrawalFacts(employment_ended_on=sealed - timedelta(days=1), sealed_since=sealed)
         return WithdrawalCase(kind, account, facts, policy, on, ok, None if ok else "sealed_too_short")
     # serious illness: self-paid costs against the centre's threshold
     threshold = Decimal("30000.00")
     policy = sample_policy(kind, threshold=threshold)
-    paid = draw(amounts(Decimal("30000.01"), Decimal("400000.00")) if ok else amounts(Decimal("0.01"), threshold))
+    paid = draw(
+        amounts(Decimal("30000.01"), Decimal("400000.00")) if ok else amounts(Decimal("0.01"), threshold)
+    )
     facts = WithdrawalFacts(medical_self_paid=paid)
     return WithdrawalCase(kind, account, facts, policy, on, ok, None if ok else "below_threshold")
 
@@ -284,7 +292,14 @@ def applications(draw: st.DrawFn, status: ApplicationStatus | None = None) -> Ap
         chain = LOAN_REVIEW_CHAIN
         business = draw(st.sampled_from(LoanBusiness))
         app = draft_business(
-            f"L{number}", member, business, amount, _REQUIREMENTS, details={"合同号": "C1"}, description="贷款业务", review_chain=chain
+            f"L{number}",
+            member,
+            business,
+            amount,
+            _REQUIREMENTS,
+            details={"合同号": "C1"},
+            description="贷款业务",
+            review_chain=chain,
         )
     else:
         kind = draw(st.sampled_from(WithdrawalKind))

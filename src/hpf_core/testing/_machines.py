@@ -26,7 +26,15 @@ from typing import Any, ClassVar, TypeVar
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from hpf_core.accounts import DepositAccount, Employer, EntryKind, FreezeFlag, JournalEntry, Member, balance_of
+from hpf_core.accounts import (
+    DepositAccount,
+    Employer,
+    EntryKind,
+    FreezeFlag,
+    JournalEntry,
+    Member,
+    balance_of,
+)
 from hpf_core.accounts import services as accounts
 from hpf_core.errors import Refused
 from hpf_core.loans import (
@@ -85,7 +93,9 @@ class HpfMachine(RuleBasedStateMachine):
     @classmethod
     def on(cls: type[M], store: Callable[[], NewUnitOfWork]) -> type[M]:
         """A subclass whose every run starts on ``store()`` (a fresh store each run)."""
-        return type(f"{cls.__name__}On{getattr(store, '__name__', 'store').title()}", (cls,), {"store": store})
+        return type(
+            f"{cls.__name__}On{getattr(store, '__name__', 'store').title()}", (cls,), {"store": store}
+        )
 
     def key(self) -> str:
         """A new idempotency key."""
@@ -167,9 +177,15 @@ class DepositAccountMachine(HpfMachine):
 
     @rule(number=st.sampled_from(ACCOUNTS), amount=amounts(Decimal("0.01"), Decimal("3000.00")))
     def withdraw(self, number: str, amount: Decimal) -> None:
-        self.attempt(accounts.withdraw, account_no=number, amount=amount, value_date=self.today, key=self.key())
+        self.attempt(
+            accounts.withdraw, account_no=number, amount=amount, value_date=self.today, key=self.key()
+        )
 
-    @rule(number=st.sampled_from(ACCOUNTS), flag=st.sampled_from(FreezeFlag), amount=amounts(Decimal(1), Decimal(999)))
+    @rule(
+        number=st.sampled_from(ACCOUNTS),
+        flag=st.sampled_from(FreezeFlag),
+        amount=amounts(Decimal(1), Decimal(999)),
+    )
     def freeze(self, number: str, flag: FreezeFlag, amount: Decimal) -> None:
         if flag is not FreezeFlag.NONE:
             self.attempt(accounts.freeze, account_no=number, flag=flag, amount=amount)
@@ -183,7 +199,9 @@ class DepositAccountMachine(HpfMachine):
         entries = [e for n in self.ACCOUNTS for e in self.entries(n) if e.kind is not EntryKind.REVERSAL]
         if entries:
             entry = data.draw(st.sampled_from(entries))
-            self.attempt(accounts.reverse_entry, entry_id=entry.entry_id, value_date=self.today, key=self.key())
+            self.attempt(
+                accounts.reverse_entry, entry_id=entry.entry_id, value_date=self.today, key=self.key()
+            )
 
     @invariant()
     def balances_are_the_sum_of_the_journal_and_never_negative(self) -> None:
@@ -268,7 +286,12 @@ class LoanMachine(HpfMachine):
         self.bank.declines = declined
         with contextlib.suppress(Refused):
             loans.collect_instalment(
-                self.new_uow(), contract_no=self.CONTRACT, on=self.today, policy=LOAN_POLICY, key=self.key(), bank=self.bank
+                self.new_uow(),
+                contract_no=self.CONTRACT,
+                on=self.today,
+                policy=LOAN_POLICY,
+                key=self.key(),
+                bank=self.bank,
             )
 
     @precondition(lambda self: not self.settled())
@@ -319,7 +342,8 @@ class LoanMachine(HpfMachine):
         if self.principal:
             loan = self.loan()
             if loan.settled_on is not None:
-                assert loan.status is LoanStatus.SETTLED and loan.balance == 0
+                assert loan.status is LoanStatus.SETTLED
+                assert loan.balance == 0
             elif any(r.cleared_on is None for r in loan.overdue):
                 assert loan.status is LoanStatus.OVERDUE
 
@@ -345,7 +369,16 @@ class ApplicationMachine(HpfMachine):
     a reviewer is never the applicant."""
 
     MEMBERS: ClassVar[tuple[str, ...]] = ("M1", "M2")
-    STEPS: ClassVar[tuple[str, ...]] = ("upload", "submit", "review", "return", "resubmit", "approve", "pay", "end")
+    STEPS: ClassVar[tuple[str, ...]] = (
+        "upload",
+        "submit",
+        "review",
+        "return",
+        "resubmit",
+        "approve",
+        "pay",
+        "end",
+    )
     REQUIREMENTS = (DocumentRequirement("身份证", True, 2),)
 
     def __init__(self) -> None:
@@ -371,11 +404,23 @@ class ApplicationMachine(HpfMachine):
         except Refused:
             assert self.stored(application_id) == before
 
-    @rule(member=st.sampled_from(MEMBERS), kind=st.sampled_from(WithdrawalKind), amount=amounts(Decimal(1), Decimal(9999)))
+    @rule(
+        member=st.sampled_from(MEMBERS),
+        kind=st.sampled_from(WithdrawalKind),
+        amount=amounts(Decimal(1), Decimal(9999)),
+    )
     def start(self, member: str, kind: WithdrawalKind, amount: Decimal) -> None:
         with contextlib.suppress(Refused), self.unit() as uow:
             others = uow.applications.by_member(member)
-            app = draft(f"W{len(self.ids) + 1}", member, kind, amount, "6222021234567890128", self.REQUIREMENTS, others=others)
+            app = draft(
+                f"W{len(self.ids) + 1}",
+                member,
+                kind,
+                amount,
+                "6222021234567890128",
+                self.REQUIREMENTS,
+                others=others,
+            )
             uow.applications.add(app)
             self.ids.append(app.application_id)
 

@@ -126,7 +126,12 @@ _FAULTS: tuple[tuple[str, str, str, str], ...] = (
         "a TOML float",
     ),
     ("loans.quota_unit", 'quota_unit = "{quota_unit}"', "", "a required key missing"),
-    ("loans.bogus", 'quota_unit = "{quota_unit}"', 'quota_unit = "{quota_unit}"\nbogus = 1', "an unknown key"),
+    (
+        "loans.bogus",
+        'quota_unit = "{quota_unit}"',
+        'quota_unit = "{quota_unit}"\nbogus = 1',
+        "an unknown key",
+    ),
     (
         "loans.capacity_ratio",
         'capacity_ratio = "{capacity_ratio}"',
@@ -156,4 +161,6 @@ def invalid_policy_texts(draw: st.DrawFn) -> InvalidPolicyText:
     text = _text(fields, servicing=draw(st.booleans()))
     line, replacement = line.format(**fields), replacement.format(**fields)
     assert line in text
-    return InvalidPolicyText(text.replace(line + "\n", replacement + "\n" if replacement else ""), field, fault)
+    return InvalidPolicyText(
+        text.replace(line + "\n", replacement + "\n" if replacement else ""), field, fault
+    )

@@ -140,7 +140,9 @@ def journals(draw: st.DrawFn, max_postings: int = 12) -> Journal:
                     account, kind=EntryKind.WITHDRAWAL, amount=amount_from_fen(fen), value_date=day, key=key
                 )
             else:
-                open_ = [e for e in entries if e.kind is not EntryKind.REVERSAL and e.entry_id not in reversed_ids]
+                open_ = [
+                    e for e in entries if e.kind is not EntryKind.REVERSAL and e.entry_id not in reversed_ids
+                ]
                 if not open_:
                     continue
                 target = draw(st.sampled_from(open_))
@@ -287,7 +289,9 @@ def issued_codes(draw: st.DrawFn, policy: CodePolicy | None = None) -> CodeCase:
     policy = policy or CodePolicy()
     phone = draw(phones())
     purpose = draw(st.sampled_from(CodePurpose))
-    code = "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=policy.length, max_size=policy.length)))
+    code = "".join(
+        draw(st.lists(st.sampled_from("0123456789"), min_size=policy.length, max_size=policy.length))
+    )
     salt = draw(st.binary(min_size=16, max_size=16))
     at = draw(instants())
     issued, _ = issue(phone, purpose, code, salt, at, policy, None)
@@ -334,5 +338,3 @@ def sessions(draw: st.DrawFn, policy: SessionPolicy | None = None) -> SessionCas
     return SessionCase(
         token, session, opened + timedelta(seconds=idle), policy, "session_expired" if expired else None
     )
-
-
