@@ -90,6 +90,8 @@ API_MODULES = (
     # issue #15, channels: codes on Redis and SMS (D-055)
     "hpf_adapters.redis_codes",
     "hpf_adapters.sms_aliyun",
+    # issue #19, the testing kit's pytest plugin (D-062)
+    "hpf_adapters.pytest_plugin",
 )
 
 

@@ -47,13 +47,16 @@ __all__ = [
     "START",
     "DemoMember",
     "MovableClock",
+    "NewUnitOfWork",
     "database_units",
     "memory_units",
+    "pytest_addoption",
     "seed_centre",
     "sqlite_units",
 ]
 
 NewUnitOfWork = Callable[[], UnitOfWork]
+"""A factory of units of work over one store (what the stores below return)."""
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=SHANGHAI)
 """Where ``hpf_clock`` starts: 2026-01-05 09:00 in China."""
@@ -200,6 +203,7 @@ def seed_centre(app: App, *, opened_on: date = date(2025, 1, 1)) -> tuple[DemoMe
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """pytest's hook: the options ``--hpf-db`` and ``--hpf-centre``."""
     group = parser.getgroup("hpf", "hpf's test fixtures")
     group.addoption(
         "--hpf-db",
@@ -212,14 +216,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.fixture
-def hpf_clock() -> MovableClock:
+@pytest.fixture(name="hpf_clock")
+def _clock() -> MovableClock:
     """A clock at :data:`START` the test moves; ``hpf_app`` reads it."""
     return MovableClock()
 
 
-@pytest.fixture
-def hpf_app(request: pytest.FixtureRequest, hpf_clock: MovableClock, tmp_path: Path) -> Iterator[App]:
+@pytest.fixture(name="hpf_app")
+def _app(request: pytest.FixtureRequest, hpf_clock: MovableClock, tmp_path: Path) -> Iterator[App]:
     """A wired application on the store ``--hpf-db`` names, reading ``hpf_clock``; SMS codes
     are ``123456``, ``234567``, ... in order; passwords hashed fast (scrypt, n=2**10)."""
     db: str = request.config.getoption("--hpf-db")
@@ -252,28 +256,28 @@ def hpf_app(request: pytest.FixtureRequest, hpf_clock: MovableClock, tmp_path: P
             drop()
 
 
-@pytest.fixture
-def hpf_bank(hpf_app: App) -> MemoryBank:
+@pytest.fixture(name="hpf_bank")
+def _bank(hpf_app: App) -> MemoryBank:
     """The app's simulated bank: ``hpf_bank.transfers`` lists what it paid."""
     assert isinstance(hpf_app.bank, MemoryBank)
     return hpf_app.bank
 
 
-@pytest.fixture
-def hpf_sms(hpf_app: App) -> MemorySms:
+@pytest.fixture(name="hpf_sms")
+def _sms(hpf_app: App) -> MemorySms:
     """The app's SMS outbox: ``hpf_sms.to(phone)`` lists the texts sent to a phone."""
     assert isinstance(hpf_app.sms, MemorySms)
     return hpf_app.sms
 
 
-@pytest.fixture
-def hpf_centre(hpf_app: App) -> tuple[DemoMember, ...]:
+@pytest.fixture(name="hpf_centre")
+def _centre(hpf_app: App) -> tuple[DemoMember, ...]:
     """The members :func:`seed_centre` opened in ``hpf_app``."""
     return seed_centre(hpf_app)
 
 
-@pytest.fixture
-def hpf_units(request: pytest.FixtureRequest) -> Callable[[], NewUnitOfWork]:
+@pytest.fixture(name="hpf_units")
+def _units(request: pytest.FixtureRequest) -> Callable[[], NewUnitOfWork]:
     """Makes a fresh store on the ``--hpf-db`` backend per call (for the state machines)."""
     db: str = request.config.getoption("--hpf-db")
     if db == "memory":
