@@ -52,6 +52,7 @@ from hpf_core.withdrawals import (
     ApplicationStatus,
     BankCard,
     StepAction,
+    WithdrawalKind,
     account_warnings,
     add_card,
     assess,
@@ -234,6 +235,17 @@ class TestLifeCycles:
         assert result.eligible == case.eligible
         if not case.eligible:
             assert case.reason in {v.code for v in result.violations}
+
+    def test_every_kind_is_drawn_eligible_and_not(self) -> None:
+        seen: set[tuple[WithdrawalKind, bool]] = set()
+
+        @settings(max_examples=400, deadline=None, database=None)
+        @given(withdrawal_cases())
+        def collect(case: WithdrawalCase) -> None:
+            seen.add((case.kind, case.eligible))
+
+        collect()
+        assert seen == {(kind, eligible) for kind in WithdrawalKind for eligible in (True, False)}
 
     @EACH
     @given(st.sampled_from(ApplicationStatus).flatmap(lambda s: st.tuples(st.just(s), applications(s))))

@@ -213,7 +213,7 @@ def withdrawal_cases(
     ...     assert case.eligible or case.reason in {v.code for v in result.violations}
     >>> test_assess_gives_the_expected_answer()
     """
-    kind = kind if kind is not None else draw(st.sampled_from(_KINDS))
+    kind = kind if kind is not None else draw(st.sampled_from(WithdrawalKind))
     ok = eligible if eligible is not None else draw(st.booleans())
     on = draw(st.dates(date(2019, 1, 1), date(2030, 12, 31)))
     ago = draw(st.integers(0, 700))
@@ -233,11 +233,62 @@ def withdrawal_cases(
     if kind is WithdrawalKind.LABOR_TERMINATION:
         policy = sample_policy(kind, sealed_months=6)
         account = sample_account(balance, AccountState(AccountStatus.SEALED))
-        sealed = (
-            add_months(on, -6) - timedelta(days=ago % 200) if ok else add_months(on, -6) + timedelta(days=1)
-        )
+        # six months are 181 to 184 days: 185 days or more is long enough, 180 or fewer too short
+        sealed = on - timedelta(days=185 + ago if ok else ago % 181)
         facts = WithdrawalFacts(employment_ended_on=sealed - timedelta(days=1), sealed_since=sealed)
         return WithdrawalCase(kind, account, facts, policy, on, ok, None if ok else "sealed_too_short")
+    if kind is WithdrawalKind.INCAPACITY:
+        shown = _before(on, ago)
+        if ok:
+            facts = WithdrawalFacts(incapacity_certified_on=shown, employment_ended_on=shown)
+            return WithdrawalCase(kind, account, facts, policy, on, True, None)
+        if draw(st.booleans()):
+            facts = WithdrawalFacts(incapacity_certified_on=later, employment_ended_on=shown)
+            return WithdrawalCase(kind, account, facts, policy, on, False, "not_incapacitated")
+        facts = WithdrawalFacts(incapacity_certified_on=shown)
+        return WithdrawalCase(kind, account, facts, policy, on, False, "employment_not_ended")
+    if kind is WithdrawalKind.HOME_PURCHASE:
+        policy = sample_policy(kind, purchase_window_months=12)
+        price = draw(amounts(Decimal("100000.00"), Decimal("5000000.00")))
+        if ok:
+            facts = WithdrawalFacts(purchase_price=price, purchased_on=_before(on, ago % 300))
+            return WithdrawalCase(kind, account, facts, policy, on, True, None)
+        if draw(st.booleans()):
+            return WithdrawalCase(
+                kind, account, WithdrawalFacts(purchase_price=price), policy, on, False, "purchase_not_shown"
+            )
+        old = add_months(on, -12) - timedelta(days=1 + ago % 300)
+        facts = WithdrawalFacts(purchase_price=price, purchased_on=old)
+        return WithdrawalCase(kind, account, facts, policy, on, False, "purchase_too_old")
+    if kind is WithdrawalKind.LOAN_REPAYMENT:
+        policy = sample_policy(kind, min_instalments_repaid=1)
+        owed = draw(amounts(Decimal("1000.00"), Decimal("2000000.00")))
+        repaid = draw(st.integers(1, 360))
+        if ok:
+            facts = WithdrawalFacts(loan_owed=owed, instalments_repaid=repaid)
+            return WithdrawalCase(kind, account, facts, policy, on, True, None)
+        if draw(st.booleans()):
+            facts = WithdrawalFacts(instalments_repaid=repaid)
+            return WithdrawalCase(kind, account, facts, policy, on, False, "no_loan")
+        facts = WithdrawalFacts(loan_owed=owed, instalments_repaid=0)
+        return WithdrawalCase(kind, account, facts, policy, on, False, "no_instalment_repaid")
+    if kind is WithdrawalKind.PROPERTY_FEE:
+        billed = draw(amounts(Decimal("100.00"), Decimal("20000.00")))
+        facts = WithdrawalFacts(owns_home=ok, property_fee_billed=billed)
+        return WithdrawalCase(kind, account, facts, policy, on, ok, None if ok else "no_home")
+    if kind is WithdrawalKind.RENT:
+        policy = sample_policy(kind, income_share=Decimal("0.2"), cap_per_month=Decimal("2000.00"))
+        income_fen = 5 * draw(st.integers(20000, 1000000))  # 1,000.00 to 50,000.00 a month
+        share_fen = income_fen // 5  # 20 %, exact in fen (the income is a multiple of 5 fen)
+        rent_fen = share_fen + draw(st.integers(1, 1000000)) if ok else draw(st.integers(1, share_fen))
+        facts = WithdrawalFacts(
+            monthly_rent=Decimal(rent_fen) / 100,
+            rent_months=draw(st.integers(1, 12)),
+            household_monthly_income=Decimal(income_fen) / 100,
+        )
+        return WithdrawalCase(
+            kind, account, facts, policy, on, ok, None if ok else "rent_within_income_share"
+        )
     # serious illness: self-paid costs against the centre's threshold
     threshold = Decimal("30000.00")
     policy = sample_policy(kind, threshold=threshold)
@@ -246,15 +297,6 @@ def withdrawal_cases(
     )
     facts = WithdrawalFacts(medical_self_paid=paid)
     return WithdrawalCase(kind, account, facts, policy, on, ok, None if ok else "below_threshold")
-
-
-_KINDS = (
-    WithdrawalKind.RETIREMENT,
-    WithdrawalKind.DEATH,
-    WithdrawalKind.EMIGRATION,
-    WithdrawalKind.LABOR_TERMINATION,
-    WithdrawalKind.SERIOUS_ILLNESS,
-)
 
 
 # --------------------------------------------------------------------------- applications
