@@ -366,7 +366,8 @@ class ApplicationMachine(HpfMachine):
 
     Invariants: the history only grows; an application is paid at most once and only
     after an approval; an ended one is never paid; a refused transition changes nothing;
-    a reviewer is never the applicant."""
+    a reviewer is never the applicant; a member has at most one application of a kind in
+    flight."""
 
     MEMBERS: ClassVar[tuple[str, ...]] = ("M1", "M2")
     STEPS: ClassVar[tuple[str, ...]] = (
@@ -470,3 +471,10 @@ class ApplicationMachine(HpfMachine):
                 if s.action in (StepAction.APPROVE, StepAction.RETURN, StepAction.START_REVIEW):
                     assert s.actor != app.member_id
             self.seen[application_id] = app
+
+    @invariant()
+    def a_member_has_one_application_of_a_kind_in_flight(self) -> None:
+        with self.new_uow() as uow:
+            for member in self.MEMBERS:
+                kinds = [a.kind for a in uow.applications.by_member(member) if a.status.in_flight]
+                assert len(kinds) == len(set(kinds)), kinds
