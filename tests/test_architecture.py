@@ -137,6 +137,7 @@ PUBLIC = [
     "hpf_adapters.relay",
     "hpf_adapters.iso20022",
     "hpf_adapters.documents",
+    "hpf_adapters.pytest_plugin",  # issue #19, the testing kit (D-062)
 ]
 
 

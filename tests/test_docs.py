@@ -92,6 +92,8 @@ API_MODULES = (
     "hpf_adapters.sms_aliyun",
     # issue #14, the HTTP API (D-058)
     "hpf_adapters.http",
+    # issue #19, the testing kit's pytest plugin (D-062)
+    "hpf_adapters.pytest_plugin",
 )
 
 

@@ -19,9 +19,10 @@ from typing import Any, Self
 
 import pytest
 
+from hpf_adapters.pytest_plugin import MovableClock
 from hpf_adapters.relay import RelayReport, relay
 from hpf_adapters.sms import MemorySms
-from hpf_adapters.wiring import Config, build
+from hpf_adapters.wiring import App
 from hpf_core.accounts import Employer, Member
 from hpf_core.backoffice import Staff, StaffRole
 from hpf_core.errors import IdempotencyConflict, InputError, InvalidPhone, SmsRejected, SmsThrottled
@@ -262,8 +263,12 @@ class TestAKilledRelay:
 
 
 class TestWiring:
-    def test_a_return_in_the_back_office_reaches_the_members_phone_through_the_relay(self) -> None:
-        app = build(Config(centre="altay", clock=AT, password_cost=2**10))
+    # issue #19 (D-062): the app, its clock and its outbox from hpf's own pytest plugin
+    def test_a_return_in_the_back_office_reaches_the_members_phone_through_the_relay(
+        self, hpf_app: App, hpf_clock: MovableClock, hpf_sms: MemorySms
+    ) -> None:
+        app = hpf_app
+        assert app.now() == AT
         app.accounts.open_account(
             account_no="A1",
             member=Member("M1", "退休职工", "11010519491231002X"),
@@ -295,11 +300,13 @@ class TestWiring:
         app.backoffice.return_application(
             staff=Staff("R1", StaffRole.REVIEWER), application_id="W1", reason="请补充退休证", at=SENT_AT
         )
-        assert isinstance(app.sms, MemorySms)
-        assert app.sms.to("13800138000") == ()  # written to the outbox, not yet sent
+        assert hpf_sms.to("13800138000") == ()  # written to the outbox, not yet sent
+        hpf_clock.set(SENT_AT + timedelta(minutes=1))
         report = app.relay()
         assert len(report.sent) == 1
-        [text] = app.sms.to("13800138000")
+        with app.unit_of_work() as uow:
+            assert uow.outbox.pending() == []  # marked sent at the clock's instant
+        [text] = hpf_sms.to("13800138000")
         assert text.startswith("【12329】您的离、退休提取申请(")
         assert text.endswith("已被退回，退回原因：请补充退休证。请在“我的业务-待办事项”中修改后重新提交。")
         assert app.relay() == RelayReport((), ())
