@@ -239,7 +239,7 @@ class TestLifeCycles:
     def test_every_kind_is_drawn_eligible_and_not(self) -> None:
         seen: set[tuple[WithdrawalKind, bool]] = set()
 
-        @settings(max_examples=400, deadline=None, database=None)
+        @settings(max_examples=400, deadline=None, database=None, derandomize=True)
         @given(withdrawal_cases())
         def collect(case: WithdrawalCase) -> None:
             seen.add((case.kind, case.eligible))
