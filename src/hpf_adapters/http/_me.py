@@ -55,7 +55,8 @@ def _reply(status: int, body: Any, replayed: bool = False) -> JSONResponse:
 
 
 def member_router(app: App, settings: HttpSettings) -> APIRouter:
-    """The routes of ``/sessions``, ``/verification-codes``, ``/unlock`` and ``/me``."""
+    """The routes of ``/sessions``, ``/verification-codes``, ``/unlock``, ``/password-resets``
+    and ``/me``."""
     router = APIRouter()
     portal = app.portal
     logins = Throttle(settings.login_limit, settings.window, "login attempts")
@@ -102,6 +103,26 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         logins.hit(_client(request))
         portal.unlock(body.identifier, body.code, app.now())
         return Response(status_code=204)
+
+    @router.post("/password-resets", status_code=202, tags=["sessions"], summary="忘记密码, 获取验证码")
+    def send_reset_code(body: s.ResetCode, request: Request) -> dict[str, str]:
+        codes.hit(_client(request))
+        return {"message": portal.send_reset_code(body.identifier, app.now())}
+
+    @router.post(
+        "/password-resets/confirmation", tags=["sessions"], summary="忘记密码, 确定 (every session ends)"
+    )
+    def reset_password(body: s.PasswordReset, request: Request) -> dict[str, str]:
+        logins.hit(_client(request))
+        message = portal.reset_password(
+            body.identifier,
+            body.code,
+            body.new_password,
+            body.confirmation,
+            app.now(),
+            group=PasswordGroup(body.group),
+        )
+        return {"message": message}
 
     @router.put("/me/password", tags=["me"], summary="密码修改 (seed §7.4)")
     def change_password(body: s.PasswordChange, credentials: Token) -> dict[str, Any]:

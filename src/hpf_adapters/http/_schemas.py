@@ -53,6 +53,23 @@ class Unlock(_Body):
     code: str = Field(min_length=1, max_length=16)
 
 
+class ResetCode(_Body):
+    """忘记密码, 获取验证码: the code goes to the member's registered phone (the same answer for
+    an unknown identifier)."""
+
+    identifier: str = Field(min_length=1, max_length=64)
+
+
+class PasswordReset(_Body):
+    """忘记密码, 确定: the code, the new password twice, and which password (online or keypad)."""
+
+    identifier: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=16)
+    new_password: str = Field(min_length=1, max_length=64)
+    confirmation: str = Field(min_length=1, max_length=64)
+    group: Literal["online", "keypad"] = "online"
+
+
 class PasswordChange(_Body):
     """密码修改 (seed §7.4): ``group`` online (APP/微信/网厅) or keypad (12329/触摸屏)."""
 
