@@ -90,6 +90,8 @@ API_MODULES = (
     # issue #15, channels: codes on Redis and SMS (D-055)
     "hpf_adapters.redis_codes",
     "hpf_adapters.sms_aliyun",
+    # issue #16, centre-scale batch jobs (D-059)
+    "hpf_adapters.batch",
 )
 
 

@@ -41,7 +41,7 @@ from batch_world import (
     random_accounts,
     remit_with_services,
     settle_with_services,
-)  # noqa: E402
+)
 
 SECRET = b"batch crash tests: a secret of at least 32 bytes"
 ACCOUNTS = 1200
@@ -96,13 +96,15 @@ def test_workers_killed_at_random_points_post_every_effect_once(empty_database: 
             assert killed_at[-1] < chunks, f"every round ended before the kill: {killed_at}"
             work(store, job, worker="resume")  # the rerun after the crashes
             done = status(store, run_id_of(job))
-            assert done.done and (done.accounts_done, done.posted, done.refused) == (ACCOUNTS, ACCOUNTS, {})
+            assert done.done
+            assert (done.accounts_done, done.posted, done.refused) == (ACCOUNTS, ACCOUNTS, {})
         remit_with_services(oracle, accounts, date(2025, 7, 1), date(2025, 7, 15))
         settle_with_services(oracle, 2025, date(2026, 7, 1))
         with store.unit_of_work(write=False) as uow:
             rows = uow.connection().execute(sa.text("SELECT account_no, kind, amount_fen FROM journal")).all()
         each = Counter((row.account_no, row.kind) for row in rows)
-        assert set(each.values()) == {1} and len(each) == 2 * ACCOUNTS  # one remittance, one interest each
+        assert set(each.values()) == {1}  # one remittance, one interest each
+        assert len(each) == 2 * ACCOUNTS
         expected = {a.account_no: a.balance for a in oracle.accounts}
         assert {a.account_no: a.balance for a in store.accounts} == expected
         for job, kind in zip(jobs, ("remittance", "interest"), strict=True):

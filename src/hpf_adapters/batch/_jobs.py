@@ -49,43 +49,16 @@ class Job(Protocol):
     def post(self, account: DepositAccount, entries: Sequence[JournalEntry]) -> Posting | None: ...
 
 
-@attrs.frozen
-class Remittance:
-    """汇缴 of ``month`` for every contributing account of the centre (not sealed, not
-    closed), each credited its monthly deposit (:func:`hpf_core.accounts.monthly_contribution`
-    of its base and ratios, with the centre's ``rounding``) with value date ``value_date``:
-    per account what :func:`hpf_core.accounts.services.remit_month` does for an employer."""
+def _month(value: object) -> date:
+    return month_of(check_date(value, "month"))
 
-    month: date = attrs.field(converter=lambda d: month_of(check_date(d, "month")))
-    value_date: date = attrs.field(converter=lambda d: check_date(d, "value_date"))
-    rounding: ContributionRounding = attrs.field(converter=lambda r: _rounding(r))
-    name: ClassVar[str] = "remittance"
-    needs_journal: ClassVar[bool] = False
 
-    @property
-    def period(self) -> str:
-        """``YYYY-MM``."""
-        return f"{self.month:%Y-%m}"
+def _value_date(value: object) -> date:
+    return check_date(value, "value_date")
 
-    def params(self) -> str:
-        """The canonical JSON of the parameters."""
-        return _json(month=self.period, value_date=self.value_date.isoformat(), rounding=self.rounding.value)
 
-    def post(self, account: DepositAccount, entries: Sequence[JournalEntry]) -> Posting | None:
-        """The account's remittance, or None for a sealed or closed account."""
-        if account.status.closed or account.status is AccountStatus.SEALED:
-            return None
-        amount = monthly_contribution(
-            account.base, account.employee_ratio, account.employer_ratio, rounding=self.rounding
-        ).total
-        return contribute(
-            account,
-            kind=EntryKind.REMITTANCE,
-            month=self.month,
-            amount=amount,
-            value_date=self.value_date,
-            key=f"batch/{self.name}/{self.period}/{account.account_no}",
-        )
+def _on(value: object) -> date:
+    return check_date(value, "on")
 
 
 def _rounding(value: object) -> ContributionRounding:
@@ -126,6 +99,45 @@ def _year(value: object) -> int:
 
 
 @attrs.frozen
+class Remittance:
+    """汇缴 of ``month`` for every contributing account of the centre (not sealed, not
+    closed), each credited its monthly deposit (:func:`hpf_core.accounts.monthly_contribution`
+    of its base and ratios, with the centre's ``rounding``) with value date ``value_date``:
+    per account what :func:`hpf_core.accounts.services.remit_month` does for an employer."""
+
+    month: date = attrs.field(converter=_month)
+    value_date: date = attrs.field(converter=_value_date)
+    rounding: ContributionRounding = attrs.field(converter=_rounding)
+    name: ClassVar[str] = "remittance"
+    needs_journal: ClassVar[bool] = False
+
+    @property
+    def period(self) -> str:
+        """``YYYY-MM``."""
+        return f"{self.month:%Y-%m}"
+
+    def params(self) -> str:
+        """The canonical JSON of the parameters."""
+        return _json(month=self.period, value_date=self.value_date.isoformat(), rounding=self.rounding.value)
+
+    def post(self, account: DepositAccount, entries: Sequence[JournalEntry]) -> Posting | None:
+        """The account's remittance, or None for a sealed or closed account."""
+        if account.status.closed or account.status is AccountStatus.SEALED:
+            return None
+        amount = monthly_contribution(
+            account.base, account.employee_ratio, account.employer_ratio, rounding=self.rounding
+        ).total
+        return contribute(
+            account,
+            kind=EntryKind.REMITTANCE,
+            month=self.month,
+            amount=amount,
+            value_date=self.value_date,
+            key=f"batch/{self.name}/{self.period}/{account.account_no}",
+        )
+
+
+@attrs.frozen
 class InterestSettlement:
     """年度结息 of interest year ``year`` (1 July ``year`` – 30 June ``year + 1``), posted
     on ``on``: per account what :func:`hpf_core.accounts.services.settle_annual_interest`
@@ -137,7 +149,7 @@ class InterestSettlement:
     year: int = attrs.field(converter=_year)
     rates: tuple[tuple[date, Decimal], ...] = attrs.field(converter=_rates)
     basis: DayBasis = attrs.field(converter=_basis)
-    on: date = attrs.field(converter=lambda d: check_date(d, "on"))
+    on: date = attrs.field(converter=_on)
     name: ClassVar[str] = "interest"
     needs_journal: ClassVar[bool] = True
 

@@ -145,7 +145,7 @@ def prepare(store: SqlStore, job: Job, *, chunk_size: int = 1000) -> RunStatus:
                             "account_count": len(numbers),
                             "started_at": _now(),
                             "finished_at": None,
-                        },  # fmt: skip
+                        },
                     )
                     if bounds:
                         connection.execute(
@@ -164,7 +164,7 @@ def prepare(store: SqlStore, job: Job, *, chunk_size: int = 1000) -> RunStatus:
                                     "refused": "{}",
                                     "worker": "",
                                     "done_at": None,
-                                }  # fmt: skip
+                                }
                                 for n, part in enumerate(bounds)
                             ],
                         )
@@ -235,7 +235,7 @@ def _claim_and_post(store: SqlStore, job: Job, run_id: str, worker: str) -> Chun
                     "n_refused": json.dumps(result.refused, sort_keys=True),
                     "by": worker[:64],
                     "at": _now(),
-                },  # fmt: skip
+                },
             )
             if marked.rowcount != 1:  # pragma: no cover - the claim's lock makes this impossible
                 raise ConcurrentUpdate("chunk", "another worker finished this chunk first", str(row.chunk))

@@ -160,7 +160,7 @@ def _progress(quiet: bool) -> _Plain | _Rich | None:
 def run(args: argparse.Namespace) -> str:
     """Run ``hpf batch ...`` and return the summary it prints."""
     try:
-        from hpf_adapters.batch import run_job, runs, status  # noqa: PLC0415 - the sql extra is optional
+        from hpf_adapters.batch import run_job, runs  # noqa: PLC0415 - the sql extra is optional
         from hpf_adapters.cli._office import _store  # noqa: PLC0415
     except ImportError as exc:  # pragma: no cover - the sql extra is in dev
         raise InputError("batch", f"needs the batch extra: pip install 'hpf[batch]' ({exc.name})") from exc
