@@ -87,3 +87,13 @@ def test_the_plain_progress_line(capsys: pytest.CaptureFixture[str]) -> None:
     plain = _batch._Plain()
     plain(RunStatus("remittance/2025-07", "remittance", "2025-07", 4, 4, 40, 40, 40, 100, 0, {}, "", None))
     assert capsys.readouterr().err.startswith("4/4 chunks, ")
+
+
+def test_a_database_without_the_batch_tables_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HPF_DB_KEY", SECRET)
+    url = str(tmp_path / "old.db")
+    upgrade(url, "0002")  # the schema before the batch tables
+    assert main(["batch", "status", "--db", url]) == 2
+    assert "hpf: --db: has no batch tables: run hpf db upgrade first" in capsys.readouterr().err

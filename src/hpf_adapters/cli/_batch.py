@@ -159,6 +159,17 @@ def _progress(quiet: bool) -> _Plain | _Rich | None:
 
 def run(args: argparse.Namespace) -> str:
     """Run ``hpf batch ...`` and return the summary it prints."""
+    import sqlalchemy as sa  # noqa: PLC0415 - the sql extra is optional
+
+    try:
+        return _run(args)
+    except sa.exc.DBAPIError as error:  # a database without the batch tables
+        if "batch_runs" in str(error) or "batch_chunks" in str(error):
+            raise InputError("--db", "has no batch tables: run hpf db upgrade first") from None
+        raise
+
+
+def _run(args: argparse.Namespace) -> str:
     try:
         from hpf_adapters.batch import run_job, runs  # noqa: PLC0415 - the sql extra is optional
         from hpf_adapters.cli._office import _store  # noqa: PLC0415
