@@ -47,7 +47,7 @@ def test_a_job_on_two_workers_then_a_rerun_that_posts_nothing(centre: tuple[str,
     assert first[0] == summary + "skipped 0, refused none"
     assert first[1].endswith("with 2 worker(s)")
     again = run(argv).splitlines()
-    assert again[0] == first[0]
+    assert again == [first[0], "already done: nothing posted"]
     store = SqlStore(url, Keyring.from_secret(SECRET.encode()))
     try:
         assert len(store.entries) == 60

@@ -17,8 +17,6 @@ from hpf_core.accounts import ContributionRounding, DayBasis, deposit_rate_chang
 from hpf_core.errors import InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from hpf_adapters.batch import Job, RunStatus
 
 _DB_HELP = "an SQLite file path, or postgresql:// or mysql:// URL"
@@ -188,7 +186,14 @@ def _run(args: argparse.Namespace) -> str:
     workers = _whole(args.workers, "--workers", 1, 64)
     chunk_size = _whole(args.chunk_size, "--chunk-size", 1, 1_000_000)
     bar = _progress(args.quiet)
-    show: Callable[[RunStatus], None] | None = bar
+    seen: list[RunStatus] = []
+
+    def show(s: RunStatus) -> None:
+        if not seen:
+            seen.append(s)  # the run as this command found it
+        if bar is not None:
+            bar(s)
+
     started = time.monotonic()
     try:
         done = run_job(args.db, _secret(), job, workers=workers, chunk_size=chunk_size, progress=show)
@@ -196,6 +201,8 @@ def _run(args: argparse.Namespace) -> str:
         if bar is not None:
             bar.close()
     elapsed = time.monotonic() - started
+    if seen and seen[0].done:
+        return f"{_line(done)}\nalready done: nothing posted"
     return f"{_line(done)}\n{elapsed:.1f} s with {workers} worker(s)"
 
 
