@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from hpf_adapters.memory import MemoryStore
 from hpf_core.accounts import DepositAccount, Employer, Member, services
+from hpf_core.loans import Borrower, LoanAccount, SignerRole, open_loan
 
 RATES = ((date(2016, 2, 21), Decimal("0.015")),)
 """The unified deposit rate in force since 21 February 2016 (1.5 %)."""
@@ -105,3 +106,20 @@ def vary(uows: list[object], accounts: list[DepositAccount], seed: int) -> None:
                 new_uow(), account_no=number, amount=amount,  # type: ignore[operator]
                 value_date=date.fromordinal(date(2025, 7, 20).toordinal() + day), key=f"in/{number}",
             )  # fmt: skip
+
+
+def random_loans(seed: int, count: int) -> list[LoanAccount]:
+    """``count`` loans with random principals, rates, terms, methods and disbursement days."""
+    rng = random.Random(seed)
+    return [
+        open_loan(
+            contract_no=f"HT{n:06d}",
+            borrowers=(Borrower(SignerRole.BORROWER, "张三", f"P{n:06d}"),),
+            principal=Decimal(rng.randint(10_000_000, 120_000_000)).scaleb(-2),
+            disbursed_on=date(2024, rng.randint(1, 12), rng.randint(1, 28)),
+            term_months=rng.choice((60, 120, 240, 360)),
+            method=rng.choice(("equal-installment", "equal-principal")),
+            annual_rate=rng.choice(("0.026", "0.031", "0.0285")),
+        )
+        for n in range(count)
+    ]

@@ -6,15 +6,17 @@ period does nothing, and a run with other parameters for the same period is refu
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
 from hpf_adapters.batch import (
     InterestSettlement,
+    OverdueMarking,
     Remittance,
     finish,
     prepare,
@@ -24,8 +26,11 @@ from hpf_adapters.batch import (
     work,
 )
 from hpf_adapters.memory import MemoryStore
+from hpf_adapters.policies import load_policy
 from hpf_adapters.sql import Keyring, SqlStore, upgrade
+from hpf_core.backoffice import Staff, mark_overdue
 from hpf_core.errors import InputError, Refused, UnknownRecord
+from hpf_core.loans import services as loan_services
 
 sys.path.insert(0, str(Path(__file__).parent))
 from batch_world import (
@@ -33,6 +38,7 @@ from batch_world import (
     add_all,
     memory_twin,
     random_accounts,
+    random_loans,
     remit_with_services,
     settle_with_services,
     vary,
@@ -158,5 +164,34 @@ def test_a_refused_account_is_counted_and_the_rest_posted(empty_database: str) -
         with store.unit_of_work(write=False) as uow:
             count = uow.connection().execute(sa.text("SELECT COUNT(*) FROM journal")).scalar_one()
         assert count == 12
+    finally:
+        store.dispose()
+
+
+def test_overdue_marking_leaves_every_loan_as_mark_overdue_does(empty_database: str) -> None:
+    upgrade(empty_database)
+    store = SqlStore(empty_database, Keyring.from_secret(SECRET))
+    try:
+        loans = random_loans(3, 40)
+        oracle = MemoryStore()
+        for loan in loans:
+            loan_services.disburse(store.unit_of_work(), loan)
+            loan_services.disburse(oracle.unit_of_work(), loan)
+        servicing = load_policy("altay").loans.servicing
+        on = date(2025, 3, 20)
+        mark_overdue(
+            oracle.unit_of_work(), staff=Staff("admin1", "administrator"), on=on,
+            at=datetime(2025, 3, 20, 9, tzinfo=timezone(timedelta(hours=8))), servicing=servicing,
+        )  # fmt: skip
+        job = OverdueMarking(on, servicing)
+        prepare(store, job, chunk_size=6)
+        work(store, job)
+        done = status(store, "overdue/2025-03-20")
+        assert (done.chunk_count, done.account_count, done.posted, done.skipped) == (7, 40, 40, 0)
+        expected = {loan.contract.contract_no: attrs.evolve(loan, version=0) for loan in oracle.loans}
+        found = {loan.contract.contract_no: attrs.evolve(loan, version=0) for loan in store.loans}
+        assert found == expected
+        assert all(loan.overdue for loan in found.values())  # none paid since disbursement
+        assert work(store, job) == []  # the day's run is done
     finally:
         store.dispose()

@@ -14,9 +14,10 @@ from hpf_adapters.batch import RunStatus
 from hpf_adapters.cli import _batch, main, run
 from hpf_adapters.sql import Keyring, SqlStore, upgrade
 from hpf_core.accounts import monthly_contribution
+from hpf_core.loans import services as loan_services
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import add_all, random_accounts
+from batch_world import add_all, random_accounts, random_loans
 
 SECRET = "cli batch tests: a secret of at least 32 bytes"
 
@@ -97,3 +98,18 @@ def test_a_database_without_the_batch_tables_says_so(
     upgrade(url, "0002")  # the schema before the batch tables
     assert main(["batch", "status", "--db", url]) == 2
     assert "hpf: --db: has no batch tables: run hpf db upgrade first" in capsys.readouterr().err
+
+
+def test_overdue_marking_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HPF_DB_KEY", SECRET)
+    url = str(tmp_path / "loans.db")
+    upgrade(url)
+    store = SqlStore(url, Keyring.from_secret(SECRET.encode()))
+    for loan in random_loans(9, 5):
+        loan_services.disburse(store.unit_of_work(), loan)
+    store.dispose()
+    out = run(["batch", "overdue", "--db", url, "--on", "2025-03-20", "--quiet"]).splitlines()
+    assert (
+        out[0]
+        == "overdue/2025-03-20: done, chunks 1/1, loans 5/5, posted 5 (0.00 yuan), skipped 0, refused none"
+    )

@@ -15,15 +15,17 @@ import signal
 import sys
 import time
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import sqlalchemy as sa
 
 from hpf_adapters.batch import (
     InterestSettlement,
     Job,
+    OverdueMarking,
     Remittance,
     prepare,
     run_id_of,
@@ -31,7 +33,11 @@ from hpf_adapters.batch import (
     work,
     worker_main,
 )
+from hpf_adapters.memory import MemoryStore
+from hpf_adapters.policies import load_policy
 from hpf_adapters.sql import Keyring, SqlStore, upgrade
+from hpf_core.backoffice import Staff, mark_overdue
+from hpf_core.loans import services as loan_services
 
 sys.path.insert(0, str(Path(__file__).parent))
 from batch_world import (
@@ -39,6 +45,7 @@ from batch_world import (
     add_all,
     memory_twin,
     random_accounts,
+    random_loans,
     remit_with_services,
     settle_with_services,
 )
@@ -49,7 +56,7 @@ CHUNK = 10
 ROUNDS = 3
 
 
-def _crash_rounds(url: str, store: SqlStore, job: Job, rng: random.Random) -> list[int]:
+def _crash_rounds(url: str, store: SqlStore, job: Job | OverdueMarking, rng: random.Random) -> list[int]:
     """Start two workers, SIGKILL both once a random number of chunks is done (plus a
     random few ms), ``ROUNDS`` times; the chunks done when each round was killed."""
     context = multiprocessing.get_context("spawn")
@@ -115,5 +122,45 @@ def test_workers_killed_at_random_points_post_every_effect_once(empty_database: 
                 == clean
                 == Decimal(status(store, run_id_of(job)).amount_fen).scaleb(-2)
             )
+    finally:
+        store.dispose()
+
+
+LOANS = 300
+
+
+def test_overdue_marking_killed_at_random_points_leaves_every_loan_as_a_clean_run(
+    empty_database: str,
+) -> None:
+    rng = random.Random(int(os.environ.get("HPF_CRASH_SEED", "16")))
+    upgrade(empty_database)
+    store = SqlStore(empty_database, Keyring.from_secret(SECRET))
+    try:
+        loans = random_loans(16, LOANS)
+        oracle = MemoryStore()
+        with store.unit_of_work() as uow:
+            for loan in loans:
+                uow.loans.add(loan)
+            uow.commit()
+        for loan in loans:
+            loan_services.disburse(oracle.unit_of_work(), loan)
+        servicing = load_policy("altay").loans.servicing
+        on = date(2025, 3, 20)
+        job = OverdueMarking(on, servicing)
+        prepare(store, job, chunk_size=4)
+        killed_at = _crash_rounds(empty_database, store, job, rng)
+        assert killed_at[-1] < LOANS // 4, f"every round ended before the kill: {killed_at}"
+        work(store, job, worker="resume")
+        done = status(store, run_id_of(job))
+        assert done.done
+        assert (done.accounts_done, done.posted) == (LOANS, LOANS)
+        mark_overdue(
+            oracle.unit_of_work(), staff=Staff("admin1", "administrator"), on=on,
+            at=datetime(2025, 3, 20, 9, tzinfo=timezone(timedelta(hours=8))), servicing=servicing,
+        )  # fmt: skip
+        clean = {loan.contract.contract_no: attrs.evolve(loan, version=0) for loan in oracle.loans}
+        found = {loan.contract.contract_no: loan for loan in store.loans}
+        assert {n: attrs.evolve(loan, version=0) for n, loan in found.items()} == clean
+        assert {loan.version for loan in found.values()} == {1}  # each saved exactly once
     finally:
         store.dispose()

@@ -6,7 +6,8 @@ checkpoint; chunks are claimed by any number of worker processes (``FOR UPDATE S
 LOCKED`` on PostgreSQL and MariaDB, one writer at a time on SQLite). A rerun after a crash
 resumes with the chunks still pending; a run whose chunks are all done does nothing.
 
-- :class:`Remittance`, :class:`InterestSettlement` — the jobs; :data:`JOBS` by name.
+- :class:`Remittance`, :class:`InterestSettlement` — the jobs over deposit accounts;
+  :class:`OverdueMarking` — over loans; :data:`JOBS` by name.
 - :func:`prepare`, :func:`work`, :func:`finish`, :func:`status`, :func:`runs` — a run's
   life on one :class:`hpf_adapters.sql.SqlStore`; :func:`run_job` — on N processes.
 
@@ -15,7 +16,7 @@ Needs the ``sql`` extra; the ``batch`` extra adds ``rich`` for ``hpf batch``'s p
 
 from __future__ import annotations
 
-from hpf_adapters.batch._jobs import JOBS, InterestSettlement, Job, Remittance
+from hpf_adapters.batch._jobs import JOBS, InterestSettlement, Job, OverdueMarking, Remittance
 from hpf_adapters.batch._processes import run_job, worker_main
 from hpf_adapters.batch._runner import (
     ChunkResult,
@@ -33,6 +34,7 @@ __all__ = [
     "ChunkResult",
     "InterestSettlement",
     "Job",
+    "OverdueMarking",
     "Remittance",
     "RunStatus",
     "finish",

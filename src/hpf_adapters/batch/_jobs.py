@@ -4,6 +4,7 @@ employer or for the whole centre in one transaction."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -29,6 +30,7 @@ from hpf_core.accounts import (
 )
 from hpf_core.dates import check_date
 from hpf_core.errors import InputError, InputTypeError, InvalidChoice, Violation, refusal
+from hpf_core.loans import LoanAccount, ServicingPolicy, accrue
 from hpf_core.money import check_rate
 
 Posting = tuple[DepositAccount, EntryDraft]
@@ -194,12 +196,51 @@ class InterestSettlement:
         )
 
 
+def _servicing(value: object) -> ServicingPolicy:
+    if not isinstance(value, ServicingPolicy):
+        raise InputTypeError("servicing", "must be a ServicingPolicy", type(value).__name__)
+    return value
+
+
+@attrs.frozen
+class OverdueMarking:
+    """逾期标记 on ``on``: every loan not settled brought up to ``on`` under the centre's
+    ``servicing`` rules (:func:`hpf_core.loans.accrue`: bills, overdue records, penalty) —
+    per loan the state :func:`hpf_core.backoffice.mark_overdue` leaves it in. A loan
+    ``accrue`` leaves unchanged is skipped. The back office's audit events and notices are
+    not written by the batch (D-059)."""
+
+    on: date = attrs.field(converter=_on)
+    servicing: ServicingPolicy = attrs.field(converter=_servicing)
+    name: ClassVar[str] = "overdue"
+    needs_journal: ClassVar[bool] = False
+
+    @property
+    def period(self) -> str:
+        """The day, ``YYYY-MM-DD``."""
+        return self.on.isoformat()
+
+    def params(self) -> str:
+        """The canonical JSON of the parameters (the servicing rules by a digest of their
+        repr)."""
+        digest = hashlib.sha256(repr(self.servicing).encode()).hexdigest()
+        return _json(on=self.on.isoformat(), servicing=digest)
+
+    def post_loan(self, loan: LoanAccount) -> LoanAccount | None:
+        """The loan brought up to ``on``, or None (settled, or nothing changed)."""
+        if loan.settled_on is not None:
+            return None
+        accrued = accrue(loan, self.on, self.servicing)
+        return None if accrued == loan else accrued
+
+
 def _json(**fields: object) -> str:
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-JOBS: dict[str, type[Remittance] | type[InterestSettlement]] = {
+JOBS: dict[str, type[Remittance] | type[InterestSettlement] | type[OverdueMarking]] = {
     Remittance.name: Remittance,
     InterestSettlement.name: InterestSettlement,
+    OverdueMarking.name: OverdueMarking,
 }
 """The jobs by name, as ``hpf batch <job>`` takes them."""

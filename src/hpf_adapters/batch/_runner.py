@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from hpf_adapters.batch._jobs import Job
+from hpf_adapters.batch._jobs import Job, OverdueMarking
 from hpf_adapters.sql import SqlStore, SqlUnitOfWork
 from hpf_adapters.sql import _tables as t
 from hpf_adapters.sql._base import translated
@@ -25,6 +25,7 @@ from hpf_adapters.sql._codec import loads, to_fen
 from hpf_adapters.sql._deposits import _entry
 from hpf_core.accounts import DepositAccount, JournalEntry
 from hpf_core.errors import ConcurrentUpdate, InputError, Refused, UnknownRecord, Violation, refusal
+from hpf_core.loans import LoanAccount
 
 ATTEMPTS = 20
 """How many times a chunk whose transaction the database chose to retry is tried again."""
@@ -33,6 +34,12 @@ _R = t.batch_runs.c
 _C = t.batch_chunks.c
 _A = t.accounts.c
 _J = t.journal.c
+_L = t.loans.c
+_LOANS = (
+    sa.select(_L.body, _L.version)
+    .where(_L.contract_no.between(sa.bindparam("first"), sa.bindparam("last")))
+    .order_by(_L.contract_no)
+)
 _RUN = sa.select(t.batch_runs).where(_R.run_id == sa.bindparam("run_id"))
 _PENDING = (
     sa.select(_C.chunk, _C.first_account, _C.last_account)
@@ -107,12 +114,12 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def run_id_of(job: Job) -> str:
+def run_id_of(job: Job | OverdueMarking) -> str:
     """``<job>/<period>``: one run per job and period."""
     return f"{job.name}/{job.period}"
 
 
-def prepare(store: SqlStore, job: Job, *, chunk_size: int = 1000) -> RunStatus:
+def prepare(store: SqlStore, job: Job | OverdueMarking, *, chunk_size: int = 1000) -> RunStatus:
     """The run of ``job`` for its period: made (its chunks of ``chunk_size`` accounts in
     account-number order, as the database orders them) if there is none yet, else the one
     there is — a run for the same period with other parameters is refused
@@ -130,7 +137,8 @@ def prepare(store: SqlStore, job: Job, *, chunk_size: int = 1000) -> RunStatus:
                     reason = f"run {run_id} exists with other parameters ({row.params})"
                     raise refusal(Violation("run_params_differ", reason, "job"))
                 break
-            numbers = [r[0] for r in connection.execute(sa.select(_A.account_no).order_by(_A.account_no))]
+            key = _L.contract_no if isinstance(job, OverdueMarking) else _A.account_no
+            numbers = [r[0] for r in connection.execute(sa.select(key).order_by(key))]
             bounds = [numbers[i : i + chunk_size] for i in range(0, len(numbers), chunk_size)]
             try:
                 with translated():
@@ -188,10 +196,34 @@ def _journal(uow: SqlUnitOfWork, first: str, last: str) -> dict[str, list[Journa
     return found
 
 
-def post_chunk(uow: SqlUnitOfWork, job: Job, chunk: int, first: str, last: str) -> ChunkResult:
+def _post_loans(uow: SqlUnitOfWork, job: OverdueMarking, chunk: int, first: str, last: str) -> ChunkResult:
+    query = _LOANS.with_for_update() if uow.locking else _LOANS
+    rows = list(uow.connection().execute(query, {"first": first, "last": last}))
+    loans = [loads(row.body, LoanAccount, uow.sealer, version=row.version) for row in rows]
+    changed = 0
+    refused: Counter[str] = Counter()
+    for loan in loans:
+        try:
+            accrued = job.post_loan(loan)
+        except Refused as error:
+            refused.update(v.code for v in error.violations)
+            continue
+        if accrued is not None:
+            uow.loans.save(accrued)
+            changed += 1
+    skipped = len(loans) - changed - sum(refused.values())
+    return ChunkResult(chunk, len(loans), changed, 0, skipped, dict(refused))
+
+
+def post_chunk(
+    uow: SqlUnitOfWork, job: Job | OverdueMarking, chunk: int, first: str, last: str
+) -> ChunkResult:
     """The job over the accounts ``first``..``last`` in the open unit of work: each
     account's posting computed by ``job.post``, then the accounts saved
-    (``save_many``, compare-and-set) and the entries appended (``append_many``)."""
+    (``save_many``, compare-and-set) and the entries appended (``append_many``). For the
+    overdue marking, the loans ``first``..``last``, each changed one saved."""
+    if isinstance(job, OverdueMarking):
+        return _post_loans(uow, job, chunk, first, last)
     accounts = _accounts(uow, first, last)
     journal = _journal(uow, first, last) if job.needs_journal else {}
     postings = []
@@ -214,7 +246,9 @@ def post_chunk(uow: SqlUnitOfWork, job: Job, chunk: int, first: str, last: str) 
     return ChunkResult(chunk, len(accounts), len(postings), amount, skipped, dict(refused))
 
 
-def _claim_and_post(store: SqlStore, job: Job, run_id: str, worker: str) -> ChunkResult | None:
+def _claim_and_post(
+    store: SqlStore, job: Job | OverdueMarking, run_id: str, worker: str
+) -> ChunkResult | None:
     with store.unit_of_work() as uow:
         connection = uow.connection()
         query = _PENDING.with_for_update(skip_locked=True) if uow.locking else _PENDING
@@ -245,7 +279,7 @@ def _claim_and_post(store: SqlStore, job: Job, run_id: str, worker: str) -> Chun
 
 def work(
     store: SqlStore,
-    job: Job,
+    job: Job | OverdueMarking,
     *,
     worker: str = "worker",
     on_chunk: Callable[[ChunkResult], None] | None = None,

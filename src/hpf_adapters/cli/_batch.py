@@ -17,7 +17,7 @@ from hpf_core.accounts import ContributionRounding, DayBasis, deposit_rate_chang
 from hpf_core.errors import InputError
 
 if TYPE_CHECKING:
-    from hpf_adapters.batch import Job, RunStatus
+    from hpf_adapters.batch import Job, OverdueMarking, RunStatus
 
 _DB_HELP = "an SQLite file path, or postgresql:// or mysql:// URL"
 
@@ -30,9 +30,12 @@ def add_parser(sub: Any) -> None:
     remit.add_argument("--month", help="the contribution month, YYYY-MM (default: the month of --on)")
     interest = commands.add_parser("interest", help="年度结息: settle an interest year for every account")
     interest.add_argument("--year", help="the interest year (default: the last one ended by --on)")
-    for job in (remit, interest):
+    overdue = commands.add_parser("overdue", help="逾期标记: bring every open loan up to --on")
+    for job in (remit, interest, overdue):
         job.add_argument("--db", required=True, help=_DB_HELP)
-        job.add_argument("--on", help="the value date (remittance) or posting day (interest), YYYY-MM-DD")
+        job.add_argument(
+            "--on", help="the value date, posting day or marking day, YYYY-MM-DD (default today)"
+        )
         job.add_argument("--workers", default="1", help="worker processes (default 1)")
         job.add_argument("--chunk-size", default="1000", help="accounts a chunk (default 1000)")
         job.add_argument("--centre", default="altay", help="the centre whose policy applies (default altay)")
@@ -61,11 +64,13 @@ def _day(text: str | None, flag: str) -> date:
         raise InputError(flag, "must be a date YYYY-MM-DD", text) from None
 
 
-def _job(args: argparse.Namespace) -> Job:
-    from hpf_adapters.batch import InterestSettlement, Remittance  # noqa: PLC0415 - sql extra
+def _job(args: argparse.Namespace) -> Job | OverdueMarking:
+    from hpf_adapters.batch import InterestSettlement, OverdueMarking, Remittance  # noqa: PLC0415
 
     policy = load_policy(args.centre)
     on = _day(args.on, "--on")
+    if args.batch_command == "overdue":
+        return OverdueMarking(on, policy.loans.servicing)
     if args.batch_command == "remittance":
         month = _day(f"{args.month}-01", "--month") if args.month else on.replace(day=1)
         contributions = policy.contributions
@@ -83,8 +88,9 @@ def _job(args: argparse.Namespace) -> Job:
 def _line(s: RunStatus) -> str:
     refused = ", ".join(f"{code} {n}" for code, n in sorted(s.refused.items())) or "none"
     state = "done" if s.done else "pending"
+    noun = "loans" if s.job == "overdue" else "accounts"
     return (
-        f"{s.run_id}: {state}, chunks {s.chunks_done}/{s.chunk_count}, accounts {s.accounts_done}/"
+        f"{s.run_id}: {state}, chunks {s.chunks_done}/{s.chunk_count}, {noun} {s.accounts_done}/"
         f"{s.account_count}, posted {s.posted} ({s.amount_fen // 100}.{s.amount_fen % 100:02d} yuan), "
         f"skipped {s.skipped}, refused {refused}"
     )
