@@ -1,6 +1,7 @@
 """Centre-scale batch jobs on SQL (issue #16, D-059): the monthly remittance posting (汇缴)
-and the annual interest settlement (年度结息) over every account of a centre, as a run per
-(job, period) split into chunks by account range. Each chunk is one transaction that posts
+and the annual interest settlement (年度结息) over every account of a centre, and the overdue
+marking (逾期标记) over every loan, as a run per (job, period) split into chunks by account
+(or contract) number range. Each chunk is one transaction that posts
 its accounts (the core's pure functions, ``save_many``/``append_many``) and writes its
 checkpoint; chunks are claimed by any number of worker processes (``FOR UPDATE SKIP
 LOCKED`` on PostgreSQL and MariaDB, one writer at a time on SQLite). A rerun after a crash
