@@ -94,6 +94,8 @@ API_MODULES = (
     "hpf_adapters.http",
     # issue #19, the testing kit's pytest plugin (D-062)
     "hpf_adapters.pytest_plugin",
+    # issue #16, centre-scale batch jobs (D-059)
+    "hpf_adapters.batch",
 )
 
 

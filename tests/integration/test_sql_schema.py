@@ -16,9 +16,9 @@ from hpf_adapters.sql import current, downgrade, engine_for, metadata, upgrade
 def test_upgrade_on_an_empty_database_reaches_the_head_with_no_pending_diff(empty_database: str) -> None:
     assert current(empty_database) is None
     printed = run(["db", "upgrade", "--url", empty_database])
-    assert printed.endswith(": at revision 0003")
-    assert current(empty_database) == "0003"
-    assert run(["db", "current", "--url", empty_database]).endswith(": at revision 0003")
+    assert printed.endswith(": at revision 0004")
+    assert current(empty_database) == "0004"
+    assert run(["db", "current", "--url", empty_database]).endswith(": at revision 0004")
     engine = engine_for(empty_database)
     try:
         with engine.connect() as connection:
@@ -43,11 +43,11 @@ def test_upgrade_from_the_previous_revision_and_again_is_a_no_op(empty_database:
         engine.dispose()
     upgrade(empty_database)
     upgrade(empty_database)
-    assert current(empty_database) == "0003"
+    assert current(empty_database) == "0004"
     downgrade(empty_database, "base")  # no hpf tables
     assert current(empty_database) is None
     upgrade(empty_database)
-    assert current(empty_database) == "0003"
+    assert current(empty_database) == "0004"
 
 
 def test_0003_adds_the_outbox_failure_columns_and_keeps_the_rows(empty_database: str) -> None:
@@ -58,7 +58,7 @@ def test_0003_adds_the_outbox_failure_columns_and_keeps_the_rows(empty_database:
             connection.exec_driver_sql(
                 "INSERT INTO outbox (member_id, sent_at, body) VALUES ('M1', NULL, '{}'), ('M2', 'x', '{}')"
             )
-        upgrade(empty_database)
+        upgrade(empty_database, "0003")
         assert current(empty_database) == "0003"
         with engine.connect() as connection:
             rows = connection.exec_driver_sql(

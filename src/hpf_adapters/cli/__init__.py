@@ -25,7 +25,7 @@ from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from typing import IO, Any, NoReturn
 
-from hpf_adapters.cli import _db, _demo, _office, _rate_table, _render, _serve
+from hpf_adapters.cli import _batch, _db, _demo, _office, _rate_table, _render, _serve
 from hpf_adapters.wiring import system_clock
 from hpf_core.calculators import CombinedQuote, Quote, combined_quote, mortgage_quote
 from hpf_core.dates import parse_date
@@ -375,6 +375,7 @@ def _parser() -> _Parser:
     _office.add_parser(sub)  # hpf notify run, hpf audit (D-053)
     _demo.add_parser(sub)
     _serve.add_parser(sub)  # hpf serve (D-058)
+    _batch.add_parser(sub)  # hpf batch (issue #16, D-059)
     return parser
 
 
@@ -422,6 +423,8 @@ def run(argv: Sequence[str]) -> str:
         return _demo.run(args)
     if args.command == "serve":
         return _serve.run(args)
+    if args.command == "batch":
+        return _batch.run(args)
     return _rates(args)
 
 

@@ -228,6 +228,37 @@ code_sends = sa.Table(
     sa.Column("body", _TEXT, nullable=False),
 )
 
+# --- batch runs (issue #16, D-059): a run per (job, period), its chunks by account range
+batch_runs = sa.Table(
+    "batch_runs",
+    metadata,
+    sa.Column("run_id", sa.String(96), primary_key=True),  # "<job>/<period>"
+    sa.Column("job", sa.String(32), nullable=False),
+    sa.Column("period", sa.String(32), nullable=False),
+    sa.Column("params", sa.String(2000), nullable=False),  # the job's canonical JSON
+    sa.Column("chunk_count", sa.Integer, nullable=False),
+    sa.Column("account_count", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.String(_INSTANT), nullable=False),
+    sa.Column("finished_at", sa.String(_INSTANT), nullable=True),
+)
+
+batch_chunks = sa.Table(
+    "batch_chunks",
+    metadata,
+    sa.Column("run_id", sa.String(96), primary_key=True),
+    sa.Column("chunk", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("first_account", sa.String(_ID), nullable=False),
+    sa.Column("last_account", sa.String(_ID), nullable=False),
+    sa.Column("done", sa.Boolean, nullable=False),
+    sa.Column("accounts", sa.Integer, nullable=False),
+    sa.Column("posted", sa.Integer, nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("skipped", sa.Integer, nullable=False),
+    sa.Column("refused", sa.String(500), nullable=False),  # {"code": count} of refusals
+    sa.Column("worker", sa.String(64), nullable=False),
+    sa.Column("done_at", sa.String(_INSTANT), nullable=True),
+)
+
 APPEND_ONLY = ("journal", "loan_journal", "audit")
 """The tables a trigger keeps append-only."""
 

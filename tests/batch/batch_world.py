@@ -1,0 +1,125 @@
+"""Seeding and oracles for the batch tests (issue #16, D-059): random accounts added in one
+unit of work to the SQL store and, identically, to a memory store, where the services
+themselves (``remit_month`` per employer, ``settle_annual_interest``) give each account's
+expected result."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+from hpf_adapters.memory import MemoryStore
+from hpf_core.accounts import DepositAccount, Employer, Member, services
+from hpf_core.loans import Borrower, LoanAccount, SignerRole, open_loan
+
+RATES = ((date(2016, 2, 21), Decimal("0.015")),)
+"""The unified deposit rate in force since 21 February 2016 (1.5 %)."""
+
+
+def id_number(n: int) -> str:
+    """A valid resident ID number (GB 11643 check digit), different for each ``n``."""
+    born = date(1960, 1, 1).toordinal() + n
+    body = f"110105{date.fromordinal(born):%Y%m%d}{n % 1000:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+
+
+def random_accounts(seed: int, count: int, employers: int = 7) -> list[DepositAccount]:
+    """``count`` new accounts with random bases (fen-exact, 1,000-40,000) and ratios
+    (5 %-12 %, whole or half percents), spread over ``employers`` employers."""
+    rng = random.Random(seed)
+    found = []
+    for n in range(count):
+        base = Decimal(rng.randint(100_000, 4_000_000)).scaleb(-2)
+        ratios = [Decimal(rng.choice(range(10, 25))).scaleb(-2) / 2 for _ in range(2)]
+        employer = f"E{rng.randrange(employers):02d}"
+        found.append(
+            DepositAccount(
+                f"A{n:07d}",
+                Member(f"M{n:07d}", "职工", id_number(n)),
+                Employer(employer, "单位"),
+                date(2025, 1, 2),
+                base,
+                ratios[0],
+                ratios[1],
+                first_month=date(2025, 1, 1),
+            )
+        )
+    return found
+
+
+def add_all(uow: object, accounts: list[DepositAccount]) -> None:
+    """Add every account in one unit of work."""
+    with uow as unit:  # type: ignore[attr-defined]
+        for account in accounts:
+            unit.accounts.add(account)
+        unit.commit()
+
+
+def employers(accounts: list[DepositAccount]) -> Iterator[str]:
+    """The employers' numbers, sorted."""
+    yield from sorted({a.employer.employer_no for a in accounts})
+
+
+def memory_twin(accounts: list[DepositAccount]) -> MemoryStore:
+    """A memory store holding the same accounts."""
+    store = MemoryStore()
+    add_all(store.unit_of_work(), accounts)
+    return store
+
+
+def remit_with_services(
+    store: MemoryStore, accounts: list[DepositAccount], month: date, value_date: date
+) -> None:
+    """The oracle: ``remit_month`` for each employer."""
+    for employer in employers(accounts):
+        services.remit_month(
+            store.unit_of_work(), employer_no=employer, month=month, value_date=value_date,
+            key=f"remit/{employer}/{month:%Y-%m}", rounding="half-up-yuan",
+        )  # fmt: skip
+
+
+def settle_with_services(store: MemoryStore, year: int, on: date) -> None:
+    """The oracle: ``settle_annual_interest`` over the store."""
+    services.settle_annual_interest(
+        store.unit_of_work(), year=year, rates=RATES, basis="actual/360", key=f"interest/{year}", on=on
+    )
+
+
+def vary(uows: list[object], accounts: list[DepositAccount], seed: int) -> None:
+    """The same random history on each store: some accounts sealed, some receiving a
+    transfer-in on a random day of the interest year."""
+    rng = random.Random(seed)
+    sealed = rng.sample(accounts, max(1, len(accounts) // 15))
+    open_ = [a for a in accounts if a not in sealed]
+    moved = rng.sample(open_, max(1, len(open_) // 6))
+    plans = [
+        (a.account_no, Decimal(rng.randint(1, 5_000_000)).scaleb(-2), rng.randint(0, 360)) for a in moved
+    ]
+    for new_uow in uows:
+        for account in sealed:
+            services.seal(new_uow(), account_no=account.account_no)  # type: ignore[operator]
+        for number, amount, day in plans:
+            services.receive_transfer(
+                new_uow(), account_no=number, amount=amount,  # type: ignore[operator]
+                value_date=date.fromordinal(date(2025, 7, 20).toordinal() + day), key=f"in/{number}",
+            )  # fmt: skip
+
+
+def random_loans(seed: int, count: int) -> list[LoanAccount]:
+    """``count`` loans with random principals, rates, terms, methods and disbursement days."""
+    rng = random.Random(seed)
+    return [
+        open_loan(
+            contract_no=f"HT{n:06d}",
+            borrowers=(Borrower(SignerRole.BORROWER, "张三", f"P{n:06d}"),),
+            principal=Decimal(rng.randint(10_000_000, 120_000_000)).scaleb(-2),
+            disbursed_on=date(2024, rng.randint(1, 12), rng.randint(1, 28)),
+            term_months=rng.choice((60, 120, 240, 360)),
+            method=rng.choice(("equal-installment", "equal-principal")),
+            annual_rate=rng.choice(("0.026", "0.031", "0.0285")),
+        )
+        for n in range(count)
+    ]

@@ -1,0 +1,166 @@
+"""Crashes (issue #16, D-059): two worker processes run a job and are killed with SIGKILL
+at random points — each round once a random number of chunks is done, a random few
+milliseconds later, so the kill lands inside a chunk's transaction as often as between two
+— three times a run; then the run is resumed to the end. After it, on SQLite, PostgreSQL
+and MariaDB, every account got exactly one entry of the job, every balance is what the
+services give it on a memory store (a clean run), and the chunks' checkpoints add up to
+the journal."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+import sys
+import time
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+import sqlalchemy as sa
+
+from hpf_adapters.batch import (
+    InterestSettlement,
+    Job,
+    OverdueMarking,
+    Remittance,
+    prepare,
+    run_id_of,
+    status,
+    work,
+    worker_main,
+)
+from hpf_adapters.memory import MemoryStore
+from hpf_adapters.policies import load_policy
+from hpf_adapters.sql import Keyring, SqlStore, upgrade
+from hpf_core.backoffice import Staff, mark_overdue
+from hpf_core.loans import services as loan_services
+
+sys.path.insert(0, str(Path(__file__).parent))
+from batch_world import (
+    RATES,
+    add_all,
+    memory_twin,
+    random_accounts,
+    random_loans,
+    remit_with_services,
+    settle_with_services,
+)
+
+SECRET = b"batch crash tests: a secret of at least 32 bytes"
+ACCOUNTS = 1200
+CHUNK = 10
+ROUNDS = 3
+
+
+def _crash_rounds(url: str, store: SqlStore, job: Job | OverdueMarking, rng: random.Random) -> list[int]:
+    """Start two workers, SIGKILL both once a random number of chunks is done (plus a
+    random few ms), ``ROUNDS`` times; the chunks done when each round was killed."""
+    context = multiprocessing.get_context("spawn")
+    killed_at: list[int] = []
+    run_id = run_id_of(job)
+    for _ in range(ROUNDS):
+        before = status(store, run_id).chunks_done
+        remaining = status(store, run_id).chunk_count - before
+        target = before + rng.randint(1, max(1, remaining // (ROUNDS + 1)))
+        workers = [context.Process(target=worker_main, args=(url, SECRET, job, f"w{n}")) for n in (1, 2)]
+        for process in workers:
+            process.start()
+        deadline = time.monotonic() + 120
+        while status(store, run_id).chunks_done < target and time.monotonic() < deadline:
+            if not any(p.is_alive() for p in workers):
+                break
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, 0.03))
+        for process in workers:
+            if process.pid is not None and process.is_alive():
+                os.kill(process.pid, signal.SIGKILL)
+        for process in workers:
+            process.join(30)
+        killed_at.append(status(store, run_id).chunks_done)
+    return killed_at
+
+
+def test_workers_killed_at_random_points_post_every_effect_once(empty_database: str) -> None:
+    rng = random.Random(int(os.environ.get("HPF_CRASH_SEED", "16")))
+    upgrade(empty_database)
+    store = SqlStore(empty_database, Keyring.from_secret(SECRET))
+    try:
+        accounts = random_accounts(16, ACCOUNTS)
+        add_all(store.unit_of_work(), accounts)
+        oracle = memory_twin(accounts)
+        jobs: list[Job] = [
+            Remittance(date(2025, 7, 1), date(2025, 7, 15), "half-up-yuan"),
+            InterestSettlement(2025, RATES, "actual/360", date(2026, 7, 1)),
+        ]
+        chunks = ACCOUNTS // CHUNK
+        for job in jobs:
+            prepare(store, job, chunk_size=CHUNK)
+            killed_at = _crash_rounds(empty_database, store, job, rng)
+            assert killed_at[-1] < chunks, f"every round ended before the kill: {killed_at}"
+            work(store, job, worker="resume")  # the rerun after the crashes
+            done = status(store, run_id_of(job))
+            assert done.done
+            assert (done.accounts_done, done.posted, done.refused) == (ACCOUNTS, ACCOUNTS, {})
+        remit_with_services(oracle, accounts, date(2025, 7, 1), date(2025, 7, 15))
+        settle_with_services(oracle, 2025, date(2026, 7, 1))
+        with store.unit_of_work(write=False) as uow:
+            rows = uow.connection().execute(sa.text("SELECT account_no, kind, amount_fen FROM journal")).all()
+        each = Counter((row.account_no, row.kind) for row in rows)
+        assert set(each.values()) == {1}  # one remittance, one interest each
+        assert len(each) == 2 * ACCOUNTS
+        expected = {a.account_no: a.balance for a in oracle.accounts}
+        assert {a.account_no: a.balance for a in store.accounts} == expected
+        for job, kind in zip(jobs, ("remittance", "interest"), strict=True):
+            posted = sum(row.amount_fen for row in rows if row.kind == kind)
+            clean = sum(e.amount for e in oracle.entries if e.kind.value == kind)
+            assert (
+                Decimal(posted).scaleb(-2)
+                == clean
+                == Decimal(status(store, run_id_of(job)).amount_fen).scaleb(-2)
+            )
+    finally:
+        store.dispose()
+
+
+LOANS = 300
+
+
+def test_overdue_marking_killed_at_random_points_leaves_every_loan_as_a_clean_run(
+    empty_database: str,
+) -> None:
+    rng = random.Random(int(os.environ.get("HPF_CRASH_SEED", "16")))
+    upgrade(empty_database)
+    store = SqlStore(empty_database, Keyring.from_secret(SECRET))
+    try:
+        loans = random_loans(16, LOANS)
+        oracle = MemoryStore()
+        with store.unit_of_work() as uow:
+            for loan in loans:
+                uow.loans.add(loan)
+            uow.commit()
+        for loan in loans:
+            loan_services.disburse(oracle.unit_of_work(), loan)
+        servicing = load_policy("altay").loans.servicing
+        on = date(2025, 3, 20)
+        job = OverdueMarking(on, servicing)
+        prepare(store, job, chunk_size=4)
+        killed_at = _crash_rounds(empty_database, store, job, rng)
+        assert killed_at[-1] < LOANS // 4, f"every round ended before the kill: {killed_at}"
+        work(store, job, worker="resume")
+        done = status(store, run_id_of(job))
+        assert done.done
+        assert (done.accounts_done, done.posted) == (LOANS, LOANS)
+        mark_overdue(
+            oracle.unit_of_work(), staff=Staff("admin1", "administrator"), on=on,
+            at=datetime(2025, 3, 20, 9, tzinfo=timezone(timedelta(hours=8))), servicing=servicing,
+        )  # fmt: skip
+        clean = {loan.contract.contract_no: attrs.evolve(loan, version=0) for loan in oracle.loans}
+        found = {loan.contract.contract_no: loan for loan in store.loans}
+        assert {n: attrs.evolve(loan, version=0) for n, loan in found.items()} == clean
+        assert {loan.version for loan in found.values()} == {1}  # each saved exactly once
+    finally:
+        store.dispose()
