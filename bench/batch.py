@@ -28,14 +28,9 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -43,15 +38,14 @@ from typing import Any, cast
 
 import attrs
 import sqlalchemy as sa
+from _databases import MARIADB, POSTGRES, database
 
 from hpf_adapters.batch import InterestSettlement, Job, Remittance, run_job
-from hpf_adapters.sql import Keyring, SqlStore, engine_for, upgrade
+from hpf_adapters.sql import Keyring, SqlStore, engine_for
 from hpf_adapters.sql import _tables as t
 from hpf_core.accounts import DepositAccount, Employer, Member, deposit_rate_changes
 
 SECRET = b"bench: a secret of at least 32 bytes, not a real key"
-POSTGRES = os.environ.get("HPF_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-MARIADB = os.environ.get("HPF_TEST_MARIADB", "mysql://root@127.0.0.1:3306/test")
 RATIO = Decimal("0.12")
 RATES = deposit_rate_changes(date(2025, 7, 1), date(2026, 6, 30))
 RATES_2026 = deposit_rate_changes(date(2026, 7, 1), date(2027, 6, 30))
@@ -63,38 +57,6 @@ def id_number(n: int) -> str:
     body = f"11{n // 20000 % 10000:04d}{born:%Y%m%d}{n % 1000:03d}"
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    """A new empty database of ``kind`` at the shipped head revision; its URL."""
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp(prefix="hpf-batch-bench-")
-        try:
-            url = str(Path(folder) / "bench.db")
-            upgrade(url)
-            yield url
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return
-    name = f"hpf_batch_{uuid.uuid4().hex[:10]}"
-    server = POSTGRES if kind == "postgresql" else MARIADB
-    admin = engine_for(server)
-    noun = "SCHEMA" if kind == "postgresql" else "DATABASE"
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE {noun} {name}")
-    try:
-        url = (
-            f"{server}?options=-csearch_path%3D{name}"
-            if kind == "postgresql"
-            else f"{server.rsplit('/', 1)[0]}/{name}"
-        )
-        upgrade(url)
-        yield url
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP {noun} {name}{' CASCADE' if kind == 'postgresql' else ''}")
-        admin.dispose()
 
 
 def seed(url: str, count: int) -> None:
@@ -283,7 +245,7 @@ class Row:
 
 def bench(kind: str, count: int, chunk: int) -> list[Row]:
     out: list[Row] = []
-    with database(kind) as url:
+    with database(kind, "hpf_batch") as url:
         started = time.perf_counter()
         seed(url, count)
         print(f"{kind}: seeded {count:,} accounts in {time.perf_counter() - started:.1f} s", file=sys.stderr)

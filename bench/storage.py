@@ -40,30 +40,23 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
-import shutil
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
+from _databases import database
 
-from hpf_adapters.sql import engine_for, upgrade
+from hpf_adapters.sql import engine_for
 from hpf_adapters.wiring import App, Config, build
 from hpf_core.accounts import Employer, Member
 from hpf_core.dates import add_months
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 SECRET = b"bench: a secret of at least 32 bytes, not a real key"
-POSTGRES = os.environ.get("HPF_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-MARIADB = os.environ.get("HPF_TEST_MARIADB", "mysql://root@127.0.0.1:3306/test")
 
 
 def id_number(n: int) -> str:
@@ -75,38 +68,6 @@ def id_number(n: int) -> str:
 
 
 _people = iter(range(1_000_000))
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    """A new empty database of ``kind`` at the shipped head revision; its URL."""
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp(prefix="hpf-bench-")
-        try:
-            url = str(Path(folder) / "bench.db")
-            upgrade(url)
-            yield url
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return
-    name = f"hpf_bench_{uuid.uuid4().hex[:10]}"
-    server = POSTGRES if kind == "postgresql" else MARIADB
-    admin = engine_for(server)
-    noun = "SCHEMA" if kind == "postgresql" else "DATABASE"
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE {noun} {name}")
-    try:
-        url = (
-            f"{server}?options=-csearch_path%3D{name}"
-            if kind == "postgresql"
-            else f"{server.rsplit('/', 1)[0]}/{name}"
-        )
-        upgrade(url)
-        yield url
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP {noun} {name}{' CASCADE' if kind == 'postgresql' else ''}")
-        admin.dispose()
 
 
 def app_for(url: str) -> App:
