@@ -17,10 +17,8 @@ from hpf_adapters.documents._files import BlobFolder, Staged
 from hpf_adapters.documents._kinds import recognise
 from hpf_adapters.sql import SqlStore, SqlUnitOfWork
 from hpf_adapters.sql import _tables as t
-from hpf_adapters.sql._base import make_id
 from hpf_adapters.sql._people import SqlDocuments
-from hpf_core.dates import require_aware
-from hpf_core.errors import InputError, InputTypeError, InvalidPolicy, Violation, refusal
+from hpf_core.errors import InputTypeError, InvalidPolicy, Violation, refusal
 from hpf_core.policy import CenterPolicy
 from hpf_core.ports import StoredDocument, content_hash
 
@@ -49,8 +47,6 @@ class DocumentLimits:
 
 
 _DC = t.documents.c
-_COLUMNS = (_DC.seq, _DC.application_id, _DC.category, _DC.filename, _DC.size, _DC.sha256, _DC.uploaded_at)
-"""The columns a document's record is read from (as ``SqlDocuments`` reads them)."""
 
 
 class FileDocuments(SqlDocuments):
@@ -67,17 +63,9 @@ class FileDocuments(SqlDocuments):
     def put(
         self, application_id: str, category: str, filename: str, content: bytes, at: datetime
     ) -> StoredDocument:
-        if not isinstance(content, bytes):
-            raise InputTypeError("content", "must be bytes", type(content).__name__)
-        if not content:
-            raise InputError("content", "is empty")
-        require_aware(at, "at")
-        digest = content_hash(content)
-        c = t.documents.c
-        where = (c.application_id == application_id, c.category == category, c.sha256 == digest)
-        row = self._run(sa.select(*_COLUMNS).where(*where)).first()
-        if row is not None:
-            return self._load(row)
+        digest, found = self._same(application_id, category, content, at)
+        if found is not None:
+            return found
         if len(content) > self._limits.max_bytes:
             raise refusal(
                 Violation(
@@ -87,7 +75,7 @@ class FileDocuments(SqlDocuments):
                 )
             )
         held = self._run(
-            sa.select(sa.func.count()).select_from(t.documents).where(c.application_id == application_id)
+            sa.select(sa.func.count()).select_from(t.documents).where(_DC.application_id == application_id)
         ).scalar_one()
         if held >= self._limits.max_files:
             raise refusal(
@@ -99,11 +87,7 @@ class FileDocuments(SqlDocuments):
             )
         recognise(content)
         self._uow.stage(content)
-        seq = self._insert_once(
-            t.documents, "document", application_id, application_id=application_id, category=category,
-            sha256=digest, filename=filename, size=len(content), uploaded_at=at.isoformat(),
-        )  # fmt: skip
-        return StoredDocument(make_id("D", seq), application_id, category, filename, len(content), digest, at)
+        return self._record(application_id, category, filename, len(content), digest, at)
 
     def content(self, document_id: str) -> bytes:
         digest = self.get(document_id).sha256

@@ -351,9 +351,11 @@ class SqlDocuments(Repo):
             datetime.fromisoformat(row.uploaded_at),
         )  # fmt: skip
 
-    def put(
-        self, application_id: str, category: str, filename: str, content: bytes, at: datetime
-    ) -> StoredDocument:
+    def _same(
+        self, application_id: str, category: str, content: bytes, at: datetime
+    ) -> tuple[str, StoredDocument | None]:
+        """Check a ``put``'s content and instant; the content's hash, and the record of the
+        same bytes already put in this application and category (a retried upload), if any."""
         if not isinstance(content, bytes):
             raise InputTypeError("content", "must be bytes", type(content).__name__)
         if not content:
@@ -362,14 +364,26 @@ class SqlDocuments(Repo):
         digest = content_hash(content)
         params = {"application": application_id, "category": category, "digest": digest}
         row = self._run(_SAME_DOCUMENT, params).first()
-        if row is not None:
-            return self._load(row)
-        self._insert_if_absent(t.blobs, sha256=digest, content=content)
+        return digest, None if row is None else self._load(row)
+
+    def _record(
+        self, application_id: str, category: str, filename: str, size: int, digest: str, at: datetime
+    ) -> StoredDocument:
+        """Insert a document's metadata row and return its record."""
         seq = self._insert_once(
             t.documents, "document", application_id, application_id=application_id, category=category,
-            sha256=digest, filename=filename, size=len(content), uploaded_at=at.isoformat(),
+            sha256=digest, filename=filename, size=size, uploaded_at=at.isoformat(),
         )  # fmt: skip
-        return StoredDocument(make_id("D", seq), application_id, category, filename, len(content), digest, at)
+        return StoredDocument(make_id("D", seq), application_id, category, filename, size, digest, at)
+
+    def put(
+        self, application_id: str, category: str, filename: str, content: bytes, at: datetime
+    ) -> StoredDocument:
+        digest, found = self._same(application_id, category, content, at)
+        if found is not None:
+            return found
+        self._insert_if_absent(t.blobs, sha256=digest, content=content)
+        return self._record(application_id, category, filename, len(content), digest, at)
 
     def list(self, application_id: str, category: str | None = None) -> Sequence[StoredDocument]:
         if category is None:
