@@ -38,6 +38,20 @@ class SmsMessage:
     text: str
 
 
+def _first_time(keys: dict[str, SmsMessage], key: str, message: SmsMessage) -> bool:
+    """Whether ``message`` under idempotency ``key`` is new (an empty key always is); a key
+    seen before with another message is ``IdempotencyConflict``. The caller holds its lock."""
+    if not key:
+        return True
+    first = keys.get(key)
+    if first is None:
+        keys[key] = message
+        return True
+    if first != message:
+        raise IdempotencyConflict("key", "was sent with another phone or text", key)
+    return False
+
+
 class MemorySms:
     """An ``SmsGateway`` that keeps what it was asked to send (for tests and demos)."""
 
@@ -60,13 +74,8 @@ class MemorySms:
             raise InputTypeError("key", f"must be a str, not {type(key).__name__}", key)
         message = SmsMessage(phone, text)
         with self._lock:
-            if key:
-                first = self._keys.get(key)
-                if first is not None:
-                    if first != message:
-                        raise IdempotencyConflict("key", "was sent with another phone or text", key)
-                    return
-                self._keys[key] = message
+            if not _first_time(self._keys, key, message):
+                return
             self._sent.append(message)
 
     @property
@@ -108,13 +117,8 @@ class ConsoleSms:
             raise InputTypeError("text", "phone and text must be str")
         message = SmsMessage(phone, text)
         with self._lock:
-            if key:
-                first = self._keys.get(key)
-                if first is not None:
-                    if first != message:
-                        raise IdempotencyConflict("key", "was sent with another phone or text", key)
-                    return
-                self._keys[key] = message
+            if not _first_time(self._keys, key, message):
+                return
             stream = self._stream if self._stream is not None else sys.stdout
             shown = f" [{key}]" if key else ""
             print(f"SMS to {mask_phone(phone)}{shown}: {redact(text)}", file=stream, flush=True)
