@@ -13,8 +13,6 @@ from decimal import Decimal
 
 from hpf_core._inputs import instance, unit_of_work
 from hpf_core.accounts._interest import DayBasis, check_basis
-from hpf_core.accounts._ledger import EntryKind, JournalEntry, change_state
-from hpf_core.accounts._status import AccountEvent
 from hpf_core.backoffice._staff import Staff, require
 from hpf_core.backoffice._trail import audit, notify, ref
 from hpf_core.dates import check_date, require_aware
@@ -32,7 +30,7 @@ from hpf_core.notices import (
     offset_cancelled,
     offset_signed,
 )
-from hpf_core.ports import BankDebit, PaymentChannel, UnitOfWork
+from hpf_core.ports import BankDebit, PaymentChannel, PaymentReceipt, UnitOfWork
 from hpf_core.withdrawals import (
     END_NODE,
     Application,
@@ -41,7 +39,6 @@ from hpf_core.withdrawals import (
     Step,
     StepAction,
     mark_done,
-    mark_paid,
     return_to_applicant,
     start_review,
 )
@@ -49,7 +46,7 @@ from hpf_core.withdrawals import (
     approve as approve_step,
 )
 from hpf_core.withdrawals._application import _step
-from hpf_core.withdrawals.services import Payment, _debit_for
+from hpf_core.withdrawals.services import Payment, _pay
 
 __all__ = ["approve", "end_application", "pay", "return_application", "review", "take_up"]
 
@@ -327,10 +324,6 @@ def _account_of(uow: UnitOfWork, member_id: str) -> str:
     raise refusal([Violation("no_account", "the applicant has no deposit account", "application_id")])
 
 
-def _paid_out(entries: tuple[JournalEntry, ...]) -> Decimal:
-    return -sum((e.amount for e in entries if e.kind is EntryKind.WITHDRAWAL), Decimal("0.00"))
-
-
 def pay(
     uow: UnitOfWork,
     channel: PaymentChannel,
@@ -356,10 +349,9 @@ def pay(
     rate, basis = check_rate(deposit_rate, "deposit_rate"), check_basis(day_basis, "day_basis")
     check_date(on, "on")
     require_aware(at, "at")
-    key = f"pay:{application_id}"
     record = ref("application", application_id)
-    with uow:
-        application = uow.applications.get(application_id)
+
+    def account_of(uow: UnitOfWork, application: Application) -> str:
         if isinstance(application.kind, LoanBusiness):
             raise refusal(
                 [
@@ -371,53 +363,24 @@ def pay(
         approvers = {s.actor for s in application.history if s.action is StepAction.APPROVE}
         if staff.staff_id in approvers:
             raise refusal([Violation("four_eyes", "the approver may not also pay the application", "staff")])
-        account_no = _account_of(uow, application.member_id)
-        if application.status is not ApplicationStatus.PAID:
-            if application.status is not ApplicationStatus.APPROVED:
-                raise refusal(
-                    [Violation("invalid_transition", f"{application.status.value} cannot be paid", "status")]
-                )
+        return _account_of(uow, application.member_id)
 
-            def debit() -> tuple[str, ...]:
-                ids = _debit_for(uow, application, account_no, on, rate, basis, key)
-                out = _paid_out(tuple(uow.journal.get(i) for i in ids))
-                audit(uow, staff.staff_id, "payment.debited", at, record, application.member_id, amount=out)
-                return ids
+    def debited(uow: UnitOfWork, application: Application, amount: Decimal) -> None:
+        audit(uow, staff.staff_id, "payment.debited", at, record, application.member_id, amount=amount)
 
-            ids = once(
-                uow,
-                key,
-                "pay_application",
-                {"application_id": application_id, "account_no": account_no, "on": on},
-                debit,
-            )
-        else:
-            stored = uow.keys.get(key)
-            ids = stored.result if stored is not None else ()
-        entries: tuple[JournalEntry, ...] = tuple(uow.journal.get(i) for i in ids)
-    paid_out = _paid_out(entries)
-    receipt = channel.transfer(
-        payment_id=f"WD-{application_id}",
-        card_number=application.card_number,
-        amount=paid_out,
-        memo=application.description,
+    def paid(uow: UnitOfWork, application: Application, amount: Decimal, receipt: PaymentReceipt) -> None:
+        audit(
+            uow,
+            staff.staff_id,
+            "payment.sent",
+            at,
+            record,
+            application.member_id,
+            amount=amount,
+            reference=receipt.reference,
+        )
+        notify(uow, application.member_id, application_paid(application, amount, on), at)
+
+    return _pay(
+        uow, channel, application_id, on, at, rate, basis, account_of=account_of, debited=debited, paid=paid
     )
-    with uow:
-        current = uow.applications.get(application_id)
-        if current.status is not ApplicationStatus.PAID:
-            paid = _save(uow, mark_paid(current, receipt.reference, at))
-            if current.kind.closes_account:
-                uow.accounts.save(change_state(uow.accounts.get(account_no), AccountEvent.CLOSE_WITHDRAWN))
-            audit(
-                uow,
-                staff.staff_id,
-                "payment.sent",
-                at,
-                record,
-                current.member_id,
-                amount=paid_out,
-                reference=receipt.reference,
-            )
-            notify(uow, current.member_id, application_paid(paid, paid_out, on), at)
-            uow.commit()
-        return Payment(uow.applications.get(application_id), receipt, entries)

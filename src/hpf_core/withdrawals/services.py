@@ -339,6 +339,76 @@ class Payment:
     entries: tuple[JournalEntry, ...]
 
 
+def _paid_out(entries: tuple[JournalEntry, ...]) -> Decimal:
+    """What a payment's journal entries took from the account: the sum of its withdrawals."""
+    return -sum((e.amount for e in entries if e.kind is EntryKind.WITHDRAWAL), _ZERO)
+
+
+def _pay(
+    uow: UnitOfWork,
+    channel: PaymentChannel,
+    application_id: str,
+    on: date,
+    at: datetime,
+    rate: Rate,
+    basis: DayBasis,
+    *,
+    account_of: Callable[[UnitOfWork, Application], str],
+    debited: Callable[[UnitOfWork, Application, Decimal], None] | None = None,
+    paid: Callable[[UnitOfWork, Application, Decimal, PaymentReceipt], None] | None = None,
+) -> Payment:
+    """The exactly-once payment of an approved withdrawal, shared by :func:`pay_application`
+    and ``hpf_core.backoffice.pay``: ``account_of`` checks the caller's rules and names the
+    account to debit (in the first unit of work); the account is debited once under the key
+    ``pay:<application id>`` (``debited`` runs in that unit of work, with the amount); the
+    channel is paid with the payment id ``WD-<application id>``; then the application is
+    marked 已支付 (a closing kind's account closed) and ``paid`` runs in that unit of work."""
+    key = f"pay:{application_id}"
+    with uow:
+        application = uow.applications.get(application_id)
+        account_no = account_of(uow, application)
+        if application.status is not ApplicationStatus.PAID:
+            if application.status is not ApplicationStatus.APPROVED:
+                raise refusal(
+                    [Violation("invalid_transition", f"{application.status.value} cannot be paid", "status")]
+                )
+
+            def debit() -> tuple[str, ...]:
+                ids = _debit_for(uow, application, account_no, on, rate, basis, key)
+                if debited is not None:
+                    debited(uow, application, _paid_out(tuple(uow.journal.get(i) for i in ids)))
+                return ids
+
+            ids = once(
+                uow,
+                key,
+                "pay_application",
+                {"application_id": application_id, "account_no": account_no, "on": on},
+                debit,
+            )
+        else:
+            stored = uow.keys.get(key)
+            ids = stored.result if stored is not None else ()
+        entries = tuple(uow.journal.get(i) for i in ids)
+    paid_out = _paid_out(entries)
+    receipt = channel.transfer(
+        payment_id=f"WD-{application_id}",
+        card_number=application.card_number,
+        amount=paid_out,
+        memo=application.description,
+    )
+    with uow:
+        current = uow.applications.get(application_id)
+        if current.status is not ApplicationStatus.PAID:
+            uow.applications.save(mark_paid(current, receipt.reference, at))
+            if current.kind.closes_account:
+                uow.accounts.save(change_state(uow.accounts.get(account_no), AccountEvent.CLOSE_WITHDRAWN))
+            if paid is not None:
+                paid(uow, uow.applications.get(application_id), paid_out, receipt)
+            uow.commit()
+        return Payment(uow.applications.get(application_id), receipt, entries)
+
+
 def pay_application(
     uow: UnitOfWork,
     channel: PaymentChannel,
@@ -354,42 +424,13 @@ def pay_application(
     again after a ``PaymentTimeout`` or a crash: it finishes what the first call began."""
     unit_of_work(uow)
     rate, basis = check_rate(deposit_rate, "deposit_rate"), check_basis(day_basis, "day_basis")
-    key = f"pay:{application_id}"
-    with uow:
-        application = _withdrawal_only(uow.applications.get(application_id))
-        owner = uow.accounts.get(account_no).member.member_id
-        if owner != application.member_id:
+
+    def applicants_account(uow: UnitOfWork, application: Application) -> str:
+        _withdrawal_only(application)
+        if uow.accounts.get(account_no).member.member_id != application.member_id:
             raise refusal(
                 [Violation("not_the_applicants_account", "the account is not the applicant's", "account_no")]
             )
-        if application.status is not ApplicationStatus.PAID:
-            if application.status is not ApplicationStatus.APPROVED:
-                raise refusal(
-                    [Violation("invalid_transition", f"{application.status.value} cannot be paid", "status")]
-                )
-            ids = once(
-                uow,
-                key,
-                "pay_application",
-                {"application_id": application_id, "account_no": account_no, "on": on},
-                lambda: _debit_for(uow, application, account_no, on, rate, basis, key),
-            )
-        else:
-            stored = uow.keys.get(key)
-            ids = stored.result if stored is not None else ()
-        entries = tuple(uow.journal.get(i) for i in ids)
-    paid_out = -sum((e.amount for e in entries if e.kind is EntryKind.WITHDRAWAL), _ZERO)
-    receipt = channel.transfer(
-        payment_id=f"WD-{application_id}",
-        card_number=application.card_number,
-        amount=paid_out,
-        memo=application.description,
-    )
-    with uow:
-        current = uow.applications.get(application_id)
-        if current.status is not ApplicationStatus.PAID:
-            uow.applications.save(mark_paid(current, receipt.reference, at))
-            if current.kind.closes_account:
-                uow.accounts.save(change_state(uow.accounts.get(account_no), AccountEvent.CLOSE_WITHDRAWN))
-            uow.commit()
-        return Payment(uow.applications.get(application_id), receipt, entries)
+        return account_no
+
+    return _pay(uow, channel, application_id, on, at, rate, basis, account_of=applicants_account)
