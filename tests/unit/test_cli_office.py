@@ -64,13 +64,17 @@ class TestNotifyRun:
             "138****8000",
             "【12329】您的离、退休提取申请(6,007.18元)已审批通过，提取款项将支付至您的银行卡622202*********0128。",
         ]
-        assert lines[2] == "sent 2, failed 0"
+        assert lines[2] == "sent 2, failed 0 (kept for a retry), given up 0"
         assert not LONG_NUMBER.search(out)
-        assert run(capsys, "notify", "run", "--db", database) == (0, "sent 0, failed 0\n", "")
+        assert run(capsys, "notify", "run", "--db", database) == (
+            0,
+            "sent 0, failed 0 (kept for a retry), given up 0\n",
+            "",
+        )
 
     def test_the_limit(self, database: str, capsys: pytest.CaptureFixture[str]) -> None:
         code, out, _ = run(capsys, "notify", "run", "--db", database, "--limit", "1")
-        assert (code, out.splitlines()[-1]) == (0, "sent 1, failed 0")
+        assert (code, out.splitlines()[-1]) == (0, "sent 1, failed 0 (kept for a retry), given up 0")
         code, _, err = run(capsys, "notify", "run", "--db", database, "--limit", "0")
         assert (code, err) == (2, "hpf: --limit: must be at least 1 (got '0')\n")
 

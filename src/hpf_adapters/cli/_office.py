@@ -74,7 +74,10 @@ def run(args: argparse.Namespace) -> str:
         app = build(Config(centre=args.centre, store="sql", url=args.db, key=_secret()))
         lines: list[str] = []
         report = app.relay(limit, on_sent=lambda n: lines.append(_line(n)))
-        lines.append(f"sent {len(report.sent)}, failed {len(report.failed)}")
+        lines.append(
+            f"sent {len(report.sent)}, failed {len(report.failed)} (kept for a retry),"
+            f" given up {len(report.failed_for_good)}"
+        )
         return "\n".join(lines)
     store = _store(args.db)
     events = audit_trail(store.unit_of_work(), member_id=args.member, record=args.record)

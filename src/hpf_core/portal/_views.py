@@ -36,7 +36,7 @@ from hpf_core.loans import (
     RepaymentMethod,
     hpf_rate_in_force,
     overdue_details,
-    repayment_details,
+    repayment_details_by_period,
     repayment_plan,
 )
 from hpf_core.loans import services as loan_services
@@ -222,12 +222,14 @@ def repayment_details_of(
     *,
     rules: MemberRules,
 ) -> tuple[RepaymentDetail, ...]:
-    """贷款还款明细 (seed §4.2 (4)) between ``start`` and ``end`` of a loan the member signs."""
+    """贷款还款明细 (seed §4.2 (4)) between ``start`` and ``end`` of a loan the member signs:
+    one row per 期 as the app's screen shows it, its parts (offset takes, bank debit) in
+    ``parts`` (:func:`hpf_core.loans.repayment_details_by_period`, D-049)."""
     start, end = _range(start, end)
     who = caller(new_uow, token, at, rules)
     with new_uow() as uow:
-        own_loan(uow, who, contract_no)
-        return repayment_details(uow.loan_journal.entries(contract_no), start, end)
+        loan = own_loan(uow, who, contract_no)
+        return repayment_details_by_period(loan, uow.loan_journal.entries(contract_no), start, end)
 
 
 def repayment_plan_of(

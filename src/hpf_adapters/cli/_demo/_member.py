@@ -21,7 +21,7 @@ from hpf_core.centers import (
 )
 from hpf_core.errors import Refused
 from hpf_core.identity import mask_id_number, mask_phone
-from hpf_core.loans import hpf_rate_in_force, overdue_details, repayment_details, repayment_plan
+from hpf_core.loans import hpf_rate_in_force, overdue_details, repayment_details_by_period, repayment_plan
 from hpf_core.members import PasswordChannel, PasswordGroup, initial_password
 
 DEMO_AUTH_CODE = "demo-alipay-auth-code"
@@ -151,7 +151,7 @@ def loans(demo: Demo) -> None:
     if token is not None:
         details = demo.app.portal.repayment_details_of(token, m.contract_no, start, end, demo.now)
     else:
-        details = repayment_details(journal, start, end)
+        details = repayment_details_by_period(loan, journal, start, end)
     demo.table(
         [
             ["期次", "业务摘要", "还款日期", "偿还本金", "偿还利息", "本金余额"],
