@@ -344,18 +344,61 @@ class TestRatesPage:
 # --------------------------------------------------------------------------- examples
 
 
-def run_examples(path: Path) -> tuple[int, int, str]:
-    """Run every ```pycon block of a page in order, in one namespace, as doctests.
+def sections(text: str) -> Iterator[tuple[int, str]]:
+    """``(line, heading)`` for every ``##`` and ``###`` heading outside fenced blocks."""
+    fenced = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(r"#{2,3} ", line):
+            yield number, line
 
-    Returns (failures, examples, report); the report names the page and line.
+
+def imported_names(source: str) -> set[str]:
+    """The names an example binds by ``import`` or ``from ... import``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # a continuation the doctest parser keeps as one example
+        return set()
+    return {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def run_examples(path: Path, *, per_section: bool = False) -> tuple[int, int, str]:
+    """Run every ```pycon block of a page in order, as doctests.
+
+    By default the whole page shares one namespace, as a reader running it top to bottom
+    would. With ``per_section``, each ``##`` section starts from an empty namespace and each
+    ``###`` section keeps the objects its chapter made before it but not the names the
+    chapter imported: every section must import what it uses, so it can be pasted on its own
+    after its chapter's objects (issue #17, D-063).
+
+    Returns (failures, examples, report); the report names the page, section and line.
     """
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    text = path.read_text(encoding="utf-8")
+    headings = list(sections(text)) if per_section else []
     globs: dict[str, Any] = {"__name__": f"docs_{path.stem}"}
+    imported: set[str] = set()
+    heading = ""
     report: list[str] = []
     failed = tried = 0
-    for line, body in fenced_blocks(path.read_text(encoding="utf-8"), "pycon"):
-        test = parser.get_doctest(body, globs, path.name, str(path), line - 1)
+    for line, body in fenced_blocks(text, "pycon"):
+        while headings and headings[0][0] < line:
+            heading = headings.pop(0)[1]
+            if heading.startswith("## "):
+                globs = {"__name__": f"docs_{path.stem}"}
+            else:
+                globs = {name: value for name, value in globs.items() if name not in imported}
+            imported = set()
+        name = f"{path.name}:{line} {heading}".rstrip()  # unique: doctest's linecache keys on it
+        test = parser.get_doctest(body, globs, name, str(path), line - 1)
+        imported |= {bound for example in test.examples for bound in imported_names(example.source)}
         result = runner.run(test, out=report.append, clear_globs=False)
         failed += result.failed
         tried += result.attempted
@@ -406,6 +449,29 @@ class TestExamples:
         failed, tried, report = run_examples(path)
         assert tried > 0
         assert failed == 0, report
+
+    def test_every_guide_section_runs_with_its_own_imports(self) -> None:
+        failed, tried, report = run_examples(DOCS / "guide.md", per_section=True)
+        assert tried > 0
+        assert failed == 0, report
+
+    def test_a_section_that_uses_an_earlier_sections_import_fails(self, tmp_path: Path) -> None:
+        page = tmp_path / "page.md"
+        fence = "```"
+        page.write_text(
+            f"## One\n\n{fence}pycon\n>>> from decimal import Decimal\n>>> one = Decimal(1)\n{fence}\n\n"
+            f"### Two\n\n{fence}pycon\n>>> one\nDecimal('1')\n>>> Decimal(2)\nDecimal('2')\n{fence}\n\n"
+            f"## Three\n\n{fence}pycon\n>>> one\nDecimal('1')\n{fence}\n",
+            encoding="utf-8",
+        )
+        assert run_examples(page)[:2] == (0, 5)  # one namespace: everything is defined
+        failed, tried, report = run_examples(page, per_section=True)
+        assert (failed, tried) == (2, 5)
+        # ### Two keeps its chapter's object `one` but not the import; ## Three starts empty
+        assert "NameError: name 'Decimal' is not defined" in report
+        assert "NameError: name 'one' is not defined" in report
+        assert "<doctest page.md:11 ### Two[1]>" in report  # the page, its line and the section
+        assert "<doctest page.md:20 ## Three[0]>" in report
 
     @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
     def test_every_hpf_command_shows_lines_it_really_prints(self, path: Path) -> None:
