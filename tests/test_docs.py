@@ -1,6 +1,8 @@
 """Docs that cannot drift from the code.
 
-- every notebook in ``docs/notebooks`` runs top to bottom, in this interpreter;
+- every notebook in ``docs/notebooks`` runs top to bottom, in this interpreter, draws at
+  least one picture, and has an ``assert`` in every section;
+- every section of ``docs/guide.md`` imports what it uses (it can be pasted on its own);
 - ``docs/rates.md`` prints exactly the rows of the code's rate tables (the loan tables and
   ``DEPOSIT_RATE_TABLE``), and resolves every source key they use;
 - every ``>>>`` example in the docs prints what the page says, and every ``$ hpf ...``
@@ -174,6 +176,40 @@ def load_notebook(path: Path) -> Any:
     return reader(path, as_version=4)
 
 
+def pictures(notebook: Any) -> int:
+    """How many image/png outputs the (executed) notebook holds."""
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+
+
+def notebook_sections(notebook: Any) -> list[tuple[str, str]]:
+    """``(## heading, python code)`` per level-2 section that has code, the code before the
+    first ``##`` (the imports and set-up) under the heading ``""``; the cells' IPython magics
+    (``%matplotlib inline``) are turned into the Python they run."""
+    transformers: Any = importlib.import_module("IPython.core.inputtransformer2")  # untyped
+    transform: Callable[[str], str] = transformers.TransformerManager().transform_cell
+    found: list[tuple[str, list[str]]] = []
+    heading = ""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            titles = [line for line in cell.source.splitlines() if line.startswith("## ")]
+            if titles:
+                heading = titles[0]
+        elif cell.cell_type == "code":
+            if not found or found[-1][0] != heading:
+                found.append((heading, []))
+            found[-1][1].append(transform(cell.source))
+    return [(title, "\n".join(code)) for title, code in found]
+
+
+def asserts_in(code: str) -> int:
+    return sum(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(code)))
+
+
 class TestNotebooks:
     def test_there_is_a_notebook_to_run(self) -> None:
         assert NOTEBOOKS, "docs/notebooks has no .ipynb"
@@ -206,7 +242,39 @@ class TestNotebooks:
 
         printed = "".join(o["text"] for o in notebook.cells[-1].outputs if o.get("name") == "stdout")
         assert printed.strip() == sys.prefix, "the notebook ran in another Python"
-        print(f"{path.name} ran in {elapsed:.1f} s")
+        assert pictures(notebook) > 0, f"{path.name} shows no plot (no image/png output)"
+        print(f"{path.name} ran in {elapsed:.1f} s and drew {pictures(notebook)} pictures")
+
+    @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+    def test_every_section_of_a_notebook_asserts_its_figures(self, path: Path) -> None:
+        sections = dict(notebook_sections(load_notebook(path)))
+        sections.pop("", None)  # the imports and set-up
+        assert sections, f"{path.name} has no ## section with code"
+        for title, code in sections.items():
+            assert asserts_in(code) > 0, f"{path.name}: section {title!r} asserts nothing"
+
+    def test_the_checks_see_pictures_and_asserts(self) -> None:
+        v4: Any = importlib.import_module("nbformat.v4")  # untyped
+
+        notebook = v4.new_notebook()
+        notebook.cells = [
+            v4.new_markdown_cell("# Title"),
+            v4.new_code_cell("%matplotlib inline\nx = 1"),
+            v4.new_markdown_cell("## 1. One"),
+            v4.new_code_cell("assert x == 1"),
+            v4.new_markdown_cell("## 2. Two"),
+            v4.new_code_cell('print("assert x == 1")  # assert x == 1'),
+        ]
+        assert [(title, asserts_in(code)) for title, code in notebook_sections(notebook)] == [
+            ("", 0),
+            ("## 1. One", 1),
+            ("## 2. Two", 0),  # an assert in a comment or a string is not one
+        ]
+        assert pictures(notebook) == 0
+        notebook.cells[3].outputs = [
+            v4.new_output("display_data", data={"text/plain": "<Figure>", "image/png": "iVBORw0K"})
+        ]
+        assert pictures(notebook) == 1
 
     @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
     def test_a_notebook_is_stored_without_outputs_and_with_the_python3_kernel(self, path: Path) -> None:
