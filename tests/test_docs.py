@@ -412,14 +412,24 @@ class TestRatesPage:
 # --------------------------------------------------------------------------- examples
 
 
-def sections(text: str) -> Iterator[tuple[int, str]]:
-    """``(line, heading)`` for every ``##`` and ``###`` heading outside fenced blocks."""
+CONTINUES = "*Continues "  # a ### section's marker: it carries on its chapter's example
+
+
+def sections(text: str) -> Iterator[tuple[int, str, bool]]:
+    """``(line, heading, continues)`` for every ``##`` and ``###`` heading outside fenced
+    blocks; ``continues`` when a line of the section starts with :data:`CONTINUES`."""
+    found: list[tuple[int, str]] = []
+    continuing: set[int] = set()
     fenced = False
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("```"):
             fenced = not fenced
         elif not fenced and re.match(r"#{2,3} ", line):
-            yield number, line
+            found.append((number, line))
+        elif not fenced and found and line.startswith(CONTINUES):
+            continuing.add(found[-1][0])
+    for number, heading in found:
+        yield number, heading, number in continuing
 
 
 def imported_names(source: str) -> set[str]:
@@ -440,30 +450,34 @@ def run_examples(path: Path, *, per_section: bool = False) -> tuple[int, int, st
     """Run every ```pycon block of a page in order, as doctests.
 
     By default the whole page shares one namespace, as a reader running it top to bottom
-    would. With ``per_section``, each ``##`` section starts from an empty namespace and each
-    ``###`` section keeps the objects its chapter made before it but not the names the
-    chapter imported: every section must import what it uses, so it can be pasted on its own
-    after its chapter's objects (issue #17, D-063).
+    would. With ``per_section``, every ``##`` and ``###`` section starts from an empty
+    namespace, so it must import and make what it uses and can be pasted on its own — except
+    a ``###`` section marked as continuing its chapter's example (a line starting
+    ``*Continues ``, which tells the reader what to run first): it gets the objects its
+    chapter made before it, but not the names the chapter imported (issue #17, D-063).
 
-    Returns (failures, examples, report); the report names the page, section and line.
+    Returns (failures, examples, report); the report names the page, line and section.
     """
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     text = path.read_text(encoding="utf-8")
     headings = list(sections(text)) if per_section else []
-    globs: dict[str, Any] = {"__name__": f"docs_{path.stem}"}
-    imported: set[str] = set()
+    fresh = {"__name__": f"docs_{path.stem}"}
+    globs: dict[str, Any] = dict(fresh)
+    chapter: dict[str, Any] = {}  # what the chapter's sections made so far
+    imported: set[str] = set()  # what the chapter's sections imported so far
     heading = ""
     report: list[str] = []
     failed = tried = 0
     for line, body in fenced_blocks(text, "pycon"):
         while headings and headings[0][0] < line:
-            heading = headings.pop(0)[1]
+            chapter.update(globs)
+            _, heading, continues = headings.pop(0)
             if heading.startswith("## "):
-                globs = {"__name__": f"docs_{path.stem}"}
-            else:
-                globs = {name: value for name, value in globs.items() if name not in imported}
-            imported = set()
+                chapter, imported = {}, set()
+            globs = dict(fresh)
+            if continues:
+                globs.update((name, value) for name, value in chapter.items() if name not in imported)
         name = f"{path.name}:{line} {heading}".rstrip()  # unique: doctest's linecache keys on it
         test = parser.get_doctest(body, globs, name, str(path), line - 1)
         imported |= {bound for example in test.examples for bound in imported_names(example.source)}
@@ -523,23 +537,28 @@ class TestExamples:
         assert tried > 0
         assert failed == 0, report
 
-    def test_a_section_that_uses_an_earlier_sections_import_fails(self, tmp_path: Path) -> None:
+    def test_a_section_uses_only_what_it_makes_unless_it_continues_its_chapter(self, tmp_path: Path) -> None:
         page = tmp_path / "page.md"
         fence = "```"
         page.write_text(
             f"## One\n\n{fence}pycon\n>>> from decimal import Decimal\n>>> one = Decimal(1)\n{fence}\n\n"
-            f"### Two\n\n{fence}pycon\n>>> one\nDecimal('1')\n>>> Decimal(2)\nDecimal('2')\n{fence}\n\n"
-            f"## Three\n\n{fence}pycon\n>>> one\nDecimal('1')\n{fence}\n",
+            f"### Two\n\n*Continues One.*\n\n{fence}pycon\n>>> one\nDecimal('1')\n"
+            f">>> Decimal(2)\nDecimal('2')\n{fence}\n\n"
+            f"### Three\n\n{fence}pycon\n>>> one\nDecimal('1')\n{fence}\n\n"
+            f"## Four\n\n*Continues One.*\n\n{fence}pycon\n>>> one\nDecimal('1')\n{fence}\n",
             encoding="utf-8",
         )
-        assert run_examples(page)[:2] == (0, 5)  # one namespace: everything is defined
+        assert run_examples(page)[:2] == (0, 6)  # one namespace: everything is defined
         failed, tried, report = run_examples(page, per_section=True)
-        assert (failed, tried) == (2, 5)
-        # ### Two keeps its chapter's object `one` but not the import; ## Three starts empty
+        assert (failed, tried) == (3, 6)
+        # ### Two continues One: it has `one` but must import Decimal itself
         assert "NameError: name 'Decimal' is not defined" in report
-        assert "NameError: name 'one' is not defined" in report
-        assert "<doctest page.md:11 ### Two[1]>" in report  # the page, its line and the section
-        assert "<doctest page.md:20 ## Three[0]>" in report
+        assert "<doctest page.md:13 ### Two[1]>" in report  # the page, its line and the section
+        assert "<doctest page.md:13 ### Two[0]>" not in report
+        # ### Three does not continue, and a ## section never does
+        assert "<doctest page.md:22 ### Three[0]>" in report
+        assert "<doctest page.md:31 ## Four[0]>" in report
+        assert report.count("NameError: name 'one' is not defined") == 2
 
     @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
     def test_every_hpf_command_shows_lines_it_really_prints(self, path: Path) -> None:
