@@ -1,6 +1,8 @@
 """Docs that cannot drift from the code.
 
-- every notebook in ``docs/notebooks`` runs top to bottom, in this interpreter;
+- every notebook in ``docs/notebooks`` runs top to bottom, in this interpreter, draws at
+  least one picture, and has an ``assert`` in every section;
+- every section of ``docs/guide.md`` imports what it uses (it can be pasted on its own);
 - ``docs/rates.md`` prints exactly the rows of the code's rate tables (the loan tables and
   ``DEPOSIT_RATE_TABLE``), and resolves every source key they use;
 - every ``>>>`` example in the docs prints what the page says, and every ``$ hpf ...``
@@ -174,6 +176,40 @@ def load_notebook(path: Path) -> Any:
     return reader(path, as_version=4)
 
 
+def pictures(notebook: Any) -> int:
+    """How many image/png outputs the (executed) notebook holds."""
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+
+
+def notebook_sections(notebook: Any) -> list[tuple[str, str]]:
+    """``(## heading, python code)`` per level-2 section that has code, the code before the
+    first ``##`` (the imports and set-up) under the heading ``""``; the cells' IPython magics
+    (``%matplotlib inline``) are turned into the Python they run."""
+    transformers: Any = importlib.import_module("IPython.core.inputtransformer2")  # untyped
+    transform: Callable[[str], str] = transformers.TransformerManager().transform_cell
+    found: list[tuple[str, list[str]]] = []
+    heading = ""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            titles = [line for line in cell.source.splitlines() if line.startswith("## ")]
+            if titles:
+                heading = titles[0]
+        elif cell.cell_type == "code":
+            if not found or found[-1][0] != heading:
+                found.append((heading, []))
+            found[-1][1].append(transform(cell.source))
+    return [(title, "\n".join(code)) for title, code in found]
+
+
+def asserts_in(code: str) -> int:
+    return sum(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(code)))
+
+
 class TestNotebooks:
     def test_there_is_a_notebook_to_run(self) -> None:
         assert NOTEBOOKS, "docs/notebooks has no .ipynb"
@@ -206,7 +242,39 @@ class TestNotebooks:
 
         printed = "".join(o["text"] for o in notebook.cells[-1].outputs if o.get("name") == "stdout")
         assert printed.strip() == sys.prefix, "the notebook ran in another Python"
-        print(f"{path.name} ran in {elapsed:.1f} s")
+        assert pictures(notebook) > 0, f"{path.name} shows no plot (no image/png output)"
+        print(f"{path.name} ran in {elapsed:.1f} s and drew {pictures(notebook)} pictures")
+
+    @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+    def test_every_section_of_a_notebook_asserts_its_figures(self, path: Path) -> None:
+        sections = dict(notebook_sections(load_notebook(path)))
+        sections.pop("", None)  # the imports and set-up
+        assert sections, f"{path.name} has no ## section with code"
+        for title, code in sections.items():
+            assert asserts_in(code) > 0, f"{path.name}: section {title!r} asserts nothing"
+
+    def test_the_checks_see_pictures_and_asserts(self) -> None:
+        v4: Any = importlib.import_module("nbformat.v4")  # untyped
+
+        notebook = v4.new_notebook()
+        notebook.cells = [
+            v4.new_markdown_cell("# Title"),
+            v4.new_code_cell("%matplotlib inline\nx = 1"),
+            v4.new_markdown_cell("## 1. One"),
+            v4.new_code_cell("assert x == 1"),
+            v4.new_markdown_cell("## 2. Two"),
+            v4.new_code_cell('print("assert x == 1")  # assert x == 1'),
+        ]
+        assert [(title, asserts_in(code)) for title, code in notebook_sections(notebook)] == [
+            ("", 0),
+            ("## 1. One", 1),
+            ("## 2. Two", 0),  # an assert in a comment or a string is not one
+        ]
+        assert pictures(notebook) == 0
+        notebook.cells[3].outputs = [
+            v4.new_output("display_data", data={"text/plain": "<Figure>", "image/png": "iVBORw0K"})
+        ]
+        assert pictures(notebook) == 1
 
     @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
     def test_a_notebook_is_stored_without_outputs_and_with_the_python3_kernel(self, path: Path) -> None:
@@ -344,18 +412,75 @@ class TestRatesPage:
 # --------------------------------------------------------------------------- examples
 
 
-def run_examples(path: Path) -> tuple[int, int, str]:
-    """Run every ```pycon block of a page in order, in one namespace, as doctests.
+CONTINUES = "*Continues "  # a ### section's marker: it carries on its chapter's example
 
-    Returns (failures, examples, report); the report names the page and line.
+
+def sections(text: str) -> Iterator[tuple[int, str, bool]]:
+    """``(line, heading, continues)`` for every ``##`` and ``###`` heading outside fenced
+    blocks; ``continues`` when a line of the section starts with :data:`CONTINUES`."""
+    found: list[tuple[int, str]] = []
+    continuing: set[int] = set()
+    fenced = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(r"#{2,3} ", line):
+            found.append((number, line))
+        elif not fenced and found and line.startswith(CONTINUES):
+            continuing.add(found[-1][0])
+    for number, heading in found:
+        yield number, heading, number in continuing
+
+
+def imported_names(source: str) -> set[str]:
+    """The names an example binds by ``import`` or ``from ... import``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # a continuation the doctest parser keeps as one example
+        return set()
+    return {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def run_examples(path: Path, *, per_section: bool = False) -> tuple[int, int, str]:
+    """Run every ```pycon block of a page in order, as doctests.
+
+    By default the whole page shares one namespace, as a reader running it top to bottom
+    would. With ``per_section``, every ``##`` and ``###`` section starts from an empty
+    namespace, so it must import and make what it uses and can be pasted on its own — except
+    a ``###`` section marked as continuing its chapter's example (a line starting
+    ``*Continues ``, which tells the reader what to run first): it gets the objects its
+    chapter made before it, but not the names the chapter imported (issue #17, D-063).
+
+    Returns (failures, examples, report); the report names the page, line and section.
     """
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    globs: dict[str, Any] = {"__name__": f"docs_{path.stem}"}
+    text = path.read_text(encoding="utf-8")
+    headings = list(sections(text)) if per_section else []
+    fresh = {"__name__": f"docs_{path.stem}"}
+    globs: dict[str, Any] = dict(fresh)
+    chapter: dict[str, Any] = {}  # what the chapter's sections made so far
+    imported: set[str] = set()  # what the chapter's sections imported so far
+    heading = ""
     report: list[str] = []
     failed = tried = 0
-    for line, body in fenced_blocks(path.read_text(encoding="utf-8"), "pycon"):
-        test = parser.get_doctest(body, globs, path.name, str(path), line - 1)
+    for line, body in fenced_blocks(text, "pycon"):
+        while headings and headings[0][0] < line:
+            chapter.update(globs)
+            _, heading, continues = headings.pop(0)
+            if heading.startswith("## "):
+                chapter, imported = {}, set()
+            globs = dict(fresh)
+            if continues:
+                globs.update((name, value) for name, value in chapter.items() if name not in imported)
+        name = f"{path.name}:{line} {heading}".rstrip()  # unique: doctest's linecache keys on it
+        test = parser.get_doctest(body, globs, name, str(path), line - 1)
+        imported |= {bound for example in test.examples for bound in imported_names(example.source)}
         result = runner.run(test, out=report.append, clear_globs=False)
         failed += result.failed
         tried += result.attempted
@@ -406,6 +531,34 @@ class TestExamples:
         failed, tried, report = run_examples(path)
         assert tried > 0
         assert failed == 0, report
+
+    def test_every_guide_section_runs_with_its_own_imports(self) -> None:
+        failed, tried, report = run_examples(DOCS / "guide.md", per_section=True)
+        assert tried > 0
+        assert failed == 0, report
+
+    def test_a_section_uses_only_what_it_makes_unless_it_continues_its_chapter(self, tmp_path: Path) -> None:
+        page = tmp_path / "page.md"
+        fence = "```"
+        page.write_text(
+            f"## One\n\n{fence}pycon\n>>> from decimal import Decimal\n>>> one = Decimal(1)\n{fence}\n\n"
+            f"### Two\n\n*Continues One.*\n\n{fence}pycon\n>>> one\nDecimal('1')\n"
+            f">>> Decimal(2)\nDecimal('2')\n{fence}\n\n"
+            f"### Three\n\n{fence}pycon\n>>> one\nDecimal('1')\n{fence}\n\n"
+            f"## Four\n\n*Continues One.*\n\n{fence}pycon\n>>> one\nDecimal('1')\n{fence}\n",
+            encoding="utf-8",
+        )
+        assert run_examples(page)[:2] == (0, 6)  # one namespace: everything is defined
+        failed, tried, report = run_examples(page, per_section=True)
+        assert (failed, tried) == (3, 6)
+        # ### Two continues One: it has `one` but must import Decimal itself
+        assert "NameError: name 'Decimal' is not defined" in report
+        assert "<doctest page.md:13 ### Two[1]>" in report  # the page, its line and the section
+        assert "<doctest page.md:13 ### Two[0]>" not in report
+        # ### Three does not continue, and a ## section never does
+        assert "<doctest page.md:22 ### Three[0]>" in report
+        assert "<doctest page.md:31 ## Four[0]>" in report
+        assert report.count("NameError: name 'one' is not defined") == 2
 
     @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
     def test_every_hpf_command_shows_lines_it_really_prints(self, path: Path) -> None:
