@@ -52,8 +52,11 @@ def stale_note(on: date, tables: Sequence[str] = ("HPF", "LPR")) -> str | None:
     """What to tell a reader who asks for ``on`` when it is more than one month after
     :data:`CHECKED_THROUGH`; ``None`` otherwise (or when ``tables`` is empty: a given rate).
 
-    >>> stale_note(date(2026, 6, 20)) is None, stale_note(date(2026, 6, 21))[:40]
-    (True, '2026-06-21 is more than a month after 20')
+    >>> last_quiet = add_months(CHECKED_THROUGH, 1)  # 2026-05-20 -> 2026-06-20
+    >>> stale_note(last_quiet) is None, stale_note(last_quiet + timedelta(days=1)) is None
+    (True, False)
+    >>> stale_note(last_quiet + timedelta(days=1), ()) is None  # a rate given with --rate
+    True
     """
     if not tables or on <= add_months(CHECKED_THROUGH, 1):
         return None
