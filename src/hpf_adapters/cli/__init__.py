@@ -8,6 +8,12 @@ terminal's encoding lacks are replaced. ``hpf --version`` prints the version. A
 sub-command lives in its own module with a ``register(subparsers)`` function, listed in
 :data:`_COMMANDS`. This is an adapter: it may read the clock (``--on`` defaults
 to today in Asia/Shanghai) and write to the terminal; the core it calls does neither.
+
+``hpf calc`` (issue #17, D-064): ``--convention quote`` (default; ``mortgage_quote``) or
+``ledger`` (``amortize``); the CSV is the core's (``to_csv()``) with the loan type and each
+rate's source added to its header block, and its ``total`` row is the table's ``Total``
+row; rates print as ``2.60%``; lines fit 100 columns; a note says when ``--on`` is more
+than a month past the day the rate tables were last checked (``_rate_table.stale_note``).
 """
 
 from __future__ import annotations
