@@ -465,3 +465,23 @@ class TestConvention:
         assert done.returncode == 2
         assert done.stdout == ""
         assert done.stderr.startswith("hpf: --convention: must be one of quote, ledger")
+
+
+class TestTheSameFormatAsTheCore:
+    @pytest.mark.parametrize("percent", ["3.25", "2.6", "3", "4.455", "2.875", "0.1", "12.3456", "99.99"])
+    def test_the_cli_writes_rates_as_the_core_s_csv_does(self, percent: str) -> None:
+        from hpf_adapters.cli._render import fraction_text, percent_text
+        from hpf_core.calculators import mortgage_quote
+
+        core = next(
+            line.split(",", 1)[1]
+            for line in mortgage_quote(100000, Decimal(percent) / 100, 12, "equal-installment")
+            .to_csv()
+            .splitlines()
+            if line.startswith("# annual_rate,")
+        )
+        assert percent_text(Decimal(percent)) == fraction_text(Decimal(percent) / 100) == core
+        # and by hand: at least two places, the rate's own digits beyond
+        by_hand = {"3.25": "3.25%", "2.6": "2.60%", "3": "3.00%", "4.455": "4.455%", "2.875": "2.875%"}
+        if percent in by_hand:
+            assert core == by_hand[percent]

@@ -19,8 +19,6 @@ than a month past the day the rate tables were last checked (``_rate_table.stale
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import os
 import re
@@ -33,21 +31,19 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import IO, Any, NoReturn
 
 from hpf_adapters.cli import _batch, _db, _demo, _office, _rate_table, _render, _serve
+from hpf_adapters.cli import _calc_output as _out
 from hpf_adapters.wiring import system_clock
-from hpf_core import _render as _core_render  # the core's table and CSV writer (D-060), reused
-from hpf_core.calculators import CombinedQuote, Quote, combined_quote, mortgage_quote
+from hpf_core.calculators import combined_quote, mortgage_quote
 from hpf_core.dates import parse_date
 from hpf_core.errors import HpfError, InvalidChoice, InvalidTerm
 from hpf_core.loans import (
     HomeOrder,
-    RateInForce,
     RepaymentMethod,
-    Schedule,
     amortize,
     commercial_rate_in_force,
     hpf_rate_in_force,
 )
-from hpf_core.money import amount_from_fen, percent, yuan
+from hpf_core.money import percent, yuan
 
 __all__ = ["UsageError", "main", "run"]
 
@@ -116,280 +112,6 @@ def _years(text: str) -> int:
     return value
 
 
-def _money_text(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
-def _grouped(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
-def _percent_figure(rate: Decimal) -> str:
-    """JSON's percent figure: the digits of ``2.60%`` without the sign (``"2.60"``)."""
-    return _render.fraction_text(rate).removesuffix("%")
-
-
-class _Rate:
-    """A rate the calculator uses: typed with ``flag`` (``basis`` None) or looked up on ``on``."""
-
-    def __init__(self, rate: Decimal, basis: RateInForce | None, flag: str, on: date) -> None:
-        self.rate, self.basis, self.flag, self.on = rate, basis, flag, on
-
-    def json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "annual_rate": f"{self.rate.normalize():f}",
-            "annual_rate_percent": _percent_figure(self.rate),
-        }
-        if self.basis is not None:
-            out["rate_basis"] = {
-                "table": self.basis.table,
-                "column": self.basis.column,
-                "effective": self.basis.effective.isoformat(),
-                "source": self.basis.source,
-            }
-        return out
-
-    def shown(self) -> str:
-        """``2.60% (first home, > 5 years)`` or ``3.25% (given with --rate)``."""
-        how = f"given with {self.flag}" if self.basis is None else self.basis.column
-        return f"{_render.fraction_text(self.rate)} ({how})"
-
-    def basis_text(self) -> str | None:
-        if self.basis is None:
-            return None
-        b = self.basis
-        return f"{b.table} since {b.effective.isoformat()}; sources {b.source}"
-
-    def source_fact(self) -> str:
-        """The CSV header's line for this rate: where it comes from."""
-        if self.basis is None:
-            return f"{_render.fraction_text(self.rate)} given with {self.flag}"
-        b = self.basis
-        return (
-            f"{_render.fraction_text(self.rate)}: {b.table}, {b.column}, in force since "
-            f"{b.effective.isoformat()} (rate fixed on {self.on.isoformat()}); sources {b.source} "
-            "(docs/rates.md)"
-        )
-
-
-_CONVENTIONS = {
-    "quote": "quote: rows rounded for display, totals unrounded",
-    "ledger": "ledger: rows rounded to the fen, add up to the totals",
-}
-_LOAN_TYPES = {"hpf": "公积金贷款 HPF", "commercial": "商业贷款 commercial", "combined": "组合贷款 combined"}
-
-_AMOUNT_HEADERS = (("月供", "Payment"), ("本金", "Principal"), ("利息", "Interest"), ("剩余本金", "Balance"))
-_REMAINING_HEADER = ("剩余应还", "Remaining")
-_PART_HEADERS = (("公积金月供", "HPF payment"), ("商贷月供", "Commercial payment"))
-
-
-class _Result:
-    """What ``hpf calc`` shows, in either convention: the headline figures, the rows (period,
-    then amounts, in the order of ``headers``), the totals row under them, and the CSV text
-    the core writes for the same loan (a ``Quote``'s, a ``Schedule``'s, or the core's CSV
-    writer for a combined ledger)."""
-
-    def __init__(
-        self,
-        *,
-        first: Decimal,
-        last: Decimal,
-        decrease: Decimal | None,
-        total_interest: Decimal,
-        total_payment: Decimal,
-        headers: Sequence[tuple[str, str]],
-        rows: Sequence[Sequence[Decimal]],
-        totals: Sequence[Decimal | None],
-        csv_text: str,
-        json_rows: list[dict[str, Any]],
-    ) -> None:
-        self.first, self.last, self.decrease = first, last, decrease
-        self.total_interest, self.total_payment = total_interest, total_payment
-        self.headers, self.rows, self.totals = headers, rows, totals
-        self.csv_text, self.json_rows = csv_text, json_rows
-
-    def json(self, months: int, method: RepaymentMethod) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "months": months,
-            "method": method.value,
-            "monthly_payment": _money_text(self.first),
-        }
-        if self.decrease is not None:
-            out["monthly_decrease"] = _money_text(self.decrease)
-        out.update(
-            {
-                "last_payment": _money_text(self.last),
-                "total_interest": _money_text(self.total_interest),
-                "total_payment": _money_text(self.total_payment),
-                "rows": self.json_rows,
-            }
-        )
-        return out
-
-
-_ROW_KEYS = ("payment", "principal", "interest", "balance", "remaining_payable")
-
-
-def _row_json(period: int, amounts: Sequence[Decimal]) -> dict[str, Any]:
-    return {"period": period, **{k: _money_text(v) for k, v in zip(_ROW_KEYS, amounts, strict=False)}}
-
-
-def _quote_result(quote: Quote) -> _Result:
-    rows = [(r.payment, r.principal, r.interest, r.balance, r.remaining_payable) for r in quote.rows]
-    return _Result(
-        first=quote.monthly_payment,
-        last=quote.last_payment,
-        decrease=quote.monthly_decrease,
-        total_interest=quote.total_interest,
-        total_payment=quote.total_payment,
-        headers=(*_AMOUNT_HEADERS, _REMAINING_HEADER),
-        rows=rows,
-        totals=(quote.total_payment, quote.amount, quote.total_interest, None, None),
-        csv_text=quote.to_csv(),
-        json_rows=[_row_json(i + 1, row) for i, row in enumerate(rows)],
-    )
-
-
-def _ledger_result(schedule: Schedule) -> _Result:
-    rows = [(i.payment, i.principal, i.interest, i.balance) for i in schedule.installments]
-    return _Result(
-        first=schedule.payment,
-        last=amount_from_fen(schedule.payment_fen[-1]),
-        decrease=None,
-        total_interest=schedule.total_interest,
-        total_payment=schedule.total_payment,
-        headers=_AMOUNT_HEADERS,
-        rows=rows,
-        totals=(schedule.total_payment, schedule.total_principal, schedule.total_interest, None),
-        csv_text=schedule.to_csv(),
-        json_rows=[_row_json(i + 1, row) for i, row in enumerate(rows)],
-    )
-
-
-def _combined_quote_result(combined: CombinedQuote) -> tuple[_Result, _Result, _Result]:
-    h, c = combined.hpf, combined.commercial
-    rows = [
-        (hr.payment, cr.payment, r.payment, r.principal, r.interest, r.balance)
-        for hr, cr, r in zip(h.rows, c.rows, combined.rows, strict=True)
-    ]
-    merged = _Result(
-        first=combined.monthly_payment,
-        last=combined.last_payment,
-        decrease=combined.monthly_decrease,
-        total_interest=combined.total_interest,
-        total_payment=combined.total_payment,
-        headers=(*_PART_HEADERS, *_AMOUNT_HEADERS),
-        rows=rows,
-        totals=(
-            h.total_payment,
-            c.total_payment,
-            combined.total_payment,
-            h.amount + c.amount,
-            combined.total_interest,
-            None,
-        ),
-        csv_text=combined.to_csv(),
-        json_rows=[
-            _row_json(r.period, (r.payment, r.principal, r.interest, r.balance, r.remaining_payable))
-            for r in combined.rows
-        ],
-    )
-    return merged, _quote_result(h), _quote_result(c)
-
-
-def _combined_ledger_result(hpf: Schedule, com: Schedule) -> tuple[_Result, _Result, _Result]:
-    """The two parts' ledger rows added fen by fen: the merged rows add up to the totals."""
-    fen_rows = [
-        (hp, cp, hp + cp, hprin + cprin, hi + ci, hb + cb)
-        for hp, cp, hprin, cprin, hi, ci, hb, cb in zip(
-            hpf.payment_fen,
-            com.payment_fen,
-            hpf.principal_fen,
-            com.principal_fen,
-            hpf.interest_fen,
-            com.interest_fen,
-            hpf.balance_fen,
-            com.balance_fen,
-            strict=True,
-        )
-    ]
-    rows = [tuple(amount_from_fen(v) for v in row) for row in fen_rows]
-    principal = hpf.total_principal + com.total_principal
-    total_interest = hpf.total_interest + com.total_interest
-    total_payment = hpf.total_payment + com.total_payment
-    totals = (hpf.total_payment, com.total_payment, total_payment, principal, total_interest, None)
-    method = hpf.method
-    caption = (
-        f"组合贷款 Combined schedule: HPF {_core_render.money_text(hpf.principal)} at "
-        f"{_render.fraction_text(hpf.annual_rate)} + commercial {_core_render.money_text(com.principal)} at "
-        f"{_render.fraction_text(com.annual_rate)} over {hpf.months} months, {method.chinese} {method.value}"
-    )
-    facts = (
-        _core_render.LEDGER_FACT,
-        ("hpf_principal", f"{hpf.principal:.2f}"),
-        ("hpf_rate", _render.fraction_text(hpf.annual_rate)),
-        ("commercial_principal", f"{com.principal:.2f}"),
-        ("commercial_rate", _render.fraction_text(com.annual_rate)),
-        ("months", str(hpf.months)),
-        ("method", f"{method.value} {method.chinese}"),
-        ("hpf_monthly_payment", f"{hpf.payment:.2f}"),
-        ("commercial_monthly_payment", f"{com.payment:.2f}"),
-        ("monthly_payment", f"{rows[0][2]:.2f}"),
-        ("last_payment", f"{rows[-1][2]:.2f}"),
-    )
-    table = _core_render.Table(
-        caption,
-        facts,
-        (
-            _core_render.PERIOD,
-            _core_render.HPF_PAYMENT,
-            _core_render.COMMERCIAL_PAYMENT,
-            *_core_render.LEDGER_AMOUNTS,
-        ),
-        len(rows),
-        lambda i: (i + 1, *rows[i]),
-        (_core_render.TOTAL_LABEL, *totals),
-    )
-    merged = _Result(
-        first=rows[0][2],
-        last=rows[-1][2],
-        decrease=None,
-        total_interest=total_interest,
-        total_payment=total_payment,
-        headers=(*_PART_HEADERS, *_AMOUNT_HEADERS),
-        rows=rows,
-        totals=totals,
-        csv_text=_core_render.csv_text(table),
-        json_rows=[_row_json(i + 1, row[2:]) for i, row in enumerate(rows)],
-    )
-    return merged, _ledger_result(hpf), _ledger_result(com)
-
-
-def _rows_table(result: _Result) -> str:
-    """The rows and the totals row, at most 100 columns wide: with amounts in the billions a
-    combined loan's two part-payment columns, then the remaining-payable column, are left
-    out (with a line saying so); the CSV always has them."""
-    shown = list(range(len(result.headers)))
-    left_out: list[str] = []
-    for droppable in ((), _PART_HEADERS, (_REMAINING_HEADER,)):
-        left_out += [result.headers[i][1] for i in shown if result.headers[i] in droppable]
-        shown = [i for i in shown if result.headers[i] not in droppable]
-        heads = [result.headers[i] for i in shown]
-        headers = (("期数", *(h[0] for h in heads)), ("Period", *(h[1] for h in heads)))
-        rows = [[str(k + 1), *(_grouped(row[i]) for i in shown)] for k, row in enumerate(result.rows)]
-        totals = [result.totals[i] for i in shown]
-        footer = [["Total", *("" if v is None else _grouped(v) for v in totals)]]
-        text = _render.table(headers, rows, numeric=[True] * len(headers[0]), footer=footer)
-        if max(_render.display_width(line) for line in text.split("\n")) <= _render.MAX_WIDTH:
-            break
-    note = f"Left out to fit 100 columns: {', '.join(left_out)} (see --format csv)."
-    return "\n".join([text, *([note] if left_out else [])])
-
-
-def _summary_table(pairs: Sequence[tuple[str, str]]) -> str:
-    return _render.table([["项目 Item", "数值 Value"]], [list(p) for p in pairs], numeric=[False, False])
-
-
 def _loan_amount(flag: str, text: str) -> Decimal:
     amount = yuan(text, flag)
     if amount <= 0:
@@ -440,18 +162,6 @@ def _on(args: argparse.Namespace) -> date:
     return parse_date(args.on, "--on") if args.on is not None else _today()
 
 
-def _with_facts(csv_text: str, facts: Sequence[tuple[str, str]]) -> str:
-    """The core's CSV with ``facts`` added at the end of its ``#`` header block."""
-    lines = csv_text.rstrip("\n").split("\n")
-    block = next(i for i, line in enumerate(lines) if not line.startswith("# "))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for label, value in facts:
-        out.write("# ")
-        writer.writerow([label, value])
-    return "\n".join([*lines[:block], *out.getvalue().rstrip("\n").split("\n"), *lines[block:]])
-
-
 def _calc(args: argparse.Namespace) -> str:
     _check_combination(args)
     amount = _loan_amount("--amount", args.amount)
@@ -461,16 +171,16 @@ def _calc(args: argparse.Namespace) -> str:
     home = HomeOrder(args.home or HomeOrder.FIRST.value)
     ledger = args.convention == "ledger"
 
-    def rate_for(flag: str, text: str | None, commercial: bool) -> _Rate:
+    def rate_for(flag: str, text: str | None, commercial: bool) -> _out.Rate:
         if text is not None:
-            return _Rate(_rate_percent(flag, text), None, flag, on)
+            return _out.Rate(_rate_percent(flag, text), None, flag, on)
         basis = (
             commercial_rate_in_force(on, months) if commercial else hpf_rate_in_force(on, months, home=home)
         )
-        return _Rate(basis.rate, basis, flag, on)
+        return _out.Rate(basis.rate, basis, flag, on)
 
     loan_type = args.loan_type
-    parts: list[tuple[str, str, Decimal, _Rate]] = []  # (Chinese, English, amount, rate)
+    parts: list[tuple[str, str, Decimal, _out.Rate]] = []  # (Chinese, English, amount, rate)
     if loan_type == "combined":
         if args.commercial_amount is None:
             raise UsageError("--commercial-amount", "is required with --loan-type combined")
@@ -479,20 +189,20 @@ def _calc(args: argparse.Namespace) -> str:
         c_rate = rate_for("--commercial-rate", args.commercial_rate, True)
         parts = [("公积金", "HPF", amount, h_rate), ("商贷", "Commercial", com_amount, c_rate)]
         if ledger:
-            result, h_result, c_result = _combined_ledger_result(
+            result, h_result, c_result = _out.combined_ledger_result(
                 amortize(amount, h_rate.rate, months, method),
                 amortize(com_amount, c_rate.rate, months, method),
             )
         else:
             combined = combined_quote(amount, h_rate.rate, com_amount, c_rate.rate, months, method)
-            result, h_result, c_result = _combined_quote_result(combined)
+            result, h_result, c_result = _out.combined_quote_result(combined)
         rates = [h_rate, c_rate]
     else:
         rate = rate_for("--rate", args.rate, loan_type == "commercial")
         result = (
-            _ledger_result(amortize(amount, rate.rate, months, method))
+            _out.ledger_result(amortize(amount, rate.rate, months, method))
             if ledger
-            else _quote_result(mortgage_quote(amount, rate.rate, months, method))
+            else _out.quote_result(mortgage_quote(amount, rate.rate, months, method))
         )
         rates = [rate]
     looked_up = [
@@ -507,19 +217,25 @@ def _calc(args: argparse.Namespace) -> str:
         if parts:
             payload.update(
                 {
-                    "amount": _money_text(amount + com_amount),
+                    "amount": _out.money_text(amount + com_amount),
                     "annual_rate": None,
                     **result.json(months, method),
-                    "hpf": {"amount": _money_text(amount), **h_rate.json(), **h_result.json(months, method)},
+                    "hpf": {
+                        "amount": _out.money_text(amount),
+                        **h_rate.json(),
+                        **h_result.json(months, method),
+                    },
                     "commercial": {
-                        "amount": _money_text(com_amount),
+                        "amount": _out.money_text(com_amount),
                         **c_rate.json(),
                         **c_result.json(months, method),
                     },
                 }
             )
         else:
-            payload.update({"amount": _money_text(amount), **rates[0].json(), **result.json(months, method)})
+            payload.update(
+                {"amount": _out.money_text(amount), **rates[0].json(), **result.json(months, method)}
+            )
         payload["warnings"] = [] if note is None else [note]
         return json.dumps(payload, ensure_ascii=False, indent=2)
 
@@ -534,42 +250,44 @@ def _calc(args: argparse.Namespace) -> str:
             facts.append(("rate_source", rates[0].source_fact()))
         if note is not None:
             facts.append(("warning", note))
-        return _with_facts(result.csv_text, facts)
+        return _out.with_facts(result.csv_text, facts)
 
     equal_principal = method is RepaymentMethod.EQUAL_PRINCIPAL
     first_label = ("首月月供", "first payment") if equal_principal else ("每月月供", "monthly payment")
-    summary = [("贷款类型 Loan type", _LOAN_TYPES[loan_type])]
+    summary = [("贷款类型 Loan type", _out.LOAN_TYPES[loan_type])]
     if parts:
         for chinese, english, part_amount, part_rate in parts:
-            summary.append((f"{chinese}金额 {english} amount", _grouped(part_amount)))
+            summary.append((f"{chinese}金额 {english} amount", _out.grouped(part_amount)))
             summary.append((f"{chinese}利率 {english} rate", part_rate.shown()))
             if (basis := part_rate.basis_text()) is not None:
                 summary.append((f"{chinese}依据 {english} basis", basis))
     else:
-        summary.append(("贷款金额 Amount", _grouped(amount)))
+        summary.append(("贷款金额 Amount", _out.grouped(amount)))
         summary.append(("年利率 Annual rate", rates[0].shown()))
         if (basis := rates[0].basis_text()) is not None:
             summary.append(("利率依据 Rate basis", basis))
     summary += [
         ("期限 Term", f"{months} 期 months"),
         ("还款方式 Method", f"{method.chinese} {method.value}"),
-        ("计算口径 Convention", _CONVENTIONS[args.convention]),
+        ("计算口径 Convention", _out.CONVENTIONS[args.convention]),
     ]
     if parts:
         for (chinese, english, _, _), part in zip(parts, (h_result, c_result), strict=True):
-            summary.append((f"{chinese}{first_label[0]} {english} {first_label[1]}", _grouped(part.first)))
-    summary.append((f"{first_label[0]} {first_label[1].capitalize()}", _grouped(result.first)))
+            summary.append(
+                (f"{chinese}{first_label[0]} {english} {first_label[1]}", _out.grouped(part.first))
+            )
+    summary.append((f"{first_label[0]} {first_label[1].capitalize()}", _out.grouped(result.first)))
     if result.decrease is not None and equal_principal:
-        summary.append(("每月递减 Monthly decrease", _grouped(result.decrease)))
+        summary.append(("每月递减 Monthly decrease", _out.grouped(result.decrease)))
     if equal_principal or result.last != result.first:
-        summary.append(("末月月供 Last payment", _grouped(result.last)))
-    summary.append(("支付利息 Total interest", _grouped(result.total_interest)))
-    summary.append(("还款总额 Total payment", _grouped(result.total_payment)))
+        summary.append(("末月月供 Last payment", _out.grouped(result.last)))
+    summary.append(("支付利息 Total interest", _out.grouped(result.total_interest)))
+    summary.append(("还款总额 Total payment", _out.grouped(result.total_payment)))
     lines = [*_rate_table.note_lines(note)]
-    lines.append(_summary_table(summary))
+    lines.append(_out.summary_table(summary))
     if any(r.basis is not None for r in rates):
         lines.append("Source keys (S14, S20 ...) are listed with their addresses in docs/rates.md.")
-    lines += ["", _rows_table(result)]
+    lines += ["", _out.rows_table(result)]
     return "\n".join(lines)
 
 

@@ -8,8 +8,6 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
-from hpf_core._render import rate_text
-
 MAX_WIDTH = 100
 """The widest line ``hpf calc`` and ``hpf rates`` print, ``--help`` included (issue #17)."""
 
@@ -27,17 +25,27 @@ def pad(text: str, width: int, *, right: bool) -> str:
 
 def percent_text(value: Decimal | None) -> str:
     """A rate the tables hold in percent (``Decimal("2.60")``) in the one format of the
-    core's CSV and reprs (D-060): at least two places, more only when the rate has them.
+    core's CSV header and reprs (D-060): at least two places, more only when the rate has
+    them, exactly (no rounding, whatever the decimal context).
 
     >>> percent_text(Decimal("2.6")), percent_text(Decimal("4.455")), percent_text(None)
     ('2.60%', '4.455%', '—')
     """
-    return "—" if value is None else rate_text(value.scaleb(-2))
+    if value is None:
+        return "—"
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -2:
+        return f"{value.quantize(Decimal('0.01')):f}%"  # exact: at most two places already
+    return f"{value.normalize():f}%"
 
 
 def fraction_text(rate: Decimal) -> str:
-    """A rate held as a fraction (``Decimal("0.026")``) in the same format: ``2.60%``."""
-    return rate_text(rate)
+    """A rate held as a fraction (``Decimal("0.026")``) in the same format: ``2.60%``.
+
+    >>> fraction_text(Decimal("0.0325")), fraction_text(Decimal("0.02875")), fraction_text(Decimal("0"))
+    ('3.25%', '2.875%', '0.00%')
+    """
+    return percent_text(rate.scaleb(2))
 
 
 def wrapped(text: str, *, indent: str = "") -> list[str]:
