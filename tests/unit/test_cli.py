@@ -96,10 +96,11 @@ class TestCalcFormats:
             )
             == 0
         )
-        lines = capsys.readouterr().out.splitlines()
+        lines = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("# ")]
         assert lines[0] == "period,payment,principal,interest,balance,remaining_payable"
+        # 150,000 / 240 = 625.00 principal; interest 150,000 x 0.045 / 12 = 562.50
         assert lines[1].startswith("1,1187.50,625.00,562.50,149375.00,")
-        assert len(lines) == 241
+        assert len(lines) == 1 + 240 + 1  # header, one line per month, the totals row
 
     def test_without_a_rate_the_rate_in_force_is_used_and_named(
         self, capsys: pytest.CaptureFixture[str]

@@ -8,16 +8,21 @@ terminal's encoding lacks are replaced. ``hpf --version`` prints the version. A
 sub-command lives in its own module with a ``register(subparsers)`` function, listed in
 :data:`_COMMANDS`. This is an adapter: it may read the clock (``--on`` defaults
 to today in Asia/Shanghai) and write to the terminal; the core it calls does neither.
+
+``hpf calc`` (issue #17, D-064): ``--convention quote`` (default; ``mortgage_quote``) or
+``ledger`` (``amortize``); the CSV is the core's (``to_csv()``) with the loan type and each
+rate's source added to its header block, and its ``total`` row is the table's ``Total``
+row; rates print as ``2.60%``; lines fit 100 columns; a note says when ``--on`` is more
+than a month past the day the rate tables were last checked (``_rate_table.stale_note``).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import os
 import re
+import shutil
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -26,14 +31,15 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import IO, Any, NoReturn
 
 from hpf_adapters.cli import _batch, _db, _demo, _office, _rate_table, _render, _serve
+from hpf_adapters.cli import _calc_output as _out
 from hpf_adapters.wiring import system_clock
-from hpf_core.calculators import CombinedQuote, Quote, combined_quote, mortgage_quote
+from hpf_core.calculators import combined_quote, mortgage_quote
 from hpf_core.dates import parse_date
 from hpf_core.errors import HpfError, InvalidChoice, InvalidTerm
 from hpf_core.loans import (
     HomeOrder,
-    RateInForce,
     RepaymentMethod,
+    amortize,
     commercial_rate_in_force,
     hpf_rate_in_force,
 )
@@ -106,87 +112,6 @@ def _years(text: str) -> int:
     return value
 
 
-def _money_text(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
-def _grouped(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
-def _percent_text(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}"
-
-
-def _quote_json(quote: Quote | CombinedQuote) -> dict[str, Any]:
-    return {
-        "months": quote.months,
-        "method": quote.method.value,
-        "monthly_payment": _money_text(quote.monthly_payment),
-        "monthly_decrease": _money_text(quote.monthly_decrease),
-        "last_payment": _money_text(quote.last_payment),
-        "total_interest": _money_text(quote.total_interest),
-        "total_payment": _money_text(quote.total_payment),
-        "rows": [
-            {
-                "period": row.period,
-                "payment": _money_text(row.payment),
-                "principal": _money_text(row.principal),
-                "interest": _money_text(row.interest),
-                "balance": _money_text(row.balance),
-                "remaining_payable": _money_text(row.remaining_payable),
-            }
-            for row in quote.rows
-        ],
-    }
-
-
-def _rate_json(rate: Decimal, basis: RateInForce | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"annual_rate": f"{rate.normalize():f}", "annual_rate_percent": _percent_text(rate)}
-    if basis is not None:
-        out["rate_basis"] = {
-            "table": basis.table,
-            "column": basis.column,
-            "effective": basis.effective.isoformat(),
-            "source": basis.source,
-        }
-    return out
-
-
-def _basis_text(rate: Decimal, basis: RateInForce | None) -> str:
-    if basis is None:
-        return f"{_percent_text(rate)}% (given)"
-    return (
-        f"{_percent_text(rate)}% ({basis.table}, {basis.column}, in force since "
-        f"{basis.effective.isoformat()}, source {basis.source}; see docs/rates.md)"
-    )
-
-
-_ROW_HEADERS = (
-    ("期数", "月供", "本金", "利息", "剩余本金", "剩余应还"),
-    ("Period", "Payment", "Principal", "Interest", "Balance", "Remaining"),
-)
-
-
-def _rows_table(quote: Quote | CombinedQuote) -> str:
-    rows = [
-        [
-            str(r.period),
-            _grouped(r.payment),
-            _grouped(r.principal),
-            _grouped(r.interest),
-            _grouped(r.balance),
-            _grouped(r.remaining_payable),
-        ]
-        for r in quote.rows
-    ]
-    return _render.table(_ROW_HEADERS, rows, numeric=[True] * 6)
-
-
-def _summary_table(pairs: Sequence[tuple[str, str]]) -> str:
-    return _render.table([["项目 Item", "数值 Value"]], [list(p) for p in pairs], numeric=[False, False])
-
-
 def _loan_amount(flag: str, text: str) -> Decimal:
     amount = yuan(text, flag)
     if amount <= 0:
@@ -244,133 +169,249 @@ def _calc(args: argparse.Namespace) -> str:
     method = RepaymentMethod(args.method)
     on = _on(args)
     home = HomeOrder(args.home or HomeOrder.FIRST.value)
+    ledger = args.convention == "ledger"
 
-    def rate_for(flag: str, text: str | None, commercial: bool) -> tuple[Decimal, RateInForce | None]:
+    def rate_for(flag: str, text: str | None, commercial: bool) -> _out.Rate:
         if text is not None:
-            return _rate_percent(flag, text), None
+            return _out.Rate(_rate_percent(flag, text), None, flag, on)
         basis = (
             commercial_rate_in_force(on, months) if commercial else hpf_rate_in_force(on, months, home=home)
         )
-        return basis.rate, basis
+        return _out.Rate(basis.rate, basis, flag, on)
 
-    fmt = args.format
-    if args.loan_type == "combined":
+    loan_type = args.loan_type
+    parts: list[tuple[str, str, Decimal, _out.Rate]] = []  # (Chinese, English, amount, rate)
+    if loan_type == "combined":
         if args.commercial_amount is None:
             raise UsageError("--commercial-amount", "is required with --loan-type combined")
         com_amount = _loan_amount("--commercial-amount", args.commercial_amount)
-        h_rate, h_basis = rate_for("--rate", args.rate, False)
-        c_rate, c_basis = rate_for("--commercial-rate", args.commercial_rate, True)
-        combined = combined_quote(amount, h_rate, com_amount, c_rate, months, method)
-        if fmt == "json":
-            payload = {
-                "loan_type": "combined",
-                "amount": _money_text(amount + com_amount),
-                "annual_rate": None,
-                **_quote_json(combined),
-                "hpf": {
-                    "amount": _money_text(amount),
-                    **_rate_json(h_rate, h_basis),
-                    **_quote_json(combined.hpf),
-                },
-                "commercial": {
-                    "amount": _money_text(com_amount),
-                    **_rate_json(c_rate, c_basis),
-                    **_quote_json(combined.commercial),
-                },
-            }
-            return json.dumps(payload, ensure_ascii=False, indent=2)
-        if fmt == "csv":
-            return _csv(combined)
-        summary = [
-            ("贷款类型 Loan type", "组合贷款 combined"),
-            ("公积金贷款 HPF part", f"{_grouped(amount)} @ {_basis_text(h_rate, h_basis)}"),
-            ("商业贷款 Commercial part", f"{_grouped(com_amount)} @ {_basis_text(c_rate, c_basis)}"),
-            *_summary_pairs(combined),
-        ]
-        return _summary_table(summary) + "\n\n" + _rows_table(combined)
-    commercial = args.loan_type == "commercial"
-    rate, basis = rate_for("--rate", args.rate, commercial)
-    quote = mortgage_quote(amount, rate, months, method)
-    if fmt == "json":
-        payload = {
-            "loan_type": args.loan_type,
-            "amount": _money_text(amount),
-            **_rate_json(rate, basis),
-            **_quote_json(quote),
-        }
-        return json.dumps(payload, ensure_ascii=False, indent=2)
-    if fmt == "csv":
-        return _csv(quote)
-    summary = [
-        ("贷款类型 Loan type", "商业贷款 commercial" if commercial else "公积金贷款 HPF"),
-        ("贷款金额 Amount", _grouped(amount)),
-        ("利率 Rate", _basis_text(rate, basis)),
-        *_summary_pairs(quote),
-    ]
-    return _summary_table(summary) + "\n\n" + _rows_table(quote)
-
-
-def _summary_pairs(quote: Quote | CombinedQuote) -> list[tuple[str, str]]:
-    pairs = [
-        ("期限 Term", f"{quote.months} 期 months"),
-        ("还款方式 Method", f"{quote.method.chinese} {quote.method.value}"),
-        (
-            "每月月供 Monthly payment"
-            if quote.method is RepaymentMethod.EQUAL_INSTALLMENT
-            else "首月月供 First payment",
-            _grouped(quote.monthly_payment),
-        ),
-    ]
-    if quote.method is RepaymentMethod.EQUAL_PRINCIPAL:
-        pairs.append(("每月递减 Monthly decrease", _grouped(quote.monthly_decrease)))
-        pairs.append(("末月月供 Last payment", _grouped(quote.last_payment)))
-    pairs.append(("支付利息 Total interest", _grouped(quote.total_interest)))
-    pairs.append(("还款总额 Total payment", _grouped(quote.total_payment)))
-    return pairs
-
-
-def _csv(quote: Quote | CombinedQuote) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["period", "payment", "principal", "interest", "balance", "remaining_payable"])
-    for r in quote.rows:
-        writer.writerow(
-            [
-                r.period,
-                _money_text(r.payment),
-                _money_text(r.principal),
-                _money_text(r.interest),
-                _money_text(r.balance),
-                _money_text(r.remaining_payable),
-            ]
+        h_rate = rate_for("--rate", args.rate, False)
+        c_rate = rate_for("--commercial-rate", args.commercial_rate, True)
+        parts = [("公积金", "HPF", amount, h_rate), ("商贷", "Commercial", com_amount, c_rate)]
+        if ledger:
+            result, h_result, c_result = _out.combined_ledger_result(
+                amortize(amount, h_rate.rate, months, method),
+                amortize(com_amount, c_rate.rate, months, method),
+            )
+        else:
+            combined = combined_quote(amount, h_rate.rate, com_amount, c_rate.rate, months, method)
+            result, h_result, c_result = _out.combined_quote_result(combined)
+        rates = [h_rate, c_rate]
+    else:
+        rate = rate_for("--rate", args.rate, loan_type == "commercial")
+        result = (
+            _out.ledger_result(amortize(amount, rate.rate, months, method))
+            if ledger
+            else _out.quote_result(mortgage_quote(amount, rate.rate, months, method))
         )
-    return out.getvalue().rstrip("\n")
+        rates = [rate]
+    looked_up = [
+        "HPF" if r.basis.table == "HPF loan rate" else "LPR"
+        for r in rates
+        if r.basis is not None and r.basis.table != "benchmark"
+    ]
+    note = _rate_table.stale_note(on, looked_up)
+
+    if args.format == "json":
+        payload: dict[str, Any] = {"loan_type": loan_type, "convention": args.convention}
+        if parts:
+            payload.update(
+                {
+                    "amount": _out.money_text(amount + com_amount),
+                    "annual_rate": None,
+                    **result.json(months, method),
+                    "hpf": {
+                        "amount": _out.money_text(amount),
+                        **h_rate.json(),
+                        **h_result.json(months, method),
+                    },
+                    "commercial": {
+                        "amount": _out.money_text(com_amount),
+                        **c_rate.json(),
+                        **c_result.json(months, method),
+                    },
+                }
+            )
+        else:
+            payload.update(
+                {"amount": _out.money_text(amount), **rates[0].json(), **result.json(months, method)}
+            )
+        payload["warnings"] = [] if note is None else [note]
+        return json.dumps(payload, ensure_ascii=False, indent=2)
+
+    if args.format == "csv":
+        facts = [("loan_type", loan_type)]
+        if parts:
+            facts += [
+                ("hpf_rate_source", h_rate.source_fact()),
+                ("commercial_rate_source", c_rate.source_fact()),
+            ]
+        else:
+            facts.append(("rate_source", rates[0].source_fact()))
+        if note is not None:
+            facts.append(("warning", note))
+        return _out.with_facts(result.csv_text, facts)
+
+    equal_principal = method is RepaymentMethod.EQUAL_PRINCIPAL
+    first_label = ("首月月供", "first payment") if equal_principal else ("每月月供", "monthly payment")
+    summary = [("贷款类型 Loan type", _out.LOAN_TYPES[loan_type])]
+    if parts:
+        for chinese, english, part_amount, part_rate in parts:
+            summary.append((f"{chinese}金额 {english} amount", _out.grouped(part_amount)))
+            summary.append((f"{chinese}利率 {english} rate", part_rate.shown()))
+            if (basis := part_rate.basis_text()) is not None:
+                summary.append((f"{chinese}依据 {english} basis", basis))
+    else:
+        summary.append(("贷款金额 Amount", _out.grouped(amount)))
+        summary.append(("年利率 Annual rate", rates[0].shown()))
+        if (basis := rates[0].basis_text()) is not None:
+            summary.append(("利率依据 Rate basis", basis))
+    summary += [
+        ("期限 Term", f"{months} 期 months"),
+        ("还款方式 Method", f"{method.chinese} {method.value}"),
+        ("计算口径 Convention", _out.CONVENTIONS[args.convention]),
+    ]
+    if parts:
+        for (chinese, english, _, _), part in zip(parts, (h_result, c_result), strict=True):
+            summary.append(
+                (f"{chinese}{first_label[0]} {english} {first_label[1]}", _out.grouped(part.first))
+            )
+    summary.append((f"{first_label[0]} {first_label[1].capitalize()}", _out.grouped(result.first)))
+    if result.decrease is not None and equal_principal:
+        summary.append(("每月递减 Monthly decrease", _out.grouped(result.decrease)))
+    if equal_principal or result.last != result.first:
+        summary.append(("末月月供 Last payment", _out.grouped(result.last)))
+    summary.append(("支付利息 Total interest", _out.grouped(result.total_interest)))
+    summary.append(("还款总额 Total payment", _out.grouped(result.total_payment)))
+    lines = [*_rate_table.note_lines(note)]
+    lines.append(_out.summary_table(summary))
+    if any(r.basis is not None for r in rates):
+        lines.append("Source keys (S14, S20 ...) are listed with their addresses in docs/rates.md.")
+    lines += ["", _out.rows_table(result)]
+    return "\n".join(lines)
 
 
 def _rates(args: argparse.Namespace) -> str:
     return _rate_table.render(_on(args), args.format)
 
 
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """argparse's layout, never wider than 100 columns (``COLUMNS=200`` included): argparse
+    counts characters, so 10 columns are left for the Chinese words that take two."""
+
+    def __init__(self, prog: str) -> None:
+        columns = shutil.get_terminal_size().columns - 2
+        super().__init__(prog, max_help_position=30, width=min(columns, _render.MAX_WIDTH - 10))
+
+
+_CALC_DESCRIPTION = """\
+The mortgage calculator (房贷计算器): monthly payment, total interest and every row of
+a loan, as a table, CSV or JSON. Without --rate, the rate in force on --on is looked up
+(the HPF rate, or the LPR for a commercial loan) and the output names its row and sources.
+
+Two conventions: quote (the default, as bank calculators and the 12329 app show: rows
+rounded for display only, totals from the unrounded figures, so rows need not add up)
+and ledger (a real loan: each row rounded to the fen, the rows add up to the totals)."""
+
+_CALC_EXAMPLES = """\
+examples:
+  hpf calc --amount 250000 --years 30 --rate 3.25
+  hpf calc --amount 250000 --years 30 --rate 3.25 --convention ledger --format csv
+  hpf calc --amount 400000 --years 30 --loan-type combined --commercial-amount 300000 \\
+      --on 2025-06-01"""
+
+_RATES_DESCRIPTION = """\
+The rate tables (利率表): HPF loan rates, the LPR and the PBOC benchmark, each row with
+its source key (docs/rates.md), the rows in force on --on marked."""
+
+_RATES_EXAMPLES = """\
+examples:
+  hpf rates --on 2025-06-01
+  hpf rates --on 2025-06-01 --format csv"""
+
+
 def _parser() -> _Parser:
-    parser = _Parser(prog="hpf", description="Housing provident fund (住房公积金) tools.")
+    parser = _Parser(
+        prog="hpf", description="Housing provident fund (住房公积金) tools.", formatter_class=_Help
+    )
     parser.add_argument("--version", action="version", version=f"hpf {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    calc = sub.add_parser("calc", help="mortgage calculator (房贷计算器)")
-    calc.add_argument("--amount", required=True, help="loan amount in yuan (the HPF part for combined)")
-    calc.add_argument("--years", required=True, help="term in years, 1-40")
-    calc.add_argument("--rate", help="annual rate in percent, e.g. 3.25 (default: the rate in force)")
-    calc.add_argument("--method", default="equal-installment", help="equal-installment | equal-principal")
-    calc.add_argument("--loan-type", default="hpf", help="hpf | commercial | combined")
-    calc.add_argument("--commercial-amount", help="commercial part in yuan (combined loans)")
-    calc.add_argument("--commercial-rate", help="commercial part's annual rate in percent (default: LPR)")
-    calc.add_argument("--on", help="date the rate is fixed, YYYY-MM-DD (default: today)")
-    calc.add_argument(
-        "--home", help="first | second: the HPF rate column in force (default first; not with --rate)"
+    calc = sub.add_parser(
+        "calc",
+        help="mortgage calculator (房贷计算器)",
+        description=_CALC_DESCRIPTION,
+        epilog=_CALC_EXAMPLES,
+        formatter_class=_Help,
     )
-    calc.add_argument("--format", default="table", help="table | csv | json")
-    rates = sub.add_parser("rates", help="the rate table (利率表)")
-    rates.add_argument("--on", help="date to mark the rows in force, YYYY-MM-DD (default: today)")
-    rates.add_argument("--format", default="table", help="table | csv | json")
+    calc.add_argument(
+        "--amount",
+        required=True,
+        help="loan amount in yuan, at least 1000; for a combined loan the HPF part "
+        "(required; example: --amount 250000)",
+    )
+    calc.add_argument(
+        "--years", required=True, help="term in whole years, 1-40 (required; example: --years 30)"
+    )
+    calc.add_argument(
+        "--rate",
+        help="annual rate in percent (default: the rate in force on --on; example: --rate 3.25 for 3.25%%)",
+    )
+    calc.add_argument(
+        "--method",
+        default="equal-installment",
+        help="equal-installment (等额本息) or equal-principal (等额本金) "
+        "(default: %(default)s; example: --method equal-principal)",
+    )
+    calc.add_argument(
+        "--loan-type",
+        default="hpf",
+        help="hpf, commercial or combined (default: %(default)s; example: --loan-type combined)",
+    )
+    calc.add_argument(
+        "--commercial-amount",
+        help="the commercial part in yuan, for --loan-type combined only "
+        "(no default; example: --commercial-amount 300000)",
+    )
+    calc.add_argument(
+        "--commercial-rate",
+        help="the commercial part's annual rate in percent, combined only (default: the LPR in "
+        "force on --on; example: --commercial-rate 3.5)",
+    )
+    calc.add_argument(
+        "--on",
+        help="the day the rate is fixed, YYYY-MM-DD (default: today in China; example: --on 2025-06-01)",
+    )
+    calc.add_argument(
+        "--home",
+        help="first or second home: the HPF rate column, not with --rate (default: first; "
+        "example: --home second)",
+    )
+    calc.add_argument(
+        "--convention",
+        default="quote",
+        help="quote (rows rounded for display) or ledger (rows add up to the totals) "
+        "(default: %(default)s; example: --convention ledger)",
+    )
+    calc.add_argument(
+        "--format",
+        default="table",
+        help="table, csv or json (default: %(default)s; example: --format csv)",
+    )
+    rates = sub.add_parser(
+        "rates",
+        help="the rate tables (利率表)",
+        description=_RATES_DESCRIPTION,
+        epilog=_RATES_EXAMPLES,
+        formatter_class=_Help,
+    )
+    rates.add_argument(
+        "--on",
+        help="the day whose rows are marked in force, YYYY-MM-DD (default: today in China; "
+        "example: --on 2025-06-01)",
+    )
+    rates.add_argument(
+        "--format", default="table", help="table, csv or json (default: %(default)s; example: --format csv)"
+    )
     _db.add_parser(sub)
     _office.add_parser(sub)  # hpf notify run, hpf audit (D-053)
     _demo.add_parser(sub)
@@ -384,6 +425,7 @@ _CHOICES = {
     "loan_type": ("--loan-type", ("hpf", "commercial", "combined")),
     "home": ("--home", tuple(h.value for h in HomeOrder)),
     "format": ("--format", ("table", "csv", "json")),
+    "convention": ("--convention", ("quote", "ledger")),
 }
 
 # Core field names -> the flag a user typed, for errors raised inside the core.
