@@ -144,6 +144,31 @@ def decimals_from_fen(values: Sequence[int]) -> list[Decimal]:
     return list(map(_CTX.scaleb, values, repeat(-2)))
 
 
+def installment_rows(schedule: Schedule) -> tuple[Installment, ...]:
+    """``schedule``'s rows as :class:`Installment` records, built anew (what
+    ``Schedule.installments`` builds once and keeps)."""
+    dec = decimals_from_fen
+    count = len(schedule.payment_fen)
+    first = schedule.first_due
+    dates: Iterable[date | None] = (
+        repeat(None, count) if first is None else [add_months(first, k) for k in range(count)]
+    )
+    return tuple(
+        map(
+            _new_installment,
+            zip(
+                range(1, count + 1),
+                dates,
+                dec(schedule.payment_fen),
+                dec(schedule.principal_fen),
+                dec(schedule.interest_fen),
+                dec(schedule.balance_fen),
+                strict=True,
+            ),
+        )
+    )
+
+
 @attrs.frozen
 class Schedule:
     """A loan's rows in the ledger convention, held as exact integer-fen columns.
@@ -166,26 +191,7 @@ class Schedule:
     @functools.cached_property
     def installments(self) -> tuple[Installment, ...]:
         """The rows, period 1 first."""
-        dec = decimals_from_fen
-        count = len(self.payment_fen)
-        first = self.first_due
-        dates: Iterable[date | None] = (
-            repeat(None, count) if first is None else [add_months(first, k) for k in range(count)]
-        )
-        return tuple(
-            map(
-                _new_installment,
-                zip(
-                    range(1, count + 1),
-                    dates,
-                    dec(self.payment_fen),
-                    dec(self.principal_fen),
-                    dec(self.interest_fen),
-                    dec(self.balance_fen),
-                    strict=True,
-                ),
-            )
-        )
+        return installment_rows(self)
 
     @property
     def total_principal(self) -> Decimal:
