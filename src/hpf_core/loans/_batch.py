@@ -293,11 +293,50 @@ class ScheduleBatch:
         columns, decimals = self._columns(in_fen)
         return _render.frame("pandas", columns, decimals=decimals)
 
+    def to_arrow(self, *, first_loan: int = 0) -> Any:
+        """Every row as a ``pyarrow.RecordBatch`` (``pip install 'hpf[arrow]'``), straight
+        from the fen columns: ``loan`` (int64, ``first_loan`` + the 0-based index),
+        ``period`` (int16), then ``payment_fen``, ``principal_fen``, ``interest_fen``,
+        ``balance_fen`` (int64 fen). Streams of batches: :mod:`hpf_adapters.arrow`."""
+        if isinstance(first_loan, bool) or not isinstance(first_loan, int):
+            raise InputTypeError("first_loan", f"must be an int, not {type(first_loan).__name__}", first_loan)
+        try:
+            import numpy as np  # noqa: PLC0415 - optional extra, imported on use
+            import pyarrow as pa  # noqa: PLC0415 - optional extra, imported on use
+        except ModuleNotFoundError as missing:
+            raise ModuleNotFoundError(
+                "to_arrow() needs pyarrow and numpy, which are not installed: pip install 'hpf[arrow]'",
+                name=missing.name,
+            ) from missing
+        terms = np.asarray(self.months, dtype=np.int64)
+        loan = np.repeat(np.arange(first_loan, first_loan + len(terms), dtype=np.int64), terms)
+        starts = np.repeat(np.asarray(self.starts, dtype=np.int64), terms)
+        period = (np.arange(len(loan), dtype=np.int64) - starts + 1).astype(np.int16)
+        arrays = [pa.array(loan), pa.array(period)]
+        for column in (self.payment, self.principal, self.interest, self.balance):
+            arrays.append(pa.array(np.asarray(column.fen, dtype=np.int64)))
+        return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema())
+
     def to_polars(self, *, in_fen: bool = False) -> Any:
         """Every row as a ``polars.DataFrame`` (``pip install 'hpf[polars]'``): the columns of
         :meth:`to_pandas`, amounts as ``Decimal(scale=2)`` or, with ``in_fen=True``, Int64 fen."""
         columns, decimals = self._columns(in_fen)
         return _render.frame("polars", columns, decimals=decimals)
+
+
+ARROW_COLUMNS = ("loan", "period", "payment_fen", "principal_fen", "interest_fen", "balance_fen")
+"""The columns of :meth:`ScheduleBatch.to_arrow`, in order."""
+
+
+def arrow_schema() -> Any:
+    """The ``pyarrow.Schema`` of :meth:`ScheduleBatch.to_arrow` (imports pyarrow)."""
+    import pyarrow as pa  # noqa: PLC0415 - optional extra, imported on use
+
+    types = (pa.int64(), pa.int16(), pa.int64(), pa.int64(), pa.int64(), pa.int64())
+    return pa.schema(
+        [pa.field(name, kind, nullable=False) for name, kind in zip(ARROW_COLUMNS, types, strict=True)],
+        metadata={"hpf": "ledger rows, amounts in integer fen (1/100 yuan)"},
+    )
 
 
 def _each(check: Callable[[Any], T], values: list[Any], field: str) -> Iterator[T]:
