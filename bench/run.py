@@ -158,6 +158,11 @@ def mismatches(got: FenColumns, ref: FenColumns) -> int:
     return int(np.count_nonzero((got[1] != ref[1]) | (got[2] != ref[2])))
 
 
+CLOCK: list[Callable[[], float]] = [time.perf_counter]
+"""CLOCK[0]: perf_counter (wall) by default; ``--timer cpu`` uses process_time, which leaves out the
+time the process waits for a CPU on a shared, loaded machine (numpy runs one thread here)."""
+
+
 def time_best(
     fn: Callable[[], Any], samples: int, budget: float, min_sample: float
 ) -> tuple[float, int, Any]:
@@ -174,10 +179,10 @@ def time_best(
         gc.collect()
         gc.disable()
         try:
-            start = time.perf_counter()
+            start = CLOCK[0]()
             for _ in range(number):
                 result = fn()
-            elapsed = time.perf_counter() - start
+            elapsed = CLOCK[0]() - start
         finally:
             gc.enable()
         if elapsed >= min_sample or number >= 1_000_000:
@@ -191,10 +196,10 @@ def time_best(
         gc.collect()
         gc.disable()
         try:
-            start = time.perf_counter()
+            start = CLOCK[0]()
             for _ in range(number):
                 result = fn()
-            elapsed = time.perf_counter() - start
+            elapsed = CLOCK[0]() - start
         finally:
             gc.enable()
         best = min(best, elapsed / number)
@@ -233,6 +238,16 @@ def hpf_variants(loans: LoanSet, method_name: str, single: bool) -> list[Variant
     def many_numpy() -> Any:
         return amortize_many(principals, rates, months, method)
 
+    from hpf_core.loans._amortize import installment_rows
+
+    built = [amortize(p, r, m, method) for p, r, m in zip(principals, rates, months, strict=True)]
+
+    def installments_alone() -> list[Any]:
+        return [installment_rows(s) for s in built]  # what .installments builds, on built schedules
+
+    def rows_fen(result: list[Any]) -> FenColumns:
+        return installments_fen([_Rows(rows) for rows in result])
+
     def many_python() -> Any:
         return amortize_many(principals, rates, months, method, use_numpy=False)
 
@@ -266,7 +281,9 @@ def hpf_variants(loans: LoanSet, method_name: str, single: bool) -> list[Variant
         Variant("hpf", f"{what}: integer-fen columns, Decimal on demand", loop_amortize, schedules_fen, True),
         Variant("hpf", f"{what} + .installments (all rows as Decimal records)", loop_amortize_installments,
                 installments_fen, True),
-        Variant("hpf", "amortize_many() numpy int64", many_numpy, batch_fen, True),
+        Variant("hpf", "Schedule.installments alone (Decimal records of schedules built outside timing)",
+                installments_alone, rows_fen, True),
+        Variant("hpf", "amortize_many() numpy", many_numpy, batch_fen, True),
         Variant("hpf", "amortize_many(use_numpy=False) pure Python", many_python, batch_fen, True),
     ]  # fmt: skip
     if single:
@@ -287,6 +304,11 @@ def hpf_variants(loans: LoanSet, method_name: str, single: bool) -> list[Variant
         label = "mortgage_quote(): quote convention, 60-digit Decimal, rounded for display (not the ledger)"
         out.append(Variant("hpf", label, quote, quote_fen, False))
     return out
+
+
+@dataclass
+class _Rows:
+    installments: Any
 
 
 # --------------------------------------------------------------------------- numpy-financial
@@ -701,6 +723,10 @@ def verdicts(results: list[Result], imports: list[tuple[str, float, float]], jud
 
     w1 = find("W1", "hpf", "amortize():").rows_per_s / base("W1").rows_per_s
     w2_res = find("W2", "hpf", "amortize_many() numpy")
+    w2_plain = find("W2", "plain numpy", "vectorised")
+    w3_plain_base = base("W3")
+    inst_w1 = find("W1", "hpf", "amortize() + .installments")
+    inst_w2 = find("W2", "hpf", "Schedule.installments alone")
     w2 = w2_res.rows_per_s / base("W2").rows_per_s
     w2_loop = next(
         r
@@ -718,7 +744,18 @@ def verdicts(results: list[Result], imports: list[tuple[str, float, float]], jud
             return "not judged at smoke sizes"
         return "MET" if flag else "MISSED"
 
+    ei_vs_float = w2_res.rows_per_s / w2_plain.rows_per_s
+    ep_vs_broadcast = w3_res.rows_per_s / w3_plain_base.rows_per_s
     return [
+        f"- W2 (issue #16) hpf amortize_many equal instalment vs the plain numpy float loop: "
+        f"{ei_vs_float:.2f}x (target >= 1x), {w2_res.mismatched} fen mismatches: "
+        f"{ok(ei_vs_float >= 1 and w2_res.mismatched == 0)}",
+        f"- W3 (issue #16) hpf amortize_many equal principal vs the numpy broadcast closed form: "
+        f"{ep_vs_broadcast:.2f}x (target >= 1x), {w3_res.mismatched} fen mismatches: "
+        f"{ok(ep_vs_broadcast >= 1 and w3_res.mismatched == 0)}",
+        f"- W2 (issue #16) Schedule.installments alone over {w2_res.rows:,} rows of distinct loans: "
+        f"{inst_w2.rows_per_s / 1e6:.2f} M rows/s (target >= 2 M): {ok(inst_w2.rows_per_s >= 2e6)}; "
+        f"W1 amortize() + .installments, one loan repeated: {inst_w1.rows_per_s / 1e6:.2f} M rows/s",
         f"- W1 hpf amortize() vs npf: {w1:.2f}x (target >= 1x): {ok(w1 >= 1)}",
         f"- W2 hpf amortize_many vs fastest npf variant (broadcast grid): {w2:.2f}x (target >= 3x), "
         f"{w2_res.mismatched} fen mismatches: {ok(w2 >= 3 and w2_res.mismatched == 0)}"
@@ -737,7 +774,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, help="max seconds of sampling per variant (default 30)")
     parser.add_argument("--import-runs", type=int, help="fresh interpreters per import figure (default 15)")
     parser.add_argument("--skip", default="", help="comma list of workloads to skip: W1,W2,W3,import")
+    parser.add_argument(
+        "--timer", choices=("wall", "cpu"), default="wall", help="perf_counter (default) or process_time"
+    )
     args = parser.parse_args(argv)
+    CLOCK[0] = time.process_time if args.timer == "cpu" else time.perf_counter
     smoke = args.smoke
     args.loans = args.loans or (200 if smoke else 10_000)
     args.samples = args.samples or (2 if smoke else 7)
@@ -747,8 +788,8 @@ def main(argv: list[str] | None = None) -> int:
     skip = {s.strip().upper() for s in args.skip.split(",") if s.strip()}
 
     started = time.perf_counter()
-    print(f"hpf bench: {'smoke' if smoke else 'full'} run, {args.loans} loans, best of {args.samples}",
-          file=sys.stderr)  # fmt: skip
+    print(f"hpf bench: {'smoke' if smoke else 'full'} run, {args.loans} loans, best of {args.samples}, "
+          f"{args.timer} time", file=sys.stderr)  # fmt: skip
     results: list[Result] = []
     ei, ep = "equal-installment", "equal-principal"
 
@@ -783,6 +824,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print("## Machine\n")
     print("\n".join(machine()))
+    print(f"- timer: {args.timer} ({'time.process_time' if args.timer == 'cpu' else 'time.perf_counter'}); "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end of the run")  # fmt: skip
     print(f"\n## Rows per second ({'smoke' if smoke else 'full'} run)\n")
     print(
         f"W1: one {W1_PRINCIPAL:,} yuan / {W1_RATE_BP / 100:.2f}% / {W1_MONTHS}-month equal-instalment loan. "

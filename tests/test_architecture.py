@@ -51,6 +51,8 @@ ALLOWED_THIRD_PARTY = {
     # data frames on request (Schedule.to_pandas / to_polars, D-060), imported on use
     "pandas": {"_render.py"},
     "polars": {"_render.py"},
+    # record batches on request (ScheduleBatch.to_arrow, issue #16, D-065), imported on use
+    "pyarrow": {"_batch.py"},
 }
 
 
@@ -90,13 +92,14 @@ class TestCoreImports:
                 assert any(part in places for part in path.relative_to(CORE).parts), (
                     f"{path.relative_to(SRC)}:{line}: {module} is only for {places}"
                 )
-            if module in {"numpy", "pandas", "polars"}:
+            if module in {"numpy", "pandas", "polars", "pyarrow"}:
                 assert not top, f"{path.relative_to(SRC)}:{line}: {module} is optional, import it on use"
 
     def test_importing_the_core_loads_no_optional_or_io_module(self) -> None:
         code = (
             "import sys, hpf_core, hpf_core.loans, hpf_core.calculators, hpf_core.policy, hpf_core.money;"
-            "bad = {'numpy', 'hypothesis', 'sqlite3', 'socket', 'hpf_adapters', 'pandas', 'polars'}"
+            "bad = {'numpy', 'hypothesis', 'sqlite3', 'socket', 'hpf_adapters', 'pandas', 'polars',"
+            " 'pyarrow'}"
             " & set(sys.modules);"
             "print(sorted(bad))"
         )

@@ -98,6 +98,9 @@ API_MODULES = (
     "hpf_adapters.pytest_plugin",
     # issue #16, centre-scale batch jobs (D-059)
     "hpf_adapters.batch",
+    # issue #16, portfolio runs as Arrow batches and on Dask (D-065)
+    "hpf_adapters.arrow",
+    "hpf_adapters.dask",
 )
 
 

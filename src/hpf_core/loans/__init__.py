@@ -15,7 +15,14 @@ from hpf_core.loans._amortize import (
     Schedule,
     amortize,
 )
-from hpf_core.loans._batch import FenColumn, IntColumn, ScheduleBatch, amortize_many
+from hpf_core.loans._batch import (
+    ARROW_COLUMNS,
+    FenColumn,
+    IntColumn,
+    ScheduleBatch,
+    amortize_many,
+    arrow_schema,
+)
 from hpf_core.loans._prepay import PrepaymentResult, PrepaymentStrategy, prepay, reprice
 from hpf_core.loans._rate_tables import (
     BANDS_MERGED_FROM,
@@ -179,6 +186,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "ARROW_COLUMNS",
     "BANDS_MERGED_FROM",
     "BENCHMARK_TABLE",
     "DEFAULT_ALLOCATION",
@@ -240,6 +248,7 @@ __all__ = [
     "amortize_many",
     "amount_due",
     "apply_prepayment",
+    "arrow_schema",
     "bill_due",
     "cancel_offset",
     "commercial_rate",

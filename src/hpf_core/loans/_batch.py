@@ -9,6 +9,7 @@ loop over ``amortize``'s kernels. Either way every figure is exact to the fen.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from numbers import Integral
@@ -19,6 +20,7 @@ import attrs
 from hpf_core import _render
 from hpf_core.errors import HpfError, InputError, InputTypeError
 from hpf_core.loans._amortize import (
+    MAX_MONTHS,
     RepaymentMethod,
     Schedule,
     annuity_fen,
@@ -26,10 +28,11 @@ from hpf_core.loans._amortize import (
     check_method,
     check_months,
     check_principal,
+    decimals_from_fen,
     ledger_rows,
     rate_fraction,
 )
-from hpf_core.money import Amount, Rate, amount_from_fen, check_rate, fen
+from hpf_core.money import MAX_AMOUNT, Amount, Rate, amount_from_fen, check_rate, fen
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -290,11 +293,50 @@ class ScheduleBatch:
         columns, decimals = self._columns(in_fen)
         return _render.frame("pandas", columns, decimals=decimals)
 
+    def to_arrow(self, *, first_loan: int = 0) -> Any:
+        """Every row as a ``pyarrow.RecordBatch`` (``pip install 'hpf[arrow]'``), straight
+        from the fen columns: ``loan`` (int64, ``first_loan`` + the 0-based index),
+        ``period`` (int16), then ``payment_fen``, ``principal_fen``, ``interest_fen``,
+        ``balance_fen`` (int64 fen). Streams of batches: :mod:`hpf_adapters.arrow`."""
+        if isinstance(first_loan, bool) or not isinstance(first_loan, int):
+            raise InputTypeError("first_loan", f"must be an int, not {type(first_loan).__name__}", first_loan)
+        try:
+            import numpy as np  # noqa: PLC0415 - optional extra, imported on use
+            import pyarrow as pa  # noqa: PLC0415 - optional extra, imported on use
+        except ModuleNotFoundError as missing:
+            raise ModuleNotFoundError(
+                "to_arrow() needs pyarrow and numpy, which are not installed: pip install 'hpf[arrow]'",
+                name=missing.name,
+            ) from missing
+        terms = np.asarray(self.months, dtype=np.int64)
+        loan = np.repeat(np.arange(first_loan, first_loan + len(terms), dtype=np.int64), terms)
+        starts = np.repeat(np.asarray(self.starts, dtype=np.int64), terms)
+        period = (np.arange(len(loan), dtype=np.int64) - starts + 1).astype(np.int16)
+        arrays = [pa.array(loan), pa.array(period)]
+        for column in (self.payment, self.principal, self.interest, self.balance):
+            arrays.append(pa.array(np.asarray(column.fen, dtype=np.int64)))
+        return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema())
+
     def to_polars(self, *, in_fen: bool = False) -> Any:
         """Every row as a ``polars.DataFrame`` (``pip install 'hpf[polars]'``): the columns of
         :meth:`to_pandas`, amounts as ``Decimal(scale=2)`` or, with ``in_fen=True``, Int64 fen."""
         columns, decimals = self._columns(in_fen)
         return _render.frame("polars", columns, decimals=decimals)
+
+
+ARROW_COLUMNS = ("loan", "period", "payment_fen", "principal_fen", "interest_fen", "balance_fen")
+"""The columns of :meth:`ScheduleBatch.to_arrow`, in order."""
+
+
+def arrow_schema() -> Any:
+    """The ``pyarrow.Schema`` of :meth:`ScheduleBatch.to_arrow` (imports pyarrow)."""
+    import pyarrow as pa  # noqa: PLC0415 - optional extra, imported on use
+
+    types = (pa.int64(), pa.int16(), pa.int64(), pa.int64(), pa.int64(), pa.int64())
+    return pa.schema(
+        [pa.field(name, kind, nullable=False) for name, kind in zip(ARROW_COLUMNS, types, strict=True)],
+        metadata={"hpf": "ledger rows, amounts in integer fen (1/100 yuan)"},
+    )
 
 
 def _each(check: Callable[[Any], T], values: list[Any], field: str) -> Iterator[T]:
@@ -335,6 +377,38 @@ def _column(values: object, count: int | None, field: str) -> list[Any]:
     return list(values)
 
 
+_MAX_FEN = fen(MAX_AMOUNT)
+
+
+def _plain_inputs(
+    principals: list[Any], rates: list[Any], months: list[Any]
+) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...], tuple[int, ...], list[int]] | None:
+    """The checked inputs when every principal and term is a plain ``int`` and every rate
+    one ``Decimal`` or ``str`` type, checked once per distinct rate and with ``min``/``max``
+    for the ints (a portfolio's usual shape); ``None`` when anything is unusual or wrong,
+    and the general path then checks entry by entry and names the bad one."""
+    if not principals or set(map(type, principals)) != {int} or set(map(type, months)) != {int}:
+        return None
+    if not (min(principals) > 0 and max(principals) * 100 <= _MAX_FEN):
+        return None
+    if not (min(months) >= 1 and max(months) <= MAX_MONTHS):
+        return None
+    kinds = set(map(type, rates))
+    if len(kinds) != 1 or kinds.pop() not in (Decimal, str):
+        return None
+    try:
+        checked = {r: check_rate(r) for r in set(rates)}
+    except HpfError:
+        return None
+    p_fen = [p * 100 for p in principals]
+    return (
+        tuple(decimals_from_fen(p_fen)),
+        tuple(map(checked.__getitem__, rates)),
+        tuple(months),
+        p_fen,
+    )
+
+
 def amortize_many(
     principals: Iterable[Amount],
     annual_rates: Iterable[Rate] | Rate,
@@ -364,14 +438,16 @@ def amortize_many(
     for field, column in (("annual_rates", raw_rates), ("months", raw_months)):
         if len(column) != count:
             raise InputError(field, f"must have one entry per loan ({count} principals)", len(column))
-    amounts = tuple(_each(check_principal, raw_principals, "principals"))
-    rates = tuple(_each(_cached(check_rate), raw_rates, "annual_rates"))
-    terms = tuple(_each(check_months, raw_months, "months"))
-    starts = [0] * count
-    total = 0
-    for i, m in enumerate(terms):
-        starts[i] = total
-        total += m
+    fast = _plain_inputs(raw_principals, raw_rates, raw_months)
+    if fast is None:  # the general path: every entry checked, an error names it
+        amounts = tuple(_each(check_principal, raw_principals, "principals"))
+        rates = tuple(_each(_cached(check_rate), raw_rates, "annual_rates"))
+        terms = tuple(_each(check_months, raw_months, "months"))
+        p_fen = [fen(a) for a in amounts]
+    else:
+        amounts, rates, terms, p_fen = fast
+    starts = [0, *itertools.accumulate(terms)]
+    total = starts.pop()
 
     np_module: Any = None
     if use_numpy or (use_numpy is None and count >= _NUMPY_FROM):
@@ -384,9 +460,8 @@ def amortize_many(
                 ) from exc
         else:
             np_module = numpy
-    fraction = functools.lru_cache(maxsize=None)(rate_fraction)  # portfolios share few rates
-    fracs = [fraction(r) for r in rates]
-    p_fen = [fen(a) for a in amounts]
+    distinct = {r: rate_fraction(r) for r in set(rates)}  # portfolios share few rates
+    fracs = list(map(distinct.__getitem__, rates))
     if np_module is not None and count and _fits_int64(p_fen, fracs):
         columns = _rows_numpy(np_module, p_fen, fracs, terms, kind, total)
     else:
@@ -483,9 +558,14 @@ def _rows_numpy(
     p_all = np.asarray(p_fen, dtype=np.int64)
     num_all = np.asarray([f[0] for f in fracs], dtype=np.int64)
     den_all = np.asarray([f[1] for f in fracs], dtype=np.int64)
+    exact_in_float = _fits_float(p_fen, fracs)
     if kind is RepaymentMethod.EQUAL_PRINCIPAL:
+        if exact_in_float:
+            return _equal_principal_float(np, p_all, num_all, den_all, n_all, total)
         return _equal_principal_numpy(np, p_all, num_all, den_all, n_all, total)
     per_month_all = _payments_numpy(np, p_fen, fracs, terms)
+    if exact_in_float:
+        return _equal_installment_float(np, p_all, num_all, den_all, n_all, per_month_all, total)
     columns = [np.empty(total, dtype=np.int64) for _ in range(4)]
     row = 0
     for first in range(0, len(p_fen), _CHUNK):
@@ -540,3 +620,125 @@ def _equal_principal_numpy(
     interest = (owed * num_all[loan] + den // 2) // den
     balance = owed - principal
     return principal + interest, principal, interest, balance
+
+
+# --------------------------------------------------------------------------- float64 kernels (D-065)
+#
+# The half-up interest on a balance b is floor(v), v = b·num/den + 1/2, a multiple of
+# 1/(2·den). Moving v by 1/(4·den) changes no floor: an integer v stays in [k, k + 1/(4den)],
+# any other lies at least 1/(2den) below the next integer. So with r = fl(num/den) and
+# c = fl(1/2 + 1/(4den)), floor(fl(fl(b·r) + c)) is exact whenever the float error, under
+# 4u(t + 1) for t = b·num/den and u = 2**-53, stays below 1/(4den): that is whenever
+# b·num + den < 2**49. Balances, parts and payments are whole fen below 2**49 too, so
+# their sums and differences in float64 are exact. The float loop then does what the
+# plain float loop does (one multiply, one add, one floor per interest), with no int64
+# division, which numpy does one element at a time.
+
+_FLOAT_EXACT = 2**49
+
+
+def _fits_float(p_fen: list[int], fracs: list[tuple[int, int]]) -> bool:
+    """Every interest of the float kernels is exact (see above): b·num + den < 2**49."""
+    top_num = max(n for n, _ in fracs)
+    top_den = max(d for _, d in fracs)
+    return max(p_fen) * max(top_num, 1) + top_den < _FLOAT_EXACT
+
+
+def _rate_and_bias(np: Any, num_all: Any, den_all: Any) -> tuple[Any, Any]:
+    den = den_all.astype(np.float64)
+    return num_all.astype(np.float64) / den, 0.5 + 0.25 / den
+
+
+_FLOAT_CHUNK = 8192
+"""Equal instalment: loans advanced together per chunk, at most (a [period, loan] block
+of two float64 columns, up to 47 MB at 360 periods, less than the chunk's own four int64 output
+columns; fewer, wider steps beat cache-sized chunks here: numpy's per-call cost
+dominates narrow steps)."""
+
+_FLOAT_ROWS = 1 << 16
+"""Equal principal: rows computed together (their temporaries stay in cache)."""
+
+
+def _equal_installment_float(
+    np: Any, p_all: Any, num_all: Any, den_all: Any, n_all: Any, per_month_all: Any, total: int
+) -> tuple[Any, Any, Any, Any]:
+    """Equal instalment in float64 whole fen (exact, see above), loans in chunks; each
+    step advances every loan of the chunk one period and keeps only its interest and
+    balance (principal = balance before − balance after, payment = principal + interest,
+    both derived at the end in int64)."""
+    count = len(n_all)
+    p_f = p_all.astype(np.float64)
+    rate_f, bias_f = _rate_and_bias(np, num_all, den_all)
+    per_month_f = per_month_all.astype(np.float64)
+    interest, balance = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64)
+    row = 0
+    step = -(-count // -(-count // _FLOAT_CHUNK))  # even chunks of at most _FLOAT_CHUNK loans
+    for first in range(0, count, step):
+        chunk = slice(first, first + step)
+        n = n_all[chunk]
+        width, longest = len(n), int(n.max())
+        rate, bias, per_month = rate_f[chunk], bias_f[chunk], per_month_f[chunk]
+        block = np.empty((2, longest, width))  # interest, balance after the row
+        part = np.empty(width)
+        owed = p_f[chunk]
+        for k in range(longest):
+            due, after = block[0, k], block[1, k]
+            np.multiply(owed, rate, out=due)
+            np.add(due, bias, out=due)
+            np.floor(due, out=due)
+            np.subtract(per_month, due, out=part)
+            np.minimum(part, owed, out=part)
+            np.subtract(owed, part, out=after)
+            owed = after
+        # Rows past a loan's term were computed on (their balance stays 0) and are dropped.
+        live = np.arange(longest)[None, :] < n[:, None]  # [loan, period]: rows that exist
+        rows = int(n.sum())
+        for column, values in ((interest, block[0]), (balance, block[1])):
+            column[row : row + rows] = values.T[live]
+        row += rows
+    starts = np.zeros(count, dtype=np.int64)
+    np.cumsum(n_all[:-1], out=starts[1:])
+    balance[starts + n_all - 1] = 0  # the last row takes what is left
+    principal = np.empty(total, dtype=np.int64)
+    np.subtract(balance[:-1], balance[1:], out=principal[1:])
+    principal[starts] = p_all - balance[starts]
+    return principal + interest, principal, interest, balance
+
+
+def _equal_principal_float(
+    np: Any, p_all: Any, num_all: Any, den_all: Any, n_all: Any, total: int
+) -> tuple[Any, Any, Any, Any]:
+    """:func:`_equal_principal_numpy`'s closed form in float64 whole fen (exact, see
+    above), over runs of whole loans of about :data:`_FLOAT_ROWS` rows each."""
+    count = len(n_all)
+    part_all = ((2 * p_all + n_all) // (2 * n_all)).astype(np.float64)
+    p_f = p_all.astype(np.float64)
+    rate_f, bias_f = _rate_and_bias(np, num_all, den_all)
+    starts = np.zeros(count, dtype=np.int64)
+    np.cumsum(n_all[:-1], out=starts[1:])
+    pay, prin, intr, bal = (np.empty(total, dtype=np.int64) for _ in range(4))
+    bounds = sorted({*np.searchsorted(starts, np.arange(0, total, _FLOAT_ROWS)).tolist(), count})
+    for a, b in itertools.pairwise(bounds):
+        n, first = n_all[a:b], int(starts[a])
+        rows = int(n.sum())
+        done = slice(first, first + rows)
+        k = np.arange(rows, dtype=np.float64)  # row within its loan, from 0
+        k -= np.repeat((starts[a:b] - first).astype(np.float64), n)
+        part = np.repeat(part_all[a:b], n)
+        owed = np.repeat(p_f[a:b], n)  # owed before row k: max(P - k·part, 0)
+        k *= part
+        owed -= k
+        np.maximum(owed, 0, out=owed)
+        x = np.repeat(rate_f[a:b], n)
+        x *= owed
+        x += np.repeat(bias_f[a:b], n)
+        np.floor(x, out=x)
+        intr[done] = x
+        np.minimum(part, owed, out=part)
+        last = starts[a:b] + n - 1 - first
+        part[last] = owed[last]  # the last row takes what is owed
+        prin[done] = part
+        owed -= part
+        bal[done] = owed
+    np.add(prin, intr, out=pay)
+    return pay, prin, intr, bal
