@@ -17,7 +17,7 @@ from hpf_adapters.http._problems import Problem
 from hpf_adapters.wiring import App
 from hpf_core.dates import parse_date
 from hpf_core.errors import InputError, UnknownRecord
-from hpf_core.members import REFUSED_MESSAGE, MemberRules, PasswordChannel, PasswordGroup
+from hpf_core.members import REFUSED_MESSAGE, MemberRules, PasswordChannel, PasswordGroup, hash_token
 from hpf_core.members import services as member_services
 from hpf_core.portal import not_found
 from hpf_core.ports import MemberRecord
@@ -339,14 +339,23 @@ def _fact(name: str, value: Any) -> Any:
 
 
 def _record(app: App, token: str) -> MemberRecord | None:
-    """The member record of the session's member (None: a member with credentials only)."""
-    rules = app.policy.members or MemberRules()
-    session = member_services.authenticate(app.unit_of_work, token, app.now(), rules=rules)
+    """The member record of the session's member (None: a member with credentials only).
+
+    One read, no write: the session is looked up by its token's hash only to learn whose
+    record to read; the portal service the route then calls authenticates the token (and
+    stores the touch) before it reads anything, so an ended, expired or restricted session
+    is still refused there, and a record read here for a dead session is never answered.
+    A token with no session at all is refused here, by the same authentication."""
     with app.unit_of_work() as uow:
-        try:
-            return uow.members.get(session.member_id)
-        except UnknownRecord:
-            return None
+        session = uow.sessions.get(hash_token(token))
+        if session is not None and not session.ended:
+            try:
+                return uow.members.get(session.member_id)
+            except UnknownRecord:
+                return None
+    rules = app.policy.members or MemberRules()
+    member_services.authenticate(app.unit_of_work, token, app.now(), rules=rules)
+    return None
 
 
 def _own_account(app: App, token: str) -> str:
