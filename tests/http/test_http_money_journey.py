@@ -99,7 +99,7 @@ def _member_journey(url: str, person: Any) -> list[tuple[str, str, list[int]]]:
             pay_key = f"pay-{person.account_no}-{round_}"
             headers = {**_bearer(L.ADMIN_TOKEN), "Idempotency-Key": pay_key}
 
-            def pay(_: int, app_id: str = app_id, headers: dict[str, str] = headers) -> httpx.Response:
+            def pay(_: int, app_id: str = app_id, headers: dict[str, str] = headers) -> Any:
                 return httpx.post(f"{url}/staff/applications/{app_id}/pay", headers=headers, timeout=60)
 
             with ThreadPoolExecutor(2) as both:
