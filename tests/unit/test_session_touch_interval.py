@@ -40,7 +40,9 @@ def test_a_touch_is_stored_once_a_minute_and_idle_expiry_counts_from_it() -> Non
 
     def stored() -> datetime:
         with app.unit_of_work() as uow:
-            return uow.sessions.get(hash_token(token)).last_seen_at
+            session = uow.sessions.get(hash_token(token))
+            assert session is not None
+            return session.last_seen_at
 
     assert stored() == start
     seen = member_services.authenticate(app.unit_of_work, token, start + timedelta(seconds=59), rules=rules)
