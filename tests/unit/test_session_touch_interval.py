@@ -11,6 +11,7 @@ from types import ModuleType
 
 import pytest
 
+from hpf_adapters.wiring import App
 from hpf_core.errors import Refused
 from hpf_core.members import MemberRules, hash_token
 from hpf_core.members import services as member_services
@@ -33,7 +34,7 @@ W = _world()
 
 
 def test_a_touch_is_stored_once_a_minute_and_idle_expiry_counts_from_it() -> None:
-    app = W.the_world(W.an_app())
+    app: App = W.the_world(W.an_app())
     start = W.at(10)
     token = W.session(app, W.A, start)
     rules = app.policy.members or MemberRules()
