@@ -13,10 +13,14 @@ from hpf_adapters.http import _schemas as s
 from hpf_adapters.http._dump import application, dump
 from hpf_adapters.http._guard import HttpSettings, idempotent, staff_for
 from hpf_adapters.http._problems import Problem
+from hpf_adapters.http._shapes import APPLICATION, field_shape, ok, record, returns, shape
 from hpf_adapters.wiring import App
+from hpf_core import portal as portal_api
 from hpf_core.accounts import deposit_rate
 from hpf_core.backoffice import Staff
+from hpf_core.calculators import Quote, QuoteRow
 from hpf_core.errors import InputError
+from hpf_core.ports import PaymentReceipt
 
 __all__ = ["public_router", "staff_router"]
 
@@ -25,16 +29,32 @@ STAFF_BEARER = HTTPBearer(
 )
 
 
+def _quote_schema() -> dict[str, Any]:
+    """What the quote route answers: the quote's fields but its rows, the first row, and
+    every row only when asked (``rows=true``)."""
+    names = [f.name for f in attrs.fields(Quote) if f.name != "rows"]
+    body = record(**{name: field_shape(Quote, name) for name in names}, first=QuoteRow)
+    body["properties"]["rows"] = {"type": "array", "items": shape(QuoteRow)}
+    return body
+
+
+QUOTE = _quote_schema()
+
+
 def public_router(app: App) -> APIRouter:
     """房贷计算器, 利率, 服务网点, 新闻动态, 服务热线 and 隐私声明: no session."""
     router = APIRouter(tags=["public"])
     portal = app.portal
 
-    @router.get("/health", summary="the server answers (for load balancers and the benchmark)")
+    @router.get(
+        "/health",
+        summary="the server answers (for load balancers and the benchmark)",
+        openapi_extra=ok(record(status=str)),
+    )
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/calculator/quote", summary="房贷计算器 (seed §5.1.2)")
+    @router.get("/calculator/quote", summary="房贷计算器 (seed §5.1.2)", openapi_extra=ok(QUOTE))
     async def quote(
         principal: Annotated[str, Query(max_length=32, examples=["146271.00"])],
         months: Annotated[int, Query(ge=1, le=480, examples=[360])],
@@ -56,11 +76,21 @@ def public_router(app: App) -> APIRouter:
             out["rows"] = dump(result.rows)
         return out
 
-    @router.get("/rates", summary="利率表: the HPF loan rates with their sources")
+    @router.get(
+        "/rates",
+        summary="利率表: the HPF loan rates with their sources",
+        openapi_extra=ok(returns(portal_api.rate_table)),
+    )
     def rates() -> Any:
         return dump(portal.rate_table())
 
-    @router.get("/outlets", summary="服务网点 (seed §5.1.1); near=lat,lng for the nearest")
+    @router.get(
+        "/outlets",
+        summary="服务网点 (seed §5.1.1); near=lat,lng for the nearest",
+        openapi_extra=ok(
+            {"anyOf": [shape(returns(portal_api.outlets)), shape(returns(portal_api.nearest_outlets))]}
+        ),
+    )
     def outlets(near: Annotated[str | None, Query(max_length=64, examples=["47.84,88.14"])] = None) -> Any:
         if near is None:
             return dump(portal.outlets())
@@ -70,11 +100,15 @@ def public_router(app: App) -> APIRouter:
         found = portal.nearest_outlets(lat.strip(), lng.strip())
         return dump(found)
 
-    @router.get("/news", summary="新闻动态 (seed §3.1)")
+    @router.get("/news", summary="新闻动态 (seed §3.1)", openapi_extra=ok(returns(portal_api.news)))
     def news(limit: Annotated[int | None, Query(ge=1, le=100)] = None) -> Any:
         return dump(portal.news(limit=limit))
 
-    @router.get("/center", summary="服务热线 and 隐私声明 (seed §7.2, §7.3)")
+    @router.get(
+        "/center",
+        summary="服务热线 and 隐私声明 (seed §7.2, §7.3)",
+        openapi_extra=ok(record(code=str, hotline=str, privacy=str)),
+    )
     def center() -> Any:
         return {"code": app.policy.code, "hotline": portal.hotline(), "privacy": portal.privacy()}
 
@@ -126,7 +160,7 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
             out, status_code=status, headers={"Idempotent-Replayed": "true"} if replayed else None
         )
 
-    @router.post("/applications/{application_id}/take-up", summary="受理")
+    @router.post("/applications/{application_id}/take-up", summary="受理", openapi_extra=ok(APPLICATION))
     def take_up(application_id: str, who: Principal, key: Key = None) -> JSONResponse:
         return _run(
             who,
@@ -137,7 +171,11 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
             lambda: application(office.take_up(staff=who, application_id=application_id, at=app.now())),
         )
 
-    @router.post("/applications/{application_id}/review", summary="审核通过 (a node before the last)")
+    @router.post(
+        "/applications/{application_id}/review",
+        summary="审核通过 (a node before the last)",
+        openapi_extra=ok(APPLICATION),
+    )
     def review(application_id: str, note: s.Note, who: Principal, key: Key = None) -> JSONResponse:
         return _run(
             who,
@@ -150,7 +188,9 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
             ),
         )
 
-    @router.post("/applications/{application_id}/return", summary="退回 with a reason")
+    @router.post(
+        "/applications/{application_id}/return", summary="退回 with a reason", openapi_extra=ok(APPLICATION)
+    )
     def return_(application_id: str, note: s.Note, who: Principal, key: Key = None) -> JSONResponse:
         return _run(
             who,
@@ -168,6 +208,7 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
     @router.post(
         "/applications/{application_id}/approve",
         summary="审批通过 (the last node; a loan business is carried out)",
+        openapi_extra=ok(APPLICATION),
     )
     def approve(application_id: str, note: s.Note, who: Principal, key: Key = None) -> JSONResponse:
         return _run(
@@ -187,7 +228,11 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
             ),
         )
 
-    @router.post("/applications/{application_id}/pay", summary="支付 an approved withdrawal, once")
+    @router.post(
+        "/applications/{application_id}/pay",
+        summary="支付 an approved withdrawal, once",
+        openapi_extra=ok(record(application=APPLICATION, receipt=PaymentReceipt)),
+    )
     def pay(application_id: str, who: Principal, key: Key = None) -> JSONResponse:
         def work() -> dict[str, Any]:
             on = app.today()
@@ -204,7 +249,9 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
 
         return _run(who, key, "pay", application_id, {}, work)
 
-    @router.post("/applications/{application_id}/end", summary="终止 with a reason")
+    @router.post(
+        "/applications/{application_id}/end", summary="终止 with a reason", openapi_extra=ok(APPLICATION)
+    )
     def end(application_id: str, note: s.Note, who: Principal, key: Key = None) -> JSONResponse:
         return _run(
             who,
