@@ -251,7 +251,7 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         openapi_extra=ok(returns(portal_api.personal_centre)),
     )
     def me(credentials: Token) -> Any:
-        return dump(portal.personal_centre(token_of(credentials), app.now()))
+        return JSONResponse(dump(portal.personal_centre(token_of(credentials), app.now())))
 
     @router.get(
         "/me/account",
@@ -261,7 +261,7 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
     )
     def account(credentials: Token) -> Any:
         token = token_of(credentials)
-        return dump(portal.deposit_account(token, _own_account(app, token), app.now()))
+        return JSONResponse(dump(portal.deposit_account(token, _own_account(app, token), app.now())))
 
     @router.get(
         "/me/account/entries",
@@ -275,7 +275,9 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         end: Annotated[date, Query(alias="to")],
     ) -> Any:
         token = token_of(credentials)
-        return dump(portal.deposit_details(token, _own_account(app, token), start, end, app.now()))
+        return JSONResponse(
+            dump(portal.deposit_details(token, _own_account(app, token), start, end, app.now()))
+        )
 
     @router.get(
         "/me/loans",
@@ -287,7 +289,7 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         token = token_of(credentials)
         record = _record(app, token)
         contracts = tuple(record.loan_contracts) if record is not None else ()
-        return [dump(portal.loan_account(token, c, app.now())) for c in contracts]
+        return JSONResponse([dump(portal.loan_account(token, c, app.now())) for c in contracts])
 
     @router.get(
         "/me/loans/{contract_no}",
@@ -296,7 +298,7 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         openapi_extra=ok(returns(portal_api.loan_account)),
     )
     def loan(contract_no: str, credentials: Token) -> Any:
-        return dump(portal.loan_account(token_of(credentials), contract_no, app.now()))
+        return JSONResponse(dump(portal.loan_account(token_of(credentials), contract_no, app.now())))
 
     @router.get(
         "/me/loans/{contract_no}/schedule",
@@ -310,7 +312,9 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         start: Annotated[date, Query(alias="from")],
         end: Annotated[date, Query(alias="to")],
     ) -> Any:
-        return dump(portal.repayment_plan_of(token_of(credentials), contract_no, start, end, app.now()))
+        return JSONResponse(
+            dump(portal.repayment_plan_of(token_of(credentials), contract_no, start, end, app.now()))
+        )
 
     @router.get(
         "/me/loans/{contract_no}/repayments",
@@ -324,7 +328,9 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         start: Annotated[date, Query(alias="from")],
         end: Annotated[date, Query(alias="to")],
     ) -> Any:
-        return dump(portal.repayment_details_of(token_of(credentials), contract_no, start, end, app.now()))
+        return JSONResponse(
+            dump(portal.repayment_details_of(token_of(credentials), contract_no, start, end, app.now()))
+        )
 
     @router.get(
         "/me/loans/{contract_no}/overdue",
@@ -338,7 +344,7 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         start: Annotated[date, Query(alias="from")],
         end: Annotated[date, Query(alias="to")],
     ) -> Any:
-        return dump(portal.overdue(token_of(credentials), contract_no, start, end, app.now()))
+        return JSONResponse(dump(portal.overdue(token_of(credentials), contract_no, start, end, app.now())))
 
     @router.get(
         "/me/cards",
@@ -347,7 +353,7 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         openapi_extra=ok({"type": "array", "items": CARD}),
     )
     def cards(credentials: Token) -> Any:
-        return dump(portal.my_cards(token_of(credentials), app.now()))
+        return JSONResponse(dump(portal.my_cards(token_of(credentials), app.now())))
 
     @router.post(
         "/me/cards", status_code=201, tags=["me"], summary="添加新银行卡", openapi_extra=ok(CARD, 201)
@@ -384,7 +390,7 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         openapi_extra=ok(returns(portal_api.approval_records)),
     )
     def records(application_id: str, credentials: Token) -> Any:
-        return dump(portal.approval_records(token_of(credentials), application_id, app.now()))
+        return JSONResponse(dump(portal.approval_records(token_of(credentials), application_id, app.now())))
 
     @router.put(
         "/me/applications/{application_id}/documents/{category}",
