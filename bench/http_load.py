@@ -471,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "HPF_DB_KEY": KEY, "HPF_STAFF_TOKENS": STAFF, "PYTHONPATH": str(ROOT / "src")}
         command = [sys.executable, "-m", "hpf_adapters.cli", "serve", "--db", db, "--port", str(port)]
         server = subprocess.Popen(
-            [*command, "--workers", str(args.workers)],
+            [*command, "--workers", str(args.workers), "--login-limit", "100000"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -4,6 +4,8 @@ database's sealing key is the environment variable ``HPF_DB_KEY`` and the staff 
 ``HPF_STAFF_TOKENS`` (``id:role:token`` separated by commas): secrets never on the command
 line, where shell history and ``ps`` would keep them.
 
+``--login-limit N`` sets the login and unlock attempts allowed per client address a
+minute (``HttpSettings.login_limit``; a load test from one address needs more than 10).
 ``--workers N`` (N > 1) runs N uvicorn worker processes on one socket; the parent migrates
 the database and writes the demo data once, and each worker builds its own app from the
 environment (:func:`worker_app`). The login and code throttles are then per worker
@@ -25,6 +27,7 @@ KEY_VARIABLE = "HPF_DB_KEY"
 STAFF_VARIABLE = "HPF_STAFF_TOKENS"
 DB_VARIABLE = "HPF_SERVE_DB"
 CENTRE_VARIABLE = "HPF_SERVE_CENTRE"
+LIMIT_VARIABLE = "HPF_SERVE_LOGIN_LIMIT"
 """What ``--workers`` hands its worker processes (set by :func:`run`; the database URL may
 hold a password, so it goes through the environment, not a command line)."""
 MAX_WORKERS = 64
@@ -41,6 +44,11 @@ def add_parser(sub: Any) -> None:
         "--workers",
         default="1",
         help="uvicorn worker processes (default 1; the throttles then count per process)",
+    )
+    serve.add_argument(
+        "--login-limit",
+        default="10",
+        help="login and unlock attempts per client address a minute (default 10; per process)",
     )
     serve.add_argument(
         "--demo-data",
@@ -65,6 +73,12 @@ def staff_tokens(text: str) -> dict[str, Staff]:
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise InputError("--port", "must be a port number, 1 to 65535", text)
+    return int(text)
+
+
+def _limit(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise InputError("--login-limit", "must be a whole number, 1 to 1000000", text)
     return int(text)
 
 
@@ -96,7 +110,10 @@ def worker_app() -> Any:
     config = Config(
         centre=os.environ.get(CENTRE_VARIABLE, "altay"), store="sql", url=url, key=_secret(), migrate=False
     )
-    settings = HttpSettings(staff_tokens=staff_tokens(os.environ.get(STAFF_VARIABLE, "")))
+    settings = HttpSettings(
+        staff_tokens=staff_tokens(os.environ.get(STAFF_VARIABLE, "")),
+        login_limit=_limit(os.environ.get(LIMIT_VARIABLE, "10")),
+    )
     return create_app(build(config), settings=settings)
 
 
@@ -104,6 +121,7 @@ def run(args: argparse.Namespace) -> str:
     """Serve until interrupted; return what to print at the end."""
     port = _port(args.port)
     workers = _workers(args.workers)
+    login_limit = _limit(args.login_limit)
     secret = _secret()
     try:
         from hpf_adapters.http import HttpSettings, serve  # noqa: PLC0415 - the http extra is optional
@@ -114,7 +132,9 @@ def run(args: argparse.Namespace) -> str:
     from hpf_adapters.wiring import Config, build  # noqa: PLC0415
 
     app = build(Config(centre=args.centre, store="sql", url=args.db, key=secret, migrate=True))
-    settings = HttpSettings(staff_tokens=staff_tokens(os.environ.get(STAFF_VARIABLE, "")))
+    settings = HttpSettings(
+        staff_tokens=staff_tokens(os.environ.get(STAFF_VARIABLE, "")), login_limit=login_limit
+    )
     if args.demo_data:
         _demo_data(app)
     if workers == 1:
@@ -125,6 +145,7 @@ def run(args: argparse.Namespace) -> str:
         dispose()  # the workers open their own connections
     os.environ[DB_VARIABLE] = args.db
     os.environ[CENTRE_VARIABLE] = args.centre
+    os.environ[LIMIT_VARIABLE] = str(login_limit)
     serve(f"{__name__}:worker_app", host=args.host, port=port, workers=workers)
     return "hpf serve: stopped"
 
