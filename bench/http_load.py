@@ -231,7 +231,8 @@ def _wrk(url: str, token: str | None, connections: int, seconds: float, script: 
         "rps": figures["requests"] / (figures["duration_us"] / 1e6),
         "p50_ms": figures["p50_us"] / 1000,
         "p99_ms": figures["p99_us"] / 1000,
-        "errors": figures["non2xx"] + figures["socket_errors"],
+        "errors": figures["non2xx"],
+        "socket": figures["socket_errors"],
     }
 
 
@@ -507,13 +508,13 @@ def main(argv: list[str] | None = None) -> int:
         money = check_money(db, members[1:], results["journey"]["paid"]) if "journey" in results else None
     health = results["health"]["rps"]
     print(f"{args.connections} connections, {args.seconds:g} s a route:")
-    print("| route | req/s | p50 | p99 | non-2xx | of health |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| route | req/s | p50 | p99 | non-2xx | timeouts, socket errors | of health |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, r in results.items():
         if name != "journey":
             print(
                 f"| {name} | {r['rps']:,.1f} | {r['p50_ms']:,.1f} ms | {r['p99_ms']:,.1f} ms | "
-                f"{r['errors']} | {r['rps'] / health:.2f} |"
+                f"{r['errors']} | {r.get('socket', 'n/a')} | {r['rps'] / health:.2f} |"
             )
     quote, account = results["quote (360 months)"], results["me/account"]
     fresh = results["quote, a new principal each"]
