@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -200,6 +201,20 @@ def test_a_public_quote_has_the_textbook_instalment(live: Any) -> None:
     assert got.status_code == 200
     assert got.json()["monthly_payment"] == "1271.74"
     assert got.json()["first"]["payment"] == "1271.74"
+    # asked again (the answer cached, D-067) and with every row (computed, not cached): the
+    # same figures; 138 rows, the first the one already shown, nothing owed after the last
+    again = httpx.get(
+        live.url + "/calculator/quote",
+        params={"principal": "146271.00", "months": 138, "annual_rate": "0.0325"},
+    )
+    assert (again.headers["content-type"], again.json()) == ("application/json", got.json())
+    full = httpx.get(
+        live.url + "/calculator/quote",
+        params={"principal": "146271.00", "months": 138, "annual_rate": "0.0325", "rows": "true"},
+    ).json()
+    assert len(full["rows"]) == 138
+    assert (full["rows"][0], Decimal(full["rows"][-1]["balance"])) == (got.json()["first"], Decimal("0"))
+    assert {k: v for k, v in full.items() if k != "rows"} == got.json()
 
 
 def test_a_refused_login_is_one_answer_whatever_the_reason(live: Any) -> None:

@@ -27,7 +27,7 @@ from hpf_core.ports import PaymentReceipt
 __all__ = ["QUOTE_CACHE", "public_router", "staff_router"]
 
 QUOTE_CACHE = 1024
-"""How many distinct quotes a server keeps answered (each a few KB without ``rows``)."""
+"""How many distinct quotes a server process keeps answered (without ``rows``: under 1 KB each)."""
 
 STAFF_BEARER = HTTPBearer(
     auto_error=False, scheme_name="staff", description="a staff token configured for the server"
@@ -72,12 +72,14 @@ def public_router(app: App) -> APIRouter:
         rate: Decimal | str = (
             annual_rate if annual_rate is not None else portal.rate_in_force(app.today(), months).rate
         )
-        return Response(quoted(principal, str(rate), months, method, rows), media_type="application/json")
+        answer = (quoted if not rows else quoted.__wrapped__)(principal, str(rate), months, method, rows)
+        return Response(answer, media_type="application/json")
 
     @functools.lru_cache(maxsize=QUOTE_CACHE)
     def quoted(principal: str, rate: str, months: int, method: str, rows: bool) -> bytes:
         """The answer's bytes: a pure function of its inputs, so the same question (the
-        app's pre-filled example, a popular amount) is answered from memory (D-067)."""
+        app's pre-filled example, a popular amount) is answered from memory (D-067); an
+        answer with every row (tens of KB) is computed each time, not kept."""
         result = portal.calculator(principal, rate, months, method)
         out: dict[str, Any] = {
             f.name: dump(getattr(result, f.name)) for f in attrs.fields(type(result)) if f.name != "rows"
