@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -200,6 +201,20 @@ def test_a_public_quote_has_the_textbook_instalment(live: Any) -> None:
     assert got.status_code == 200
     assert got.json()["monthly_payment"] == "1271.74"
     assert got.json()["first"]["payment"] == "1271.74"
+    # asked again (the answer cached, D-067) and with every row (computed, not cached): the
+    # same figures; 138 rows, the first the one already shown, nothing owed after the last
+    again = httpx.get(
+        live.url + "/calculator/quote",
+        params={"principal": "146271.00", "months": 138, "annual_rate": "0.0325"},
+    )
+    assert (again.headers["content-type"], again.json()) == ("application/json", got.json())
+    full = httpx.get(
+        live.url + "/calculator/quote",
+        params={"principal": "146271.00", "months": 138, "annual_rate": "0.0325", "rows": "true"},
+    ).json()
+    assert len(full["rows"]) == 138
+    assert (full["rows"][0], Decimal(full["rows"][-1]["balance"])) == (got.json()["first"], Decimal("0"))
+    assert {k: v for k, v in full.items() if k != "rows"} == got.json()
 
 
 def test_a_refused_login_is_one_answer_whatever_the_reason(live: Any) -> None:
@@ -339,3 +354,19 @@ def test_a_forgotten_password_is_reset_by_sms_code(serve_app: Callable[..., Any]
         assert client.get("/me", headers=old).status_code == 401  # every session ended
         again = client.post("/sessions", json={"identifier": W.A.phone, "password": "reset2026ok"})
         assert again.status_code == 201
+
+
+def test_every_success_answer_has_a_schema(live: Any) -> None:
+    """Every operation documents its 2xx body (D-067), so Schemathesis's response check
+    validates real answers, not free-form JSON; 204 has no body."""
+    spec = httpx.get(live.url.replace("/api/v1", "/openapi.json")).json()
+    missing = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("2") and status != "204":
+                    schema = response.get("content", {}).get("application/json", {}).get("schema")
+                    typed = schema and (schema.get("type") in ("object", "array") or "anyOf" in schema)
+                    if not typed:
+                        missing.append(f"{method.upper()} {path} {status}")
+    assert missing == []

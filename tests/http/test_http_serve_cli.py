@@ -29,13 +29,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve(tmp_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     src = str(Path(__file__).resolve().parents[2] / "src")
     env = {**os.environ, "HPF_DB_KEY": KEY, "HPF_STAFF_TOKENS": STAFF, "PYTHONPATH": src}
     command = [sys.executable, "-m", "hpf_adapters.cli", "serve", "--db", str(tmp_path / "s.db")]
     process = subprocess.Popen(
-        [*command, "--port", str(port), "--demo-data"],
+        [*command, "--port", str(port), "--demo-data", *extra],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -96,3 +96,34 @@ def test_hpf_serve_refuses_a_bad_port_and_a_missing_key(monkeypatch: pytest.Monk
     with pytest.raises(InputError) as missing:
         run(["serve", "--db", "x.db"])
     assert missing.value.field == "HPF_DB_KEY"
+
+
+def test_hpf_serve_with_two_workers(tmp_path: Path) -> None:
+    """``--workers 2``: the parent migrates and writes the demo data once, each worker
+    builds its own app; the demo member's balance (seed §4.2 (2)) is answered, the access
+    log comes from the workers, and the session works whichever worker answers."""
+    process, base = _serve(tmp_path, "--workers", "2", "--login-limit", "50")
+    try:
+        login = httpx.post(base + "/sessions", json={"identifier": "13800138000", "password": "06151230"})
+        assert login.status_code == 201, login.text
+        auth = {"Authorization": f"Bearer {login.json()['token']}"}
+        body = {"group": "online", "old_password": "06151230", "new_password": "Hpf2018demo"}
+        changed = httpx.put(base + "/me/password", json={**body, "confirmation": "Hpf2018demo"}, headers=auth)
+        assert changed.status_code == 200, changed.text
+        with httpx.Client(base_url=base, headers=auth) as client:
+            balances = {client.get("/me/account").json()["balance"] for _ in range(8)}
+        assert balances == {"15827.45"}
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=30)
+    log = out.decode()
+    assert "GET /me/account 200" in log
+    assert "13800138000" not in log
+
+
+def test_hpf_serve_refuses_bad_workers_and_login_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HPF_DB_KEY", KEY)
+    for flag, value in (("--workers", "0"), ("--workers", "two"), ("--login-limit", "-1")):
+        with pytest.raises(InputError) as bad:
+            run(["serve", "--db", "x.db", flag, value])
+        assert bad.value.field == flag

@@ -1,8 +1,15 @@
-"""``hpf serve --db URL [--host 127.0.0.1] [--port 8000] [--centre altay] [--demo-data]``:
-the 12329 app's HTTP API on uvicorn (issue #14, D-058). The database's sealing key is the
-environment variable ``HPF_DB_KEY`` and the staff tokens ``HPF_STAFF_TOKENS``
-(``id:role:token`` separated by commas): secrets never on the command line, where shell
-history and ``ps`` would keep them."""
+"""``hpf serve --db URL [--host 127.0.0.1] [--port 8000] [--centre altay] [--workers N]
+[--demo-data]``: the 12329 app's HTTP API on uvicorn (issue #14, D-058, D-067). The
+database's sealing key is the environment variable ``HPF_DB_KEY`` and the staff tokens
+``HPF_STAFF_TOKENS`` (``id:role:token`` separated by commas): secrets never on the command
+line, where shell history and ``ps`` would keep them.
+
+``--login-limit N`` sets the login and unlock attempts allowed per client address a
+minute (``HttpSettings.login_limit``; a load test from one address needs more than 10).
+``--workers N`` (N > 1) runs N uvicorn worker processes on one socket; the parent migrates
+the database and writes the demo data once, and each worker builds its own app from the
+environment (:func:`worker_app`). The login and code throttles are then per worker
+process (D-067)."""
 
 from __future__ import annotations
 
@@ -18,6 +25,12 @@ from hpf_core.errors import InputError
 
 KEY_VARIABLE = "HPF_DB_KEY"
 STAFF_VARIABLE = "HPF_STAFF_TOKENS"
+DB_VARIABLE = "HPF_SERVE_DB"
+CENTRE_VARIABLE = "HPF_SERVE_CENTRE"
+LIMIT_VARIABLE = "HPF_SERVE_LOGIN_LIMIT"
+"""What ``--workers`` hands its worker processes (set by :func:`run`; the database URL may
+hold a password, so it goes through the environment, not a command line)."""
+MAX_WORKERS = 64
 
 
 def add_parser(sub: Any) -> None:
@@ -27,6 +40,16 @@ def add_parser(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", default="8000", help="the port (default 8000)")
     serve.add_argument("--centre", default="altay", help="the centre (default altay)")
+    serve.add_argument(
+        "--workers",
+        default="1",
+        help="uvicorn worker processes (default 1; the throttles then count per process)",
+    )
+    serve.add_argument(
+        "--login-limit",
+        default="10",
+        help="login and unlock attempts per client address a minute (default 10; per process)",
+    )
     serve.add_argument(
         "--demo-data",
         action="store_true",
@@ -53,12 +76,53 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def run(args: argparse.Namespace) -> str:
-    """Serve until interrupted; return what to print at the end."""
-    port = _port(args.port)
+def _limit(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise InputError("--login-limit", "must be a whole number, 1 to 1000000", text)
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise InputError("--workers", f"must be a whole number, 1 to {MAX_WORKERS}", text)
+    return int(text)
+
+
+def _secret() -> bytes:
     secret = os.environ.get(KEY_VARIABLE, "").encode("utf-8")
     if len(secret) < 32:
         raise InputError(KEY_VARIABLE, "must hold the database's secret key (at least 32 bytes)")
+    return secret
+
+
+def worker_app() -> Any:
+    """The ASGI application of one ``--workers`` process: the app built from the
+    environment :func:`run` set (the database already migrated by the parent)."""
+    from hpf_adapters.http import HttpSettings, create_app  # noqa: PLC0415 - the http extra is optional
+    from hpf_adapters.http._app import log_access_to_stderr  # noqa: PLC0415
+    from hpf_adapters.wiring import Config, build  # noqa: PLC0415
+
+    log_access_to_stderr()
+
+    url = os.environ.get(DB_VARIABLE, "")
+    if not url:
+        raise InputError(DB_VARIABLE, "is set by hpf serve --workers for its worker processes")
+    config = Config(
+        centre=os.environ.get(CENTRE_VARIABLE, "altay"), store="sql", url=url, key=_secret(), migrate=False
+    )
+    settings = HttpSettings(
+        staff_tokens=staff_tokens(os.environ.get(STAFF_VARIABLE, "")),
+        login_limit=_limit(os.environ.get(LIMIT_VARIABLE, "10")),
+    )
+    return create_app(build(config), settings=settings)
+
+
+def run(args: argparse.Namespace) -> str:
+    """Serve until interrupted; return what to print at the end."""
+    port = _port(args.port)
+    workers = _workers(args.workers)
+    login_limit = _limit(args.login_limit)
+    secret = _secret()
     try:
         from hpf_adapters.http import HttpSettings, serve  # noqa: PLC0415 - the http extra is optional
     except ImportError as exc:  # pragma: no cover - the http extra is in dev
@@ -68,10 +132,21 @@ def run(args: argparse.Namespace) -> str:
     from hpf_adapters.wiring import Config, build  # noqa: PLC0415
 
     app = build(Config(centre=args.centre, store="sql", url=args.db, key=secret, migrate=True))
-    settings = HttpSettings(staff_tokens=staff_tokens(os.environ.get(STAFF_VARIABLE, "")))
+    settings = HttpSettings(
+        staff_tokens=staff_tokens(os.environ.get(STAFF_VARIABLE, "")), login_limit=login_limit
+    )
     if args.demo_data:
         _demo_data(app)
-    serve(app, host=args.host, port=port, settings=settings)
+    if workers == 1:
+        serve(app, host=args.host, port=port, settings=settings)
+        return "hpf serve: stopped"
+    dispose = getattr(app.store, "dispose", None)
+    if callable(dispose):
+        dispose()  # the workers open their own connections
+    os.environ[DB_VARIABLE] = args.db
+    os.environ[CENTRE_VARIABLE] = args.centre
+    os.environ[LIMIT_VARIABLE] = str(login_limit)
+    serve(f"{__name__}:worker_app", host=args.host, port=port, workers=workers)
     return "hpf serve: stopped"
 
 

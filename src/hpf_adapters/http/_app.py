@@ -150,13 +150,8 @@ def _problem_responses(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def serve(
-    app: App, *, host: str = "127.0.0.1", port: int = 8000, settings: HttpSettings | None = None
-) -> None:
-    """Run ``create_app(app)`` on uvicorn until interrupted (uvicorn's own access log off:
-    hpf's logs the route template, never the path)."""
-    import uvicorn  # noqa: PLC0415 - the http extra is optional
-
+def log_access_to_stderr() -> None:
+    """hpf's access log (``hpf.http.access``) to standard error, once per process."""
     access = logging.getLogger("hpf.http.access")
     if not access.handlers:
         handler = logging.StreamHandler()
@@ -164,4 +159,33 @@ def serve(
         access.addHandler(handler)
         access.setLevel(logging.INFO)
 
+
+def serve(
+    app: App | str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    settings: HttpSettings | None = None,
+    workers: int = 1,
+) -> None:
+    """Run ``create_app(app)`` on uvicorn until interrupted (uvicorn's own access log off:
+    hpf's logs the route template, never the path). ``app`` may instead be the import
+    string of a factory (``"package.module:function"``, called with no argument in each
+    process) for ``workers`` > 1 processes, each with its own app, connections and
+    throttles (D-067). uvicorn takes uvloop and httptools when they are installed (the
+    http extra installs them)."""
+    import uvicorn  # noqa: PLC0415 - the http extra is optional
+
+    log_access_to_stderr()
+    if isinstance(app, str):
+        uvicorn.run(
+            app,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_level="info",
+        )
+        return
     uvicorn.run(create_app(app, settings=settings), host=host, port=port, access_log=False, log_level="info")

@@ -16,9 +16,9 @@ import attrs
 from hpf_core.errors import redact
 from hpf_core.withdrawals import Application, BankCard
 
-__all__ = ["application", "dump"]
+__all__ = ["HIDDEN", "application", "dump"]
 
-_HIDDEN = frozenset({"token", "token_hash", "card_number", "number", "secret", "password", "code"})
+HIDDEN = frozenset({"token", "token_hash", "card_number", "number", "secret", "password", "code"})
 """Fields never sent: a card or account number is sent masked by its own field."""
 _KEPT = frozenset({"contract_no", "application_id"})
 """Identifiers the client sends back in a path, kept as they are (the seed shows them)."""
@@ -45,7 +45,7 @@ def dump(value: object, name: str = "") -> Any:
         return {
             f.name: dump(getattr(value, f.name), f.name)
             for f in attrs.fields(kind)
-            if f.name not in _HIDDEN and not f.name.startswith("_")
+            if f.name not in HIDDEN and not f.name.startswith("_")
         }
     if isinstance(value, Mapping):
         return {str(k): dump(v, str(k)) for k, v in value.items()}

@@ -4,6 +4,7 @@ kept through the store's idempotency port."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -11,7 +12,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -208,6 +209,36 @@ def idempotent(
         )
     stored_key = f"http:{scope[:40]}:{key}"
     fingerprint = _fingerprint(method_path, body)
+    with _key_lock(stored_key):
+        return _once(app, stored_key, fingerprint, run)
+
+
+_LOCKS: dict[str, list[Any]] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _key_lock(stored_key: str) -> Iterator[None]:
+    """Requests with one key run one after the other in this process (D-067): a retry sent
+    while the first is still running waits for it and gets its stored answer, instead of
+    running the work a second time. (Across ``--workers`` processes two may still run;
+    the services' own keys keep the money moving once.)"""
+    with _LOCKS_GUARD:
+        entry = _LOCKS.setdefault(stored_key, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            yield
+    finally:
+        with _LOCKS_GUARD:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _LOCKS[stored_key]
+
+
+def _once(
+    app: App, stored_key: str, fingerprint: str, run: Callable[[], tuple[int, Any]]
+) -> tuple[int, Any, bool]:
     replay = _stored(app, stored_key, fingerprint)
     if replay is not None:
         return replay[0], replay[1], True

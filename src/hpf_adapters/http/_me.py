@@ -14,19 +14,37 @@ from hpf_adapters.http import _schemas as s
 from hpf_adapters.http._dump import application, dump
 from hpf_adapters.http._guard import HttpSettings, Throttle, idempotent, token_digest
 from hpf_adapters.http._problems import Problem
+from hpf_adapters.http._shapes import APPLICATION, CARD, ok, record, returns, shape
 from hpf_adapters.wiring import App
+from hpf_core import portal as portal_api
+from hpf_core.centers import VerificationMethod
 from hpf_core.dates import parse_date
-from hpf_core.errors import InputError, UnknownRecord
-from hpf_core.members import REFUSED_MESSAGE, MemberRules, PasswordChannel, PasswordGroup
+from hpf_core.errors import InputError, Refused, UnknownRecord
+from hpf_core.loans import PrepaymentQuote, SettlementQuote
+from hpf_core.members import REFUSED_MESSAGE, MemberRules, PasswordChannel, PasswordGroup, hash_token
 from hpf_core.members import services as member_services
 from hpf_core.portal import not_found
-from hpf_core.ports import MemberRecord
-from hpf_core.withdrawals import WithdrawalFacts
+from hpf_core.ports import MemberRecord, StoredDocument
+from hpf_core.withdrawals import Application, Assessment, WithdrawalFacts
 
 __all__ = ["member_router"]
 
 BEARER = HTTPBearer(auto_error=False, description="the session token from POST /api/v1/sessions")
 _FACTS = frozenset(f.name for f in attrs.fields(WithdrawalFacts)) - {"previous", "interest_postings", "extra"}
+
+
+SESSION = record(token=str, token_type=str, password_change_required=bool, message=str)
+MESSAGE = record(message=str)
+DRAFTED = {
+    "type": "object",
+    "description": "the drafted application, and per business its assessment or quote",
+    "properties": {
+        "application": APPLICATION,
+        "assessment": shape(Assessment),
+        "quote": {"anyOf": [shape(PrepaymentQuote), shape(SettlementQuote)]},
+    },
+    "required": ["application"],
+}
 
 
 def token_of(credentials: HTTPAuthorizationCredentials | None) -> str:
@@ -62,7 +80,13 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
     logins = Throttle(settings.login_limit, settings.window, "login attempts")
     codes = Throttle(settings.code_limit, settings.window, "code requests")
 
-    @router.post("/sessions", status_code=201, tags=["sessions"], summary="登录 log in (seed §2.1)")
+    @router.post(
+        "/sessions",
+        status_code=201,
+        tags=["sessions"],
+        summary="登录 log in (seed §2.1)",
+        openapi_extra=ok(SESSION, 201),
+    )
     def log_in(body: s.Login, request: Request) -> JSONResponse:
         logins.hit(_client(request))
         outcome = portal.login(body.identifier, body.password, PasswordChannel(body.channel), app.now())
@@ -82,6 +106,37 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         # one message and one status whatever the reason (unknown, wrong, locked)
         raise Problem(401, "login_refused", REFUSED_MESSAGE, field="identifier")
 
+    @router.post(
+        "/sessions/third-party",
+        status_code=201,
+        tags=["sessions"],
+        summary="支付宝登录 / 刷脸登录: the first login (seed §2.1.2)",
+        openapi_extra=ok(SESSION, 201),
+    )
+    def log_in_by_identity(body: s.IdentityLogin, request: Request) -> JSONResponse:
+        logins.hit(_client(request))
+        method = VerificationMethod(body.method)
+        try:
+            outcome = portal.login_with_identity(method, body.evidence, app.now())
+        except Refused as refused:
+            if any(v.code == "method_not_offered" for v in refused.violations):
+                raise
+            # one message and one status whatever the reason (the third party said no, no
+            # member with the ID number it vouched for, another identity bound), as for a
+            # password login
+            raise Problem(401, "login_refused", REFUSED_MESSAGE, field="evidence") from None
+        if outcome.token is None:  # pragma: no cover - a refused identity login raises
+            raise Problem(401, "login_refused", REFUSED_MESSAGE, field="evidence")
+        return _reply(
+            201,
+            {
+                "token": outcome.token,
+                "token_type": "Bearer",
+                "password_change_required": outcome.result.password_change_required,
+                "message": outcome.result.message,
+            },
+        )
+
     @router.delete(
         "/sessions/current", status_code=204, tags=["sessions"], summary="退出当前账号 (seed §7.5)"
     )
@@ -89,11 +144,19 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         portal.logout(token_of(credentials), app.now())
         return Response(status_code=204)
 
-    @router.delete("/sessions", tags=["sessions"], summary="退出所有设备")
+    @router.delete(
+        "/sessions", tags=["sessions"], summary="退出所有设备", openapi_extra=ok(record(ended=int))
+    )
     def log_out_everywhere(credentials: Token) -> dict[str, int]:
         return {"ended": portal.logout_everywhere(token_of(credentials), app.now())}
 
-    @router.post("/verification-codes", status_code=202, tags=["sessions"], summary="解锁, 获取验证码")
+    @router.post(
+        "/verification-codes",
+        status_code=202,
+        tags=["sessions"],
+        summary="解锁, 获取验证码",
+        openapi_extra=ok(MESSAGE, 202),
+    )
     def send_code(body: s.UnlockCode, request: Request) -> dict[str, str]:
         codes.hit(_client(request))
         return {"message": portal.send_unlock_code(body.identifier, app.now())}
@@ -104,13 +167,22 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         portal.unlock(body.identifier, body.code, app.now())
         return Response(status_code=204)
 
-    @router.post("/password-resets", status_code=202, tags=["sessions"], summary="忘记密码, 获取验证码")
+    @router.post(
+        "/password-resets",
+        status_code=202,
+        tags=["sessions"],
+        summary="忘记密码, 获取验证码",
+        openapi_extra=ok(MESSAGE, 202),
+    )
     def send_reset_code(body: s.ResetCode, request: Request) -> dict[str, str]:
         codes.hit(_client(request))
         return {"message": portal.send_reset_code(body.identifier, app.now())}
 
     @router.post(
-        "/password-resets/confirmation", tags=["sessions"], summary="忘记密码, 确定 (every session ends)"
+        "/password-resets/confirmation",
+        tags=["sessions"],
+        summary="忘记密码, 确定 (every session ends)",
+        openapi_extra=ok(MESSAGE),
     )
     def reset_password(body: s.PasswordReset, request: Request) -> dict[str, str]:
         logins.hit(_client(request))
@@ -124,7 +196,12 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         )
         return {"message": message}
 
-    @router.put("/me/password", tags=["me"], summary="密码修改 (seed §7.4)")
+    @router.put(
+        "/me/password",
+        tags=["me"],
+        summary="密码修改 (seed §7.4)",
+        openapi_extra=ok(record(message=str, password_change_required=bool)),
+    )
     def change_password(body: s.PasswordChange, credentials: Token) -> dict[str, Any]:
         session = portal.change_password(
             token_of(credentials),
@@ -136,82 +213,151 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         )
         return {"message": "修改成功", "password_change_required": session.password_change_required}
 
-    @router.post("/me/password-checks", tags=["me"], summary="请输入密码 before a sensitive step")
+    @router.post(
+        "/me/password-checks",
+        tags=["me"],
+        summary="请输入密码 before a sensitive step",
+        openapi_extra=ok(MESSAGE),
+    )
     def check_password(body: s.Password, credentials: Token) -> dict[str, str]:
         portal.verify_password(token_of(credentials), body.password, app.now())
         return {"message": "ok"}
 
-    @router.post("/me/phone-changes", status_code=202, tags=["me"], summary="修改手机号码, 获取验证码")
+    @router.post(
+        "/me/phone-changes",
+        status_code=202,
+        tags=["me"],
+        summary="修改手机号码, 获取验证码",
+        openapi_extra=ok(MESSAGE, 202),
+    )
     def phone_change(body: s.PhoneChange, credentials: Token, request: Request) -> dict[str, str]:
         codes.hit(_client(request))
         return {"message": portal.request_phone_change(token_of(credentials), body.new_phone, app.now())}
 
-    @router.post("/me/phone-changes/confirmation", tags=["me"], summary="修改手机号码, 确定")
+    @router.post(
+        "/me/phone-changes/confirmation",
+        tags=["me"],
+        summary="修改手机号码, 确定",
+        openapi_extra=ok(record(message=str, phone=str)),
+    )
     def phone_confirm(body: s.PhoneConfirm, credentials: Token) -> dict[str, Any]:
         changed = portal.confirm_phone_change(token_of(credentials), body.new_phone, body.code, app.now())
         return {"message": "修改成功", "phone": dump(changed.new_phone)}
 
-    @router.get("/me", tags=["me"], summary="个人中心 (seed §7.1)")
+    @router.get(
+        "/me",
+        tags=["me"],
+        summary="个人中心 (seed §7.1)",
+        openapi_extra=ok(returns(portal_api.personal_centre)),
+    )
     def me(credentials: Token) -> Any:
-        return dump(portal.personal_centre(token_of(credentials), app.now()))
+        return JSONResponse(dump(portal.personal_centre(token_of(credentials), app.now())))
 
-    @router.get("/me/account", tags=["me"], summary="公积金账户信息 (seed §4.2 (2))")
+    @router.get(
+        "/me/account",
+        tags=["me"],
+        summary="公积金账户信息 (seed §4.2 (2))",
+        openapi_extra=ok(returns(portal_api.deposit_account)),
+    )
     def account(credentials: Token) -> Any:
         token = token_of(credentials)
-        return dump(portal.deposit_account(token, _own_account(app, token), app.now()))
+        return JSONResponse(dump(portal.deposit_account(token, _own_account(app, token), app.now())))
 
-    @router.get("/me/account/entries", tags=["me"], summary="缴存明细")
+    @router.get(
+        "/me/account/entries",
+        tags=["me"],
+        summary="缴存明细",
+        openapi_extra=ok(returns(portal_api.deposit_details)),
+    )
     def entries(
         credentials: Token,
         start: Annotated[date, Query(alias="from")],
         end: Annotated[date, Query(alias="to")],
     ) -> Any:
         token = token_of(credentials)
-        return dump(portal.deposit_details(token, _own_account(app, token), start, end, app.now()))
+        return JSONResponse(
+            dump(portal.deposit_details(token, _own_account(app, token), start, end, app.now()))
+        )
 
-    @router.get("/me/loans", tags=["me"], summary="贷款: the loans the member signs")
+    @router.get(
+        "/me/loans",
+        tags=["me"],
+        summary="贷款: the loans on the member's record",
+        openapi_extra=ok({"type": "array", "items": shape(returns(portal_api.loan_account))}),
+    )
     def loans(credentials: Token) -> Any:
         token = token_of(credentials)
         record = _record(app, token)
         contracts = tuple(record.loan_contracts) if record is not None else ()
-        return [dump(portal.loan_account(token, c, app.now())) for c in contracts]
+        return JSONResponse([dump(portal.loan_account(token, c, app.now())) for c in contracts])
 
-    @router.get("/me/loans/{contract_no}", tags=["me"], summary="贷款账户信息 (seed §4.2 (3))")
+    @router.get(
+        "/me/loans/{contract_no}",
+        tags=["me"],
+        summary="贷款账户信息 (seed §4.2 (3))",
+        openapi_extra=ok(returns(portal_api.loan_account)),
+    )
     def loan(contract_no: str, credentials: Token) -> Any:
-        return dump(portal.loan_account(token_of(credentials), contract_no, app.now()))
+        return JSONResponse(dump(portal.loan_account(token_of(credentials), contract_no, app.now())))
 
-    @router.get("/me/loans/{contract_no}/schedule", tags=["me"], summary="还款计划 (seed §4.2 (5))")
+    @router.get(
+        "/me/loans/{contract_no}/schedule",
+        tags=["me"],
+        summary="还款计划 (seed §4.2 (5))",
+        openapi_extra=ok(returns(portal_api.repayment_plan_of)),
+    )
     def schedule(
         contract_no: str,
         credentials: Token,
         start: Annotated[date, Query(alias="from")],
         end: Annotated[date, Query(alias="to")],
     ) -> Any:
-        return dump(portal.repayment_plan_of(token_of(credentials), contract_no, start, end, app.now()))
+        return JSONResponse(
+            dump(portal.repayment_plan_of(token_of(credentials), contract_no, start, end, app.now()))
+        )
 
-    @router.get("/me/loans/{contract_no}/repayments", tags=["me"], summary="还款明细 (seed §4.2 (4))")
+    @router.get(
+        "/me/loans/{contract_no}/repayments",
+        tags=["me"],
+        summary="还款明细 (seed §4.2 (4))",
+        openapi_extra=ok(returns(portal_api.repayment_details_of)),
+    )
     def repayments(
         contract_no: str,
         credentials: Token,
         start: Annotated[date, Query(alias="from")],
         end: Annotated[date, Query(alias="to")],
     ) -> Any:
-        return dump(portal.repayment_details_of(token_of(credentials), contract_no, start, end, app.now()))
+        return JSONResponse(
+            dump(portal.repayment_details_of(token_of(credentials), contract_no, start, end, app.now()))
+        )
 
-    @router.get("/me/loans/{contract_no}/overdue", tags=["me"], summary="逾期还款明细 (seed §4.2 (6))")
+    @router.get(
+        "/me/loans/{contract_no}/overdue",
+        tags=["me"],
+        summary="逾期还款明细 (seed §4.2 (6))",
+        openapi_extra=ok(returns(portal_api.overdue)),
+    )
     def overdue(
         contract_no: str,
         credentials: Token,
         start: Annotated[date, Query(alias="from")],
         end: Annotated[date, Query(alias="to")],
     ) -> Any:
-        return dump(portal.overdue(token_of(credentials), contract_no, start, end, app.now()))
+        return JSONResponse(dump(portal.overdue(token_of(credentials), contract_no, start, end, app.now())))
 
-    @router.get("/me/cards", tags=["me"], summary="银行卡 (masked)")
+    @router.get(
+        "/me/cards",
+        tags=["me"],
+        summary="银行卡 (masked)",
+        openapi_extra=ok({"type": "array", "items": CARD}),
+    )
     def cards(credentials: Token) -> Any:
-        return dump(portal.my_cards(token_of(credentials), app.now()))
+        return JSONResponse(dump(portal.my_cards(token_of(credentials), app.now())))
 
-    @router.post("/me/cards", status_code=201, tags=["me"], summary="添加新银行卡")
+    @router.post(
+        "/me/cards", status_code=201, tags=["me"], summary="添加新银行卡", openapi_extra=ok(CARD, 201)
+    )
     def add_card(body: s.Card, credentials: Token, key: IdemKey = None) -> JSONResponse:
         token = token_of(credentials)
 
@@ -221,7 +367,11 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         return _reply(*idempotent(app, key, token_digest(token), "POST /me/cards", body.model_dump(), run))
 
     @router.post(
-        "/me/applications", status_code=201, tags=["me"], summary="我要提取 / 贷款业务: any business"
+        "/me/applications",
+        status_code=201,
+        tags=["me"],
+        summary="我要提取 / 贷款业务: any business",
+        openapi_extra=ok(DRAFTED, 201),
     )
     def apply(body: s.Application, credentials: Token, key: IdemKey = None) -> JSONResponse:
         token = token_of(credentials)
@@ -233,14 +383,20 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
             *idempotent(app, key, token_digest(token), "POST /me/applications", body.model_dump(), run)
         )
 
-    @router.get("/me/applications/{application_id}/records", tags=["me"], summary="审批记录")
+    @router.get(
+        "/me/applications/{application_id}/records",
+        tags=["me"],
+        summary="审批记录",
+        openapi_extra=ok(returns(portal_api.approval_records)),
+    )
     def records(application_id: str, credentials: Token) -> Any:
-        return dump(portal.approval_records(token_of(credentials), application_id, app.now()))
+        return JSONResponse(dump(portal.approval_records(token_of(credentials), application_id, app.now())))
 
     @router.put(
         "/me/applications/{application_id}/documents/{category}",
         tags=["me"],
         summary="上传档案: the body is the file's bytes",
+        openapi_extra=ok(record(application=APPLICATION, document=StoredDocument)),
     )
     async def upload(
         application_id: str,
@@ -263,7 +419,12 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
     ):
         _add_step(router, app, step, service)
 
-    @router.get("/me/business", tags=["me"], summary="我的业务: 待办事项, 我发起的")
+    @router.get(
+        "/me/business",
+        tags=["me"],
+        summary="我的业务: 待办事项, 我发起的",
+        openapi_extra=ok(record(todo=tuple[Application, ...], started=tuple[Application, ...])),
+    )
     def business(credentials: Token) -> Any:
         token = token_of(credentials)
         now = app.now()
@@ -281,6 +442,7 @@ def _add_step(router: APIRouter, app: App, step: str, service: Any) -> None:
         tags=["me"],
         summary={"submit": "提交中心审批", "resubmit": "修改重新上传, 重新提交", "end": "结束流程"}[step],
         operation_id=f"application_{step}",
+        openapi_extra=ok(APPLICATION),
     )
     def run_step(
         application_id: str,
@@ -339,14 +501,23 @@ def _fact(name: str, value: Any) -> Any:
 
 
 def _record(app: App, token: str) -> MemberRecord | None:
-    """The member record of the session's member (None: a member with credentials only)."""
-    rules = app.policy.members or MemberRules()
-    session = member_services.authenticate(app.unit_of_work, token, app.now(), rules=rules)
+    """The member record of the session's member (None: a member with credentials only).
+
+    One read, no write: the session is looked up by its token's hash only to learn whose
+    record to read; the portal service the route then calls authenticates the token (and
+    stores the touch) before it reads anything, so an ended, expired or restricted session
+    is still refused there, and a record read here for a dead session is never answered.
+    A token with no session at all is refused here, by the same authentication."""
     with app.unit_of_work() as uow:
-        try:
-            return uow.members.get(session.member_id)
-        except UnknownRecord:
-            return None
+        session = uow.sessions.get(hash_token(token))
+        if session is not None and not session.ended:
+            try:
+                return uow.members.get(session.member_id)
+            except UnknownRecord:
+                return None
+    rules = app.policy.members or MemberRules()
+    member_services.authenticate(app.unit_of_work, token, app.now(), rules=rules)
+    return None
 
 
 def _own_account(app: App, token: str) -> str:

@@ -1,28 +1,49 @@
 """The public pages (no session) and the staff routes (``/api/v1/staff``, a staff bearer
 token configured for the server, D-058) over ``App.portal`` and ``App.backoffice``."""
 
+import functools
+import json
 from decimal import Decimal
 from typing import Annotated, Any
 
 import attrs
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from hpf_adapters.http import _schemas as s
 from hpf_adapters.http._dump import application, dump
 from hpf_adapters.http._guard import HttpSettings, idempotent, staff_for
 from hpf_adapters.http._problems import Problem
+from hpf_adapters.http._shapes import APPLICATION, field_shape, ok, record, returns, shape
 from hpf_adapters.wiring import App
+from hpf_core import portal as portal_api
 from hpf_core.accounts import deposit_rate
 from hpf_core.backoffice import Staff
+from hpf_core.calculators import Quote, QuoteRow
 from hpf_core.errors import InputError
+from hpf_core.ports import PaymentReceipt
 
-__all__ = ["public_router", "staff_router"]
+__all__ = ["QUOTE_CACHE", "public_router", "staff_router"]
+
+QUOTE_CACHE = 1024
+"""How many distinct quotes a server process keeps answered (without ``rows``: under 1 KB each)."""
 
 STAFF_BEARER = HTTPBearer(
     auto_error=False, scheme_name="staff", description="a staff token configured for the server"
 )
+
+
+def _quote_schema() -> dict[str, Any]:
+    """What the quote route answers: the quote's fields but its rows, the first row, and
+    every row only when asked (``rows=true``)."""
+    names = [f.name for f in attrs.fields(Quote) if f.name != "rows"]
+    body = record(**{name: field_shape(Quote, name) for name in names}, first=QuoteRow)
+    body["properties"]["rows"] = {"type": "array", "items": shape(QuoteRow)}
+    return body
+
+
+QUOTE = _quote_schema()
 
 
 def public_router(app: App) -> APIRouter:
@@ -30,11 +51,15 @@ def public_router(app: App) -> APIRouter:
     router = APIRouter(tags=["public"])
     portal = app.portal
 
-    @router.get("/health", summary="the server answers (for load balancers and the benchmark)")
+    @router.get(
+        "/health",
+        summary="the server answers (for load balancers and the benchmark)",
+        openapi_extra=ok(record(status=str)),
+    )
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/calculator/quote", summary="房贷计算器 (seed §5.1.2)")
+    @router.get("/calculator/quote", summary="房贷计算器 (seed §5.1.2)", openapi_extra=ok(QUOTE))
     async def quote(
         principal: Annotated[str, Query(max_length=32, examples=["146271.00"])],
         months: Annotated[int, Query(ge=1, le=480, examples=[360])],
@@ -47,6 +72,14 @@ def public_router(app: App) -> APIRouter:
         rate: Decimal | str = (
             annual_rate if annual_rate is not None else portal.rate_in_force(app.today(), months).rate
         )
+        answer = (quoted if not rows else quoted.__wrapped__)(principal, str(rate), months, method, rows)
+        return Response(answer, media_type="application/json")
+
+    @functools.lru_cache(maxsize=QUOTE_CACHE)
+    def quoted(principal: str, rate: str, months: int, method: str, rows: bool) -> bytes:
+        """The answer's bytes: a pure function of its inputs, so the same question (the
+        app's pre-filled example, a popular amount) is answered from memory (D-067); an
+        answer with every row (tens of KB) is computed each time, not kept."""
         result = portal.calculator(principal, rate, months, method)
         out: dict[str, Any] = {
             f.name: dump(getattr(result, f.name)) for f in attrs.fields(type(result)) if f.name != "rows"
@@ -54,13 +87,23 @@ def public_router(app: App) -> APIRouter:
         out["first"] = dump(result.rows[0])
         if rows:
             out["rows"] = dump(result.rows)
-        return out
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
-    @router.get("/rates", summary="利率表: the HPF loan rates with their sources")
+    @router.get(
+        "/rates",
+        summary="利率表: the HPF loan rates with their sources",
+        openapi_extra=ok(returns(portal_api.rate_table)),
+    )
     def rates() -> Any:
         return dump(portal.rate_table())
 
-    @router.get("/outlets", summary="服务网点 (seed §5.1.1); near=lat,lng for the nearest")
+    @router.get(
+        "/outlets",
+        summary="服务网点 (seed §5.1.1); near=lat,lng for the nearest",
+        openapi_extra=ok(
+            {"anyOf": [shape(returns(portal_api.outlets)), shape(returns(portal_api.nearest_outlets))]}
+        ),
+    )
     def outlets(near: Annotated[str | None, Query(max_length=64, examples=["47.84,88.14"])] = None) -> Any:
         if near is None:
             return dump(portal.outlets())
@@ -70,11 +113,15 @@ def public_router(app: App) -> APIRouter:
         found = portal.nearest_outlets(lat.strip(), lng.strip())
         return dump(found)
 
-    @router.get("/news", summary="新闻动态 (seed §3.1)")
+    @router.get("/news", summary="新闻动态 (seed §3.1)", openapi_extra=ok(returns(portal_api.news)))
     def news(limit: Annotated[int | None, Query(ge=1, le=100)] = None) -> Any:
         return dump(portal.news(limit=limit))
 
-    @router.get("/center", summary="服务热线 and 隐私声明 (seed §7.2, §7.3)")
+    @router.get(
+        "/center",
+        summary="服务热线 and 隐私声明 (seed §7.2, §7.3)",
+        openapi_extra=ok(record(code=str, hotline=str, privacy=str)),
+    )
     def center() -> Any:
         return {"code": app.policy.code, "hotline": portal.hotline(), "privacy": portal.privacy()}
 
@@ -126,7 +173,7 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
             out, status_code=status, headers={"Idempotent-Replayed": "true"} if replayed else None
         )
 
-    @router.post("/applications/{application_id}/take-up", summary="受理")
+    @router.post("/applications/{application_id}/take-up", summary="受理", openapi_extra=ok(APPLICATION))
     def take_up(application_id: str, who: Principal, key: Key = None) -> JSONResponse:
         return _run(
             who,
@@ -137,7 +184,11 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
             lambda: application(office.take_up(staff=who, application_id=application_id, at=app.now())),
         )
 
-    @router.post("/applications/{application_id}/review", summary="审核通过 (a node before the last)")
+    @router.post(
+        "/applications/{application_id}/review",
+        summary="审核通过 (a node before the last)",
+        openapi_extra=ok(APPLICATION),
+    )
     def review(application_id: str, note: s.Note, who: Principal, key: Key = None) -> JSONResponse:
         return _run(
             who,
@@ -150,7 +201,9 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
             ),
         )
 
-    @router.post("/applications/{application_id}/return", summary="退回 with a reason")
+    @router.post(
+        "/applications/{application_id}/return", summary="退回 with a reason", openapi_extra=ok(APPLICATION)
+    )
     def return_(application_id: str, note: s.Note, who: Principal, key: Key = None) -> JSONResponse:
         return _run(
             who,
@@ -168,6 +221,7 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
     @router.post(
         "/applications/{application_id}/approve",
         summary="审批通过 (the last node; a loan business is carried out)",
+        openapi_extra=ok(APPLICATION),
     )
     def approve(application_id: str, note: s.Note, who: Principal, key: Key = None) -> JSONResponse:
         return _run(
@@ -187,7 +241,11 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
             ),
         )
 
-    @router.post("/applications/{application_id}/pay", summary="支付 an approved withdrawal, once")
+    @router.post(
+        "/applications/{application_id}/pay",
+        summary="支付 an approved withdrawal, once",
+        openapi_extra=ok(record(application=APPLICATION, receipt=PaymentReceipt)),
+    )
     def pay(application_id: str, who: Principal, key: Key = None) -> JSONResponse:
         def work() -> dict[str, Any]:
             on = app.today()
@@ -204,7 +262,9 @@ def staff_router(app: App, settings: HttpSettings) -> APIRouter:
 
         return _run(who, key, "pay", application_id, {}, work)
 
-    @router.post("/applications/{application_id}/end", summary="终止 with a reason")
+    @router.post(
+        "/applications/{application_id}/end", summary="终止 with a reason", openapi_extra=ok(APPLICATION)
+    )
     def end(application_id: str, note: s.Note, who: Principal, key: Key = None) -> JSONResponse:
         return _run(
             who,

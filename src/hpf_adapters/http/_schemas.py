@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "Application",
     "Card",
+    "IdentityLogin",
     "Login",
     "Note",
     "Password",
@@ -39,6 +40,19 @@ class Login(_Body):
     identifier: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
     channel: Literal["app", "wechat", "web", "hotline", "touch-screen"] = "app"
+
+
+class IdentityLogin(_Body):
+    """支付宝登录 / 刷脸登录 (seed §2.1.2), the first login a centre may require: what the third
+    party's own screen gave the app (``evidence``: Alipay's one-time ``auth_code`` from
+    确认授权, or the face check's ``CertifyId``)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"method": "face", "evidence": "certify-7f3a"}]},
+    )
+    method: Literal["alipay", "face"]
+    evidence: str = Field(min_length=1, max_length=512)
 
 
 class UnlockCode(_Body):

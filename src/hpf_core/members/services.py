@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 import attrs
@@ -203,6 +203,11 @@ def login(
     return LoginOutcome(LoginResult(True, message, saved.member_id, change), token)
 
 
+TOUCH_INTERVAL = timedelta(minutes=1)
+"""How far a request must move a session's ``last_seen_at`` before :func:`authenticate`
+stores it (D-067): at most one session write a minute per session, whatever the request rate."""
+
+
 def _live_session(uow: UnitOfWork, token: str, at: datetime) -> tuple[Session, Credentials]:
     session = uow.sessions.get(hash_token(token))
     if session is None or session.ended:
@@ -226,13 +231,19 @@ def authenticate(
     """The session of ``token`` after a request at ``at`` (``touch``), stored. ``Refused``
     with ``session_ended`` for an unknown or ended session or one opened before the last
     password or phone change (which it ends), ``session_expired``, or
-    ``password_change_required`` unless ``changing_password``."""
+    ``password_change_required`` unless ``changing_password``.
+
+    The touch is stored only when it moves ``last_seen_at`` by :data:`TOUCH_INTERVAL` or
+    more (D-067): a member reading several screens a second costs reads, not a write per
+    request; the idle expiry then counts from a ``last_seen_at`` at most a minute old, so a
+    session may end up to that much earlier than ``idle_minutes`` after its last request."""
     at = require_aware(at, "at")
     with new_uow() as uow:
         session, _ = _live_session(uow, token, at)
         touched = touch(session, at, rules.sessions, changing_password=changing_password)
-        uow.sessions.save(touched)
-        uow.commit()
+        if touched.last_seen_at - session.last_seen_at >= TOUCH_INTERVAL:
+            uow.sessions.save(touched)
+            uow.commit()
         return touched
 
 
