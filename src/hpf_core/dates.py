@@ -13,7 +13,7 @@ datetime.date(2025, 5, 8)
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 from dateutil.relativedelta import relativedelta
 
@@ -105,3 +105,13 @@ def require_aware(moment: datetime, field: str = "timestamp") -> datetime:
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
         raise NaiveDatetimeError(field, "must be timezone-aware", moment.isoformat())
     return moment
+
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""China Standard Time (UTC+8, no daylight saving): the calendar the centres keep."""
+
+
+def china_day(at: datetime, field: str = "at") -> date:
+    """The date in China of the aware datetime ``at`` (a naive one is refused, naming
+    ``field``)."""
+    return require_aware(at, field).astimezone(CHINA).date()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from hpf_adapters.memory import MemoryStore, MemoryUnitOfWork
@@ -15,7 +16,7 @@ from hpf_adapters.policies import load_policy
 from hpf_core.accounts import AccountStatus, DayBasis, Employer, EntryKind, Member
 from hpf_core.accounts import services as deposits
 from hpf_core.errors import FourEyesViolation, InvalidTransition, PaymentTimeout, Refused
-from hpf_core.withdrawals import ApplicationStatus, WithdrawalFacts, WithdrawalKind
+from hpf_core.withdrawals import ApplicationStatus, PastWithdrawal, WithdrawalFacts, WithdrawalKind
 from hpf_core.withdrawals import services as wd
 
 D = Decimal
@@ -295,3 +296,79 @@ class TestPaymentGuards:
                 day_basis="actual/360",
             )
         assert (bank.transfers, store.entries) == ((), before)
+
+
+class TestPaidWithdrawalsCount:
+    """A kind's frequency limit and yearly cap count the withdrawals this store paid, not
+    only the ``previous`` the caller states (found by the HTTP load journey, D-067: the
+    once-a-year 物业管理费提取 was paid again and again)."""
+
+    @staticmethod
+    def fee_paid(store: MemoryStore, app_id: str, amount: str, day: int) -> None:
+        application, _ = wd.apply(
+            MemoryUnitOfWork(store),
+            application_id=app_id,
+            account_no="A1",
+            kind=WithdrawalKind.PROPERTY_FEE,
+            amount=amount,
+            card_number=CARD,
+            facts=WithdrawalFacts(owns_home=True, property_fee_billed="2400"),
+            policy=ALTAY,
+            on=date(2018, 5, day),
+        )
+        for category in ("物业管理服务费收费票据", "不动产权证"):
+            wd.upload_documents(MemoryUnitOfWork(store), application_id=app_id, category=category)
+        wd.submit_application(MemoryUnitOfWork(store), application_id=app_id, actor="M1", at=at(day, 11))
+        wd.approve_application(
+            MemoryUnitOfWork(store),
+            application_id=app_id,
+            node="管理部提取业务审核岗",
+            reviewer="R1",
+            at=at(day, 12),
+        )
+        wd.pay_application(
+            MemoryUnitOfWork(store),
+            MemoryBank(),
+            application_id=app_id,
+            account_no="A1",
+            on=date(2018, 5, day),
+            at=at(day, 13),
+            deposit_rate="0.015",
+            day_basis=DayBasis.ACTUAL_360,
+        )
+
+    def test_a_second_fee_withdrawal_within_12_months_is_refused(self, store: MemoryStore) -> None:
+        self.fee_paid(store, "F1", "1000", 29)
+        assert wd.paid_withdrawals(MemoryUnitOfWork(store).applications.by_member("M1")) == (
+            PastWithdrawal(kind=WithdrawalKind.PROPERTY_FEE, on=date(2018, 5, 29), amount="1000"),
+        )
+        before = MemoryUnitOfWork(store).accounts.get("A1").balance
+        with pytest.raises(Refused) as refused:
+            self.fee_paid(store, "F2", "1000", 30)
+        assert [v.code for v in refused.value.violations] == ["too_soon"]
+        assert "the next may be on or after 2019-05-29" in str(refused.value)
+        # the refusal changed nothing: 5,925.21 - 1,000.00 stays, no second draft
+        assert before == MemoryUnitOfWork(store).accounts.get("A1").balance == D("4925.21")
+        assert [a.application_id for a in MemoryUnitOfWork(store).applications.by_member("M1")] == ["F1"]
+
+    def test_the_yearly_cap_counts_what_was_paid_here(self, store: MemoryStore) -> None:
+        # without a frequency limit, the cap of 3,000.00 a year alone bounds the second one
+        kind = WithdrawalKind.PROPERTY_FEE
+        rule = attrs.evolve(ALTAY.withdrawals.rule(kind), frequency_months=None)
+        others = tuple((k, r) for k, r in ALTAY.withdrawals.rules if k is not kind)
+        policy = attrs.evolve(
+            ALTAY, withdrawals=attrs.evolve(ALTAY.withdrawals, rules=(*others, (kind, rule)))
+        )
+        self.fee_paid(store, "F1", "2000", 29)
+        _, assessment = wd.apply(
+            MemoryUnitOfWork(store),
+            application_id="F2",
+            account_no="A1",
+            kind=WithdrawalKind.PROPERTY_FEE,
+            amount=None,
+            card_number=CARD,
+            facts=WithdrawalFacts(owns_home=True, property_fee_billed="2400"),
+            policy=policy,
+            on=date(2018, 5, 30),
+        )
+        assert assessment.max_amount == D("1000.00")  # 3,000.00 - 2,000.00 paid on 2018-05-29

@@ -23,13 +23,13 @@ corrects the card with the bank or reverses the entry (``reverse_entry``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import attrs
 
-from hpf_core._inputs import instance, unit_of_work
+from hpf_core._inputs import instance, items, unit_of_work
 from hpf_core._support import apply_outcome
 from hpf_core.accounts._interest import DayBasis, check_basis, closing_interest, interest_year
 from hpf_core.accounts._ledger import (
@@ -40,6 +40,7 @@ from hpf_core.accounts._ledger import (
     debit,
 )
 from hpf_core.accounts._status import AccountEvent
+from hpf_core.dates import china_day
 from hpf_core.errors import Violation, refusal
 from hpf_core.idempotency import once
 from hpf_core.money import Amount, Rate, check_rate, yuan
@@ -55,6 +56,8 @@ from hpf_core.withdrawals import (
     HistoryRow,
     LoanBusiness,
     LoanRepaymentForm,
+    PastWithdrawal,
+    StepAction,
     WithdrawalFacts,
     WithdrawalKind,
     add_card,
@@ -86,6 +89,7 @@ __all__ = [
     "loan_repayment_facts_for",
     "my_applications",
     "my_todos",
+    "paid_withdrawals",
     "pay_application",
     "resubmit_application",
     "return_application",
@@ -138,10 +142,13 @@ def apply(
     ``withdrawals`` rules and its ``interest`` day basis are used."""
     unit_of_work(uow)
     instance(policy, CenterPolicy, "policy")
+    instance(facts, WithdrawalFacts, "facts")
     with uow:
         account = uow.accounts.get(account_no)
         member_id = account.member.member_id
         basis = policy.interest.day_basis if policy.interest is not None else None
+        others = uow.applications.by_member(member_id)
+        facts = attrs.evolve(facts, previous=(*facts.previous, *paid_withdrawals(others)))
         assessment = assess(kind, account, facts, policy.withdrawals, on, day_basis=basis)
         if not assessment.eligible:
             raise refusal(assessment.violations)
@@ -160,11 +167,27 @@ def apply(
             wanted,
             card.number,
             assessment.documents,
-            others=uow.applications.by_member(member_id),
+            others=others,
         )
         uow.applications.add(application)
         uow.commit()
         return application, assessment
+
+
+def paid_withdrawals(applications: Iterable[Application]) -> tuple[PastWithdrawal, ...]:
+    """The withdrawals among ``applications`` that were paid (提取记录 this store keeps):
+    kind, the date in China of the payment step, amount. :func:`apply` adds them to the
+    ``previous`` the caller states, so a frequency limit or a yearly cap counts every
+    withdrawal paid here whether or not the caller lists it; ``facts.previous`` is for
+    withdrawals made outside this store (another system, before a migration)."""
+    found: list[PastWithdrawal] = []
+    for app in items(applications, Application, "applications"):
+        if app.status is not ApplicationStatus.PAID or not isinstance(app.kind, WithdrawalKind):
+            continue
+        paid = [step.at for step in app.history if step.action is StepAction.PAY]
+        if paid:
+            found.append(PastWithdrawal(kind=app.kind, on=china_day(paid[-1], "history"), amount=app.amount))
+    return tuple(found)
 
 
 def loan_repayment_facts_for(
