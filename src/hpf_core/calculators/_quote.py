@@ -346,8 +346,23 @@ def _round(value: _Value) -> Decimal:
     return round_fen(value)
 
 
+_FEN = Decimal("0.01")
+_ZERO_FEN = Decimal("0.00")
+_HALF_UP = Context(prec=60, rounding=ROUND_HALF_UP)
+
+
+def _round_decimal(value: Decimal) -> Decimal:
+    """:func:`_round` of a figure the 60-digit kernel made (finite by construction): the
+    same half-up quantize as ``round_fen``, without its input checks; ``-0.00`` (a balance
+    a few 1e-55 below zero at the end) is ``0.00``."""
+    return value.quantize(_FEN, context=_HALF_UP) or _ZERO_FEN
+
+
 def _display(row: _Exact) -> QuoteRow:
     k, pay, prin, intr, bal, still = row
+    if type(pay) is Decimal:  # equal instalment: five 60-digit figures (the hot path)
+        r = _round_decimal
+        return QuoteRow(k, r(pay), r(prin), r(intr), r(bal), r(still))  # type: ignore[arg-type]
     return QuoteRow(k, _round(pay), _round(prin), _round(intr), _round(bal), _round(still))
 
 
