@@ -47,7 +47,7 @@ ALLOWED_THIRD_PARTY = {
     "attrs": None,
     "dateutil": {"dates.py"},
     "hypothesis": {"testing"},
-    "numpy": {"_batch.py"},
+    "numpy": {"_batch.py", "_batch_numpy.py"},
     # data frames on request (Schedule.to_pandas / to_polars, D-060), imported on use
     "pandas": {"_render.py"},
     "polars": {"_render.py"},

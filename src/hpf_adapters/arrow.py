@@ -36,9 +36,15 @@ except ModuleNotFoundError as missing:  # pragma: no cover - depends on the inst
     ) from missing
 
 from hpf_core.errors import HpfError, InputError, InputTypeError
-from hpf_core.loans import ARROW_COLUMNS, RepaymentMethod, ScheduleBatch, amortize_many, arrow_schema
-from hpf_core.loans._amortize import check_method, decimals_from_fen
-from hpf_core.money import Amount, Rate, check_rate
+from hpf_core.loans import (
+    ARROW_COLUMNS,
+    RepaymentMethod,
+    ScheduleBatch,
+    amortize_many,
+    arrow_schema,
+    check_method,
+)
+from hpf_core.money import Amount, Rate, amounts_from_fen, check_rate
 
 __all__ = [
     "REPRICING_COLUMNS",
@@ -202,7 +208,7 @@ def _repriced(
     which = np.flatnonzero(changed)
     if len(which):
         again = amortize_many(
-            decimals_from_fen(owed[which].tolist()),
+            amounts_from_fen(owed[which].tolist()),
             [new_rates[i] for i in which.tolist()],
             (terms[which] - kept[which]).tolist(),
             kind,

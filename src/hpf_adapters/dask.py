@@ -32,8 +32,7 @@ except ModuleNotFoundError as missing:  # pragma: no cover - depends on the inst
 
 from hpf_adapters.arrow import repricing_batches, repricing_schema, schedule_batches
 from hpf_core.errors import InputError, InputTypeError
-from hpf_core.loans import RepaymentMethod, arrow_schema
-from hpf_core.loans._amortize import check_method
+from hpf_core.loans import RepaymentMethod, arrow_schema, check_method
 from hpf_core.money import Amount, Rate
 
 __all__ = ["repricing_frame", "schedules_frame"]

@@ -20,9 +20,11 @@ from dateutil.relativedelta import relativedelta
 from hpf_core.errors import InputTypeError, InvalidDate, NaiveDatetimeError
 
 __all__ = [
+    "CHINA",
     "add_months",
     "check_date",
     "check_value_date",
+    "china_day",
     "months_between",
     "parse_date",
     "require_aware",

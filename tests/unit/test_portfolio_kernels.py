@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from hpf_core.errors import InvalidAmount, InvalidRate, InvalidTerm
+from hpf_core.errors import InputTypeError, InvalidAmount, InvalidRate, InvalidTerm
 from hpf_core.loans import Installment, amortize, amortize_many
-from hpf_core.loans._amortize import decimals_from_fen
+from hpf_core.money import amounts_from_fen
 
 np = pytest.importorskip("numpy")
 
@@ -87,10 +87,10 @@ def test_a_bad_entry_is_named_even_in_a_plain_portfolio(
     assert field in str(caught.value)
 
 
-def test_decimals_from_fen_are_exact_with_two_places() -> None:
+def test_amounts_from_fen_are_exact_with_two_places() -> None:
     values = [0, 1, -1, 99, 100, 123_456_789, 2**62, 7, 7, 7, 7]
-    assert decimals_from_fen(values) == [Decimal(v) / 100 for v in values]
-    assert all(d.as_tuple().exponent == -2 for d in decimals_from_fen(values))
+    assert amounts_from_fen(values) == [Decimal(v) / 100 for v in values]
+    assert all(d.as_tuple().exponent == -2 for d in amounts_from_fen(values))
 
 
 def test_installment_is_an_immutable_record() -> None:
@@ -105,3 +105,12 @@ def test_installment_is_an_immutable_record() -> None:
     with pytest.raises(TypeError):
         _ = row < amortize(1200, "0.06", 2, "equal-principal")[1]
     assert repr(row).startswith("Installment(period=1, due_date=None, payment=Decimal('606.00')")
+
+
+@pytest.mark.parametrize(
+    ("counts", "field"), [("123", "counts"), (5, "counts"), ([1, 2.0], "counts[1]"), ([True], "counts[0]")]
+)
+def test_amounts_from_fen_refuses_what_is_not_int_fen(counts: object, field: str) -> None:
+    with pytest.raises(InputTypeError) as caught:
+        amounts_from_fen(counts)  # type: ignore[arg-type]
+    assert caught.value.field == field

@@ -305,7 +305,7 @@ class TestPaidWithdrawalsCount:
 
     @staticmethod
     def fee_paid(store: MemoryStore, app_id: str, amount: str, day: int) -> None:
-        application, _ = wd.apply(
+        wd.apply(
             MemoryUnitOfWork(store),
             application_id=app_id,
             account_no="A1",
@@ -354,11 +354,11 @@ class TestPaidWithdrawalsCount:
     def test_the_yearly_cap_counts_what_was_paid_here(self, store: MemoryStore) -> None:
         # without a frequency limit, the cap of 3,000.00 a year alone bounds the second one
         kind = WithdrawalKind.PROPERTY_FEE
-        rule = attrs.evolve(ALTAY.withdrawals.rule(kind), frequency_months=None)
-        others = tuple((k, r) for k, r in ALTAY.withdrawals.rules if k is not kind)
-        policy = attrs.evolve(
-            ALTAY, withdrawals=attrs.evolve(ALTAY.withdrawals, rules=(*others, (kind, rule)))
-        )
+        rules = ALTAY.withdrawals
+        assert rules is not None
+        rule = attrs.evolve(rules.rule(kind), frequency_months=None)
+        others = tuple((k, r) for k, r in rules.rules if k is not kind)
+        policy = attrs.evolve(ALTAY, withdrawals=attrs.evolve(rules, rules=(*others, (kind, rule))))
         self.fee_paid(store, "F1", "2000", 29)
         _, assessment = wd.apply(
             MemoryUnitOfWork(store),

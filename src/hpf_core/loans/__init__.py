@@ -14,6 +14,7 @@ from hpf_core.loans._amortize import (
     RepaymentMethod,
     Schedule,
     amortize,
+    check_method,
 )
 from hpf_core.loans._batch import (
     ARROW_COLUMNS,
@@ -251,6 +252,7 @@ __all__ = [
     "arrow_schema",
     "bill_due",
     "cancel_offset",
+    "check_method",
     "commercial_rate",
     "commercial_rate_in_force",
     "commercial_row_in_force",

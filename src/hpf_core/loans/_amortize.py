@@ -28,7 +28,7 @@ from hpf_core import _render
 from hpf_core._choice import choice
 from hpf_core.dates import add_months, check_date
 from hpf_core.errors import InvalidAmount, InvalidDate, InvalidTerm
-from hpf_core.money import Amount, Rate, amount_from_fen, check_rate, fen, yuan
+from hpf_core.money import Amount, Rate, _fen_decimals, amount_from_fen, check_rate, fen, yuan
 
 MAX_MONTHS = 480
 """The longest schedule ``amortize`` builds (40 years). Centre caps (often 360) are policy."""
@@ -129,25 +129,10 @@ _new_installment = functools.partial(tuple.__new__, Installment)
 _CTX = Context(prec=60)  # exact for any int64 fen count; never the ambient context
 
 
-def decimals_from_fen(values: Sequence[int]) -> list[Decimal]:
-    """Integer fen to ``Decimal`` yuan, every one exact with exponent -2 (``123`` ->
-    ``Decimal('1.23')``), fast for long columns. A column that mostly repeats one value
-    (an equal instalment's payments, an equal principal's parts) converts each distinct
-    value once and shares it.
-
-    >>> decimals_from_fen([123, 0, 123, -5])
-    [Decimal('1.23'), Decimal('0.00'), Decimal('1.23'), Decimal('-0.05')]
-    """
-    if len(values) > 2 and values.count(values[0]) * 2 > len(values):
-        distinct = {v: _CTX.scaleb(v, -2) for v in set(values)}
-        return list(map(distinct.__getitem__, values))
-    return list(map(_CTX.scaleb, values, repeat(-2)))
-
-
 def installment_rows(schedule: Schedule) -> tuple[Installment, ...]:
     """``schedule``'s rows as :class:`Installment` records, built anew (what
     ``Schedule.installments`` builds once and keeps)."""
-    dec = decimals_from_fen
+    dec = _fen_decimals
     count = len(schedule.payment_fen)
     first = schedule.first_due
     dates: Iterable[date | None] = (
