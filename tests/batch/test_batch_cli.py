@@ -140,7 +140,9 @@ def test_the_loan_deduction_and_the_repricing_from_the_command_line(
         f"deduction/2025-03-01: done, chunks 1/1, loans 6/6, posted {loans} "
         f"({-sum(e.amount for e in taken):.2f} yuan), skipped {6 - loans}, refused none"
     )
-    out = run(["batch", "repricing", "--db", url, "--change", "2025-05-08", "--on", "2026-01-01", "--quiet"])
-    assert out.splitlines()[0] == (
+    repriced = run(
+        ["batch", "repricing", "--db", url, "--change", "2025-05-08", "--on", "2026-01-01", "--quiet"]
+    )
+    assert repriced.splitlines()[0] == (
         "repricing/2025-05-08: done, chunks 1/1, loans 6/6, posted 6 (0.00 yuan), skipped 0, refused none"
     )
