@@ -1,7 +1,8 @@
 """``hpf batch remittance|interest|overdue|deduction|repricing|status`` (issue #16, D-059,
 D-066): a centre-scale job on a database, on N worker processes, with a progress bar on
 stderr (``rich``, extra ``hpf[batch]``; one plain line a second without it) and a summary
-on stdout. The database is ``--db`` with its personal data sealed under ``HPF_DB_KEY``, as ``hpf audit`` reads it."""
+on stdout. The database is ``--db`` with its personal data sealed under ``HPF_DB_KEY``,
+as ``hpf audit`` reads it."""
 
 from __future__ import annotations
 
