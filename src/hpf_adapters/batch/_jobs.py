@@ -141,12 +141,16 @@ class Remittance:
         return _json(month=self.period, value_date=self.value_date.isoformat(), rounding=self.rounding.value)
 
     def post(self, account: DepositAccount, entries: Sequence[JournalEntry]) -> Posting | None:
-        """The account's remittance, or None for a sealed or closed account."""
+        """The account's remittance, or None for a sealed or closed account; an account
+        whose deposit rounds to 0.00 is refused (``no_contribution``)."""
         if account.status.closed or account.status is AccountStatus.SEALED:
             return None
         amount = monthly_contribution(
             account.base, account.employee_ratio, account.employer_ratio, rounding=self.rounding
         ).total
+        if amount <= 0:  # contribute would raise InvalidAmount and stop the whole chunk
+            reason = f"base {account.base} at these ratios is a deposit of {amount}: nothing to remit"
+            raise refusal(Violation("no_contribution", reason, "base"))
         return contribute(
             account,
             kind=EntryKind.REMITTANCE,

@@ -17,7 +17,8 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from hpf_adapters.batch._jobs import OVER_LOANS, AnyJob, LoanDeduction, LoanJob
+from hpf_adapters.batch import _set_based
+from hpf_adapters.batch._jobs import OVER_LOANS, AnyJob, LoanDeduction, LoanJob, Remittance
 from hpf_adapters.sql import SqlStore, SqlUnitOfWork
 from hpf_adapters.sql import _tables as t
 from hpf_adapters.sql._base import translated
@@ -275,14 +276,26 @@ def _post_loans(uow: SqlUnitOfWork, job: LoanJob, chunk: int, first: str, last: 
 def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: str) -> ChunkResult:
     """The job over the accounts ``first``..``last`` in the open unit of work: each
     account's posting computed by ``job.post``, then the accounts saved
-    (``save_many``, compare-and-set) and the entries appended (``append_many``). For the
+    (``save_many``, compare-and-set) and the entries appended (``append_many``) — for the
+    remittance on SQLite, the ordinary accounts first in SQL (:mod:`._set_based`). For the
     overdue marking and the repricing, the loans ``first``..``last``, each changed one
     saved; for the loan deduction, each loan's collection (:func:`_deduct`)."""
     if isinstance(job, LoanDeduction):
         return _deduct(uow, job, chunk, first, last)
     if isinstance(job, OVER_LOANS):
         return _post_loans(uow, job, chunk, first, last)
-    accounts = _accounts(uow, first, last)
+    in_sql, in_sql_fen = 0, 0
+    if isinstance(job, Remittance) and _set_based.applies(
+        uow.dialect, job.month, job.value_date, job.rounding
+    ):
+        in_sql, in_sql_fen = _set_based.post_in_sql(
+            uow.connection(), first=first, last=last, month=job.month, value_date=job.value_date,
+            rounding=job.rounding, prefix=f"batch/{job.name}/{job.period}/",
+        )  # fmt: skip
+        rows = uow.connection().execute(_set_based.REST, {"first": first, "last": last})
+        accounts = [loads(row.body, DepositAccount, uow.sealer, version=row.version) for row in rows]
+    else:
+        accounts = _accounts(uow, first, last)
     journal = _journal(uow, first, last) if job.needs_journal else {}
     postings = []
     skipped = 0
@@ -300,8 +313,9 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
     if postings:
         uow.accounts.save_many([account for account, _ in postings])
         uow.journal.append_many([draft for _, draft in postings])
-    amount = sum(to_fen(draft.amount) for _, draft in postings)
-    return ChunkResult(chunk, len(accounts), len(postings), amount, skipped, dict(refused))
+    amount = in_sql_fen + sum(to_fen(draft.amount) for _, draft in postings)
+    read = in_sql + len(accounts)
+    return ChunkResult(chunk, read, in_sql + len(postings), amount, skipped, dict(refused))
 
 
 def _claim_and_post(store: SqlStore, job: AnyJob, run_id: str, worker: str) -> ChunkResult | None:
