@@ -228,7 +228,7 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
     )
     accounts = _accounts_numbered(uow, numbers)
     read = dict(accounts)
-    collected = amount = 0
+    collected = amount = not_done = 0
     refused: Counter[str] = Counter()
     drafts: list[EntryDraft] = []
     lines: list[LoanEntryDraft] = []
@@ -237,6 +237,7 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
             result = job.collect(loan, accounts)
         except Refused as error:
             refused.update(v.code for v in error.violations)
+            not_done += 1
             continue
         if result is None:
             continue
@@ -252,24 +253,25 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
         uow.journal.append_many(drafts)
     for line in lines:
         uow.loan_journal.append(line)
-    skipped = len(loans) - collected - sum(refused.values())
+    skipped = len(loans) - collected - not_done  # a refused loan may have several codes
     return ChunkResult(chunk, len(loans), collected, amount, skipped, dict(refused))
 
 
 def _post_loans(uow: SqlUnitOfWork, job: LoanJob, chunk: int, first: str, last: str) -> ChunkResult:
     loans = _loans(uow, first, last)
-    changed = 0
+    changed = not_done = 0
     refused: Counter[str] = Counter()
     for loan in loans:
         try:
             accrued = job.post_loan(loan)
         except Refused as error:
             refused.update(v.code for v in error.violations)
+            not_done += 1
             continue
         if accrued is not None:
             uow.loans.save(accrued)
             changed += 1
-    skipped = len(loans) - changed - sum(refused.values())
+    skipped = len(loans) - changed - not_done  # a refused loan may have several codes
     return ChunkResult(chunk, len(loans), changed, 0, skipped, dict(refused))
 
 

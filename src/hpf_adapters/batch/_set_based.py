@@ -7,7 +7,8 @@ the chunk through the core's pure functions as before.
 "Ordinary" is decided in SQL, conservatively: status normal (01) and not frozen, the month
 after every paid month and not before the first month, the value date neither before the
 account opened nor in a settled interest year, the base and ratios written as plain
-decimals (at most 2 and 4 places), a rounding mode that half-ups or truncates to a step,
+decimals (at most 2 and 4 places), the balance column equal to the record's balance, a
+rounding mode that half-ups or truncates to a step,
 and an amount above 0 and within the ledger maximum. Whatever is not ordinary (sealed,
 closed, frozen, a paid month, a back-pay gap, an unusual number, an "up" rounding mode) is
 read, decoded and posted by :meth:`Remittance.post` with its refusals. So the SQL only
@@ -81,7 +82,7 @@ INSERT INTO batch_stage (account_no, amount_fen)
 SELECT account_no, amount FROM (
   SELECT account_no, {amount} AS amount FROM (
     SELECT account_no, e, r, {_FEN.format(x="b")} AS base_fen FROM (
-      SELECT account_no, body, status,
+      SELECT account_no, body, status, balance_fen,
              json_extract(body, '$.base') AS b,
              json_extract(body, '$.employee_ratio') AS e,
              json_extract(body, '$.employer_ratio') AS r
@@ -97,7 +98,9 @@ SELECT account_no, amount FROM (
       AND coalesce(json_extract(body, '$.first_month'), '') <= :month
       AND json_extract(body, '$.opened_on') <= :value_date
       AND json_type(body, '$.balance') = 'text'
-      AND json_extract(body, '$.balance') GLOB '*[0-9].[0-9][0-9]'
+      AND json_extract(body, '$.balance') GLOB '[0-9]*.[0-9][0-9]'
+      AND json_extract(body, '$.balance') NOT GLOB '*[^0-9.]*'
+      AND balance_fen = CAST(replace(json_extract(body, '$.balance'), '.', '') AS INTEGER)
       AND {_PLAIN_AMOUNT.format(x="b")} AND {_PLAIN_RATIO.format(x="e")} AND {_PLAIN_RATIO.format(x="r")}
   )
 )
