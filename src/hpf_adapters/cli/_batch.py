@@ -109,10 +109,14 @@ def _job(args: argparse.Namespace) -> AnyJob:
     return InterestSettlement(year, deposit_rate_changes(start, end), basis, on)
 
 
+def _noun(s: RunStatus) -> str:
+    return "loans" if s.job in ("overdue", "deduction", "repricing") else "accounts"
+
+
 def _line(s: RunStatus) -> str:
     refused = ", ".join(f"{code} {n}" for code, n in sorted(s.refused.items())) or "none"
     state = "done" if s.done else "pending"
-    noun = "loans" if s.job in ("overdue", "deduction", "repricing") else "accounts"
+    noun = _noun(s)
     return (
         f"{s.run_id}: {state}, chunks {s.chunks_done}/{s.chunk_count}, {noun} {s.accounts_done}/"
         f"{s.account_count}, posted {s.posted} ({s.amount_fen // 100}.{s.amount_fen % 100:02d} yuan), "
@@ -135,7 +139,9 @@ class _Plain:
         self._shown = now
         self._before = s.accounts_done if self._before is None else self._before
         rate = (s.accounts_done - self._before) / max(now - self._start, 1e-9)
-        print(f"{s.chunks_done}/{s.chunk_count} chunks, {rate:,.0f} accounts/s", file=sys.stderr, flush=True)
+        print(
+            f"{s.chunks_done}/{s.chunk_count} chunks, {rate:,.0f} {_noun(s)}/s", file=sys.stderr, flush=True
+        )
 
     def close(self) -> None:
         """Nothing to close."""
@@ -155,7 +161,7 @@ class _Rich:
 
         self._progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("chunks, {task.fields[rate]} accounts/s"), TimeRemainingColumn(),
+            TextColumn("chunks, {task.fields[rate]} {task.fields[noun]}/s"), TimeRemainingColumn(),
             transient=False,
         )  # fmt: skip
         self._start = time.monotonic()
@@ -168,7 +174,7 @@ class _Rich:
             self._before = s.accounts_done  # done by an earlier run: not this one's speed
         rate = f"{(s.accounts_done - self._before) / max(time.monotonic() - self._start, 1e-9):,.0f}"
         if self._task is None:
-            self._task = self._progress.add_task(s.run_id, total=s.chunk_count, rate=rate)
+            self._task = self._progress.add_task(s.run_id, total=s.chunk_count, rate=rate, noun=_noun(s))
         self._progress.update(self._task, completed=s.chunks_done, rate=rate)
 
     def close(self) -> None:
