@@ -130,7 +130,7 @@ UPDATE accounts SET
     '$.version', accounts.version + 1
   )
 FROM batch_stage AS s
-WHERE accounts.account_no = s.account_no
+WHERE accounts.account_no BETWEEN :first AND :last AND accounts.account_no = s.account_no
 """
 
 
