@@ -26,11 +26,14 @@ drops it. Results are printed as a Markdown table (docs/performance.md, "Batch j
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import multiprocessing
 import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -39,11 +42,13 @@ from typing import Any, cast
 import attrs
 import sqlalchemy as sa
 from _databases import MARIADB, POSTGRES, database
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from hpf_adapters.batch import InterestSettlement, Job, Remittance, run_job
+from hpf_adapters.batch import AnyJob, InterestSettlement, LoanDeduction, Remittance, Repricing, run_job
+from hpf_adapters.policies import load_policy
 from hpf_adapters.sql import Keyring, SqlStore, engine_for
-from hpf_adapters.sql import _tables as t
 from hpf_core.accounts import DepositAccount, Employer, Member, deposit_rate_changes
+from hpf_core.loans import Borrower, LoanAccount, OffsetSigner, SignerRole, open_loan, sign_offset
 
 SECRET = b"bench: a secret of at least 32 bytes, not a real key"
 RATIO = Decimal("0.12")
@@ -59,25 +64,154 @@ def id_number(n: int) -> str:
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
 
 
+def _account(n: int) -> DepositAccount:
+    member = Member(f"M{n:08d}", "职工", id_number(n))
+    return DepositAccount(
+        f"A{n:08d}", member, Employer(f"E{n % 97:03d}", "单位"), date(2025, 1, 2),
+        Decimal(3000 + n % 20000), RATIO, RATIO, first_month=date(2025, 1, 1),
+    )  # fmt: skip
+
+
+SEED_ROWS = 20_000
+"""Rows a statement when seeding (an ``executemany``; ``COPY`` on PostgreSQL)."""
+
+
 def seed(url: str, count: int) -> None:
-    """``count`` accounts written straight into ``accounts``, 5,000 rows a statement, each
-    row as the repository encodes it (a benchmark may use the repository's private
-    encoder on purpose)."""
+    """``count`` accounts written straight into ``accounts``: each row's record is the
+    repository's canonical text of account 0 with the number, member, ID number (sealed
+    anew), employer and base put in — the same text the repository writes (checked on the
+    first rows against its own encoder) — 20,000 rows a statement, ``COPY`` on
+    PostgreSQL."""
+    ring = Keyring.from_secret(SECRET)
+    store = SqlStore(url, ring)
+    try:
+        with store.unit_of_work() as uow:
+            template = uow.accounts._row(_account(0))["body"]
+            sealed0 = json.loads(template)["member"]["id_number"]
+            template = (
+                template.replace('"A00000000"', '"{no}"').replace('"M00000000"', '"{member}"')
+                .replace(sealed0, "{sealed}").replace('"E000"', '"{employer}"')
+                .replace('"base":"3000"', '"base":"{base}"')
+            )  # fmt: skip
+            template = template.replace("{", "{{").replace("}", "}}")
+            for name in ("no", "member", "sealed", "employer", "base"):
+                template = template.replace("{{" + name + "}}", "{" + name + "}")
+            probe = [uow.accounts._row(_account(n)) for n in range(3)]
+        hashes = [ring.hash(id_number(n), "id_number") for n in range(3)]
+        assert [p["id_hash"] for p in probe] == hashes
+        for n, row in enumerate(probe):  # the template writes what the repository writes
+            found = json.loads(row["body"])
+            mine = json.loads(_body(template, n, found["member"]["id_number"]))
+            assert mine == found, n
+            assert _body(template, n, found["member"]["id_number"]) == row["body"], n
+        seal = _sealer(ring)
+        assert ring.open(seal(id_number(7)), "id_number") == id_number(7)  # the keyring opens it
+        kind = store.dialect
+        for start in range(0, count, SEED_ROWS):
+            rows = [
+                (
+                    f"A{n:08d}", f"M{n:08d}", ring.hash(id_number(n), "id_number"), f"E{n % 97:03d}",
+                    "01", 0, 0,
+                    _body(template, n, seal(id_number(n))),
+                )
+                for n in range(start, min(count, start + SEED_ROWS))
+            ]  # fmt: skip
+            _write_rows(store, kind, "accounts", _ACCOUNT_COLUMNS, rows)
+    finally:
+        store.dispose()
+
+
+_ACCOUNT_COLUMNS = (
+    "account_no",
+    "member_id",
+    "id_hash",
+    "employer_no",
+    "status",
+    "balance_fen",
+    "version",
+    "body",
+)
+_LOAN_COLUMNS = ("contract_no", "balance_fen", "settled_on", "version", "body")
+
+
+def _sealer(ring: Keyring) -> Callable[[str], str]:
+    """:meth:`Keyring.seal` of ID numbers with one AES-GCM object (the keyring makes one
+    a call): the same form, ``enc1:<key id>:<base64 of nonce + ciphertext>``, the field
+    name as associated data."""
+    aes = AESGCM(ring.keys[ring.current])
+
+    def seal(text: str) -> str:
+        nonce = os.urandom(12)
+        sealed = aes.encrypt(nonce, text.encode(), b"id_number")
+        return f"enc1:{ring.current}:{base64.b64encode(nonce + sealed).decode()}"
+
+    return seal
+
+
+def _body(template: str, n: int, sealed: str) -> str:
+    return template.format(
+        no=f"A{n:08d}", member=f"M{n:08d}", sealed=sealed, employer=f"E{n % 97:03d}", base=3000 + n % 20000
+    )
+
+
+def _write_rows(
+    store: SqlStore, kind: str, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """One statement of rows: ``COPY`` on PostgreSQL, else one ``executemany``."""
+    with store.unit_of_work() as uow:
+        connection = uow.connection()
+        raw: Any = connection.connection.driver_connection
+        if kind == "postgresql":
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            mark = "?" if kind == "sqlite" else "%s"
+            cursor = raw.cursor()
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
+                rows,
+            )
+        uow.commit()
+
+
+def loan_templates(count: int) -> list[LoanAccount]:
+    """``count`` distinct loans (principal, rate, term, method, disbursement day), each
+    signed for the monthly offset by its borrower."""
+    found = []
+    for n in range(count):
+        loan = open_loan(
+            contract_no="HT00000000", borrowers=(Borrower(SignerRole.BORROWER, "张三", "A00000000"),),
+            principal=Decimal(200_000 + 10_000 * (n % 60)), disbursed_on=date(2025, 4, 1 + n % 28),
+            term_months=(120, 240, 360)[n % 3], method=("equal-installment", "equal-principal")[n % 2],
+            annual_rate=("0.031", "0.0325", "0.0285")[n % 3],
+        )  # fmt: skip
+        signer = OffsetSigner(SignerRole.BORROWER, "A00000000", "张三")
+        agreement = sign_offset(
+            None, contract_no="HT00000000", signer=signer, borrowers=[signer], on=date(2025, 4, 1)
+        )
+        found.append(attrs.evolve(loan, agreement=agreement))
+    return found
+
+
+def seed_loans(url: str, count: int) -> None:
+    """``count`` loans, loan ``n`` on account ``n`` (borrower, signed for the offset): the
+    canonical text of one of 120 distinct loans with the contract and account numbers put
+    in, 2,000 rows a statement."""
     store = SqlStore(url, Keyring.from_secret(SECRET))
     try:
-        for start in range(0, count, 5000):
-            with store.unit_of_work() as uow:
-                rows = []
-                for n in range(start, min(count, start + 5000)):
-                    member = Member(f"M{n:08d}", "职工", id_number(n))
-                    account = DepositAccount(
-                        f"A{n:08d}", member, Employer(f"E{n % 97:03d}", "单位"), date(2025, 1, 2),
-                        Decimal(3000 + n % 20000), RATIO, RATIO, first_month=date(2025, 1, 1),
-                    )  # fmt: skip
-                    encoded = uow.accounts._row(account)
-                    rows.append({"account_no": account.account_no, "version": 0, **encoded})
-                uow.connection().execute(sa.insert(t.accounts), rows)
-                uow.commit()
+        with store.unit_of_work() as uow:
+            templates = [uow.loans._row(loan) for loan in loan_templates(120)]
+        for start in range(0, count, 2000):
+            rows = []
+            for n in range(start, min(count, start + 2000)):
+                row = templates[n % len(templates)]
+                body = row["body"].replace("HT00000000", f"HT{n:08d}").replace("A00000000", f"A{n:08d}")
+                rows.append((f"HT{n:08d}", row["balance_fen"], None, 0, body))
+            _write_rows(store, store.dialect, "loans", _LOAN_COLUMNS, rows)
     finally:
         store.dispose()
 
@@ -131,7 +265,7 @@ class PeakMemory:
         return self.one / 1024, self.all / 1024
 
 
-def hpf_step(url: str, job: Job, workers: int, chunk: int, out: Any) -> None:
+def hpf_step(url: str, job: AnyJob, workers: int, chunk: int, out: Any) -> None:
     """Run ``job`` through hpf; report (seconds, peak MB of any one process)."""
     memory = PeakMemory()
     started = time.perf_counter()
@@ -142,8 +276,13 @@ def hpf_step(url: str, job: Job, workers: int, chunk: int, out: Any) -> None:
     out.put((spent, *memory.stop()))
 
 
-def floor_step(url: str, kind: str, run_id: str, chunk: int, journal: bool, out: Any) -> None:
-    """The bare SQL of a run: the same writes a chunk, on the driver's own connection."""
+def floor_step(url: str, kind: str, run_id: str, chunk: int, what: str, out: Any) -> None:
+    """The bare SQL of a run: the same writes a chunk, on the driver's own connection.
+    ``what``: ``remittance`` (lock and read the chunk's accounts, one ``executemany``
+    compare-and-set ``UPDATE``, one multi-row ``INSERT`` of journal rows), ``interest``
+    (the same, reading the chunk's journal too), ``repricing`` (the chunk's loans read and
+    written back), ``deduction`` (the loans, then their signers' accounts by number, both
+    written back, a deposit and a loan journal row each)."""
     engine = engine_for(url)
     proxy = engine.raw_connection()
     raw: Any = cast(Any, proxy.driver_connection)
@@ -159,46 +298,31 @@ def floor_step(url: str, kind: str, run_id: str, chunk: int, journal: bool, out:
     def sql(text: str) -> str:
         return text.replace("?", mark)
 
+    loans = what in ("repricing", "deduction")
+    table, key = ("loans", "contract_no") if loans else ("accounts", "account_no")
     memory = PeakMemory()
     started = time.perf_counter()
     cursor = raw.cursor()
-    cursor.execute(sql("SELECT account_no FROM accounts ORDER BY account_no"))
+    cursor.execute(f"SELECT {key} FROM {table} ORDER BY {key}")
     numbers = [row[0] for row in cursor.fetchall()]
     bounds = [(numbers[i], numbers[min(i + chunk, len(numbers)) - 1]) for i in range(0, len(numbers), chunk)]
+    del numbers
     cursor.execute(
         sql("INSERT INTO batch_runs VALUES (?, 'floor', ?, '{}', ?, ?, '', NULL)"),
-        (run_id, run_id, len(bounds), len(numbers)),
+        (run_id, run_id, len(bounds), 0),
     )
     cursor.executemany(
         sql("INSERT INTO batch_chunks VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, '{}', '', NULL)"),
         [(run_id, n, first, last, False) for n, (first, last) in enumerate(bounds)],
     )
-    for n, (first, last) in enumerate(bounds):
-        cursor.execute("BEGIN IMMEDIATE" if kind == "sqlite" else "BEGIN")
-        cursor.execute(
-            sql("SELECT chunk FROM batch_chunks WHERE run_id = ? AND chunk = ? AND done = ?") + lock,
-            (run_id, n, False),
-        )
-        cursor.fetchall()
-        cursor.execute(
-            sql(
-                "SELECT account_no, balance_fen, version, body FROM accounts WHERE account_no BETWEEN ? AND ?"
-            )
-            + lock,
-            (first, last),
-        )
-        rows = cursor.fetchall()
-        if journal:
-            cursor.execute(
-                sql("SELECT * FROM journal WHERE account_no BETWEEN ? AND ? ORDER BY seq"), (first, last)
-            )
-            cursor.fetchall()
+
+    def write_accounts(rows: list[Any]) -> None:
         cursor.executemany(
             sql(
                 "UPDATE accounts SET balance_fen = ?, version = ?, body = ? "
                 "WHERE account_no = ? AND version = ?"
             ),
-            [(b + 100, v + 1, body, no, v) for no, b, v, body in rows],
+            [(b, v + 1, body, no, v) for no, b, v, body in rows],  # the same values: the cost, not a change
         )
         values = ", ".join(["(?, 'interest', 100, ?, ?, NULL, 2025, NULL, '')"] * len(rows))
         cursor.execute(
@@ -208,6 +332,66 @@ def floor_step(url: str, kind: str, run_id: str, chunk: int, journal: bool, out:
             ),
             [x for no, *_ in rows for x in (no, date(2026, 7, 1), f"floor/{run_id}/{no}")],
         )
+
+    for n, (first, last) in enumerate(bounds):
+        cursor.execute("BEGIN IMMEDIATE" if kind == "sqlite" else "BEGIN")
+        cursor.execute(
+            sql("SELECT chunk FROM batch_chunks WHERE run_id = ? AND chunk = ? AND done = ?") + lock,
+            (run_id, n, False),
+        )
+        cursor.fetchall()
+        if loans:
+            cursor.execute(
+                sql(
+                    "SELECT contract_no, balance_fen, version, body FROM loans "
+                    "WHERE contract_no BETWEEN ? AND ?"
+                )
+                + lock,
+                (first, last),
+            )
+            rows = cursor.fetchall()
+            cursor.executemany(
+                sql(
+                    "UPDATE loans SET balance_fen = ?, version = ?, body = ? "
+                    "WHERE contract_no = ? AND version = ?"
+                ),
+                [(b, v + 1, body, no, v) for no, b, v, body in rows],
+            )
+            if what == "deduction":
+                signers = sorted("A" + no[2:] for no, *_ in rows)  # loan HTn is on account An
+                cursor.execute(
+                    sql(
+                        "SELECT account_no, balance_fen, version, body FROM accounts WHERE account_no IN "
+                        f"({', '.join(['?'] * len(signers))}) ORDER BY account_no"
+                    )
+                    + lock,
+                    signers,
+                )
+                write_accounts(cursor.fetchall())
+                values = ", ".join(["(?, 'repayment', ?, 100, 10, 0, 'hpf', ?, 1000, 1)"] * len(rows))
+                cursor.execute(
+                    sql(
+                        "INSERT INTO loan_journal (contract_no, kind, on_date, principal_fen, interest_fen, "
+                        f"penalty_fen, source, idem_key, balance_after_fen, period) VALUES {values}"
+                    ),
+                    [x for no, *_ in rows for x in (no, date(2025, 7, 1), f"floor/{run_id}/{no}")],
+                )
+        else:
+            cursor.execute(
+                sql(
+                    "SELECT account_no, balance_fen, version, body FROM accounts "
+                    "WHERE account_no BETWEEN ? AND ?"
+                )
+                + lock,
+                (first, last),
+            )
+            rows = cursor.fetchall()
+            if what == "interest":
+                cursor.execute(
+                    sql("SELECT * FROM journal WHERE account_no BETWEEN ? AND ? ORDER BY seq"), (first, last)
+                )
+                cursor.fetchall()
+            write_accounts(rows)
         cursor.execute(
             sql("UPDATE batch_chunks SET done = ?, accounts = ?, posted = ? WHERE run_id = ? AND chunk = ?"),
             (True, len(rows), len(rows), run_id, n),
@@ -236,6 +420,7 @@ def measured(target: Any, *args: Any) -> tuple[float, float, float]:
 class Row:
     kind: str
     job: str
+    count: int
     workers: int
     seconds: float
     floor: float
@@ -243,24 +428,54 @@ class Row:
     peak_all_mb: float
 
 
-def bench(kind: str, count: int, chunk: int) -> list[Row]:
+@attrs.frozen
+class Approving:
+    """A bank that takes every card debit and keeps nothing (the same answer for a debit
+    id in every worker process)."""
+
+    def debit(self, *, debit_id: str, contract_no: str, amount: Decimal, card_number: str = "") -> bool:
+        return True
+
+
+def bench(kind: str, count: int, loans: int, chunk: int) -> list[Row]:
     out: list[Row] = []
     with database(kind, "hpf_batch") as url:
         started = time.perf_counter()
         seed(url, count)
         print(f"{kind}: seeded {count:,} accounts in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        floor_remit, floor_mb, _ = measured(floor_step, url, kind, "floor/remittance", chunk, False)
+        started = time.perf_counter()
+        seed_loans(url, loans)
+        print(f"{kind}: seeded {loans:,} loans in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        floor_remit, floor_mb, _ = measured(floor_step, url, kind, "floor/remittance", chunk, "remittance")
         for workers, month in ((1, 7), (2, 8)):
-            job = Remittance(date(2025, month, 1), date(2025, month, 15), "half-up-yuan")
+            job: AnyJob = Remittance(date(2025, month, 1), date(2025, month, 15), "half-up-yuan")
             spent, peak, peak_all = measured(hpf_step, url, job, workers, chunk)
-            out.append(Row(kind, "remittance", workers, spent, floor_remit, peak, peak_all))
-        floor_interest, _, _ = measured(floor_step, url, kind, "floor/interest", chunk, True)
+            out.append(Row(kind, "remittance", count, workers, spent, floor_remit, peak, peak_all))
+            print(f"{kind}: {out[-1]}", file=sys.stderr)
+        if loans:
+            servicing = load_policy("altay").loans.servicing
+            loan_chunk = max(1, chunk // 5)  # a loan's record is ~11 KB, its schedule 120-360 rows
+            floor_deduct, _, _ = measured(floor_step, url, kind, "floor/deduction", loan_chunk, "deduction")
+            for workers, on in ((1, date(2025, 9, 1)), (2, date(2025, 10, 1))):  # after the remittances
+                job = LoanDeduction(on, servicing, Approving())
+                spent, peak, peak_all = measured(hpf_step, url, job, workers, loan_chunk)
+                out.append(Row(kind, "deduction", loans, workers, spent, floor_deduct, peak, peak_all))
+                print(f"{kind}: {out[-1]}", file=sys.stderr)
+            floor_reprice, _, _ = measured(floor_step, url, kind, "floor/repricing", loan_chunk, "repricing")
+            # 2 workers: a notional second change the day after (the rate of 8 May in force)
+            for workers, change in ((1, date(2025, 5, 8)), (2, date(2025, 5, 9))):
+                job = Repricing(change, date(2026, 1, 1), servicing)
+                spent, peak, peak_all = measured(hpf_step, url, job, workers, loan_chunk)
+                out.append(Row(kind, "repricing", loans, workers, spent, floor_reprice, peak, peak_all))
+                print(f"{kind}: {out[-1]}", file=sys.stderr)
+        floor_interest, _, _ = measured(floor_step, url, kind, "floor/interest", chunk, "interest")
         interest = InterestSettlement(2025, RATES, "actual/360", date(2026, 7, 1))
         for workers in (1, 2):
             if workers == 2:  # the next interest year: every account has a balance to earn on
                 interest = InterestSettlement(2026, RATES_2026, "actual/360", date(2027, 7, 1))
             spent, peak, peak_all = measured(hpf_step, url, interest, workers, chunk)
-            out.append(Row(kind, "interest", workers, spent, floor_interest, peak, peak_all))
+            out.append(Row(kind, "interest", count, workers, spent, floor_interest, peak, peak_all))
+            print(f"{kind}: {out[-1]}", file=sys.stderr)
         print(f"{kind}: floor peak {floor_mb:.0f} MB", file=sys.stderr)
     return out
 
@@ -282,22 +497,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--smoke", action="store_true", help="2,000 accounts, a quick check")
     parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--loans", type=int, default=20_000, help="loans for the loan jobs (0: none)")
     parser.add_argument("--chunk", type=int, default=1000)
     parser.add_argument("--databases", default="sqlite,postgresql,mariadb")
     args = parser.parse_args(argv)
     count, chunk = (2000, 250) if args.smoke else (args.accounts, args.chunk)
+    loans = min(count, 500 if args.smoke else args.loans)
     rows: list[Row] = []
     for kind in args.databases.split(","):
         if not _reachable(kind):
             print(f"{kind}: not reachable, skipped", file=sys.stderr)
             continue
-        rows.extend(bench(kind, count, chunk))
-    print(f"\n{count:,} accounts, chunks of {chunk:,}, load average {os.getloadavg()[0]:.1f}\n")
-    print("| database | job | workers | hpf s | accounts/s | bare SQL s | ratio | peak MB (largest / all) |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        rows.extend(bench(kind, count, loans, chunk))
+    print(
+        f"\n{count:,} accounts, {loans:,} loans, chunks of {chunk:,} (of loans {max(1, chunk // 5):,}), "
+        f"load average {os.getloadavg()[0]:.1f}\n"
+    )
+    print(
+        "| database | job | records | workers | hpf s | records/s | bare SQL s | ratio "
+        "| peak MB (largest / all) |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(
-            f"| {r.kind} | {r.job} | {r.workers} | {r.seconds:.1f} | {count / r.seconds:,.0f} | "
+            f"| {r.kind} | {r.job} | {r.count:,} | {r.workers} | {r.seconds:.1f} "
+            f"| {r.count / r.seconds:,.0f} | "
             f"{r.floor:.1f} | {r.seconds / r.floor:.1f}x | {r.peak_mb:.0f} / {r.peak_all_mb:.0f} |"
         )
     return 0

@@ -10,9 +10,14 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
+import attrs
+
+from hpf_adapters.batch import LoanDeduction
 from hpf_adapters.memory import MemoryStore
-from hpf_core.accounts import DepositAccount, Employer, Member, services
+from hpf_adapters.sql import SqlStore
+from hpf_core.accounts import DepositAccount, Employer, FreezeFlag, Member, services
 from hpf_core.loans import Borrower, LoanAccount, SignerRole, open_loan
+from hpf_core.loans import services as loan_services
 
 RATES = ((date(2016, 2, 21), Decimal("0.015")),)
 """The unified deposit rate in force since 21 February 2016 (1.5 %)."""
@@ -123,3 +128,106 @@ def random_loans(seed: int, count: int) -> list[LoanAccount]:
         )
         for n in range(count)
     ]
+
+
+@attrs.frozen
+class RuleBank:
+    """A :class:`hpf_core.ports.BankDebit` that answers by rule and keeps nothing: it
+    declines the cards of the ``declined`` contracts and takes the rest — the same answer
+    for a debit id in every process and every time it is asked (the port's contract), as a
+    bank reached by several batch workers must give."""
+
+    declined: frozenset[str] = frozenset()
+
+    def debit(self, *, debit_id: str, contract_no: str, amount: Decimal, card_number: str = "") -> bool:
+        return contract_no not in self.declined
+
+
+@attrs.frozen
+class OffsetWorld:
+    """Accounts with random balances (some empty, some sealed, some frozen) and loans
+    on them, some with an offset agreement signed by the borrower (and the spouse), and
+    the card of some declined."""
+
+    accounts: list[DepositAccount]
+    loans: list[LoanAccount]
+    deposits: list[tuple[str, Decimal]]
+    sealed: list[str]
+    frozen: list[str]
+    signed: list[tuple[str, str]]
+    bank: RuleBank
+
+    def build(self, store: MemoryStore | SqlStore) -> None:
+        """The same history on ``store`` (a memory or SQL store): accounts added, money
+        received, some sealed or frozen, loans disbursed, agreements signed."""
+        add_all(store.unit_of_work(), self.accounts)
+        for number, amount in self.deposits:
+            services.receive_transfer(
+                store.unit_of_work(), account_no=number, amount=amount,
+                value_date=date(2025, 1, 5), key=f"in/{number}",
+            )  # fmt: skip
+        for loan in self.loans:
+            loan_services.disburse(store.unit_of_work(), loan)
+        for contract, number in self.signed:
+            loan_services.sign_monthly_offset(
+                store.unit_of_work(), contract_no=contract, account_no=number,
+                on=date(2025, 1, 10),
+            )  # fmt: skip
+        for number in self.sealed:
+            services.seal(store.unit_of_work(), account_no=number)
+        for number in self.frozen:
+            services.freeze(
+                store.unit_of_work(),
+                account_no=number,
+                flag=FreezeFlag.CREDITS_ONLY,
+            )
+
+
+def offset_world(seed: int, count: int) -> OffsetWorld:
+    """``count`` loans on ``2 * count`` accounts: loan ``n`` names account ``2n`` as
+    borrower and ``2n + 1`` as spouse; about 4 in 5 are signed by the borrower, a third of
+    those by the spouse too; balances from 0 to 60,000 yuan; a few accounts sealed or
+    frozen; one card in five declined."""
+    rng = random.Random(seed)
+    accounts = random_accounts(seed, 2 * count)
+    deposits = [
+        (a.account_no, Decimal(rng.randint(1, 6_000_000)).scaleb(-2)) for a in accounts if rng.random() < 0.85
+    ]
+    numbers = [a.account_no for a in accounts]
+    sealed = rng.sample(numbers, max(1, count // 12))
+    frozen = rng.sample([n for n in numbers if n not in sealed], max(1, count // 15))
+    loans = []
+    signed: list[tuple[str, str]] = []
+    for n in range(count):
+        contract = f"HT{n:06d}"
+        loans.append(
+            open_loan(
+                contract_no=contract,
+                borrowers=(
+                    Borrower(SignerRole.BORROWER, "张三", numbers[2 * n]),
+                    Borrower(SignerRole.SPOUSE, "李四", numbers[2 * n + 1]),
+                ),
+                principal=Decimal(rng.randint(10_000_000, 120_000_000)).scaleb(-2),
+                disbursed_on=date(2024, rng.randint(9, 12), rng.randint(1, 28)),
+                term_months=rng.choice((60, 120, 240, 360)),
+                method=rng.choice(("equal-installment", "equal-principal")),
+                annual_rate=rng.choice(("0.026", "0.031", "0.0285")),
+            )
+        )
+        if rng.random() < 0.8:
+            signed.append((contract, numbers[2 * n]))
+            if rng.random() < 0.35:
+                signed.append((contract, numbers[2 * n + 1]))
+    declined = frozenset(rng.sample([loan.contract.contract_no for loan in loans], max(1, count // 5)))
+    return OffsetWorld(accounts, loans, deposits, sealed, frozen, signed, RuleBank(declined))
+
+
+def collect_with_services(store: MemoryStore, job: LoanDeduction, loans: list[LoanAccount]) -> None:
+    """The oracle of the loan deduction: ``collect_instalment`` of every loan, in contract
+    order, under the key the batch uses (the job's bank, or one that declines every card)."""
+    bank = job.bank or RuleBank(frozenset(loan.contract.contract_no for loan in loans))
+    for loan in sorted(loans, key=lambda x: x.contract.contract_no):
+        loan_services.collect_instalment(
+            store.unit_of_work(), contract_no=loan.contract.contract_no, on=job.on,
+            policy=job.servicing, key=job.key(loan), bank=bank,
+        )  # fmt: skip

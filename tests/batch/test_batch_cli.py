@@ -5,19 +5,22 @@ without rich, and the flags' errors."""
 from __future__ import annotations
 
 import sys
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from hpf_adapters.batch import RunStatus
+from hpf_adapters.batch import LoanDeduction, RunStatus
 from hpf_adapters.cli import _batch, main, run
+from hpf_adapters.memory import MemoryStore
+from hpf_adapters.policies import load_policy
 from hpf_adapters.sql import Keyring, SqlStore, upgrade
-from hpf_core.accounts import monthly_contribution
+from hpf_core.accounts import EntryKind, monthly_contribution
 from hpf_core.loans import services as loan_services
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import add_all, random_accounts, random_loans
+from batch_world import add_all, collect_with_services, offset_world, random_accounts, random_loans
 
 SECRET = "cli batch tests: a secret of at least 32 bytes"
 
@@ -112,4 +115,34 @@ def test_overdue_marking_from_the_command_line(tmp_path: Path, monkeypatch: pyte
     assert (
         out[0]
         == "overdue/2025-03-20: done, chunks 1/1, loans 5/5, posted 5 (0.00 yuan), skipped 0, refused none"
+    )
+
+
+def test_the_loan_deduction_and_the_repricing_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HPF_DB_KEY", SECRET)
+    url = str(tmp_path / "offset.db")
+    upgrade(url)
+    store = SqlStore(url, Keyring.from_secret(SECRET.encode()))
+    world = offset_world(3, 6)
+    world.build(store)
+    store.dispose()
+    oracle = MemoryStore()
+    world.build(oracle)
+    servicing = load_policy("altay").loans.servicing
+    collect_with_services(oracle, LoanDeduction(date(2025, 3, 1), servicing), world.loans)  # no card
+    taken = [e for e in oracle.entries if e.kind is EntryKind.LOAN_DEDUCTION]
+    loans = len({e.key.rsplit("/", 1)[0] for e in taken})
+    assert 0 < loans < 6
+    out = run(["batch", "deduction", "--db", url, "--on", "2025-03-01", "--quiet"]).splitlines()
+    assert out[0] == (
+        f"deduction/2025-03-01: done, chunks 1/1, loans 6/6, posted {loans} "
+        f"({-sum(e.amount for e in taken):.2f} yuan), skipped {6 - loans}, refused none"
+    )
+    repriced = run(
+        ["batch", "repricing", "--db", url, "--change", "2025-05-08", "--on", "2026-01-01", "--quiet"]
+    )
+    assert repriced.splitlines()[0] == (
+        "repricing/2025-05-08: done, chunks 1/1, loans 6/6, posted 6 (0.00 yuan), skipped 0, refused none"
     )

@@ -23,10 +23,13 @@ import attrs
 import sqlalchemy as sa
 
 from hpf_adapters.batch import (
+    AnyJob,
     InterestSettlement,
     Job,
+    LoanDeduction,
     OverdueMarking,
     Remittance,
+    Repricing,
     prepare,
     run_id_of,
     status,
@@ -37,13 +40,16 @@ from hpf_adapters.memory import MemoryStore
 from hpf_adapters.policies import load_policy
 from hpf_adapters.sql import Keyring, SqlStore, upgrade
 from hpf_core.backoffice import Staff, mark_overdue
+from hpf_core.loans import RepricingRule, hpf_loan_rate
 from hpf_core.loans import services as loan_services
 
 sys.path.insert(0, str(Path(__file__).parent))
 from batch_world import (
     RATES,
     add_all,
+    collect_with_services,
     memory_twin,
+    offset_world,
     random_accounts,
     random_loans,
     remit_with_services,
@@ -56,7 +62,7 @@ CHUNK = 10
 ROUNDS = 3
 
 
-def _crash_rounds(url: str, store: SqlStore, job: Job | OverdueMarking, rng: random.Random) -> list[int]:
+def _crash_rounds(url: str, store: SqlStore, job: AnyJob, rng: random.Random) -> list[int]:
     """Start two workers, SIGKILL both once a random number of chunks is done (plus a
     random few ms), ``ROUNDS`` times; the chunks done when each round was killed."""
     context = multiprocessing.get_context("spawn")
@@ -162,5 +168,61 @@ def test_overdue_marking_killed_at_random_points_leaves_every_loan_as_a_clean_ru
         found = {loan.contract.contract_no: loan for loan in store.loans}
         assert {n: attrs.evolve(loan, version=0) for n, loan in found.items()} == clean
         assert {loan.version for loan in found.values()} == {1}  # each saved exactly once
+    finally:
+        store.dispose()
+
+
+OFFSET_LOANS = 240
+
+
+def test_loan_deduction_and_repricing_killed_at_random_points_leave_a_clean_runs_state(
+    empty_database: str,
+) -> None:
+    """The monthly deduction (deposit accounts, both journals, the card through a bank that
+    answers a debit id the same way in every process) then the 1 January repricing, each
+    under the SIGKILL rounds with two workers: after the rerun every loan, account and
+    journal line is what ``collect_instalment`` and ``reprice_loans`` leave on a memory
+    store, each line once, and the checkpoints add up to the loan journal."""
+    rng = random.Random(int(os.environ.get("HPF_CRASH_SEED", "16")))
+    upgrade(empty_database)
+    store = SqlStore(empty_database, Keyring.from_secret(SECRET))
+    try:
+        world = offset_world(17, OFFSET_LOANS)
+        oracle = MemoryStore()
+        world.build(oracle)
+        world.build(store)
+        servicing = load_policy("altay").loans.servicing
+        deduction = LoanDeduction(date(2025, 3, 1), servicing, world.bank)
+        change = date(2025, 5, 8)
+        repricing = Repricing(change, date(2026, 1, 1), servicing)
+        for job in (deduction, repricing):
+            prepare(store, job, chunk_size=4)
+            killed_at = _crash_rounds(empty_database, store, job, rng)
+            assert killed_at[-1] < OFFSET_LOANS // 4, f"every round ended before the kill: {killed_at}"
+            work(store, job, worker="resume")
+            assert status(store, run_id_of(job)).done
+        collect_with_services(oracle, deduction, world.loans)
+        loan_services.reprice_loans(
+            oracle.unit_of_work(), change_effective=change,
+            new_rate=lambda loan: hpf_loan_rate(change, loan.contract.term_months, home=loan.contract.home),
+            rule=RepricingRule(), policy=servicing, on=date(2026, 1, 1),
+        )  # fmt: skip
+        with store.unit_of_work(write=False) as uow:
+            keys = [r[0] for r in uow.connection().execute(sa.text("SELECT idem_key FROM loan_journal"))]
+            deposit = uow.connection().execute(sa.text("SELECT idem_key FROM journal")).all()
+        assert len(keys) == len(set(keys)) > 0  # each loan line once
+        assert len(deposit) == len({r[0] for r in deposit}) == len(list(oracle.entries))
+        same = attrs.evolve
+        assert {a.account_no: same(a, version=0) for a in store.accounts} == {
+            a.account_no: same(a, version=0) for a in oracle.accounts
+        }
+        assert {n.contract.contract_no: same(n, version=0) for n in store.loans} == {
+            n.contract.contract_no: same(n, version=0) for n in oracle.loans
+        }
+        with oracle.unit_of_work() as uow:
+            lines = [e for n in oracle.loans for e in uow.loan_journal.entries(n.contract.contract_no)]
+        clean = sum(e.principal + e.interest + e.penalty for e in lines)
+        assert sorted(keys) == sorted(e.key for e in lines)
+        assert Decimal(status(store, run_id_of(deduction)).amount_fen).scaleb(-2) == clean
     finally:
         store.dispose()

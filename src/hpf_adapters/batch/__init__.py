@@ -8,7 +8,9 @@ LOCKED`` on PostgreSQL and MariaDB, one writer at a time on SQLite). A rerun aft
 resumes with the chunks still pending; a run whose chunks are all done does nothing.
 
 - :class:`Remittance`, :class:`InterestSettlement` — the jobs over deposit accounts;
-  :class:`OverdueMarking` — over loans; :data:`JOBS` by name.
+  :class:`OverdueMarking`, :class:`Repricing` (1 January, 存量贷款利率调整) and
+  :class:`LoanDeduction` (逐月冲还: the signers' deposit accounts pay the instalment, the
+  card the rest) — over loans; :data:`JOBS` by name.
 - :func:`prepare`, :func:`work`, :func:`finish`, :func:`status`, :func:`runs` — a run's
   life on one :class:`hpf_adapters.sql.SqlStore`; :func:`run_job` — on N processes.
 
@@ -17,7 +19,17 @@ Needs the ``sql`` extra; the ``batch`` extra adds ``rich`` for ``hpf batch``'s p
 
 from __future__ import annotations
 
-from hpf_adapters.batch._jobs import JOBS, InterestSettlement, Job, OverdueMarking, Remittance
+from hpf_adapters.batch._jobs import (
+    JOBS,
+    AnyJob,
+    Collected,
+    InterestSettlement,
+    Job,
+    LoanDeduction,
+    OverdueMarking,
+    Remittance,
+    Repricing,
+)
 from hpf_adapters.batch._processes import run_job, worker_main
 from hpf_adapters.batch._runner import (
     ChunkResult,
@@ -32,11 +44,15 @@ from hpf_adapters.batch._runner import (
 
 __all__ = [
     "JOBS",
+    "AnyJob",
     "ChunkResult",
+    "Collected",
     "InterestSettlement",
     "Job",
+    "LoanDeduction",
     "OverdueMarking",
     "Remittance",
+    "Repricing",
     "RunStatus",
     "finish",
     "prepare",

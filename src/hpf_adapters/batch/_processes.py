@@ -6,7 +6,7 @@ import multiprocessing
 import time
 from collections.abc import Callable
 
-from hpf_adapters.batch._jobs import Job, OverdueMarking
+from hpf_adapters.batch._jobs import AnyJob
 from hpf_adapters.batch._runner import RunStatus, finish, prepare, run_id_of, status, work
 from hpf_adapters.sql import Keyring, SqlStore
 from hpf_core.errors import InputError
@@ -15,7 +15,7 @@ POLL_S = 0.25
 """How often the parent reads the run's progress while its workers run."""
 
 
-def worker_main(url: str, secret: bytes, job: Job | OverdueMarking, name: str) -> None:
+def worker_main(url: str, secret: bytes, job: AnyJob, name: str) -> None:
     """What one worker process runs: its own store on ``url``, chunks until none is left."""
     store = SqlStore(url, Keyring.from_secret(secret))
     try:
@@ -27,7 +27,7 @@ def worker_main(url: str, secret: bytes, job: Job | OverdueMarking, name: str) -
 def run_job(
     url: str,
     secret: bytes,
-    job: Job | OverdueMarking,
+    job: AnyJob,
     *,
     workers: int = 1,
     chunk_size: int = 1000,
@@ -63,7 +63,7 @@ def _in_processes(
     store: SqlStore,
     url: str,
     secret: bytes,
-    job: Job | OverdueMarking,
+    job: AnyJob,
     workers: int,
     progress: Callable[[RunStatus], None] | None,
 ) -> None:

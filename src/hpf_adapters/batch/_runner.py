@@ -17,15 +17,16 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from hpf_adapters.batch._jobs import Job, OverdueMarking
+from hpf_adapters.batch import _set_based
+from hpf_adapters.batch._jobs import OVER_LOANS, AnyJob, LoanDeduction, LoanJob, Remittance
 from hpf_adapters.sql import SqlStore, SqlUnitOfWork
 from hpf_adapters.sql import _tables as t
 from hpf_adapters.sql._base import translated
 from hpf_adapters.sql._codec import loads, to_fen
 from hpf_adapters.sql._deposits import _entry
-from hpf_core.accounts import DepositAccount, JournalEntry
+from hpf_core.accounts import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.errors import ConcurrentUpdate, InputError, Refused, UnknownRecord, Violation, refusal
-from hpf_core.loans import LoanAccount
+from hpf_core.loans import LoanAccount, LoanEntryDraft
 
 ATTEMPTS = 20
 """How many times a chunk whose transaction the database chose to retry is tried again."""
@@ -114,12 +115,12 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def run_id_of(job: Job | OverdueMarking) -> str:
+def run_id_of(job: AnyJob) -> str:
     """``<job>/<period>``: one run per job and period."""
     return f"{job.name}/{job.period}"
 
 
-def prepare(store: SqlStore, job: Job | OverdueMarking, *, chunk_size: int = 1000) -> RunStatus:
+def prepare(store: SqlStore, job: AnyJob, *, chunk_size: int = 1000) -> RunStatus:
     """The run of ``job`` for its period: made (its chunks of ``chunk_size`` accounts in
     account-number order, as the database orders them) if there is none yet, else the one
     there is — a run for the same period with other parameters is refused
@@ -137,7 +138,7 @@ def prepare(store: SqlStore, job: Job | OverdueMarking, *, chunk_size: int = 100
                     reason = f"run {run_id} exists with other parameters ({row.params})"
                     raise refusal(Violation("run_params_differ", reason, "job"))
                 break
-            key = _L.contract_no if isinstance(job, OverdueMarking) else _A.account_no
+            key = _L.contract_no if isinstance(job, OVER_LOANS) else _A.account_no
             numbers = [r[0] for r in connection.execute(sa.select(key).order_by(key))]
             bounds = [numbers[i : i + chunk_size] for i in range(0, len(numbers), chunk_size)]
             try:
@@ -196,35 +197,107 @@ def _journal(uow: SqlUnitOfWork, first: str, last: str) -> dict[str, list[Journa
     return found
 
 
-def _post_loans(uow: SqlUnitOfWork, job: OverdueMarking, chunk: int, first: str, last: str) -> ChunkResult:
+def _loans(uow: SqlUnitOfWork, first: str, last: str) -> list[LoanAccount]:
     query = _LOANS.with_for_update() if uow.locking else _LOANS
     rows = list(uow.connection().execute(query, {"first": first, "last": last}))
-    loans = [loads(row.body, LoanAccount, uow.sealer, version=row.version) for row in rows]
-    changed = 0
+    return [loads(row.body, LoanAccount, uow.sealer, version=row.version) for row in rows]
+
+
+def _accounts_numbered(uow: SqlUnitOfWork, numbers: Sequence[str]) -> dict[str, DepositAccount]:
+    """The accounts ``numbers`` (locked, in number order, on the servers)."""
+    found: dict[str, DepositAccount] = {}
+    for start in range(0, len(numbers), 500):
+        part = numbers[start : start + 500]
+        query = sa.select(_A.body, _A.version).where(_A.account_no.in_(part)).order_by(_A.account_no)
+        if uow.locking:
+            query = query.with_for_update()
+        for row in uow.connection().execute(query):
+            account = loads(row.body, DepositAccount, uow.sealer, version=row.version)
+            found[account.account_no] = account
+    return found
+
+
+def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last: str) -> ChunkResult:
+    """The monthly collection of the loans ``first``..``last``: the signers' accounts read
+    (and locked) once, each loan's collection computed by ``job.collect`` in contract order
+    (an account two loans draw on sees the first one's deduction), then the loans saved,
+    the accounts saved (``save_many``) and the deposit and loan journal lines appended."""
+    loans = _loans(uow, first, last)
+    numbers = sorted(
+        {s.account_no for loan in loans if loan.agreement is not None for s in loan.agreement.signers}
+    )
+    accounts = _accounts_numbered(uow, numbers)
+    read = dict(accounts)
+    collected = amount = not_done = 0
+    refused: Counter[str] = Counter()
+    drafts: list[EntryDraft] = []
+    lines: list[LoanEntryDraft] = []
+    for loan in loans:
+        try:
+            result = job.collect(loan, accounts)
+        except Refused as error:
+            refused.update(v.code for v in error.violations)
+            not_done += 1
+            continue
+        if result is None:
+            continue
+        uow.loans.save(result.loan)
+        drafts.extend(draft for _, draft in result.postings)
+        lines.extend(result.lines)
+        if result.lines:
+            collected += 1
+            amount += result.amount_fen
+    changed = [accounts[n] for n in numbers if n in accounts and accounts[n] is not read[n]]
+    if changed:
+        uow.accounts.save_many(changed)
+        uow.journal.append_many(drafts)
+    for line in lines:
+        uow.loan_journal.append(line)
+    skipped = len(loans) - collected - not_done  # a refused loan may have several codes
+    return ChunkResult(chunk, len(loans), collected, amount, skipped, dict(refused))
+
+
+def _post_loans(uow: SqlUnitOfWork, job: LoanJob, chunk: int, first: str, last: str) -> ChunkResult:
+    loans = _loans(uow, first, last)
+    changed = not_done = 0
     refused: Counter[str] = Counter()
     for loan in loans:
         try:
             accrued = job.post_loan(loan)
         except Refused as error:
             refused.update(v.code for v in error.violations)
+            not_done += 1
             continue
         if accrued is not None:
             uow.loans.save(accrued)
             changed += 1
-    skipped = len(loans) - changed - sum(refused.values())
+    skipped = len(loans) - changed - not_done  # a refused loan may have several codes
     return ChunkResult(chunk, len(loans), changed, 0, skipped, dict(refused))
 
 
-def post_chunk(
-    uow: SqlUnitOfWork, job: Job | OverdueMarking, chunk: int, first: str, last: str
-) -> ChunkResult:
+def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: str) -> ChunkResult:
     """The job over the accounts ``first``..``last`` in the open unit of work: each
     account's posting computed by ``job.post``, then the accounts saved
-    (``save_many``, compare-and-set) and the entries appended (``append_many``). For the
-    overdue marking, the loans ``first``..``last``, each changed one saved."""
-    if isinstance(job, OverdueMarking):
+    (``save_many``, compare-and-set) and the entries appended (``append_many``) — for the
+    remittance on SQLite, the ordinary accounts first in SQL (:mod:`._set_based`). For the
+    overdue marking and the repricing, the loans ``first``..``last``, each changed one
+    saved; for the loan deduction, each loan's collection (:func:`_deduct`)."""
+    if isinstance(job, LoanDeduction):
+        return _deduct(uow, job, chunk, first, last)
+    if isinstance(job, OVER_LOANS):
         return _post_loans(uow, job, chunk, first, last)
-    accounts = _accounts(uow, first, last)
+    in_sql, in_sql_fen = 0, 0
+    if isinstance(job, Remittance) and _set_based.applies(
+        uow.dialect, job.month, job.value_date, job.rounding
+    ):
+        in_sql, in_sql_fen = _set_based.post_in_sql(
+            uow.connection(), first=first, last=last, month=job.month, value_date=job.value_date,
+            rounding=job.rounding, prefix=f"batch/{job.name}/{job.period}/",
+        )  # fmt: skip
+        rows = uow.connection().execute(_set_based.REST, {"first": first, "last": last})
+        accounts = [loads(row.body, DepositAccount, uow.sealer, version=row.version) for row in rows]
+    else:
+        accounts = _accounts(uow, first, last)
     journal = _journal(uow, first, last) if job.needs_journal else {}
     postings = []
     skipped = 0
@@ -242,13 +315,12 @@ def post_chunk(
     if postings:
         uow.accounts.save_many([account for account, _ in postings])
         uow.journal.append_many([draft for _, draft in postings])
-    amount = sum(to_fen(draft.amount) for _, draft in postings)
-    return ChunkResult(chunk, len(accounts), len(postings), amount, skipped, dict(refused))
+    amount = in_sql_fen + sum(to_fen(draft.amount) for _, draft in postings)
+    read = in_sql + len(accounts)
+    return ChunkResult(chunk, read, in_sql + len(postings), amount, skipped, dict(refused))
 
 
-def _claim_and_post(
-    store: SqlStore, job: Job | OverdueMarking, run_id: str, worker: str
-) -> ChunkResult | None:
+def _claim_and_post(store: SqlStore, job: AnyJob, run_id: str, worker: str) -> ChunkResult | None:
     with store.unit_of_work() as uow:
         connection = uow.connection()
         query = _PENDING.with_for_update(skip_locked=True) if uow.locking else _PENDING
@@ -279,7 +351,7 @@ def _claim_and_post(
 
 def work(
     store: SqlStore,
-    job: Job | OverdueMarking,
+    job: AnyJob,
     *,
     worker: str = "worker",
     on_chunk: Callable[[ChunkResult], None] | None = None,

@@ -1,7 +1,8 @@
-"""``hpf batch remittance|interest|status`` (issue #16, D-059): a centre-scale job on a
-database, on N worker processes, with a progress bar on stderr (``rich``, extra
-``hpf[batch]``; one plain line a second without it) and a summary on stdout. The database
-is ``--db`` with its personal data sealed under ``HPF_DB_KEY``, as ``hpf audit`` reads it."""
+"""``hpf batch remittance|interest|overdue|deduction|repricing|status`` (issue #16, D-059,
+D-066): a centre-scale job on a database, on N worker processes, with a progress bar on
+stderr (``rich``, extra ``hpf[batch]``; one plain line a second without it) and a summary
+on stdout. The database is ``--db`` with its personal data sealed under ``HPF_DB_KEY``,
+as ``hpf audit`` reads it."""
 
 from __future__ import annotations
 
@@ -17,21 +18,34 @@ from hpf_core.accounts import ContributionRounding, DayBasis, deposit_rate_chang
 from hpf_core.errors import InputError
 
 if TYPE_CHECKING:
-    from hpf_adapters.batch import Job, OverdueMarking, RunStatus
+    from hpf_adapters.batch import AnyJob, RunStatus
 
 _DB_HELP = "an SQLite file path, or postgresql:// or mysql:// URL"
 
 
 def add_parser(sub: Any) -> None:
     """Register ``hpf batch`` on the CLI's sub-command parsers."""
-    batch = sub.add_parser("batch", help="centre-scale jobs: remittance, interest, status")
+    batch = sub.add_parser(
+        "batch", help="centre-scale jobs: remittance, interest, overdue, deduction, repricing, status"
+    )
     commands = batch.add_subparsers(dest="batch_command", required=True, parser_class=type(batch))
     remit = commands.add_parser("remittance", help="汇缴: post a month's remittance for every account")
     remit.add_argument("--month", help="the contribution month, YYYY-MM (default: the month of --on)")
     interest = commands.add_parser("interest", help="年度结息: settle an interest year for every account")
     interest.add_argument("--year", help="the interest year (default: the last one ended by --on)")
     overdue = commands.add_parser("overdue", help="逾期标记: bring every open loan up to --on")
-    for job in (remit, interest, overdue):
+    deduction = commands.add_parser(
+        "deduction",
+        help="逐月冲还: what every loan owes on --on, from its signers' HPF accounts "
+        "(the card's part stays due for the bank's collection)",
+    )
+    repricing = commands.add_parser(
+        "repricing", help="存量贷款利率调整: the national rate change of --change reaches every loan by --on"
+    )
+    repricing.add_argument(
+        "--change", required=True, help="the day the national HPF rate changed, YYYY-MM-DD (e.g. 2025-05-08)"
+    )
+    for job in (remit, interest, overdue, deduction, repricing):
         job.add_argument("--db", required=True, help=_DB_HELP)
         job.add_argument(
             "--on", help="the value date, posting day or marking day, YYYY-MM-DD (default today)"
@@ -64,13 +78,23 @@ def _day(text: str | None, flag: str) -> date:
         raise InputError(flag, "must be a date YYYY-MM-DD", text) from None
 
 
-def _job(args: argparse.Namespace) -> Job | OverdueMarking:
-    from hpf_adapters.batch import InterestSettlement, OverdueMarking, Remittance  # noqa: PLC0415
+def _job(args: argparse.Namespace) -> AnyJob:
+    from hpf_adapters.batch import (  # noqa: PLC0415
+        InterestSettlement,
+        LoanDeduction,
+        OverdueMarking,
+        Remittance,
+        Repricing,
+    )
 
     policy = load_policy(args.centre)
     on = _day(args.on, "--on")
     if args.batch_command == "overdue":
         return OverdueMarking(on, policy.loans.servicing)
+    if args.batch_command == "deduction":
+        return LoanDeduction(on, policy.loans.servicing)
+    if args.batch_command == "repricing":
+        return Repricing(_day(args.change, "--change"), on, policy.loans.servicing)
     if args.batch_command == "remittance":
         month = _day(f"{args.month}-01", "--month") if args.month else on.replace(day=1)
         contributions = policy.contributions
@@ -85,10 +109,14 @@ def _job(args: argparse.Namespace) -> Job | OverdueMarking:
     return InterestSettlement(year, deposit_rate_changes(start, end), basis, on)
 
 
+def _noun(s: RunStatus) -> str:
+    return "loans" if s.job in ("overdue", "deduction", "repricing") else "accounts"
+
+
 def _line(s: RunStatus) -> str:
     refused = ", ".join(f"{code} {n}" for code, n in sorted(s.refused.items())) or "none"
     state = "done" if s.done else "pending"
-    noun = "loans" if s.job == "overdue" else "accounts"
+    noun = _noun(s)
     return (
         f"{s.run_id}: {state}, chunks {s.chunks_done}/{s.chunk_count}, {noun} {s.accounts_done}/"
         f"{s.account_count}, posted {s.posted} ({s.amount_fen // 100}.{s.amount_fen % 100:02d} yuan), "
@@ -111,7 +139,9 @@ class _Plain:
         self._shown = now
         self._before = s.accounts_done if self._before is None else self._before
         rate = (s.accounts_done - self._before) / max(now - self._start, 1e-9)
-        print(f"{s.chunks_done}/{s.chunk_count} chunks, {rate:,.0f} accounts/s", file=sys.stderr, flush=True)
+        print(
+            f"{s.chunks_done}/{s.chunk_count} chunks, {rate:,.0f} {_noun(s)}/s", file=sys.stderr, flush=True
+        )
 
     def close(self) -> None:
         """Nothing to close."""
@@ -131,7 +161,7 @@ class _Rich:
 
         self._progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("chunks, {task.fields[rate]} accounts/s"), TimeRemainingColumn(),
+            TextColumn("chunks, {task.fields[rate]} {task.fields[noun]}/s"), TimeRemainingColumn(),
             transient=False,
         )  # fmt: skip
         self._start = time.monotonic()
@@ -144,7 +174,7 @@ class _Rich:
             self._before = s.accounts_done  # done by an earlier run: not this one's speed
         rate = f"{(s.accounts_done - self._before) / max(time.monotonic() - self._start, 1e-9):,.0f}"
         if self._task is None:
-            self._task = self._progress.add_task(s.run_id, total=s.chunk_count, rate=rate)
+            self._task = self._progress.add_task(s.run_id, total=s.chunk_count, rate=rate, noun=_noun(s))
         self._progress.update(self._task, completed=s.chunks_done, rate=rate)
 
     def close(self) -> None:

@@ -1,0 +1,177 @@
+"""The remittance computed in SQL on SQLite (issue #16, D-066): one chunk's ordinary
+accounts in three set-based statements — their amounts into a staging table (``INSERT …
+SELECT``), the journal rows from it (``INSERT … SELECT``), the accounts from it (``UPDATE …
+FROM``, the stored record changed in place with ``json_set``) — and every other account of
+the chunk through the core's pure functions as before.
+
+"Ordinary" is decided in SQL, conservatively: status normal (01) and not frozen, the month
+after every paid month and not before the first month, the value date neither before the
+account opened nor in a settled interest year, the base and ratios written as plain
+decimals (at most 2 and 4 places), the balance column equal to the record's balance, a
+rounding mode that half-ups or truncates to a step,
+and an amount above 0 and within the ledger maximum. Whatever is not ordinary (sealed,
+closed, frozen, a paid month, a back-pay gap, an unusual number, an "up" rounding mode) is
+read, decoded and posted by :meth:`Remittance.post` with its refusals. So the SQL only
+ever handles the case the core would post without a question, and
+``tests/batch/test_batch_set_based.py`` proves on random data that it leaves every account
+row (balance column, version, the record's text byte for byte) and journal row exactly as
+the pure functions do.
+
+The amount: with the base in fen ``B``, a ratio scaled to ten-thousandths ``R`` and the
+mode's step in fen ``s``, one side is ``(B·R + 5000·s) div (10000·s) · s`` (half up) or
+``B·R div (10000·s) · s`` (truncate) — :func:`hpf_core.accounts.round_contribution` of
+``base × ratio`` — in integers, exact; the total is the two sides' sum.
+
+PostgreSQL and MariaDB keep the Python path (their JSON functions do not write the
+record's canonical text, and there the Python path is already within about 3× of the bare
+SQL)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from hpf_core.accounts import ContributionRounding, interest_year_of
+from hpf_core.money import MAX_AMOUNT
+
+DIALECTS = frozenset({"sqlite"})
+"""The databases on which the remittance computes in SQL (the tests switch it off to
+compare)."""
+
+_STEP_FEN = {
+    ContributionRounding.HALF_UP_YUAN: ("half-up", 100),
+    ContributionRounding.TRUNCATE_YUAN: ("truncate", 100),
+    ContributionRounding.HALF_UP_JIAO: ("half-up", 10),
+    ContributionRounding.TRUNCATE_JIAO: ("truncate", 10),
+    ContributionRounding.HALF_UP_FEN: ("half-up", 1),
+}
+"""The modes SQL computes: half up or truncate to a step of 100, 10 or 1 fen."""
+
+_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS batch_stage (account_no TEXT PRIMARY KEY, amount_fen INTEGER NOT NULL)"
+)
+
+# a decimal text in fen: "3000" / "3000.5" / "3000.50" (checked by the GLOBs before use)
+_FEN = (
+    "(CAST(CASE WHEN instr({x}, '.') = 0 THEN {x} ELSE substr({x}, 1, instr({x}, '.') - 1) END AS INTEGER)"
+    " * 100 + CASE WHEN instr({x}, '.') = 0 THEN 0"
+    " ELSE CAST(substr(substr({x}, instr({x}, '.') + 1) || '00', 1, 2) AS INTEGER) END)"
+)
+# a ratio "0.12" / "0.075" / "0.1234" in ten-thousandths
+_TEN_THOUSANDTHS = "CAST(substr({x} || '0000', 3, 4) AS INTEGER)"
+_PLAIN_AMOUNT = (
+    "({x} GLOB '[0-9]*' AND {x} NOT GLOB '*[^0-9.]*' AND {x} NOT GLOB '*.*.*'"
+    " AND (instr({x}, '.') = 0 OR length({x}) - instr({x}, '.') BETWEEN 1 AND 2))"
+)
+_PLAIN_RATIO = "({x} GLOB '0.[0-9]*' AND {x} NOT GLOB '*[^0-9.]*' AND length({x}) BETWEEN 3 AND 6)"
+
+
+def _side(ratio: str, kind: str, step: int) -> str:
+    product = f"(base_fen * {_TEN_THOUSANDTHS.format(x=ratio)})"
+    if kind == "half-up":
+        return f"(({product} + {5000 * step}) / {10000 * step} * {step})"
+    return f"({product} / {10000 * step} * {step})"
+
+
+def _select(kind: str, step: int) -> str:
+    amount = f"({_side('e', kind, step)} + {_side('r', kind, step)})"
+    return f"""
+INSERT INTO batch_stage (account_no, amount_fen)
+SELECT account_no, amount FROM (
+  SELECT account_no, {amount} AS amount FROM (
+    SELECT account_no, e, r, {_FEN.format(x="b")} AS base_fen FROM (
+      SELECT account_no, body, status, balance_fen,
+             json_extract(body, '$.base') AS b,
+             json_extract(body, '$.employee_ratio') AS e,
+             json_extract(body, '$.employer_ratio') AS r
+      FROM accounts WHERE account_no BETWEEN :first AND :last
+    )
+    WHERE status = '01'
+      AND json_extract(body, '$.state.freeze') = '0'
+      AND json_extract(body, '$.state.status') = '01'
+      AND json_type(body, '$.paid_months') = 'array'
+      AND NOT EXISTS (SELECT 1 FROM json_each(body, '$.paid_months') WHERE value >= :month)
+      AND json_type(body, '$.settled_years') = 'array'
+      AND NOT EXISTS (SELECT 1 FROM json_each(body, '$.settled_years') WHERE value = :settled_year)
+      AND coalesce(json_extract(body, '$.first_month'), '') <= :month
+      AND json_extract(body, '$.opened_on') <= :value_date
+      AND json_type(body, '$.balance') = 'text'
+      AND json_extract(body, '$.balance') GLOB '[0-9]*.[0-9][0-9]'
+      AND json_extract(body, '$.balance') NOT GLOB '*[^0-9.]*'
+      AND balance_fen = CAST(replace(json_extract(body, '$.balance'), '.', '') AS INTEGER)
+      AND {_PLAIN_AMOUNT.format(x="b")} AND {_PLAIN_RATIO.format(x="e")} AND {_PLAIN_RATIO.format(x="r")}
+  )
+)
+WHERE amount > 0 AND amount <= :max_fen
+"""
+
+
+_JOURNAL = """
+INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, month, interest_year, reverses, memo)
+SELECT account_no, 'remittance', amount_fen, :value_date, :prefix || account_no, :month, NULL, NULL, ''
+FROM batch_stage ORDER BY account_no
+"""
+
+_ACCOUNTS = """
+UPDATE accounts SET
+  balance_fen = accounts.balance_fen + s.amount_fen,
+  version = accounts.version + 1,
+  body = json_set(
+    accounts.body,
+    '$.balance', printf('%d.%02d', (accounts.balance_fen + s.amount_fen) / 100,
+                        (accounts.balance_fen + s.amount_fen) % 100),
+    '$.last_value_date', CASE
+      WHEN json_extract(accounts.body, '$.last_value_date') IS NULL
+        OR json_extract(accounts.body, '$.last_value_date') < :value_date THEN :value_date
+      ELSE json_extract(accounts.body, '$.last_value_date') END,
+    '$.paid_months[#]', :month,
+    '$.version', accounts.version + 1
+  )
+FROM batch_stage AS s
+WHERE accounts.account_no BETWEEN :first AND :last AND accounts.account_no = s.account_no
+"""
+
+
+def applies(dialect: str, month: date, value_date: date, rounding: ContributionRounding) -> bool:
+    """Whether a remittance of these parameters computes in SQL on ``dialect``."""
+    return dialect in DIALECTS and rounding in _STEP_FEN and value_date >= month
+
+
+def post_in_sql(
+    connection: sa.Connection,
+    *,
+    first: str,
+    last: str,
+    month: date,
+    value_date: date,
+    rounding: ContributionRounding,
+    prefix: str,
+) -> tuple[int, int]:
+    """Post the ordinary accounts of ``first``..``last`` in SQL; (accounts posted, their
+    sum in fen). The staging table keeps their numbers until the next chunk."""
+    kind, step = _STEP_FEN[rounding]
+    connection.exec_driver_sql(_STAGE)
+    connection.exec_driver_sql("DELETE FROM batch_stage")
+    params: dict[str, Any] = {
+        "first": first,
+        "last": last,
+        "month": month.isoformat(),
+        "value_date": value_date.isoformat(),
+        "settled_year": interest_year_of(value_date),
+        "max_fen": int(MAX_AMOUNT * 100),
+        "prefix": prefix,
+    }
+    connection.execute(sa.text(_select(kind, step)), params)
+    connection.execute(sa.text(_JOURNAL), params)
+    connection.execute(sa.text(_ACCOUNTS), params)
+    row = connection.exec_driver_sql("SELECT count(*), coalesce(sum(amount_fen), 0) FROM batch_stage").one()
+    return int(row[0]), int(row[1])
+
+
+REST = sa.text(
+    "SELECT body, version FROM accounts WHERE account_no BETWEEN :first AND :last"
+    " AND account_no NOT IN (SELECT account_no FROM batch_stage) ORDER BY account_no"
+)
+"""The chunk's accounts the SQL did not post."""

@@ -1,0 +1,164 @@
+"""The remittance computed in SQL on SQLite (issue #16, D-066): a differential test. The
+same database (one file, copied, so even the sealed text is the same) is posted once with
+the SQL path and once with the core's pure functions only; every account row — balance
+column, version, status and the record's text byte for byte — every journal row and the
+chunks' checkpoints must be identical, on random accounts that mix what the SQL posts
+(plain bases and ratios, normal accounts) with everything it must leave to the core
+(sealed, frozen, a month already paid or paid past, a first month later, an account opened
+after the value date, a settled year, a base or ratio written unusually, a zero base), for
+each rounding mode."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sqlite3
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+import pytest
+
+from hpf_adapters.batch import Remittance, _set_based, prepare, status, work
+from hpf_adapters.sql import Keyring, SqlStore, upgrade
+from hpf_core.accounts import (
+    AccountState,
+    AccountStatus,
+    ContributionRounding,
+    DepositAccount,
+    Employer,
+    FreezeFlag,
+    Member,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from batch_world import id_number
+
+SECRET = b"batch set-based tests: a secret of at least 32 bytes"
+MONTH = date(2025, 7, 1)
+
+
+def odd_accounts(seed: int, count: int) -> list[DepositAccount]:
+    """Random accounts, about half ordinary, the rest each with one thing the SQL must not
+    decide."""
+    rng = random.Random(seed)
+    found = []
+    for n in range(count):
+        base = rng.choice(
+            (
+                Decimal(rng.randint(100_000, 4_000_000)).scaleb(-2),  # 1234.56
+                Decimal(rng.randint(1_000, 40_000)),  # 3000
+                Decimal(rng.randint(10_000, 400_000)).scaleb(-1),  # 3000.5
+            )
+        )
+        ratios = [Decimal(rng.choice(range(10, 25))).scaleb(-2) / 2 for _ in range(2)]  # 0.05 .. 0.12
+        fields: dict[str, object] = {
+            "balance": Decimal(rng.randint(0, 9_000_000)).scaleb(-2),
+            "first_month": date(2025, 1, 1),
+            "paid_months": frozenset({date(2025, m, 1) for m in range(1, rng.randint(1, 7))}),
+        }
+        opened = date(2025, 1, 2)
+        odd = rng.randrange(22)  # 11 kinds of odd, the rest ordinary
+        if odd == 0:
+            fields["state"] = AccountState(AccountStatus.SEALED)
+        elif odd == 1:
+            fields["state"] = AccountState(AccountStatus.NORMAL, FreezeFlag.CREDITS_ONLY)
+        elif odd == 2:
+            fields["paid_months"] = frozenset({MONTH})
+        elif odd == 3:
+            fields["paid_months"] = frozenset({date(2025, 9, 1)})
+        elif odd == 4:
+            fields["first_month"] = date(2025, 8, 1)
+        elif odd == 5:
+            opened = date(2025, 7, 20)
+        elif odd == 6:
+            fields["settled_years"] = frozenset({2025})
+        elif odd == 7:
+            ratios[0] = Decimal("0.11235")  # five places: the core's
+        elif odd == 8:
+            base = Decimal(0)
+        elif odd == 9:
+            ratios[1] = Decimal("0.1234")  # four places: still SQL
+        elif odd == 10:
+            fields["state"] = AccountState(
+                AccountStatus.FROZEN, FreezeFlag.NO_MOVEMENT, before_freeze=AccountStatus.NORMAL
+            )
+        found.append(
+            DepositAccount(
+                f"A{n:07d}", Member(f"M{n:07d}", "职工", id_number(n)), Employer("E01", "单位"),
+                opened, base, ratios[0], ratios[1], **fields,  # type: ignore[arg-type]
+            )
+        )  # fmt: skip
+    return found
+
+
+def rows(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as raw:
+        accounts = raw.execute("SELECT * FROM accounts ORDER BY account_no").fetchall()
+        journal = raw.execute(
+            "SELECT account_no, kind, amount_fen, value_date, idem_key, month, interest_year, reverses, memo"
+            " FROM journal ORDER BY idem_key"
+        ).fetchall()
+        chunks = raw.execute(
+            "SELECT chunk, accounts, posted, amount_fen, skipped, refused FROM batch_chunks ORDER BY chunk"
+        ).fetchall()
+    return accounts, journal, chunks
+
+
+@pytest.mark.parametrize("rounding", [m.value for m in ContributionRounding])
+def test_the_sql_remittance_leaves_every_row_as_the_pure_functions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rounding: str
+) -> None:
+    seeded = tmp_path / "seeded.db"
+    upgrade(str(seeded))
+    store = SqlStore(str(seeded), Keyring.from_secret(SECRET))
+    accounts = odd_accounts(sum(map(ord, rounding)), 300)
+    with store.unit_of_work() as uow:
+        for account in accounts:
+            uow.accounts.add(account)
+        uow.commit()
+    store.dispose()
+    found = {}
+    in_sql: list[int] = []
+    post_in_sql = _set_based.post_in_sql
+
+    def counted(*args: object, **kwargs: object) -> tuple[int, int]:
+        done = post_in_sql(*args, **kwargs)  # type: ignore[arg-type]
+        in_sql.append(done[0])
+        return done
+
+    monkeypatch.setattr(_set_based, "post_in_sql", counted)
+    for name, dialects in (("sql", frozenset({"sqlite"})), ("core", frozenset())):
+        path = tmp_path / f"{name}.db"
+        shutil.copy(seeded, path)
+        monkeypatch.setattr(_set_based, "DIALECTS", dialects)
+        store = SqlStore(str(path), Keyring.from_secret(SECRET))
+        try:
+            job = Remittance(MONTH, date(2025, 7, 15), rounding)
+            prepare(store, job, chunk_size=16)
+            work(store, job)
+            found[name] = (rows(path), attrs.evolve(status(store, "remittance/2025-07"), started_at=""))
+        finally:
+            store.dispose()
+    (sql_accounts, sql_journal, sql_chunks), sql_status = found["sql"]
+    (core_accounts, core_journal, core_chunks), core_status = found["core"]
+    assert sql_accounts == core_accounts
+    assert sql_journal == core_journal
+    assert sql_chunks == core_chunks
+    assert sql_status == core_status
+    # not vacuous: many posted, most by the SQL (none for the "up" modes), and the core
+    # refused or skipped some
+    assert sql_status.posted > 100
+    up = ContributionRounding(rounding).name in ("JIAO_UP_YUAN", "FEN_UP_JIAO", "UP_YUAN")
+    assert sum(in_sql) == 0 if up else sum(in_sql) > 120
+    assert sql_status.refused
+    assert sql_status.skipped > 0
+
+
+def test_the_sql_path_is_taken_on_sqlite() -> None:
+    assert _set_based.applies("sqlite", MONTH, date(2025, 7, 15), ContributionRounding.HALF_UP_YUAN)
+    assert not _set_based.applies("sqlite", MONTH, date(2025, 7, 15), ContributionRounding.JIAO_UP_YUAN)
+    assert not _set_based.applies("sqlite", MONTH, date(2025, 6, 30), ContributionRounding.HALF_UP_YUAN)
+    assert not _set_based.applies("postgresql", MONTH, date(2025, 7, 15), ContributionRounding.HALF_UP_YUAN)
