@@ -21,7 +21,7 @@ from fractions import Fraction
 import attrs
 
 from hpf_core._inputs import instance
-from hpf_core.dates import check_date
+from hpf_core.dates import add_months, check_date
 from hpf_core.loans._amortize import Schedule, build_schedule
 from hpf_core.loans._loan_records import (
     ZERO,
@@ -36,9 +36,16 @@ from hpf_core.loans._servicing_policy import ServicingPolicy
 from hpf_core.money import amount_from_fen, money_context
 
 
+def _due(schedule: Schedule, index: int) -> date | None:
+    """Row ``index``'s due date, from the schedule's first due date (what its
+    ``installments`` would say, without building every row's record)."""
+    first = schedule.first_due
+    return None if first is None else add_months(first, index)
+
+
 def _rest(schedule: Schedule, start: int) -> Schedule:
     """The rows of ``schedule`` from index ``start`` on, as a schedule of their own."""
-    first_due = schedule[start].due_date if start < len(schedule) else None
+    first_due = _due(schedule, start) if start < len(schedule) else None
     principal = amount_from_fen(schedule.balance_fen[start - 1]) if start else schedule.principal
     columns = (
         schedule.payment_fen[start:],
@@ -55,24 +62,30 @@ def bill_due(loan: LoanAccount, on: date) -> LoanAccount:
     """Bill every instalment whose due date is on or before ``on`` (到期应还)."""
     instance(loan, LoanAccount, "loan")
     check_date(on, "on")
-    check_date(on, "on")
     if loan.settled_on is not None:
         return loan
-    count = 0
-    for row in loan.schedule:
-        if row.due_date is None or row.due_date > on:
+    # Only the rows that fall due are read, from the fen columns: a loan billed each month
+    # reads one row, not its whole schedule as records (issue #16, D-066's batch profile).
+    schedule = loan.schedule
+    count, dues = 0, []
+    while count < len(schedule):
+        due = _due(schedule, count)
+        if due is None or due > on:
             break
+        dues.append(due)
         count += 1
     if not count:
         return loan
-    rows = loan.schedule.installments[:count]
     bills = loan.bills + tuple(
-        Bill(loan.next_period + i, row.due_date, row.principal, row.interest)
-        for i, row in enumerate(rows)
-        if row.due_date is not None
+        Bill(
+            loan.next_period + i,
+            due,
+            amount_from_fen(schedule.principal_fen[i]),
+            amount_from_fen(schedule.interest_fen[i]),
+        )
+        for i, due in enumerate(dues)
     )
-    last = rows[-1].due_date
-    assert last is not None
+    last = dues[-1]
     billed = attrs.evolve(
         loan,
         schedule=_rest(loan.schedule, count),

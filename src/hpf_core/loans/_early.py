@@ -163,7 +163,7 @@ def _prepayment_quote(
         raise refusal(problems)
     months = len(loan.schedule)
     left = unbilled - principal
-    first_due = loan.schedule[0].due_date
+    first_due = loan.schedule.first_due  # row 0 falls due on the first due date
     if plan is PrepaymentStrategy.KEEP_TERM:
         new = amortize(left, loan.annual_rate, months, loan.contract.method, first_due=first_due)
     else:

@@ -9,7 +9,7 @@ from fractions import Fraction
 import attrs
 
 from hpf_core._inputs import instance
-from hpf_core.dates import check_date
+from hpf_core.dates import add_months, check_date
 from hpf_core.loans._amortize import (
     RepaymentMethod,
     annuity_fen,
@@ -62,15 +62,18 @@ def _reprice(loan: LoanAccount, rate: Decimal, effective: date, policy: Servicin
     """Apply one repricing dated after every one in ``loan.rates``."""
     rows = loan.schedule
     timeline = attrs.evolve(loan, rates=(*loan.rates, (effective, rate)))
+    # due dates from the first one, not from every row's record (a batch repricing reads
+    # a loan's rows once; issue #16, D-066's profile)
+    first_due = rows.first_due
     index = next(
-        (i for i, row in enumerate(rows) if row.due_date is not None and row.due_date >= effective), None
+        (i for i in range(len(rows)) if first_due is not None and add_months(first_due, i) >= effective),
+        None,
     )
-    if index is None:  # every row falls due before the change
+    if index is None or first_due is None:  # every row falls due before the change
         return attrs.evolve(timeline, annual_rate=rate_in_force(timeline, loan.last_due))
     months = len(rows) - index
-    first = rows[index]
-    assert first.due_date is not None
-    start = rows[index - 1].due_date if index else loan.last_due
+    due = add_months(first_due, index)
+    start = add_months(first_due, index - 1) if index else loan.last_due
     assert start is not None
     owed_fen = rows.balance_fen[index - 1] if index else fen(rows.principal)
     kind = loan.contract.method
@@ -87,11 +90,11 @@ def _reprice(loan: LoanAccount, rate: Decimal, effective: date, policy: Servicin
     if effective <= start:  # a whole period at the new rate: recalculate from this row
         tail = recalculated(owed_fen, months)
     else:
-        if effective < first.due_date and policy.split_repricing_period:
-            days = (first.due_date - start).days
+        if effective < due and policy.split_repricing_period:
+            days = (due - start).days
             # owed x (each day's rate, summed over the period) / (12 x days), exactly
             weighted = sum(
-                (Fraction(value) * count for count, value in rate_segments(timeline, start, first.due_date)),
+                (Fraction(value) * count for count, value in rate_segments(timeline, start, due)),
                 Fraction(0),
             )
             exact = Fraction(owed_fen, 100) * weighted / (12 * days)
@@ -103,7 +106,12 @@ def _reprice(loan: LoanAccount, rate: Decimal, effective: date, policy: Servicin
             part = min(amount if equal_principal else amount - interest, owed_fen)
             head = (interest + part, part, interest, owed_fen - part)
         else:  # the period under way keeps the old rate and its instalment
-            head = (fen(first.payment), fen(first.principal), fen(first.interest), fen(first.balance))
+            head = (
+                rows.payment_fen[index],
+                rows.principal_fen[index],
+                rows.interest_fen[index],
+                rows.balance_fen[index],
+            )
         rest = recalculated(head[3], months - 1) if months > 1 else ([], [], [], [])
         tail = (
             [head[0], *rest[0]],
