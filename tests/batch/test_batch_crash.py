@@ -64,7 +64,11 @@ ROUNDS = 3
 
 def _crash_rounds(url: str, store: SqlStore, job: AnyJob, rng: random.Random) -> list[int]:
     """Start two workers, SIGKILL both once a random number of chunks is done (plus a
-    random few ms), ``ROUNDS`` times; the chunks done when each round was killed."""
+    random few ms), ``ROUNDS`` times; the chunks done when each round was killed. The
+    callers require the first round's kill to land before the run ends; a later round may
+    find the run finished (on a loaded machine the progress poll can lag behind two fast
+    workers: seen once in CI on MariaDB, ``[39, 120, 120]``), which still leaves a crash to
+    resume from."""
     context = multiprocessing.get_context("spawn")
     killed_at: list[int] = []
     run_id = run_id_of(job)
@@ -106,7 +110,7 @@ def test_workers_killed_at_random_points_post_every_effect_once(empty_database: 
         for job in jobs:
             prepare(store, job, chunk_size=CHUNK)
             killed_at = _crash_rounds(empty_database, store, job, rng)
-            assert killed_at[-1] < chunks, f"every round ended before the kill: {killed_at}"
+            assert killed_at[0] < chunks, f"no round was killed before the run ended: {killed_at}"
             work(store, job, worker="resume")  # the rerun after the crashes
             done = status(store, run_id_of(job))
             assert done.done
@@ -155,7 +159,7 @@ def test_overdue_marking_killed_at_random_points_leaves_every_loan_as_a_clean_ru
         job = OverdueMarking(on, servicing)
         prepare(store, job, chunk_size=4)
         killed_at = _crash_rounds(empty_database, store, job, rng)
-        assert killed_at[-1] < LOANS // 4, f"every round ended before the kill: {killed_at}"
+        assert killed_at[0] < LOANS // 4, f"no round was killed before the run ended: {killed_at}"
         work(store, job, worker="resume")
         done = status(store, run_id_of(job))
         assert done.done
@@ -198,7 +202,7 @@ def test_loan_deduction_and_repricing_killed_at_random_points_leave_a_clean_runs
         for job in (deduction, repricing):
             prepare(store, job, chunk_size=4)
             killed_at = _crash_rounds(empty_database, store, job, rng)
-            assert killed_at[-1] < OFFSET_LOANS // 4, f"every round ended before the kill: {killed_at}"
+            assert killed_at[0] < OFFSET_LOANS // 4, f"no round was killed before the run ended: {killed_at}"
             work(store, job, worker="resume")
             assert status(store, run_id_of(job)).done
         collect_with_services(oracle, deduction, world.loans)
