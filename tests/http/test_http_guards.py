@@ -7,14 +7,12 @@ OpenAPI document is the live one."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -22,21 +20,11 @@ import pytest
 httpx = pytest.importorskip("httpx")
 
 
-def _live_server() -> ModuleType:
-    if "live_server" in sys.modules:
-        return sys.modules["live_server"]
-    spec = importlib.util.spec_from_file_location(
-        "live_server", Path(__file__).with_name("http_live_server.py")
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["live_server"] = module
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(Path(__file__).parent))
+import http_live_server as L  # noqa: E402, N812 - the shared live-server helpers beside this file
 
+from hpf_adapters.sms import MemorySms  # noqa: E402
 
-L = _live_server()
 W = L.W
 serve_app, live = L.serve_app, L.live
 PROBLEM = "application/problem+json"
@@ -333,6 +321,7 @@ def test_a_forgotten_password_is_reset_by_sms_code(serve_app: Callable[..., Any]
     answer and no text), the reset ends every session and the new password logs in."""
     app = L.world_app(str(tmp_path / "r.db"))
     live = serve_app(app)
+    assert isinstance(app.sms, MemorySms)
     with httpx.Client(base_url=live.url, timeout=30) as client:
         old = session(client, W.A)
         texts = len(app.sms.sent_messages)

@@ -5,13 +5,11 @@ money once (the back office's own key ``pay:<application id>`` below the HTTP ke
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import attrs
@@ -20,21 +18,9 @@ import pytest
 httpx = pytest.importorskip("httpx")
 
 
-def _live_server() -> ModuleType:
-    if "live_server" in sys.modules:
-        return sys.modules["live_server"]
-    spec = importlib.util.spec_from_file_location(
-        "live_server", Path(__file__).with_name("http_live_server.py")
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["live_server"] = module
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(Path(__file__).parent))
+import http_live_server as L  # noqa: E402, N812 - the shared live-server helpers beside this file
 
-
-L = _live_server()
 W = L.W
 serve_app = L.serve_app
 

@@ -8,12 +8,10 @@ Figures are the seed's (操作手册 §5.2.1.1: 个人账户余额 5,925.21, 销
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -21,22 +19,9 @@ import pytest
 httpx = pytest.importorskip("httpx")
 
 
-def _live_server() -> ModuleType:
-    """tests/http/http_live_server.py (the suite runs in importlib mode)."""
-    if "live_server" in sys.modules:
-        return sys.modules["live_server"]
-    spec = importlib.util.spec_from_file_location(
-        "live_server", Path(__file__).with_name("http_live_server.py")
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["live_server"] = module
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(Path(__file__).parent))
+import http_live_server as L  # noqa: E402, N812 - the shared live-server helpers beside this file
 
-
-L = _live_server()
 W, Live, world_app = L.W, L.Live, L.world_app
 ADMIN_TOKEN, APPROVER_TOKEN, REVIEWER_TOKEN = L.ADMIN_TOKEN, L.APPROVER_TOKEN, L.REVIEWER_TOKEN
 serve_app, live = L.serve_app, L.live

@@ -7,11 +7,9 @@ random passwords cannot lock the member every other case needs."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,22 +18,12 @@ schemathesis = pytest.importorskip("schemathesis")
 httpx = pytest.importorskip("httpx")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).parent))
+import http_live_server as L  # noqa: E402, N812 - the shared live-server helpers beside this file
 
-def _live_server() -> ModuleType:
-    if "live_server" in sys.modules:
-        return sys.modules["live_server"]
-    spec = importlib.util.spec_from_file_location(
-        "live_server", Path(__file__).with_name("http_live_server.py")
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["live_server"] = module
-    spec.loader.exec_module(module)
-    return module
+from hpf_adapters.http import HttpSettings  # noqa: E402
+from hpf_adapters.sql import SqlStore  # noqa: E402
 
-
-L = _live_server()
 W = L.W
 _TOKEN: dict[str, str] = {}
 MAX_EXAMPLES = 15
@@ -54,7 +42,7 @@ may still be refused by a business rule (a 422 problem), which is the API's desi
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     app = L.world_app(str(tmp_path_factory.mktemp("fuzz") / "fuzz.db"))
     server, thread, url = L.start(
-        app, L.HttpSettings(staff_tokens=L.STAFF, login_limit=10_000, code_limit=10_000)
+        app, HttpSettings(staff_tokens=L.STAFF, login_limit=10_000, code_limit=10_000)
     )
     first = httpx.post(url + "/sessions", json={"identifier": W.B.phone, "password": W.B.id_number[-8:]})
     token = first.json()["token"]
@@ -71,6 +59,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     _TOKEN["member"] = token
     yield url
     L.stop(server, thread)
+    assert isinstance(app.store, SqlStore)
     app.store.dispose()
 
 
