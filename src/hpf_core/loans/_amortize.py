@@ -129,6 +129,13 @@ _new_installment = functools.partial(tuple.__new__, Installment)
 _CTX = Context(prec=60)  # exact for any int64 fen count; never the ambient context
 
 
+def due_date_of(schedule: Schedule, index: int) -> date | None:
+    """Row ``index``'s due date (``None`` for a schedule built without ``first_due``): what
+    ``schedule[index].due_date`` says, without building every row's record."""
+    first = schedule.first_due
+    return None if first is None else add_months(first, index)
+
+
 def installment_rows(schedule: Schedule) -> tuple[Installment, ...]:
     """``schedule``'s rows as :class:`Installment` records, built anew (what
     ``Schedule.installments`` builds once and keeps)."""

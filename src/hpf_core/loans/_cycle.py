@@ -21,8 +21,8 @@ from fractions import Fraction
 import attrs
 
 from hpf_core._inputs import instance
-from hpf_core.dates import add_months, check_date
-from hpf_core.loans._amortize import Schedule, build_schedule
+from hpf_core.dates import check_date
+from hpf_core.loans._amortize import Schedule, build_schedule, due_date_of
 from hpf_core.loans._loan_records import (
     ZERO,
     Bill,
@@ -36,16 +36,9 @@ from hpf_core.loans._servicing_policy import ServicingPolicy
 from hpf_core.money import amount_from_fen, money_context
 
 
-def _due(schedule: Schedule, index: int) -> date | None:
-    """Row ``index``'s due date, from the schedule's first due date (what its
-    ``installments`` would say, without building every row's record)."""
-    first = schedule.first_due
-    return None if first is None else add_months(first, index)
-
-
 def _rest(schedule: Schedule, start: int) -> Schedule:
     """The rows of ``schedule`` from index ``start`` on, as a schedule of their own."""
-    first_due = _due(schedule, start) if start < len(schedule) else None
+    first_due = due_date_of(schedule, start) if start < len(schedule) else None
     principal = amount_from_fen(schedule.balance_fen[start - 1]) if start else schedule.principal
     columns = (
         schedule.payment_fen[start:],
@@ -69,7 +62,7 @@ def bill_due(loan: LoanAccount, on: date) -> LoanAccount:
     schedule = loan.schedule
     count, dues = 0, []
     while count < len(schedule):
-        due = _due(schedule, count)
+        due = due_date_of(schedule, count)
         if due is None or due > on:
             break
         dues.append(due)

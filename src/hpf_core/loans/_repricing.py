@@ -9,11 +9,12 @@ from fractions import Fraction
 import attrs
 
 from hpf_core._inputs import instance
-from hpf_core.dates import add_months, check_date
+from hpf_core.dates import check_date
 from hpf_core.loans._amortize import (
     RepaymentMethod,
     annuity_fen,
     build_schedule,
+    due_date_of,
     ledger_kernel,
     rate_fraction,
 )
@@ -64,16 +65,16 @@ def _reprice(loan: LoanAccount, rate: Decimal, effective: date, policy: Servicin
     timeline = attrs.evolve(loan, rates=(*loan.rates, (effective, rate)))
     # due dates from the first one, not from every row's record (a batch repricing reads
     # a loan's rows once; issue #16, D-066's profile)
-    first_due = rows.first_due
     index = next(
-        (i for i in range(len(rows)) if first_due is not None and add_months(first_due, i) >= effective),
+        (i for i in range(len(rows)) if (day := due_date_of(rows, i)) is not None and day >= effective),
         None,
     )
-    if index is None or first_due is None:  # every row falls due before the change
+    if index is None:  # every row falls due before the change
         return attrs.evolve(timeline, annual_rate=rate_in_force(timeline, loan.last_due))
     months = len(rows) - index
-    due = add_months(first_due, index)
-    start = add_months(first_due, index - 1) if index else loan.last_due
+    due = due_date_of(rows, index)
+    start = due_date_of(rows, index - 1) if index else loan.last_due
+    assert due is not None
     assert start is not None
     owed_fen = rows.balance_fen[index - 1] if index else fen(rows.principal)
     kind = loan.contract.method
