@@ -17,9 +17,9 @@ Decimal('0.0325')
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, getcontext, localcontext
 from fractions import Fraction
 from itertools import repeat
 from numbers import Integral
@@ -195,14 +195,45 @@ def amounts_from_fen(counts: Iterable[int]) -> list[Decimal]:
     return _fen_decimals(values)
 
 
-def _fen_decimals(values: Sequence[int]) -> list[Decimal]:
+_HUNDREDTH = Decimal("0.01")
+
+_LEDGER_DIGITS = 28
+"""Ledger columns hold fewer digits than this: ``_fen_decimals(..., ledger=True)`` trusts it."""
+
+
+def _fen_decimals(values: Sequence[int], *, ledger: bool = False) -> list[Decimal]:
     """:func:`amounts_from_fen` without the checks, for kernels whose columns are ints by
     construction. A column that mostly repeats one value (an equal instalment's payments,
-    an equal principal's parts) converts each distinct value once and shares it."""
+    an equal principal's parts) converts each distinct value once and shares it.
+
+    Each value becomes ``value × 0.01`` in the private 60-digit context: exact, with
+    exponent −2, what ``scaleb(-2)`` gives, a fifth faster. ``ledger=True`` promises that
+    every value has fewer than 28 digits (a schedule's rows are below 10¹⁶ fen); then, if the
+    ambient context has at least 28 digits, room for the exponents and no clamping (Python's
+    default context has), the product is taken there instead, another sixth faster: exact
+    all the same, so it rounds nothing and raises or records no signal. Any other ambient
+    context is left alone (D-072)."""
+    if ledger and _roomy(getcontext()):
+        convert: Callable[[int], Decimal] = _HUNDREDTH.__mul__
+        if len(values) > 2 and values.count(values[0]) * 2 > len(values):
+            shared = {v: convert(v) for v in set(values)}
+            return list(map(shared.__getitem__, values))
+        return list(map(convert, values))
+    multiply = _CTX.multiply
     if len(values) > 2 and values.count(values[0]) * 2 > len(values):
-        distinct = {v: _CTX.scaleb(v, -2) for v in set(values)}
+        distinct = {v: multiply(v, _HUNDREDTH) for v in set(values)}
         return list(map(distinct.__getitem__, values))
-    return list(map(_CTX.scaleb, values, repeat(-2)))
+    return list(map(multiply, values, repeat(_HUNDREDTH)))
+
+
+def _roomy(context: Context) -> bool:
+    """Whether ``context`` multiplies a ledger count by 0.01 exactly, signalling nothing."""
+    return (
+        context.prec >= _LEDGER_DIGITS
+        and context.Emin <= -2
+        and context.Emax >= _LEDGER_DIGITS
+        and context.clamp == 0
+    )
 
 
 def check_rate(value: Rate, field: str = "annual_rate") -> Decimal:

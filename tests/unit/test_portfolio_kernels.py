@@ -4,10 +4,12 @@ independent per-loan ``amortize`` ledger, row by row, on portfolios that reach t
 from __future__ import annotations
 
 import random
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from hpf_core.errors import InputTypeError, InvalidAmount, InvalidRate, InvalidTerm
 from hpf_core.loans import Installment, amortize, amortize_many
@@ -114,3 +116,36 @@ def test_amounts_from_fen_refuses_what_is_not_int_fen(counts: object, field: str
     with pytest.raises(InputTypeError) as caught:
         amounts_from_fen(counts)  # type: ignore[arg-type]
     assert caught.value.field == field
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    prec=st.integers(1, 80),
+    emin=st.integers(-999, 0),
+    emax=st.integers(0, 999),
+    clamp=st.integers(0, 1),
+    principal=st.integers(1, 9_999_999_999),
+    months=st.integers(1, 480),
+    method=st.sampled_from(["equal-installment", "equal-principal"]),
+)
+# the edges: too few digits for a balance; clamping exponents above Emax − prec + 1 = −19
+@example(prec=9, emin=-999, emax=999, clamp=0, principal=9_999_999_999, months=360, method="equal-principal")
+@example(prec=60, emin=-999, emax=40, clamp=1, principal=123_456, months=12, method="equal-installment")
+def test_rows_do_not_depend_on_the_ambient_context(
+    prec: int, emin: int, emax: int, clamp: int, principal: int, months: int, method: str
+) -> None:
+    """D-072: the rows' Decimals are the fen columns × 0.01 exactly, whatever context the
+    caller has set, and building them signals nothing: every trap is on and no flag is set."""
+    schedule = amortize(principal, "0.0325", months, method)
+    private = Context(prec=60)
+    expected = [
+        tuple(Decimal(v).scaleb(-2, context=private) for v in col)
+        for col in (schedule.payment_fen, schedule.principal_fen, schedule.interest_fen, schedule.balance_fen)
+    ]
+    ambient = Context(prec=prec, Emin=emin, Emax=emax, clamp=clamp, traps=list(Context().flags))
+    with localcontext(ambient) as ctx:
+        rows = schedule.installments
+        assert not any(ctx.flags.values())
+    columns = list(zip(*((r.payment, r.principal, r.interest, r.balance) for r in rows), strict=True))
+    for got, want in zip(columns, expected, strict=True):
+        assert [str(d) for d in got] == [str(d) for d in want]  # value and exponent -2 alike

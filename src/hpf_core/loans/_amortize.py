@@ -123,9 +123,6 @@ class Installment(tuple[Any, ...]):
         return f"Installment({fields})"
 
 
-_new_installment = functools.partial(tuple.__new__, Installment)
-
-
 _CTX = Context(prec=60)  # exact for any int64 fen count; never the ambient context
 
 
@@ -139,22 +136,23 @@ def due_date_of(schedule: Schedule, index: int) -> date | None:
 def installment_rows(schedule: Schedule) -> tuple[Installment, ...]:
     """``schedule``'s rows as :class:`Installment` records, built anew (what
     ``Schedule.installments`` builds once and keeps)."""
-    dec = _fen_decimals
     count = len(schedule.payment_fen)
     first = schedule.first_due
     dates: Iterable[date | None] = (
         repeat(None, count) if first is None else [add_months(first, k) for k in range(count)]
     )
+    # tuple.__new__ mapped straight over the zipped fields: no partial, no Python __new__
     return tuple(
         map(
-            _new_installment,
+            tuple.__new__,
+            repeat(Installment, count),
             zip(
                 range(1, count + 1),
                 dates,
-                dec(schedule.payment_fen),
-                dec(schedule.principal_fen),
-                dec(schedule.interest_fen),
-                dec(schedule.balance_fen),
+                _fen_decimals(schedule.payment_fen, ledger=True),
+                _fen_decimals(schedule.principal_fen, ledger=True),
+                _fen_decimals(schedule.interest_fen, ledger=True),
+                _fen_decimals(schedule.balance_fen, ledger=True),
                 strict=True,
             ),
         )
