@@ -186,3 +186,21 @@ def test_the_quote_without_rows_is_the_row_based_quote(
         str(quote.total_payment),
     )
     assert summary.json()["first"]["remaining_payable"] == str(first.remaining_payable)
+
+
+def test_the_server_keeps_what_it_built_out_of_full_collections_while_it_runs(tmp_path: Path) -> None:
+    import gc
+
+    from hpf_adapters.http import HttpSettings
+
+    app = W.an_app(str(tmp_path / "gc.db"))
+    before = gc.get_freeze_count()
+    server, thread, _ = L.start(app, HttpSettings())
+    try:
+        running = gc.get_freeze_count()
+    finally:
+        L.stop(server, thread)
+        app.store.dispose()
+    assert before == 0
+    assert running > 10_000  # the app, its routes and schemas, the modules: frozen
+    assert gc.get_freeze_count() == 0  # unfrozen when the server stopped
