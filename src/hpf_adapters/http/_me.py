@@ -14,6 +14,7 @@ from hpf_adapters.http import _schemas as s
 from hpf_adapters.http._dump import application, dump
 from hpf_adapters.http._guard import HttpSettings, Throttle, idempotent, token_digest
 from hpf_adapters.http._problems import Problem
+from hpf_adapters.http._reads import NewUnitOfWork, Reads
 from hpf_adapters.http._shapes import APPLICATION, CARD, ok, record, returns, shape
 from hpf_adapters.wiring import App
 from hpf_core import portal as portal_api
@@ -77,6 +78,8 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
     and ``/me``."""
     router = APIRouter()
     portal = app.portal
+    reads = Reads(app)
+    rules = app.policy.members or MemberRules()
     logins = Throttle(settings.login_limit, settings.window, "login attempts")
     codes = Throttle(settings.code_limit, settings.window, "code requests")
 
@@ -250,8 +253,13 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         summary="个人中心 (seed §7.1)",
         openapi_extra=ok(returns(portal_api.personal_centre)),
     )
-    def me(credentials: Token) -> Any:
-        return JSONResponse(dump(portal.personal_centre(token_of(credentials), app.now())))
+    async def me(credentials: Token) -> Any:
+        token, now = token_of(credentials), app.now()
+
+        def work(new_uow: NewUnitOfWork) -> Any:
+            return dump(portal_api.personal_centre(new_uow, token, now, rules=rules))
+
+        return JSONResponse(await reads.run(work))
 
     @router.get(
         "/me/account",
@@ -259,9 +267,17 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         summary="公积金账户信息 (seed §4.2 (2))",
         openapi_extra=ok(returns(portal_api.deposit_account)),
     )
-    def account(credentials: Token) -> Any:
-        token = token_of(credentials)
-        return JSONResponse(dump(portal.deposit_account(token, _own_account(app, token), app.now())))
+    async def account(credentials: Token) -> Any:
+        token, now = token_of(credentials), app.now()
+
+        def work(new_uow: NewUnitOfWork) -> Any:
+            account_no = _own_account(app, new_uow, token)
+            found = portal_api.deposit_account(
+                new_uow, token, account_no, now, rules=rules, policy=app.policy
+            )
+            return dump(found)
+
+        return JSONResponse(await reads.run(work))
 
     @router.get(
         "/me/account/entries",
@@ -269,15 +285,18 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         summary="缴存明细",
         openapi_extra=ok(returns(portal_api.deposit_details)),
     )
-    def entries(
+    async def entries(
         credentials: Token,
         start: Annotated[date, Query(alias="from")],
         end: Annotated[date, Query(alias="to")],
     ) -> Any:
-        token = token_of(credentials)
-        return JSONResponse(
-            dump(portal.deposit_details(token, _own_account(app, token), start, end, app.now()))
-        )
+        token, now = token_of(credentials), app.now()
+
+        def work(new_uow: NewUnitOfWork) -> Any:
+            account_no = _own_account(app, new_uow, token)
+            return dump(portal_api.deposit_details(new_uow, token, account_no, start, end, now, rules=rules))
+
+        return JSONResponse(await reads.run(work))
 
     @router.get(
         "/me/loans",
@@ -287,7 +306,7 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
     )
     def loans(credentials: Token) -> Any:
         token = token_of(credentials)
-        record = _record(app, token)
+        record = _record(app, app.unit_of_work, token)
         contracts = tuple(record.loan_contracts) if record is not None else ()
         return JSONResponse([dump(portal.loan_account(token, c, app.now())) for c in contracts])
 
@@ -425,13 +444,18 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
         summary="我的业务: 待办事项, 我发起的",
         openapi_extra=ok(record(todo=tuple[Application, ...], started=tuple[Application, ...])),
     )
-    def business(credentials: Token) -> Any:
-        token = token_of(credentials)
-        now = app.now()
-        return {
-            "todo": [application(a) for a in portal.my_todos(token, now)],
-            "started": [application(a) for a in portal.my_applications(token, now)],
-        }
+    async def business(credentials: Token) -> Any:
+        token, now = token_of(credentials), app.now()
+
+        def work(new_uow: NewUnitOfWork) -> Any:
+            return {
+                "todo": [application(a) for a in portal_api.my_todos(new_uow, token, now, rules=rules)],
+                "started": [
+                    application(a) for a in portal_api.my_applications(new_uow, token, now, rules=rules)
+                ],
+            }
+
+        return JSONResponse(await reads.run(work))
 
     return router
 
@@ -466,7 +490,7 @@ def _apply(app: App, token: str, body: s.Application) -> dict[str, Any]:
         if body.kind is None or body.card_number is None:
             raise InputError("kind" if body.kind is None else "card_number", "is required for a withdrawal")
         facts = WithdrawalFacts(**{k: _fact(k, v) for k, v in body.facts.items()})
-        account_no = _own_account(app, token)
+        account_no = _own_account(app, app.unit_of_work, token)
         drafted, assessment = portal.apply_for_withdrawal(
             token, account_no, body.kind, body.amount, body.card_number, facts, now
         )
@@ -500,7 +524,7 @@ def _fact(name: str, value: Any) -> Any:
     return value
 
 
-def _record(app: App, token: str) -> MemberRecord | None:
+def _record(app: App, new_uow: NewUnitOfWork, token: str) -> MemberRecord | None:
     """The member record of the session's member (None: a member with credentials only).
 
     One read, no write: the session is looked up by its token's hash only to learn whose
@@ -508,7 +532,7 @@ def _record(app: App, token: str) -> MemberRecord | None:
     stores the touch) before it reads anything, so an ended, expired or restricted session
     is still refused there, and a record read here for a dead session is never answered.
     A token with no session at all is refused here, by the same authentication."""
-    with app.unit_of_work() as uow:
+    with new_uow() as uow:
         session = uow.sessions.get(hash_token(token))
         if session is not None and not session.ended:
             try:
@@ -516,13 +540,13 @@ def _record(app: App, token: str) -> MemberRecord | None:
             except UnknownRecord:
                 return None
     rules = app.policy.members or MemberRules()
-    member_services.authenticate(app.unit_of_work, token, app.now(), rules=rules)
+    member_services.authenticate(new_uow, token, app.now(), rules=rules)
     return None
 
 
-def _own_account(app: App, token: str) -> str:
+def _own_account(app: App, new_uow: NewUnitOfWork, token: str) -> str:
     """The member's own deposit account number (a member with none: 404 like an unknown one)."""
-    record = _record(app, token)
+    record = _record(app, new_uow, token)
     if record is None or not record.account_no:
         raise not_found("account_no")
     return str(record.account_no)

@@ -20,7 +20,7 @@ from hpf_adapters.wiring import App
 from hpf_core import portal as portal_api
 from hpf_core.accounts import deposit_rate
 from hpf_core.backoffice import Staff
-from hpf_core.calculators import Quote, QuoteRow
+from hpf_core.calculators import Quote, QuoteRow, QuoteSummary, mortgage_quote_summary
 from hpf_core.errors import InputError
 from hpf_core.ports import PaymentReceipt
 
@@ -79,13 +79,17 @@ def public_router(app: App) -> APIRouter:
     def quoted(principal: str, rate: str, months: int, method: str, rows: bool) -> bytes:
         """The answer's bytes: a pure function of its inputs, so the same question (the
         app's pre-filled example, a popular amount) is answered from memory (D-067); an
-        answer with every row (tens of KB) is computed each time, not kept."""
-        result = portal.calculator(principal, rate, months, method)
-        out: dict[str, Any] = {
-            f.name: dump(getattr(result, f.name)) for f in attrs.fields(type(result)) if f.name != "rows"
-        }
-        out["first"] = dump(result.rows[0])
-        if rows:
+        answer with every row (tens of KB) is computed each time, not kept. Without the
+        rows the figures come from the calculator's closed forms, equal to the row-based
+        quote's to the fen, without computing 360 rows (D-069)."""
+        out: dict[str, Any]
+        if not rows:
+            summary = mortgage_quote_summary(principal, rate, months, method)
+            out = {f.name: dump(getattr(summary, f.name)) for f in attrs.fields(QuoteSummary)}
+        else:
+            result = portal.calculator(principal, rate, months, method)
+            out = {f.name: dump(getattr(result, f.name)) for f in attrs.fields(Quote) if f.name != "rows"}
+            out["first"] = dump(result.rows[0])
             out["rows"] = dump(result.rows)
         return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -8,14 +8,17 @@ Decimal('141685.69')
 
 from hpf_core.calculators._quota import LoanQuota, loan_quota, max_principal_fen
 from hpf_core.calculators._quote import CombinedQuote, Quote, QuoteRow, combined_quote, mortgage_quote
+from hpf_core.calculators._summary import QuoteSummary, mortgage_quote_summary
 
 __all__ = [
     "CombinedQuote",
     "LoanQuota",
     "Quote",
     "QuoteRow",
+    "QuoteSummary",
     "combined_quote",
     "loan_quota",
     "max_principal_fen",
     "mortgage_quote",
+    "mortgage_quote_summary",
 ]
