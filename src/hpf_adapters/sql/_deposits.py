@@ -44,14 +44,15 @@ class SqlAccounts(Repo):
             "body": dumps(account, self._ring),
         }
 
-    def _load(self, row: sa.Row[Any]) -> DepositAccount:
-        return loads(row.body, DepositAccount, self._ring, version=row.version)
+    def _load(self, row: tuple[Any, ...]) -> DepositAccount:
+        body, version = row
+        return loads(body, DepositAccount, self._ring, version=version)
 
     def get(self, account_no: str) -> DepositAccount:
-        row = self._run(self._locked(_ACCOUNT), {"account_no": account_no}).first()
-        if row is None:
+        rows = self._fast(self._locked(_ACCOUNT), {"account_no": account_no}).rows
+        if not rows:
             raise UnknownRecord("account_no", "no such account", account_no)
-        return self._load(row)
+        return self._load(rows[0])
 
     def add(self, account: DepositAccount) -> DepositAccount:
         stored = attrs.evolve(account, version=0)
@@ -78,7 +79,7 @@ class SqlAccounts(Repo):
         return stored
 
     def by_employer(self, employer_no: str) -> Sequence[DepositAccount]:
-        return [self._load(row) for row in self._run(_BY_EMPLOYER, {"employer_no": employer_no})]
+        return [self._load(row) for row in self._fast(_BY_EMPLOYER, {"employer_no": employer_no}).rows]
 
     def numbers(self) -> Sequence[str]:
         return [row[0] for row in self._run(_ACCOUNT_NUMBERS)]
@@ -389,8 +390,8 @@ class SqlIdempotency(Repo):
     """:class:`hpf_core.ports.IdempotencyStore`: one row per key."""
 
     def get(self, key: str) -> StoredRequest | None:
-        row = self._run(_KEY, {"key": key}).first()
-        return None if row is None else loads(row.body, StoredRequest, self._ring)
+        rows = self._fast(_KEY, {"key": key}).rows
+        return loads(rows[0][0], StoredRequest, self._ring) if rows else None
 
     def put(self, key: str, request: StoredRequest) -> None:
         """Insert the key. Another request that stored the same key first (it passed its
