@@ -88,6 +88,10 @@ class _Plan:
         return params
 
 
+INSERT_PAGE = 1000
+"""Rows a multi-row ``INSERT`` of :meth:`Repo._insert_rows` (9,000 parameters for the
+journal: below SQLite's 32,766)."""
+
 _PLANS: dict[tuple[str, sa.Executable, frozenset[str]], _Plan | None] = {}
 
 
@@ -200,20 +204,26 @@ class Repo:
             rows = [tuple(row) for row in result] if result.returns_rows else []
             return Done(rows, result.rowcount, getattr(result, "lastrowid", None))
         values = [plan.values(p) for p in params] if many else plan.values(params)
+        return self._execute(connection, plan, plan.sql, values, many=many)
+
+    @staticmethod
+    def _execute(connection: sa.Connection, plan: _Plan, sql: str, values: Any, *, many: bool) -> Done:
+        """``sql`` (``plan``'s, or pages of it) with ``values`` on the driver's cursor."""
+        dialect = connection.dialect
         cursor = connection.connection.cursor()
         try:
             if connection.dispatch.before_cursor_execute:
-                connection.dispatch.before_cursor_execute(connection, cursor, plan.sql, values, None, many)
+                connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, many)
             if many:
-                cursor.executemany(plan.sql, values)
+                cursor.executemany(sql, values)
             else:
-                cursor.execute(plan.sql, values)
+                cursor.execute(sql, values)
             rows = [tuple(row) for row in cursor.fetchall()] if plan.rows else []
             return Done(rows, cursor.rowcount, getattr(cursor, "lastrowid", None))
         except dialect.loaded_dbapi.Error as error:
             gone = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
             wrapped = sa.exc.DBAPIError.instance(
-                plan.sql,
+                sql,
                 values,
                 error,
                 dialect.loaded_dbapi.Error,
@@ -227,6 +237,36 @@ class Repo:
             raise  # pragma: no cover (translated() raises)
         finally:
             cursor.close()
+
+    def _insert_rows(self, statement: sa.Insert, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """The rows (same keys) inserted by ``statement`` (``INSERT ... RETURNING seq``) as
+        multi-row ``INSERT ... VALUES (...), (...) RETURNING seq`` on the driver's cursor,
+        :data:`INSERT_PAGE` rows a statement; the new sequence numbers in the rows' order.
+        On SQLite and MariaDB a statement inserts its rows in order and draws each a number
+        above the last (SQLite holds the write lock; InnoDB draws a statement's numbers in
+        row order), so the returned numbers sorted are the rows' (RETURNING itself
+        promises no order). Positional drivers (SQLite, PyMySQL); otherwise SQLAlchemy's
+        own ``executemany`` with ordered RETURNING."""
+        connection = self._session.connection()
+        plan = _plan(connection.dialect, statement, frozenset(rows[0])) if rows else None
+        head, _, tail = plan.sql.partition(" VALUES ") if plan is not None else ("", "", "")
+        group, _, rest = tail.partition(")")
+        if (
+            plan is None
+            or not plan.positional
+            or not plan.rows
+            or not group.startswith("(")
+            or "(" in group[1:]
+        ):
+            return [int(row[0]) for row in self._run(statement, list(rows))]
+        seqs: list[int] = []
+        for start in range(0, len(rows), INSERT_PAGE):
+            page = rows[start : start + INSERT_PAGE]
+            sql = f"{head} VALUES {', '.join([group + ')'] * len(page))}{rest}"
+            values = tuple(value for row in page for value in plan.values(row))
+            done = self._execute(connection, plan, sql, values, many=False)
+            seqs.extend(sorted(int(row[0]) for row in done.rows))
+        return seqs
 
     def _locked(self, query: Query) -> sa.Select[Any]:
         """``query`` taking row locks (SELECT ... FOR UPDATE) in a writing unit of work on a

@@ -170,9 +170,9 @@ class SqlJournal(Repo):
         rows = [_journal_row(d, f) for d, f in zip(drafts, fens, strict=True)]
         if self._session.dialect == "postgresql":
             arrays = {f"all_{name}": [row[name] for row in rows] for name in _JOURNAL_COLUMNS}
-            seqs = sorted(int(row[0]) for row in self._run(_APPEND_ARRAYS, arrays))
+            seqs = sorted(int(row[0]) for row in self._fast(_APPEND_ARRAYS, arrays).rows)
         else:
-            seqs = [int(row[0]) for row in self._run(_APPEND_MANY, rows)]
+            seqs = self._insert_rows(_APPEND_MANY, rows)
         if len(seqs) != len(drafts):
             raise AssertionError("the journal returned a sequence number for each draft")  # pragma: no cover
         return [_stored(d, s, f) for d, s, f in zip(drafts, seqs, fens, strict=True)]
