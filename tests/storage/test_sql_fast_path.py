@@ -116,3 +116,27 @@ def test_cursor_listeners_see_the_fast_statements(store: SqlStore) -> None:
     assert "UPDATE accounts" in seen
     assert "INSERT journal" in seen
     assert "INSERT accounts" in seen
+
+
+def test_a_save_writes_the_lookup_columns_when_their_fields_changed(store: SqlStore) -> None:
+    other = attrs.evolve(ACCOUNT, account_no="A8", member=Member("M8", "职工", "110105194912310021"))
+    with store.unit_of_work() as uow:
+        uow.accounts.add(ACCOUNT)
+        uow.accounts.add(other)
+        uow.commit()
+    with store.unit_of_work() as uow:  # one changes employer, one only its balance; then one alone
+        moved = attrs.evolve(uow.accounts.get("A7"), employer=Employer("E2", "新单位"))
+        paid = attrs.evolve(uow.accounts.get("A8"), balance=Decimal("1.00"))
+        uow.accounts.save_many([moved, paid])
+        uow.accounts.save(attrs.evolve(uow.accounts.get("A8"), employer=Employer("E2", "新单位")))
+        uow.commit()
+    with store.unit_of_work(write=False) as uow:
+        assert [a.account_no for a in uow.accounts.by_employer("E2")] == ["A7", "A8"]
+        assert uow.accounts.by_employer("E1") == []
+        assert [(a.balance, a.version) for a in uow.accounts.by_employer("E2")] == [
+            (Decimal("3600.00"), 1),
+            (Decimal("1.00"), 2),
+        ]
+    with store.engine.connect() as connection:
+        columns = connection.execute(sa.text("SELECT account_no, employer_no, balance_fen FROM accounts"))
+        assert sorted(tuple(row) for row in columns) == [("A7", "E2", 360000), ("A8", "E2", 100)]

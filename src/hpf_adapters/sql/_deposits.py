@@ -12,7 +12,15 @@ from sqlalchemy.dialects import postgresql
 from hpf_adapters.sql import _tables as t
 from hpf_adapters.sql._base import Query, Repo, make_id, seq_of
 from hpf_adapters.sql._codec import dumps, from_fen, loads, to_fen
-from hpf_core.accounts import DepositAccount, EntryDraft, EntryKind, JournalEntry
+from hpf_core.accounts import (
+    AccountStatus,
+    DepositAccount,
+    Employer,
+    EntryDraft,
+    EntryKind,
+    JournalEntry,
+    Member,
+)
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
 from hpf_core.loans import LoanAccount, LoanEntry, LoanEntryDraft, LoanEntryKind, PaymentSource
 from hpf_core.ports import StoredRequest
@@ -34,7 +42,25 @@ class SqlAccounts(Repo):
     """:class:`hpf_core.ports.AccountRepository` on SQL: the balance (fen), status, employer
     and version are columns; the rest is the account's canonical JSON."""
 
-    def _row(self, account: DepositAccount) -> dict[str, Any]:
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._read: dict[tuple[str, int], tuple[Member, Employer, AccountStatus]] = {}
+        """What this unit of work read of each (account, version): the fields the lookup
+        columns come from, so a save that changed none of them writes only balance,
+        version and body (D-071). Forgotten when the unit of work closes."""
+
+    def forget(self) -> None:
+        """Forget what :attr:`_read` remembers (the unit of work closed)."""
+        self._read.clear()
+
+    def _row(self, account: DepositAccount, read_as: int | None = None) -> dict[str, Any]:
+        """The columns of ``account``; with ``read_as`` (the version it was read at), only
+        the balance and body when the lookup columns cannot have changed since: member,
+        employer and status as read at that version, which compare-and-set then proves is
+        still the stored one."""
+        read = None if read_as is None else self._read.get((account.account_no, read_as))
+        if read is not None and read == (account.member, account.employer, account.status):
+            return {"balance_fen": to_fen(account.balance), "body": dumps(account, self._ring)}
         return {
             "member_id": account.member.member_id,
             "id_hash": self._ring.hash(account.member.id_number, "id_number"),
@@ -46,7 +72,9 @@ class SqlAccounts(Repo):
 
     def _load(self, row: tuple[Any, ...]) -> DepositAccount:
         body, version = row
-        return loads(body, DepositAccount, self._ring, version=version)
+        account = loads(body, DepositAccount, self._ring, version=version)
+        self._read[(account.account_no, version)] = (account.member, account.employer, account.status)
+        return account
 
     def get(self, account_no: str) -> DepositAccount:
         rows = self._fast(self._locked(_ACCOUNT), {"account_no": account_no}).rows
@@ -66,15 +94,21 @@ class SqlAccounts(Repo):
 
     def save(self, account: DepositAccount) -> DepositAccount:
         stored = attrs.evolve(account, version=account.version + 1)
+        row = self._row(stored, account.version)
         self._compare_and_set(
-            t.accounts, "account_no", account.account_no, account.version, "account_no", self._row(stored)
+            t.accounts, "account_no", account.account_no, account.version, "account_no", row
         )
         return stored
 
     def save_many(self, accounts: Sequence[DepositAccount]) -> Sequence[DepositAccount]:
-        """:meth:`save` of each account (distinct numbers), as one ``executemany``."""
+        """:meth:`save` of each account (distinct numbers), as one ``executemany`` (every
+        row with the same columns: all of them if any row needs them)."""
         stored = [attrs.evolve(a, version=a.version + 1) for a in accounts]
-        rows = [(a.account_no, a.version, self._row(s)) for a, s in zip(accounts, stored, strict=True)]
+        rows = [
+            (a.account_no, a.version, self._row(s, a.version)) for a, s in zip(accounts, stored, strict=True)
+        ]
+        if len({len(values) for _, _, values in rows}) > 1:
+            rows = [(a.account_no, a.version, self._row(s)) for a, s in zip(accounts, stored, strict=True)]
         self._compare_and_set_many(t.accounts, "account_no", "account_no", rows)
         return stored
 
