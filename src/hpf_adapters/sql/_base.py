@@ -3,6 +3,7 @@ errors translated, compare-and-set, insert-if-absent and ids made from sequence 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -64,7 +65,7 @@ class _Plan:
     text, the bind names in order (positional drivers) or by name, their bind processors
     (e.g. SQLite's ``DATE`` to text)."""
 
-    __slots__ = ("names", "positional", "processors", "rows", "sql")
+    __slots__ = ("_pick", "names", "positional", "processors", "rows", "sql")
 
     def __init__(self, compiled: sa.engine.Compiled, names: Sequence[str], positional: bool) -> None:
         self.sql = compiled.string
@@ -76,6 +77,11 @@ class _Plan:
         self.rows = isinstance(compiled.statement, sa.Select) or bool(getattr(compiled, "returning", None))
         """Whether the statement returns rows (a SELECT, or RETURNING, which SQLAlchemy adds
         to an INSERT where the dialect fetches the new key that way: PostgreSQL)."""
+        several = operator.itemgetter(*self.names) if len(self.names) > 1 else None
+        first = self.names[0] if self.names else ""
+        self._pick: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+            several if several is not None else (lambda params: (params[first],) if first else ())
+        )
 
     def values(self, params: Mapping[str, Any]) -> Any:
         processors = self.processors
@@ -83,9 +89,7 @@ class _Plan:
             params = {
                 k: (processors[k](v) if k in processors and v is not None else v) for k, v in params.items()
             }
-        if self.positional:
-            return tuple([params[name] for name in self.names])
-        return params
+        return self._pick(params) if self.positional else params
 
 
 INSERT_PAGE = 1000
