@@ -195,7 +195,7 @@ class Repo:
         """``statement`` (built once, at module level) on the unit's connection, through the
         driver's cursor: the SQL SQLAlchemy compiled for this dialect (once), without its
         per-execution machinery (~10 µs a statement, the largest share of a SQLite
-        withdrawal: D-071). Same transaction, same ``before_cursor_execute`` listeners, and
+        withdrawal: D-071). Same transaction, the same cursor-execute listeners, and
         a driver error is raised as SQLAlchemy's, as :meth:`_run` would. A statement the
         plain cursor cannot run as SQLAlchemy would (see :func:`_plan`) goes through
         :meth:`_run`. ``many``: ``params`` is a list, one ``executemany``."""
@@ -223,6 +223,8 @@ class Repo:
             else:
                 cursor.execute(sql, values)
             rows = [tuple(row) for row in cursor.fetchall()] if plan.rows else []
+            if connection.dispatch.after_cursor_execute:
+                connection.dispatch.after_cursor_execute(connection, cursor, sql, values, None, many)
             return Done(rows, cursor.rowcount, getattr(cursor, "lastrowid", None))
         except dialect.loaded_dbapi.Error as error:
             gone = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
