@@ -4,6 +4,7 @@ errors translated, compare-and-set, insert-if-absent and ids made from sequence 
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -96,16 +97,22 @@ INSERT_PAGE = 1000
 """Rows a multi-row ``INSERT`` of :meth:`Repo._insert_rows` (9,000 parameters for the
 journal: below SQLite's 32,766)."""
 
-_PLANS: dict[tuple[str, sa.Executable, frozenset[str]], _Plan | None] = {}
+_PLANS: weakref.WeakKeyDictionary[sa.Dialect, dict[tuple[sa.Executable, frozenset[str]], _Plan | None]]
+_PLANS = weakref.WeakKeyDictionary()
+"""Plans by engine dialect (not by name: MariaDB and MySQL, or two server versions, compile
+some statements differently), then by statement and parameter names."""
 
 
 def _plan(dialect: sa.Dialect, statement: sa.Executable, keys: frozenset[str]) -> _Plan | None:
     """:class:`_Plan` of ``statement`` for ``dialect`` and parameters named ``keys``, made
     once; None when the statement needs SQLAlchemy's execution (a bind it fills itself, an
     expanding or literal parameter, an escaped name, a result column with a processor)."""
-    found_key = (dialect.name, statement, keys)
-    if found_key in _PLANS:
-        return _PLANS[found_key]
+    plans = _PLANS.get(dialect)
+    if plans is None:
+        plans = _PLANS[dialect] = {}
+    found_key = (statement, keys)
+    if found_key in plans:
+        return plans[found_key]
     plan: _Plan | None = None
     compiled: Any = cast(Any, statement).compile(dialect=dialect, column_keys=sorted(keys))
     names: list[str] = list(compiled.positiontup or []) if compiled.positional else list(compiled.binds)
@@ -120,7 +127,7 @@ def _plan(dialect: sa.Dialect, statement: sa.Executable, keys: frozenset[str]) -
         columns = statement.selected_columns if isinstance(statement, sa.Select) else ()
         if all(c.type.dialect_impl(dialect).result_processor(dialect, None) is None for c in columns):
             plan = _Plan(compiled, names, bool(compiled.positional))
-    _PLANS[found_key] = plan
+    plans[found_key] = plan
     return plan
 
 
