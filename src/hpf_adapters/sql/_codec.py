@@ -19,6 +19,7 @@ import enum
 import hashlib
 import hmac
 import json
+import operator
 import os
 import types
 import typing
@@ -59,6 +60,8 @@ class Keyring:
     keys: Mapping[str, bytes] = attrs.field(repr=False)
     current: str
     lookup: bytes = attrs.field(repr=False)
+    _ciphers: dict[str, AESGCM] = attrs.field(init=False, repr=False, eq=False, factory=dict)
+    """An ``AESGCM`` a key, made on first use (making one costs as much as a seal: D-071)."""
 
     def __attrs_post_init__(self) -> None:
         if self.current not in self.keys:
@@ -84,10 +87,17 @@ class Keyring:
         lookup = hmac.new(secret, b"hpf lookup", hashlib.sha256).digest()
         return cls({key_id: aes}, key_id, lookup)
 
+    def _cipher(self, key_id: str) -> AESGCM:
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            cipher = self._ciphers[key_id] = AESGCM(self.keys[key_id])
+        return cipher
+
     def seal(self, text: str, field: str) -> str:
-        """``text`` encrypted under the current key, bound to ``field``."""
+        """``text`` encrypted under the current key, bound to ``field`` (a fresh random
+        nonce each call)."""
         nonce = os.urandom(12)
-        sealed = AESGCM(self.keys[self.current]).encrypt(nonce, text.encode(), field.encode())
+        sealed = self._cipher(self.current).encrypt(nonce, text.encode(), field.encode())
         return f"{_MARK}{self.current}:{base64.b64encode(nonce + sealed).decode()}"
 
     def open(self, sealed: str, field: str) -> str:
@@ -96,7 +106,7 @@ class Keyring:
         if key_id not in self.keys:
             raise InputError(field, "is sealed with a key not in the keyring", key_id)
         raw = base64.b64decode(body)
-        return AESGCM(self.keys[key_id]).decrypt(raw[:12], raw[12:], field.encode()).decode()
+        return self._cipher(key_id).decrypt(raw[:12], raw[12:], field.encode()).decode()
 
     def hash(self, text: str, field: str) -> str:
         """The lookup hash (HMAC-SHA-256, hex) of ``text`` as ``field``."""
@@ -172,11 +182,31 @@ def _text(value: str, ring: Sealer, field: str) -> str:
     return ring.seal(value, field) if field in PERSONAL else value
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+"""Types whose value is its own JSON (a ``str`` unless its field is in :data:`PERSONAL`)."""
+
+
 def _record_encoder(kind: type) -> _Encoder:
     names = tuple(f.name for f in attrs.fields(kind))
+    if not names:
+        return lambda _value, _ring, _field: {}
+    personal = PERSONAL.intersection(names)
+    values = operator.attrgetter(*names) if len(names) > 1 else lambda value: (getattr(value, names[0]),)
+    encoders = _ENCODERS
 
     def encode(value: Any, ring: Sealer, _field: str) -> dict[str, Any]:
-        return {name: _encode(getattr(value, name), ring, name) for name in names}
+        # the fields' values in one C call; a str, int, bool or None as is (no call a field)
+        out = {}
+        for name, item in zip(names, values(value), strict=True):
+            kind = type(item)
+            if kind in _AS_IS and name not in personal:
+                out[name] = item
+            else:
+                encoder = encoders.get(kind)
+                if encoder is None:
+                    encoder = encoders[kind] = _encoder_for(kind)
+                out[name] = encoder(item, ring, name)
+        return out
 
     return encode
 
@@ -194,6 +224,8 @@ def _plain(item: Any) -> bool:
 
 
 def _unsorted_set(value: Any, ring: Sealer, field: str) -> list[Any]:
+    if all(type(v) is date for v in value):  # a set of dates (paid months): ISO text sorts as they do
+        return sorted(map(date.isoformat, value))
     items = [_encode(v, ring, field) for v in value]
     if all(_plain(item) for item in items):
         return sorted(items)
@@ -313,12 +345,64 @@ def _text_decoder(field: str) -> _Decoder:
     return decode
 
 
+def _as_is(value: Any, _ring: Sealer) -> Any:
+    return value
+
+
+def _converter(hint: Any, field: str) -> Callable[[Any], Any] | None:
+    """The one-argument function that reads a scalar of type ``hint`` from its JSON (None
+    for a hint that needs more: a record, a container, a personal str)."""
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint
+    conversions: dict[Any, Callable[[Any], Any]] = {
+        Decimal: Decimal,
+        datetime: datetime.fromisoformat,
+        date: date.fromisoformat,
+        bytes: base64.b64decode,
+    }
+    return conversions.get(hint)
+
+
 def _decoder_for(hint: Any, field: str) -> _Decoder:
     origin = typing.get_origin(hint)
     if origin is typing.Union or origin is types.UnionType:
         return _union(hint, field)
+    # the common shapes in one call each (D-071): a scalar, and a set or tuple of scalars
+    if origin is None and ((hint is str and field not in PERSONAL) or _passes(hint)):
+        return _as_is
+    convert = _converter(hint, field)
+    if convert is not None:
+        return lambda value, _ring: None if value is None else convert(value)
+    args = typing.get_args(hint)
+    items = _converter(args[0], field) if args else None
+    if items is not None and (
+        origin in (frozenset, set) or (origin is tuple and len(args) == 2 and args[1] is Ellipsis)
+    ):
+        whole = frozenset if origin is not tuple else tuple
+        slow = _inner(hint, origin, field)  # an item that is null: read as before
+
+        def each(value: Any, ring: Sealer) -> Any:
+            if value is None:
+                return None
+            if None in value:
+                return slow(value, ring)
+            return whole(map(items, value))
+
+        return each
     inner = _inner(hint, origin, field)
     return lambda value, ring: None if value is None else inner(value, ring)
+
+
+def _passes(hint: Any) -> bool:
+    """A hint :func:`_inner` reads as the JSON value itself (int, bool, Any, ...)."""
+    if not isinstance(hint, type):
+        return hint is Any
+    return hint in (int, bool) or (
+        not attrs.has(hint)
+        and not issubclass(
+            hint, enum.Enum | str | Decimal | Fraction | date | bytes | Mapping | tuple | frozenset | set
+        )
+    )
 
 
 def _inner(hint: Any, origin: Any, field: str) -> _Decoder:

@@ -12,7 +12,15 @@ from sqlalchemy.dialects import postgresql
 from hpf_adapters.sql import _tables as t
 from hpf_adapters.sql._base import Query, Repo, make_id, seq_of
 from hpf_adapters.sql._codec import dumps, from_fen, loads, to_fen
-from hpf_core.accounts import DepositAccount, EntryDraft, EntryKind, JournalEntry
+from hpf_core.accounts import (
+    AccountStatus,
+    DepositAccount,
+    Employer,
+    EntryDraft,
+    EntryKind,
+    JournalEntry,
+    Member,
+)
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
 from hpf_core.loans import LoanAccount, LoanEntry, LoanEntryDraft, LoanEntryKind, PaymentSource
 from hpf_core.ports import StoredRequest
@@ -34,7 +42,25 @@ class SqlAccounts(Repo):
     """:class:`hpf_core.ports.AccountRepository` on SQL: the balance (fen), status, employer
     and version are columns; the rest is the account's canonical JSON."""
 
-    def _row(self, account: DepositAccount) -> dict[str, Any]:
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._read: dict[tuple[str, int], tuple[Member, Employer, AccountStatus]] = {}
+        """What this unit of work read of each (account, version): the fields the lookup
+        columns come from, so a save that changed none of them writes only balance,
+        version and body (D-071). Forgotten when the unit of work closes."""
+
+    def forget(self) -> None:
+        """Forget what :attr:`_read` remembers (the unit of work closed)."""
+        self._read.clear()
+
+    def _row(self, account: DepositAccount, read_as: int | None = None) -> dict[str, Any]:
+        """The columns of ``account``; with ``read_as`` (the version it was read at), only
+        the balance and body when the lookup columns cannot have changed since: member,
+        employer and status as read at that version, which compare-and-set then proves is
+        still the stored one."""
+        read = None if read_as is None else self._read.get((account.account_no, read_as))
+        if read is not None and read == (account.member, account.employer, account.status):
+            return {"balance_fen": to_fen(account.balance), "body": dumps(account, self._ring)}
         return {
             "member_id": account.member.member_id,
             "id_hash": self._ring.hash(account.member.id_number, "id_number"),
@@ -44,14 +70,17 @@ class SqlAccounts(Repo):
             "body": dumps(account, self._ring),
         }
 
-    def _load(self, row: sa.Row[Any]) -> DepositAccount:
-        return loads(row.body, DepositAccount, self._ring, version=row.version)
+    def _load(self, row: tuple[Any, ...]) -> DepositAccount:
+        body, version = row
+        account = loads(body, DepositAccount, self._ring, version=version)
+        self._read[(account.account_no, version)] = (account.member, account.employer, account.status)
+        return account
 
     def get(self, account_no: str) -> DepositAccount:
-        row = self._run(self._locked(_ACCOUNT), {"account_no": account_no}).first()
-        if row is None:
+        rows = self._fast(self._locked(_ACCOUNT), {"account_no": account_no}).rows
+        if not rows:
             raise UnknownRecord("account_no", "no such account", account_no)
-        return self._load(row)
+        return self._load(rows[0])
 
     def add(self, account: DepositAccount) -> DepositAccount:
         stored = attrs.evolve(account, version=0)
@@ -65,20 +94,26 @@ class SqlAccounts(Repo):
 
     def save(self, account: DepositAccount) -> DepositAccount:
         stored = attrs.evolve(account, version=account.version + 1)
+        row = self._row(stored, account.version)
         self._compare_and_set(
-            t.accounts, "account_no", account.account_no, account.version, "account_no", self._row(stored)
+            t.accounts, "account_no", account.account_no, account.version, "account_no", row
         )
         return stored
 
     def save_many(self, accounts: Sequence[DepositAccount]) -> Sequence[DepositAccount]:
-        """:meth:`save` of each account (distinct numbers), as one ``executemany``."""
+        """:meth:`save` of each account (distinct numbers), as one ``executemany`` (every
+        row with the same columns: all of them if any row needs them)."""
         stored = [attrs.evolve(a, version=a.version + 1) for a in accounts]
-        rows = [(a.account_no, a.version, self._row(s)) for a, s in zip(accounts, stored, strict=True)]
+        rows = [
+            (a.account_no, a.version, self._row(s, a.version)) for a, s in zip(accounts, stored, strict=True)
+        ]
+        if len({len(values) for _, _, values in rows}) > 1:
+            rows = [(a.account_no, a.version, self._row(s)) for a, s in zip(accounts, stored, strict=True)]
         self._compare_and_set_many(t.accounts, "account_no", "account_no", rows)
         return stored
 
     def by_employer(self, employer_no: str) -> Sequence[DepositAccount]:
-        return [self._load(row) for row in self._run(_BY_EMPLOYER, {"employer_no": employer_no})]
+        return [self._load(row) for row in self._fast(_BY_EMPLOYER, {"employer_no": employer_no}).rows]
 
     def numbers(self) -> Sequence[str]:
         return [row[0] for row in self._run(_ACCOUNT_NUMBERS)]
@@ -169,9 +204,9 @@ class SqlJournal(Repo):
         rows = [_journal_row(d, f) for d, f in zip(drafts, fens, strict=True)]
         if self._session.dialect == "postgresql":
             arrays = {f"all_{name}": [row[name] for row in rows] for name in _JOURNAL_COLUMNS}
-            seqs = sorted(int(row[0]) for row in self._run(_APPEND_ARRAYS, arrays))
+            seqs = sorted(int(row[0]) for row in self._fast(_APPEND_ARRAYS, arrays).rows)
         else:
-            seqs = [int(row[0]) for row in self._run(_APPEND_MANY, rows)]
+            seqs = self._insert_rows(_APPEND_MANY, rows)
         if len(seqs) != len(drafts):
             raise AssertionError("the journal returned a sequence number for each draft")  # pragma: no cover
         return [_stored(d, s, f) for d, s, f in zip(drafts, seqs, fens, strict=True)]
@@ -389,8 +424,8 @@ class SqlIdempotency(Repo):
     """:class:`hpf_core.ports.IdempotencyStore`: one row per key."""
 
     def get(self, key: str) -> StoredRequest | None:
-        row = self._run(_KEY, {"key": key}).first()
-        return None if row is None else loads(row.body, StoredRequest, self._ring)
+        rows = self._fast(_KEY, {"key": key}).rows
+        return loads(rows[0][0], StoredRequest, self._ring) if rows else None
 
     def put(self, key: str, request: StoredRequest) -> None:
         """Insert the key. Another request that stored the same key first (it passed its

@@ -212,6 +212,7 @@ class SqlUnitOfWork:
 
     def _close(self) -> None:
         self._sealer = None
+        self.accounts.forget()
         try:
             self.rollback()
         finally:
