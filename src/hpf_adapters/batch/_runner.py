@@ -17,8 +17,15 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from hpf_adapters.batch import _set_based
-from hpf_adapters.batch._jobs import OVER_LOANS, AnyJob, LoanDeduction, LoanJob, Remittance
+from hpf_adapters.batch import _set_based, _set_interest
+from hpf_adapters.batch._jobs import (
+    OVER_LOANS,
+    AnyJob,
+    InterestSettlement,
+    LoanDeduction,
+    LoanJob,
+    Remittance,
+)
 from hpf_adapters.sql import SqlStore, SqlUnitOfWork
 from hpf_adapters.sql import _tables as t
 from hpf_adapters.sql._base import translated
@@ -197,6 +204,16 @@ def _journal(uow: SqlUnitOfWork, first: str, last: str) -> dict[str, list[Journa
     return found
 
 
+def _journal_of(uow: SqlUnitOfWork, numbers: Sequence[str]) -> dict[str, list[JournalEntry]]:
+    """The journal of the accounts ``numbers``, each in posting order."""
+    found: dict[str, list[JournalEntry]] = {}
+    for start in range(0, len(numbers), 500):
+        query = sa.select(t.journal).where(_J.account_no.in_(numbers[start : start + 500])).order_by(_J.seq)
+        for row in uow.connection().execute(query):
+            found.setdefault(row.account_no, []).append(_entry(row))
+    return found
+
+
 def _loans(uow: SqlUnitOfWork, first: str, last: str) -> list[LoanAccount]:
     query = _LOANS.with_for_update() if uow.locking else _LOANS
     rows = list(uow.connection().execute(query, {"first": first, "last": last}))
@@ -279,14 +296,16 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
     """The job over the accounts ``first``..``last`` in the open unit of work: each
     account's posting computed by ``job.post``, then the accounts saved
     (``save_many``, compare-and-set) and the entries appended (``append_many``) — for the
-    remittance on SQLite, the ordinary accounts first in SQL (:mod:`._set_based`). For the
+    remittance and the interest on SQLite, the ordinary accounts first in SQL (:mod:`._set_based`,
+    :mod:`._set_interest`). For the
     overdue marking and the repricing, the loans ``first``..``last``, each changed one
     saved; for the loan deduction, each loan's collection (:func:`_deduct`)."""
     if isinstance(job, LoanDeduction):
         return _deduct(uow, job, chunk, first, last)
     if isinstance(job, OVER_LOANS):
         return _post_loans(uow, job, chunk, first, last)
-    in_sql, in_sql_fen = 0, 0
+    in_sql = in_sql_posted = in_sql_fen = 0
+    rest: sa.TextClause | None = None
     if isinstance(job, Remittance) and _set_based.applies(
         uow.dialect, job.month, job.value_date, job.rounding
     ):
@@ -294,11 +313,24 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
             uow.connection(), first=first, last=last, month=job.month, value_date=job.value_date,
             rounding=job.rounding, prefix=f"batch/{job.name}/{job.period}/",
         )  # fmt: skip
-        rows = uow.connection().execute(_set_based.REST, {"first": first, "last": last})
+        in_sql_posted, rest = in_sql, _set_based.REST
+    elif isinstance(job, InterestSettlement) and _set_interest.applies(uow.dialect):
+        in_sql, in_sql_posted, in_sql_fen = _set_interest.post_in_sql(
+            uow.connection(), first=first, last=last, year=job.year, rates=job.rates, basis=job.basis,
+            prefix=f"batch/{job.name}/{job.period}/",
+        )  # fmt: skip
+        rest = _set_interest.REST
+    if rest is not None:
+        rows = uow.connection().execute(rest, {"first": first, "last": last})
         accounts = [loads(row.body, DepositAccount, uow.sealer, version=row.version) for row in rows]
     else:
         accounts = _accounts(uow, first, last)
-    journal = _journal(uow, first, last) if job.needs_journal else {}
+    journal: dict[str, list[JournalEntry]] = {}
+    if job.needs_journal and accounts:
+        if rest is None:
+            journal = _journal(uow, first, last)
+        else:  # only the accounts the SQL left
+            journal = _journal_of(uow, [a.account_no for a in accounts])
     postings = []
     skipped = 0
     refused: Counter[str] = Counter()
@@ -317,7 +349,8 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
         uow.journal.append_many([draft for _, draft in postings])
     amount = in_sql_fen + sum(to_fen(draft.amount) for _, draft in postings)
     read = in_sql + len(accounts)
-    return ChunkResult(chunk, read, in_sql + len(postings), amount, skipped, dict(refused))
+    skipped += in_sql - in_sql_posted  # decided in SQL, nothing earned
+    return ChunkResult(chunk, read, in_sql_posted + len(postings), amount, skipped, dict(refused))
 
 
 def _claim_and_post(store: SqlStore, job: AnyJob, run_id: str, worker: str) -> ChunkResult | None:
