@@ -6,6 +6,8 @@ parameters for the same period is refused."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import sys
 from datetime import date
 from decimal import Decimal
@@ -18,9 +20,10 @@ from hpf_adapters.batch import LoanDeduction, Repricing, prepare, run_id_of, sta
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.policies import load_policy
 from hpf_adapters.sql import Keyring, SqlStore, upgrade
+from hpf_adapters.sql._codec import dumps, loads
 from hpf_core.accounts import EntryKind
 from hpf_core.errors import Refused
-from hpf_core.loans import RepricingRule, hpf_loan_rate, rate_on
+from hpf_core.loans import LoanAccount, RepricingRule, hpf_loan_rate, rate_on
 from hpf_core.loans import services as loan_services
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -149,5 +152,49 @@ def test_the_repricing_leaves_every_loan_as_reprice_loans(empty_database: str) -
         assert work(store, job) == []
         with pytest.raises(Refused):
             prepare(store, Repricing(change, date(2026, 1, 2), SERVICING))
+    finally:
+        store.dispose()
+
+
+SEALED = re.compile(r'"enc1:[^"]*"')
+
+
+def loan_rows(path: str) -> dict[str, tuple[str, int]]:
+    with sqlite3.connect(path) as raw:
+        return {
+            no: (body, version)
+            for no, body, version in raw.execute("SELECT contract_no, body, version FROM loans")
+        }
+
+
+def test_the_loan_jobs_write_the_repositorys_canonical_text_and_seal_nothing_again(tmp_path: Path) -> None:
+    """The batch writes a loan's record a chunk at a time, its unchanged fields as read
+    (D-070): every row's text is what the repository would write for the loan it decodes
+    to, sealed text aside — and the sealed text is the one written when the loan was
+    disbursed (nothing sealed again)."""
+    path = str(tmp_path / "loans.db")
+    upgrade(path)
+    ring = Keyring.from_secret(SECRET)
+    store = SqlStore(path, ring)
+    try:
+        world = offset_world(11, 30)
+        world.build(store)
+        before = loan_rows(path)
+        for job in (
+            LoanDeduction(date(2025, 3, 1), SERVICING, world.bank),
+            LoanDeduction(date(2025, 4, 1), SERVICING, world.bank),
+            Repricing(date(2025, 5, 8), date(2026, 1, 1), SERVICING),
+        ):
+            prepare(store, job, chunk_size=4)
+            work(store, job)
+            assert status(store, run_id_of(job)).posted > 10
+        after = loan_rows(path)
+        assert after.keys() == before.keys()
+        for number, (text, version) in after.items():
+            assert version == before[number][1] + 3  # each job changed every loan
+            loan = loads(text, LoanAccount, ring, version=version)
+            assert SEALED.sub('"sealed"', text) == SEALED.sub('"sealed"', dumps(loan, ring))
+            assert SEALED.findall(text) == SEALED.findall(before[number][0])  # as disbursed
+            assert SEALED.findall(text), "the loan has sealed fields"
     finally:
         store.dispose()

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from hpf_adapters.batch import _set_based, _set_interest
+from hpf_adapters.batch import _loan_rows, _set_based, _set_interest
 from hpf_adapters.batch._jobs import (
     OVER_LOANS,
     AnyJob,
@@ -33,7 +33,7 @@ from hpf_adapters.sql._codec import loads, to_fen
 from hpf_adapters.sql._deposits import _entry
 from hpf_core.accounts import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.errors import ConcurrentUpdate, InputError, Refused, UnknownRecord, Violation, refusal
-from hpf_core.loans import LoanAccount, LoanEntryDraft
+from hpf_core.loans import LoanEntryDraft
 
 ATTEMPTS = 20
 """How many times a chunk whose transaction the database chose to retry is tried again."""
@@ -43,11 +43,6 @@ _C = t.batch_chunks.c
 _A = t.accounts.c
 _J = t.journal.c
 _L = t.loans.c
-_LOANS = (
-    sa.select(_L.body, _L.version)
-    .where(_L.contract_no.between(sa.bindparam("first"), sa.bindparam("last")))
-    .order_by(_L.contract_no)
-)
 _RUN = sa.select(t.batch_runs).where(_R.run_id == sa.bindparam("run_id"))
 _PENDING = (
     sa.select(_C.chunk, _C.first_account, _C.last_account)
@@ -214,12 +209,6 @@ def _journal_of(uow: SqlUnitOfWork, numbers: Sequence[str]) -> dict[str, list[Jo
     return found
 
 
-def _loans(uow: SqlUnitOfWork, first: str, last: str) -> list[LoanAccount]:
-    query = _LOANS.with_for_update() if uow.locking else _LOANS
-    rows = list(uow.connection().execute(query, {"first": first, "last": last}))
-    return [loads(row.body, LoanAccount, uow.sealer, version=row.version) for row in rows]
-
-
 def _accounts_numbered(uow: SqlUnitOfWork, numbers: Sequence[str]) -> dict[str, DepositAccount]:
     """The accounts ``numbers`` (locked, in number order, on the servers)."""
     found: dict[str, DepositAccount] = {}
@@ -239,9 +228,9 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
     (and locked) once, each loan's collection computed by ``job.collect`` in contract order
     (an account two loans draw on sees the first one's deduction), then the loans saved,
     the accounts saved (``save_many``) and the deposit and loan journal lines appended."""
-    loans = _loans(uow, first, last)
+    reads = _loan_rows.read_loans(uow, first, last)
     numbers = sorted(
-        {s.account_no for loan in loans if loan.agreement is not None for s in loan.agreement.signers}
+        {s.account_no for r in reads if r.loan.agreement is not None for s in r.loan.agreement.signers}
     )
     accounts = _accounts_numbered(uow, numbers)
     read = dict(accounts)
@@ -249,47 +238,50 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
     refused: Counter[str] = Counter()
     drafts: list[EntryDraft] = []
     lines: list[LoanEntryDraft] = []
-    for loan in loans:
+    changed_loans = []
+    for r in reads:
         try:
-            result = job.collect(loan, accounts)
+            result = job.collect(r.loan, accounts)
         except Refused as error:
             refused.update(v.code for v in error.violations)
             not_done += 1
             continue
         if result is None:
             continue
-        uow.loans.save(result.loan)
+        changed_loans.append((r, result.loan))
         drafts.extend(draft for _, draft in result.postings)
         lines.extend(result.lines)
         if result.lines:
             collected += 1
             amount += result.amount_fen
+    _loan_rows.save_loans(uow, changed_loans)
     changed = [accounts[n] for n in numbers if n in accounts and accounts[n] is not read[n]]
     if changed:
         uow.accounts.save_many(changed)
         uow.journal.append_many(drafts)
-    for line in lines:
-        uow.loan_journal.append(line)
+    _loan_rows.append_lines(uow, lines)
+    loans = reads
     skipped = len(loans) - collected - not_done  # a refused loan may have several codes
     return ChunkResult(chunk, len(loans), collected, amount, skipped, dict(refused))
 
 
 def _post_loans(uow: SqlUnitOfWork, job: LoanJob, chunk: int, first: str, last: str) -> ChunkResult:
-    loans = _loans(uow, first, last)
-    changed = not_done = 0
+    reads = _loan_rows.read_loans(uow, first, last)
+    not_done = 0
     refused: Counter[str] = Counter()
-    for loan in loans:
+    changed = []
+    for r in reads:
         try:
-            accrued = job.post_loan(loan)
+            accrued = job.post_loan(r.loan)
         except Refused as error:
             refused.update(v.code for v in error.violations)
             not_done += 1
             continue
         if accrued is not None:
-            uow.loans.save(accrued)
-            changed += 1
-    skipped = len(loans) - changed - not_done  # a refused loan may have several codes
-    return ChunkResult(chunk, len(loans), changed, 0, skipped, dict(refused))
+            changed.append((r, accrued))
+    _loan_rows.save_loans(uow, changed)
+    skipped = len(reads) - len(changed) - not_done  # a refused loan may have several codes
+    return ChunkResult(chunk, len(reads), len(changed), 0, skipped, dict(refused))
 
 
 def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: str) -> ChunkResult:
