@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from hpf_adapters.batch import _loan_rows, _set_based, _set_interest
+from hpf_adapters.batch import _rows, _set_based, _set_interest
 from hpf_adapters.batch._jobs import (
     OVER_LOANS,
     AnyJob,
@@ -29,7 +29,7 @@ from hpf_adapters.batch._jobs import (
 from hpf_adapters.sql import SqlStore, SqlUnitOfWork
 from hpf_adapters.sql import _tables as t
 from hpf_adapters.sql._base import translated
-from hpf_adapters.sql._codec import loads, to_fen
+from hpf_adapters.sql._codec import to_fen
 from hpf_adapters.sql._deposits import _entry
 from hpf_core.accounts import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.errors import ConcurrentUpdate, InputError, Refused, UnknownRecord, Violation, refusal
@@ -49,11 +49,6 @@ _PENDING = (
     .where(_C.run_id == sa.bindparam("run_id"), _C.done == sa.false())
     .order_by(_C.chunk)
     .limit(1)
-)
-_ACCOUNTS = (
-    sa.select(_A.body, _A.version)
-    .where(_A.account_no.between(sa.bindparam("first"), sa.bindparam("last")))
-    .order_by(_A.account_no)
 )
 _ENTRIES = (
     sa.select(t.journal)
@@ -186,12 +181,6 @@ def prepare(store: SqlStore, job: AnyJob, *, chunk_size: int = 1000) -> RunStatu
     return status(store, run_id)
 
 
-def _accounts(uow: SqlUnitOfWork, first: str, last: str) -> list[DepositAccount]:
-    query = _ACCOUNTS.with_for_update() if uow.locking else _ACCOUNTS
-    rows = uow.connection().execute(query, {"first": first, "last": last})
-    return [loads(row.body, DepositAccount, uow.sealer, version=row.version) for row in rows]
-
-
 def _journal(uow: SqlUnitOfWork, first: str, last: str) -> dict[str, list[JournalEntry]]:
     found: dict[str, list[JournalEntry]] = {}
     for row in uow.connection().execute(_ENTRIES, {"first": first, "last": last}):
@@ -209,17 +198,16 @@ def _journal_of(uow: SqlUnitOfWork, numbers: Sequence[str]) -> dict[str, list[Jo
     return found
 
 
-def _accounts_numbered(uow: SqlUnitOfWork, numbers: Sequence[str]) -> dict[str, DepositAccount]:
+def _accounts_numbered(uow: SqlUnitOfWork, numbers: Sequence[str]) -> dict[str, _rows.Read[DepositAccount]]:
     """The accounts ``numbers`` (locked, in number order, on the servers)."""
-    found: dict[str, DepositAccount] = {}
+    found: dict[str, _rows.Read[DepositAccount]] = {}
     for start in range(0, len(numbers), 500):
         part = numbers[start : start + 500]
         query = sa.select(_A.body, _A.version).where(_A.account_no.in_(part)).order_by(_A.account_no)
         if uow.locking:
             query = query.with_for_update()
-        for row in uow.connection().execute(query):
-            account = loads(row.body, DepositAccount, uow.sealer, version=row.version)
-            found[account.account_no] = account
+        for r in _rows.decoded(uow.connection().execute(query), DepositAccount, uow.sealer):
+            found[r.record.account_no] = r
     return found
 
 
@@ -228,12 +216,12 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
     (and locked) once, each loan's collection computed by ``job.collect`` in contract order
     (an account two loans draw on sees the first one's deduction), then the loans saved,
     the accounts saved (``save_many``) and the deposit and loan journal lines appended."""
-    reads = _loan_rows.read_loans(uow, first, last)
+    reads = _rows.read_loans(uow, first, last)
     numbers = sorted(
-        {s.account_no for r in reads if r.loan.agreement is not None for s in r.loan.agreement.signers}
+        {s.account_no for r in reads if r.record.agreement is not None for s in r.record.agreement.signers}
     )
-    accounts = _accounts_numbered(uow, numbers)
-    read = dict(accounts)
+    read = _accounts_numbered(uow, numbers)
+    accounts = {n: r.record for n, r in read.items()}
     collected = amount = not_done = 0
     refused: Counter[str] = Counter()
     drafts: list[EntryDraft] = []
@@ -241,7 +229,7 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
     changed_loans = []
     for r in reads:
         try:
-            result = job.collect(r.loan, accounts)
+            result = job.collect(r.record, accounts)
         except Refused as error:
             refused.update(v.code for v in error.violations)
             not_done += 1
@@ -254,32 +242,32 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
         if result.lines:
             collected += 1
             amount += result.amount_fen
-    _loan_rows.save_loans(uow, changed_loans)
-    changed = [accounts[n] for n in numbers if n in accounts and accounts[n] is not read[n]]
+    _rows.save_loans(uow, changed_loans)
+    changed = [(read[n], accounts[n]) for n in numbers if n in read and accounts[n] is not read[n].record]
     if changed:
-        uow.accounts.save_many(changed)
+        _rows.save_accounts(uow, changed)
         uow.journal.append_many(drafts)
-    _loan_rows.append_lines(uow, lines)
+    _rows.append_lines(uow, lines)
     loans = reads
     skipped = len(loans) - collected - not_done  # a refused loan may have several codes
     return ChunkResult(chunk, len(loans), collected, amount, skipped, dict(refused))
 
 
 def _post_loans(uow: SqlUnitOfWork, job: LoanJob, chunk: int, first: str, last: str) -> ChunkResult:
-    reads = _loan_rows.read_loans(uow, first, last)
+    reads = _rows.read_loans(uow, first, last)
     not_done = 0
     refused: Counter[str] = Counter()
     changed = []
     for r in reads:
         try:
-            accrued = job.post_loan(r.loan)
+            accrued = job.post_loan(r.record)
         except Refused as error:
             refused.update(v.code for v in error.violations)
             not_done += 1
             continue
         if accrued is not None:
             changed.append((r, accrued))
-    _loan_rows.save_loans(uow, changed)
+    _rows.save_loans(uow, changed)
     skipped = len(reads) - len(changed) - not_done  # a refused loan may have several codes
     return ChunkResult(chunk, len(reads), len(changed), 0, skipped, dict(refused))
 
@@ -314,9 +302,10 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
         rest = _set_interest.REST
     if rest is not None:
         rows = uow.connection().execute(rest, {"first": first, "last": last})
-        accounts = [loads(row.body, DepositAccount, uow.sealer, version=row.version) for row in rows]
+        reads = _rows.decoded(rows, DepositAccount, uow.sealer)
     else:
-        accounts = _accounts(uow, first, last)
+        reads = _rows.read_accounts(uow, first, last)
+    accounts = [r.record for r in reads]
     journal: dict[str, list[JournalEntry]] = {}
     if job.needs_journal and accounts:
         if rest is None:
@@ -337,7 +326,8 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
         else:
             postings.append(posting)
     if postings:
-        uow.accounts.save_many([account for account, _ in postings])
+        by_number = {r.record.account_no: r for r in reads}
+        _rows.save_accounts(uow, [(by_number[account.account_no], account) for account, _ in postings])
         uow.journal.append_many([draft for _, draft in postings])
     amount = in_sql_fen + sum(to_fen(draft.amount) for _, draft in postings)
     read = in_sql + len(accounts)
