@@ -29,7 +29,7 @@ the codec's), so re-reading it gives the record the job made
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -37,7 +37,7 @@ import sqlalchemy as sa
 
 from hpf_adapters.sql import SqlUnitOfWork
 from hpf_adapters.sql import _tables as t
-from hpf_adapters.sql._codec import _CANONICAL, Sealer, _decode, _encode, _hints, to_fen
+from hpf_adapters.sql._codec import _CANONICAL, Sealer, _decoder, _encode, _hints, to_fen
 from hpf_core.accounts import DepositAccount
 from hpf_core.loans import LoanAccount, LoanEntryDraft
 
@@ -70,6 +70,7 @@ class _Field:
     hint: Any
     optional: bool
     init: bool
+    decode: Callable[[Any, Sealer], Any]
 
 
 _PLANS: dict[type, tuple[_Field, ...]] = {}
@@ -89,6 +90,7 @@ def _plan(cls: type) -> tuple[_Field, ...]:
                 hints[f.name],
                 f.default is not attrs.NOTHING,
                 f.init,
+                _decoder(hints[f.name], f.name),
             )
             for f in attrs.fields(cls)
         )
@@ -103,7 +105,7 @@ def _read(value: Any, cls: type, ring: Sealer) -> Any:
             continue  # a field added later: its default, as the codec does
         item = value[f.name]
         if item is None or f.how == "codec":
-            given[f.alias] = _decode(item, f.hint, ring, f.name)
+            given[f.alias] = f.decode(item, ring)
         elif f.how == "ints":
             given[f.alias] = tuple(item)
         else:
