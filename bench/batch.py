@@ -463,11 +463,17 @@ def bench(kind: str, count: int, loans: int, chunk: int, jobs: tuple[str, ...] =
         if loans:
             servicing = load_policy("altay").loans.servicing
             loan_chunk = max(1, chunk // 5)  # a loan's record is ~11 KB, its schedule 120-360 rows
-            for workers, on in ((1, date(2025, 9, 1)), (2, date(2025, 10, 1))) if "deduction" in jobs else ():
-                if workers == 1:  # after the remittances
-                    floor_deduct, _, _ = measured(
-                        floor_step, url, kind, "floor/deduction", loan_chunk, "deduction"
-                    )
+            if "deduction" in jobs:
+                floor_deduct, _, _ = measured(
+                    floor_step, url, kind, "floor/deduction", loan_chunk, "deduction"
+                )
+                # untimed: the loans' first months (four bills since May, overdue, with penalty)
+                first = LoanDeduction(date(2025, 9, 1), servicing, Approving())
+                measured(hpf_step, url, first, 2, loan_chunk)
+            # timed: a month's collection each, one instalment a loan (the steady state)
+            for workers, on in (
+                ((1, date(2025, 10, 1)), (2, date(2025, 11, 1))) if "deduction" in jobs else ()
+            ):
                 job = LoanDeduction(on, servicing, Approving())
                 spent, peak, peak_all = measured(hpf_step, url, job, workers, loan_chunk)
                 out.append(Row(kind, "deduction", loans, workers, spent, floor_deduct, peak, peak_all))
