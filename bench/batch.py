@@ -11,7 +11,11 @@ its peak memory is its own:
   ``UPDATE``, one ``INSERT`` of the journal rows, the chunk's checkpoint, in one
   transaction), with the amounts computed beforehand: the floor for that database;
 - ``hpf interest`` / ``floor interest`` — the same for the interest settlement (the floor
-  also reads the chunk's journal rows): interest year 2025 with 1 worker, 2026 with 2.
+  also reads the chunk's journal rows): interest year 2025 with 1 worker, 2026 with 2;
+- with ``--loans``, the loan deduction (an untimed first collection on 1 September 2025,
+  then 1 October with 1 worker and 1 November with 2: one instalment a loan each) and the
+  repricing, next to their floors. ``--jobs`` picks the jobs (the interest needs the
+  remittance before it).
 
 Peak memory is sampled from /proc every 20 ms: the largest single process, and all the
 processes of the step together (``ru_maxrss`` would not do: a spawned child inherits its

@@ -215,7 +215,8 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
     """The monthly collection of the loans ``first``..``last``: the signers' accounts read
     (and locked) once, each loan's collection computed by ``job.collect`` in contract order
     (an account two loans draw on sees the first one's deduction), then the loans saved,
-    the accounts saved (``save_many``) and the deposit and loan journal lines appended."""
+    the accounts saved and the deposit and loan journal lines appended, each kind in one
+    statement (:mod:`._rows`)."""
     reads = _rows.read_loans(uow, first, last)
     numbers = sorted(
         {s.account_no for r in reads if r.record.agreement is not None for s in r.record.agreement.signers}
@@ -248,9 +249,8 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
         _rows.save_accounts(uow, changed)
         uow.journal.append_many(drafts)
     _rows.append_lines(uow, lines)
-    loans = reads
-    skipped = len(loans) - collected - not_done  # a refused loan may have several codes
-    return ChunkResult(chunk, len(loans), collected, amount, skipped, dict(refused))
+    skipped = len(reads) - collected - not_done  # a refused loan may have several codes
+    return ChunkResult(chunk, len(reads), collected, amount, skipped, dict(refused))
 
 
 def _post_loans(uow: SqlUnitOfWork, job: LoanJob, chunk: int, first: str, last: str) -> ChunkResult:
@@ -274,12 +274,12 @@ def _post_loans(uow: SqlUnitOfWork, job: LoanJob, chunk: int, first: str, last: 
 
 def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: str) -> ChunkResult:
     """The job over the accounts ``first``..``last`` in the open unit of work: each
-    account's posting computed by ``job.post``, then the accounts saved
-    (``save_many``, compare-and-set) and the entries appended (``append_many``) — for the
-    remittance and the interest on SQLite, the ordinary accounts first in SQL (:mod:`._set_based`,
-    :mod:`._set_interest`). For the
-    overdue marking and the repricing, the loans ``first``..``last``, each changed one
-    saved; for the loan deduction, each loan's collection (:func:`_deduct`)."""
+    account's posting computed by ``job.post``, then the accounts saved (one
+    ``executemany`` compare-and-set, :mod:`._rows`) and the entries appended
+    (``append_many``) — for the remittance and the interest on SQLite, the ordinary
+    accounts first in SQL (:mod:`._set_based`, :mod:`._set_interest`). For the overdue
+    marking and the repricing, the loans ``first``..``last``, the changed ones saved in one
+    statement; for the loan deduction, each loan's collection (:func:`_deduct`)."""
     if isinstance(job, LoanDeduction):
         return _deduct(uow, job, chunk, first, last)
     if isinstance(job, OVER_LOANS):

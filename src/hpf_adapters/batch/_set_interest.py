@@ -147,8 +147,8 @@ def _segments(
 
 
 def _max_product(rate: Decimal, divisor: int) -> int:
-    """The largest product whose ``2·P·num + den·D`` stays within 64-bit integers (-1:
-    none does)."""
+    """The largest product P whose ``2·P·num + den·D`` stays within 64-bit integers (any,
+    for a rate of 0)."""
     num, den = rate.as_integer_ratio()
     return (_INT64 - den * divisor) // (2 * num) if num else _INT64
 
