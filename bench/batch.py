@@ -11,7 +11,11 @@ its peak memory is its own:
   ``UPDATE``, one ``INSERT`` of the journal rows, the chunk's checkpoint, in one
   transaction), with the amounts computed beforehand: the floor for that database;
 - ``hpf interest`` / ``floor interest`` — the same for the interest settlement (the floor
-  also reads the chunk's journal rows): interest year 2025 with 1 worker, 2026 with 2.
+  also reads the chunk's journal rows): interest year 2025 with 1 worker, 2026 with 2;
+- with ``--loans``, the loan deduction (an untimed first collection on 1 September 2025,
+  then 1 October with 1 worker and 1 November with 2: one instalment a loan each) and the
+  repricing, next to their floors. ``--jobs`` picks the jobs (the interest needs the
+  remittance before it).
 
 Peak memory is sampled from /proc every 20 ms: the largest single process, and all the
 processes of the step together (``ru_maxrss`` would not do: a spawned child inherits its
@@ -437,7 +441,11 @@ class Approving:
         return True
 
 
-def bench(kind: str, count: int, loans: int, chunk: int) -> list[Row]:
+JOBS = ("remittance", "deduction", "repricing", "interest")
+"""The jobs timed, in the order they run (``--jobs`` takes a subset)."""
+
+
+def bench(kind: str, count: int, loans: int, chunk: int, jobs: tuple[str, ...] = JOBS) -> list[Row]:
     out: list[Row] = []
     with database(kind, "hpf_batch") as url:
         started = time.perf_counter()
@@ -446,8 +454,12 @@ def bench(kind: str, count: int, loans: int, chunk: int) -> list[Row]:
         started = time.perf_counter()
         seed_loans(url, loans)
         print(f"{kind}: seeded {loans:,} loans in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        floor_remit, floor_mb, _ = measured(floor_step, url, kind, "floor/remittance", chunk, "remittance")
-        for workers, month in ((1, 7), (2, 8)):
+        floor_mb = 0.0
+        for workers, month in ((1, 7), (2, 8)) if "remittance" in jobs else ():
+            if workers == 1:
+                floor_remit, floor_mb, _ = measured(
+                    floor_step, url, kind, "floor/remittance", chunk, "remittance"
+                )
             job: AnyJob = Remittance(date(2025, month, 1), date(2025, month, 15), "half-up-yuan")
             spent, peak, peak_all = measured(hpf_step, url, job, workers, chunk)
             out.append(Row(kind, "remittance", count, workers, spent, floor_remit, peak, peak_all))
@@ -455,23 +467,38 @@ def bench(kind: str, count: int, loans: int, chunk: int) -> list[Row]:
         if loans:
             servicing = load_policy("altay").loans.servicing
             loan_chunk = max(1, chunk // 5)  # a loan's record is ~11 KB, its schedule 120-360 rows
-            floor_deduct, _, _ = measured(floor_step, url, kind, "floor/deduction", loan_chunk, "deduction")
-            for workers, on in ((1, date(2025, 9, 1)), (2, date(2025, 10, 1))):  # after the remittances
+            if "deduction" in jobs:
+                floor_deduct, _, _ = measured(
+                    floor_step, url, kind, "floor/deduction", loan_chunk, "deduction"
+                )
+                # untimed: the loans' first months (four bills since May, overdue, with penalty)
+                first = LoanDeduction(date(2025, 9, 1), servicing, Approving())
+                measured(hpf_step, url, first, 2, loan_chunk)
+            # timed: a month's collection each, one instalment a loan (the steady state)
+            for workers, on in (
+                ((1, date(2025, 10, 1)), (2, date(2025, 11, 1))) if "deduction" in jobs else ()
+            ):
                 job = LoanDeduction(on, servicing, Approving())
                 spent, peak, peak_all = measured(hpf_step, url, job, workers, loan_chunk)
                 out.append(Row(kind, "deduction", loans, workers, spent, floor_deduct, peak, peak_all))
                 print(f"{kind}: {out[-1]}", file=sys.stderr)
-            floor_reprice, _, _ = measured(floor_step, url, kind, "floor/repricing", loan_chunk, "repricing")
             # 2 workers: a notional second change the day after (the rate of 8 May in force)
-            for workers, change in ((1, date(2025, 5, 8)), (2, date(2025, 5, 9))):
+            for workers, change in (
+                ((1, date(2025, 5, 8)), (2, date(2025, 5, 9))) if "repricing" in jobs else ()
+            ):
+                if workers == 1:
+                    floor_reprice, _, _ = measured(
+                        floor_step, url, kind, "floor/repricing", loan_chunk, "repricing"
+                    )
                 job = Repricing(change, date(2026, 1, 1), servicing)
                 spent, peak, peak_all = measured(hpf_step, url, job, workers, loan_chunk)
                 out.append(Row(kind, "repricing", loans, workers, spent, floor_reprice, peak, peak_all))
                 print(f"{kind}: {out[-1]}", file=sys.stderr)
-        floor_interest, _, _ = measured(floor_step, url, kind, "floor/interest", chunk, "interest")
         interest = InterestSettlement(2025, RATES, "actual/360", date(2026, 7, 1))
-        for workers in (1, 2):
-            if workers == 2:  # the next interest year: every account has a balance to earn on
+        for workers in (1, 2) if "interest" in jobs else ():
+            if workers == 1:
+                floor_interest, _, _ = measured(floor_step, url, kind, "floor/interest", chunk, "interest")
+            else:  # the next interest year: every account has a balance to earn on
                 interest = InterestSettlement(2026, RATES_2026, "actual/360", date(2027, 7, 1))
             spent, peak, peak_all = measured(hpf_step, url, interest, workers, chunk)
             out.append(Row(kind, "interest", count, workers, spent, floor_interest, peak, peak_all))
@@ -500,6 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loans", type=int, default=20_000, help="loans for the loan jobs (0: none)")
     parser.add_argument("--chunk", type=int, default=1000)
     parser.add_argument("--databases", default="sqlite,postgresql,mariadb")
+    parser.add_argument("--jobs", default=",".join(JOBS), help="a subset of " + ",".join(JOBS))
     args = parser.parse_args(argv)
     count, chunk = (2000, 250) if args.smoke else (args.accounts, args.chunk)
     loans = min(count, 500 if args.smoke else args.loans)
@@ -508,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
         if not _reachable(kind):
             print(f"{kind}: not reachable, skipped", file=sys.stderr)
             continue
-        rows.extend(bench(kind, count, loans, chunk))
+        rows.extend(bench(kind, count, loans, chunk, tuple(args.jobs.split(","))))
     print(
         f"\n{count:,} accounts, {loans:,} loans, chunks of {chunk:,} (of loans {max(1, chunk // 5):,}), "
         f"load average {os.getloadavg()[0]:.1f}\n"

@@ -6,6 +6,9 @@ parameters for the same period is refused."""
 
 from __future__ import annotations
 
+import json
+import re
+import sqlite3
 import sys
 from datetime import date
 from decimal import Decimal
@@ -14,13 +17,14 @@ from pathlib import Path
 import attrs
 import pytest
 
-from hpf_adapters.batch import LoanDeduction, Repricing, prepare, run_id_of, status, work
+from hpf_adapters.batch import LoanDeduction, Repricing, _rows, prepare, run_id_of, status, work
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.policies import load_policy
 from hpf_adapters.sql import Keyring, SqlStore, upgrade
-from hpf_core.accounts import EntryKind
+from hpf_adapters.sql._codec import _CANONICAL, dumps, loads
+from hpf_core.accounts import DepositAccount, EntryKind
 from hpf_core.errors import Refused
-from hpf_core.loans import RepricingRule, hpf_loan_rate, rate_on
+from hpf_core.loans import LoanAccount, RepricingRule, hpf_loan_rate, rate_on
 from hpf_core.loans import services as loan_services
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -151,3 +155,88 @@ def test_the_repricing_leaves_every_loan_as_reprice_loans(empty_database: str) -
             prepare(store, Repricing(change, date(2026, 1, 2), SERVICING))
     finally:
         store.dispose()
+
+
+SEALED = re.compile(r'"enc1:[^"]*"')
+
+
+def loan_rows(path: str) -> dict[str, tuple[str, int]]:
+    with sqlite3.connect(path) as raw:
+        return {
+            no: (body, version)
+            for no, body, version in raw.execute("SELECT contract_no, body, version FROM loans")
+        }
+
+
+def account_rows(path: str) -> dict[str, tuple[str, int, str, str, str, str, int]]:
+    with sqlite3.connect(path) as raw:
+        query = "SELECT account_no, body, version, member_id, id_hash, employer_no, status, balance_fen"
+        query += " FROM accounts"
+        return {row[0]: row[1:] for row in raw.execute(query)}
+
+
+def test_the_loan_jobs_write_the_repositorys_rows_and_seal_nothing_again(tmp_path: Path) -> None:
+    """The batch writes a loan's or an account's record a chunk at a time, its unchanged
+    fields as read (D-070): every row's text is what the repository would write for the
+    record it decodes to, sealed text aside — and the sealed text is the one written when
+    the loan was disbursed or the account opened; an account's columns are the record's."""
+    path = str(tmp_path / "loans.db")
+    upgrade(path)
+    ring = Keyring.from_secret(SECRET)
+    store = SqlStore(path, ring)
+    try:
+        world = offset_world(11, 30)
+        world.build(store)
+        before = loan_rows(path)
+        accounts_before = account_rows(path)
+        for job in (
+            LoanDeduction(date(2025, 3, 1), SERVICING, world.bank),
+            LoanDeduction(date(2025, 4, 1), SERVICING, world.bank),
+            Repricing(date(2025, 5, 8), date(2026, 1, 1), SERVICING),
+        ):
+            prepare(store, job, chunk_size=4)
+            work(store, job)
+            assert status(store, run_id_of(job)).posted > 10
+        after = loan_rows(path)
+        assert after.keys() == before.keys()
+        for number, (text, version) in after.items():
+            assert version == before[number][1] + 3  # each job changed every loan
+            loan = loads(text, LoanAccount, ring, version=version)
+            assert SEALED.sub('"sealed"', text) == SEALED.sub('"sealed"', dumps(loan, ring))
+            assert SEALED.findall(text) == SEALED.findall(before[number][0])  # as disbursed
+            assert SEALED.findall(text), "the loan has sealed fields"
+        # the accounts the deduction drew on: the repository's row for the record it reads
+        changed = 0
+        for number, (text, version, member, id_hash, employer, state, balance) in account_rows(path).items():
+            was = accounts_before[number]
+            account = loads(text, DepositAccount, ring, version=version)
+            assert SEALED.sub('"s"', text) == SEALED.sub('"s"', dumps(account, ring))
+            assert SEALED.findall(text) == SEALED.findall(was[0])
+            assert (member, id_hash, employer) == (
+                account.member.member_id,
+                ring.hash(account.member.id_number, "id_number"),
+                account.employer.employer_no,
+            )
+            assert (state, balance) == (account.status.value, round(account.balance * 100))
+            changed += version != was[1]
+        assert changed > 10
+    finally:
+        store.dispose()
+
+
+def test_the_batch_reads_and_writes_a_loan_as_the_codec() -> None:
+    """The batch's own decoding and encoding of a loan (a fen column in one step) give
+    what the repository's codec gives, on loans new, billed, repaid late and repriced."""
+    ring = Keyring.from_secret(SECRET)
+    world = offset_world(12, 12)
+    store = MemoryStore()
+    world.build(store)
+    for on in (date(2025, 3, 1), date(2025, 6, 20)):
+        collect_with_services(store, LoanDeduction(on, SERVICING, world.bank), world.loans)
+    loans = [*world.loans, *store.loans, *random_loans(13, 8)]
+    assert len({dumps(loan, ring) for loan in loans}) > 20
+    for loan in loans:
+        text = dumps(loan, ring)
+        value = json.loads(text)
+        assert _rows._read(value, LoanAccount, ring) == loads(text, LoanAccount, ring)
+        assert SEALED.sub('"s"', _CANONICAL.encode(_rows._write(loan, ring))) == SEALED.sub('"s"', text)

@@ -40,7 +40,6 @@ from hpf_core.loans import (
     RepricingRule,
     ServicingPolicy,
     accrue,
-    amount_due,
     entry_for,
     hpf_loan_rate,
     plan_monthly_offset,
@@ -48,7 +47,7 @@ from hpf_core.loans import (
     reprice_loan,
     repricing_date,
 )
-from hpf_core.money import check_rate, fen
+from hpf_core.money import check_rate, fen, money_context
 from hpf_core.ports import BankDebit
 
 Posting = tuple[DepositAccount, EntryDraft]
@@ -378,7 +377,9 @@ class LoanDeduction:
         if loan.settled_on is not None:
             return None
         current = accrue(loan, self.on, self.servicing)
-        due = amount_due(current, self.on, self.servicing)
+        # amount_due(loan) accrues again: of the loan accrued to the day, what it sums
+        with money_context():
+            due = sum((b.total_due for b in current.bills), Decimal("0.00"))
         if due <= 0:
             return None if current == loan else Collected(current, (), (), None)
         key = self.key(loan)

@@ -17,16 +17,23 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from hpf_adapters.batch import _set_based
-from hpf_adapters.batch._jobs import OVER_LOANS, AnyJob, LoanDeduction, LoanJob, Remittance
+from hpf_adapters.batch import _rows, _set_based, _set_interest
+from hpf_adapters.batch._jobs import (
+    OVER_LOANS,
+    AnyJob,
+    InterestSettlement,
+    LoanDeduction,
+    LoanJob,
+    Remittance,
+)
 from hpf_adapters.sql import SqlStore, SqlUnitOfWork
 from hpf_adapters.sql import _tables as t
 from hpf_adapters.sql._base import translated
-from hpf_adapters.sql._codec import loads, to_fen
+from hpf_adapters.sql._codec import to_fen
 from hpf_adapters.sql._deposits import _entry
 from hpf_core.accounts import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.errors import ConcurrentUpdate, InputError, Refused, UnknownRecord, Violation, refusal
-from hpf_core.loans import LoanAccount, LoanEntryDraft
+from hpf_core.loans import LoanEntryDraft
 
 ATTEMPTS = 20
 """How many times a chunk whose transaction the database chose to retry is tried again."""
@@ -36,22 +43,12 @@ _C = t.batch_chunks.c
 _A = t.accounts.c
 _J = t.journal.c
 _L = t.loans.c
-_LOANS = (
-    sa.select(_L.body, _L.version)
-    .where(_L.contract_no.between(sa.bindparam("first"), sa.bindparam("last")))
-    .order_by(_L.contract_no)
-)
 _RUN = sa.select(t.batch_runs).where(_R.run_id == sa.bindparam("run_id"))
 _PENDING = (
     sa.select(_C.chunk, _C.first_account, _C.last_account)
     .where(_C.run_id == sa.bindparam("run_id"), _C.done == sa.false())
     .order_by(_C.chunk)
     .limit(1)
-)
-_ACCOUNTS = (
-    sa.select(_A.body, _A.version)
-    .where(_A.account_no.between(sa.bindparam("first"), sa.bindparam("last")))
-    .order_by(_A.account_no)
 )
 _ENTRIES = (
     sa.select(t.journal)
@@ -184,12 +181,6 @@ def prepare(store: SqlStore, job: AnyJob, *, chunk_size: int = 1000) -> RunStatu
     return status(store, run_id)
 
 
-def _accounts(uow: SqlUnitOfWork, first: str, last: str) -> list[DepositAccount]:
-    query = _ACCOUNTS.with_for_update() if uow.locking else _ACCOUNTS
-    rows = uow.connection().execute(query, {"first": first, "last": last})
-    return [loads(row.body, DepositAccount, uow.sealer, version=row.version) for row in rows]
-
-
 def _journal(uow: SqlUnitOfWork, first: str, last: str) -> dict[str, list[JournalEntry]]:
     found: dict[str, list[JournalEntry]] = {}
     for row in uow.connection().execute(_ENTRIES, {"first": first, "last": last}):
@@ -197,23 +188,26 @@ def _journal(uow: SqlUnitOfWork, first: str, last: str) -> dict[str, list[Journa
     return found
 
 
-def _loans(uow: SqlUnitOfWork, first: str, last: str) -> list[LoanAccount]:
-    query = _LOANS.with_for_update() if uow.locking else _LOANS
-    rows = list(uow.connection().execute(query, {"first": first, "last": last}))
-    return [loads(row.body, LoanAccount, uow.sealer, version=row.version) for row in rows]
+def _journal_of(uow: SqlUnitOfWork, numbers: Sequence[str]) -> dict[str, list[JournalEntry]]:
+    """The journal of the accounts ``numbers``, each in posting order."""
+    found: dict[str, list[JournalEntry]] = {}
+    for start in range(0, len(numbers), 500):
+        query = sa.select(t.journal).where(_J.account_no.in_(numbers[start : start + 500])).order_by(_J.seq)
+        for row in uow.connection().execute(query):
+            found.setdefault(row.account_no, []).append(_entry(row))
+    return found
 
 
-def _accounts_numbered(uow: SqlUnitOfWork, numbers: Sequence[str]) -> dict[str, DepositAccount]:
+def _accounts_numbered(uow: SqlUnitOfWork, numbers: Sequence[str]) -> dict[str, _rows.Read[DepositAccount]]:
     """The accounts ``numbers`` (locked, in number order, on the servers)."""
-    found: dict[str, DepositAccount] = {}
+    found: dict[str, _rows.Read[DepositAccount]] = {}
     for start in range(0, len(numbers), 500):
         part = numbers[start : start + 500]
         query = sa.select(_A.body, _A.version).where(_A.account_no.in_(part)).order_by(_A.account_no)
         if uow.locking:
             query = query.with_for_update()
-        for row in uow.connection().execute(query):
-            account = loads(row.body, DepositAccount, uow.sealer, version=row.version)
-            found[account.account_no] = account
+        for r in _rows.decoded(uow.connection().execute(query), DepositAccount, uow.sealer):
+            found[r.record.account_no] = r
     return found
 
 
@@ -221,72 +215,77 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
     """The monthly collection of the loans ``first``..``last``: the signers' accounts read
     (and locked) once, each loan's collection computed by ``job.collect`` in contract order
     (an account two loans draw on sees the first one's deduction), then the loans saved,
-    the accounts saved (``save_many``) and the deposit and loan journal lines appended."""
-    loans = _loans(uow, first, last)
+    the accounts saved and the deposit and loan journal lines appended, each kind in one
+    statement (:mod:`._rows`)."""
+    reads = _rows.read_loans(uow, first, last)
     numbers = sorted(
-        {s.account_no for loan in loans if loan.agreement is not None for s in loan.agreement.signers}
+        {s.account_no for r in reads if r.record.agreement is not None for s in r.record.agreement.signers}
     )
-    accounts = _accounts_numbered(uow, numbers)
-    read = dict(accounts)
+    read = _accounts_numbered(uow, numbers)
+    accounts = {n: r.record for n, r in read.items()}
     collected = amount = not_done = 0
     refused: Counter[str] = Counter()
     drafts: list[EntryDraft] = []
     lines: list[LoanEntryDraft] = []
-    for loan in loans:
+    changed_loans = []
+    for r in reads:
         try:
-            result = job.collect(loan, accounts)
+            result = job.collect(r.record, accounts)
         except Refused as error:
             refused.update(v.code for v in error.violations)
             not_done += 1
             continue
         if result is None:
             continue
-        uow.loans.save(result.loan)
+        changed_loans.append((r, result.loan))
         drafts.extend(draft for _, draft in result.postings)
         lines.extend(result.lines)
         if result.lines:
             collected += 1
             amount += result.amount_fen
-    changed = [accounts[n] for n in numbers if n in accounts and accounts[n] is not read[n]]
+    _rows.save_loans(uow, changed_loans)
+    changed = [(read[n], accounts[n]) for n in numbers if n in read and accounts[n] is not read[n].record]
     if changed:
-        uow.accounts.save_many(changed)
+        _rows.save_accounts(uow, changed)
         uow.journal.append_many(drafts)
-    for line in lines:
-        uow.loan_journal.append(line)
-    skipped = len(loans) - collected - not_done  # a refused loan may have several codes
-    return ChunkResult(chunk, len(loans), collected, amount, skipped, dict(refused))
+    _rows.append_lines(uow, lines)
+    skipped = len(reads) - collected - not_done  # a refused loan may have several codes
+    return ChunkResult(chunk, len(reads), collected, amount, skipped, dict(refused))
 
 
 def _post_loans(uow: SqlUnitOfWork, job: LoanJob, chunk: int, first: str, last: str) -> ChunkResult:
-    loans = _loans(uow, first, last)
-    changed = not_done = 0
+    reads = _rows.read_loans(uow, first, last)
+    not_done = 0
     refused: Counter[str] = Counter()
-    for loan in loans:
+    changed = []
+    for r in reads:
         try:
-            accrued = job.post_loan(loan)
+            accrued = job.post_loan(r.record)
         except Refused as error:
             refused.update(v.code for v in error.violations)
             not_done += 1
             continue
         if accrued is not None:
-            uow.loans.save(accrued)
-            changed += 1
-    skipped = len(loans) - changed - not_done  # a refused loan may have several codes
-    return ChunkResult(chunk, len(loans), changed, 0, skipped, dict(refused))
+            changed.append((r, accrued))
+    _rows.save_loans(uow, changed)
+    skipped = len(reads) - len(changed) - not_done  # a refused loan may have several codes
+    return ChunkResult(chunk, len(reads), len(changed), 0, skipped, dict(refused))
 
 
 def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: str) -> ChunkResult:
     """The job over the accounts ``first``..``last`` in the open unit of work: each
-    account's posting computed by ``job.post``, then the accounts saved
-    (``save_many``, compare-and-set) and the entries appended (``append_many``) — for the
-    remittance on SQLite, the ordinary accounts first in SQL (:mod:`._set_based`). For the
-    overdue marking and the repricing, the loans ``first``..``last``, each changed one
-    saved; for the loan deduction, each loan's collection (:func:`_deduct`)."""
+    account's posting computed by ``job.post``, then the accounts saved (one
+    ``executemany`` compare-and-set, :mod:`._rows`) and the entries appended
+    (``append_many``) — for the remittance and the interest on SQLite, the ordinary
+    accounts first in SQL (:mod:`._set_based`, :mod:`._set_interest`). For the overdue
+    marking and the repricing, the loans ``first``..``last``, the changed ones saved in one
+    statement; for the loan deduction, each loan's collection (:func:`_deduct`)."""
     if isinstance(job, LoanDeduction):
         return _deduct(uow, job, chunk, first, last)
     if isinstance(job, OVER_LOANS):
         return _post_loans(uow, job, chunk, first, last)
-    in_sql, in_sql_fen = 0, 0
+    in_sql = in_sql_posted = in_sql_fen = 0
+    rest: sa.TextClause | None = None
     if isinstance(job, Remittance) and _set_based.applies(
         uow.dialect, job.month, job.value_date, job.rounding
     ):
@@ -294,11 +293,25 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
             uow.connection(), first=first, last=last, month=job.month, value_date=job.value_date,
             rounding=job.rounding, prefix=f"batch/{job.name}/{job.period}/",
         )  # fmt: skip
-        rows = uow.connection().execute(_set_based.REST, {"first": first, "last": last})
-        accounts = [loads(row.body, DepositAccount, uow.sealer, version=row.version) for row in rows]
+        in_sql_posted, rest = in_sql, _set_based.REST
+    elif isinstance(job, InterestSettlement) and _set_interest.applies(uow.dialect):
+        in_sql, in_sql_posted, in_sql_fen = _set_interest.post_in_sql(
+            uow.connection(), first=first, last=last, year=job.year, rates=job.rates, basis=job.basis,
+            prefix=f"batch/{job.name}/{job.period}/",
+        )  # fmt: skip
+        rest = _set_interest.REST
+    if rest is not None:
+        rows = uow.connection().execute(rest, {"first": first, "last": last})
+        reads = _rows.decoded(rows, DepositAccount, uow.sealer)
     else:
-        accounts = _accounts(uow, first, last)
-    journal = _journal(uow, first, last) if job.needs_journal else {}
+        reads = _rows.read_accounts(uow, first, last)
+    accounts = [r.record for r in reads]
+    journal: dict[str, list[JournalEntry]] = {}
+    if job.needs_journal and accounts:
+        if rest is None:
+            journal = _journal(uow, first, last)
+        else:  # only the accounts the SQL left
+            journal = _journal_of(uow, [a.account_no for a in accounts])
     postings = []
     skipped = 0
     refused: Counter[str] = Counter()
@@ -313,11 +326,13 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
         else:
             postings.append(posting)
     if postings:
-        uow.accounts.save_many([account for account, _ in postings])
+        by_number = {r.record.account_no: r for r in reads}
+        _rows.save_accounts(uow, [(by_number[account.account_no], account) for account, _ in postings])
         uow.journal.append_many([draft for _, draft in postings])
     amount = in_sql_fen + sum(to_fen(draft.amount) for _, draft in postings)
     read = in_sql + len(accounts)
-    return ChunkResult(chunk, read, in_sql + len(postings), amount, skipped, dict(refused))
+    skipped += in_sql - in_sql_posted  # decided in SQL, nothing earned
+    return ChunkResult(chunk, read, in_sql_posted + len(postings), amount, skipped, dict(refused))
 
 
 def _claim_and_post(store: SqlStore, job: AnyJob, run_id: str, worker: str) -> ChunkResult | None:
