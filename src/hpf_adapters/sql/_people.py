@@ -53,12 +53,12 @@ class SqlMembers(Repo):
     account a column (unique), each loan a row of ``member_loans`` (the contract number is
     the key, so a loan belongs to one member)."""
 
-    def _load(self, row: sa.Row[Any]) -> MemberRecord:
-        return loads(row.body, MemberRecord, self._ring, version=row.version)
-
     def _one(self, query: Query, value: str, lock: bool = False) -> MemberRecord | None:
-        row = self._run(self._locked(query) if lock else query.plain, {"value": value}).first()
-        return None if row is None else self._load(row)
+        rows = self._fast(self._locked(query) if lock else query.plain, {"value": value}).rows
+        if not rows:
+            return None
+        body, version = rows[0]
+        return loads(body, MemberRecord, self._ring, version=version)
 
     def get(self, member_id: str) -> MemberRecord:
         found = self._one(_MEMBER, member_id, lock=True)
@@ -148,8 +148,11 @@ class SqlCredentials(Repo):
     the record (password hashes, lock state) as canonical JSON, phone and ID sealed."""
 
     def _one(self, query: Query, value: str, lock: bool = False) -> Credentials | None:
-        row = self._run(self._locked(query) if lock else query.plain, {"value": value}).first()
-        return None if row is None else loads(row.body, Credentials, self._ring, version=row.version)
+        rows = self._fast(self._locked(query) if lock else query.plain, {"value": value}).rows
+        if not rows:
+            return None
+        body, version = rows[0]
+        return loads(body, Credentials, self._ring, version=version)
 
     def get(self, member_id: str) -> Credentials:
         found = self._one(_CREDENTIALS, member_id, lock=True)
@@ -232,8 +235,12 @@ class SqlSessions(Repo):
         )
 
     def get(self, token_hash: str) -> Session | None:
-        row = self._run(_SESSION, {"token": token_hash}).first()
-        return None if row is None else self._load(row)
+        rows = self._fast(_SESSION, {"token": token_hash}).rows
+        if not rows:
+            return None
+        body, ended_at = rows[0]
+        ended = None if ended_at is None else datetime.fromisoformat(ended_at)
+        return attrs.evolve(loads(body, Session, self._ring), ended_at=ended)
 
     def save(self, session: Session) -> None:
         ended = None if session.ended_at is None else session.ended_at.isoformat()
