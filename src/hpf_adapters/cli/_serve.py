@@ -28,6 +28,7 @@ STAFF_VARIABLE = "HPF_STAFF_TOKENS"
 DB_VARIABLE = "HPF_SERVE_DB"
 CENTRE_VARIABLE = "HPF_SERVE_CENTRE"
 LIMIT_VARIABLE = "HPF_SERVE_LOGIN_LIMIT"
+THROTTLE_VARIABLE = "HPF_SERVE_THROTTLE_REDIS"
 """What ``--workers`` hands its worker processes (set by :func:`run`; the database URL may
 hold a password, so it goes through the environment, not a command line)."""
 MAX_WORKERS = 64
@@ -43,12 +44,18 @@ def add_parser(sub: Any) -> None:
     serve.add_argument(
         "--workers",
         default="1",
-        help="uvicorn worker processes (default 1; the throttles then count per process)",
+        help="uvicorn worker processes (default 1; the throttles count per process without --throttle-redis)",
     )
     serve.add_argument(
         "--login-limit",
         default="10",
         help="login and unlock attempts per client address a minute (default 10; per process)",
+    )
+    serve.add_argument(
+        "--throttle-redis",
+        default=None,
+        help="count the throttles in this Redis, shared by every worker and server that names it "
+        "(default: each process its own; e.g. redis://127.0.0.1:6379/0)",
     )
     serve.add_argument(
         "--demo-data",
@@ -113,6 +120,7 @@ def worker_app() -> Any:
     settings = HttpSettings(
         staff_tokens=staff_tokens(os.environ.get(STAFF_VARIABLE, "")),
         login_limit=_limit(os.environ.get(LIMIT_VARIABLE, "10")),
+        throttle_redis=os.environ.get(THROTTLE_VARIABLE) or None,
     )
     return create_app(build(config), settings=settings)
 
@@ -133,7 +141,9 @@ def run(args: argparse.Namespace) -> str:
 
     app = build(Config(centre=args.centre, store="sql", url=args.db, key=secret, migrate=True))
     settings = HttpSettings(
-        staff_tokens=staff_tokens(os.environ.get(STAFF_VARIABLE, "")), login_limit=login_limit
+        staff_tokens=staff_tokens(os.environ.get(STAFF_VARIABLE, "")),
+        login_limit=login_limit,
+        throttle_redis=args.throttle_redis,
     )
     if args.demo_data:
         _demo_data(app)
@@ -146,6 +156,8 @@ def run(args: argparse.Namespace) -> str:
     os.environ[DB_VARIABLE] = args.db
     os.environ[CENTRE_VARIABLE] = args.centre
     os.environ[LIMIT_VARIABLE] = str(login_limit)
+    if args.throttle_redis:
+        os.environ[THROTTLE_VARIABLE] = args.throttle_redis  # may hold a password: not argv
     serve(f"{__name__}:worker_app", host=args.host, port=port, workers=workers)
     return "hpf serve: stopped"
 

@@ -31,6 +31,7 @@ __all__ = [
     "Throttle",
     "idempotent",
     "staff_for",
+    "throttles",
     "token_digest",
 ]
 
@@ -69,6 +70,9 @@ class HttpSettings:
     login_limit: int = 10
     code_limit: int = 5
     window: float = 60.0
+    throttle_redis: str | None = attrs.field(default=None, repr=False)
+    """A Redis URL: the throttles count in Redis, shared by every process that names it
+    (``hpf serve --workers N``, several servers); ``None``: each process counts its own."""
 
 
 def staff_for(settings: HttpSettings, token: str) -> Staff | None:
@@ -79,6 +83,25 @@ def staff_for(settings: HttpSettings, token: str) -> Staff | None:
         if hmac.compare_digest(digest, wanted):
             found = staff
     return found
+
+
+def throttles(settings: HttpSettings) -> tuple[Any, Any]:
+    """The login and the code throttle ``settings`` asks for: in Redis when it names one
+    (D-073), else in this process."""
+    if settings.throttle_redis is None:
+        return (
+            Throttle(settings.login_limit, settings.window, "login attempts"),
+            Throttle(settings.code_limit, settings.window, "code requests"),
+        )
+    import redis  # noqa: PLC0415 - the redis extra is only needed for a shared throttle
+
+    from hpf_adapters.http._shared_throttle import SharedThrottle  # noqa: PLC0415
+
+    client = redis.Redis.from_url(settings.throttle_redis)
+    return (
+        SharedThrottle(client, settings.login_limit, settings.window, "login attempts"),
+        SharedThrottle(client, settings.code_limit, settings.window, "code requests"),
+    )
 
 
 class Throttle:

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from hpf_adapters.http import _schemas as s
 from hpf_adapters.http._dump import application, dump
-from hpf_adapters.http._guard import HttpSettings, Throttle, idempotent, token_digest
+from hpf_adapters.http._guard import HttpSettings, idempotent, throttles, token_digest
 from hpf_adapters.http._problems import Problem
 from hpf_adapters.http._reads import NewUnitOfWork, Reads
 from hpf_adapters.http._shapes import APPLICATION, CARD, ok, record, returns, shape
@@ -80,8 +80,7 @@ def member_router(app: App, settings: HttpSettings) -> APIRouter:
     portal = app.portal
     reads = Reads(app)
     rules = app.policy.members or MemberRules()
-    logins = Throttle(settings.login_limit, settings.window, "login attempts")
-    codes = Throttle(settings.code_limit, settings.window, "code requests")
+    logins, codes = throttles(settings)
 
     @router.post(
         "/sessions",
