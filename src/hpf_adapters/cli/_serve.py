@@ -49,7 +49,8 @@ def add_parser(sub: Any) -> None:
     serve.add_argument(
         "--login-limit",
         default="10",
-        help="login and unlock attempts per client address a minute (default 10; per process)",
+        help="login and unlock attempts per client address a minute "
+        "(default 10; per process without --throttle-redis)",
     )
     serve.add_argument(
         "--throttle-redis",
