@@ -114,7 +114,14 @@ SELECT account_no, 'remittance', amount_fen, :value_date, :prefix || account_no,
 FROM batch_stage ORDER BY account_no
 """
 
-_ACCOUNTS = """
+
+def credit_accounts(stage: str, appended: str, value: str, where: str = "") -> str:
+    """The ``UPDATE … FROM`` that credits each account of a chunk with its staged
+    ``amount_fen`` (table ``stage``): the balance column, the version, and the stored
+    record in place with ``json_set`` — balance, last value date (the later of the two),
+    ``value`` appended to the list at ``appended`` (``'$.paid_months'``, bound as
+    ``:month``), version. ``where``: a further condition on the staged row ``s``."""
+    return f"""
 UPDATE accounts SET
   balance_fen = accounts.balance_fen + s.amount_fen,
   version = accounts.version + 1,
@@ -126,12 +133,15 @@ UPDATE accounts SET
       WHEN json_extract(accounts.body, '$.last_value_date') IS NULL
         OR json_extract(accounts.body, '$.last_value_date') < :value_date THEN :value_date
       ELSE json_extract(accounts.body, '$.last_value_date') END,
-    '$.paid_months[#]', :month,
+    '{appended}[#]', {value},
     '$.version', accounts.version + 1
   )
-FROM batch_stage AS s
-WHERE accounts.account_no BETWEEN :first AND :last AND accounts.account_no = s.account_no
+FROM {stage} AS s
+WHERE accounts.account_no BETWEEN :first AND :last AND accounts.account_no = s.account_no{where}
 """
+
+
+_ACCOUNTS = credit_accounts("batch_stage", "$.paid_months", ":month")
 
 
 def applies(dialect: str, month: date, value_date: date, rounding: ContributionRounding) -> bool:

@@ -41,6 +41,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hpf_adapters.batch._set_based import credit_accounts
 from hpf_core.accounts import DayBasis, accrue_interest_segments, interest_days, interest_year
 from hpf_core.money import MAX_AMOUNT
 
@@ -116,25 +117,7 @@ SELECT account_no, 'interest', amount_fen, :value_date, :prefix || account_no, N
 FROM batch_interest WHERE amount_fen > 0 ORDER BY account_no
 """
 
-_ACCOUNTS = """
-UPDATE accounts SET
-  balance_fen = accounts.balance_fen + s.amount_fen,
-  version = accounts.version + 1,
-  body = json_set(
-    accounts.body,
-    '$.balance', printf('%d.%02d', (accounts.balance_fen + s.amount_fen) / 100,
-                        (accounts.balance_fen + s.amount_fen) % 100),
-    '$.last_value_date', CASE
-      WHEN json_extract(accounts.body, '$.last_value_date') IS NULL
-        OR json_extract(accounts.body, '$.last_value_date') < :value_date THEN :value_date
-      ELSE json_extract(accounts.body, '$.last_value_date') END,
-    '$.settled_years[#]', :year,
-    '$.version', accounts.version + 1
-  )
-FROM batch_interest AS s
-WHERE accounts.account_no BETWEEN :first AND :last AND accounts.account_no = s.account_no
-  AND s.amount_fen > 0
-"""
+_ACCOUNTS = credit_accounts("batch_interest", "$.settled_years", ":year", "\n  AND s.amount_fen > 0")
 
 
 def _segments(
