@@ -186,16 +186,30 @@ REDIS_URL = os.environ.get("HPF_TEST_REDIS", "redis://127.0.0.1:6379/0")
 _REDIS_PREFIXES: list[str] = []
 
 
-def redis_code_store() -> VerificationCodeStore:
+def _reachable_redis() -> Any:
+    """A client of the suite's Redis, answered a ping: else skip, or fail under CI=true."""
     import redis
-
-    from hpf_adapters.redis_codes import RedisCodeStore
 
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.ping()
     except redis.RedisError as error:
         _unavailable("redis", error)
+    return client
+
+
+@pytest.fixture
+def redis_client() -> Iterator[Any]:
+    """The suite's Redis (``HPF_TEST_REDIS``), reachable, closed after the test."""
+    client = _reachable_redis()
+    yield client
+    client.close()
+
+
+def redis_code_store() -> VerificationCodeStore:
+    from hpf_adapters.redis_codes import RedisCodeStore
+
+    client = _reachable_redis()
     store = RedisCodeStore(client, TEST_KEYRING, centre=f"t{uuid.uuid4().hex[:16]}")
     if not _REDIS_PREFIXES:
         atexit.register(_forget_redis, client)

@@ -34,18 +34,10 @@ def _clear(client: Any) -> None:
 
 
 @pytest.fixture(params=["redis"])
-def shared(request: pytest.FixtureRequest) -> Iterator[Any]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"redis is not reachable: {error}")
-        pytest.skip(f"redis is not reachable: {error}")
-    _clear(client)
-    yield client
-    _clear(client)
-    client.close()
+def shared(request: pytest.FixtureRequest, redis_client: Any) -> Iterator[Any]:
+    _clear(redis_client)
+    yield redis_client
+    _clear(redis_client)
 
 
 def _hits(limit: int, tries: int, start: Any, out: Any) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import redirect_stdout
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,25 +29,16 @@ REDIS_URL = os.environ.get("HPF_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
-def phone() -> Iterator[str]:
+def phone(redis_client: Any) -> Iterator[str]:
     """A random number, so parallel runs on one Redis never share keys; its keys go after."""
-    redis = pytest.importorskip("redis")
     from hpf_adapters.sql import Keyring
 
     number = f"138{random.randrange(10**8):08d}"
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"redis is not reachable: {error}")
-        pytest.skip(f"redis is not reachable: {error}")
     yield number
     hashed = Keyring.from_secret(KEY).hash(number, "phone")
-    keys = list(client.scan_iter(match=f"hpf:altay:*{hashed}*"))
+    keys = list(redis_client.scan_iter(match=f"hpf:altay:*{hashed}*"))
     assert keys, "the app stored nothing in Redis"
-    client.delete(*keys)
-    client.close()
+    redis_client.delete(*keys)
 
 
 def test_codes_on_redis_through_the_app(phone: str) -> None:

@@ -26,18 +26,10 @@ PHONE, SUBJECT = "13812345678", "13987654321"
 
 
 @pytest.fixture
-def client() -> Iterator[redis.Redis]:
-    plain = redis.Redis.from_url(REDIS_URL)
-    try:
-        plain.ping()
-    except redis.RedisError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"redis is not reachable: {error}")
-        pytest.skip(f"redis is not reachable: {error}")
-    yield plain
-    for key in plain.scan_iter(match="hpf:tlay*"):
-        plain.delete(key)
-    plain.close()
+def client(redis_client: redis.Redis) -> Iterator[redis.Redis]:
+    yield redis_client
+    for key in redis_client.scan_iter(match="hpf:tlay*"):
+        redis_client.delete(key)
 
 
 def centre() -> str:
