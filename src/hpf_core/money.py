@@ -133,6 +133,9 @@ def round_fen(value: Decimal) -> Decimal:
     return result.copy_abs() if result.is_zero() else result
 
 
+_ZERO_FEN = Decimal("0.00")
+
+
 def round_fraction_fen(value: Fraction) -> Decimal:
     """An exact rational amount of yuan rounded half up (四舍五入, away from zero) to the fen,
     once: how an exactly summed figure (penalty interest, settlement interest) becomes money.
@@ -142,6 +145,8 @@ def round_fraction_fen(value: Fraction) -> Decimal:
     """
     if not isinstance(value, Fraction | int) or isinstance(value, bool):
         raise InputTypeError("value", f"must be a Fraction, not {type(value).__name__}", value)
+    if not value:  # no penalty yet: most bills (a tenth of the Fraction arithmetic's time)
+        return _ZERO_FEN
     scaled = abs(Fraction(value)) * 100
     count = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
     return amount_from_fen(-count if value < 0 else count)

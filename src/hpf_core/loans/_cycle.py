@@ -122,6 +122,8 @@ def accrue(loan: LoanAccount, on: date, policy: ServicingPolicy) -> LoanAccount:
                 attrs.evolve(r, penalty=bill.penalty) if r.period == bill.period else r for r in records
             ]
         bills.append(bill)
+    if not records and all(new is old for new, old in zip(bills, loan.bills, strict=True)):
+        return loan  # nothing overdue: the loan as billed (an evolve a loan saved, D-074)
     return attrs.evolve(loan, bills=tuple(bills), overdue=tuple(records))
 
 
