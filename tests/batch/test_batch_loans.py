@@ -20,8 +20,8 @@ import pytest
 from hpf_adapters.batch import LoanDeduction, Repricing, _rows, prepare, run_id_of, status, work
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.policies import load_policy
-from hpf_adapters.sql import Keyring, SqlStore, upgrade
-from hpf_adapters.sql._codec import _CANONICAL, dumps, loads
+from hpf_adapters.sql import Keyring, SqlStore, _codec, upgrade
+from hpf_adapters.sql._codec import dumps, loads
 from hpf_core.accounts import DepositAccount, EntryKind
 from hpf_core.errors import Refused
 from hpf_core.loans import LoanAccount, RepricingRule, hpf_loan_rate, rate_on
@@ -224,9 +224,11 @@ def test_the_loan_jobs_write_the_repositorys_rows_and_seal_nothing_again(tmp_pat
         store.dispose()
 
 
-def test_the_batch_reads_and_writes_a_loan_as_the_codec() -> None:
-    """The batch's own decoding and encoding of a loan (a fen column in one step) give
-    what the repository's codec gives, on loans new, billed, repaid late and repriced."""
+def test_the_codec_reads_and_writes_fen_columns_as_its_item_by_item_walk() -> None:
+    """The codec's one-step fen columns (D-074: a ``tuple[int, ...]`` read as ``tuple`` of
+    the JSON list, a sequence of ints written as one ``list``) give what its item-by-item
+    walk gives, on loans new, billed, repaid late and repriced; and the batch's
+    :func:`_rows.body` of an unchanged loan is the codec's text."""
     ring = Keyring.from_secret(SECRET)
     world = offset_world(12, 12)
     store = MemoryStore()
@@ -235,8 +237,23 @@ def test_the_batch_reads_and_writes_a_loan_as_the_codec() -> None:
         collect_with_services(store, LoanDeduction(on, SERVICING, world.bank), world.loans)
     loans = [*world.loans, *store.loans, *random_loans(13, 8)]
     assert len({dumps(loan, ring) for loan in loans}) > 20
+    each_item = _codec._inner(tuple[int, ...], tuple, "payment_fen")
+    columns = 0
     for loan in loans:
         text = dumps(loan, ring)
         value = json.loads(text)
-        assert _rows._read(value, LoanAccount, ring) == loads(text, LoanAccount, ring)
-        assert SEALED.sub('"s"', _CANONICAL.encode(_rows._write(loan, ring))) == SEALED.sub('"s"', text)
+        for name in ("payment_fen", "principal_fen", "interest_fen", "balance_fen"):
+            column = getattr(loan.schedule, name)
+            walked = [_codec._encode(item, ring, name) for item in column]
+            assert _codec._sequence(column, ring, name) == walked == list(column)
+            read = _codec._decoder(tuple[int, ...], name)(value["schedule"][name], ring)
+            assert type(read) is tuple
+            assert read == each_item(value["schedule"][name], ring) == column
+            columns += 1
+        assert loads(text, LoanAccount, ring) == loan
+        read_back = _rows.Read(loan, {**value, "version": loan.version})
+        assert SEALED.sub('"s"', _rows.body(read_back, loan, ring)) == SEALED.sub('"s"', text)
+    assert columns == 4 * len(loans)
+    # the walk is still what a sequence of anything else takes: sealed text, a mix with a str
+    assert _codec._sequence(("13800138000",), ring, "phone")[0].startswith("enc1:")
+    assert _codec._sequence((1, "a"), ring, "memo") == [1, "a"]

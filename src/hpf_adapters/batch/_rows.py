@@ -2,18 +2,16 @@
 
 A loan's record is its canonical JSON (:func:`hpf_adapters.sql._codec.dumps`): about
 11 KB, most of it the schedule's fen columns; an account's about 600 bytes. The repository
-decodes and encodes every item of the fen columns through the codec's generic walk, looks
-the sealed fields up in its unit of work's keys (the same sealed text comes back, D-051),
-computes an account's ID hash (an HMAC), and writes one ``UPDATE`` a loan; the deduction's
-journal lines are one ``INSERT`` each. Here the same text is written for a chunk at once:
+looks the sealed fields up in its unit of work's keys (the same sealed text comes back,
+D-051), computes an account's ID hash (an HMAC), and writes one ``UPDATE`` a loan; the
+deduction's journal lines are one ``INSERT`` each. Here the same text is written for a
+chunk at once:
 
-- a loan or account is decoded by its fields' type hints as the codec does, except that a
-  fen column (a field typed ``tuple[int, ...]``) is taken as one ``tuple`` (the codec's
-  decoding of each of its items is the item itself), from one JSON parse;
+- a loan or account is decoded by the codec from one JSON parse (a fen column, a field
+  typed ``tuple[int, ...]``, is one ``tuple`` of the list there: D-074);
 - a top-level field the job did not change (the same object as the one read: ``attrs.
   evolve`` keeps it) is written as it was read — its JSON value, sealed text included;
-- a changed field is encoded by the codec, a fen column written as the list it is (what
-  the codec makes of it item by item);
+- a changed field is encoded by the codec (a fen column as one ``list``);
 - the loans are written in one ``executemany`` compare-and-set (as the repository's
   ``save_many`` writes accounts), the journal lines in one ``executemany``;
 - an account whose member and employer the job left as they were (every batch job) is
@@ -22,14 +20,14 @@ journal lines are one ``INSERT`` each. Here the same text is written for a chunk
   the repository's ``save_many``.
 
 The text is the repository's (``tests/batch/test_batch_loans.py`` compares it with
-:func:`~hpf_adapters.sql._codec.dumps` of the record it decodes to, and the decoding with
-the codec's), so re-reading it gives the record the job made
+:func:`~hpf_adapters.sql._codec.dumps` of the record it decodes to), so re-reading it
+gives the record the job made
 (``tests/batch/test_batch_loans.py`` compares every loan with the services')."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -37,7 +35,7 @@ import sqlalchemy as sa
 
 from hpf_adapters.sql import SqlUnitOfWork
 from hpf_adapters.sql import _tables as t
-from hpf_adapters.sql._codec import _CANONICAL, Sealer, _decoder, _encode, _hints, to_fen
+from hpf_adapters.sql._codec import _CANONICAL, Sealer, _decode, _encode, to_fen
 from hpf_core.accounts import DepositAccount
 from hpf_core.loans import LoanAccount, LoanEntryDraft
 
@@ -56,71 +54,14 @@ _ACCOUNTS = (
 R = TypeVar("R", LoanAccount, DepositAccount)
 
 
-_INTS = tuple[int, ...]
+_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-@attrs.frozen
-class _Field:
-    """How one field of a record is read and written: ``ints`` (a fen column, taken as
-    it is), ``record`` (an attrs record, field by field), or through the codec."""
-
-    alias: str
-    name: str
-    how: str
-    hint: Any
-    optional: bool
-    init: bool
-    decode: Callable[[Any, Sealer], Any]
-
-
-_PLANS: dict[type, tuple[_Field, ...]] = {}
-
-
-def _plan(cls: type) -> tuple[_Field, ...]:
-    """The fields of ``cls`` as the codec reads and writes them (its hints, in order; it
-    writes every field and reads those ``__init__`` takes)."""
-    found = _PLANS.get(cls)
+def _names(cls: type) -> tuple[str, ...]:
+    """The field names of ``cls``, as the codec writes them (every field, in order)."""
+    found = _NAMES.get(cls)
     if found is None:
-        hints = _hints(cls)
-        found = _PLANS[cls] = tuple(
-            _Field(
-                f.alias,
-                f.name,
-                "ints" if hints[f.name] == _INTS else "record" if attrs.has(hints[f.name]) else "codec",
-                hints[f.name],
-                f.default is not attrs.NOTHING,
-                f.init,
-                _decoder(hints[f.name], f.name),
-            )
-            for f in attrs.fields(cls)
-        )
-    return found
-
-
-def _read(value: Any, cls: type, ring: Sealer) -> Any:
-    """The codec's decoding of a record of ``cls``, a fen column as one ``tuple``."""
-    given: dict[str, Any] = {}
-    for f in _plan(cls):
-        if not f.init or (f.optional and f.name not in value):
-            continue  # a field added later: its default, as the codec does
-        item = value[f.name]
-        if item is None or f.how == "codec":
-            given[f.alias] = f.decode(item, ring)
-        elif f.how == "ints":
-            given[f.alias] = tuple(item)
-        else:
-            given[f.alias] = _read(item, f.hint, ring)
-    return cls(**given)
-
-
-def _write(value: Any, ring: Sealer, field: str = "") -> Any:
-    """The codec's encoding of ``value``, a fen column in one step."""
-    if not attrs.has(type(value)):
-        return _encode(value, ring, field)
-    found = {}
-    for f in _plan(type(value)):
-        item = getattr(value, f.name)
-        found[f.name] = list(item) if f.how == "ints" and type(item) is tuple else _write(item, ring, f.name)
+        found = _NAMES[cls] = tuple(f.name for f in attrs.fields(cls))
     return found
 
 
@@ -138,7 +79,7 @@ def decoded(rows: Iterable[Any], cls: type[R], ring: Sealer) -> list[Read[R]]:
     for row in rows:
         value = json.loads(row.body)
         value["version"] = row.version
-        found.append(Read(_read(value, cls, ring), value))
+        found.append(Read(_decode(value, cls, ring), value))
     return found
 
 
@@ -159,12 +100,13 @@ def body(read: Read[R], record: R, ring: Sealer) -> str:
     """The canonical text of ``record`` (a new state of ``read.record``, its version
     set), its unchanged fields taken from the JSON read."""
     value: dict[str, Any] = {}
-    for f in _plan(type(record)):
-        new = getattr(record, f.name)
-        if f.name != "version" and f.name in read.value and new is getattr(read.record, f.name):
-            value[f.name] = read.value[f.name]
+    was, old = read.record, read.value
+    for name in _names(type(record)):
+        new = getattr(record, name)
+        if name != "version" and name in old and new is getattr(was, name):
+            value[name] = old[name]
         else:
-            value[f.name] = _write(new, ring, f.name)
+            value[name] = _encode(new, ring, name)
     return str(_CANONICAL.encode(value))
 
 

@@ -1,8 +1,8 @@
-"""The remittance computed in SQL on SQLite (issue #16, D-066): one chunk's ordinary
-accounts in three set-based statements — their amounts into a staging table (``INSERT …
-SELECT``), the journal rows from it (``INSERT … SELECT``), the accounts from it (``UPDATE …
-FROM``, the stored record changed in place with ``json_set``) — and every other account of
-the chunk through the core's pure functions as before.
+"""The remittance computed in SQL on SQLite (issue #16, D-066) and PostgreSQL (D-074): one
+chunk's ordinary accounts in three set-based statements — their amounts into a staging
+table (``INSERT … SELECT``), the journal rows from it (``INSERT … SELECT``), the accounts
+from it (``UPDATE … FROM``, the stored record changed in place: ``json_set`` on SQLite) —
+and every other account of the chunk through the core's pure functions as before.
 
 "Ordinary" is decided in SQL, conservatively: status normal (01) and not frozen, the month
 after every paid month and not before the first month, the value date neither before the
@@ -22,9 +22,15 @@ mode's step in fen ``s``, one side is ``(B·R + 5000·s) div (10000·s) · s`` (
 ``B·R div (10000·s) · s`` (truncate) — :func:`hpf_core.accounts.round_contribution` of
 ``base × ratio`` — in integers, exact; the total is the two sides' sum.
 
-PostgreSQL and MariaDB keep the Python path (their JSON functions do not write the
-record's canonical text, and there the Python path is already within about 3× of the bare
-SQL)."""
+On PostgreSQL (D-074) the chunk's rows are locked first (``FOR UPDATE``, as the Python
+path reads them), the record is read once a row as ``jsonb`` (the new last value date
+staged with the amount) and changed as text: its JSON functions do not write the canonical
+text, so the values a remittance changes are replaced with ``regexp_replace`` — balance,
+last value date and version, top-level keys no nested record has (a string's quotes are
+escaped in the text, so no value can hold the pattern; the tests' member names try) — and
+the month is appended to the paid months' list (it sorts after every month there). Text
+comparisons of dates use ``COLLATE "C"``. MariaDB keeps the Python path (already within
+about 2× of the bare SQL)."""
 
 from __future__ import annotations
 
@@ -36,7 +42,7 @@ import sqlalchemy as sa
 from hpf_core.accounts import ContributionRounding, interest_year_of
 from hpf_core.money import MAX_AMOUNT
 
-DIALECTS = frozenset({"sqlite"})
+DIALECTS = frozenset({"sqlite", "postgresql"})
 """The databases on which the remittance computes in SQL (the tests switch it off to
 compare)."""
 
@@ -50,8 +56,10 @@ _STEP_FEN = {
 """The modes SQL computes: half up or truncate to a step of 100, 10 or 1 fen."""
 
 _STAGE = (
-    "CREATE TEMP TABLE IF NOT EXISTS batch_stage (account_no TEXT PRIMARY KEY, amount_fen INTEGER NOT NULL)"
+    "CREATE TEMP TABLE IF NOT EXISTS batch_stage"
+    " (account_no TEXT PRIMARY KEY, amount_fen BIGINT NOT NULL, last_value TEXT)"
 )
+"""The chunk's staged accounts: the amount, and on PostgreSQL the new last value date."""
 
 # a decimal text in fen: "3000" / "3000.5" / "3000.50" (checked by the GLOBs before use)
 _FEN = (
@@ -144,6 +152,94 @@ WHERE accounts.account_no BETWEEN :first AND :last AND accounts.account_no = s.a
 _ACCOUNTS = credit_accounts("batch_stage", "$.paid_months", ":month")
 
 
+# --------------------------------------------------------------------------- PostgreSQL
+
+_PG_LOCK = sa.text("SELECT 1 FROM accounts WHERE account_no BETWEEN :first AND :last FOR UPDATE")
+
+_PG_DATE = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"
+_PG_PLAIN_AMOUNT = r"'^[0-9]+(\.[0-9]{1,2})?$'"
+_PG_PLAIN_RATIO = r"'^0\.[0-9]{1,4}$'"
+_PG_BALANCE = r"'^[0-9]+\.[0-9]{2}$'"
+
+
+def _pg_side(ratio: str, kind: str, step: int) -> str:
+    product = f"(base_fen * CAST(substr({ratio} || '0000', 3, 4) AS BIGINT))"
+    if kind == "half-up":
+        return f"(({product} + {5000 * step}) / {10000 * step} * {step})"
+    return f"({product} / {10000 * step} * {step})"
+
+
+def _pg_select(kind: str, step: int) -> str:
+    """The staging ``INSERT … SELECT`` on PostgreSQL: the conditions of the SQLite one,
+    each cast guarded by the pattern it needs (PostgreSQL may evaluate a select list
+    before a filter)."""
+    amount = f"({_pg_side('e', kind, step)} + {_pg_side('r', kind, step)})"
+    return f"""
+INSERT INTO batch_stage (account_no, amount_fen, last_value)
+SELECT account_no, amount, last_value FROM (
+  SELECT account_no, {amount} AS amount,
+         CASE WHEN lv IS NULL OR lv COLLATE "C" < :value_date THEN :value_date ELSE lv END AS last_value
+  FROM (
+    SELECT account_no, e, r, j ->> 'last_value_date' AS lv,
+           CASE WHEN b ~ {_PG_PLAIN_AMOUNT} AND e ~ {_PG_PLAIN_RATIO} AND r ~ {_PG_PLAIN_RATIO}
+             THEN CAST(split_part(b, '.', 1) AS BIGINT) * 100
+                  + CAST(rpad(split_part(b, '.', 2), 2, '0') AS BIGINT) END AS base_fen
+    FROM (
+      SELECT account_no, status, balance_fen, j,
+             j ->> 'base' AS b, j ->> 'employee_ratio' AS e, j ->> 'employer_ratio' AS r
+      FROM (SELECT account_no, status, balance_fen, CAST(body AS jsonb) AS j
+            FROM accounts WHERE account_no BETWEEN :first AND :last OFFSET 0) AS stored
+    ) AS parsed
+    WHERE status = '01'
+      AND j -> 'state' ->> 'freeze' = '0'
+      AND j -> 'state' ->> 'status' = '01'
+      AND jsonb_typeof(j -> 'paid_months') = 'array'
+      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(j -> 'paid_months') AS m(v)
+                      WHERE m.v COLLATE "C" >= :month)
+      AND jsonb_typeof(j -> 'settled_years') = 'array'
+      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(j -> 'settled_years') AS y(v)
+                      WHERE y.v = :settled_text)
+      AND coalesce(j ->> 'first_month', '') COLLATE "C" <= :month
+      AND j ->> 'opened_on' COLLATE "C" <= :value_date
+      AND (jsonb_typeof(j -> 'last_value_date') = 'null' OR j ->> 'last_value_date' ~ {_PG_DATE})
+      AND jsonb_typeof(j -> 'balance') = 'string'
+      AND j ->> 'balance' ~ {_PG_BALANCE}
+      AND balance_fen = CASE WHEN j ->> 'balance' ~ {_PG_BALANCE}
+                          THEN CAST(replace(j ->> 'balance', '.', '') AS BIGINT) END
+      AND jsonb_typeof(j -> 'version') = 'number'
+      AND b ~ {_PG_PLAIN_AMOUNT} AND e ~ {_PG_PLAIN_RATIO} AND r ~ {_PG_PLAIN_RATIO}
+  ) AS ordinary
+) AS amounts
+WHERE amount > 0 AND amount <= :max_fen
+"""
+
+
+_PG_JOURNAL = sa.text("""
+INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, month, interest_year, reverses, memo)
+SELECT account_no, 'remittance', amount_fen, :value_day, :prefix || account_no, :month_day, NULL, NULL, ''
+FROM batch_stage ORDER BY account_no
+""")
+
+_PG_ACCOUNTS = sa.text(r"""
+UPDATE accounts SET
+  balance_fen = accounts.balance_fen + s.amount_fen,
+  version = accounts.version + 1,
+  body = regexp_replace(regexp_replace(regexp_replace(
+    CASE WHEN strpos(accounts.body, '"paid_months":[]') > 0
+      THEN replace(accounts.body, '"paid_months":[]', '"paid_months":["' || :month || '"]')
+      ELSE regexp_replace(accounts.body, '"paid_months":\[([^]]*)\]', '"paid_months":[\1,"' || :month || '"]')
+    END,
+    '"balance":"[0-9]+\.[0-9]{2}"',
+    '"balance":"' || CAST((accounts.balance_fen + s.amount_fen) / 100 AS TEXT) || '.'
+      || lpad(CAST(mod(accounts.balance_fen + s.amount_fen, 100) AS TEXT), 2, '0') || '"'),
+    '"last_value_date":(null|"[0-9]{4}-[0-9]{2}-[0-9]{2}")',
+    '"last_value_date":"' || s.last_value || '"'),
+    '"version":[0-9]+', '"version":' || CAST(accounts.version + 1 AS TEXT))
+FROM batch_stage AS s
+WHERE accounts.account_no BETWEEN :first AND :last AND accounts.account_no = s.account_no
+""")
+
+
 def applies(dialect: str, month: date, value_date: date, rounding: ContributionRounding) -> bool:
     """Whether a remittance of these parameters computes in SQL on ``dialect``."""
     return dialect in DIALECTS and rounding in _STEP_FEN and value_date >= month
@@ -173,9 +269,16 @@ def post_in_sql(
         "max_fen": int(MAX_AMOUNT * 100),
         "prefix": prefix,
     }
-    connection.execute(sa.text(_select(kind, step)), params)
-    connection.execute(sa.text(_JOURNAL), params)
-    connection.execute(sa.text(_ACCOUNTS), params)
+    if connection.dialect.name == "postgresql":
+        params.update(month_day=month, value_day=value_date, settled_text=str(params["settled_year"]))
+        connection.execute(_PG_LOCK, params)
+        connection.execute(sa.text(_pg_select(kind, step)), params)
+        connection.execute(_PG_JOURNAL, params)
+        connection.execute(_PG_ACCOUNTS, params)
+    else:
+        connection.execute(sa.text(_select(kind, step)), params)
+        connection.execute(sa.text(_JOURNAL), params)
+        connection.execute(sa.text(_ACCOUNTS), params)
     row = connection.exec_driver_sql("SELECT count(*), coalesce(sum(amount_fen), 0) FROM batch_stage").one()
     return int(row[0]), int(row[1])
 

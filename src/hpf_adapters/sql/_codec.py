@@ -232,6 +232,17 @@ def _unsorted_set(value: Any, ring: Sealer, field: str) -> list[Any]:
     return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
 
 
+_NUMBERS = frozenset({int, bool, type(None)})
+"""Item types a sequence writes as they are, whatever its field: a schedule's fen columns
+are hundreds of ints (D-074: one ``list`` instead of a call an item)."""
+
+
+def _sequence(value: Any, ring: Sealer, field: str) -> list[Any]:
+    if _NUMBERS.issuperset(map(type, value)):
+        return list(value)
+    return [_encode(v, ring, field) for v in value]
+
+
 def _refuse(kind: type) -> _Encoder:
     def refuse(_value: Any, _ring: Sealer, field: str) -> Any:
         raise InputTypeError(field or "record", "cannot be stored", kind.__name__)
@@ -260,7 +271,7 @@ def _encoder_for(kind: type) -> _Encoder:
     if issubclass(kind, frozenset | set):
         return _unsorted_set
     if issubclass(kind, tuple | list):
-        return lambda value, ring, field: [_encode(v, ring, field) for v in value]
+        return _sequence
     if issubclass(kind, Mapping):
         return lambda value, ring, field: {str(k): _encode(v, ring, field) for k, v in value.items()}
     return _refuse(kind)
@@ -374,6 +385,9 @@ def _decoder_for(hint: Any, field: str) -> _Decoder:
     if convert is not None:
         return lambda value, _ring: None if value is None else convert(value)
     args = typing.get_args(hint)
+    whole_as_is = _whole_as_is(origin, args)
+    if whole_as_is is not None:  # tuple[int, ...]: the JSON list's items are the items (D-074)
+        return lambda value, _ring: None if value is None else whole_as_is(value)
     items = _converter(args[0], field) if args else None
     if items is not None and (
         origin in (frozenset, set) or (origin is tuple and len(args) == 2 and args[1] is Ellipsis)
@@ -391,6 +405,16 @@ def _decoder_for(hint: Any, field: str) -> _Decoder:
         return each
     inner = _inner(hint, origin, field)
     return lambda value, ring: None if value is None else inner(value, ring)
+
+
+def _whole_as_is(origin: Any, args: tuple[Any, ...]) -> type | None:
+    """``tuple`` or ``frozenset`` for a ``tuple[X, ...]`` or ``frozenset[X]`` whose items
+    :func:`_inner` would read as themselves (X int or bool), else None."""
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] in (int, bool):
+        return tuple
+    if origin in (frozenset, set) and args and args[0] in (int, bool):
+        return frozenset
+    return None
 
 
 def _passes(hint: Any) -> bool:
