@@ -94,7 +94,7 @@ SELECT account_no, amount FROM (
              json_extract(body, '$.base') AS b,
              json_extract(body, '$.employee_ratio') AS e,
              json_extract(body, '$.employer_ratio') AS r
-      FROM accounts WHERE account_no BETWEEN :first AND :last
+      FROM accounts WHERE account_no BETWEEN :first AND :last LIMIT -1 OFFSET 0
     )
     WHERE status = '01'
       AND json_extract(body, '$.state.freeze') = '0'
@@ -110,6 +110,7 @@ SELECT account_no, amount FROM (
       AND json_extract(body, '$.balance') NOT GLOB '*[^0-9.]*'
       AND balance_fen = CAST(replace(json_extract(body, '$.balance'), '.', '') AS INTEGER)
       AND {_PLAIN_AMOUNT.format(x="b")} AND {_PLAIN_RATIO.format(x="e")} AND {_PLAIN_RATIO.format(x="r")}
+    LIMIT -1 OFFSET 0
   )
 )
 WHERE amount > 0 AND amount <= :max_fen
