@@ -84,6 +84,8 @@ def _side(ratio: str, kind: str, step: int) -> str:
 
 
 def _select(kind: str, step: int) -> str:
+    # LIMIT -1 OFFSET 0 keeps SQLite from flattening the two inner levels into the next,
+    # which would extract the base and ratios again at each use (D-074)
     amount = f"({_side('e', kind, step)} + {_side('r', kind, step)})"
     return f"""
 INSERT INTO batch_stage (account_no, amount_fen)
