@@ -277,9 +277,10 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
     account's posting computed by ``job.post``, then the accounts saved (one
     ``executemany`` compare-and-set, :mod:`._rows`) and the entries appended
     (``append_many``) — for the remittance on SQLite and PostgreSQL and the interest on
-    SQLite, the ordinary accounts first in SQL (:mod:`._set_based`, :mod:`._set_interest`). For the overdue
-    marking and the repricing, the loans ``first``..``last``, the changed ones saved in one
-    statement; for the loan deduction, each loan's collection (:func:`_deduct`)."""
+    SQLite, the ordinary accounts first in SQL (:mod:`._set_based`,
+    :mod:`._set_interest`). For the overdue marking and the repricing, the loans
+    ``first``..``last``, the changed ones saved in one statement; for the loan deduction,
+    each loan's collection (:func:`_deduct`)."""
     if isinstance(job, LoanDeduction):
         return _deduct(uow, job, chunk, first, last)
     if isinstance(job, OVER_LOANS):
