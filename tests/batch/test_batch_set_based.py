@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import sqlite3
 import sys
 from datetime import date
 from decimal import Decimal
@@ -21,7 +20,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from hpf_adapters.batch import Remittance, _set_based, prepare, status, work
+from hpf_adapters.batch import Remittance, RunStatus, _set_based, prepare, status, work
 from hpf_adapters.sql import Keyring, SqlStore, engine_for, upgrade
 from hpf_core.accounts import (
     AccountState,
@@ -100,33 +99,46 @@ def odd_accounts(seed: int, count: int) -> list[DepositAccount]:
     return found
 
 
-def rows(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
-    with sqlite3.connect(path) as raw:
-        accounts = raw.execute("SELECT * FROM accounts ORDER BY account_no").fetchall()
-        journal = raw.execute(
-            "SELECT account_no, kind, amount_fen, value_date, idem_key, month, interest_year, reverses, memo"
-            " FROM journal ORDER BY idem_key"
-        ).fetchall()
-        chunks = raw.execute(
-            "SELECT chunk, accounts, posted, amount_fen, skipped, refused FROM batch_chunks ORDER BY chunk"
-        ).fetchall()
-    return accounts, journal, chunks
+Rows = list[tuple[object, ...]]
 
 
-@pytest.mark.parametrize("rounding", [m.value for m in ContributionRounding])
-def test_the_sql_remittance_leaves_every_row_as_the_pure_functions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rounding: str
-) -> None:
-    seeded = tmp_path / "seeded.db"
-    upgrade(str(seeded))
-    store = SqlStore(str(seeded), Keyring.from_secret(SECRET))
-    accounts = odd_accounts(sum(map(ord, rounding)), 300)
+def rows(url: str) -> tuple[Rows, Rows, Rows]:
+    """The accounts, the journal (without its sequence numbers) and the chunks at ``url``."""
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection:
+
+            def read(sql: str) -> Rows:
+                return [tuple(row) for row in connection.exec_driver_sql(sql)]
+
+            return (
+                read("SELECT * FROM accounts ORDER BY account_no"),
+                read(
+                    "SELECT account_no, kind, amount_fen, value_date, idem_key, month, interest_year,"
+                    " reverses, memo FROM journal ORDER BY idem_key"
+                ),
+                read(
+                    "SELECT chunk, accounts, posted, amount_fen, skipped, refused FROM batch_chunks"
+                    " ORDER BY chunk"
+                ),
+            )
+    finally:
+        engine.dispose()
+
+
+def seed(url: str, rounding: str) -> None:
+    """300 of :func:`odd_accounts` at ``url`` (upgraded first)."""
+    upgrade(url)
+    store = SqlStore(url, Keyring.from_secret(SECRET))
     with store.unit_of_work() as uow:
-        for account in accounts:
+        for account in odd_accounts(sum(map(ord, rounding)), 300):
             uow.accounts.add(account)
         uow.commit()
     store.dispose()
-    found = {}
+
+
+def counted_in_sql(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The accounts each chunk posted in SQL, as the runs below go."""
     in_sql: list[int] = []
     post_in_sql = _set_based.post_in_sql
 
@@ -136,18 +148,37 @@ def test_the_sql_remittance_leaves_every_row_as_the_pure_functions(
         return done
 
     monkeypatch.setattr(_set_based, "post_in_sql", counted)
+    return in_sql
+
+
+def remitted(
+    url: str, rounding: str, dialects: frozenset[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[tuple[Rows, Rows, Rows], RunStatus]:
+    """The rows and the run's status (its start time blanked) after July's remittance at
+    ``url``, in SQL on ``dialects`` only."""
+    monkeypatch.setattr(_set_based, "DIALECTS", dialects)
+    store = SqlStore(url, Keyring.from_secret(SECRET))
+    try:
+        job = Remittance(MONTH, date(2025, 7, 15), rounding)
+        prepare(store, job, chunk_size=16)
+        work(store, job)
+        return rows(url), attrs.evolve(status(store, "remittance/2025-07"), started_at="")
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize("rounding", [m.value for m in ContributionRounding])
+def test_the_sql_remittance_leaves_every_row_as_the_pure_functions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rounding: str
+) -> None:
+    seeded = tmp_path / "seeded.db"
+    seed(str(seeded), rounding)
+    in_sql = counted_in_sql(monkeypatch)
+    found = {}
     for name, dialects in (("sql", frozenset({"sqlite"})), ("core", frozenset())):
         path = tmp_path / f"{name}.db"
         shutil.copy(seeded, path)
-        monkeypatch.setattr(_set_based, "DIALECTS", dialects)
-        store = SqlStore(str(path), Keyring.from_secret(SECRET))
-        try:
-            job = Remittance(MONTH, date(2025, 7, 15), rounding)
-            prepare(store, job, chunk_size=16)
-            work(store, job)
-            found[name] = (rows(path), attrs.evolve(status(store, "remittance/2025-07"), started_at=""))
-        finally:
-            store.dispose()
+        found[name] = remitted(str(path), rounding, dialects, monkeypatch)
     (sql_accounts, sql_journal, sql_chunks), sql_status = found["sql"]
     (core_accounts, core_journal, core_chunks), core_status = found["core"]
     assert sql_accounts == core_accounts
@@ -163,34 +194,6 @@ def test_the_sql_remittance_leaves_every_row_as_the_pure_functions(
     assert sql_status.skipped > 0
 
 
-def server_rows(
-    url: str,
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
-    engine = engine_for(url)
-    try:
-        with engine.connect() as connection:
-            accounts = [
-                tuple(r) for r in connection.exec_driver_sql("SELECT * FROM accounts ORDER BY account_no")
-            ]
-            journal = [
-                tuple(r)
-                for r in connection.exec_driver_sql(
-                    "SELECT account_no, kind, amount_fen, value_date, idem_key, month, interest_year,"
-                    " reverses, memo FROM journal ORDER BY idem_key"
-                )
-            ]
-            chunks = [
-                tuple(r)
-                for r in connection.exec_driver_sql(
-                    "SELECT chunk, accounts, posted, amount_fen, skipped, refused FROM batch_chunks"
-                    " ORDER BY chunk"
-                )
-            ]
-    finally:
-        engine.dispose()
-    return accounts, journal, chunks
-
-
 @pytest.mark.parametrize("empty_database", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("rounding", ["half-up-yuan", "truncate-jiao", "half-up-fen"])
 def test_the_postgresql_remittance_leaves_every_row_as_the_pure_functions(
@@ -201,13 +204,7 @@ def test_the_postgresql_remittance_leaves_every_row_as_the_pure_functions(
     url, _, options = empty_database.partition("?")
     schema = options.rpartition("%3D")[2]
     copy = f"{schema}_core"
-    upgrade(empty_database)
-    store = SqlStore(empty_database, Keyring.from_secret(SECRET))
-    with store.unit_of_work() as uow:
-        for account in odd_accounts(sum(map(ord, rounding)), 300):
-            uow.accounts.add(account)
-        uow.commit()
-    store.dispose()
+    seed(empty_database, rounding)
     admin = engine_for(url)
     with admin.begin() as connection:
         connection.exec_driver_sql(f"CREATE SCHEMA {copy}")
@@ -216,32 +213,11 @@ def test_the_postgresql_remittance_leaves_every_row_as_the_pure_functions(
         upgrade(copied)
         with admin.begin() as connection:
             connection.exec_driver_sql(f"INSERT INTO {copy}.accounts SELECT * FROM {schema}.accounts")
-        in_sql: list[int] = []
-        post_in_sql = _set_based.post_in_sql
-
-        def counted(*args: object, **kwargs: object) -> tuple[int, int]:
-            done = post_in_sql(*args, **kwargs)  # type: ignore[arg-type]
-            in_sql.append(done[0])
-            return done
-
-        monkeypatch.setattr(_set_based, "post_in_sql", counted)
-        found = {}
-        for name, where, dialects in (
-            ("sql", empty_database, frozenset({"postgresql"})),
-            ("core", copied, frozenset()),
-        ):
-            monkeypatch.setattr(_set_based, "DIALECTS", dialects)
-            store = SqlStore(where, Keyring.from_secret(SECRET))
-            try:
-                job = Remittance(MONTH, date(2025, 7, 15), rounding)
-                prepare(store, job, chunk_size=16)
-                work(store, job)
-                found[name] = (
-                    server_rows(where),
-                    attrs.evolve(status(store, "remittance/2025-07"), started_at=""),
-                )
-            finally:
-                store.dispose()
+        in_sql = counted_in_sql(monkeypatch)
+        found = {
+            "sql": remitted(empty_database, rounding, frozenset({"postgresql"}), monkeypatch),
+            "core": remitted(copied, rounding, frozenset(), monkeypatch),
+        }
     finally:
         with admin.begin() as connection:
             connection.exec_driver_sql(f"DROP SCHEMA {copy} CASCADE")
@@ -258,7 +234,7 @@ def test_the_postgresql_remittance_leaves_every_row_as_the_pure_functions(
     assert sum(in_sql) > 120
     assert sql_status.refused
     assert sql_status.skipped > 0
-    # a name holding a key's text (escaped in the record) was posted in SQL
+    # a member name holding a key's text (escaped in the record) is among the rows compared
     assert any('balance\\":\\"1.00' in str(value) for row in sql_accounts for value in row)
 
 

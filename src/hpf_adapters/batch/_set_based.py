@@ -165,18 +165,11 @@ _PG_PLAIN_RATIO = r"'^0\.[0-9]{1,4}$'"
 _PG_BALANCE = r"'^[0-9]+\.[0-9]{2}$'"
 
 
-def _pg_side(ratio: str, kind: str, step: int) -> str:
-    product = f"(base_fen * CAST(substr({ratio} || '0000', 3, 4) AS BIGINT))"
-    if kind == "half-up":
-        return f"(({product} + {5000 * step}) / {10000 * step} * {step})"
-    return f"({product} / {10000 * step} * {step})"
-
-
 def _pg_select(kind: str, step: int) -> str:
     """The staging ``INSERT … SELECT`` on PostgreSQL: the conditions of the SQLite one,
     each cast guarded by the pattern it needs (PostgreSQL may evaluate a select list
     before a filter)."""
-    amount = f"({_pg_side('e', kind, step)} + {_pg_side('r', kind, step)})"
+    amount = f"({_side('e', kind, step)} + {_side('r', kind, step)})"  # base_fen is BIGINT there
     return f"""
 INSERT INTO batch_stage (account_no, amount_fen, last_value)
 SELECT account_no, amount, last_value FROM (
