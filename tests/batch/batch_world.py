@@ -14,7 +14,7 @@ import attrs
 
 from hpf_adapters.batch import LoanDeduction
 from hpf_adapters.memory import MemoryStore
-from hpf_adapters.sql import SqlStore
+from hpf_adapters.sql import SqlStore, engine_for
 from hpf_core.accounts import DepositAccount, Employer, FreezeFlag, Member, services
 from hpf_core.loans import Borrower, LoanAccount, SignerRole, open_loan
 from hpf_core.loans import services as loan_services
@@ -231,3 +231,30 @@ def collect_with_services(store: MemoryStore, job: LoanDeduction, loans: list[Lo
             store.unit_of_work(), contract_no=loan.contract.contract_no, on=job.on,
             policy=job.servicing, key=job.key(loan), bank=bank,
         )  # fmt: skip
+
+
+Rows = list[tuple[object, ...]]
+
+
+def rows(url: str) -> tuple[Rows, Rows, Rows]:
+    """The accounts, the journal (without its sequence numbers) and the chunks at ``url``."""
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection:
+
+            def read(sql: str) -> Rows:
+                return [tuple(row) for row in connection.exec_driver_sql(sql)]
+
+            return (
+                read("SELECT * FROM accounts ORDER BY account_no"),
+                read(
+                    "SELECT account_no, kind, amount_fen, value_date, idem_key, month, interest_year,"
+                    " reverses, memo FROM journal ORDER BY idem_key, account_no"
+                ),
+                read(
+                    "SELECT chunk, accounts, posted, amount_fen, skipped, refused FROM batch_chunks"
+                    " ORDER BY chunk"
+                ),
+            )
+    finally:
+        engine.dispose()

@@ -33,7 +33,7 @@ from hpf_core.accounts import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import id_number
+from batch_world import Rows, id_number, rows
 
 SECRET = b"batch set-based tests: a secret of at least 32 bytes"
 MONTH = date(2025, 7, 1)
@@ -97,33 +97,6 @@ def odd_accounts(seed: int, count: int) -> list[DepositAccount]:
             )
         )  # fmt: skip
     return found
-
-
-Rows = list[tuple[object, ...]]
-
-
-def rows(url: str) -> tuple[Rows, Rows, Rows]:
-    """The accounts, the journal (without its sequence numbers) and the chunks at ``url``."""
-    engine = engine_for(url)
-    try:
-        with engine.connect() as connection:
-
-            def read(sql: str) -> Rows:
-                return [tuple(row) for row in connection.exec_driver_sql(sql)]
-
-            return (
-                read("SELECT * FROM accounts ORDER BY account_no"),
-                read(
-                    "SELECT account_no, kind, amount_fen, value_date, idem_key, month, interest_year,"
-                    " reverses, memo FROM journal ORDER BY idem_key"
-                ),
-                read(
-                    "SELECT chunk, accounts, posted, amount_fen, skipped, refused FROM batch_chunks"
-                    " ORDER BY chunk"
-                ),
-            )
-    finally:
-        engine.dispose()
 
 
 def seed(url: str, rounding: str) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import sqlite3
 import sys
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,7 +24,7 @@ import attrs
 import pytest
 
 from hpf_adapters.batch import InterestSettlement, RunStatus, _set_interest, prepare, status, work
-from hpf_adapters.sql import Keyring, SqlStore, upgrade
+from hpf_adapters.sql import Keyring, SqlStore, engine_for, upgrade
 from hpf_core.accounts import (
     AccountState,
     AccountStatus,
@@ -40,7 +39,7 @@ from hpf_core.accounts import (
 from hpf_core.errors import InvalidAmount
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import id_number
+from batch_world import Rows, id_number, rows
 
 SECRET = b"batch set-based tests: a secret of at least 32 bytes"
 YEAR = 2025  # 2025-07-01 .. 2026-06-30
@@ -140,10 +139,10 @@ def world(seed: int, count: int) -> tuple[list[DepositAccount], list[EntryDraft]
     return accounts, entries
 
 
-def seeded(tmp_path: Path, accounts: list[DepositAccount], entries: list[EntryDraft]) -> Path:
-    path = tmp_path / "seeded.db"
-    upgrade(str(path))
-    store = SqlStore(str(path), Keyring.from_secret(SECRET))
+def seed_at(url: str, accounts: list[DepositAccount], entries: list[EntryDraft]) -> None:
+    """``accounts`` and their journal at ``url`` (upgraded first)."""
+    upgrade(url)
+    store = SqlStore(url, Keyring.from_secret(SECRET))
     try:
         with store.unit_of_work() as uow:
             for account in accounts:
@@ -152,31 +151,10 @@ def seeded(tmp_path: Path, accounts: list[DepositAccount], entries: list[EntryDr
             uow.commit()
     finally:
         store.dispose()
-    return path
 
 
-Rows = tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]
-
-
-def rows(path: Path) -> Rows:
-    with sqlite3.connect(path) as raw:
-        accounts = raw.execute("SELECT * FROM accounts ORDER BY account_no").fetchall()
-        journal = raw.execute(
-            "SELECT account_no, kind, amount_fen, value_date, idem_key, month, interest_year, reverses, memo"
-            " FROM journal ORDER BY idem_key"
-        ).fetchall()
-        chunks = raw.execute(
-            "SELECT chunk, accounts, posted, amount_fen, skipped, refused FROM batch_chunks ORDER BY chunk"
-        ).fetchall()
-    return accounts, journal, chunks
-
-
-def settle_both(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: Path, job: InterestSettlement
-) -> tuple[dict[str, tuple[Rows, RunStatus]], list[tuple[int, int, int]]]:
-    """Settle copies of ``source`` with the SQL path and with the core only; what each left
-    (rows and status) and what the SQL decided, chunk by chunk."""
-    found: dict[str, tuple[Rows, RunStatus]] = {}
+def counted_in_sql(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
+    """What each chunk decided in SQL (decided, credited, fen), as the runs below go."""
     in_sql: list[tuple[int, int, int]] = []
     post_in_sql = _set_interest.post_in_sql
 
@@ -186,18 +164,47 @@ def settle_both(
         return done
 
     monkeypatch.setattr(_set_interest, "post_in_sql", counted)
-    for name, dialects in (("sql", frozenset({"sqlite"})), ("core", frozenset())):
-        path = tmp_path / f"{name}.db"
-        shutil.copy(source, path)
-        monkeypatch.setattr(_set_interest, "DIALECTS", dialects)
-        store = SqlStore(str(path), Keyring.from_secret(SECRET))
-        try:
-            prepare(store, job, chunk_size=16)
-            work(store, job)
-            found[name] = (rows(path), attrs.evolve(status(store, f"interest/{YEAR}"), started_at=""))
-        finally:
-            store.dispose()
-    return found, in_sql
+    return in_sql
+
+
+def settled(
+    url: str, job: InterestSettlement, dialects: frozenset[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[tuple[Rows, Rows, Rows], RunStatus]:
+    """The rows and the run's status (its start time blanked) after ``job`` at ``url``, in
+    SQL on ``dialects`` only."""
+    monkeypatch.setattr(_set_interest, "DIALECTS", dialects)
+    store = SqlStore(url, Keyring.from_secret(SECRET))
+    try:
+        prepare(store, job, chunk_size=16)
+        work(store, job)
+        return rows(url), attrs.evolve(status(store, f"interest/{YEAR}"), started_at="")
+    finally:
+        store.dispose()
+
+
+def assert_same_and_not_vacuous(
+    found: dict[str, tuple[tuple[Rows, Rows, Rows], RunStatus]],
+    in_sql: list[tuple[int, int, int]],
+    count: int,
+) -> None:
+    """Both runs left the same rows and status; many accounts were credited, most by the
+    SQL, some decided in SQL with nothing earned, and the core skipped the rest."""
+    (sql_accounts, sql_journal, sql_chunks), sql_status = found["sql"]
+    (core_accounts, core_journal, core_chunks), core_status = found["core"]
+    assert len(sql_accounts) == count
+    for mine, theirs in zip(sql_accounts, core_accounts, strict=True):
+        assert mine == theirs
+    assert sql_journal == core_journal
+    assert sql_chunks == core_chunks
+    assert sql_status == core_status
+    decided = sum(d for d, _, _ in in_sql)
+    credited = sum(c for _, c, _ in in_sql)
+    assert core_status.posted > 150
+    assert credited > 120
+    assert decided - credited > 15
+    assert decided < count - 80  # the odd ones went to the core
+    assert core_status.skipped > decided - credited
+    assert len({row[2] for row in core_journal if row[1] == "interest"}) > 100  # many amounts
 
 
 @pytest.mark.parametrize("plan", sorted(PLANS))
@@ -206,25 +213,66 @@ def test_the_sql_interest_leaves_every_row_as_the_pure_functions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plan: str, basis: str
 ) -> None:
     accounts, entries = world(sum(map(ord, plan + basis)), 320)
-    source = seeded(tmp_path, accounts, entries)
+    source = tmp_path / "seeded.db"
+    seed_at(str(source), accounts, entries)
     job = InterestSettlement(YEAR, PLANS[plan], basis, date(2026, 7, 1))
-    found, in_sql = settle_both(tmp_path, monkeypatch, source, job)
-    (sql_accounts, sql_journal, sql_chunks), sql_status = found["sql"]
-    (core_accounts, core_journal, core_chunks), core_status = found["core"]
-    assert sql_accounts == core_accounts
-    assert sql_journal == core_journal
-    assert sql_chunks == core_chunks
-    assert sql_status == core_status
-    # not vacuous: many credited, most by the SQL, some decided in SQL with nothing earned,
-    # and the core skipped the rest
-    decided = sum(d for d, _, _ in in_sql)
-    credited = sum(c for _, c, _ in in_sql)
-    assert core_status.posted > 150
-    assert credited > 120
-    assert decided - credited > 15
-    assert decided < len(accounts) - 80  # the odd ones went to the core
-    assert core_status.skipped > decided - credited
-    assert len({row[2] for row in core_journal if row[1] == "interest"}) > 100  # many amounts
+    in_sql = counted_in_sql(monkeypatch)
+    found = {}
+    for name, dialects in (("sql", frozenset({"sqlite"})), ("core", frozenset())):
+        path = tmp_path / f"{name}.db"
+        shutil.copy(source, path)  # one file copied: even the sealed text is the same
+        found[name] = settled(str(path), job, dialects, monkeypatch)
+    assert_same_and_not_vacuous(found, in_sql, len(accounts))
+
+
+@pytest.mark.parametrize("empty_database", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("basis", [b.value for b in DayBasis])
+def test_the_postgresql_interest_leaves_every_row_as_the_pure_functions(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch, basis: str
+) -> None:
+    """The same on PostgreSQL (D-075), with the three cuts: the seeded rows copied to a
+    second schema (the sealed text the same in both), one settled in SQL, one by the core.
+    The products are exact there, so the 500-million accounts are settled in SQL too."""
+    url, _, options = empty_database.partition("?")
+    schema = options.rpartition("%3D")[2]
+    copy = f"{schema}_core"
+    accounts, entries = world(sum(map(ord, "postgresql" + basis)), 320)
+    seed_at(empty_database, accounts, entries)
+    job = InterestSettlement(YEAR, PLANS["three cuts"], basis, date(2026, 7, 1))
+    admin = engine_for(url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {copy}")
+    try:
+        copied = f"{url}?options=-csearch_path%3D{copy}"
+        upgrade(copied)
+        with admin.begin() as connection:
+            for table in ("accounts", "journal"):
+                connection.exec_driver_sql(f"INSERT INTO {copy}.{table} SELECT * FROM {schema}.{table}")
+            connection.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{copy}.journal', 'seq'),"
+                f" (SELECT max(seq) FROM {copy}.journal))"
+            )
+        in_sql = counted_in_sql(monkeypatch)
+        by_core: list[str] = []  # the accounts the SQL run left to the core
+        post = InterestSettlement.post
+
+        def recorded(self: InterestSettlement, account: DepositAccount, entries: object) -> object:
+            by_core.append(account.account_no)
+            return post(self, account, entries)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(InterestSettlement, "post", recorded)
+        found = {"sql": settled(empty_database, job, frozenset({"postgresql"}), monkeypatch)}
+        monkeypatch.setattr(InterestSettlement, "post", post)
+        found["core"] = settled(copied, job, frozenset(), monkeypatch)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {copy} CASCADE")
+        admin.dispose()
+    assert_same_and_not_vacuous(found, in_sql, len(accounts))
+    big = {a.account_no for a in accounts if a.balance >= 500_000_000}  # normal, nothing else odd
+    assert len(big) > 5
+    assert not big & set(by_core)  # settled in SQL, exactly
+    assert len(by_core) > 80
 
 
 def test_a_journal_the_core_refuses_is_refused_the_same_way(
@@ -239,7 +287,8 @@ def test_a_journal_the_core_refuses_is_refused_the_same_way(
         EntryDraft(f"A{n:07d}", EntryKind.WITHDRAWAL, Decimal("-999999.00"), date(2025, 9, 1), "odd/out"),
         EntryDraft(f"A{n:07d}", EntryKind.REMITTANCE, Decimal("999999.00"), date(2025, 9, 1), "odd/in"),
     ]
-    source = seeded(tmp_path, accounts, entries)
+    source = tmp_path / "seeded.db"
+    seed_at(str(source), accounts, entries)
     job = InterestSettlement(YEAR, PLANS["one rate"], "actual/365", date(2026, 7, 1))
     raised: list[tuple[str, str]] = []
     for dialects in (frozenset({"sqlite"}), frozenset()):
@@ -258,7 +307,7 @@ def test_a_journal_the_core_refuses_is_refused_the_same_way(
     assert raised[0][0].startswith("postings[")
 
 
-def test_the_sql_path_is_taken_on_sqlite_only() -> None:
+def test_the_sql_path_is_taken_on_sqlite_and_postgresql() -> None:
     assert _set_interest.applies("sqlite")
-    assert not _set_interest.applies("postgresql")
+    assert _set_interest.applies("postgresql")
     assert not _set_interest.applies("mysql")

@@ -216,24 +216,35 @@ SELECT account_no, 'remittance', amount_fen, :value_day, :prefix || account_no, 
 FROM batch_stage ORDER BY account_no
 """)
 
-_PG_ACCOUNTS = sa.text(r"""
+
+def pg_credit_accounts(stage: str, key: str, item: str, where: str = "") -> sa.TextClause:
+    """The PostgreSQL ``UPDATE … FROM`` that credits each account of a chunk with its
+    staged ``amount_fen`` and ``last_value`` (table ``stage``): the balance column, the
+    version, and the stored record as text (``regexp_replace``, see the module's text) —
+    balance, last value date, version, and the JSON text ``item`` (an SQL expression)
+    appended to the list at the top-level ``key``. ``where``: a further condition on the
+    staged row ``s``."""
+    return sa.text(rf"""
 UPDATE accounts SET
   balance_fen = accounts.balance_fen + s.amount_fen,
   version = accounts.version + 1,
   body = regexp_replace(regexp_replace(regexp_replace(
-    CASE WHEN strpos(accounts.body, '"paid_months":[]') > 0
-      THEN replace(accounts.body, '"paid_months":[]', '"paid_months":["' || :month || '"]')
-      ELSE regexp_replace(accounts.body, '"paid_months":\[([^]]*)\]', '"paid_months":[\1,"' || :month || '"]')
+    CASE WHEN strpos(accounts.body, '"{key}":[]') > 0
+      THEN replace(accounts.body, '"{key}":[]', '"{key}":[' || {item} || ']')
+      ELSE regexp_replace(accounts.body, '"{key}":\[([^]]*)\]', '"{key}":[\1,' || {item} || ']')
     END,
-    '"balance":"[0-9]+\.[0-9]{2}"',
+    '"balance":"[0-9]+\.[0-9]{{2}}"',
     '"balance":"' || CAST((accounts.balance_fen + s.amount_fen) / 100 AS TEXT) || '.'
       || lpad(CAST(mod(accounts.balance_fen + s.amount_fen, 100) AS TEXT), 2, '0') || '"'),
-    '"last_value_date":(null|"[0-9]{4}-[0-9]{2}-[0-9]{2}")',
+    '"last_value_date":(null|"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}")',
     '"last_value_date":"' || s.last_value || '"'),
     '"version":[0-9]+', '"version":' || CAST(accounts.version + 1 AS TEXT))
-FROM batch_stage AS s
-WHERE accounts.account_no BETWEEN :first AND :last AND accounts.account_no = s.account_no
+FROM {stage} AS s
+WHERE accounts.account_no BETWEEN :first AND :last AND accounts.account_no = s.account_no{where}
 """)
+
+
+_PG_ACCOUNTS = pg_credit_accounts("batch_stage", "paid_months", """'"' || :month || '"'""")
 
 
 def applies(dialect: str, month: date, value_date: date, rounding: ContributionRounding) -> bool:

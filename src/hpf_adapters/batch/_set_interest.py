@@ -1,4 +1,5 @@
-"""The annual interest settlement computed in SQL on SQLite (issue #16, D-070): one chunk's
+"""The annual interest settlement computed in SQL on SQLite (issue #16, D-070) and
+PostgreSQL (D-075): one chunk's
 ordinary accounts in four set-based statements — their interest into a staging table
 (``INSERT … SELECT`` over the journal), the journal rows from it (``INSERT … SELECT``), the
 accounts from it (``UPDATE … FROM``, the stored record changed in place with ``json_set``)
@@ -28,10 +29,17 @@ order, then journal order, as the core applies them) between 0 and the ledger ma
 the balance after the interest within it too. Whatever is not ordinary (sealed, frozen,
 closed, status 99, a settled year, a journal the core would refuse) is read, decoded and
 posted by the core with its refusals, and so is an account whose product times its rate's
-numerator would not fit 64-bit integers (a rate of many places on a large balance).
-``tests/batch/test_batch_set_interest.py`` proves on random journals, with rates changing
-mid-year on every day basis, that the two leave every account row and journal row byte for
-byte the same."""
+numerator would not fit 64-bit integers (a rate of many places on a large balance) on
+SQLite. ``tests/batch/test_batch_set_interest.py`` proves on random journals, with rates
+changing mid-year on every day basis, that the two leave every account row and journal row
+byte for byte the same, on both databases.
+
+On PostgreSQL (D-075) the statements are those of the remittance there
+(:mod:`._set_based`): the chunk's rows locked first, each record read once as ``jsonb`` (the
+new last value date staged with the interest), the record changed as text with
+``regexp_replace`` and the year appended to ``settled_years``. The products and the
+division are ``NUMERIC`` (``sum`` of ``BIGINT`` is), exact at any size, so no account goes
+to the core for its size there."""
 
 from __future__ import annotations
 
@@ -41,11 +49,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hpf_adapters.batch._set_based import credit_accounts
+from hpf_adapters.batch._set_based import credit_accounts, pg_credit_accounts
 from hpf_core.accounts import DayBasis, accrue_interest_segments, interest_days, interest_year
 from hpf_core.money import MAX_AMOUNT
 
-DIALECTS = frozenset({"sqlite"})
+DIALECTS = frozenset({"sqlite", "postgresql"})
 """The databases on which the interest computes in SQL (the tests switch it off to compare)."""
 
 _MAX_FEN = int(MAX_AMOUNT * 100)
@@ -72,7 +80,7 @@ SELECT DISTINCT account_no FROM (
            PARTITION BY account_no ORDER BY value_date >= :start, value_date, seq
            ROWS UNBOUNDED PRECEDING) AS running
   FROM journal WHERE account_no BETWEEN :first AND :last AND value_date <= :end
-)
+) AS balances
 WHERE opening < 0 OR opening > :max_fen
    OR (value_date >= :start AND (running < 0 OR running > :max_fen))
 """
@@ -120,6 +128,74 @@ FROM batch_interest WHERE amount_fen > 0 ORDER BY account_no
 _ACCOUNTS = credit_accounts("batch_interest", "$.settled_years", ":year", "\n  AND s.amount_fen > 0")
 
 
+# --------------------------------------------------------------------------- PostgreSQL
+
+_PG_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS batch_interest"
+    " (account_no TEXT PRIMARY KEY, amount_fen BIGINT NOT NULL, last_value TEXT NOT NULL)",
+    "CREATE TEMP TABLE IF NOT EXISTS batch_weights"
+    " (day DATE NOT NULL, seg INTEGER NOT NULL, weight BIGINT NOT NULL, PRIMARY KEY (day, seg))",
+    "CREATE TEMP TABLE IF NOT EXISTS batch_segments"
+    " (seg INTEGER PRIMARY KEY, num NUMERIC NOT NULL, den NUMERIC NOT NULL, max_product NUMERIC NOT NULL)",
+    "CREATE TEMP TABLE IF NOT EXISTS batch_plan (plan TEXT NOT NULL)",
+)
+
+_PG_LOCK = sa.text("SELECT 1 FROM accounts WHERE account_no BETWEEN :first AND :last FOR UPDATE")
+
+_PG_BALANCE = r"'^[0-9]+\.[0-9]{2}$'"
+
+# the products are NUMERIC (``sum`` of BIGINT is): exact at any size, so no account is left
+# to the core for its size; the casts are guarded by CASE (PostgreSQL may evaluate a select
+# list or a condition in any order)
+_PG_SELECT = f"""
+INSERT INTO batch_interest (account_no, amount_fen, last_value)
+SELECT a.account_no, coalesce(i.amount, 0),
+       CASE WHEN a.lv IS NULL OR a.lv COLLATE "C" < :value_date THEN :value_date ELSE a.lv END
+FROM (
+  SELECT account_no, balance_fen, j ->> 'last_value_date' AS lv
+  FROM (SELECT account_no, status, balance_fen, CAST(body AS jsonb) AS j
+        FROM accounts WHERE account_no BETWEEN :first AND :last OFFSET 0) AS stored
+  WHERE status = '01'
+    AND j -> 'state' ->> 'status' = '01'
+    AND j -> 'state' ->> 'freeze' = '0'
+    AND jsonb_typeof(j -> 'settled_years') = 'array'
+    AND NOT EXISTS (
+      SELECT 1 FROM jsonb_array_elements(j -> 'settled_years') AS y(v)
+      WHERE CASE WHEN jsonb_typeof(y.v) = 'number' AND y.v #>> '{{}}' ~ '^[0-9]{{1,9}}$'
+                 THEN CAST(y.v #>> '{{}}' AS INTEGER) >= :year ELSE true END)
+    AND j ->> 'opened_on' COLLATE "C" <= :value_date
+    AND (jsonb_typeof(j -> 'last_value_date') = 'null'
+         OR j ->> 'last_value_date' ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$')
+    AND jsonb_typeof(j -> 'balance') = 'string'
+    AND j ->> 'balance' ~ {_PG_BALANCE}
+    AND balance_fen = CASE WHEN j ->> 'balance' ~ {_PG_BALANCE}
+                        THEN CAST(replace(j ->> 'balance', '.', '') AS BIGINT) END
+    AND jsonb_typeof(j -> 'version') = 'number'
+    AND account_no NOT IN ({_REFUSED_JOURNALS})
+) AS a
+LEFT JOIN (
+  SELECT p.account_no,
+         sum(div(2 * p.product * s.num + s.den * :divisor, 2 * s.den * :divisor)) AS amount
+  FROM (
+    SELECT e.account_no, w.seg, sum(CAST(e.amount_fen AS NUMERIC) * w.weight) AS product
+    FROM journal AS e JOIN batch_weights AS w ON w.day = greatest(e.value_date, :start)
+    WHERE e.account_no BETWEEN :first AND :last AND e.value_date <= :end
+    GROUP BY e.account_no, w.seg
+  ) AS p JOIN batch_segments AS s ON s.seg = p.seg
+  GROUP BY p.account_no
+) AS i ON i.account_no = a.account_no
+WHERE a.balance_fen + coalesce(i.amount, 0) <= :max_fen
+"""
+
+_PG_JOURNAL = sa.text("""
+INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, month, interest_year, reverses, memo)
+SELECT account_no, 'interest', amount_fen, :value_day, :prefix || account_no, NULL, :year, NULL, ''
+FROM batch_interest WHERE amount_fen > 0 ORDER BY account_no
+""")
+
+_PG_ACCOUNTS = pg_credit_accounts("batch_interest", "settled_years", ":year_text", "\n  AND s.amount_fen > 0")
+
+
 def _segments(
     year: int, rates: tuple[tuple[date, Decimal], ...], basis: DayBasis
 ) -> list[tuple[date, date, Decimal]]:
@@ -137,9 +213,10 @@ def _max_product(rate: Decimal, divisor: int) -> int:
 
 
 def applies(dialect: str) -> bool:
-    """Whether the interest settlement computes in SQL on ``dialect`` (a rate has at most
-    10 places, so its fraction's denominator times D always fits 64-bit integers; an
-    account whose product is too large for its rate's numerator is left to the core)."""
+    """Whether the interest settlement computes in SQL on ``dialect`` (on SQLite a rate has
+    at most 10 places, so its fraction's denominator times D always fits 64-bit integers;
+    an account whose product is too large for its rate's numerator is left to the core; on
+    PostgreSQL the products are exact ``NUMERIC``)."""
     return dialect in DIALECTS
 
 
@@ -152,13 +229,14 @@ def _plan(
         return
     segments = _segments(year, rates, basis)
     start, end = interest_year(date(year, 7, 1))
+    dated = connection.dialect.name == "postgresql"  # a DATE column there, ISO text on SQLite
     weights = []
     day = start
     while day <= end:
         for k, (first, last, _) in enumerate(segments):
             if day <= last:
                 days = interest_days(max(day, first), last, basis=basis)
-                weights.append({"day": day.isoformat(), "seg": k, "weight": days})
+                weights.append({"day": day if dated else day.isoformat(), "seg": k, "weight": days})
         day += timedelta(days=1)
     fractions = [
         {
@@ -191,7 +269,8 @@ def post_in_sql(
     """Settle the ordinary accounts of ``first``..``last`` in SQL; (accounts decided, of
     them credited, their sum in fen). An ordinary account that earned nothing is decided
     and not credited. The staging table keeps their numbers until the next chunk."""
-    for statement in _TABLES:
+    postgresql = connection.dialect.name == "postgresql"
+    for statement in _PG_TABLES if postgresql else _TABLES:
         connection.exec_driver_sql(statement)
     _plan(connection, year, rates, basis)
     connection.exec_driver_sql("DELETE FROM batch_interest")
@@ -207,9 +286,17 @@ def post_in_sql(
         "max_fen": _MAX_FEN,
         "prefix": prefix,
     }
-    connection.execute(sa.text(_SELECT), params)
-    connection.execute(sa.text(_JOURNAL), params)
-    connection.execute(sa.text(_ACCOUNTS), params)
+    if postgresql:
+        value_day = end + timedelta(days=1)
+        params.update(start=start, end=end, value_day=value_day, year_text=str(year))
+        connection.execute(_PG_LOCK, params)
+        connection.execute(sa.text(_PG_SELECT), params)
+        connection.execute(_PG_JOURNAL, params)
+        connection.execute(_PG_ACCOUNTS, params)
+    else:
+        connection.execute(sa.text(_SELECT), params)
+        connection.execute(sa.text(_JOURNAL), params)
+        connection.execute(sa.text(_ACCOUNTS), params)
     row = connection.exec_driver_sql(
         "SELECT count(*), count(nullif(amount_fen, 0)), coalesce(sum(amount_fen), 0) FROM batch_interest"
     ).one()
