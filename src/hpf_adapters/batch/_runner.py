@@ -276,8 +276,8 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
     """The job over the accounts ``first``..``last`` in the open unit of work: each
     account's posting computed by ``job.post``, then the accounts saved (one
     ``executemany`` compare-and-set, :mod:`._rows`) and the entries appended
-    (``append_many``) — for the remittance on SQLite and PostgreSQL and the interest on
-    SQLite, the ordinary accounts first in SQL (:mod:`._set_based`,
+    (``append_many``) — for the remittance and the interest on SQLite and PostgreSQL,
+    the ordinary accounts first in SQL (:mod:`._set_based`,
     :mod:`._set_interest`). For the overdue marking and the repricing, the loans
     ``first``..``last``, the changed ones saved in one statement; for the loan deduction,
     each loan's collection (:func:`_deduct`)."""

@@ -157,12 +157,14 @@ _ACCOUNTS = credit_accounts("batch_stage", "$.paid_months", ":month")
 
 # --------------------------------------------------------------------------- PostgreSQL
 
-_PG_LOCK = sa.text("SELECT 1 FROM accounts WHERE account_no BETWEEN :first AND :last FOR UPDATE")
+PG_LOCK = sa.text("SELECT 1 FROM accounts WHERE account_no BETWEEN :first AND :last FOR UPDATE")
+"""The chunk's account rows locked, as the Python path reads them (the interest's too)."""
 
-_PG_DATE = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"
+# the patterns a value must match before it is cast (shared with the interest's SQL)
+PG_DATE = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"
+PG_BALANCE = r"'^[0-9]+\.[0-9]{2}$'"
 _PG_PLAIN_AMOUNT = r"'^[0-9]+(\.[0-9]{1,2})?$'"
 _PG_PLAIN_RATIO = r"'^0\.[0-9]{1,4}$'"
-_PG_BALANCE = r"'^[0-9]+\.[0-9]{2}$'"
 
 
 def _pg_select(kind: str, step: int) -> str:
@@ -197,10 +199,10 @@ SELECT account_no, amount, last_value FROM (
                       WHERE y.v = :settled_text)
       AND coalesce(j ->> 'first_month', '') COLLATE "C" <= :month
       AND j ->> 'opened_on' COLLATE "C" <= :value_date
-      AND (jsonb_typeof(j -> 'last_value_date') = 'null' OR j ->> 'last_value_date' ~ {_PG_DATE})
+      AND (jsonb_typeof(j -> 'last_value_date') = 'null' OR j ->> 'last_value_date' ~ {PG_DATE})
       AND jsonb_typeof(j -> 'balance') = 'string'
-      AND j ->> 'balance' ~ {_PG_BALANCE}
-      AND balance_fen = CASE WHEN j ->> 'balance' ~ {_PG_BALANCE}
+      AND j ->> 'balance' ~ {PG_BALANCE}
+      AND balance_fen = CASE WHEN j ->> 'balance' ~ {PG_BALANCE}
                           THEN CAST(replace(j ->> 'balance', '.', '') AS BIGINT) END
       AND jsonb_typeof(j -> 'version') = 'number'
       AND b ~ {_PG_PLAIN_AMOUNT} AND e ~ {_PG_PLAIN_RATIO} AND r ~ {_PG_PLAIN_RATIO}
@@ -278,7 +280,7 @@ def post_in_sql(
     }
     if connection.dialect.name == "postgresql":
         params.update(month_day=month, value_day=value_date, settled_text=str(params["settled_year"]))
-        connection.execute(_PG_LOCK, params)
+        connection.execute(PG_LOCK, params)
         connection.execute(sa.text(_pg_select(kind, step)), params)
         connection.execute(_PG_JOURNAL, params)
         connection.execute(_PG_ACCOUNTS, params)

@@ -1,10 +1,10 @@
 """The annual interest settlement computed in SQL on SQLite (issue #16, D-070) and
-PostgreSQL (D-075): one chunk's
-ordinary accounts in four set-based statements — their interest into a staging table
-(``INSERT … SELECT`` over the journal), the journal rows from it (``INSERT … SELECT``), the
-accounts from it (``UPDATE … FROM``, the stored record changed in place with ``json_set``)
-— and every other account of the chunk through the core's pure functions as before
-(:meth:`InterestSettlement.post <hpf_adapters.batch.InterestSettlement.post>`).
+PostgreSQL (D-075): one chunk's ordinary accounts in four set-based statements — their
+interest into a staging table (``INSERT … SELECT`` over the journal), the journal rows from
+it (``INSERT … SELECT``), the accounts from it (``UPDATE … FROM``, the stored record changed
+in place: ``json_set`` on SQLite) — and every other account of the chunk through the core's
+pure functions as before (:meth:`InterestSettlement.post
+<hpf_adapters.batch.InterestSettlement.post>`).
 
 The arithmetic is the core's (:func:`hpf_core.accounts.accrue_interest_segments`), made
 linear. A segment ``k`` of the year (``f``..``l``, one rate) has the balance product
@@ -49,7 +49,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hpf_adapters.batch._set_based import credit_accounts, pg_credit_accounts
+from hpf_adapters.batch._set_based import (
+    PG_BALANCE,
+    PG_DATE,
+    PG_LOCK,
+    credit_accounts,
+    pg_credit_accounts,
+)
 from hpf_core.accounts import DayBasis, accrue_interest_segments, interest_days, interest_year
 from hpf_core.money import MAX_AMOUNT
 
@@ -140,10 +146,6 @@ _PG_TABLES = (
     "CREATE TEMP TABLE IF NOT EXISTS batch_plan (plan TEXT NOT NULL)",
 )
 
-_PG_LOCK = sa.text("SELECT 1 FROM accounts WHERE account_no BETWEEN :first AND :last FOR UPDATE")
-
-_PG_BALANCE = r"'^[0-9]+\.[0-9]{2}$'"
-
 # the products are NUMERIC (``sum`` of BIGINT is): exact at any size, so no account is left
 # to the core for its size; the casts are guarded by CASE (PostgreSQL may evaluate a select
 # list or a condition in any order)
@@ -165,10 +167,10 @@ FROM (
                  THEN CAST(y.v #>> '{{}}' AS INTEGER) >= :year ELSE true END)
     AND j ->> 'opened_on' COLLATE "C" <= :value_date
     AND (jsonb_typeof(j -> 'last_value_date') = 'null'
-         OR j ->> 'last_value_date' ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$')
+         OR j ->> 'last_value_date' ~ {PG_DATE})
     AND jsonb_typeof(j -> 'balance') = 'string'
-    AND j ->> 'balance' ~ {_PG_BALANCE}
-    AND balance_fen = CASE WHEN j ->> 'balance' ~ {_PG_BALANCE}
+    AND j ->> 'balance' ~ {PG_BALANCE}
+    AND balance_fen = CASE WHEN j ->> 'balance' ~ {PG_BALANCE}
                         THEN CAST(replace(j ->> 'balance', '.', '') AS BIGINT) END
     AND jsonb_typeof(j -> 'version') = 'number'
     AND account_no NOT IN ({_REFUSED_JOURNALS})
@@ -289,7 +291,7 @@ def post_in_sql(
     if postgresql:
         value_day = end + timedelta(days=1)
         params.update(start=start, end=end, value_day=value_day, year_text=str(year))
-        connection.execute(_PG_LOCK, params)
+        connection.execute(PG_LOCK, params)
         connection.execute(sa.text(_PG_SELECT), params)
         connection.execute(_PG_JOURNAL, params)
         connection.execute(_PG_ACCOUNTS, params)
