@@ -18,8 +18,9 @@ from typing import Any
 from hpf_adapters.wiring import App, Config, build
 from hpf_core.accounts import Employer, Member
 from hpf_core.dates import add_months
-from hpf_core.errors import ConcurrentUpdate, InsufficientFunds, InvalidCode
-from hpf_core.members import CodePolicy, CodePurpose, LoginPolicy, PasswordChannel, check_code, login
+from hpf_core.errors import InsufficientFunds, InvalidCode
+from hpf_core.members import CodePolicy, CodePurpose, LoginPolicy, MemberRules, PasswordChannel, check_code
+from hpf_core.members import services as member_services
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 SECRET = b"storage tests: a secret of at least 32 bytes"
@@ -30,8 +31,8 @@ LOGIN_POLICY = LoginPolicy(max_failures=100, lock_minutes=30)
 """No lock before 100 failures: every failure of the race must be counted."""
 LOGIN_POLICY_GROUP = PasswordChannel.APP.group
 """The password group the racing logins count failures in."""
-LOGIN_ATTEMPTS = 50
-"""How many times a failed login's compare-and-set is tried again before giving up."""
+LOGIN_RULES = MemberRules(online_login=LOGIN_POLICY, keypad_login=LOGIN_POLICY)
+"""The member rules the racing logins run under (the lockout policy above on every channel)."""
 
 Outcome = dict[str, Any]
 
@@ -92,23 +93,12 @@ def _check_codes(app: App, phones: Sequence[str], start: Any, outcome: Outcome) 
 def _fail_logins(app: App, phone: str, count: int, start: Any, outcome: Outcome) -> None:
     start.wait(60)
     for _ in range(count):
-        for attempt in range(LOGIN_ATTEMPTS):
-            try:
-                with app.unit_of_work() as uow:
-                    found = uow.credentials.by_phone(phone)
-                    stored, result = login(
-                        found, phone, "wrong-password-1", PasswordChannel.APP, app.hasher, AT, LOGIN_POLICY
-                    )
-                    assert not result.accepted
-                    assert stored is not None
-                    uow.credentials.save(stored)
-                    uow.commit()
-                outcome["failed"] += 1
-                break
-            except ConcurrentUpdate:
-                outcome["retries"] += 1
-                if attempt == LOGIN_ATTEMPTS - 1:
-                    raise
+        attempt = member_services.login(
+            app.unit_of_work, phone, "wrong-password-1", PasswordChannel.APP, AT,
+            hasher=app.hasher, tokens=app.tokens, rules=LOGIN_RULES,
+        )  # fmt: skip
+        assert not attempt.result.accepted
+        outcome["failed"] += 1
 
 
 def race(
@@ -126,12 +116,13 @@ def race(
        bound service, so lock conflicts are retried out of sight);
     2. for each of ``phones``: one check of the right code;
     3. ``logins[1]`` logins to the account with phone ``logins[0]`` with a wrong password,
-       each failure stored through the credentials' compare-and-set (read again and tried
-       again when another process won, up to ``LOGIN_ATTEMPTS`` times).
+       through the member service (:func:`hpf_core.members.services.login`: the failure is
+       counted in advance by compare-and-set, retried out of sight, before the password is
+       verified).
 
     Reports what went through, what was refused and any other error (with its traceback)."""
     outcome: Outcome = {
-        "worker": worker, "ok": 0, "refused": 0, "won": [], "lost": 0, "failed": 0, "retries": 0,
+        "worker": worker, "ok": 0, "refused": 0, "won": [], "lost": 0, "failed": 0,
         "errors": [],
     }  # fmt: skip
     app = app_for(url)
