@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ import attrs
 
 from hpf_adapters.batch import LoanDeduction
 from hpf_adapters.memory import MemoryStore
-from hpf_adapters.sql import SqlStore, engine_for
+from hpf_adapters.sql import SqlStore, engine_for, upgrade
 from hpf_core.accounts import DepositAccount, Employer, FreezeFlag, Member, services
 from hpf_core.loans import Borrower, LoanAccount, SignerRole, open_loan
 from hpf_core.loans import services as loan_services
@@ -258,3 +259,32 @@ def rows(url: str) -> tuple[Rows, Rows, Rows]:
             )
     finally:
         engine.dispose()
+
+
+@contextmanager
+def schema_copy(url: str, tables: tuple[str, ...]) -> Iterator[str]:
+    """The URL of a second PostgreSQL schema beside the one ``url`` names, at the head
+    revision, holding a copy of ``tables`` (so the sealed text is the same in both; a copied
+    journal's sequence moved past its rows); dropped afterwards."""
+    server, _, options = url.partition("?")
+    schema = options.rpartition("%3D")[2]
+    copy = f"{schema}_core"
+    admin = engine_for(server)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {copy}")
+    try:
+        copied = f"{server}?options=-csearch_path%3D{copy}"
+        upgrade(copied)
+        with admin.begin() as connection:
+            for table in tables:
+                connection.exec_driver_sql(f"INSERT INTO {copy}.{table} SELECT * FROM {schema}.{table}")
+            if "journal" in tables:
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{copy}.journal', 'seq'),"
+                    f" (SELECT max(seq) FROM {copy}.journal))"
+                )
+        yield copied
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {copy} CASCADE")
+        admin.dispose()

@@ -21,7 +21,7 @@ import attrs
 import pytest
 
 from hpf_adapters.batch import Remittance, RunStatus, _set_based, prepare, status, work
-from hpf_adapters.sql import Keyring, SqlStore, engine_for, upgrade
+from hpf_adapters.sql import Keyring, SqlStore, upgrade
 from hpf_core.accounts import (
     AccountState,
     AccountStatus,
@@ -33,7 +33,7 @@ from hpf_core.accounts import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import Rows, id_number, rows
+from batch_world import Rows, id_number, rows, schema_copy
 
 SECRET = b"batch set-based tests: a secret of at least 32 bytes"
 MONTH = date(2025, 7, 1)
@@ -174,27 +174,13 @@ def test_the_postgresql_remittance_leaves_every_row_as_the_pure_functions(
 ) -> None:
     """The same on PostgreSQL (D-074): the seeded rows copied to a second schema, so the
     sealed text is the same in both; one posted in SQL, one by the core."""
-    url, _, options = empty_database.partition("?")
-    schema = options.rpartition("%3D")[2]
-    copy = f"{schema}_core"
     seed(empty_database, rounding)
-    admin = engine_for(url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {copy}")
-    try:
-        copied = f"{url}?options=-csearch_path%3D{copy}"
-        upgrade(copied)
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"INSERT INTO {copy}.accounts SELECT * FROM {schema}.accounts")
+    with schema_copy(empty_database, ("accounts",)) as copied:
         in_sql = counted_in_sql(monkeypatch)
         found = {
             "sql": remitted(empty_database, rounding, frozenset({"postgresql"}), monkeypatch),
             "core": remitted(copied, rounding, frozenset(), monkeypatch),
         }
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {copy} CASCADE")
-        admin.dispose()
     (sql_accounts, sql_journal, sql_chunks), sql_status = found["sql"]
     (core_accounts, core_journal, core_chunks), core_status = found["core"]
     assert len(sql_accounts) == 300

@@ -24,7 +24,7 @@ import attrs
 import pytest
 
 from hpf_adapters.batch import InterestSettlement, RunStatus, _set_interest, prepare, status, work
-from hpf_adapters.sql import Keyring, SqlStore, engine_for, upgrade
+from hpf_adapters.sql import Keyring, SqlStore, upgrade
 from hpf_core.accounts import (
     AccountState,
     AccountStatus,
@@ -39,7 +39,7 @@ from hpf_core.accounts import (
 from hpf_core.errors import InvalidAmount
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import Rows, id_number, rows
+from batch_world import Rows, id_number, rows, schema_copy
 
 SECRET = b"batch set-based tests: a secret of at least 32 bytes"
 YEAR = 2025  # 2025-07-01 .. 2026-06-30
@@ -233,25 +233,10 @@ def test_the_postgresql_interest_leaves_every_row_as_the_pure_functions(
     """The same on PostgreSQL (D-075), with the three cuts: the seeded rows copied to a
     second schema (the sealed text the same in both), one settled in SQL, one by the core.
     The products are exact there, so the 500-million accounts are settled in SQL too."""
-    url, _, options = empty_database.partition("?")
-    schema = options.rpartition("%3D")[2]
-    copy = f"{schema}_core"
     accounts, entries = world(sum(map(ord, "postgresql" + basis)), 320)
     seed_at(empty_database, accounts, entries)
     job = InterestSettlement(YEAR, PLANS["three cuts"], basis, date(2026, 7, 1))
-    admin = engine_for(url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {copy}")
-    try:
-        copied = f"{url}?options=-csearch_path%3D{copy}"
-        upgrade(copied)
-        with admin.begin() as connection:
-            for table in ("accounts", "journal"):
-                connection.exec_driver_sql(f"INSERT INTO {copy}.{table} SELECT * FROM {schema}.{table}")
-            connection.exec_driver_sql(
-                f"SELECT setval(pg_get_serial_sequence('{copy}.journal', 'seq'),"
-                f" (SELECT max(seq) FROM {copy}.journal))"
-            )
+    with schema_copy(empty_database, ("accounts", "journal")) as copied:
         in_sql = counted_in_sql(monkeypatch)
         by_core: list[str] = []  # the accounts the SQL run left to the core
         post = InterestSettlement.post
@@ -264,10 +249,6 @@ def test_the_postgresql_interest_leaves_every_row_as_the_pure_functions(
         found = {"sql": settled(empty_database, job, frozenset({"postgresql"}), monkeypatch)}
         monkeypatch.setattr(InterestSettlement, "post", post)
         found["core"] = settled(copied, job, frozenset(), monkeypatch)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {copy} CASCADE")
-        admin.dispose()
     assert_same_and_not_vacuous(found, in_sql, len(accounts))
     big = {a.account_no for a in accounts if a.balance >= 500_000_000}  # normal, nothing else odd
     assert len(big) > 5

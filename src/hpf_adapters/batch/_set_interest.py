@@ -91,7 +91,7 @@ WHERE opening < 0 OR opening > :max_fen
    OR (value_date >= :start AND (running < 0 OR running > :max_fen))
 """
 
-_SELECT = f"""
+_SELECT = sa.text(f"""
 INSERT INTO batch_interest (account_no, amount_fen)
 SELECT a.account_no, coalesce(i.amount, 0) FROM (
   SELECT account_no, balance_fen FROM accounts
@@ -123,15 +123,15 @@ LEFT JOIN (
   GROUP BY p.account_no
 ) AS i ON i.account_no = a.account_no
 WHERE coalesce(i.too_big, 0) = 0 AND a.balance_fen + coalesce(i.amount, 0) <= :max_fen
-"""
+""")
 
-_JOURNAL = """
+_JOURNAL = sa.text("""
 INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, month, interest_year, reverses, memo)
 SELECT account_no, 'interest', amount_fen, :value_date, :prefix || account_no, NULL, :year, NULL, ''
 FROM batch_interest WHERE amount_fen > 0 ORDER BY account_no
-"""
+""")
 
-_ACCOUNTS = credit_accounts("batch_interest", "$.settled_years", ":year", "\n  AND s.amount_fen > 0")
+_ACCOUNTS = sa.text(credit_accounts("batch_interest", "$.settled_years", ":year", "\n  AND s.amount_fen > 0"))
 
 
 # --------------------------------------------------------------------------- PostgreSQL
@@ -149,7 +149,7 @@ _PG_TABLES = (
 # the products are NUMERIC (``sum`` of BIGINT is): exact at any size, so no account is left
 # to the core for its size; the casts are guarded by CASE (PostgreSQL may evaluate a select
 # list or a condition in any order)
-_PG_SELECT = f"""
+_PG_SELECT = sa.text(f"""
 INSERT INTO batch_interest (account_no, amount_fen, last_value)
 SELECT a.account_no, coalesce(i.amount, 0),
        CASE WHEN a.lv IS NULL OR a.lv COLLATE "C" < :value_date THEN :value_date ELSE a.lv END
@@ -187,7 +187,7 @@ LEFT JOIN (
   GROUP BY p.account_no
 ) AS i ON i.account_no = a.account_no
 WHERE a.balance_fen + coalesce(i.amount, 0) <= :max_fen
-"""
+""")
 
 _PG_JOURNAL = sa.text("""
 INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, month, interest_year, reverses, memo)
@@ -292,13 +292,13 @@ def post_in_sql(
         value_day = end + timedelta(days=1)
         params.update(start=start, end=end, value_day=value_day, year_text=str(year))
         connection.execute(PG_LOCK, params)
-        connection.execute(sa.text(_PG_SELECT), params)
+        connection.execute(_PG_SELECT, params)
         connection.execute(_PG_JOURNAL, params)
         connection.execute(_PG_ACCOUNTS, params)
     else:
-        connection.execute(sa.text(_SELECT), params)
-        connection.execute(sa.text(_JOURNAL), params)
-        connection.execute(sa.text(_ACCOUNTS), params)
+        connection.execute(_SELECT, params)
+        connection.execute(_JOURNAL, params)
+        connection.execute(_ACCOUNTS, params)
     row = connection.exec_driver_sql(
         "SELECT count(*), count(nullif(amount_fen, 0)), coalesce(sum(amount_fen), 0) FROM batch_interest"
     ).one()
