@@ -12,12 +12,13 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 
-from hpf_adapters.batch import _rows, _set_based, _set_interest
+from hpf_adapters.batch import _rows, _set_based, _set_deduction, _set_interest
 from hpf_adapters.batch._jobs import (
     OVER_LOANS,
     AnyJob,
@@ -29,11 +30,12 @@ from hpf_adapters.batch._jobs import (
 from hpf_adapters.sql import SqlStore, SqlUnitOfWork
 from hpf_adapters.sql import _tables as t
 from hpf_adapters.sql._base import translated
-from hpf_adapters.sql._codec import to_fen
+from hpf_adapters.sql._codec import Sealer, _decode, to_fen
 from hpf_adapters.sql._deposits import _entry
 from hpf_core.accounts import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.errors import ConcurrentUpdate, InputError, Refused, UnknownRecord, Violation, refusal
-from hpf_core.loans import LoanEntryDraft
+from hpf_core.loans import LoanAccount, LoanEntryDraft
+from hpf_core.ports import BankDebit
 
 ATTEMPTS = 20
 """How many times a chunk whose transaction the database chose to retry is tried again."""
@@ -216,8 +218,19 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
     (and locked) once, each loan's collection computed by ``job.collect`` in contract order
     (an account two loans draw on sees the first one's deduction), then the loans saved,
     the accounts saved and the deposit and loan journal lines appended, each kind in one
-    statement (:mod:`._rows`)."""
-    reads = _rows.read_loans(uow, first, last)
+    statement (:mod:`._rows`). On SQLite the ordinary loans are collected first in SQL
+    (:mod:`._set_deduction`), and only the others read here."""
+    in_sql = in_sql_fen = 0
+    if _set_deduction.applies(uow.dialect):
+        in_sql, in_sql_fen = _set_deduction.post_in_sql(
+            uow.connection(), first=first, last=last, on=job.on, policy=job.servicing,
+            prefix=f"batch/{job.name}/{job.period}/",
+            bank=None if job.bank is None else _asking(job.bank, uow.sealer),
+        )  # fmt: skip
+        rest = uow.connection().execute(_set_deduction.REST, {"first": first, "last": last})
+        reads = _rows.decoded(rest, LoanAccount, uow.sealer)
+    else:
+        reads = _rows.read_loans(uow, first, last)
     numbers = sorted(
         {s.account_no for r in reads if r.record.agreement is not None for s in r.record.agreement.signers}
     )
@@ -250,7 +263,19 @@ def _deduct(uow: SqlUnitOfWork, job: LoanDeduction, chunk: int, first: str, last
         uow.journal.append_many(drafts)
     _rows.append_lines(uow, lines)
     skipped = len(reads) - collected - not_done  # a refused loan may have several codes
-    return ChunkResult(chunk, len(reads), collected, amount, skipped, dict(refused))
+    return ChunkResult(
+        chunk, len(reads) + in_sql, collected + in_sql, amount + in_sql_fen, skipped, dict(refused)
+    )
+
+
+def _asking(bank: BankDebit, sealer: Sealer) -> _set_deduction.Bank:
+    """``bank`` as the SQL path asks it: the card number opened from its sealed text."""
+
+    def ask(debit_id: str, contract_no: str, amount: Decimal, sealed: str) -> bool:
+        card: str = _decode(sealed, str, sealer, "card_number")
+        return bank.debit(debit_id=debit_id, contract_no=contract_no, amount=amount, card_number=card)
+
+    return ask
 
 
 def _post_loans(uow: SqlUnitOfWork, job: LoanJob, chunk: int, first: str, last: str) -> ChunkResult:

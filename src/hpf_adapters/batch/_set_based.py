@@ -126,29 +126,41 @@ FROM batch_stage ORDER BY account_no
 """
 
 
-def credit_accounts(stage: str, appended: str, value: str, where: str = "") -> str:
+def credit_accounts(
+    stage: str,
+    appended: str | None,
+    value: str,
+    where: str = "",
+    *,
+    amount: str = "s.amount_fen",
+    value_date: str = ":value_date",
+    ranged: bool = True,
+) -> str:
     """The ``UPDATE … FROM`` that credits each account of a chunk with its staged
-    ``amount_fen`` (table ``stage``): the balance column, the version, and the stored
-    record in place with ``json_set`` — balance, last value date (the later of the two),
-    ``value`` appended to the list at ``appended`` (``'$.paid_months'``, bound as
-    ``:month``), version. ``where``: a further condition on the staged row ``s``."""
+    ``amount`` (an expression over the row ``s`` of table ``stage``; negative for a debit):
+    the balance column, the version, and the stored record in place with ``json_set`` —
+    balance, last value date (the later of it and ``value_date``), ``value`` appended to
+    the list at ``appended`` (``'$.paid_months'``, bound as ``:month``; None appends
+    nothing), version. ``where``: a further condition on the staged row ``s``; ``ranged``:
+    only the accounts ``:first``..``:last`` (a chunk of accounts, not of loans)."""
+    append = "" if appended is None else f"\n    '{appended}[#]', {value},"
+    chunk = "accounts.account_no BETWEEN :first AND :last AND " if ranged else ""
     return f"""
 UPDATE accounts SET
-  balance_fen = accounts.balance_fen + s.amount_fen,
+  balance_fen = accounts.balance_fen + {amount},
   version = accounts.version + 1,
   body = json_set(
     accounts.body,
-    '$.balance', printf('%d.%02d', (accounts.balance_fen + s.amount_fen) / 100,
-                        (accounts.balance_fen + s.amount_fen) % 100),
+    '$.balance', printf('%d.%02d', (accounts.balance_fen + {amount}) / 100,
+                        (accounts.balance_fen + {amount}) % 100),
     '$.last_value_date', CASE
       WHEN json_extract(accounts.body, '$.last_value_date') IS NULL
-        OR json_extract(accounts.body, '$.last_value_date') < :value_date THEN :value_date
-      ELSE json_extract(accounts.body, '$.last_value_date') END,
-    '{appended}[#]', {value},
+        OR json_extract(accounts.body, '$.last_value_date') < {value_date} THEN {value_date}
+      ELSE json_extract(accounts.body, '$.last_value_date') END,{append}
     '$.version', accounts.version + 1
   )
 FROM {stage} AS s
-WHERE accounts.account_no BETWEEN :first AND :last AND accounts.account_no = s.account_no{where}
+WHERE {chunk}accounts.account_no = s.account_no{where}
 """
 
 

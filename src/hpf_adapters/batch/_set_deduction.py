@@ -1,0 +1,303 @@
+"""The loan deduction computed in SQL on SQLite (issue #16, D-077): one chunk's ordinary
+loans — one instalment due on the collection day, paid in full from the one signer's
+deposit account and the card — in set-based statements, and every other loan of the chunk
+through :meth:`LoanDeduction.collect` as before.
+
+"Ordinary" is decided in SQL, conservatively, as the loan's own record and its signer's
+account show it:
+
+- the loan: not settled; no bill outstanding and every overdue record cleared; the next
+  row of its schedule due exactly on the collection day and at least one row after it (so
+  the collection bills one instalment, late by nothing, and settles nothing); no repricing
+  dated after the last due date up to the day, and the rate in force the rate of the rows;
+  the balance column equal to the record's balance; the amounts written as plain decimals
+  with two places; the contract number the row's;
+- its offset agreement: none (the card pays everything), or exactly one signer whose
+  account no other loan of the chunk names, an account that is normal and not frozen,
+  opened on or before the day, with no settled interest year holding the day and no
+  posting dated after it, its balance column equal to its record's; the signer pays the
+  lesser of its balance and the instalment (:func:`hpf_core.loans.plan_monthly_offset`);
+- what the account does not cover is the card's: the job's bank (:class:`hpf_core.ports.
+  BankDebit`) is asked here, under the debit id the Python path uses (``<key>/card``),
+  before anything is written; a loan whose card is declined, or whose card has a part to
+  pay when the job has no bank, is left to the Python path (the bank answers a debit id
+  the same way each time it is asked: the port's contract).
+
+The split of a payment follows the policy's order of the current interest and principal
+(:func:`hpf_core.loans.repay`: the signer's take first, then the card). The loan's record
+is changed in place with ``json_remove`` (the schedule's first row) and ``json_set``
+(balance, last due date, next period, repaid amounts, the schedule's first due date,
+months and principal, version); the account's as the remittance's is (balance, last value
+date, version). ``tests/batch/test_batch_set_deduction.py`` proves on random loans and
+accounts that the SQL leaves every loan, account, journal and loan journal row exactly as
+the pure functions do. PostgreSQL and MariaDB keep the Python path (within 3× of their
+floors, D-074)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from hpf_adapters.batch._set_based import credit_accounts
+from hpf_core.accounts import interest_year_of
+from hpf_core.dates import add_months
+from hpf_core.loans import Bucket, ServicingPolicy
+from hpf_core.money import amount_from_fen
+
+DIALECTS = frozenset({"sqlite"})
+"""The databases on which the deduction computes in SQL (the tests switch it off to
+compare)."""
+
+_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS batch_loan_stage (contract_no TEXT PRIMARY KEY, account_no TEXT,"
+    " take_fen BIGINT NOT NULL, card_fen BIGINT NOT NULL, p_fen BIGINT NOT NULL, i_fen BIGINT NOT NULL,"
+    " p1_fen BIGINT NOT NULL, i1_fen BIGINT NOT NULL, balance_fen BIGINT NOT NULL, period INTEGER NOT NULL,"
+    " card TEXT)",
+    "CREATE TEMP TABLE IF NOT EXISTS batch_loan_signers (contract_no TEXT NOT NULL, account_no TEXT)",
+    "CREATE INDEX IF NOT EXISTS temp.batch_loan_signer ON batch_loan_signers (account_no)",
+    "DELETE FROM batch_loan_stage",
+    "DELETE FROM batch_loan_signers",
+)
+"""The chunk's staged loans (the instalment, its split, the signer's take and the card's
+part) and every signer of every loan of the chunk."""
+
+_SIGNERS = sa.text("""
+INSERT INTO batch_loan_signers (contract_no, account_no)
+SELECT l.contract_no, json_extract(s.value, '$.account_no')
+FROM loans AS l, json_each(json_extract(l.body, '$.agreement.signers')) AS s
+WHERE l.contract_no BETWEEN :first AND :last
+""")
+
+_MONEY = "({x} GLOB '[0-9]*.[0-9][0-9]' AND {x} NOT GLOB '*[^0-9.]*' AND {x} NOT GLOB '*.*.*')"
+"""A JSON value that is a plain two-place decimal text (``"1234.50"``)."""
+_FEN = "CAST(replace({x}, '.', '') AS INTEGER)"
+_TEXT = "printf('%d.%02d', ({x}) / 100, ({x}) % 100)"
+"""A count of fen (not negative) as the codec writes a two-place amount."""
+
+
+def _money(path: str) -> str:
+    return _MONEY.format(x=f"json_extract(body, '{path}')") + f" AND json_type(body, '{path}') = 'text'"
+
+
+def _column(name: str) -> str:
+    path = f"'$.schedule.{name}'"
+    return (
+        f"json_array_length(body, {path}) = json_extract(body, '$.schedule.months')"
+        f" AND json_type(body, '$.schedule.{name}[0]') = 'integer'"
+        f" AND json_extract(body, '$.schedule.{name}[0]') >= 0"
+    )
+
+
+_ORDINARY_LOAN = " AND ".join(
+    (
+        "settled_on IS NULL",
+        "json_type(body, '$.settled_on') = 'null'",
+        "json_extract(body, '$.contract.contract_no') = contract_no",
+        "json_type(body, '$.bills') = 'array' AND json_array_length(body, '$.bills') = 0",
+        "json_type(body, '$.overdue') = 'array'",
+        "NOT EXISTS (SELECT 1 FROM json_each(json_extract(body, '$.overdue')) AS o"
+        " WHERE coalesce(json_type(o.value, '$.cleared_on'), '') <> 'text')",
+        "json_extract(body, '$.schedule.first_due') = :on",
+        "json_type(body, '$.schedule.months') = 'integer' AND json_extract(body, '$.schedule.months') >= 2",
+        _column("payment_fen"),
+        _column("principal_fen"),
+        _column("interest_fen"),
+        _column("balance_fen"),
+        "json_type(body, '$.next_period') = 'integer'",
+        "json_type(body, '$.last_due') = 'text' AND json_extract(body, '$.last_due') < :on",
+        # the rate in force on the day is already the rows' rate (no repricing reached now)
+        "json_type(body, '$.rates') = 'array'",
+        "NOT EXISTS (SELECT 1 FROM json_each(json_extract(body, '$.rates')) AS r"
+        " WHERE json_extract(r.value, '$[0]') > json_extract(body, '$.last_due')"
+        " AND json_extract(r.value, '$[0]') <= :on)",
+        "(json_array_length(body, '$.rates') = 0 OR json_extract(body, '$.annual_rate') IS coalesce("
+        "(SELECT json_extract(r.value, '$[1]') FROM json_each(json_extract(body, '$.rates')) AS r"
+        " WHERE json_extract(r.value, '$[0]') <= :on ORDER BY r.key DESC LIMIT 1),"
+        " json_extract(body, '$.contract.annual_rate')))",
+        _money("$.balance"),
+        "balance_fen = " + _FEN.format(x="json_extract(body, '$.balance')"),
+        _money("$.repaid_principal"),
+        _money("$.repaid_interest"),
+        _money("$.repaid_penalty"),
+        "(json_type(body, '$.agreement') = 'null' OR json_array_length(body, '$.agreement.signers') = 1)",
+    )
+)
+
+_ORDINARY_ACCOUNT = " AND ".join(
+    (
+        "a.status = '01'",
+        "json_extract(a.body, '$.state.status') = '01'",
+        "json_extract(a.body, '$.state.freeze') = '0'",
+        "json_extract(a.body, '$.opened_on') <= :on",
+        "json_type(a.body, '$.settled_years') = 'array'",
+        "NOT EXISTS (SELECT 1 FROM json_each(json_extract(a.body, '$.settled_years'))"
+        " WHERE value = :settled_year)",
+        "(json_type(a.body, '$.last_value_date') = 'null'"
+        " OR json_extract(a.body, '$.last_value_date') <= :on)",
+        "json_type(a.body, '$.balance') = 'text'",
+        _MONEY.format(x="json_extract(a.body, '$.balance')"),
+        "a.balance_fen = " + _FEN.format(x="json_extract(a.body, '$.balance')"),
+        "(SELECT count(*) FROM batch_loan_signers AS n WHERE n.account_no = a.account_no) = 1",
+    )
+)
+
+
+_STAGE = f"""
+INSERT INTO batch_loan_stage
+  (contract_no, account_no, take_fen, card_fen, p_fen, i_fen, p1_fen, i1_fen, balance_fen, period, card)
+SELECT contract_no, account_no, take, p + i - take, p, i,
+       CASE WHEN :interest_first THEN take - min(take, i) ELSE min(take, p) END,
+       CASE WHEN :interest_first THEN min(take, i) ELSE take - min(take, p) END,
+       balance_fen, period, card
+FROM (
+  SELECT contract_no, account_no, p, i, balance_fen, period, card,
+         CASE WHEN account_no IS NULL THEN 0 ELSE min(account_fen, p + i) END AS take
+  FROM (
+    SELECT l.contract_no, l.balance_fen, l.p, l.i, l.period, l.card,
+           a.account_no, a.balance_fen AS account_fen, l.signed
+    FROM (
+      SELECT contract_no, balance_fen,
+             json_extract(body, '$.schedule.principal_fen[0]') AS p,
+             json_extract(body, '$.schedule.interest_fen[0]') AS i,
+             json_extract(body, '$.next_period') AS period,
+             json_extract(body, '$.card_number') AS card,
+             json_extract(body, '$.agreement.signers[0].account_no') AS signed
+      FROM loans
+      WHERE contract_no BETWEEN :first AND :last AND {_ORDINARY_LOAN}
+      LIMIT -1 OFFSET 0
+    ) AS l
+    LEFT JOIN accounts AS a ON a.account_no = l.signed AND {_ORDINARY_ACCOUNT}
+    WHERE l.balance_fen >= l.p AND l.p + l.i > 0
+  )
+  WHERE signed IS NULL OR account_no IS NOT NULL
+)
+WHERE :has_bank OR p + i - take = 0
+"""
+"""The chunk's ordinary loans staged: a loan with a signer whose account is not ordinary
+(or not there) is not staged."""
+
+_DECLINED = sa.text("DELETE FROM batch_loan_stage WHERE contract_no = :contract_no")
+
+_JOURNAL = sa.text("""
+INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, month, interest_year, reverses, memo)
+SELECT account_no, 'loan-deduction', -take_fen, :on, :prefix || contract_no || '/' || account_no,
+       NULL, NULL, NULL, ''
+FROM batch_loan_stage WHERE take_fen > 0 ORDER BY contract_no
+""")
+
+_LINES = sa.text("""
+INSERT INTO loan_journal (contract_no, kind, on_date, principal_fen, interest_fen, penalty_fen, source,
+                          idem_key, balance_after_fen, period)
+SELECT contract_no, 'repayment', :on, p, i, 0, source, idem_key, after, period FROM (
+  SELECT contract_no, p1_fen AS p, i1_fen AS i, 'hpf' AS source, 0 AS rank,
+         :prefix || contract_no || '/' || account_no AS idem_key, balance_fen - p1_fen AS after, period
+  FROM batch_loan_stage WHERE take_fen > 0
+  UNION ALL
+  SELECT contract_no, p_fen - p1_fen, i_fen - i1_fen, 'bank', 1,
+         :prefix || contract_no || '/card', balance_fen - p_fen, period
+  FROM batch_loan_stage WHERE card_fen > 0
+) ORDER BY contract_no, rank
+""")
+
+_ACCOUNTS = sa.text(
+    credit_accounts(
+        "batch_loan_stage",
+        None,
+        "",
+        " AND s.take_fen > 0",
+        amount="-s.take_fen",
+        value_date=":on",
+        ranged=False,
+    )
+)
+
+_NEW_BALANCE = _TEXT.format(x="loans.balance_fen - s.p_fen")
+_NEW_INTEREST = _TEXT.format(x=_FEN.format(x="json_extract(loans.body, '$.repaid_interest')") + "+s.i_fen")
+_NEW_PRINCIPAL = _TEXT.format(x=_FEN.format(x="json_extract(loans.body, '$.repaid_principal')") + "+s.p_fen")
+_NEW_SCHEDULE = _TEXT.format(x="json_extract(loans.body, '$.schedule.balance_fen[0]')")
+_LOANS = sa.text(f"""
+UPDATE loans SET
+  balance_fen = loans.balance_fen - s.p_fen,
+  version = loans.version + 1,
+  body = json_set(
+    json_remove(loans.body, '$.schedule.balance_fen[0]', '$.schedule.interest_fen[0]',
+                '$.schedule.payment_fen[0]', '$.schedule.principal_fen[0]'),
+    '$.balance', {_NEW_BALANCE},
+    '$.last_due', :on,
+    '$.next_period', s.period + 1,
+    '$.repaid_interest', {_NEW_INTEREST},
+    '$.repaid_principal', {_NEW_PRINCIPAL},
+    '$.schedule.first_due', :next_due,
+    '$.schedule.months', json_extract(loans.body, '$.schedule.months') - 1,
+    '$.schedule.principal', {_NEW_SCHEDULE},
+    '$.version', loans.version + 1
+  )
+FROM batch_loan_stage AS s
+WHERE loans.contract_no BETWEEN :first AND :last AND loans.contract_no = s.contract_no
+""")
+
+_COUNT = "SELECT count(*), coalesce(sum(p_fen + i_fen), 0) FROM batch_loan_stage"
+_CARDS = "SELECT contract_no, card_fen, card FROM batch_loan_stage WHERE card_fen > 0 ORDER BY contract_no"
+
+REST = sa.text(
+    "SELECT body, version FROM loans WHERE contract_no BETWEEN :first AND :last"
+    " AND contract_no NOT IN (SELECT contract_no FROM batch_loan_stage) ORDER BY contract_no"
+)
+"""The chunk's loans the SQL did not collect."""
+
+Bank = Callable[[str, str, Decimal, str], bool]
+"""``(debit id, contract number, amount, sealed card text) -> taken``: the job's bank,
+asked with the card number opened."""
+
+
+def applies(dialect: str) -> bool:
+    """Whether the deduction computes in SQL on ``dialect``."""
+    return dialect in DIALECTS
+
+
+def interest_first(policy: ServicingPolicy) -> bool:
+    """Whether ``policy`` pays an instalment's interest before its principal."""
+    order = list(policy.allocation)
+    return order.index(Bucket.CURRENT_INTEREST) < order.index(Bucket.CURRENT_PRINCIPAL)
+
+
+def post_in_sql(
+    connection: sa.Connection,
+    *,
+    first: str,
+    last: str,
+    on: date,
+    policy: ServicingPolicy,
+    prefix: str,
+    bank: Bank | None,
+) -> tuple[int, int]:
+    """Collect the ordinary loans of ``first``..``last`` in SQL; (loans collected, the
+    sum collected in fen). The staging table keeps their numbers until the next chunk."""
+    for statement in _TABLES:
+        connection.exec_driver_sql(statement)
+    params: dict[str, Any] = {
+        "first": first,
+        "last": last,
+        "on": on.isoformat(),
+        "next_due": add_months(on, 1).isoformat(),
+        "settled_year": interest_year_of(on),
+        "interest_first": interest_first(policy),
+        "has_bank": bank is not None,
+        "prefix": prefix,
+    }
+    connection.execute(_SIGNERS, params)
+    connection.execute(sa.text(_STAGE), params)
+    if bank is not None:
+        for contract_no, card_fen, card in connection.exec_driver_sql(_CARDS).all():
+            if not bank(f"{prefix}{contract_no}/card", contract_no, amount_from_fen(card_fen), card or ""):
+                connection.execute(_DECLINED, {"contract_no": contract_no})
+    connection.execute(_JOURNAL, params)
+    connection.execute(_LINES, params)
+    connection.execute(_ACCOUNTS, params)
+    connection.execute(_LOANS, params)
+    row = connection.exec_driver_sql(_COUNT).one()
+    return int(row[0]), int(row[1])

@@ -1,0 +1,207 @@
+"""The loan deduction computed in SQL on SQLite (issue #16, D-077): a differential test. The
+same database (one file, copied, so even the sealed text is the same) is collected once
+with the SQL path and once with the core's pure functions only, month after month; every
+loan row and account row (columns, and the record's text byte for byte), every deposit and
+loan journal row and the chunks' checkpoints must be identical — on random loans that mix
+what the SQL collects (one instalment due on the day, no signer or one signer with an
+ordinary account, the card taken) with everything it must leave to the core (several
+instalments due, bills left by a declined card, overdue penalty, two signers, an account
+two loans draw on, sealed or frozen accounts, a repricing reached, no bank), under both
+orders of a current instalment's interest and principal."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+import attrs
+import pytest
+
+from hpf_adapters.batch import LoanDeduction, Repricing, RunStatus, _set_deduction, prepare, status, work
+from hpf_adapters.memory import MemoryStore
+from hpf_adapters.policies import load_policy
+from hpf_adapters.sql import Keyring, SqlStore, engine_for, upgrade
+from hpf_core.loans import (
+    Borrower,
+    Bucket,
+    RepricingOverride,
+    RepricingRule,
+    ServicingPolicy,
+    SignerRole,
+    open_loan,
+)
+from hpf_core.loans import services as loan_services
+
+sys.path.insert(0, str(Path(__file__).parent))
+from batch_world import Rows, RuleBank, offset_world, rows
+
+SECRET = b"batch set-based deduction: a secret of at least 32 bytes"
+ALTAY = load_policy("altay").loans.servicing
+SWAPPED = {
+    Bucket.CURRENT_INTEREST: Bucket.CURRENT_PRINCIPAL,
+    Bucket.CURRENT_PRINCIPAL: Bucket.CURRENT_INTEREST,
+}
+PRINCIPAL_FIRST = attrs.evolve(ALTAY, allocation=tuple(SWAPPED.get(b, b) for b in ALTAY.allocation))
+"""Altay's rules with an instalment's principal paid before its interest."""
+DAYS = tuple(date(2025, month, day) for month, day in ((3, 1), (4, 1), (4, 15), (5, 1), (6, 1), (7, 1)))
+"""The collection days: the first bills several months; the 15th bills nothing."""
+REACHED = RepricingRule((RepricingOverride(date(2025, 5, 8), date(2025, 6, 1), "the tests' own date"),))
+"""The change of 8 May 2025 reaching the loans on 1 June 2025."""
+
+
+def seed(path: Path, seed: int) -> RuleBank:
+    """60 loans of :func:`batch_world.offset_world` and 6 more, each naming a borrower of one
+    of those as its own borrower and numbered right after it (an account two loans of one
+    chunk draw on), at ``path``."""
+    upgrade(str(path))
+    store = SqlStore(str(path), Keyring.from_secret(SECRET))
+    try:
+        world = offset_world(seed, 60)
+        world.build(store)
+        for n in range(6):
+            shared = world.loans[n * 7].contract.borrowers[0].account_no
+            loan = open_loan(
+                contract_no=f"HT{n * 7:06d}S", borrowers=(Borrower(SignerRole.BORROWER, "王五", shared),),
+                principal="300000", disbursed_on=date(2024, 12, 10), term_months=120,
+                method="equal-installment", annual_rate="0.031", card_number="6222 0200 1234 5678",
+            )  # fmt: skip
+            loan_services.disburse(store.unit_of_work(), loan)
+            loan_services.sign_monthly_offset(
+                store.unit_of_work(), contract_no=loan.contract.contract_no, account_no=shared,
+                on=date(2025, 1, 10),
+            )  # fmt: skip
+        return world.bank
+    finally:
+        store.dispose()
+
+
+def loan_rows(url: str) -> tuple[Rows, Rows]:
+    """The loans and the loan journal (without its sequence numbers) at ``url``."""
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection:
+            loans = [tuple(r) for r in connection.exec_driver_sql("SELECT * FROM loans ORDER BY contract_no")]
+            lines = [
+                tuple(r)
+                for r in connection.exec_driver_sql(
+                    "SELECT contract_no, kind, on_date, principal_fen, interest_fen, penalty_fen, source,"
+                    " idem_key, balance_after_fen, period FROM loan_journal ORDER BY idem_key"
+                )
+            ]
+            return loans, lines
+    finally:
+        engine.dispose()
+
+
+def collected(
+    url: str,
+    bank: RuleBank,
+    policy: ServicingPolicy,
+    dialects: frozenset[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> list[RunStatus]:
+    """Every day of :data:`DAYS` collected at ``url`` (the SQL on ``dialects`` only; no bank
+    on 1 May), with the change of 8 May repricing the loans from 1 June (run before that
+    day's collection, so the collection reaches it)."""
+    monkeypatch.setattr(_set_deduction, "DIALECTS", dialects)
+    store = SqlStore(url, Keyring.from_secret(SECRET))
+    found = []
+    try:
+        for on in DAYS:
+            if on == date(2025, 6, 1):
+                repricing = Repricing(date(2025, 5, 8), on, policy, rule=REACHED)
+                prepare(store, repricing, chunk_size=9)
+                work(store, repricing)
+            job = LoanDeduction(on, policy, None if on == date(2025, 5, 1) else bank)
+            prepare(store, job, chunk_size=9)
+            work(store, job)
+            found.append(attrs.evolve(status(store, f"deduction/{on}"), started_at="", finished_at=""))
+        return found
+    finally:
+        store.dispose()
+
+
+def counted_in_sql(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The loans each chunk collected in SQL, as the runs below go."""
+    in_sql: list[int] = []
+    post_in_sql = _set_deduction.post_in_sql
+
+    def counted(*args: object, **kwargs: object) -> tuple[int, int]:
+        done = post_in_sql(*args, **kwargs)  # type: ignore[arg-type]
+        in_sql.append(done[0])
+        return done
+
+    monkeypatch.setattr(_set_deduction, "post_in_sql", counted)
+    return in_sql
+
+
+@pytest.mark.parametrize(("policy", "seed_no"), [(ALTAY, 11), (PRINCIPAL_FIRST, 12), (ALTAY, 13)])
+def test_the_sql_deduction_leaves_every_row_as_the_pure_functions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: ServicingPolicy, seed_no: int
+) -> None:
+    seeded = tmp_path / "seeded.db"
+    bank = seed(seeded, seed_no)
+    in_sql = counted_in_sql(monkeypatch)
+    found = {}
+    for name, dialects in (("sql", frozenset({"sqlite"})), ("core", frozenset())):
+        path = tmp_path / f"{name}.db"
+        shutil.copy(seeded, path)
+        runs = collected(str(path), bank, policy, dialects, monkeypatch)
+        found[name] = (rows(str(path)), loan_rows(str(path)), runs)
+    (sql_accounts, sql_journal, sql_chunks), (sql_loans, sql_lines), sql_runs = found["sql"]
+    (core_accounts, core_journal, core_chunks), (core_loans, core_lines), core_runs = found["core"]
+    assert len(sql_loans) == 66
+    for mine, theirs in zip(sql_loans, core_loans, strict=True):
+        assert mine == theirs
+    assert sql_accounts == core_accounts
+    assert sql_journal == core_journal
+    assert sql_lines == core_lines
+    assert sql_chunks == core_chunks
+    assert sql_runs == core_runs
+    # not vacuous: the SQL collected many loans, the core the rest, money moved both ways
+    assert sum(in_sql) > 40
+    assert sum(run.posted for run in sql_runs) > sum(in_sql) + 20
+    assert any(line[6] == "hpf" for line in sql_lines)
+    assert any(line[6] == "bank" for line in sql_lines)
+    assert any(line[1] == "overdue-repayment" for line in sql_lines)
+
+
+def test_the_sql_path_is_taken_on_sqlite_only() -> None:
+    assert _set_deduction.applies("sqlite")
+    assert not _set_deduction.applies("postgresql")
+    assert not _set_deduction.applies("mariadb")
+    assert _set_deduction.interest_first(ALTAY) is (
+        ALTAY.allocation.index(Bucket.CURRENT_INTEREST) < ALTAY.allocation.index(Bucket.CURRENT_PRINCIPAL)
+    )
+    assert _set_deduction.interest_first(PRINCIPAL_FIRST) is not _set_deduction.interest_first(ALTAY)
+
+
+def test_the_memory_oracle_agrees_on_a_month_the_sql_collects(tmp_path: Path) -> None:
+    """The SQL path against the services themselves (``collect_instalment`` per loan on a
+    memory store), field by field, for a month where most loans are ordinary."""
+    world = offset_world(21, 30)
+    oracle = MemoryStore()
+    world.build(oracle)
+    path = tmp_path / "w.db"
+    upgrade(str(path))
+    store = SqlStore(str(path), Keyring.from_secret(SECRET))
+    try:
+        world.build(store)
+        for on in (date(2025, 3, 1), date(2025, 4, 1)):
+            job = LoanDeduction(on, ALTAY, world.bank)
+            for loan in sorted(world.loans, key=lambda x: x.contract.contract_no):
+                loan_services.collect_instalment(
+                    oracle.unit_of_work(), contract_no=loan.contract.contract_no, on=on, policy=ALTAY,
+                    key=job.key(loan), bank=world.bank,
+                )  # fmt: skip
+            prepare(store, job, chunk_size=7)
+            work(store, job)
+        mine = {loan.contract.contract_no: attrs.evolve(loan, version=0) for loan in store.loans}
+        theirs = {loan.contract.contract_no: attrs.evolve(loan, version=0) for loan in oracle.loans}
+        assert mine == theirs
+        balances = {a.account_no: a.balance for a in store.accounts}
+        assert balances == {a.account_no: a.balance for a in oracle.accounts}
+    finally:
+        store.dispose()
