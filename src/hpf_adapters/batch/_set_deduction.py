@@ -56,7 +56,9 @@ _TABLES = (
     "CREATE TEMP TABLE IF NOT EXISTS batch_loan_stage (contract_no TEXT PRIMARY KEY, account_no TEXT,"
     " take_fen BIGINT NOT NULL, card_fen BIGINT NOT NULL, p_fen BIGINT NOT NULL, i_fen BIGINT NOT NULL,"
     " p1_fen BIGINT NOT NULL, i1_fen BIGINT NOT NULL, balance_fen BIGINT NOT NULL, period INTEGER NOT NULL,"
-    " card TEXT)",
+    " card TEXT, months INTEGER NOT NULL, repaid_principal BIGINT NOT NULL, repaid_interest BIGINT NOT NULL,"
+    " cut_1 INTEGER NOT NULL, cut_2 INTEGER NOT NULL, cut_3 INTEGER NOT NULL, cut_4 INTEGER NOT NULL,"
+    " rest_fen BIGINT NOT NULL, pay_fen BIGINT NOT NULL)",
     "CREATE TEMP TABLE IF NOT EXISTS batch_loan_signers (contract_no TEXT NOT NULL, account_no TEXT)",
     "CREATE INDEX IF NOT EXISTS temp.batch_loan_signer ON batch_loan_signers (account_no)",
     "DELETE FROM batch_loan_stage",
@@ -73,59 +75,72 @@ WHERE l.contract_no BETWEEN :first AND :last
 """)
 
 _MONEY = "({x} GLOB '[0-9]*.[0-9][0-9]' AND {x} NOT GLOB '*[^0-9.]*' AND {x} NOT GLOB '*.*.*')"
-"""A JSON value that is a plain two-place decimal text (``"1234.50"``)."""
+"""A value that is a plain two-place decimal text (``"1234.50"``)."""
 _FEN = "CAST(replace({x}, '.', '') AS INTEGER)"
 _TEXT = "printf('%d.%02d', ({x}) / 100, ({x}) % 100)"
 """A count of fen (not negative) as the codec writes a two-place amount."""
 
+_PATHS = (
+    "settled_on", "contract.contract_no", "bills", "overdue", "schedule.first_due", "schedule.months",
+    "schedule.balance_fen[0]", "schedule.interest_fen[0]", "schedule.payment_fen[0]",
+    "schedule.principal_fen[0]", "next_period", "last_due", "rates", "annual_rate",
+    "contract.annual_rate", "balance", "repaid_principal", "repaid_interest", "repaid_penalty",
+    "agreement", "agreement.signers", "card_number",
+)  # fmt: skip
+"""What the SQL reads of a loan's record, in one ``json_extract`` (one parse of the record):
+the values are then read from that short array."""
+_EXTRACT = "json_extract(body, " + ", ".join(f"'$.{path}'" for path in _PATHS) + ")"
+_COLUMNS = ("balance_fen", "interest_fen", "payment_fen", "principal_fen")
+"""The schedule's fen columns, in the order the canonical text has them."""
+
+
+def _x(path: str) -> str:
+    return f"json_extract(x, '$[{_PATHS.index(path)}]')"
+
+
+def _type(path: str) -> str:
+    return f"json_type(x, '$[{_PATHS.index(path)}]')"
+
 
 def _money(path: str) -> str:
-    return _MONEY.format(x=f"json_extract(body, '{path}')") + f" AND json_type(body, '{path}') = 'text'"
-
-
-def _column(name: str) -> str:
-    path = f"'$.schedule.{name}'"
-    return (
-        f"json_array_length(body, {path}) = json_extract(body, '$.schedule.months')"
-        f" AND json_type(body, '$.schedule.{name}[0]') = 'integer'"
-        f" AND json_extract(body, '$.schedule.{name}[0]') >= 0"
-    )
+    return f"{_type(path)} = 'text' AND " + _MONEY.format(x=_x(path))
 
 
 _ORDINARY_LOAN = " AND ".join(
     (
         "settled_on IS NULL",
-        "json_type(body, '$.settled_on') = 'null'",
-        "json_extract(body, '$.contract.contract_no') = contract_no",
-        "json_type(body, '$.bills') = 'array' AND json_array_length(body, '$.bills') = 0",
-        "json_type(body, '$.overdue') = 'array'",
-        "NOT EXISTS (SELECT 1 FROM json_each(json_extract(body, '$.overdue')) AS o"
+        f"{_type('settled_on')} = 'null'",
+        f"{_x('contract.contract_no')} = contract_no",
+        f"{_type('bills')} = 'array' AND json_array_length({_x('bills')}) = 0",
+        f"{_type('overdue')} = 'array'",
+        f"NOT EXISTS (SELECT 1 FROM json_each({_x('overdue')}) AS o"
         " WHERE coalesce(json_type(o.value, '$.cleared_on'), '') <> 'text')",
-        "json_extract(body, '$.schedule.first_due') = :on",
-        "json_type(body, '$.schedule.months') = 'integer' AND json_extract(body, '$.schedule.months') >= 2",
-        _column("payment_fen"),
-        _column("principal_fen"),
-        _column("interest_fen"),
-        _column("balance_fen"),
-        "json_type(body, '$.next_period') = 'integer'",
-        "json_type(body, '$.last_due') = 'text' AND json_extract(body, '$.last_due') < :on",
+        f"{_x('schedule.first_due')} = :on",
+        f"{_type('schedule.months')} = 'integer' AND {_x('schedule.months')} >= 2",
+        *(
+            f"{_type(f'schedule.{c}[0]')} = 'integer' AND {_x(f'schedule.{c}[0]')} >= 0"
+            f" AND n_{c} = {_x('schedule.months')}"
+            for c in _COLUMNS
+        ),
+        f"{_type('next_period')} = 'integer'",
+        f"{_type('last_due')} = 'text' AND {_x('last_due')} < :on",
         # the rate in force on the day is already the rows' rate (no repricing reached now)
-        "json_type(body, '$.rates') = 'array'",
-        "NOT EXISTS (SELECT 1 FROM json_each(json_extract(body, '$.rates')) AS r"
-        " WHERE json_extract(r.value, '$[0]') > json_extract(body, '$.last_due')"
-        " AND json_extract(r.value, '$[0]') <= :on)",
-        "(json_array_length(body, '$.rates') = 0 OR json_extract(body, '$.annual_rate') IS coalesce("
-        "(SELECT json_extract(r.value, '$[1]') FROM json_each(json_extract(body, '$.rates')) AS r"
+        f"{_type('rates')} = 'array'",
+        f"NOT EXISTS (SELECT 1 FROM json_each({_x('rates')}) AS r"
+        f" WHERE json_extract(r.value, '$[0]') > {_x('last_due')} AND json_extract(r.value, '$[0]') <= :on)",
+        f"(json_array_length({_x('rates')}) = 0 OR {_x('annual_rate')} IS coalesce("
+        f"(SELECT json_extract(r.value, '$[1]') FROM json_each({_x('rates')}) AS r"
         " WHERE json_extract(r.value, '$[0]') <= :on ORDER BY r.key DESC LIMIT 1),"
-        " json_extract(body, '$.contract.annual_rate')))",
-        _money("$.balance"),
-        "balance_fen = " + _FEN.format(x="json_extract(body, '$.balance')"),
-        _money("$.repaid_principal"),
-        _money("$.repaid_interest"),
-        _money("$.repaid_penalty"),
-        "(json_type(body, '$.agreement') = 'null' OR json_array_length(body, '$.agreement.signers') = 1)",
+        f" {_x('contract.annual_rate')}))",
+        _money("balance"),
+        "balance_fen = " + _FEN.format(x=_x("balance")),
+        _money("repaid_principal"),
+        _money("repaid_interest"),
+        _money("repaid_penalty"),
+        f"({_type('agreement')} = 'null' OR json_array_length({_x('agreement.signers')}) = 1)",
     )
 )
+"""The conditions on a loan, over ``x`` (:data:`_EXTRACT`) and the columns' lengths."""
 
 _ORDINARY_ACCOUNT = " AND ".join(
     (
@@ -146,39 +161,65 @@ _ORDINARY_ACCOUNT = " AND ".join(
 )
 
 
+_KEYS = {column: f'"{column}":[' for column in _COLUMNS}
+"""The text that opens a fen column in the canonical record (a string's quotes are escaped
+there, so no value holds it)."""
+
+
+def _cut(column: str) -> str:
+    """Where ``column``'s first item starts in the record's text (1-based)."""
+    return f"instr(body, '{_KEYS[column]}') + {len(_KEYS[column])}"
+
+
 _STAGE = f"""
 INSERT INTO batch_loan_stage
-  (contract_no, account_no, take_fen, card_fen, p_fen, i_fen, p1_fen, i1_fen, balance_fen, period, card)
+  (contract_no, account_no, take_fen, card_fen, p_fen, i_fen, p1_fen, i1_fen, balance_fen, period, card,
+   months, repaid_principal, repaid_interest, cut_1, cut_2, cut_3, cut_4, rest_fen, pay_fen)
 SELECT contract_no, account_no, take, p + i - take, p, i,
        CASE WHEN :interest_first THEN take - min(take, i) ELSE min(take, p) END,
        CASE WHEN :interest_first THEN min(take, i) ELSE take - min(take, p) END,
-       balance_fen, period, card
+       balance_fen, period, card, months, repaid_principal, repaid_interest, cut_1, cut_2, cut_3, cut_4,
+       rest_fen, pay_fen
 FROM (
-  SELECT contract_no, account_no, p, i, balance_fen, period, card,
-         CASE WHEN account_no IS NULL THEN 0 ELSE min(account_fen, p + i) END AS take
+  SELECT *, CASE WHEN account_no IS NULL THEN 0 ELSE min(account_fen, p + i) END AS take
   FROM (
-    SELECT l.contract_no, l.balance_fen, l.p, l.i, l.period, l.card,
-           a.account_no, a.balance_fen AS account_fen, l.signed
+    SELECT l.contract_no, l.balance_fen, l.p, l.i, l.rest_fen, l.pay_fen, l.period, l.months, l.card,
+           l.signed, l.repaid_principal, l.repaid_interest, l.cut_1, l.cut_2, l.cut_3, l.cut_4,
+           a.account_no, a.balance_fen AS account_fen
     FROM (
       SELECT contract_no, balance_fen,
-             json_extract(body, '$.schedule.principal_fen[0]') AS p,
-             json_extract(body, '$.schedule.interest_fen[0]') AS i,
-             json_extract(body, '$.next_period') AS period,
-             json_extract(body, '$.card_number') AS card,
-             json_extract(body, '$.agreement.signers[0].account_no') AS signed
-      FROM loans
-      WHERE contract_no BETWEEN :first AND :last AND {_ORDINARY_LOAN}
+             {_x("schedule.principal_fen[0]")} AS p, {_x("schedule.interest_fen[0]")} AS i,
+             {_x("schedule.balance_fen[0]")} AS rest_fen, {_x("schedule.payment_fen[0]")} AS pay_fen,
+             {_x("next_period")} AS period, {_x("schedule.months")} AS months, {_x("card_number")} AS card,
+             json_extract({_x("agreement.signers")}, '$[0].account_no') AS signed,
+             {_FEN.format(x=_x("repaid_principal"))} AS repaid_principal,
+             {_FEN.format(x=_x("repaid_interest"))} AS repaid_interest,
+             {_cut("balance_fen")} AS cut_1, {_cut("interest_fen")} AS cut_2,
+             {_cut("payment_fen")} AS cut_3, {_cut("principal_fen")} AS cut_4,
+             body, x
+      FROM (
+        SELECT contract_no, balance_fen, settled_on, body, {_EXTRACT} AS x,
+               {", ".join(f"json_array_length(body, '$.schedule.{c}') AS n_{c}" for c in _COLUMNS)}
+        FROM loans WHERE contract_no BETWEEN :first AND :last LIMIT -1 OFFSET 0
+      )
+      WHERE {_ORDINARY_LOAN}
       LIMIT -1 OFFSET 0
     ) AS l
     LEFT JOIN accounts AS a ON a.account_no = l.signed AND {_ORDINARY_ACCOUNT}
     WHERE l.balance_fen >= l.p AND l.p + l.i > 0
+      AND l.cut_1 < l.cut_2 AND l.cut_2 < l.cut_3 AND l.cut_3 < l.cut_4
+      AND substr(l.body, cut_1, length(rest_fen) + 1) = rest_fen || ','
+      AND substr(l.body, cut_2, length(i) + 1) = i || ','
+      AND substr(l.body, cut_3, length(pay_fen) + 1) = pay_fen || ','
+      AND substr(l.body, cut_4, length(p) + 1) = p || ','
   )
   WHERE signed IS NULL OR account_no IS NOT NULL
 )
 WHERE :has_bank OR p + i - take = 0
 """
-"""The chunk's ordinary loans staged: a loan with a signer whose account is not ordinary
-(or not there) is not staged."""
+"""The chunk's ordinary loans staged (a loan with a signer whose account is not ordinary,
+or not there, is not), with where each fen column's first item is in the record's text
+(checked: the item and its comma are there)."""
 
 _DECLINED = sa.text("DELETE FROM batch_loan_stage WHERE contract_no = :contract_no")
 
@@ -215,25 +256,24 @@ _ACCOUNTS = sa.text(
     )
 )
 
-_NEW_BALANCE = _TEXT.format(x="loans.balance_fen - s.p_fen")
-_NEW_INTEREST = _TEXT.format(x=_FEN.format(x="json_extract(loans.body, '$.repaid_interest')") + "+s.i_fen")
-_NEW_PRINCIPAL = _TEXT.format(x=_FEN.format(x="json_extract(loans.body, '$.repaid_principal')") + "+s.p_fen")
-_NEW_SCHEDULE = _TEXT.format(x="json_extract(loans.body, '$.schedule.balance_fen[0]')")
 _LOANS = sa.text(f"""
 UPDATE loans SET
   balance_fen = loans.balance_fen - s.p_fen,
   version = loans.version + 1,
   body = json_set(
-    json_remove(loans.body, '$.schedule.balance_fen[0]', '$.schedule.interest_fen[0]',
-                '$.schedule.payment_fen[0]', '$.schedule.principal_fen[0]'),
-    '$.balance', {_NEW_BALANCE},
+    substr(loans.body, 1, s.cut_1 - 1)
+      || substr(loans.body, s.cut_1 + length(s.rest_fen) + 1, s.cut_2 - s.cut_1 - length(s.rest_fen) - 1)
+      || substr(loans.body, s.cut_2 + length(s.i_fen) + 1, s.cut_3 - s.cut_2 - length(s.i_fen) - 1)
+      || substr(loans.body, s.cut_3 + length(s.pay_fen) + 1, s.cut_4 - s.cut_3 - length(s.pay_fen) - 1)
+      || substr(loans.body, s.cut_4 + length(s.p_fen) + 1),
+    '$.balance', {_TEXT.format(x="loans.balance_fen - s.p_fen")},
     '$.last_due', :on,
     '$.next_period', s.period + 1,
-    '$.repaid_interest', {_NEW_INTEREST},
-    '$.repaid_principal', {_NEW_PRINCIPAL},
+    '$.repaid_interest', {_TEXT.format(x="s.repaid_interest + s.i_fen")},
+    '$.repaid_principal', {_TEXT.format(x="s.repaid_principal + s.p_fen")},
     '$.schedule.first_due', :next_due,
-    '$.schedule.months', json_extract(loans.body, '$.schedule.months') - 1,
-    '$.schedule.principal', {_NEW_SCHEDULE},
+    '$.schedule.months', s.months - 1,
+    '$.schedule.principal', {_TEXT.format(x="s.rest_fen")},
     '$.version', loans.version + 1
   )
 FROM batch_loan_stage AS s
