@@ -205,3 +205,38 @@ def test_the_memory_oracle_agrees_on_a_month_the_sql_collects(tmp_path: Path) ->
         assert balances == {a.account_no: a.balance for a in oracle.accounts}
     finally:
         store.dispose()
+
+
+def test_a_record_not_in_the_canonical_form_is_left_to_the_core() -> None:
+    """:func:`_set_deduction.edited` changes a value only where the canonical text has it:
+    a record with a space after a key, a value not the one read, or a key missing gives
+    None (the loan then goes to the Python path)."""
+    read: list[object] = [None] * len(_set_deduction._PATHS)
+    values = {
+        "balance": "100.00", "last_due": "2025-03-01", "next_period": 3, "repaid_interest": "1.00",
+        "repaid_principal": "2.00", "schedule.balance_fen[0]": 9000, "schedule.first_due": "2025-04-01",
+        "schedule.interest_fen[0]": 50, "schedule.months": 2, "schedule.payment_fen[0]": 1050,
+        "schedule.principal": "100.00", "schedule.principal_fen[0]": 1000,
+    }  # fmt: skip
+    for path, value in values.items():
+        read[_set_deduction._PATHS.index(path)] = value
+    body = (
+        '{"balance":"100.00","contract":{"principal":"500.00"},"last_due":"2025-03-01","next_period":3,'
+        '"repaid_interest":"1.00","repaid_principal":"2.00","schedule":{"balance_fen":[9000,0],'
+        '"first_due":"2025-04-01","interest_fen":[50,25],"months":2,"payment_fen":[1050,9025],'
+        '"principal":"100.00","principal_fen":[1000,9000]},"version":4}'
+    )
+    done = _set_deduction.edited(body.encode(), read, 10000, 1000, 50, 4, "2025-05-01")
+    assert done == (
+        b'{"balance":"90.00","contract":{"principal":"500.00"},"last_due":"2025-04-01","next_period":4,'
+        b'"repaid_interest":"1.50","repaid_principal":"12.00","schedule":{"balance_fen":[0],'
+        b'"first_due":"2025-05-01","interest_fen":[25],"months":1,"payment_fen":[9025],'
+        b'"principal":"90.00","principal_fen":[9000]},"version":5}'
+    )
+    for odd in (
+        body.replace('"months":2', '"months": 2'),
+        body.replace('"version":4', '"version":7'),
+        body.replace('"last_due":"2025-03-01",', ""),
+        body.replace('"balance":"100.00"', '"balance":"100.000"'),
+    ):
+        assert _set_deduction.edited(odd.encode(), read, 10000, 1000, 50, 4, "2025-05-01") is None

@@ -35,6 +35,7 @@ floors, D-074)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -53,26 +54,22 @@ DIALECTS = frozenset({"sqlite"})
 compare)."""
 
 _TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS batch_loan_read (contract_no TEXT PRIMARY KEY, balance_fen BIGINT,"
+    " settled_on DATE, x TEXT, n_balance_fen INTEGER, n_interest_fen INTEGER, n_payment_fen INTEGER,"
+    " n_principal_fen INTEGER)",
     "CREATE TEMP TABLE IF NOT EXISTS batch_loan_stage (contract_no TEXT PRIMARY KEY, account_no TEXT,"
     " take_fen BIGINT NOT NULL, card_fen BIGINT NOT NULL, p_fen BIGINT NOT NULL, i_fen BIGINT NOT NULL,"
     " p1_fen BIGINT NOT NULL, i1_fen BIGINT NOT NULL, balance_fen BIGINT NOT NULL, period INTEGER NOT NULL,"
-    " card TEXT, months INTEGER NOT NULL, repaid_principal BIGINT NOT NULL, repaid_interest BIGINT NOT NULL,"
-    " cut_1 INTEGER NOT NULL, cut_2 INTEGER NOT NULL, cut_3 INTEGER NOT NULL, cut_4 INTEGER NOT NULL,"
-    " rest_fen BIGINT NOT NULL, pay_fen BIGINT NOT NULL)",
+    " card TEXT, x TEXT NOT NULL)",
     "CREATE TEMP TABLE IF NOT EXISTS batch_loan_signers (contract_no TEXT NOT NULL, account_no TEXT)",
     "CREATE INDEX IF NOT EXISTS temp.batch_loan_signer ON batch_loan_signers (account_no)",
+    "DELETE FROM batch_loan_read",
     "DELETE FROM batch_loan_stage",
     "DELETE FROM batch_loan_signers",
 )
-"""The chunk's staged loans (the instalment, its split, the signer's take and the card's
-part) and every signer of every loan of the chunk."""
-
-_SIGNERS = sa.text("""
-INSERT INTO batch_loan_signers (contract_no, account_no)
-SELECT l.contract_no, json_extract(s.value, '$.account_no')
-FROM loans AS l, json_each(json_extract(l.body, '$.agreement.signers')) AS s
-WHERE l.contract_no BETWEEN :first AND :last
-""")
+"""The chunk's loans as read (what the SQL needs of each record, :data:`_EXTRACT`), the
+staged ones (the instalment, its split, the signer's take and the card's part) and every
+signer of every loan of the chunk."""
 
 _MONEY = "({x} GLOB '[0-9]*.[0-9][0-9]' AND {x} NOT GLOB '*[^0-9.]*' AND {x} NOT GLOB '*.*.*')"
 """A value that is a plain two-place decimal text (``"1234.50"``)."""
@@ -85,7 +82,7 @@ _PATHS = (
     "schedule.balance_fen[0]", "schedule.interest_fen[0]", "schedule.payment_fen[0]",
     "schedule.principal_fen[0]", "next_period", "last_due", "rates", "annual_rate",
     "contract.annual_rate", "balance", "repaid_principal", "repaid_interest", "repaid_penalty",
-    "agreement", "agreement.signers", "card_number",
+    "agreement", "agreement.signers", "card_number", "schedule.principal",
 )  # fmt: skip
 """What the SQL reads of a loan's record, in one ``json_extract`` (one parse of the record):
 the values are then read from that short array."""
@@ -161,65 +158,50 @@ _ORDINARY_ACCOUNT = " AND ".join(
 )
 
 
-_KEYS = {column: f'"{column}":[' for column in _COLUMNS}
-"""The text that opens a fen column in the canonical record (a string's quotes are escaped
-there, so no value holds it)."""
+_READ = sa.text(f"""
+INSERT INTO batch_loan_read
+SELECT contract_no, balance_fen, settled_on, {_EXTRACT},
+       {", ".join(f"json_array_length(body, '$.schedule.{c}')" for c in _COLUMNS)}
+FROM loans WHERE contract_no BETWEEN :first AND :last
+""")
+"""Each loan of the chunk read once: every function reads the record's one parse."""
 
+_SIGNERS = sa.text(f"""
+INSERT INTO batch_loan_signers (contract_no, account_no)
+SELECT r.contract_no, json_extract(s.value, '$.account_no')
+FROM batch_loan_read AS r, json_each({_x("agreement.signers")}) AS s
+""")
 
-def _cut(column: str) -> str:
-    """Where ``column``'s first item starts in the record's text (1-based)."""
-    return f"instr(body, '{_KEYS[column]}') + {len(_KEYS[column])}"
-
-
-_STAGE = f"""
+_STAGE = sa.text(f"""
 INSERT INTO batch_loan_stage
-  (contract_no, account_no, take_fen, card_fen, p_fen, i_fen, p1_fen, i1_fen, balance_fen, period, card,
-   months, repaid_principal, repaid_interest, cut_1, cut_2, cut_3, cut_4, rest_fen, pay_fen)
+  (contract_no, account_no, take_fen, card_fen, p_fen, i_fen, p1_fen, i1_fen, balance_fen, period, card, x)
 SELECT contract_no, account_no, take, p + i - take, p, i,
        CASE WHEN :interest_first THEN take - min(take, i) ELSE min(take, p) END,
        CASE WHEN :interest_first THEN min(take, i) ELSE take - min(take, p) END,
-       balance_fen, period, card, months, repaid_principal, repaid_interest, cut_1, cut_2, cut_3, cut_4,
-       rest_fen, pay_fen
+       balance_fen, period, card, x
 FROM (
   SELECT *, CASE WHEN account_no IS NULL THEN 0 ELSE min(account_fen, p + i) END AS take
   FROM (
-    SELECT l.contract_no, l.balance_fen, l.p, l.i, l.rest_fen, l.pay_fen, l.period, l.months, l.card,
-           l.signed, l.repaid_principal, l.repaid_interest, l.cut_1, l.cut_2, l.cut_3, l.cut_4,
+    SELECT l.contract_no, l.balance_fen, l.p, l.i, l.period, l.card, l.signed, l.x,
            a.account_no, a.balance_fen AS account_fen
     FROM (
-      SELECT contract_no, balance_fen,
+      SELECT contract_no, balance_fen, x,
              {_x("schedule.principal_fen[0]")} AS p, {_x("schedule.interest_fen[0]")} AS i,
-             {_x("schedule.balance_fen[0]")} AS rest_fen, {_x("schedule.payment_fen[0]")} AS pay_fen,
-             {_x("next_period")} AS period, {_x("schedule.months")} AS months, {_x("card_number")} AS card,
-             json_extract({_x("agreement.signers")}, '$[0].account_no') AS signed,
-             {_FEN.format(x=_x("repaid_principal"))} AS repaid_principal,
-             {_FEN.format(x=_x("repaid_interest"))} AS repaid_interest,
-             {_cut("balance_fen")} AS cut_1, {_cut("interest_fen")} AS cut_2,
-             {_cut("payment_fen")} AS cut_3, {_cut("principal_fen")} AS cut_4,
-             body, x
-      FROM (
-        SELECT contract_no, balance_fen, settled_on, body, {_EXTRACT} AS x,
-               {", ".join(f"json_array_length(body, '$.schedule.{c}') AS n_{c}" for c in _COLUMNS)}
-        FROM loans WHERE contract_no BETWEEN :first AND :last LIMIT -1 OFFSET 0
-      )
+             {_x("next_period")} AS period, {_x("card_number")} AS card,
+             json_extract({_x("agreement.signers")}, '$[0].account_no') AS signed
+      FROM batch_loan_read
       WHERE {_ORDINARY_LOAN}
       LIMIT -1 OFFSET 0
     ) AS l
     LEFT JOIN accounts AS a ON a.account_no = l.signed AND {_ORDINARY_ACCOUNT}
     WHERE l.balance_fen >= l.p AND l.p + l.i > 0
-      AND l.cut_1 < l.cut_2 AND l.cut_2 < l.cut_3 AND l.cut_3 < l.cut_4
-      AND substr(l.body, cut_1, length(rest_fen) + 1) = rest_fen || ','
-      AND substr(l.body, cut_2, length(i) + 1) = i || ','
-      AND substr(l.body, cut_3, length(pay_fen) + 1) = pay_fen || ','
-      AND substr(l.body, cut_4, length(p) + 1) = p || ','
   )
   WHERE signed IS NULL OR account_no IS NOT NULL
 )
 WHERE :has_bank OR p + i - take = 0
-"""
-"""The chunk's ordinary loans staged (a loan with a signer whose account is not ordinary,
-or not there, is not), with where each fen column's first item is in the record's text
-(checked: the item and its comma are there)."""
+""")
+"""The chunk's ordinary loans staged: a loan with a signer whose account is not ordinary
+(or not there) is not staged."""
 
 _DECLINED = sa.text("DELETE FROM batch_loan_stage WHERE contract_no = :contract_no")
 
@@ -256,28 +238,15 @@ _ACCOUNTS = sa.text(
     )
 )
 
-_LOANS = sa.text(f"""
-UPDATE loans SET
-  balance_fen = loans.balance_fen - s.p_fen,
-  version = loans.version + 1,
-  body = json_set(
-    substr(loans.body, 1, s.cut_1 - 1)
-      || substr(loans.body, s.cut_1 + length(s.rest_fen) + 1, s.cut_2 - s.cut_1 - length(s.rest_fen) - 1)
-      || substr(loans.body, s.cut_2 + length(s.i_fen) + 1, s.cut_3 - s.cut_2 - length(s.i_fen) - 1)
-      || substr(loans.body, s.cut_3 + length(s.pay_fen) + 1, s.cut_4 - s.cut_3 - length(s.pay_fen) - 1)
-      || substr(loans.body, s.cut_4 + length(s.p_fen) + 1),
-    '$.balance', {_TEXT.format(x="loans.balance_fen - s.p_fen")},
-    '$.last_due', :on,
-    '$.next_period', s.period + 1,
-    '$.repaid_interest', {_TEXT.format(x="s.repaid_interest + s.i_fen")},
-    '$.repaid_principal', {_TEXT.format(x="s.repaid_principal + s.p_fen")},
-    '$.schedule.first_due', :next_due,
-    '$.schedule.months', s.months - 1,
-    '$.schedule.principal', {_TEXT.format(x="s.rest_fen")},
-    '$.version', loans.version + 1
-  )
-FROM batch_loan_stage AS s
-WHERE loans.contract_no BETWEEN :first AND :last AND loans.contract_no = s.contract_no
+_RECORDS = sa.text("""
+SELECT s.contract_no, s.x, s.balance_fen, s.p_fen, s.i_fen, CAST(l.body AS BLOB), l.version
+FROM batch_loan_stage AS s JOIN loans AS l ON l.contract_no = s.contract_no
+ORDER BY s.contract_no
+""")
+
+_LOANS = sa.text("""
+UPDATE loans SET balance_fen = :balance_fen, version = :new_version, body = CAST(:body AS TEXT)
+WHERE contract_no = :contract_no AND version = :version
 """)
 
 _COUNT = "SELECT count(*), coalesce(sum(p_fen + i_fen), 0) FROM batch_loan_stage"
@@ -305,6 +274,83 @@ def interest_first(policy: ServicingPolicy) -> bool:
     return order.index(Bucket.CURRENT_INTEREST) < order.index(Bucket.CURRENT_PRINCIPAL)
 
 
+def _fen_text(fen: int) -> str:
+    """A count of fen (not negative) as the codec writes a two-place amount."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+_AT = {path: n for n, path in enumerate(_PATHS)}
+_EDITED = tuple(
+    (f'"{key}":'.encode(), f'"{key}":['.encode() if item else b"", path, item)
+    for key, path, item in (
+        ("balance", "balance", False),
+        ("last_due", "last_due", False),
+        ("next_period", "next_period", False),
+        ("repaid_interest", "repaid_interest", False),
+        ("repaid_principal", "repaid_principal", False),
+        ("balance_fen", "schedule.balance_fen[0]", True),
+        ("first_due", "schedule.first_due", False),
+        ("interest_fen", "schedule.interest_fen[0]", True),
+        ("months", "schedule.months", False),
+        ("payment_fen", "schedule.payment_fen[0]", True),
+        ("principal", "schedule.principal", False),
+        ("principal_fen", "schedule.principal_fen[0]", True),
+        ("version", "version", False),
+    )
+)
+"""The keys :func:`edited` visits, in the canonical text's order: the text before the
+value (a fen column's ``[`` included), the path of the old value, and whether it is a fen
+column's first item."""
+
+
+def _json(value: Any) -> bytes:
+    return f'"{value}"'.encode() if isinstance(value, str) else str(value).encode()
+
+
+def edited(
+    body: bytes, read: list[Any], balance_fen: int, p: int, i: int, version: int, next_due: str
+) -> bytes | None:
+    """The record's UTF-8 text after the collection (``read``: :data:`_PATHS`' values as
+    the SQL read them; ``p`` and ``i`` the instalment billed and paid), or None if the text
+    is not where the canonical form puts it. Each value the collection changes is replaced
+    where its key is, the keys visited in the order the canonical text has them (sorted;
+    the schedule's after the loan's ``repaid_*``), each found after the one before — so the
+    schedule's ``"principal":`` is the one after its payment column, not the contract's —
+    and its old text checked there (followed by a comma or a brace); a fen column's first
+    item is cut out with its comma. A key's quotes cannot come from inside a string value:
+    there they are escaped."""
+    rest = read[_AT["schedule.balance_fen[0]"]]
+    new = {
+        "balance": _fen_text(balance_fen - p),
+        "last_due": read[_AT["schedule.first_due"]],
+        "next_period": read[_AT["next_period"]] + 1,
+        "repaid_interest": _fen_text(int(read[_AT["repaid_interest"]].replace(".", "")) + i),
+        "repaid_principal": _fen_text(int(read[_AT["repaid_principal"]].replace(".", "")) + p),
+        "schedule.first_due": next_due,
+        "schedule.months": read[_AT["schedule.months"]] - 1,
+        "schedule.principal": _fen_text(rest),
+        "version": version + 1,
+    }
+    pieces: list[bytes] = []
+    start = 0
+    for before_value, before_item, path, item in _EDITED:
+        if item:
+            key = before_item
+            old = b"%d," % read[_AT[path]]
+        else:
+            key = before_value
+            old = _json(version if path == "version" else read[_AT[path]])
+        found = body.find(key, start)
+        value = found + len(key)
+        end = value + len(old)
+        if found < 0 or not body.startswith(old, value) or (not item and body[end : end + 1] not in b",}"):
+            return None
+        pieces += (body[start:value], b"" if item else _json(new[path]))
+        start = end
+    pieces.append(body[start:])
+    return b"".join(pieces)
+
+
 def post_in_sql(
     connection: sa.Connection,
     *,
@@ -323,21 +369,38 @@ def post_in_sql(
         "first": first,
         "last": last,
         "on": on.isoformat(),
-        "next_due": add_months(on, 1).isoformat(),
         "settled_year": interest_year_of(on),
         "interest_first": interest_first(policy),
         "has_bank": bank is not None,
         "prefix": prefix,
     }
+    connection.execute(_READ, params)
     connection.execute(_SIGNERS, params)
-    connection.execute(sa.text(_STAGE), params)
+    connection.execute(_STAGE, params)
     if bank is not None:
         for contract_no, card_fen, card in connection.exec_driver_sql(_CARDS).all():
             if not bank(f"{prefix}{contract_no}/card", contract_no, amount_from_fen(card_fen), card or ""):
                 connection.execute(_DECLINED, {"contract_no": contract_no})
+    next_due = add_months(on, 1).isoformat()
+    rows = []
+    for contract_no, x, balance_fen, p, i, body, version in connection.execute(_RECORDS).all():
+        text = edited(body, json.loads(x), balance_fen, p, i, version, next_due)
+        if text is None:  # pragma: no cover - a record the canonical form did not write
+            connection.execute(_DECLINED, {"contract_no": contract_no})
+            continue
+        rows.append(
+            {
+                "contract_no": contract_no,
+                "version": version,
+                "new_version": version + 1,
+                "balance_fen": balance_fen - p,
+                "body": text,
+            }
+        )
     connection.execute(_JOURNAL, params)
     connection.execute(_LINES, params)
     connection.execute(_ACCOUNTS, params)
-    connection.execute(_LOANS, params)
+    if rows:
+        connection.execute(_LOANS, rows)
     row = connection.exec_driver_sql(_COUNT).one()
     return int(row[0]), int(row[1])
