@@ -287,12 +287,12 @@ def floor_step(url: str, kind: str, run_id: str, chunk: int, what: str, out: Any
     compare-and-set ``UPDATE``, one multi-row ``INSERT`` of journal rows), ``interest``
     (the same, reading the chunk's journal too), ``repricing`` (the chunk's loans read and
     written back), ``deduction`` (the loans, then their signers' accounts by number, both
-    written back, a deposit and a loan journal row each). A record is written back with its
-    text changed by one byte (a space added at the end, or taken off again), as a job's
-    write changes it: SQLite and InnoDB do not write the pages of a value whose bytes are
-    unchanged, so writing the same text back cost the floor less than the job's write costs
-    the job (D-077). ``what`` ending in ``/same`` writes the same text back (the floor
-    before D-077), to show the difference."""
+    written back, a deposit and a loan journal row each). On SQLite a record is written back
+    with its text changed by one byte (a space added at the end), as a job's write changes
+    it: SQLite does not write the pages of a value whose bytes are unchanged, so writing the
+    same text back cost the floor less than the job's write costs the job (D-077); it runs
+    on a copy (:func:`floor_on_copy`). ``what`` ending in ``/same`` writes the same text
+    back (the floor before D-077), to show the difference; the servers' floors do so too."""
     engine = engine_for(url)
     proxy = engine.raw_connection()
     raw: Any = cast(Any, proxy.driver_connection)
@@ -308,7 +308,7 @@ def floor_step(url: str, kind: str, run_id: str, chunk: int, what: str, out: Any
     def sql(text: str) -> str:
         return text.replace("?", mark)
 
-    what, same = what.removesuffix("/same"), what.endswith("/same")
+    what, same = what.removesuffix("/same"), what.endswith("/same") or kind != "sqlite"
 
     def changed(body: str) -> str:
         return body if same else body[:-1] if body.endswith(" ") else body + " "
@@ -419,6 +419,30 @@ def floor_step(url: str, kind: str, run_id: str, chunk: int, what: str, out: Any
     out.put((spent, *memory.stop()))
 
 
+def floor_on_copy(url: str, kind: str, run_id: str, chunk: int, what: str, out: Any) -> None:
+    """:func:`floor_step` on SQLite on a copy of the database file (made before the timing
+    starts, removed after), so that the floor's writes — each record's text changed by a
+    byte — leave the database the jobs run on as it was: a record one byte longer no longer
+    fits where it was, and the pages the copy's records move to are not the job's to read.
+    On the servers, the floor itself on the database (its records written back unchanged)."""
+    if kind != "sqlite":
+        floor_step(url, kind, run_id, chunk, what, out)
+        return
+    copy = f"{url}.floor"
+    source = sqlite3.connect(url)
+    target = sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    try:
+        floor_step(copy, kind, run_id, chunk, what, out)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(copy + suffix).unlink(missing_ok=True)
+
+
 def measured(target: Any, url: str, *args: Any) -> tuple[float, float, float]:
     """Run ``target(url, *args, out)`` in a new process; its (seconds, peak MB of the
     largest process, peak MB of all its processes together). On SQLite the write-ahead log
@@ -477,7 +501,7 @@ def bench(kind: str, count: int, loans: int, chunk: int, jobs: tuple[str, ...] =
         for workers, month in ((1, 7), (2, 8)) if "remittance" in jobs else ():
             if workers == 1:
                 floor_remit, floor_mb, _ = measured(
-                    floor_step, url, kind, "floor/remittance", chunk, "remittance"
+                    floor_on_copy, url, kind, "floor/remittance", chunk, "remittance"
                 )
             job: AnyJob = Remittance(date(2025, month, 1), date(2025, month, 15), "half-up-yuan")
             spent, peak, peak_all = measured(hpf_step, url, job, workers, chunk)
@@ -488,10 +512,10 @@ def bench(kind: str, count: int, loans: int, chunk: int, jobs: tuple[str, ...] =
             loan_chunk = max(1, chunk // 5)  # a loan's record is ~11 KB, its schedule 120-360 rows
             if "deduction" in jobs:
                 floor_deduct, _, _ = measured(
-                    floor_step, url, kind, "floor/deduction", loan_chunk, "deduction"
+                    floor_on_copy, url, kind, "floor/deduction", loan_chunk, "deduction"
                 )
                 same_deduct, _, _ = measured(
-                    floor_step, url, kind, "floor/deduction/same", loan_chunk, "deduction/same"
+                    floor_on_copy, url, kind, "floor/deduction/same", loan_chunk, "deduction/same"
                 )
                 # untimed: the loans' first months (four bills since May, overdue, with penalty)
                 first = LoanDeduction(date(2025, 9, 1), servicing, Approving())
@@ -512,10 +536,10 @@ def bench(kind: str, count: int, loans: int, chunk: int, jobs: tuple[str, ...] =
             ):
                 if workers == 1:
                     floor_reprice, _, _ = measured(
-                        floor_step, url, kind, "floor/repricing", loan_chunk, "repricing"
+                        floor_on_copy, url, kind, "floor/repricing", loan_chunk, "repricing"
                     )
                     same_reprice, _, _ = measured(
-                        floor_step, url, kind, "floor/repricing/same", loan_chunk, "repricing/same"
+                        floor_on_copy, url, kind, "floor/repricing/same", loan_chunk, "repricing/same"
                     )
                 job = Repricing(change, date(2026, 1, 1), servicing)
                 spent, peak, peak_all = measured(hpf_step, url, job, workers, loan_chunk)
@@ -526,7 +550,7 @@ def bench(kind: str, count: int, loans: int, chunk: int, jobs: tuple[str, ...] =
         interest = InterestSettlement(2025, RATES, "actual/360", date(2026, 7, 1))
         for workers in (1, 2) if "interest" in jobs else ():
             if workers == 1:
-                floor_interest, _, _ = measured(floor_step, url, kind, "floor/interest", chunk, "interest")
+                floor_interest, _, _ = measured(floor_on_copy, url, kind, "floor/interest", chunk, "interest")
             else:  # the next interest year: every account has a balance to earn on
                 interest = InterestSettlement(2026, RATES_2026, "actual/360", date(2027, 7, 1))
             spent, peak, peak_all = measured(hpf_step, url, interest, workers, chunk)
