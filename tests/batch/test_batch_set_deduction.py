@@ -211,15 +211,13 @@ def test_a_record_not_in_the_canonical_form_is_left_to_the_core() -> None:
     """:func:`_set_deduction.edited` changes a value only where the canonical text has it:
     a record with a space after a key, a value not the one read, or a key missing gives
     None (the loan then goes to the Python path)."""
-    read: list[object] = [None] * len(_set_deduction._PATHS)
     values = {
         "balance": "100.00", "last_due": "2025-03-01", "next_period": 3, "repaid_interest": "1.00",
         "repaid_principal": "2.00", "schedule.balance_fen[0]": 9000, "schedule.first_due": "2025-04-01",
         "schedule.interest_fen[0]": 50, "schedule.months": 2, "schedule.payment_fen[0]": 1050,
         "schedule.principal": "100.00", "schedule.principal_fen[0]": 1000,
     }  # fmt: skip
-    for path, value in values.items():
-        read[_set_deduction._PATHS.index(path)] = value
+    read = [values[path] for _, path in _set_deduction._EDITED]
     body = (
         '{"balance":"100.00","contract":{"principal":"500.00"},"last_due":"2025-03-01","next_period":3,'
         '"repaid_interest":"1.00","repaid_principal":"2.00","schedule":{"balance_fen":[9000,0],'

@@ -35,8 +35,7 @@ floors, D-074)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -134,6 +133,7 @@ _ORDINARY_LOAN = " AND ".join(
         _money("repaid_principal"),
         _money("repaid_interest"),
         _money("repaid_penalty"),
+        _money("schedule.principal"),
         f"({_type('agreement')} = 'null' OR json_array_length({_x('agreement.signers')}) = 1)",
     )
 )
@@ -238,11 +238,6 @@ _ACCOUNTS = sa.text(
     )
 )
 
-_RECORDS = sa.text("""
-SELECT s.contract_no, s.x, s.balance_fen, s.p_fen, s.i_fen, CAST(l.body AS BLOB), l.version
-FROM batch_loan_stage AS s JOIN loans AS l ON l.contract_no = s.contract_no
-ORDER BY s.contract_no
-""")
 
 _LOANS = sa.text("""
 UPDATE loans SET balance_fen = :balance_fen, version = :new_version, body = CAST(:body AS TEXT)
@@ -279,73 +274,72 @@ def _fen_text(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
-_AT = {path: n for n, path in enumerate(_PATHS)}
-_EDITED = tuple(
-    (f'"{key}":'.encode(), f'"{key}":['.encode() if item else b"", path, item)
-    for key, path, item in (
-        ("balance", "balance", False),
-        ("last_due", "last_due", False),
-        ("next_period", "next_period", False),
-        ("repaid_interest", "repaid_interest", False),
-        ("repaid_principal", "repaid_principal", False),
-        ("balance_fen", "schedule.balance_fen[0]", True),
-        ("first_due", "schedule.first_due", False),
-        ("interest_fen", "schedule.interest_fen[0]", True),
-        ("months", "schedule.months", False),
-        ("payment_fen", "schedule.payment_fen[0]", True),
-        ("principal", "schedule.principal", False),
-        ("principal_fen", "schedule.principal_fen[0]", True),
-        ("version", "version", False),
-    )
+_EDITED = (
+    ("balance", "balance"),
+    ("last_due", "last_due"),
+    ("next_period", "next_period"),
+    ("repaid_interest", "repaid_interest"),
+    ("repaid_principal", "repaid_principal"),
+    ("balance_fen", "schedule.balance_fen[0]"),
+    ("first_due", "schedule.first_due"),
+    ("interest_fen", "schedule.interest_fen[0]"),
+    ("months", "schedule.months"),
+    ("payment_fen", "schedule.payment_fen[0]"),
+    ("principal", "schedule.principal"),
+    ("principal_fen", "schedule.principal_fen[0]"),
 )
-"""The keys :func:`edited` visits, in the canonical text's order: the text before the
-value (a fen column's ``[`` included), the path of the old value, and whether it is a fen
-column's first item."""
+"""The keys :func:`edited` visits, in the canonical text's order (the version last), and
+the path of the value read for each (a ``[0]`` path: a fen column's first item)."""
+_KEYS = (
+    *(f'"{key}":['.encode() if path.endswith("[0]") else f'"{key}":'.encode() for key, path in _EDITED),
+    b'"version":',
+)
+_ITEMS = (*(path.endswith("[0]") for _, path in _EDITED), False)
+_OLD = ", ".join(f"json_extract(s.x, '$[{_PATHS.index(path)}]')" for _, path in _EDITED)
 
 
-def _json(value: Any) -> bytes:
-    return f'"{value}"'.encode() if isinstance(value, str) else str(value).encode()
+_RECORDS = sa.text(f"""
+SELECT s.contract_no, s.balance_fen, s.p_fen, s.i_fen, CAST(l.body AS BLOB), l.version, {_OLD}
+FROM batch_loan_stage AS s JOIN loans AS l ON l.contract_no = s.contract_no
+ORDER BY s.contract_no
+""")
 
 
 def edited(
-    body: bytes, read: list[Any], balance_fen: int, p: int, i: int, version: int, next_due: str
+    body: bytes, old: Sequence[Any], balance_fen: int, p: int, i: int, version: int, next_due: str
 ) -> bytes | None:
-    """The record's UTF-8 text after the collection (``read``: :data:`_PATHS`' values as
-    the SQL read them; ``p`` and ``i`` the instalment billed and paid), or None if the text
-    is not where the canonical form puts it. Each value the collection changes is replaced
-    where its key is, the keys visited in the order the canonical text has them (sorted;
-    the schedule's after the loan's ``repaid_*``), each found after the one before — so the
-    schedule's ``"principal":`` is the one after its payment column, not the contract's —
-    and its old text checked there (followed by a comma or a brace); a fen column's first
-    item is cut out with its comma. A key's quotes cannot come from inside a string value:
-    there they are escaped."""
-    rest = read[_AT["schedule.balance_fen[0]"]]
-    new = {
-        "balance": _fen_text(balance_fen - p),
-        "last_due": read[_AT["schedule.first_due"]],
-        "next_period": read[_AT["next_period"]] + 1,
-        "repaid_interest": _fen_text(int(read[_AT["repaid_interest"]].replace(".", "")) + i),
-        "repaid_principal": _fen_text(int(read[_AT["repaid_principal"]].replace(".", "")) + p),
-        "schedule.first_due": next_due,
-        "schedule.months": read[_AT["schedule.months"]] - 1,
-        "schedule.principal": _fen_text(rest),
-        "version": version + 1,
-    }
+    """The record's UTF-8 text after the collection (``old``: the values of :data:`_EDITED`'s
+    paths as the SQL read them; ``p`` and ``i`` the instalment billed and paid), or None if
+    the text is not where the canonical form puts it. Each value the collection changes is
+    replaced where its key is, the keys visited in the order the canonical text has them
+    (sorted; the schedule's after the loan's ``repaid_*``), each found after the one before
+    — so the schedule's ``"principal":`` is the one after its payment column, not the
+    contract's — and its old text checked there (followed by a comma or a brace); a fen
+    column's first item is cut out with its comma. A key's quotes cannot come from inside a
+    string value: there they are escaped."""
+    (balance, last_due, period, interest, principal, rest, first_due, _, months, pay, owed, _) = old
+    olds = (
+        b'"%s"' % balance.encode(), b'"%s"' % last_due.encode(), b"%d" % period,
+        b'"%s"' % interest.encode(), b'"%s"' % principal.encode(), b"%d," % rest,
+        b'"%s"' % first_due.encode(), b"%d," % i, b"%d" % months, b"%d," % pay,
+        b'"%s"' % owed.encode(), b"%d," % p, b"%d" % version,
+    )  # fmt: skip
+    news = (
+        b'"%s"' % _fen_text(balance_fen - p).encode(), b'"%s"' % first_due.encode(), b"%d" % (period + 1),
+        b'"%s"' % _fen_text(int(interest.replace(".", "")) + i).encode(),
+        b'"%s"' % _fen_text(int(principal.replace(".", "")) + p).encode(), b"",
+        b'"%s"' % next_due.encode(), b"", b"%d" % (months - 1), b"",
+        b'"%s"' % _fen_text(rest).encode(), b"", b"%d" % (version + 1),
+    )  # fmt: skip
     pieces: list[bytes] = []
     start = 0
-    for before_value, before_item, path, item in _EDITED:
-        if item:
-            key = before_item
-            old = b"%d," % read[_AT[path]]
-        else:
-            key = before_value
-            old = _json(version if path == "version" else read[_AT[path]])
+    for key, item, was, new in zip(_KEYS, _ITEMS, olds, news, strict=True):
         found = body.find(key, start)
         value = found + len(key)
-        end = value + len(old)
-        if found < 0 or not body.startswith(old, value) or (not item and body[end : end + 1] not in b",}"):
+        end = value + len(was)
+        if found < 0 or not body.startswith(was, value) or (not item and body[end : end + 1] not in b",}"):
             return None
-        pieces += (body[start:value], b"" if item else _json(new[path]))
+        pieces += (body[start:value], new)
         start = end
     pieces.append(body[start:])
     return b"".join(pieces)
@@ -383,8 +377,8 @@ def post_in_sql(
                 connection.execute(_DECLINED, {"contract_no": contract_no})
     next_due = add_months(on, 1).isoformat()
     rows = []
-    for contract_no, x, balance_fen, p, i, body, version in connection.execute(_RECORDS).all():
-        text = edited(body, json.loads(x), balance_fen, p, i, version, next_due)
+    for contract_no, balance_fen, p, i, body, version, *old in connection.execute(_RECORDS).all():
+        text = edited(body, old, balance_fen, p, i, version, next_due)
         if text is None:  # pragma: no cover - a record the canonical form did not write
             connection.execute(_DECLINED, {"contract_no": contract_no})
             continue
