@@ -208,8 +208,18 @@ _LEDGER_DIGITS = 28
 
 def _fen_decimals(values: Sequence[int], *, ledger: bool = False) -> list[Decimal]:
     """:func:`amounts_from_fen` without the checks, for kernels whose columns are ints by
-    construction. A column that mostly repeats one value (an equal instalment's payments,
-    an equal principal's parts) converts each distinct value once and shares it.
+    construction (:func:`_fen_decimal_items` as a list)."""
+    items = _fen_decimal_items(values, ledger=ledger)
+    return items if isinstance(items, list) else list(items)
+
+
+def _fen_decimal_items(values: Sequence[int], *, ledger: bool = False) -> Iterable[Decimal]:
+    """The ``Decimal`` of each of ``values`` (integer fen), in order: a list, or an iterator
+    made as it is read (a schedule's rows zip four columns at once: no list a column).
+
+    A column that is one value but perhaps its last (an equal instalment's payments, an
+    equal principal's parts) converts the two values once and shares them; one that mostly
+    repeats one value converts each distinct value once.
 
     Each value becomes ``value × 0.01`` in the private 60-digit context: exact, with
     exponent −2, what ``scaleb(-2)`` gives, a fifth faster. ``ledger=True`` promises that
@@ -217,18 +227,32 @@ def _fen_decimals(values: Sequence[int], *, ledger: bool = False) -> list[Decima
     ambient context has at least 28 digits, room for the exponents and no clamping (Python's
     default context has), the product is taken there instead, another sixth faster: exact
     all the same, so it rounds nothing and raises or records no signal. Any other ambient
-    context is left alone (D-072)."""
-    if ledger and _roomy(getcontext()):
+    context is left alone (D-072). An iterator multiplies in the ambient context when it is
+    read: read it at once, in the context it was made in (``installment_rows`` does)."""
+    roomy = ledger and _roomy(getcontext())
+    if roomy:
         convert: Callable[[int], Decimal] = _HUNDREDTH.__mul__
-        if len(values) > 2 and values.count(values[0]) * 2 > len(values):
-            shared = {v: convert(v) for v in set(values)}
-            return list(map(shared.__getitem__, values))
-        return list(map(convert, values))
-    multiply = _CTX.multiply
-    if len(values) > 2 and values.count(values[0]) * 2 > len(values):
-        distinct = {v: multiply(v, _HUNDREDTH) for v in set(values)}
-        return list(map(distinct.__getitem__, values))
-    return list(map(multiply, values, repeat(_HUNDREDTH)))
+    else:
+        multiply = _CTX.multiply
+
+        def convert(value: int) -> Decimal:
+            return multiply(value, _HUNDREDTH)
+
+    count = len(values)
+    if count > 2:
+        first = values[0]
+        same = values.count(first)
+        if same == count or (same == count - 1 and values[-1] != first):
+            shared = [convert(first)] * same
+            if same < count:
+                shared.append(convert(values[-1]))
+            return shared
+        if same * 2 > count:
+            distinct = {v: convert(v) for v in set(values)}
+            return list(map(distinct.__getitem__, values))
+    if roomy:
+        return map(convert, values)
+    return map(_CTX.multiply, values, repeat(_HUNDREDTH))
 
 
 def _roomy(context: Context) -> bool:

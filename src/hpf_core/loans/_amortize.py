@@ -28,7 +28,7 @@ from hpf_core import _render
 from hpf_core._choice import choice
 from hpf_core.dates import add_months, check_date
 from hpf_core.errors import InvalidAmount, InvalidDate, InvalidTerm
-from hpf_core.money import Amount, Rate, _fen_decimals, amount_from_fen, check_rate, fen, yuan
+from hpf_core.money import Amount, Rate, _fen_decimal_items, amount_from_fen, check_rate, fen, yuan
 
 MAX_MONTHS = 480
 """The longest schedule ``amortize`` builds (40 years). Centre caps (often 360) are policy."""
@@ -149,10 +149,10 @@ def installment_rows(schedule: Schedule) -> tuple[Installment, ...]:
             zip(
                 range(1, count + 1),
                 dates,
-                _fen_decimals(schedule.payment_fen, ledger=True),
-                _fen_decimals(schedule.principal_fen, ledger=True),
-                _fen_decimals(schedule.interest_fen, ledger=True),
-                _fen_decimals(schedule.balance_fen, ledger=True),
+                _fen_decimal_items(schedule.payment_fen, ledger=True),
+                _fen_decimal_items(schedule.principal_fen, ledger=True),
+                _fen_decimal_items(schedule.interest_fen, ledger=True),
+                _fen_decimal_items(schedule.balance_fen, ledger=True),
                 strict=True,
             ),
         )
