@@ -182,8 +182,9 @@ OFFSET_LOANS = 240
 def test_loan_deduction_and_repricing_killed_at_random_points_leave_a_clean_runs_state(
     empty_database: str,
 ) -> None:
-    """The monthly deduction (deposit accounts, both journals, the card through a bank that
-    answers a debit id the same way in every process) then the 1 January repricing, each
+    """Two monthly deductions (deposit accounts, both journals, the card through a bank that
+    answers a debit id the same way in every process; the second mostly in SQL on SQLite)
+    then the 1 January repricing, each
     under the SIGKILL rounds with two workers: after the rerun every loan, account and
     journal line is what ``collect_instalment`` and ``reprice_loans`` leave on a memory
     store, each line once, and the checkpoints add up to the loan journal."""
@@ -197,15 +198,18 @@ def test_loan_deduction_and_repricing_killed_at_random_points_leave_a_clean_runs
         world.build(store)
         servicing = load_policy("altay").loans.servicing
         deduction = LoanDeduction(date(2025, 3, 1), servicing, world.bank)
+        # the next month: most loans owe one instalment, collected in SQL on SQLite (D-077)
+        following = LoanDeduction(date(2025, 4, 1), servicing, world.bank)
         change = date(2025, 5, 8)
         repricing = Repricing(change, date(2026, 1, 1), servicing)
-        for job in (deduction, repricing):
+        for job in (deduction, following, repricing):
             prepare(store, job, chunk_size=4)
             killed_at = _crash_rounds(empty_database, store, job, rng)
             assert killed_at[0] < OFFSET_LOANS // 4, f"no round was killed before the run ended: {killed_at}"
             work(store, job, worker="resume")
             assert status(store, run_id_of(job)).done
         collect_with_services(oracle, deduction, world.loans)
+        collect_with_services(oracle, following, world.loans)
         loan_services.reprice_loans(
             oracle.unit_of_work(), change_effective=change,
             new_rate=lambda loan: hpf_loan_rate(change, loan.contract.term_months, home=loan.contract.home),
@@ -227,6 +231,7 @@ def test_loan_deduction_and_repricing_killed_at_random_points_leave_a_clean_runs
             lines = [e for n in oracle.loans for e in uow.loan_journal.entries(n.contract.contract_no)]
         clean = sum(e.principal + e.interest + e.penalty for e in lines)
         assert sorted(keys) == sorted(e.key for e in lines)
-        assert Decimal(status(store, run_id_of(deduction)).amount_fen).scaleb(-2) == clean
+        collected = sum(status(store, run_id_of(job)).amount_fen for job in (deduction, following))
+        assert Decimal(collected).scaleb(-2) == clean
     finally:
         store.dispose()

@@ -347,7 +347,9 @@ class LoanDeduction:
     :func:`hpf_core.loans.services.collect_instalment` does under the key
     ``batch/deduction/<on>/<contract_no>``. Without ``bank`` the card is not asked: the
     card's part stays due (for the bank's own collection file). A ``bank`` used by several
-    worker processes must answer a debit id the same way in each (the port's contract)."""
+    worker processes must answer a debit id the same way in each, and each time it is asked
+    (the port's contract): on SQLite the ordinary loans are collected in SQL and their card
+    asked first, and a declined one is asked again by :meth:`collect` (D-077)."""
 
     on: date = attrs.field(converter=_on)
     servicing: ServicingPolicy = attrs.field(converter=_servicing)
