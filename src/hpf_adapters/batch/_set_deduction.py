@@ -24,14 +24,16 @@ account show it:
   the same way each time it is asked: the port's contract).
 
 The split of a payment follows the policy's order of the current interest and principal
-(:func:`hpf_core.loans.repay`: the signer's take first, then the card). The loan's record
-is changed in place with ``json_remove`` (the schedule's first row) and ``json_set``
-(balance, last due date, next period, repaid amounts, the schedule's first due date,
-months and principal, version); the account's as the remittance's is (balance, last value
-date, version). ``tests/batch/test_batch_set_deduction.py`` proves on random loans and
-accounts that the SQL leaves every loan, account, journal and loan journal row exactly as
-the pure functions do. PostgreSQL and MariaDB keep the Python path (within 3× of their
-floors, D-074)."""
+(:func:`hpf_core.loans.repay`: the signer's take first, then the card). Each loan's record
+is read once (:data:`_EXTRACT`, one parse); a staged loan's record is then edited as text
+where the canonical form has each value the collection changes (:func:`edited`: balance,
+last due date, next period, repaid amounts, the schedule's first row, first due date,
+months and principal, version) and written back in one ``executemany``; a record not in
+that form goes to the Python path. The account is debited as the remittance credits
+(balance, last value date, version). ``tests/batch/test_batch_set_deduction.py`` proves on
+random loans and accounts that this leaves every loan, account, journal and loan journal
+row exactly as the pure functions do. PostgreSQL and MariaDB keep the Python path (within
+3× of their floors, D-074)."""
 
 from __future__ import annotations
 
@@ -73,8 +75,7 @@ signer of every loan of the chunk."""
 _MONEY = "({x} GLOB '[0-9]*.[0-9][0-9]' AND {x} NOT GLOB '*[^0-9.]*' AND {x} NOT GLOB '*.*.*')"
 """A value that is a plain two-place decimal text (``"1234.50"``)."""
 _FEN = "CAST(replace({x}, '.', '') AS INTEGER)"
-_TEXT = "printf('%d.%02d', ({x}) / 100, ({x}) % 100)"
-"""A count of fen (not negative) as the codec writes a two-place amount."""
+"""A plain two-place decimal text as a count of fen."""
 
 _PATHS = (
     "settled_on", "contract.contract_no", "bills", "overdue", "schedule.first_due", "schedule.months",
@@ -379,7 +380,7 @@ def post_in_sql(
     rows = []
     for contract_no, balance_fen, p, i, body, version, *old in connection.execute(_RECORDS).all():
         text = edited(body, old, balance_fen, p, i, version, next_due)
-        if text is None:  # pragma: no cover - a record the canonical form did not write
+        if text is None:  # a record the codec did not write: the Python path reads any JSON
             connection.execute(_DECLINED, {"contract_no": contract_no})
             continue
         rows.append(
