@@ -10,8 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from types import ModuleType
+from typing import Any
 
 import attrs
+import pytest
 
 from hpf_adapters.batch import LoanDeduction
 from hpf_adapters.memory import MemoryStore
@@ -288,3 +291,18 @@ def schema_copy(url: str, tables: tuple[str, ...]) -> Iterator[str]:
         with admin.begin() as connection:
             connection.exec_driver_sql(f"DROP SCHEMA {copy} CASCADE")
         admin.dispose()
+
+
+def returns_of_post_in_sql(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[Any]:
+    """What ``module.post_in_sql`` (an SQL path: ``_set_based``, ``_set_interest``,
+    ``_set_deduction``) returned for each chunk, as the runs that follow go; it still runs."""
+    returned: list[Any] = []
+    post_in_sql = module.post_in_sql
+
+    def recorded(*args: object, **kwargs: object) -> Any:
+        done = post_in_sql(*args, **kwargs)
+        returned.append(done)
+        return done
+
+    monkeypatch.setattr(module, "post_in_sql", recorded)
+    return returned

@@ -35,7 +35,7 @@ from hpf_core.loans import (
 from hpf_core.loans import services as loan_services
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import Rows, RuleBank, offset_world, rows
+from batch_world import Rows, RuleBank, offset_world, returns_of_post_in_sql, rows
 
 SECRET = b"batch set-based deduction: a secret of at least 32 bytes"
 ALTAY = load_policy("altay").loans.servicing
@@ -137,27 +137,13 @@ def collected(
         store.dispose()
 
 
-def counted_in_sql(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The loans each chunk collected in SQL, as the runs below go."""
-    in_sql: list[int] = []
-    post_in_sql = _set_deduction.post_in_sql
-
-    def counted(*args: object, **kwargs: object) -> tuple[int, int]:
-        done = post_in_sql(*args, **kwargs)  # type: ignore[arg-type]
-        in_sql.append(done[0])
-        return done
-
-    monkeypatch.setattr(_set_deduction, "post_in_sql", counted)
-    return in_sql
-
-
 @pytest.mark.parametrize(("policy", "seed_no"), [(ALTAY, 11), (PRINCIPAL_FIRST, 12), (ALTAY, 13)])
 def test_the_sql_deduction_leaves_every_row_as_the_pure_functions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: ServicingPolicy, seed_no: int
 ) -> None:
     seeded = tmp_path / "seeded.db"
     bank = seed(seeded, seed_no)
-    in_sql = counted_in_sql(monkeypatch)
+    in_sql = returns_of_post_in_sql(monkeypatch, _set_deduction)  # (loans, fen) a chunk
     found = {}
     for name, dialects in (("sql", frozenset({"sqlite"})), ("core", frozenset())):
         path = tmp_path / f"{name}.db"
@@ -175,8 +161,9 @@ def test_the_sql_deduction_leaves_every_row_as_the_pure_functions(
     assert sql_chunks == core_chunks
     assert sql_runs == core_runs
     # not vacuous: the SQL collected many loans, the core the rest, money moved both ways
-    assert sum(in_sql) > 40
-    assert sum(run.posted for run in sql_runs) > sum(in_sql) + 20
+    collected_in_sql = sum(loans for loans, _ in in_sql)
+    assert collected_in_sql > 40
+    assert sum(run.posted for run in sql_runs) > collected_in_sql + 20
     assert any(line[6] == "hpf" for line in sql_lines)
     assert any(line[6] == "bank" for line in sql_lines)
     assert any(line[1] == "overdue-repayment" for line in sql_lines)

@@ -39,7 +39,7 @@ from hpf_core.accounts import (
 from hpf_core.errors import InvalidAmount
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import Rows, id_number, rows, schema_copy
+from batch_world import Rows, id_number, returns_of_post_in_sql, rows, schema_copy
 
 SECRET = b"batch set-based tests: a secret of at least 32 bytes"
 YEAR = 2025  # 2025-07-01 .. 2026-06-30
@@ -153,20 +153,6 @@ def seed_at(url: str, accounts: list[DepositAccount], entries: list[EntryDraft])
         store.dispose()
 
 
-def counted_in_sql(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
-    """What each chunk decided in SQL (decided, credited, fen), as the runs below go."""
-    in_sql: list[tuple[int, int, int]] = []
-    post_in_sql = _set_interest.post_in_sql
-
-    def counted(*args: object, **kwargs: object) -> tuple[int, int, int]:
-        done = post_in_sql(*args, **kwargs)  # type: ignore[arg-type]
-        in_sql.append(done)
-        return done
-
-    monkeypatch.setattr(_set_interest, "post_in_sql", counted)
-    return in_sql
-
-
 def settled(
     url: str, job: InterestSettlement, dialects: frozenset[str], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[tuple[Rows, Rows, Rows], RunStatus]:
@@ -216,7 +202,7 @@ def test_the_sql_interest_leaves_every_row_as_the_pure_functions(
     source = tmp_path / "seeded.db"
     seed_at(str(source), accounts, entries)
     job = InterestSettlement(YEAR, PLANS[plan], basis, date(2026, 7, 1))
-    in_sql = counted_in_sql(monkeypatch)
+    in_sql = returns_of_post_in_sql(monkeypatch, _set_interest)
     found = {}
     for name, dialects in (("sql", frozenset({"sqlite"})), ("core", frozenset())):
         path = tmp_path / f"{name}.db"
@@ -237,7 +223,7 @@ def test_the_postgresql_interest_leaves_every_row_as_the_pure_functions(
     seed_at(empty_database, accounts, entries)
     job = InterestSettlement(YEAR, PLANS["three cuts"], basis, date(2026, 7, 1))
     with schema_copy(empty_database, ("accounts", "journal")) as copied:
-        in_sql = counted_in_sql(monkeypatch)
+        in_sql = returns_of_post_in_sql(monkeypatch, _set_interest)
         by_core: list[str] = []  # the accounts the SQL run left to the core
         post = InterestSettlement.post
 
