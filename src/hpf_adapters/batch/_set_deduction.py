@@ -45,6 +45,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hpf_adapters.batch._set_based import credit_accounts
+from hpf_adapters.sql._codec import fen_text
 from hpf_core.accounts import interest_year_of
 from hpf_core.dates import add_months
 from hpf_core.loans import Bucket, ServicingPolicy
@@ -270,11 +271,6 @@ def interest_first(policy: ServicingPolicy) -> bool:
     return order.index(Bucket.CURRENT_INTEREST) < order.index(Bucket.CURRENT_PRINCIPAL)
 
 
-def _fen_text(fen: int) -> str:
-    """A count of fen (not negative) as the codec writes a two-place amount."""
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 _EDITED = (
     ("balance", "balance"),
     ("last_due", "last_due"),
@@ -326,11 +322,11 @@ def edited(
         b'"%s"' % owed.encode(), b"%d," % p, b"%d" % version,
     )  # fmt: skip
     news = (
-        b'"%s"' % _fen_text(balance_fen - p).encode(), b'"%s"' % first_due.encode(), b"%d" % (period + 1),
-        b'"%s"' % _fen_text(int(interest.replace(".", "")) + i).encode(),
-        b'"%s"' % _fen_text(int(principal.replace(".", "")) + p).encode(), b"",
+        b'"%s"' % fen_text(balance_fen - p).encode(), b'"%s"' % first_due.encode(), b"%d" % (period + 1),
+        b'"%s"' % fen_text(int(interest.replace(".", "")) + i).encode(),
+        b'"%s"' % fen_text(int(principal.replace(".", "")) + p).encode(), b"",
         b'"%s"' % next_due.encode(), b"", b"%d" % (months - 1), b"",
-        b'"%s"' % _fen_text(rest).encode(), b"", b"%d" % (version + 1),
+        b'"%s"' % fen_text(rest).encode(), b"", b"%d" % (version + 1),
     )  # fmt: skip
     pieces: list[bytes] = []
     start = 0

@@ -494,7 +494,13 @@ def to_fen(amount: Decimal) -> int:
     return int(fen)
 
 
+def fen_text(fen: int) -> str:
+    """Integer fen as the text of a yuan amount with two places (``-12.05``), as the codec
+    writes a ``Decimal`` of two places."""
+    sign, whole = ("-" if fen < 0 else ""), abs(fen)
+    return f"{sign}{whole // 100}.{whole % 100:02d}"
+
+
 def from_fen(fen: int) -> Decimal:
     """Integer fen as a yuan amount with two places."""
-    sign, whole = ("-" if fen < 0 else ""), abs(fen)
-    return Decimal(f"{sign}{whole // 100}.{whole % 100:02d}")
+    return Decimal(fen_text(fen))
