@@ -240,28 +240,26 @@ def collect_with_services(store: MemoryStore, job: LoanDeduction, loans: list[Lo
 Rows = list[tuple[object, ...]]
 
 
-def rows(url: str) -> tuple[Rows, Rows, Rows]:
-    """The accounts, the journal (without its sequence numbers) and the chunks at ``url``."""
+def read_all(url: str, *queries: str) -> tuple[Rows, ...]:
+    """The rows each of ``queries`` gives at ``url``, as tuples, on one connection."""
     engine = engine_for(url)
     try:
         with engine.connect() as connection:
-
-            def read(sql: str) -> Rows:
-                return [tuple(row) for row in connection.exec_driver_sql(sql)]
-
-            return (
-                read("SELECT * FROM accounts ORDER BY account_no"),
-                read(
-                    "SELECT account_no, kind, amount_fen, value_date, idem_key, month, interest_year,"
-                    " reverses, memo FROM journal ORDER BY idem_key, account_no"
-                ),
-                read(
-                    "SELECT chunk, accounts, posted, amount_fen, skipped, refused FROM batch_chunks"
-                    " ORDER BY chunk"
-                ),
-            )
+            return tuple([tuple(row) for row in connection.exec_driver_sql(sql)] for sql in queries)
     finally:
         engine.dispose()
+
+
+def rows(url: str) -> tuple[Rows, Rows, Rows]:
+    """The accounts, the journal (without its sequence numbers) and the chunks at ``url``."""
+    accounts, journal, chunks = read_all(
+        url,
+        "SELECT * FROM accounts ORDER BY account_no",
+        "SELECT account_no, kind, amount_fen, value_date, idem_key, month, interest_year,"
+        " reverses, memo FROM journal ORDER BY idem_key, account_no",
+        "SELECT chunk, accounts, posted, amount_fen, skipped, refused FROM batch_chunks ORDER BY chunk",
+    )
+    return accounts, journal, chunks
 
 
 @contextmanager

@@ -22,7 +22,7 @@ import pytest
 from hpf_adapters.batch import LoanDeduction, Repricing, RunStatus, _set_deduction, prepare, status, work
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.policies import load_policy
-from hpf_adapters.sql import Keyring, SqlStore, engine_for, upgrade
+from hpf_adapters.sql import Keyring, SqlStore, upgrade
 from hpf_core.loans import (
     Borrower,
     Bucket,
@@ -35,7 +35,7 @@ from hpf_core.loans import (
 from hpf_core.loans import services as loan_services
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import Rows, RuleBank, offset_world, returns_of_post_in_sql, rows
+from batch_world import Rows, RuleBank, offset_world, read_all, returns_of_post_in_sql, rows
 
 SECRET = b"batch set-based deduction: a secret of at least 32 bytes"
 ALTAY = load_policy("altay").loans.servicing
@@ -79,20 +79,13 @@ def seed(path: Path, seed: int) -> RuleBank:
 
 def loan_rows(url: str) -> tuple[Rows, Rows]:
     """The loans and the loan journal (without its sequence numbers) at ``url``."""
-    engine = engine_for(url)
-    try:
-        with engine.connect() as connection:
-            loans = [tuple(r) for r in connection.exec_driver_sql("SELECT * FROM loans ORDER BY contract_no")]
-            lines = [
-                tuple(r)
-                for r in connection.exec_driver_sql(
-                    "SELECT contract_no, kind, on_date, principal_fen, interest_fen, penalty_fen, source,"
-                    " idem_key, balance_after_fen, period FROM loan_journal ORDER BY idem_key"
-                )
-            ]
-            return loans, lines
-    finally:
-        engine.dispose()
+    loans, lines = read_all(
+        url,
+        "SELECT * FROM loans ORDER BY contract_no",
+        "SELECT contract_no, kind, on_date, principal_fen, interest_fen, penalty_fen, source,"
+        " idem_key, balance_after_fen, period FROM loan_journal ORDER BY idem_key",
+    )
+    return loans, lines
 
 
 def spaced(store: SqlStore) -> None:
