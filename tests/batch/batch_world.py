@@ -291,16 +291,19 @@ def schema_copy(url: str, tables: tuple[str, ...]) -> Iterator[str]:
         admin.dispose()
 
 
-def returns_of_post_in_sql(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[Any]:
-    """What ``module.post_in_sql`` (an SQL path: ``_set_based``, ``_set_interest``,
-    ``_set_deduction``) returned for each chunk, as the runs that follow go; it still runs."""
+def returns_of_post_in_sql(
+    monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str = "post_in_sql"
+) -> list[Any]:
+    """What ``module.post_in_sql`` (an SQL path: ``_set_remittance``, ``_set_interest``,
+    ``_set_deduction``; or the function ``name`` of it) returned for each chunk (or call),
+    as the runs that follow go; it still runs."""
     returned: list[Any] = []
-    post_in_sql = module.post_in_sql
+    post_in_sql = getattr(module, name)
 
     def recorded(*args: object, **kwargs: object) -> Any:
         done = post_in_sql(*args, **kwargs)
         returned.append(done)
         return done
 
-    monkeypatch.setattr(module, "post_in_sql", recorded)
+    monkeypatch.setattr(module, name, recorded)
     return returned

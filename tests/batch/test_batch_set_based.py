@@ -20,8 +20,8 @@ from pathlib import Path
 import attrs
 import pytest
 
-from hpf_adapters.batch import Remittance, RunStatus, _set_based, prepare, status, work
-from hpf_adapters.sql import Keyring, SqlStore, upgrade
+from hpf_adapters.batch import Remittance, RunStatus, prepare, status, work
+from hpf_adapters.sql import Keyring, SqlStore, _set_remittance, upgrade
 from hpf_core.accounts import (
     AccountState,
     AccountStatus,
@@ -115,7 +115,7 @@ def remitted(
 ) -> tuple[tuple[Rows, Rows, Rows], RunStatus]:
     """The rows and the run's status (its start time blanked) after July's remittance at
     ``url``, in SQL on ``dialects`` only."""
-    monkeypatch.setattr(_set_based, "DIALECTS", dialects)
+    monkeypatch.setattr(_set_remittance, "DIALECTS", dialects)
     store = SqlStore(url, Keyring.from_secret(SECRET))
     try:
         job = Remittance(MONTH, date(2025, 7, 15), rounding)
@@ -132,7 +132,7 @@ def test_the_sql_remittance_leaves_every_row_as_the_pure_functions(
 ) -> None:
     seeded = tmp_path / "seeded.db"
     seed(str(seeded), rounding)
-    in_sql = returns_of_post_in_sql(monkeypatch, _set_based)  # (accounts posted, fen) a chunk
+    in_sql = returns_of_post_in_sql(monkeypatch, _set_remittance)  # (accounts posted, fen) a chunk
     found = {}
     for name, dialects in (("sql", frozenset({"sqlite"})), ("core", frozenset())):
         path = tmp_path / f"{name}.db"
@@ -163,7 +163,7 @@ def test_the_postgresql_remittance_leaves_every_row_as_the_pure_functions(
     sealed text is the same in both; one posted in SQL, one by the core."""
     seed(empty_database, rounding)
     with schema_copy(empty_database, ("accounts",)) as copied:
-        in_sql = returns_of_post_in_sql(monkeypatch, _set_based)  # (accounts posted, fen) a chunk
+        in_sql = returns_of_post_in_sql(monkeypatch, _set_remittance)  # (accounts posted, fen) a chunk
         found = {
             "sql": remitted(empty_database, rounding, frozenset({"postgresql"}), monkeypatch),
             "core": remitted(copied, rounding, frozenset(), monkeypatch),
@@ -185,8 +185,8 @@ def test_the_postgresql_remittance_leaves_every_row_as_the_pure_functions(
 
 
 def test_the_sql_path_is_taken_on_sqlite() -> None:
-    assert _set_based.applies("sqlite", MONTH, date(2025, 7, 15), ContributionRounding.HALF_UP_YUAN)
-    assert not _set_based.applies("sqlite", MONTH, date(2025, 7, 15), ContributionRounding.JIAO_UP_YUAN)
-    assert not _set_based.applies("sqlite", MONTH, date(2025, 6, 30), ContributionRounding.HALF_UP_YUAN)
-    assert _set_based.applies("postgresql", MONTH, date(2025, 7, 15), ContributionRounding.HALF_UP_YUAN)
-    assert not _set_based.applies("mariadb", MONTH, date(2025, 7, 15), ContributionRounding.HALF_UP_YUAN)
+    assert _set_remittance.applies("sqlite", MONTH, date(2025, 7, 15), ContributionRounding.HALF_UP_YUAN)
+    assert not _set_remittance.applies("sqlite", MONTH, date(2025, 7, 15), ContributionRounding.JIAO_UP_YUAN)
+    assert not _set_remittance.applies("sqlite", MONTH, date(2025, 6, 30), ContributionRounding.HALF_UP_YUAN)
+    assert _set_remittance.applies("postgresql", MONTH, date(2025, 7, 15), ContributionRounding.HALF_UP_YUAN)
+    assert not _set_remittance.applies("mariadb", MONTH, date(2025, 7, 15), ContributionRounding.HALF_UP_YUAN)

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from hpf_adapters.batch import _rows, _set_based, _set_deduction, _set_interest
+from hpf_adapters.batch import _rows, _set_deduction, _set_interest
 from hpf_adapters.batch._jobs import (
     OVER_LOANS,
     AnyJob,
@@ -27,7 +27,7 @@ from hpf_adapters.batch._jobs import (
     LoanJob,
     Remittance,
 )
-from hpf_adapters.sql import SqlStore, SqlUnitOfWork
+from hpf_adapters.sql import SqlStore, SqlUnitOfWork, _set_remittance
 from hpf_adapters.sql import _tables as t
 from hpf_adapters.sql._base import translated
 from hpf_adapters.sql._codec import Sealer, _decode, to_fen
@@ -302,7 +302,7 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
     account's posting computed by ``job.post``, then the accounts saved (one
     ``executemany`` compare-and-set, :mod:`._rows`) and the entries appended
     (``append_many``) — for the remittance and the interest on SQLite and PostgreSQL,
-    the ordinary accounts first in SQL (:mod:`._set_based`,
+    the ordinary accounts first in SQL (:mod:`hpf_adapters.sql._set_remittance`,
     :mod:`._set_interest`). For the overdue marking and the repricing, the loans
     ``first``..``last``, the changed ones saved in one statement; for the loan deduction,
     each loan's collection (:func:`_deduct`)."""
@@ -312,14 +312,14 @@ def post_chunk(uow: SqlUnitOfWork, job: AnyJob, chunk: int, first: str, last: st
         return _post_loans(uow, job, chunk, first, last)
     in_sql = in_sql_posted = in_sql_fen = 0
     rest: sa.TextClause | None = None
-    if isinstance(job, Remittance) and _set_based.applies(
+    if isinstance(job, Remittance) and _set_remittance.applies(
         uow.dialect, job.month, job.value_date, job.rounding
     ):
-        in_sql, in_sql_fen = _set_based.post_in_sql(
+        in_sql, in_sql_fen = _set_remittance.post_in_sql(
             uow.connection(), first=first, last=last, month=job.month, value_date=job.value_date,
             rounding=job.rounding, prefix=f"batch/{job.name}/{job.period}/",
         )  # fmt: skip
-        in_sql_posted, rest = in_sql, _set_based.REST
+        in_sql_posted, rest = in_sql, _set_remittance.REST
     elif isinstance(job, InterestSettlement) and _set_interest.applies(uow.dialect):
         in_sql, in_sql_posted, in_sql_fen = _set_interest.post_in_sql(
             uow.connection(), first=first, last=last, year=job.year, rates=job.rates, basis=job.basis,

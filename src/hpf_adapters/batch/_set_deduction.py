@@ -44,8 +44,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hpf_adapters.batch._set_based import credit_accounts
 from hpf_adapters.sql._codec import fen_text
+from hpf_adapters.sql._set_remittance import credit_accounts
 from hpf_core.accounts import interest_year_of
 from hpf_core.dates import add_months
 from hpf_core.loans import Bucket, ServicingPolicy

@@ -35,11 +35,11 @@ changing mid-year on every day basis, that the two leave every account row and j
 byte for byte the same, on both databases.
 
 On PostgreSQL (D-075) the statements are those of the remittance there
-(:mod:`._set_based`): the chunk's rows locked first, each record read once as ``jsonb`` (the
-new last value date staged with the interest), the record changed as text with
-``regexp_replace`` and the year appended to ``settled_years``. The products and the
-division are ``NUMERIC`` (``sum`` of ``BIGINT`` is), exact at any size, so no account goes
-to the core for its size there."""
+(:mod:`hpf_adapters.sql._set_remittance`): the chunk's rows locked first, each record read
+once as ``jsonb`` (the new last value date staged with the interest), the record changed
+as text with ``regexp_replace`` and the year appended to ``settled_years``. The products
+and the division are ``NUMERIC`` (``sum`` of ``BIGINT`` is), exact at any size, so no
+account goes to the core for its size there."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hpf_adapters.batch._set_based import (
+from hpf_adapters.sql._set_remittance import (
     PG_BALANCE,
     PG_DATE,
     PG_LOCK,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import date
 from types import TracebackType
 from typing import Self
 
@@ -24,7 +25,7 @@ import attrs
 from hpf_adapters.memory._members import MemoryCredentials, MemoryMembers, MemorySessions
 from hpf_adapters.memory._records import MemoryAudit, MemoryDocuments, MemoryOutbox
 from hpf_adapters.memory._versions import next_version as _next_version
-from hpf_core.accounts import DepositAccount, EntryDraft, JournalEntry
+from hpf_core.accounts import ContributionRounding, DepositAccount, EntryDraft, JournalEntry
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
 from hpf_core.loans import LoanAccount, LoanEntry, LoanEntryDraft
 from hpf_core.members import Credentials, Session
@@ -165,6 +166,12 @@ class MemoryAccounts:
 
     def by_employer(self, employer_no: str) -> Sequence[DepositAccount]:
         return [a for _, a in sorted(self._data.accounts.items()) if a.employer.employer_no == employer_no]
+
+    def remit_in_store(
+        self, employer_no: str, *, month: date, value_date: date, rounding: ContributionRounding, key: str
+    ) -> Sequence[JournalEntry] | None:
+        """Not offered: the core posts (the store has nothing faster to do)."""
+        return None
 
     def numbers(self) -> Sequence[str]:
         return sorted(self._data.accounts)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from hpf_adapters.sql import _set_remittance
 from hpf_adapters.sql import _tables as t
-from hpf_adapters.sql._base import Query, Repo, make_id, seq_of
+from hpf_adapters.sql._base import Query, Repo, make_id, seq_of, translated
 from hpf_adapters.sql._codec import dumps, from_fen, loads, to_fen
 from hpf_core.accounts import (
     AccountStatus,
+    ContributionRounding,
     DepositAccount,
     Employer,
     EntryDraft,
@@ -114,6 +117,25 @@ class SqlAccounts(Repo):
 
     def by_employer(self, employer_no: str) -> Sequence[DepositAccount]:
         return [self._load(row) for row in self._fast(_BY_EMPLOYER, {"employer_no": employer_no}).rows]
+
+    def remit_in_store(
+        self, employer_no: str, *, month: date, value_date: date, rounding: ContributionRounding, key: str
+    ) -> Sequence[JournalEntry] | None:
+        """In SQL on SQLite and PostgreSQL when every account of the employer is one the
+        batch job's SQL would post or one the remittance passes over
+        (:func:`._set_remittance.remit_employer`, D-078); None otherwise."""
+        with translated():
+            rows = _set_remittance.remit_employer(
+                self._session.connection(), employer_no=employer_no, month=month, value_date=value_date,
+                rounding=rounding, prefix=f"{key}/",
+            )  # fmt: skip
+        if rows is None:
+            return None
+        kind = EntryKind.REMITTANCE
+        return [
+            JournalEntry(make_id("E", seq), seq, no, kind, from_fen(fen), value_date, f"{key}/{no}", month)
+            for seq, no, fen in rows
+        ]
 
     def numbers(self) -> Sequence[str]:
         return [row[0] for row in self._run(_ACCOUNT_NUMBERS)]

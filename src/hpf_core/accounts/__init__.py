@@ -48,6 +48,7 @@ from hpf_core.accounts._interest import (
     settlement_date,
 )
 from hpf_core.accounts._ledger import (
+    MAX_KEY_LENGTH,
     NORMAL,
     DepositAccount,
     Employer,
@@ -86,6 +87,7 @@ __all__ = [
     "DEFAULT_RATIO_MAX",
     "DEFAULT_RATIO_MIN",
     "DEPOSIT_RATE_TABLE",
+    "MAX_KEY_LENGTH",
     "NORMAL",
     "UNIFIED_DEPOSIT_RATE_FROM",
     "AccountEvent",

@@ -15,12 +15,14 @@ Versioned records (``DepositAccount``, ``LoanAccount``, ``Application``, ``Crede
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
 import attrs
 
+from hpf_core.accounts._contribution import ContributionRounding
 from hpf_core.accounts._ledger import DepositAccount, EntryDraft, JournalEntry
 from hpf_core.loans._loan_records import LoanAccount
 from hpf_core.loans._loan_views import LoanEntry, LoanEntryDraft
@@ -121,6 +123,20 @@ class AccountRepository(Protocol):
 
     def by_employer(self, employer_no: str) -> Sequence[DepositAccount]:
         """The employer's accounts, by account number."""
+        ...
+
+    def remit_in_store(
+        self, employer_no: str, *, month: date, value_date: date, rounding: ContributionRounding, key: str
+    ) -> Sequence[JournalEntry] | None:
+        """汇缴 of the employer's accounts done by the store itself (D-078), offered only
+        when it can vouch for every one of them: each account either credited what
+        :func:`hpf_core.accounts.remit_month` would credit it (its monthly deposit under
+        ``rounding``, journal key ``f"{key}/{account_no}"``) and stored as the core would
+        store it, or passed over (closed, sealed); the appended entries in account order.
+        None when it does not — no such capability, a rounding it does not compute, an
+        account whose posting the core must decide, no account at all — and then nothing
+        was written: the caller posts through the core. It joins the caller's unit of
+        work and touches neither its idempotency key nor its audit."""
         ...
 
     def numbers(self) -> Sequence[str]:

@@ -1,8 +1,11 @@
-"""The remittance computed in SQL on SQLite (issue #16, D-066) and PostgreSQL (D-074): one
-chunk's ordinary accounts in three set-based statements — their amounts into a staging
-table (``INSERT … SELECT``), the journal rows from it (``INSERT … SELECT``), the accounts
-from it (``UPDATE … FROM``, the stored record changed in place: ``json_set`` on SQLite) —
-and every other account of the chunk through the core's pure functions as before.
+"""The remittance computed in SQL on SQLite (issue #16, D-066) and PostgreSQL (D-074), for
+the batch job's chunks (:func:`post_in_sql`) and for the service's remittance of one
+employer (:func:`remit_employer`, D-078): the ordinary accounts in three set-based
+statements — their amounts into a staging table (``INSERT … SELECT``), the journal rows
+from it (``INSERT … SELECT``), the accounts from it (``UPDATE … FROM``, the stored record
+changed in place: ``json_set`` on SQLite) — and every other account of the chunk through
+the core's pure functions as before. An employer's remittance is posted in SQL whole or
+not at all: one account the SQL cannot vouch for and the core posts them all.
 
 "Ordinary" is decided in SQL, conservatively: status normal (01) and not frozen, the month
 after every paid month and not before the first month, the value date neither before the
@@ -39,7 +42,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hpf_core.accounts import ContributionRounding, interest_year_of
+from hpf_core.accounts import MAX_KEY_LENGTH, AccountStatus, ContributionRounding, interest_year_of
 from hpf_core.money import MAX_AMOUNT
 
 DIALECTS = frozenset({"sqlite", "postgresql"})
@@ -83,7 +86,14 @@ def _side(ratio: str, kind: str, step: int) -> str:
     return f"({product} / {10000 * step} * {step})"
 
 
-def _select(kind: str, step: int) -> str:
+_CHUNK = "account_no BETWEEN :first AND :last"
+"""The rows a batch chunk posts."""
+_EMPLOYER = f"employer_no = :employer_no AND length(:prefix || account_no) <= {MAX_KEY_LENGTH}"
+"""The rows a service's remittance posts: one employer's (an account whose journal key
+would be too long is left to the core, which refuses it)."""
+
+
+def _select(kind: str, step: int, among: str = _CHUNK) -> str:
     # LIMIT -1 OFFSET 0 keeps SQLite from flattening the two inner levels into the next,
     # which would extract the base and ratios again at each use (D-074)
     amount = f"({_side('e', kind, step)} + {_side('r', kind, step)})"
@@ -96,7 +106,7 @@ SELECT account_no, amount FROM (
              json_extract(body, '$.base') AS b,
              json_extract(body, '$.employee_ratio') AS e,
              json_extract(body, '$.employer_ratio') AS r
-      FROM accounts WHERE account_no BETWEEN :first AND :last LIMIT -1 OFFSET 0
+      FROM accounts WHERE {among} LIMIT -1 OFFSET 0
     )
     WHERE status = '01'
       AND json_extract(body, '$.state.freeze') = '0'
@@ -179,7 +189,7 @@ _PG_PLAIN_AMOUNT = r"'^[0-9]+(\.[0-9]{1,2})?$'"
 _PG_PLAIN_RATIO = r"'^0\.[0-9]{1,4}$'"
 
 
-def _pg_select(kind: str, step: int) -> str:
+def _pg_select(kind: str, step: int, among: str = _CHUNK) -> str:
     """The staging ``INSERT … SELECT`` on PostgreSQL: the conditions of the SQLite one,
     each cast guarded by the pattern it needs (PostgreSQL may evaluate a select list
     before a filter)."""
@@ -198,7 +208,7 @@ SELECT account_no, amount, last_value FROM (
       SELECT account_no, status, balance_fen, j,
              j ->> 'base' AS b, j ->> 'employee_ratio' AS e, j ->> 'employer_ratio' AS r
       FROM (SELECT account_no, status, balance_fen, CAST(body AS jsonb) AS j
-            FROM accounts WHERE account_no BETWEEN :first AND :last OFFSET 0) AS stored
+            FROM accounts WHERE {among} OFFSET 0) AS stored
     ) AS parsed
     WHERE status = '01'
       AND j -> 'state' ->> 'freeze' = '0'
@@ -231,13 +241,16 @@ FROM batch_stage ORDER BY account_no
 """)
 
 
-def pg_credit_accounts(stage: str, key: str, item: str, where: str = "") -> sa.TextClause:
+def pg_credit_accounts(
+    stage: str, key: str, item: str, where: str = "", *, ranged: bool = True
+) -> sa.TextClause:
     """The PostgreSQL ``UPDATE … FROM`` that credits each account of a chunk with its
     staged ``amount_fen`` and ``last_value`` (table ``stage``): the balance column, the
     version, and the stored record as text (``regexp_replace``, see the module's text) —
     balance, last value date, version, and the JSON text ``item`` (an SQL expression)
     appended to the list at the top-level ``key``. ``where``: a further condition on the
-    staged row ``s``."""
+    staged row ``s``; ``ranged``: only the accounts ``:first``..``:last``."""
+    chunk = "accounts.account_no BETWEEN :first AND :last AND " if ranged else ""
     return sa.text(rf"""
 UPDATE accounts SET
   balance_fen = accounts.balance_fen + s.amount_fen,
@@ -254,7 +267,7 @@ UPDATE accounts SET
     '"last_value_date":"' || s.last_value || '"'),
     '"version":[0-9]+', '"version":' || CAST(accounts.version + 1 AS TEXT))
 FROM {stage} AS s
-WHERE accounts.account_no BETWEEN :first AND :last AND accounts.account_no = s.account_no{where}
+WHERE {chunk}accounts.account_no = s.account_no{where}
 """)
 
 
@@ -264,6 +277,35 @@ _PG_ACCOUNTS = pg_credit_accounts("batch_stage", "paid_months", """'"' || :month
 def applies(dialect: str, month: date, value_date: date, rounding: ContributionRounding) -> bool:
     """Whether a remittance of these parameters computes in SQL on ``dialect``."""
     return dialect in DIALECTS and rounding in _STEP_FEN and value_date >= month
+
+
+def _params(month: date, value_date: date, prefix: str, dialect: str, **rows: str) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "month": month.isoformat(),
+        "value_date": value_date.isoformat(),
+        "settled_year": interest_year_of(value_date),
+        "max_fen": int(MAX_AMOUNT * 100),
+        "prefix": prefix,
+        **rows,
+    }
+    if dialect == "postgresql":
+        params.update(month_day=month, value_day=value_date, settled_text=str(params["settled_year"]))
+    return params
+
+
+def _stage(
+    connection: sa.Connection, rounding: ContributionRounding, among: str, lock: sa.TextClause, params: Any
+) -> None:
+    """The ordinary accounts ``among`` the rows staged with their amounts (the rows
+    locked first on PostgreSQL)."""
+    kind, step = _STEP_FEN[rounding]
+    connection.exec_driver_sql(_STAGE)
+    connection.exec_driver_sql("DELETE FROM batch_stage")
+    if connection.dialect.name == "postgresql":
+        connection.execute(lock, params)
+        connection.execute(sa.text(_pg_select(kind, step, among)), params)
+    else:
+        connection.execute(sa.text(_select(kind, step, among)), params)
 
 
 def post_in_sql(
@@ -278,30 +320,79 @@ def post_in_sql(
 ) -> tuple[int, int]:
     """Post the ordinary accounts of ``first``..``last`` in SQL; (accounts posted, their
     sum in fen). The staging table keeps their numbers until the next chunk."""
-    kind, step = _STEP_FEN[rounding]
-    connection.exec_driver_sql(_STAGE)
-    connection.exec_driver_sql("DELETE FROM batch_stage")
-    params: dict[str, Any] = {
-        "first": first,
-        "last": last,
-        "month": month.isoformat(),
-        "value_date": value_date.isoformat(),
-        "settled_year": interest_year_of(value_date),
-        "max_fen": int(MAX_AMOUNT * 100),
-        "prefix": prefix,
-    }
+    params = _params(month, value_date, prefix, connection.dialect.name, first=first, last=last)
+    _stage(connection, rounding, _CHUNK, PG_LOCK, params)
     if connection.dialect.name == "postgresql":
-        params.update(month_day=month, value_day=value_date, settled_text=str(params["settled_year"]))
-        connection.execute(PG_LOCK, params)
-        connection.execute(sa.text(_pg_select(kind, step)), params)
         connection.execute(_PG_JOURNAL, params)
         connection.execute(_PG_ACCOUNTS, params)
     else:
-        connection.execute(sa.text(_select(kind, step)), params)
         connection.execute(sa.text(_JOURNAL), params)
         connection.execute(sa.text(_ACCOUNTS), params)
     row = connection.exec_driver_sql("SELECT count(*), coalesce(sum(amount_fen), 0) FROM batch_stage").one()
     return int(row[0]), int(row[1])
+
+
+_SKIPPED = tuple(s.value for s in AccountStatus if s.closed or s is AccountStatus.SEALED)
+"""The statuses a remittance passes over without a word (closed, sealed)."""
+
+_PG_EMPLOYER_LOCK = sa.text(
+    "SELECT 1 FROM accounts WHERE employer_no = :employer_no ORDER BY account_no FOR UPDATE"
+)
+
+
+def _left(body_status: str) -> sa.TextClause:
+    """The employer's accounts, and those of them neither staged nor passed over (a status
+    column and record both closed or sealed)."""
+    skipped = ", ".join(f"'{code}'" for code in _SKIPPED)
+    return sa.text(f"""
+SELECT count(*), coalesce(sum(CASE
+  WHEN account_no IN (SELECT account_no FROM batch_stage) THEN 0
+  WHEN status IN ({skipped}) AND {body_status} = status THEN 0
+  ELSE 1 END), 0)
+FROM accounts WHERE employer_no = :employer_no
+""")
+
+
+_LEFT = _left("json_extract(body, '$.state.status')")
+_PG_LEFT = _left("CAST(body AS jsonb) -> 'state' ->> 'status'")
+_EMPLOYER_JOURNAL = sa.text(_JOURNAL + " RETURNING seq, account_no, amount_fen")
+_PG_EMPLOYER_JOURNAL = sa.text(_PG_JOURNAL.text + " RETURNING seq, account_no, amount_fen")
+_EMPLOYER_ACCOUNTS = sa.text(credit_accounts("batch_stage", "$.paid_months", ":month", ranged=False))
+_PG_EMPLOYER_ACCOUNTS = pg_credit_accounts(
+    "batch_stage", "paid_months", """'"' || :month || '"'""", ranged=False
+)
+
+
+def remit_employer(
+    connection: sa.Connection,
+    *,
+    employer_no: str,
+    month: date,
+    value_date: date,
+    rounding: ContributionRounding,
+    prefix: str,
+) -> list[tuple[int, str, int]] | None:
+    """The remittance of ``employer_no``'s accounts in SQL (D-078), if the SQL can vouch
+    for every one of them: each either ordinary (staged as :func:`post_in_sql` stages a
+    chunk's) or one the remittance passes over (closed or sealed), and at least one
+    account. Then the journal rows and the accounts are written as a chunk's, and the
+    rows come back as ``(seq, account_no, amount_fen)`` in sequence order. Otherwise
+    None, with nothing written: the caller posts through the core, which decides (and
+    refuses) what the SQL does not."""
+    dialect = connection.dialect.name
+    if not applies(dialect, month, value_date, rounding):
+        return None
+    params = _params(month, value_date, prefix, dialect, employer_no=employer_no)
+    _stage(connection, rounding, _EMPLOYER, _PG_EMPLOYER_LOCK, params)
+    pg = dialect == "postgresql"
+    accounts, left = connection.execute(_PG_LEFT if pg else _LEFT, params).one()
+    if not accounts or left:
+        connection.exec_driver_sql("DELETE FROM batch_stage")
+        return None
+    journal = connection.execute(_PG_EMPLOYER_JOURNAL if pg else _EMPLOYER_JOURNAL, params)
+    rows = sorted((int(seq), str(account_no), int(fen)) for seq, account_no, fen in journal)
+    connection.execute(_PG_EMPLOYER_ACCOUNTS if pg else _EMPLOYER_ACCOUNTS, params)
+    return rows
 
 
 REST = sa.text(

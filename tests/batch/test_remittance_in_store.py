@@ -1,0 +1,205 @@
+"""The service's remittance in SQL (D-078): ``remit_month`` of one employer posted by the
+store (``AccountRepository.remit_in_store``, the batch job's statements over the employer's
+accounts) leaves every row as the core's pure functions do — on SQLite and PostgreSQL, the
+same seeded accounts copied so the sealed text is the same — and the store steps aside,
+writing nothing, whenever one account is not one its SQL can vouch for."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+import pytest
+
+from hpf_adapters.sql import Keyring, SqlStore, _set_remittance, upgrade
+from hpf_core.accounts import (
+    AccountState,
+    AccountStatus,
+    DepositAccount,
+    FreezeFlag,
+    JournalEntry,
+)
+from hpf_core.accounts.services import remit_month
+from hpf_core.errors import Refused
+
+sys.path.insert(0, str(Path(__file__).parent))
+from batch_world import Rows, read_all, returns_of_post_in_sql, schema_copy
+from test_batch_set_based import MONTH, odd_accounts
+
+SECRET = b"batch set-based tests: a secret of at least 32 bytes"
+VALUE_DATE = date(2025, 7, 15)
+KEY = "remit/E01/2025-07"
+
+
+def vouched(account: DepositAccount) -> bool:
+    """Whether the SQL posts ``account`` in July: normal and not frozen, no month paid from
+    July on, first month and opening by the value date, no year settled, a base above 0 and
+    ratios of at most four places (the conditions of the module's text)."""
+    return (
+        account.state == AccountState(AccountStatus.NORMAL)
+        and all(month < MONTH for month in account.paid_months)
+        and (account.first_month is None or account.first_month <= MONTH)
+        and account.opened_on <= VALUE_DATE
+        and not account.settled_years
+        and account.base > 0
+        and all(-ratio.as_tuple().exponent <= 4 for ratio in (account.employee_ratio, account.employer_ratio))  # type: ignore[operator]
+    )
+
+
+def accounts(case: str) -> list[DepositAccount]:
+    """The employer's accounts: ``vouched`` — 80 the SQL posts, 6 sealed and 4 closed
+    (passed over); ``frozen`` and ``ratio`` — those and one the core must post (frozen for
+    debits only; a ratio of five places); ``refused`` — those and one whose July is paid
+    already."""
+    pool = odd_accounts(7, 400)
+    found = [a for a in pool if vouched(a)][:80]
+    assert len(found) == 80
+    for n in range(6):
+        found.append(
+            attrs.evolve(pool[200 + n], account_no=f"S{n:07d}", state=AccountState(AccountStatus.SEALED))
+        )
+    for n in range(4):
+        closed = AccountState(AccountStatus.CLOSED_WITHDRAWN)
+        found.append(
+            attrs.evolve(pool[210 + n], account_no=f"C{n:07d}", state=closed, balance=Decimal("0.00"))
+        )
+    spare = [a for a in pool if vouched(a)][80:82]
+    if case == "frozen":  # the status column says normal, the record: frozen for debits
+        debits_frozen = AccountState(AccountStatus.NORMAL, FreezeFlag.CREDITS_ONLY)
+        found.append(attrs.evolve(spare[0], account_no="X0000001", state=debits_frozen))
+    if case == "ratio":
+        found.append(attrs.evolve(spare[1], account_no="X0000002", employee_ratio=Decimal("0.11235")))
+    if case == "refused":
+        found.append(attrs.evolve(pool[220], account_no="X0000004", paid_months=frozenset({MONTH})))
+    return found
+
+
+def seed(url: str, case: str) -> None:
+    upgrade(url)
+    store = SqlStore(url, Keyring.from_secret(SECRET))
+    with store.unit_of_work() as uow:
+        for account in accounts(case):
+            uow.accounts.add(account)
+        uow.commit()
+    store.dispose()
+
+
+QUERIES = (
+    "SELECT * FROM accounts ORDER BY account_no",
+    "SELECT * FROM journal ORDER BY seq",
+    "SELECT * FROM idempotency_keys ORDER BY idem_key",
+)
+
+
+def remitted(
+    url: str, rounding: str, dialects: frozenset[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[tuple[JournalEntry, ...] | str, tuple[Rows, ...]]:
+    """What July's remittance of E01 returned (or the codes it was refused with) and every
+    row after it and after its replay under the same key, in SQL on ``dialects`` only."""
+    monkeypatch.setattr(_set_remittance, "DIALECTS", dialects)
+    store = SqlStore(url, Keyring.from_secret(SECRET))
+    try:
+        answers: list[tuple[JournalEntry, ...] | str] = []
+        for _ in range(2):  # the replay answers from the key, in both
+            uow = store.unit_of_work()
+            try:
+                answers.append(
+                    remit_month(
+                        uow, employer_no="E01", month=MONTH, value_date=VALUE_DATE, key=KEY, rounding=rounding
+                    )
+                )
+            except Refused as refused:
+                answers.append(",".join(sorted(v.code for v in refused.violations)))
+        assert answers[0] == answers[1]
+        return answers[0], read_all(url, *QUERIES)
+    finally:
+        store.dispose()
+
+
+@contextmanager
+def two_copies(kind: str, case: str, tmp_path: Path, empty_database: str | None) -> Iterator[tuple[str, str]]:
+    """The same seeded accounts at two URLs: SQLite files or PostgreSQL schemas."""
+    if kind == "sqlite":
+        seeded = tmp_path / "seeded.db"
+        seed(str(seeded), case)
+        for name in ("sql.db", "core.db"):
+            shutil.copy(seeded, tmp_path / name)
+        yield str(tmp_path / "sql.db"), str(tmp_path / "core.db")
+        return
+    assert empty_database is not None
+    seed(empty_database, case)
+    with schema_copy(empty_database, ("accounts",)) as copied:
+        yield empty_database, copied
+
+
+def compare(
+    kind: str, case: str, rounding: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str | None
+) -> list[object]:
+    """Post July at both copies, in SQL and by the core, assert every row and the answers
+    equal; what the store's SQL returned each time."""
+    in_store = returns_of_post_in_sql(monkeypatch, _set_remittance, "remit_employer")
+    with two_copies(kind, case, tmp_path, url) as (sql_url, core_url):
+        before = read_all(core_url, *QUERIES)
+        sql_answer, sql_rows = remitted(sql_url, rounding, frozenset({kind}), monkeypatch)
+        core_answer, core_rows = remitted(core_url, rounding, frozenset(), monkeypatch)
+    assert sql_answer == core_answer
+    for mine, theirs in zip(sql_rows, core_rows, strict=True):
+        assert len(mine) == len(theirs)
+        for row, other in zip(mine, theirs, strict=True):
+            assert row == other
+    if case == "refused":
+        assert sql_answer == "month_paid"  # X0000004 (July paid), the one refusal
+        assert core_rows == before  # a refused remittance changes nothing
+    return in_store
+
+
+CASES = [
+    ("vouched", "half-up-fen"),
+    ("vouched", "truncate-jiao"),
+    ("vouched", "half-up-yuan"),
+    ("frozen", "half-up-fen"),
+    ("ratio", "half-up-fen"),
+    ("refused", "half-up-fen"),
+    ("vouched", "jiao-up-yuan"),
+]
+
+
+@pytest.mark.parametrize(("case", "rounding"), CASES)
+def test_the_store_remittance_on_sqlite_leaves_every_row_as_the_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, rounding: str
+) -> None:
+    in_store = compare("sqlite", case, rounding, tmp_path, monkeypatch, None)
+    check_path(in_store, case, rounding)
+
+
+@pytest.mark.parametrize("empty_database", ["postgresql"], indirect=True)
+@pytest.mark.parametrize(("case", "rounding"), CASES[:1] + CASES[3:6])
+def test_the_store_remittance_on_postgresql_leaves_every_row_as_the_core(
+    empty_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, rounding: str
+) -> None:
+    in_store = compare("postgresql", case, rounding, tmp_path, monkeypatch, empty_database)
+    check_path(in_store, case, rounding)
+
+
+def check_path(in_store: list[object], case: str, rounding: str) -> None:
+    """Not vacuous: the SQL posted the 80 accounts once (the replay answers from the key)
+    when it could vouch for all, and stepped aside otherwise; with the SQL switched off
+    (the second run) it was asked and stepped aside. A refused remittance stores no key,
+    so its replay asks again."""
+    if case == "refused":
+        assert in_store == [None] * 4
+        return
+    assert len(in_store) == 2
+    assert in_store[1] is None
+    if case == "vouched" and rounding != "jiao-up-yuan":
+        posted = in_store[0]
+        assert isinstance(posted, list)
+        assert len(posted) == 80
+    else:
+        assert in_store[0] is None
