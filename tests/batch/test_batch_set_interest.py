@@ -24,7 +24,7 @@ import attrs
 import pytest
 
 from hpf_adapters.batch import InterestSettlement, RunStatus, _set_interest, prepare, status, work
-from hpf_adapters.sql import Keyring, SqlStore, upgrade
+from hpf_adapters.sql import Keyring, SqlStore, engine_for, upgrade
 from hpf_core.accounts import (
     AccountState,
     AccountStatus,
@@ -221,6 +221,15 @@ def test_the_postgresql_interest_leaves_every_row_as_the_pure_functions(
     The products are exact there, so the 500-million accounts are settled in SQL too."""
     accounts, entries = world(sum(map(ord, "postgresql" + basis)), 320)
     seed_at(empty_database, accounts, entries)
+    big = {a.account_no for a in accounts if a.balance >= 500_000_000}  # normal, nothing else odd
+    spaced = min(big)  # its record not in the codec's text: left to the core (D-078)
+    engine = engine_for(empty_database)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE accounts SET body = replace(body, '\"balance\":\"', '\"balance\": \"')"
+            f" WHERE account_no = '{spaced}'"
+        )
+    engine.dispose()
     job = InterestSettlement(YEAR, PLANS["three cuts"], basis, date(2026, 7, 1))
     with schema_copy(empty_database, ("accounts", "journal")) as copied:
         in_sql = returns_of_post_in_sql(monkeypatch, _set_interest)
@@ -236,9 +245,8 @@ def test_the_postgresql_interest_leaves_every_row_as_the_pure_functions(
         monkeypatch.setattr(InterestSettlement, "post", post)
         found["core"] = settled(copied, job, frozenset(), monkeypatch)
     assert_same_and_not_vacuous(found, in_sql, len(accounts))
-    big = {a.account_no for a in accounts if a.balance >= 500_000_000}  # normal, nothing else odd
     assert len(big) > 5
-    assert not big & set(by_core)  # settled in SQL, exactly
+    assert big & set(by_core) == {spaced}  # the rest settled in SQL, exactly
     assert len(by_core) > 80
 
 

@@ -55,6 +55,7 @@ from hpf_adapters.sql._set_remittance import (
     PG_LOCK,
     credit_accounts,
     pg_credit_accounts,
+    pg_spliceable,
 )
 from hpf_core.accounts import DayBasis, accrue_interest_segments, interest_days, interest_year
 from hpf_core.money import MAX_AMOUNT
@@ -155,9 +156,10 @@ SELECT a.account_no, coalesce(i.amount, 0),
        CASE WHEN a.lv IS NULL OR a.lv COLLATE "C" < :value_date THEN :value_date ELSE a.lv END
 FROM (
   SELECT account_no, balance_fen, j ->> 'last_value_date' AS lv
-  FROM (SELECT account_no, status, balance_fen, CAST(body AS jsonb) AS j
+  FROM (SELECT account_no, status, balance_fen, body, CAST(body AS jsonb) AS j
         FROM accounts WHERE account_no BETWEEN :first AND :last OFFSET 0) AS stored
   WHERE status = '01'
+    AND {pg_spliceable("body", "settled_years")}
     AND j -> 'state' ->> 'status' = '01'
     AND j -> 'state' ->> 'freeze' = '0'
     AND jsonb_typeof(j -> 'settled_years') = 'array'

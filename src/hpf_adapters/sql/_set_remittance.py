@@ -205,12 +205,13 @@ SELECT account_no, amount, last_value FROM (
              THEN CAST(split_part(b, '.', 1) AS BIGINT) * 100
                   + CAST(rpad(split_part(b, '.', 2), 2, '0') AS BIGINT) END AS base_fen
     FROM (
-      SELECT account_no, status, balance_fen, j,
+      SELECT account_no, status, balance_fen, j, body,
              j ->> 'base' AS b, j ->> 'employee_ratio' AS e, j ->> 'employer_ratio' AS r
-      FROM (SELECT account_no, status, balance_fen, CAST(body AS jsonb) AS j
+      FROM (SELECT account_no, status, balance_fen, body, CAST(body AS jsonb) AS j
             FROM accounts WHERE {among} OFFSET 0) AS stored
     ) AS parsed
     WHERE status = '01'
+      AND {pg_spliceable("body", "paid_months")}
       AND j -> 'state' ->> 'freeze' = '0'
       AND j -> 'state' ->> 'status' = '01'
       AND jsonb_typeof(j -> 'paid_months') = 'array'
@@ -241,33 +242,83 @@ FROM batch_stage ORDER BY account_no
 """)
 
 
+def _bytes(text: str) -> str:
+    """``text``'s UTF-8 bytes as a ``bytea`` literal (hex: no quote or colon to escape)."""
+    return f"'\\x{text.encode().hex()}'::bytea"
+
+
+def _pg_keys(raw: str, key: str) -> tuple[str, str, str, str]:
+    """Where, in the record's bytes ``raw``, the values a credit changes begin: the
+    balance's digits, the last value date (``null`` or a quoted date), the list at the
+    top-level ``key`` (its first item) and the version's digits — 1-based, and each
+    position 0 plus the text's length when its key is absent."""
+    marks = ('"balance":"', '"last_value_date":', f'"{key}":[', '"version":')
+    balance, last_value, items, version = (f"(position({_bytes(m)} in {raw}) + {len(m)})" for m in marks)
+    return balance, last_value, items, version
+
+
+def pg_spliceable(body: str, key: str) -> str:
+    """The staging condition that the record ``body`` (text) is one
+    :func:`pg_credit_accounts` can change as bytes: each of its keys found, in the
+    canonical order (a key's first occurrence is the top-level one: no nested record has
+    these keys, and a string's quotes are escaped in the text)."""
+    raw = f"convert_to({body}, 'UTF8')"
+    balance, last_value, items, version = _pg_keys(raw, key)
+    return f"({balance} > 11 AND {last_value} > {balance} AND {items} > {last_value} AND {version} > {items})"
+
+
+_QUOTE = _bytes('"')
+
+
 def pg_credit_accounts(
     stage: str, key: str, item: str, where: str = "", *, ranged: bool = True
 ) -> sa.TextClause:
     """The PostgreSQL ``UPDATE … FROM`` that credits each account of a chunk with its
     staged ``amount_fen`` and ``last_value`` (table ``stage``): the balance column, the
-    version, and the stored record as text (``regexp_replace``, see the module's text) —
-    balance, last value date, version, and the JSON text ``item`` (an SQL expression)
-    appended to the list at the top-level ``key``. ``where``: a further condition on the
-    staged row ``s``; ``ranged``: only the accounts ``:first``..``:last``."""
-    chunk = "accounts.account_no BETWEEN :first AND :last AND " if ranged else ""
-    return sa.text(rf"""
+    version, and the stored record — balance, last value date, version, and the JSON text
+    ``item`` (an SQL expression) appended to the list at the top-level ``key`` — spliced
+    as bytes between the positions of :func:`_pg_keys` (the staging statement checked them
+    with :func:`pg_spliceable`; ``position`` and ``substring`` on ``bytea`` cost a few
+    microseconds a record where ``regexp_replace`` on the text cost ~25, D-078).
+    ``where``: a further condition on the staged row ``s``; ``ranged``: only the accounts
+    ``:first``..``:last``."""
+    chunk = "a.account_no BETWEEN :first AND :last AND " if ranged else ""
+    balance, last_value, items, version = _pg_keys("raw", key)
+    new_balance = (
+        "CAST((balance_fen + amount_fen) / 100 AS TEXT) || '.'"
+        " || lpad(CAST(mod(balance_fen + amount_fen, 100) AS TEXT), 2, '0')"
+    )
+    return sa.text(f"""
 UPDATE accounts SET
-  balance_fen = accounts.balance_fen + s.amount_fen,
+  balance_fen = accounts.balance_fen + n.amount_fen,
   version = accounts.version + 1,
-  body = regexp_replace(regexp_replace(regexp_replace(
-    CASE WHEN strpos(accounts.body, '"{key}":[]') > 0
-      THEN replace(accounts.body, '"{key}":[]', '"{key}":[' || {item} || ']')
-      ELSE regexp_replace(accounts.body, '"{key}":\[([^]]*)\]', '"{key}":[\1,' || {item} || ']')
-    END,
-    '"balance":"[0-9]+\.[0-9]{{2}}"',
-    '"balance":"' || CAST((accounts.balance_fen + s.amount_fen) / 100 AS TEXT) || '.'
-      || lpad(CAST(mod(accounts.balance_fen + s.amount_fen, 100) AS TEXT), 2, '0') || '"'),
-    '"last_value_date":(null|"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}")',
-    '"last_value_date":"' || s.last_value || '"'),
-    '"version":[0-9]+', '"version":' || CAST(accounts.version + 1 AS TEXT))
-FROM {stage} AS s
-WHERE {chunk}accounts.account_no = s.account_no{where}
+  body = n.body
+FROM (
+  SELECT account_no, amount_fen, convert_from(
+    substring(raw from 1 for pb - 1) || convert_to({new_balance}, 'UTF8')
+    || substring(raw from pb + lb for pl - pb - lb) || convert_to('"' || last_value || '"', 'UTF8')
+    || substring(raw from pl + ll for pk + lk - pl - ll)
+    || convert_to(CASE WHEN lk = 0 THEN '' ELSE ',' END || {item}, 'UTF8')
+    || substring(raw from pk + lk for pv - pk - lk) || convert_to(CAST(version + 1 AS TEXT), 'UTF8')
+    || substring(raw from pv + lv), 'UTF8') AS body
+  FROM (
+    SELECT account_no, amount_fen, last_value, balance_fen, version, raw, pb, pl, pk, pv,
+           position({_QUOTE} in substring(raw from pb)) - 1 AS lb,
+           CASE WHEN substring(raw from pl for 4) = {_bytes("null")} THEN 4 ELSE 12 END AS ll,
+           position({_bytes("]")} in substring(raw from pk)) - 1 AS lk,
+           position({_bytes("}")} in substring(raw from pv)) - 1 AS lv
+    FROM (
+      SELECT a.account_no, s.amount_fen, s.last_value, a.balance_fen, a.version, a.raw,
+             {balance} AS pb, {last_value} AS pl, {items} AS pk, {version} AS pv
+      FROM {stage} AS s
+      JOIN (SELECT account_no, balance_fen, version, convert_to(body, 'UTF8') AS raw FROM accounts) AS a
+        ON a.account_no = s.account_no
+      WHERE {chunk}true{where}
+      OFFSET 0
+    ) AS found OFFSET 0
+  ) AS measured
+) AS n
+WHERE accounts.account_no = n.account_no
 """)
 
 
