@@ -88,6 +88,19 @@ def open_accounts(app: App, employer: str, prefix: str, count: int) -> list[str]
 # --------------------------------------------------------------------------- the floor
 
 
+def rewritten(body: str, balances: tuple[int, int], version: int) -> str:
+    """The record's text with its balance (fen ``balances[0]`` → ``balances[1]``) and
+    version (``version`` → ``version + 1``) replaced: the bytes that change when hpf
+    writes it back (its canonical JSON writes each key once, the version last)."""
+    old, new = balances
+    balance = f'"balance":"{old // 100}.{old % 100:02d}"'
+    stamp = f'"version":{version}}}'
+    assert balance in body, "the floor must write a changed record"
+    assert body.endswith(stamp), "the floor must write a changed record"
+    body = body.replace(balance, f'"balance":"{new // 100}.{new % 100:02d}"', 1)
+    return body[: -len(stamp)] + f'"version":{version + 1}}}'
+
+
 class Floor:
     """The bare statements, on the driver's own connection."""
 
@@ -112,8 +125,14 @@ class Floor:
     def begin(self, cursor: Any) -> None:
         cursor.execute("BEGIN IMMEDIATE" if self.kind == "sqlite" else "BEGIN")
 
-    def unit(self, key: str, account_rows: str, arg: str, amount_fen: int, kind: str, on: date) -> None:
-        """One unit: key lookup, read the rows, CAS update(s) + journal insert(s), key insert."""
+    def unit(
+        self, key: str, account_rows: str, arg: str, amount_fen: int, kind: str, on: date, same: bool = False
+    ) -> None:
+        """One unit: key lookup, read the rows, CAS update(s) + journal insert(s), key insert.
+        Each record is written with its new balance and version in the text, as hpf writes
+        it (:func:`rewritten`); ``same``: written back unchanged, the floor before D-078,
+        which SQLite writes for less (it skips a value's unchanged bytes)."""
+        new = (lambda body, b, v: body) if same else rewritten
         cursor = self.raw.cursor()
         self.begin(cursor)
         try:
@@ -133,7 +152,13 @@ class Floor:
                             "UPDATE accounts SET balance_fen = ?, version = ?, body = ? "
                             "WHERE account_no = ? AND version = ?"
                         ),
-                        (balance_fen + amount_fen, version + 1, body, account_no, version),
+                        (
+                            balance_fen + amount_fen,
+                            version + 1,
+                            new(body, (balance_fen, balance_fen + amount_fen), version),
+                            account_no,
+                            version,
+                        ),
                     )
                     assert cursor.rowcount == 1
                     cursor.execute(
@@ -151,7 +176,10 @@ class Floor:
                         "UPDATE accounts SET balance_fen = ?, version = ?, body = ? "
                         "WHERE account_no = ? AND version = ?"
                     ),
-                    [(b + amount_fen, v + 1, body, no, v) for no, b, v, body in rows],
+                    [
+                        (b + amount_fen, v + 1, new(body, (b, b + amount_fen), v), no, v)
+                        for no, b, v, body in rows
+                    ],
                 )
                 assert cursor.rowcount == len(rows)
                 if self.kind == "postgresql":  # hpf's form there: one array a column (D-051)
@@ -196,38 +224,34 @@ class Floor:
 # --------------------------------------------------------------------------- workloads
 
 
-def interleaved(
-    samples: int, units: int, chunk: int, hpf: Callable[[int], None], bare: Callable[[int], None]
-) -> tuple[float, float]:
-    """The best rates (units/s) of hpf and of the floor over ``samples`` samples of
-    ``units`` units each. Within a sample the two sides alternate in chunks of ``chunk``
-    units and each side's time is summed, so a burst of load on the shared machine falls
-    on both sides alike (D-051; a sample used to run all of hpf's units, then all of the
-    floor's). ``hpf(n)`` and ``bare(n)`` run unit number ``n`` (distinct across samples)."""
-    best_hpf = best_bare = 0.0
+def interleaved(samples: int, units: int, chunk: int, *sides: Callable[[int], None]) -> list[float]:
+    """The best rates (units/s) of each side (hpf, then the floors) over ``samples``
+    samples of ``units`` units each. Within a sample the sides take turns in chunks of
+    ``chunk`` units and each side's time is summed, so a burst of load on the shared
+    machine falls on every side alike (D-051; a sample used to run all of hpf's units,
+    then all of the floor's). ``side(n)`` runs unit number ``n`` (the same numbers for
+    every side, distinct across samples)."""
+    best = [0.0] * len(sides)
     number = 0
     for _ in range(samples):
-        spent_hpf = spent_bare = 0.0
+        spent = [0.0] * len(sides)
         for start in range(0, units, chunk):
             size = min(chunk, units - start)
-            started = time.perf_counter()
-            for n in range(number, number + size):
-                hpf(n)
-            spent_hpf += time.perf_counter() - started
-            started = time.perf_counter()
-            for n in range(number, number + size):
-                bare(n)
-            spent_bare += time.perf_counter() - started
+            for k, side in enumerate(sides):
+                started = time.perf_counter()
+                for n in range(number, number + size):
+                    side(n)
+                spent[k] += time.perf_counter() - started
             number += size
-        best_hpf, best_bare = max(best_hpf, units / spent_hpf), max(best_bare, units / spent_bare)
-    return best_hpf, best_bare
+        best = [max(b, units / t) for b, t in zip(best, spent, strict=True)]
+    return best
 
 
 CHUNK = 50
 """Withdrawals a side runs before the other side's turn."""
 
 
-def withdrawals(url: str, kind: str, count: int, samples: int) -> tuple[float, float]:
+def withdrawals(url: str, kind: str, count: int, samples: int) -> list[float]:
     app = app_for(url)
     open_accounts(app, "EW", "W", 1)
     app.accounts.receive_transfer(
@@ -236,6 +260,10 @@ def withdrawals(url: str, kind: str, count: int, samples: int) -> tuple[float, f
     open_accounts(app, "EX", "X", 1)
     app.accounts.receive_transfer(
         account_no="X00000", amount="100000000.00", value_date=date(2025, 1, 3), key="fin"
+    )
+    open_accounts(app, "EY", "Y", 1)
+    app.accounts.receive_transfer(
+        account_no="Y00000", amount="100000000.00", value_date=date(2025, 1, 3), key="sin"
     )
     floor = Floor(url, kind)
     on = date(2025, 2, 1)
@@ -246,17 +274,21 @@ def withdrawals(url: str, kind: str, count: int, samples: int) -> tuple[float, f
     def bare(n: int) -> None:
         floor.unit(f"f{n}", "account_no = ?", "X00000", -10000, "withdrawal", on)
 
+    def same(n: int) -> None:
+        floor.unit(f"s{n}", "account_no = ?", "Y00000", -10000, "withdrawal", on, same=True)
+
     try:
-        return interleaved(samples, count, CHUNK, hpf, bare)
+        return interleaved(samples, count, CHUNK, hpf, bare, same)
     finally:
         floor.close()
         app.store.dispose()  # type: ignore[union-attr]
 
 
-def remittances(url: str, kind: str, accounts: int, months: int, samples: int) -> tuple[float, float]:
+def remittances(url: str, kind: str, accounts: int, months: int, samples: int) -> list[float]:
     app = app_for(url)
     open_accounts(app, "ER", "R", accounts)
     open_accounts(app, "EF", "F", accounts)
+    open_accounts(app, "EG", "G", accounts)
     floor = Floor(url, kind)
 
     def hpf(n: int) -> None:
@@ -270,8 +302,14 @@ def remittances(url: str, kind: str, accounts: int, months: int, samples: int) -
             f"fr{n}", "employer_no = ? ORDER BY account_no", "EF", 120000, "remittance", date(2025, 2, 15)
         )
 
+    def same(n: int) -> None:
+        floor.unit(
+            f"sr{n}", "employer_no = ? ORDER BY account_no", "EG", 120000, "remittance", date(2025, 2, 15),
+            same=True,
+        )  # fmt: skip
+
     try:
-        return interleaved(samples, months, 1, hpf, bare)  # one month a side in turn
+        return interleaved(samples, months, 1, hpf, bare, same)  # one month a side in turn
     finally:
         floor.close()
         app.store.dispose()  # type: ignore[union-attr]
@@ -363,18 +401,27 @@ def main(argv: list[str] | None = None) -> int:
     accounts = 50 if args.smoke else 1000
     months = 1 if args.smoke else 3
     samples = args.samples or (1 if args.smoke else 5)
-    print(f"{'database':<11} {'workload':<28} {'hpf units/s':>12} {'bare SQL':>10} {'ratio':>6}")
+    print(
+        f"{'database':<11} {'workload':<28} {'hpf units/s':>12} {'bare SQL':>10} {'ratio':>6}"
+        f" {'same-text floor':>16} {'ratio':>6}"
+    )
     for kind in args.databases.split(","):
         try:
             with database(kind) as url:
-                w_hpf, w_bare = withdrawals(url, kind, count, samples)
-                r_hpf, r_bare = remittances(url, kind, accounts, months, samples)
+                w_hpf, w_bare, w_same = withdrawals(url, kind, count, samples)
+                r_hpf, r_bare, r_same = remittances(url, kind, accounts, months, samples)
         except sa.exc.OperationalError as error:
             print(f"{kind:<11} not reachable: {str(error).splitlines()[0][:100]}")
             continue
-        print(f"{kind:<11} {'withdrawal':<28} {w_hpf:>12.1f} {w_bare:>10.1f} {w_hpf / w_bare:>6.2f}")
+        print(
+            f"{kind:<11} {'withdrawal':<28} {w_hpf:>12.1f} {w_bare:>10.1f} {w_hpf / w_bare:>6.2f}"
+            f" {w_same:>16.1f} {w_hpf / w_same:>6.2f}"
+        )
         label = f"remittance of {accounts} accounts"
-        print(f"{kind:<11} {label:<28} {r_hpf:>12.2f} {r_bare:>10.2f} {r_hpf / r_bare:>6.2f}")
+        print(
+            f"{kind:<11} {label:<28} {r_hpf:>12.2f} {r_bare:>10.2f} {r_hpf / r_bare:>6.2f}"
+            f" {r_same:>16.2f} {r_hpf / r_same:>6.2f}"
+        )
         sys.stdout.flush()
     return 0
 
