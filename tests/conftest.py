@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, settings
 from hpf_adapters.memory import MemoryStore
 from hpf_adapters.sms import MemoryCodeStore
 from hpf_adapters.sql import Keyring, SqlStore, engine_for
+from hpf_adapters.sql import _tables as sql_tables
 from hpf_core.accounts import DepositAccount, Employer, Member
 from hpf_core.errors import HpfError
 from hpf_core.ports import UnitOfWork, VerificationCodeStore
@@ -139,13 +140,15 @@ def _server_store(kind: str) -> SqlStore:
 _WRITTEN: dict[str, set[str]] = {}
 _EMPTIED_FOR: dict[str, str] = {}
 """The test for which each server's tables were last emptied."""
+_SCHEMA_TABLES = frozenset(sql_tables.metadata.tables)
 _WRITE = re.compile(r"^\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|UPDATE|DELETE\s+FROM)\s+[`\"]?(\w+)", re.IGNORECASE)
 
 
 def _note_writes(connection: sa.Connection, cursor: object, statement: str, *args: object) -> None:
-    """Remember which tables a test wrote, so the next test empties only those."""
+    """Remember which tables a test wrote, so the next test empties only those (the
+    schema's: a temporary staging table lives and dies with its connection)."""
     found = _WRITE.match(statement)
-    if found:
+    if found and found.group(1) in _SCHEMA_TABLES:
         _WRITTEN.setdefault(connection.dialect.name, set()).add(found.group(1))
 
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 import attrs
 import pytest
 
-from hpf_core.accounts import DepositAccount
+from hpf_core.accounts import (
+    AccountState,
+    AccountStatus,
+    ContributionRounding,
+    DepositAccount,
+    EntryKind,
+    FreezeFlag,
+)
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
 from hpf_core.ports import UnitOfWork
 
@@ -147,3 +155,63 @@ class TestAccountRepository:
         with new_uow() as uow:
             assert (uow.accounts.get("A1").version, uow.accounts.get("A1").base) == (0, one.base)
             assert (uow.accounts.get("A2").version, uow.accounts.get("A2").base) == (1, Decimal("6000.00"))
+
+    def test_remit_in_store_posts_the_whole_remittance_or_writes_nothing(
+        self, new_uow: NewUnitOfWork, account_record: Account
+    ) -> None:
+        """D-078: a store either posts every account of the employer as the core would —
+        here 5,000.00 × 12 % twice = 1,200.00 each, in account order, the sealed one passed
+        over — or answers None and leaves every row as it was."""
+        one = stored(new_uow, account_record("A1", "M1"))
+        two = stored(new_uow, account_record("A2", "M2", "440524188001010014"))
+        sealed = attrs.evolve(
+            account_record("A3", "M3", "440524188001010022"), state=AccountState(AccountStatus.SEALED)
+        )
+        sealed = stored(new_uow, sealed)
+        july, paid = date(2025, 7, 1), date(2025, 7, 15)
+        with new_uow() as uow:
+            posted = uow.accounts.remit_in_store(
+                "E1", month=july, value_date=paid, rounding=ContributionRounding.HALF_UP_FEN, key="r/E1/7"
+            )
+            uow.commit()
+        with new_uow() as uow:
+            after = [uow.accounts.get(number) for number in ("A1", "A2", "A3")]
+            if posted is None:
+                assert after == [one, two, sealed]
+                assert [list(uow.journal.entries(number)) for number in ("A1", "A2", "A3")] == [[], [], []]
+                return
+            assert [(e.account_no, e.kind, e.amount, e.value_date, e.key, e.month) for e in posted] == [
+                ("A1", EntryKind.REMITTANCE, Decimal("1200.00"), paid, "r/E1/7/A1", july),
+                ("A2", EntryKind.REMITTANCE, Decimal("1200.00"), paid, "r/E1/7/A2", july),
+            ]
+            assert posted[0].sequence < posted[1].sequence
+            assert [uow.journal.get(e.entry_id) for e in posted] == list(posted)
+            for account, before in zip(after[:2], (one, two), strict=True):
+                assert account == attrs.evolve(
+                    before, balance=Decimal("1200.00"), paid_months=frozenset({july}), last_value_date=paid,
+                    version=1,
+                )  # fmt: skip
+            assert after[2] == sealed
+
+    def test_remit_in_store_steps_aside_for_an_account_it_cannot_vouch_for(
+        self, new_uow: NewUnitOfWork, account_record: Account
+    ) -> None:
+        """One account frozen for debits (the core would still credit it): no store posts
+        in its place, and nothing is written."""
+        one = stored(new_uow, account_record("A1", "M1"))
+        frozen = AccountState(AccountStatus.NORMAL, FreezeFlag.CREDITS_ONLY)
+        two = stored(new_uow, attrs.evolve(account_record("A2", "M2", "440524188001010014"), state=frozen))
+        with new_uow() as uow:
+            posted = uow.accounts.remit_in_store(
+                "E1", month=date(2025, 7, 1), value_date=date(2025, 7, 15),
+                rounding=ContributionRounding.HALF_UP_FEN, key="r/E1/7",
+            )  # fmt: skip
+            uow.commit()
+            assert uow.accounts.remit_in_store(
+                "E9", month=date(2025, 7, 1), value_date=date(2025, 7, 15),
+                rounding=ContributionRounding.HALF_UP_FEN, key="r/E9/7",
+            ) is None  # fmt: skip
+        assert posted is None
+        with new_uow() as uow:
+            assert [uow.accounts.get("A1"), uow.accounts.get("A2")] == [one, two]
+            assert list(uow.journal.entries("A1")) == []
