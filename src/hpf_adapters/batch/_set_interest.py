@@ -37,7 +37,7 @@ byte for byte the same, on both databases.
 On PostgreSQL (D-075) the statements are those of the remittance there
 (:mod:`hpf_adapters.sql._set_remittance`): the chunk's rows locked first, each record read
 once as ``jsonb`` (the new last value date staged with the interest), the record changed
-as text with ``regexp_replace`` and the year appended to ``settled_years``. The products
+as bytes at its keys (D-078) and the year appended to ``settled_years``. The products
 and the division are ``NUMERIC`` (``sum`` of ``BIGINT`` is), exact at any size, so no
 account goes to the core for its size there."""
 

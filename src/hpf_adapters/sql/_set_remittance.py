@@ -28,10 +28,11 @@ mode's step in fen ``s``, one side is ``(B·R + 5000·s) div (10000·s) · s`` (
 On PostgreSQL (D-074) the chunk's rows are locked first (``FOR UPDATE``, as the Python
 path reads them), the record is read once a row as ``jsonb`` (the new last value date
 staged with the amount) and changed as text: its JSON functions do not write the canonical
-text, so the values a remittance changes are replaced with ``regexp_replace`` — balance,
-last value date and version, top-level keys no nested record has (a string's quotes are
-escaped in the text, so no value can hold the pattern; the tests' member names try) — and
-the month is appended to the paid months' list (it sorts after every month there). Text
+text, so the values a remittance changes — balance, last value date and version, top-level
+keys no nested record has (a string's quotes are escaped in the text, so no value can hold
+a key's text; the tests' member names try) — are spliced in as bytes at their keys, and the
+month is appended to the paid months' list (it sorts after every month there); the stage
+leaves a record whose keys are not where the codec writes them to the core (D-078). Text
 comparisons of dates use ``COLLATE "C"``. MariaDB keeps the Python path (already within
 about 2× of the bare SQL)."""
 
