@@ -18,7 +18,7 @@ from typing import Any
 from hpf_adapters.wiring import App, Config, build
 from hpf_core.accounts import Employer, Member
 from hpf_core.dates import add_months
-from hpf_core.errors import InsufficientFunds, InvalidCode
+from hpf_core.errors import InsufficientFunds, InvalidCode, Refused
 from hpf_core.members import CodePolicy, CodePurpose, LoginPolicy, MemberRules, PasswordChannel, check_code
 from hpf_core.members import services as member_services
 
@@ -101,12 +101,25 @@ def _fail_logins(app: App, phone: str, count: int, start: Any, outcome: Outcome)
         outcome["failed"] += 1
 
 
+def _remit(app: App, worker: int, start: Any, outcome: Outcome) -> None:
+    start.wait(60)
+    try:
+        app.accounts.remit_month(
+            employer_no="E1", month=date(2025, 1, 1), value_date=date(2025, 2, 1), key=f"r{worker}",
+            rounding="half-up-fen",
+        )  # fmt: skip
+        outcome["remitted"] += 1
+    except Refused as refused:
+        outcome["remit_refused"].extend(refused.codes)
+
+
 def race(
     url: str,
     worker: int,
     withdrawals: int,
     phones: Sequence[str],
     logins: tuple[str, int],
+    remit: bool,
     start: Any,
     results: Any,
 ) -> None:
@@ -118,12 +131,14 @@ def race(
     3. ``logins[1]`` logins to the account with phone ``logins[0]`` with a wrong password,
        through the member service (:func:`hpf_core.members.services.login`: the failure is
        counted in advance by compare-and-set, retried out of sight, before the password is
-       verified).
+       verified);
+    4. with ``remit``: employer E1's remittance of January 2025, each process with its own
+       key (on SQLite and PostgreSQL posted by the store's SQL, D-078).
 
     Reports what went through, what was refused and any other error (with its traceback)."""
     outcome: Outcome = {
         "worker": worker, "ok": 0, "refused": 0, "won": [], "lost": 0, "failed": 0,
-        "errors": [],
+        "remitted": 0, "remit_refused": [], "errors": [],
     }  # fmt: skip
     app = app_for(url)
     try:
@@ -133,6 +148,8 @@ def race(
             _check_codes(app, phones, start, outcome)
         if logins[1]:
             _fail_logins(app, logins[0], logins[1], start, outcome)
+        if remit:
+            _remit(app, worker, start, outcome)
     except BaseException as error:
         outcome["errors"].append(_failure(error))
         start.abort()  # the others stop waiting for this one

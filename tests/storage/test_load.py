@@ -1,6 +1,7 @@
 """Load on every database from separate processes (issue #12, D-047): 8 processes started
 with ``spawn`` go through the public services at once — withdrawals from one balance,
-checks of one SMS code, failed logins on one account — and nothing is lost or doubled.
+checks of one SMS code, failed logins on one account, one employer's remittance of one
+month under eight keys — and nothing is lost or doubled.
 
 The sizes of the issue (8 x 125 withdrawals against 50,000.00, ten codes, 80 failed
 logins) are the ``full`` case, marked ``soak`` (``pytest -m soak tests/storage``); the
@@ -69,10 +70,11 @@ def scalar(url: str, statement: str) -> Any:
 
 
 def prepare(url: str, balance: str, phones: Sequence[str], login_phone: str) -> None:
-    """A1 with ``balance``, a code sent to each of ``phones``, credentials with ``login_phone``."""
+    """A1 with ``balance`` (and A2, A3 of the same employer, empty), a code sent to each of
+    ``phones``, credentials with ``login_phone``."""
     upgrade(url)
     app = w.app_for(url)
-    w.open_accounts(app, ["A1"])
+    w.open_accounts(app, ["A1", "A2", "A3"])
     app.accounts.receive_transfer(account_no="A1", amount=balance, value_date=date(2025, 1, 3), key="in")
     for phone in phones:  # one code a phone, all "042817" (the fixed code source)
         app.send_code(phone, CodePurpose.LOGIN)
@@ -101,7 +103,7 @@ def test_8_racing_processes_lose_and_double_nothing(
     prepare(url, balance, phones, login_phone)
 
     outcomes = run_children(
-        w.race, [(url, i, withdrawals, phones, (login_phone, logins)) for i in range(PROCESSES)]
+        w.race, [(url, i, withdrawals, phones, (login_phone, logins), True) for i in range(PROCESSES)]
     )
 
     assert [o["errors"] for o in outcomes] == [[]] * PROCESSES  # no error but insufficient funds
@@ -109,10 +111,16 @@ def test_8_racing_processes_lose_and_double_nothing(
     assert PROCESSES * withdrawals > succeed  # more asked than the balance holds
     assert sum(o["ok"] for o in outcomes) == succeed
     assert sum(o["refused"] for o in outcomes) == PROCESSES * withdrawals - succeed
-    assert scalar(url, "SELECT balance_fen FROM accounts WHERE account_no = 'A1'") == 0
     assert scalar(url, "SELECT COUNT(*) FROM journal WHERE amount_fen = -10000") == succeed
-    assert scalar(url, "SELECT COUNT(*) FROM journal") == succeed + 1  # and the transfer in
-    assert scalar(url, "SELECT SUM(amount_fen) FROM journal") == 0
+    assert scalar(url, "SELECT SUM(amount_fen) FROM journal WHERE account_no = 'A1'") == 120000
+    # then 8 remittances of one month with 8 keys: one posts (1,200.00 each to A1..A3, the
+    # withdrawals having emptied A1), seven are refused "month_paid" for each of the three
+    # accounts and change nothing
+    assert sum(o["remitted"] for o in outcomes) == 1
+    assert sorted(code for o in outcomes for code in o["remit_refused"]) == ["month_paid"] * 7 * 3
+    assert scalar(url, "SELECT SUM(balance_fen) FROM accounts") == 3 * 120000
+    assert scalar(url, "SELECT COUNT(*) FROM journal WHERE amount_fen = 120000") == 3
+    assert scalar(url, "SELECT COUNT(*) FROM journal") == succeed + 1 + 3  # and the transfer in
 
     winners = sorted(phone for o in outcomes for phone in o["won"])
     assert winners == sorted(phones)  # each code: exactly one of the 8 racing checks
