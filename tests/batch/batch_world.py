@@ -250,6 +250,23 @@ def read_all(url: str, *queries: str) -> tuple[Rows, ...]:
         engine.dispose()
 
 
+SPACED = """UPDATE accounts SET body = replace(body, '"balance":"', '"balance": "') WHERE account_no = ?"""
+
+
+def space_balance_key(url: str, account_no: str) -> None:
+    """Put a space after the balance key of ``account_no``'s record at ``url``: a record
+    still valid JSON, but not in the codec's text (an SQL path that edits the text must
+    leave it to the core or read it as JSON)."""
+    engine = engine_for(url)
+    try:
+        with engine.begin() as connection:
+            mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            done = connection.exec_driver_sql(SPACED.replace("?", mark), (account_no,))
+            assert done.rowcount == 1
+    finally:
+        engine.dispose()
+
+
 def rows(url: str) -> tuple[Rows, Rows, Rows]:
     """The accounts, the journal (without its sequence numbers) and the chunks at ``url``."""
     accounts, journal, chunks = read_all(

@@ -24,7 +24,7 @@ import attrs
 import pytest
 
 from hpf_adapters.batch import InterestSettlement, RunStatus, _set_interest, prepare, status, work
-from hpf_adapters.sql import Keyring, SqlStore, engine_for, upgrade
+from hpf_adapters.sql import Keyring, SqlStore, upgrade
 from hpf_core.accounts import (
     AccountState,
     AccountStatus,
@@ -39,7 +39,7 @@ from hpf_core.accounts import (
 from hpf_core.errors import InvalidAmount
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import Rows, id_number, returns_of_post_in_sql, rows, schema_copy
+from batch_world import Rows, id_number, returns_of_post_in_sql, rows, schema_copy, space_balance_key
 
 SECRET = b"batch set-based tests: a secret of at least 32 bytes"
 YEAR = 2025  # 2025-07-01 .. 2026-06-30
@@ -223,13 +223,7 @@ def test_the_postgresql_interest_leaves_every_row_as_the_pure_functions(
     seed_at(empty_database, accounts, entries)
     big = {a.account_no for a in accounts if a.balance >= 500_000_000}  # normal, nothing else odd
     spaced = min(big)  # its record not in the codec's text: left to the core (D-078)
-    engine = engine_for(empty_database)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(
-            "UPDATE accounts SET body = replace(body, '\"balance\":\"', '\"balance\": \"')"
-            f" WHERE account_no = '{spaced}'"
-        )
-    engine.dispose()
+    space_balance_key(empty_database, spaced)
     job = InterestSettlement(YEAR, PLANS["three cuts"], basis, date(2026, 7, 1))
     with schema_copy(empty_database, ("accounts", "journal")) as copied:
         in_sql = returns_of_post_in_sql(monkeypatch, _set_interest)

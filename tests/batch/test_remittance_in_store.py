@@ -17,7 +17,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from hpf_adapters.sql import Keyring, SqlStore, _set_remittance, engine_for, upgrade
+from hpf_adapters.sql import Keyring, SqlStore, _set_remittance, upgrade
 from hpf_core.accounts import (
     AccountState,
     AccountStatus,
@@ -29,7 +29,7 @@ from hpf_core.accounts.services import remit_month
 from hpf_core.errors import Refused
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import Rows, read_all, returns_of_post_in_sql, schema_copy
+from batch_world import Rows, read_all, returns_of_post_in_sql, schema_copy, space_balance_key
 from test_batch_set_based import MONTH, odd_accounts
 
 SECRET = b"batch set-based tests: a secret of at least 32 bytes"
@@ -89,13 +89,7 @@ def seed(url: str, case: str) -> None:
         uow.commit()
     store.dispose()
     if case == "spaced":  # one record not in the codec's text: a space after a key
-        engine = engine_for(url)
-        with engine.begin() as connection:
-            connection.exec_driver_sql(
-                'UPDATE accounts SET body = replace(body, \'"balance":"\', \'"balance": "\')'
-                " WHERE account_no = 'A0000000'"
-            )
-        engine.dispose()
+        space_balance_key(url, "A0000000")
 
 
 QUERIES = (
