@@ -26,6 +26,7 @@ from hpf_core.accounts import (
 )
 from hpf_core.errors import ConcurrentUpdate, InputError, UnknownRecord
 from hpf_core.loans import LoanAccount, LoanEntry, LoanEntryDraft, LoanEntryKind, PaymentSource
+from hpf_core.money import amounts_from_fen
 from hpf_core.ports import StoredRequest
 from hpf_core.withdrawals import Application, BankCard
 
@@ -132,9 +133,10 @@ class SqlAccounts(Repo):
         if rows is None:
             return None
         kind = EntryKind.REMITTANCE
+        amounts = amounts_from_fen([fen for _, _, fen in rows])
         return [
-            JournalEntry(make_id("E", seq), seq, no, kind, from_fen(fen), value_date, f"{key}/{no}", month)
-            for seq, no, fen in rows
+            JournalEntry(make_id("E", seq), seq, no, kind, amount, value_date, f"{key}/{no}", month)
+            for (seq, no, _), amount in zip(rows, amounts, strict=True)
         ]
 
     def numbers(self) -> Sequence[str]:

@@ -63,7 +63,7 @@ _STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS batch_stage"
     " (account_no TEXT PRIMARY KEY, amount_fen BIGINT NOT NULL, last_value TEXT)"
 )
-"""The chunk's staged accounts: the amount, and on PostgreSQL the new last value date."""
+"""The chunk's staged accounts: the amount and the new last value date."""
 
 # a decimal text in fen: "3000" / "3000.5" / "3000.50" (checked by the GLOBs before use)
 _FEN = (
@@ -96,7 +96,7 @@ would be too long is left to the core, which refuses it)."""
 
 _READ_PATHS = (
     "$.base", "$.employee_ratio", "$.employer_ratio", "$.state.freeze", "$.state.status", "$.paid_months",
-    "$.settled_years", "$.first_month", "$.opened_on", "$.balance",
+    "$.settled_years", "$.first_month", "$.opened_on", "$.balance", "$.last_value_date",
 )  # fmt: skip
 """What the SQLite stage reads of a record, in one ``json_extract`` (one parse)."""
 
@@ -110,7 +110,7 @@ def _select(kind: str, step: int, among: str = _CHUNK) -> str:
     amount = f"({_side('e', kind, step)} + {_side('r', kind, step)})"
     paths = ", ".join(f"'{path}'" for path in _READ_PATHS)
     return f"""
-INSERT INTO batch_stage (account_no, amount_fen)
+INSERT INTO batch_stage (account_no, amount_fen, last_value)
 WITH read AS MATERIALIZED (
   SELECT account_no, balance_fen, json_extract(body, {paths}) AS x
   FROM accounts WHERE {among} AND status = '01'
@@ -120,10 +120,13 @@ WITH read AS MATERIALIZED (
          json_extract(x, '$[3]') AS freeze, json_extract(x, '$[4]') AS status,
          json_type(x, '$[5]') AS paid_type, json_type(x, '$[6]') AS settled_type,
          json_extract(x, '$[7]') AS first_month, json_extract(x, '$[8]') AS opened_on,
-         json_type(x, '$[9]') AS balance_type, json_extract(x, '$[9]') AS balance
+         json_type(x, '$[9]') AS balance_type, json_extract(x, '$[9]') AS balance,
+         json_extract(x, '$[10]') AS lv
   FROM read
 ), ordinary AS MATERIALIZED (
-  SELECT account_no, e, r, {_FEN.format(x="b")} AS base_fen FROM fields
+  SELECT account_no, e, r, {_FEN.format(x="b")} AS base_fen,
+         CASE WHEN lv IS NULL OR lv < :value_date THEN :value_date ELSE lv END AS last_value
+  FROM fields
   WHERE freeze = '0'
     AND status = '01'
     AND paid_type = 'array'
@@ -138,7 +141,9 @@ WITH read AS MATERIALIZED (
     AND balance_fen = CAST(replace(balance, '.', '') AS INTEGER)
     AND {_PLAIN_AMOUNT.format(x="b")} AND {_PLAIN_RATIO.format(x="e")} AND {_PLAIN_RATIO.format(x="r")}
 )
-SELECT account_no, amount FROM (SELECT account_no, {amount} AS amount FROM ordinary)
+SELECT account_no, amount, last_value FROM (
+  SELECT account_no, {amount} AS amount, last_value FROM ordinary
+)
 WHERE amount > 0 AND amount <= :max_fen
 """
 
@@ -159,6 +164,7 @@ def credit_accounts(
     amount: str = "s.amount_fen",
     value_date: str = ":value_date",
     ranged: bool = True,
+    last_value: str | None = None,
 ) -> str:
     """The ``UPDATE … FROM`` that credits each account of a chunk with its staged
     ``amount`` (an expression over the row ``s`` of table ``stage``; negative for a debit):
@@ -166,9 +172,16 @@ def credit_accounts(
     balance, last value date (the later of it and ``value_date``), ``value`` appended to
     the list at ``appended`` (``'$.paid_months'``, bound as ``:month``; None appends
     nothing), version. ``where``: a further condition on the staged row ``s``; ``ranged``:
-    only the accounts ``:first``..``:last`` (a chunk of accounts, not of loans)."""
+    only the accounts ``:first``..``:last`` (a chunk of accounts, not of loans);
+    ``last_value``: the new last value date as staged (an expression over ``s``), instead
+    of reading the record's again (two more parses of it on SQLite)."""
     append = "" if appended is None else f"\n    '{appended}[#]', {value},"
     chunk = "accounts.account_no BETWEEN :first AND :last AND " if ranged else ""
+    if last_value is None:
+        last_value = f"""CASE
+      WHEN json_extract(accounts.body, '$.last_value_date') IS NULL
+        OR json_extract(accounts.body, '$.last_value_date') < {value_date} THEN {value_date}
+      ELSE json_extract(accounts.body, '$.last_value_date') END"""
     return f"""
 UPDATE accounts SET
   balance_fen = accounts.balance_fen + {amount},
@@ -177,10 +190,7 @@ UPDATE accounts SET
     accounts.body,
     '$.balance', printf('%d.%02d', (accounts.balance_fen + {amount}) / 100,
                         (accounts.balance_fen + {amount}) % 100),
-    '$.last_value_date', CASE
-      WHEN json_extract(accounts.body, '$.last_value_date') IS NULL
-        OR json_extract(accounts.body, '$.last_value_date') < {value_date} THEN {value_date}
-      ELSE json_extract(accounts.body, '$.last_value_date') END,{append}
+    '$.last_value_date', {last_value},{append}
     '$.version', accounts.version + 1
   )
 FROM {stage} AS s
@@ -188,7 +198,7 @@ WHERE {chunk}accounts.account_no = s.account_no{where}
 """
 
 
-_ACCOUNTS = credit_accounts("batch_stage", "$.paid_months", ":month")
+_ACCOUNTS = credit_accounts("batch_stage", "$.paid_months", ":month", last_value="s.last_value")
 
 
 # --------------------------------------------------------------------------- PostgreSQL
@@ -422,7 +432,9 @@ _LEFT = _left("json_extract(body, '$.state.status')")
 _PG_LEFT = _left("CAST(body AS jsonb) -> 'state' ->> 'status'")
 _EMPLOYER_JOURNAL = sa.text(_JOURNAL + " RETURNING seq, account_no, amount_fen")
 _PG_EMPLOYER_JOURNAL = sa.text(_PG_JOURNAL.text + " RETURNING seq, account_no, amount_fen")
-_EMPLOYER_ACCOUNTS = sa.text(credit_accounts("batch_stage", "$.paid_months", ":month", ranged=False))
+_EMPLOYER_ACCOUNTS = sa.text(
+    credit_accounts("batch_stage", "$.paid_months", ":month", ranged=False, last_value="s.last_value")
+)
 _PG_EMPLOYER_ACCOUNTS = pg_credit_accounts(
     "batch_stage", "paid_months", """'"' || :month || '"'""", ranged=False
 )
