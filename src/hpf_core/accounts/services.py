@@ -197,7 +197,9 @@ def remit_month(
 ) -> tuple[JournalEntry, ...]:
     """汇缴: an employer's remittance for one month, as one batch — every contributing
     account (not sealed, not closed) is credited its monthly deposit, or none is. An
-    employer with no account here is an ``UnknownRecord``."""
+    employer with no account here is an ``UnknownRecord``. The store is asked first
+    (``AccountRepository.remit_in_store``): one that can vouch for every account posts it
+    itself, with the same effects (D-078)."""
     uow = _uow(uow)
     _name(employer_no, "employer_no")
     month = month_of(check_date(month, "month"))
