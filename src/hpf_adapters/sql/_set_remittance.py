@@ -467,7 +467,7 @@ def remit_employer(
         connection.exec_driver_sql("DELETE FROM batch_stage")
         return None
     journal = connection.execute(_PG_EMPLOYER_JOURNAL if pg else _EMPLOYER_JOURNAL, params)
-    rows = sorted((int(seq), str(account_no), int(fen)) for seq, account_no, fen in journal)
+    rows: list[tuple[int, str, int]] = sorted(map(tuple, journal.all()))
     connection.execute(_PG_EMPLOYER_ACCOUNTS if pg else _EMPLOYER_ACCOUNTS, params)
     return rows
 
