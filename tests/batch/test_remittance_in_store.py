@@ -56,7 +56,7 @@ def accounts(case: str) -> list[DepositAccount]:
     """The employer's accounts: ``vouched`` — 80 the SQL posts, 6 sealed and 4 closed
     (passed over); ``frozen`` and ``ratio`` — those and one the core must post (frozen for
     debits only; a ratio of five places); ``refused`` — those and one whose July is paid
-    already."""
+    already; ``spaced`` — those, one of the 80 then given a space after a key (:func:`seed`)."""
     pool = odd_accounts(7, 400)
     found = [a for a in pool if vouched(a)][:80]
     assert len(found) == 80
