@@ -6,7 +6,7 @@ expected result."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -18,8 +18,8 @@ import pytest
 
 from hpf_adapters.batch import LoanDeduction
 from hpf_adapters.memory import MemoryStore
-from hpf_adapters.sql import SqlStore, engine_for, upgrade
-from hpf_core.accounts import DepositAccount, Employer, FreezeFlag, Member, services
+from hpf_adapters.sql import Keyring, SqlStore, engine_for, upgrade
+from hpf_core.accounts import DepositAccount, Employer, EntryDraft, FreezeFlag, Member, services
 from hpf_core.loans import Borrower, LoanAccount, SignerRole, open_loan
 from hpf_core.loans import services as loan_services
 
@@ -65,6 +65,24 @@ def add_all(uow: object, accounts: list[DepositAccount]) -> None:
         for account in accounts:
             unit.accounts.add(account)
         unit.commit()
+
+
+def seed_at(
+    url: str, secret: bytes, accounts: Sequence[DepositAccount], entries: Sequence[EntryDraft] = ()
+) -> None:
+    """``accounts`` (and their journal ``entries``) at ``url``, upgraded first, sealed with
+    ``secret``, in one unit of work."""
+    upgrade(url)
+    store = SqlStore(url, Keyring.from_secret(secret))
+    try:
+        with store.unit_of_work() as uow:
+            for account in accounts:
+                uow.accounts.add(account)
+            if entries:
+                uow.journal.append_many(entries)
+            uow.commit()
+    finally:
+        store.dispose()
 
 
 def employers(accounts: list[DepositAccount]) -> Iterator[str]:

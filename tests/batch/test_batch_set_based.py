@@ -21,7 +21,7 @@ import attrs
 import pytest
 
 from hpf_adapters.batch import Remittance, RunStatus, prepare, status, work
-from hpf_adapters.sql import Keyring, SqlStore, _set_remittance, upgrade
+from hpf_adapters.sql import Keyring, SqlStore, _set_remittance
 from hpf_core.accounts import (
     AccountState,
     AccountStatus,
@@ -33,7 +33,7 @@ from hpf_core.accounts import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import Rows, id_number, returns_of_post_in_sql, rows, schema_copy
+from batch_world import Rows, id_number, returns_of_post_in_sql, rows, schema_copy, seed_at
 
 SECRET = b"batch set-based tests: a secret of at least 32 bytes"
 MONTH = date(2025, 7, 1)
@@ -101,13 +101,7 @@ def odd_accounts(seed: int, count: int) -> list[DepositAccount]:
 
 def seed(url: str, rounding: str) -> None:
     """300 of :func:`odd_accounts` at ``url`` (upgraded first)."""
-    upgrade(url)
-    store = SqlStore(url, Keyring.from_secret(SECRET))
-    with store.unit_of_work() as uow:
-        for account in odd_accounts(sum(map(ord, rounding)), 300):
-            uow.accounts.add(account)
-        uow.commit()
-    store.dispose()
+    seed_at(url, SECRET, odd_accounts(sum(map(ord, rounding)), 300))
 
 
 def remitted(

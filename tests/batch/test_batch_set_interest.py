@@ -24,7 +24,7 @@ import attrs
 import pytest
 
 from hpf_adapters.batch import InterestSettlement, RunStatus, _set_interest, prepare, status, work
-from hpf_adapters.sql import Keyring, SqlStore, upgrade
+from hpf_adapters.sql import Keyring, SqlStore
 from hpf_core.accounts import (
     AccountState,
     AccountStatus,
@@ -39,7 +39,15 @@ from hpf_core.accounts import (
 from hpf_core.errors import InvalidAmount
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import Rows, id_number, returns_of_post_in_sql, rows, schema_copy, space_balance_key
+from batch_world import (
+    Rows,
+    id_number,
+    returns_of_post_in_sql,
+    rows,
+    schema_copy,
+    seed_at,
+    space_balance_key,
+)
 
 SECRET = b"batch set-based tests: a secret of at least 32 bytes"
 YEAR = 2025  # 2025-07-01 .. 2026-06-30
@@ -139,20 +147,6 @@ def world(seed: int, count: int) -> tuple[list[DepositAccount], list[EntryDraft]
     return accounts, entries
 
 
-def seed_at(url: str, accounts: list[DepositAccount], entries: list[EntryDraft]) -> None:
-    """``accounts`` and their journal at ``url`` (upgraded first)."""
-    upgrade(url)
-    store = SqlStore(url, Keyring.from_secret(SECRET))
-    try:
-        with store.unit_of_work() as uow:
-            for account in accounts:
-                uow.accounts.add(account)
-            uow.journal.append_many(entries)
-            uow.commit()
-    finally:
-        store.dispose()
-
-
 def settled(
     url: str, job: InterestSettlement, dialects: frozenset[str], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[tuple[Rows, Rows, Rows], RunStatus]:
@@ -200,7 +194,7 @@ def test_the_sql_interest_leaves_every_row_as_the_pure_functions(
 ) -> None:
     accounts, entries = world(sum(map(ord, plan + basis)), 320)
     source = tmp_path / "seeded.db"
-    seed_at(str(source), accounts, entries)
+    seed_at(str(source), SECRET, accounts, entries)
     job = InterestSettlement(YEAR, PLANS[plan], basis, date(2026, 7, 1))
     in_sql = returns_of_post_in_sql(monkeypatch, _set_interest)
     found = {}
@@ -220,7 +214,7 @@ def test_the_postgresql_interest_leaves_every_row_as_the_pure_functions(
     second schema (the sealed text the same in both), one settled in SQL, one by the core.
     The products are exact there, so the 500-million accounts are settled in SQL too."""
     accounts, entries = world(sum(map(ord, "postgresql" + basis)), 320)
-    seed_at(empty_database, accounts, entries)
+    seed_at(empty_database, SECRET, accounts, entries)
     big = {a.account_no for a in accounts if a.balance >= 500_000_000}  # normal, nothing else odd
     spaced = min(big)  # its record not in the codec's text: left to the core (D-078)
     space_balance_key(empty_database, spaced)
@@ -257,7 +251,7 @@ def test_a_journal_the_core_refuses_is_refused_the_same_way(
         EntryDraft(f"A{n:07d}", EntryKind.REMITTANCE, Decimal("999999.00"), date(2025, 9, 1), "odd/in"),
     ]
     source = tmp_path / "seeded.db"
-    seed_at(str(source), accounts, entries)
+    seed_at(str(source), SECRET, accounts, entries)
     job = InterestSettlement(YEAR, PLANS["one rate"], "actual/365", date(2026, 7, 1))
     raised: list[tuple[str, str]] = []
     for dialects in (frozenset({"sqlite"}), frozenset()):

@@ -17,7 +17,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from hpf_adapters.sql import Keyring, SqlStore, _set_remittance, upgrade
+from hpf_adapters.sql import Keyring, SqlStore, _set_remittance
 from hpf_core.accounts import (
     AccountState,
     AccountStatus,
@@ -29,10 +29,9 @@ from hpf_core.accounts.services import remit_month
 from hpf_core.errors import Refused
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_world import Rows, read_all, returns_of_post_in_sql, schema_copy, space_balance_key
-from test_batch_set_based import MONTH, odd_accounts
+from batch_world import Rows, read_all, returns_of_post_in_sql, schema_copy, seed_at, space_balance_key
+from test_batch_set_based import MONTH, SECRET, odd_accounts
 
-SECRET = b"batch set-based tests: a secret of at least 32 bytes"
 VALUE_DATE = date(2025, 7, 15)
 KEY = "remit/E01/2025-07"
 
@@ -81,13 +80,7 @@ def accounts(case: str) -> list[DepositAccount]:
 
 
 def seed(url: str, case: str) -> None:
-    upgrade(url)
-    store = SqlStore(url, Keyring.from_secret(SECRET))
-    with store.unit_of_work() as uow:
-        for account in accounts(case):
-            uow.accounts.add(account)
-        uow.commit()
-    store.dispose()
+    seed_at(url, SECRET, accounts(case))
     if case == "spaced":  # one record not in the codec's text: a space after a key
         space_balance_key(url, "A0000000")
 
