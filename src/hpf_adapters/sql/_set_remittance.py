@@ -38,6 +38,7 @@ about 2× of the bare SQL)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -368,19 +369,25 @@ def _params(month: date, value_date: date, prefix: str, dialect: str, **rows: st
     return params
 
 
+@functools.cache
+def _staging(postgresql: bool, rounding: ContributionRounding, among: str) -> sa.TextClause:
+    """The staging statement for a rounding mode and a set of rows, built once (a chunk or
+    a remittance runs it again and again)."""
+    kind, step = _STEP_FEN[rounding]
+    return sa.text(_pg_select(kind, step, among) if postgresql else _select(kind, step, among))
+
+
 def _stage(
     connection: sa.Connection, rounding: ContributionRounding, among: str, lock: sa.TextClause, params: Any
 ) -> None:
     """The ordinary accounts ``among`` the rows staged with their amounts (the rows
     locked first on PostgreSQL)."""
-    kind, step = _STEP_FEN[rounding]
+    postgresql = connection.dialect.name == "postgresql"
     connection.exec_driver_sql(_STAGE)
     connection.exec_driver_sql("DELETE FROM batch_stage")
-    if connection.dialect.name == "postgresql":
+    if postgresql:
         connection.execute(lock, params)
-        connection.execute(sa.text(_pg_select(kind, step, among)), params)
-    else:
-        connection.execute(sa.text(_select(kind, step, among)), params)
+    connection.execute(_staging(postgresql, rounding, among), params)
 
 
 def post_in_sql(
