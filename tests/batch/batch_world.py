@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 import pytest
+import sqlalchemy as sa
 
 from hpf_adapters.batch import LoanDeduction
 from hpf_adapters.memory import MemoryStore
@@ -268,7 +269,9 @@ def read_all(url: str, *queries: str) -> tuple[Rows, ...]:
         engine.dispose()
 
 
-SPACED = """UPDATE accounts SET body = replace(body, '"balance":"', '"balance": "') WHERE account_no = ?"""
+SPACED = sa.text(
+    """UPDATE accounts SET body = replace(body, '"balance":"', '"balance": "') WHERE account_no = :n"""
+)
 
 
 def space_balance_key(url: str, account_no: str) -> None:
@@ -278,9 +281,7 @@ def space_balance_key(url: str, account_no: str) -> None:
     engine = engine_for(url)
     try:
         with engine.begin() as connection:
-            mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-            done = connection.exec_driver_sql(SPACED.replace("?", mark), (account_no,))
-            assert done.rowcount == 1
+            assert connection.execute(SPACED, {"n": account_no}).rowcount == 1
     finally:
         engine.dispose()
 
