@@ -16,11 +16,13 @@ from pathlib import Path
 
 import attrs
 import pytest
+import sqlalchemy as sa
 
-from hpf_adapters.sql import Keyring, SqlStore, _set_remittance
+from hpf_adapters.sql import Keyring, SqlStore, _set_remittance, engine_for
 from hpf_core.accounts import (
     AccountState,
     AccountStatus,
+    ContributionRounding,
     DepositAccount,
     FreezeFlag,
     JournalEntry,
@@ -202,3 +204,42 @@ def check_path(in_store: list[object], case: str, rounding: str, kind: str) -> N
         assert len(posted) == 80
     else:
         assert in_store[0] is None
+
+
+PAID_MONTHS = (  # how the first ordinary records' paid months are changed, and whether still ordinary
+    ("json_set(body, '$.paid_months', 'x')", False),  # a string: not a list
+    ("json_remove(body, '$.paid_months')", False),  # missing
+    ("json_set(body, '$.paid_months[#]', 5)", False),  # the last not a month
+    ("json_set(body, '$.paid_months', json('[\"2025-08-01\"]'))", False),  # a month after July paid
+    ("json_set(body, '$.paid_months', json('[]'))", True),  # empty
+    ("json_set(body, '$.paid_months', json('[\"2025-01-01\",\"2025-06-01\"]'))", True),  # June the last
+)
+
+
+def test_the_sqlite_stage_reads_the_last_paid_month_and_vouches_for_no_malformed_list(tmp_path: Path) -> None:
+    """D-079: the SQLite stage reads only the last of the paid months (the list is stored
+    ascending). An empty list is still ordinary; a list that is missing, not a list, or
+    ends in something not a month, or in a month from July on, is not staged (the core
+    decides it)."""
+    url = str(tmp_path / "stage.db")
+    found = accounts("vouched")
+    seed_at(url, SECRET, found)
+    ordinary = sorted(a.account_no for a in found if vouched(a))
+    changed = dict(zip(ordinary, PAID_MONTHS, strict=False))
+    engine = engine_for(url)
+    try:
+        with engine.begin() as connection:
+            for account_no, (change, _) in changed.items():
+                update = sa.text(f"UPDATE accounts SET body = {change} WHERE account_no = :n")
+                assert connection.execute(update, {"n": account_no}).rowcount == 1
+            params = _set_remittance._params(MONTH, VALUE_DATE, f"{KEY}/", "sqlite", employer_no="E01")
+            _set_remittance._stage(
+                connection, ContributionRounding.HALF_UP_FEN, _set_remittance._EMPLOYER,
+                _set_remittance._PG_EMPLOYER_LOCK, params,
+            )  # fmt: skip
+            staged = {row[0] for row in connection.exec_driver_sql("SELECT account_no FROM batch_stage")}
+    finally:
+        engine.dispose()
+    refused = {account_no for account_no, (_, still) in changed.items() if not still}
+    assert len(refused) == 4
+    assert staged == set(ordinary) - refused

@@ -96,10 +96,14 @@ would be too long is left to the core, which refuses it)."""
 
 
 _READ_PATHS = (
-    "$.base", "$.employee_ratio", "$.employer_ratio", "$.state.freeze", "$.state.status", "$.paid_months",
-    "$.settled_years", "$.first_month", "$.opened_on", "$.balance", "$.last_value_date",
+    "$.base", "$.employee_ratio", "$.employer_ratio", "$.state.freeze", "$.state.status",
+    "$.paid_months[#-1]", "$.settled_years", "$.first_month", "$.opened_on", "$.balance", "$.last_value_date",
 )  # fmt: skip
-"""What the SQLite stage reads of a record, in one ``json_extract`` (one parse)."""
+"""What the SQLite stage reads of a record, in one ``json_extract`` (one parse): of the
+paid months only the last, the latest (D-079)."""
+
+_MONTH = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-01'"
+"""A month as the codec writes it (the first of the month), for ``GLOB``."""
 
 
 def _select(kind: str, step: int, among: str = _CHUNK) -> str:
@@ -107,7 +111,11 @@ def _select(kind: str, step: int, among: str = _CHUNK) -> str:
     # read once into an array of the values the stage needs (``read``), and each value is
     # taken out of that short array once (``fields``); MATERIALIZED keeps SQLite from
     # folding a level into the next, which would evaluate its expressions at each use
-    # (D-074, D-078)
+    # (D-074, D-078). Of the paid months it reads the last only: the list is stored in
+    # ascending order (the codec writes a set sorted; this SQL appends only a later month),
+    # so "after every paid month" is "after the last"; reading the whole list made every
+    # read of the array as long as the account's history (D-079). An empty list (its last
+    # is NULL) is told from a missing or malformed one by a second look at the record.
     amount = f"({_side('e', kind, step)} + {_side('r', kind, step)})"
     paths = ", ".join(f"'{path}'" for path in _READ_PATHS)
     return f"""
@@ -119,7 +127,7 @@ WITH read AS MATERIALIZED (
   SELECT account_no, balance_fen, x,
          json_extract(x, '$[0]') AS b, json_extract(x, '$[1]') AS e, json_extract(x, '$[2]') AS r,
          json_extract(x, '$[3]') AS freeze, json_extract(x, '$[4]') AS status,
-         json_type(x, '$[5]') AS paid_type, json_type(x, '$[6]') AS settled_type,
+         json_extract(x, '$[5]') AS last_paid, json_type(x, '$[6]') AS settled_type,
          json_extract(x, '$[7]') AS first_month, json_extract(x, '$[8]') AS opened_on,
          json_type(x, '$[9]') AS balance_type, json_extract(x, '$[9]') AS balance,
          json_extract(x, '$[10]') AS lv
@@ -130,8 +138,11 @@ WITH read AS MATERIALIZED (
   FROM fields
   WHERE freeze = '0'
     AND status = '01'
-    AND paid_type = 'array'
-    AND NOT EXISTS (SELECT 1 FROM json_each(x, '$[5]') WHERE value >= :month)
+    AND CASE WHEN last_paid IS NULL
+          THEN (SELECT json_type(a.body, '$.paid_months') = 'array'
+                       AND json_array_length(a.body, '$.paid_months') = 0
+                FROM accounts AS a WHERE a.account_no = fields.account_no)
+          ELSE last_paid GLOB {_MONTH} AND last_paid < :month END
     AND settled_type = 'array'
     AND NOT EXISTS (SELECT 1 FROM json_each(x, '$[6]') WHERE value = :settled_year)
     AND coalesce(first_month, '') <= :month
