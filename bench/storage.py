@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import pstats
 import sys
 import time
@@ -90,17 +91,32 @@ def open_accounts(app: App, employer: str, prefix: str, count: int) -> list[str]
 # --------------------------------------------------------------------------- the floor
 
 
-def rewritten(body: str, balances: tuple[int, int], version: int) -> str:
-    """The record's text with its balance (fen ``balances[0]`` → ``balances[1]``) and
-    version (``version`` → ``version + 1``) replaced: the bytes that change when hpf
-    writes it back (its canonical JSON writes each key once, the version last)."""
+def rewritten(body: str, balances: tuple[int, int], version: int, on: str, month: str | None = None) -> str:
+    """The record's text as hpf writes it back after posting to it (its canonical JSON
+    writes each key once, the version last): the balance (fen ``balances[0]`` →
+    ``balances[1]``) and version (``version`` → ``version + 1``) replaced, the last value
+    date made the later of it and the value date ``on`` (ISO text), and a remittance's
+    ``month`` (quoted ISO text) appended to the paid months (D-078, D-079)."""
     old, new = balances
     balance = f'"balance":"{old // 100}.{old % 100:02d}"'
     stamp = f'"version":{version}}}'
     assert balance in body, "the floor must write a changed record"
     assert body.endswith(stamp), "the floor must write a changed record"
-    body = body.replace(balance, f'"balance":"{new // 100}.{new % 100:02d}"', 1)
-    return body[: -len(stamp)] + f'"version":{version + 1}}}'
+    at = body.index(balance) + 11  # the pieces joined once: the cheapest edit in Python
+    pieces = [body[:at], f"{new // 100}.{new % 100:02d}"]
+    at = body.index('"', at)
+    last = body.index('"last_value_date":', at) + 18
+    end = last + (4 if body[last] == "n" else 12)
+    pieces += [
+        body[at:last],
+        f'"{on}"' if body[last] == "n" or body[last + 1 : end - 1] < on else body[last:end],
+    ]
+    if month is not None:
+        at = body.index("]", body.index('"paid_months":[', end))
+        pieces += [body[end:at], month if body[at - 1] == "[" else "," + month]
+        end = at
+    pieces += [body[end : -len(stamp)], f'"version":{version + 1}}}']
+    return "".join(pieces)
 
 
 class Floor:
@@ -128,13 +144,27 @@ class Floor:
         cursor.execute("BEGIN IMMEDIATE" if self.kind == "sqlite" else "BEGIN")
 
     def unit(
-        self, key: str, account_rows: str, arg: str, amount_fen: int, kind: str, on: date, same: bool = False
+        self,
+        key: str,
+        account_rows: str,
+        arg: str,
+        amount_fen: int,
+        kind: str,
+        on: date,
+        same: bool = False,
+        month: date | None = None,
     ) -> None:
         """One unit: key lookup, read the rows, CAS update(s) + journal insert(s), key insert.
         Each record is written with its new balance and version in the text, as hpf writes
         it (:func:`rewritten`); ``same``: written back unchanged, the floor before D-078,
-        which SQLite writes for less (it skips a value's unchanged bytes)."""
-        new = (lambda body, b, v: body) if same else rewritten
+        which SQLite writes for less (it skips a value's unchanged bytes). ``month``: a
+        remittance's, appended to each record's paid months and written in the journal
+        rows (with the value date ``on`` as the record's last value date)."""
+        dated, paid = on.isoformat(), None if month is None else f'"{month.isoformat()}"'
+
+        def new(body: str, balances: tuple[int, int], version: int) -> str:
+            return body if same else rewritten(body, balances, version, dated, paid)
+
         cursor = self.raw.cursor()
         self.begin(cursor)
         try:
@@ -186,24 +216,25 @@ class Floor:
                 assert cursor.rowcount == len(rows)
                 if self.kind == "postgresql":  # hpf's form there: one array a column (D-051)
                     cursor.execute(
-                        "INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, memo) "
-                        "SELECT a, k, f, d, i, m FROM unnest(%s::varchar[], %s::varchar[], %s::bigint[], "
-                        "%s::date[], %s::varchar[], %s::varchar[]) WITH ORDINALITY AS u(a, k, f, d, i, m, n) "
-                        "ORDER BY n RETURNING seq",
+                        "INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, month,"
+                        " memo) SELECT a, k, f, d, i, mo, m FROM unnest(%s::varchar[], %s::varchar[],"
+                        " %s::bigint[], %s::date[], %s::varchar[], %s::date[], %s::varchar[]) "
+                        "WITH ORDINALITY AS u(a, k, f, d, i, mo, m, n) ORDER BY n RETURNING seq",
                         [
                             [no for no, *_ in rows], [kind] * len(rows), [amount_fen] * len(rows),
-                            [on] * len(rows), [f"{key}/{no}" for no, *_ in rows], [""] * len(rows),
+                            [on] * len(rows), [f"{key}/{no}" for no, *_ in rows], [month] * len(rows),
+                            [""] * len(rows),
                         ],
                     )  # fmt: skip
                     journal = sorted(row[0] for row in cursor.fetchall())
                 else:
-                    values = ", ".join(["(?, ?, ?, ?, ?, '')"] * len(rows))
+                    values = ", ".join(["(?, ?, ?, ?, ?, ?, '')"] * len(rows))
                     cursor.execute(
                         self.sql(
-                            "INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key, memo) "
-                            f"VALUES {values} RETURNING seq"
+                            "INSERT INTO journal (account_no, kind, amount_fen, value_date, idem_key,"
+                            f" month, memo) VALUES {values} RETURNING seq"
                         ),
-                        [x for no, *_ in rows for x in (no, kind, amount_fen, on, f"{key}/{no}")],
+                        [x for no, *_ in rows for x in (no, kind, amount_fen, on, f"{key}/{no}", month)],
                     )
                     journal = [row[0] for row in cursor.fetchall()]
                 assert len(journal) == len(rows)
@@ -217,6 +248,25 @@ class Floor:
             raise
         finally:
             cursor.close()
+
+    def same_as(self, hpf_no: str, floor_no: str) -> None:
+        """Assert that the floor left account ``floor_no`` as hpf left ``hpf_no``: balance
+        and version columns, and the record but for the numbers and names that tell the
+        two apart (the floor writes what hpf writes, D-078 and D-079)."""
+        cursor = self.raw.cursor()
+        found = []
+        for account_no in (hpf_no, floor_no):
+            cursor.execute(
+                self.sql("SELECT balance_fen, version, body FROM accounts WHERE account_no = ?"),
+                (account_no,),
+            )
+            balance_fen, version, body = cursor.fetchone()
+            record = {
+                k: v for k, v in json.loads(body).items() if k not in ("account_no", "employer", "member")
+            }
+            found.append((balance_fen, version, record))
+        cursor.close()
+        assert found[0] == found[1], f"the floor wrote {found[1]}, hpf {found[0]}"
 
     def close(self) -> None:
         self.proxy.close()
@@ -280,7 +330,9 @@ def withdrawals(url: str, kind: str, count: int, samples: int) -> list[float]:
         floor.unit(f"s{n}", "account_no = ?", "Y00000", -10000, "withdrawal", on, same=True)
 
     try:
-        return interleaved(samples, count, CHUNK, hpf, bare, same)
+        rates = interleaved(samples, count, CHUNK, hpf, bare, same)
+        floor.same_as("W00000", "X00000")
+        return rates
     finally:
         floor.close()
         app.store.dispose()  # type: ignore[union-attr]
@@ -300,9 +352,9 @@ def remittances(url: str, kind: str, accounts: int, months: int, samples: int) -
         )
 
     def bare(n: int) -> None:
-        floor.unit(
-            f"fr{n}", "employer_no = ? ORDER BY account_no", "EF", 120000, "remittance", date(2025, 2, 15)
-        )
+        m = add_months(date(2025, 1, 1), n)  # hpf's month and value date: the same record changes
+        on = m + timedelta(days=14)
+        floor.unit(f"fr{n}", "employer_no = ? ORDER BY account_no", "EF", 120000, "remittance", on, month=m)
 
     def same(n: int) -> None:
         floor.unit(
@@ -311,7 +363,9 @@ def remittances(url: str, kind: str, accounts: int, months: int, samples: int) -
         )  # fmt: skip
 
     try:
-        return interleaved(samples, months, 1, hpf, bare, same)  # one month a side in turn
+        rates = interleaved(samples, months, 1, hpf, bare, same)  # one month a side in turn
+        floor.same_as("R00000", "F00000")
+        return rates
     finally:
         floor.close()
         app.store.dispose()  # type: ignore[union-attr]
