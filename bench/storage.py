@@ -12,8 +12,9 @@ Workloads:
 The floor is one transaction through the driver's own connection (no SQLAlchemy, no
 codec, no keys), with the statements hpf's unit issues for the same work: look the
 idempotency key up, read the account row(s) (``FOR UPDATE`` on the servers), update
-balance, version and body with compare-and-set (the record's text with its new balance and
-version, as hpf changes it: D-078; the old floor, which wrote the text back unchanged, runs
+balance, version and body with compare-and-set (the record's text changed as hpf changes
+it: balance, version, last value date and a remittance's month, D-078 and D-079, checked
+equal to hpf's after each workload; the old floor, which wrote the text back unchanged, runs
 beside it as a third column) and append the journal row(s) — for one
 account one ``UPDATE`` and one ``INSERT``; for many, as hpf's ``save_many`` and
 ``append_many`` do (D-051), one ``executemany`` of the ``UPDATE`` and one multi-row
