@@ -6,13 +6,15 @@ writing nothing, whenever one account is not one its SQL can vouch for."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -206,33 +208,38 @@ def check_path(in_store: list[object], case: str, rounding: str, kind: str) -> N
         assert in_store[0] is None
 
 
-PAID_MONTHS = (  # how the first ordinary records' paid months are changed, and whether still ordinary
-    ("json_set(body, '$.paid_months', 'x')", False),  # a string: not a list
-    ("json_remove(body, '$.paid_months')", False),  # missing
-    ("json_set(body, '$.paid_months[#]', 5)", False),  # the last not a month
-    ("json_set(body, '$.paid_months', json('[\"2025-08-01\"]'))", False),  # a month after July paid
-    ("json_set(body, '$.paid_months', json('[]'))", True),  # empty
-    ("json_set(body, '$.paid_months', json('[\"2025-01-01\",\"2025-06-01\"]'))", True),  # June the last
+PAID_MONTHS: tuple[tuple[Callable[[dict[str, Any]], object], bool], ...] = (
+    # how the first ordinary records' paid months are changed, and whether still ordinary
+    (lambda record: record.update(paid_months="x"), False),  # a string: not a list
+    (lambda record: record.pop("paid_months"), False),  # missing
+    (lambda record: record["paid_months"].append(1), False),  # the last not a month (1 < "2025")
+    (lambda record: record.update(paid_months=["2025-08-01"]), False),  # a month after July paid
+    (lambda record: record.update(paid_months=[]), True),  # empty
+    (lambda record: record.update(paid_months=["2025-01-01", "2025-06-01"]), True),  # June the last
 )
 
 
-def test_the_sqlite_stage_reads_the_last_paid_month_and_vouches_for_no_malformed_list(tmp_path: Path) -> None:
-    """D-079: the SQLite stage reads only the last of the paid months (the list is stored
-    ascending). An empty list is still ordinary; a list that is missing, not a list, or
-    ends in something not a month, or in a month from July on, is not staged (the core
-    decides it)."""
-    url = str(tmp_path / "stage.db")
+def staged_after_changing_paid_months(url: str) -> tuple[list[str], set[str], set[str]]:
+    """Seed the vouched accounts at ``url``, change the first ordinary records' paid months
+    as :data:`PAID_MONTHS` says (in the codec's text: sorted keys, no spaces), and stage
+    July's remittance of E01: (the ordinary accounts, those changed to be refused, those
+    staged)."""
     found = accounts("vouched")
     seed_at(url, SECRET, found)
     ordinary = sorted(a.account_no for a in found if vouched(a))
     changed = dict(zip(ordinary, PAID_MONTHS, strict=False))
     engine = engine_for(url)
+    read = sa.text("SELECT body FROM accounts WHERE account_no = :n")
+    write = sa.text("UPDATE accounts SET body = :body WHERE account_no = :n")
     try:
         with engine.begin() as connection:
             for account_no, (change, _) in changed.items():
-                update = sa.text(f"UPDATE accounts SET body = {change} WHERE account_no = :n")
-                assert connection.execute(update, {"n": account_no}).rowcount == 1
-            params = _set_remittance._params(MONTH, VALUE_DATE, f"{KEY}/", "sqlite", employer_no="E01")
+                record = json.loads(connection.execute(read, {"n": account_no}).scalar_one())
+                change(record)
+                body = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+                assert connection.execute(write, {"body": body, "n": account_no}).rowcount == 1
+            dialect = connection.dialect.name
+            params = _set_remittance._params(MONTH, VALUE_DATE, f"{KEY}/", dialect, employer_no="E01")
             _set_remittance._stage(
                 connection, ContributionRounding.HALF_UP_FEN, _set_remittance._EMPLOYER,
                 _set_remittance._PG_EMPLOYER_LOCK, params,
@@ -242,4 +249,22 @@ def test_the_sqlite_stage_reads_the_last_paid_month_and_vouches_for_no_malformed
         engine.dispose()
     refused = {account_no for account_no, (_, still) in changed.items() if not still}
     assert len(refused) == 4
+    return ordinary, refused, staged
+
+
+def test_the_sqlite_stage_reads_the_last_paid_month_and_vouches_for_no_malformed_list(tmp_path: Path) -> None:
+    """D-079: the stage reads only the last of the paid months (the list is stored
+    ascending). An empty list is still ordinary; a list that is missing, not a list, or
+    ends in something not a month, or in a month from July on, is not staged (the core
+    decides it)."""
+    ordinary, refused, staged = staged_after_changing_paid_months(str(tmp_path / "stage.db"))
+    assert staged == set(ordinary) - refused
+
+
+@pytest.mark.parametrize("empty_database", ["postgresql"], indirect=True)
+def test_the_postgresql_stage_reads_the_last_paid_month_and_vouches_for_no_malformed_list(
+    empty_database: str,
+) -> None:
+    """The same on PostgreSQL, where the stage reads the record as ``jsonb``."""
+    ordinary, refused, staged = staged_after_changing_paid_months(empty_database)
     assert staged == set(ordinary) - refused

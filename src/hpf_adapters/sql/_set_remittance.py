@@ -223,12 +223,14 @@ PG_DATE = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"
 PG_BALANCE = r"'^[0-9]+\.[0-9]{2}$'"
 _PG_PLAIN_AMOUNT = r"'^[0-9]+(\.[0-9]{1,2})?$'"
 _PG_PLAIN_RATIO = r"'^0\.[0-9]{1,4}$'"
+_PG_MONTH = "'^[0-9]{4}-[0-9]{2}-01$'"
 
 
 def _pg_select(kind: str, step: int, among: str = _CHUNK) -> str:
     """The staging ``INSERT … SELECT`` on PostgreSQL: the conditions of the SQLite one,
     each cast guarded by the pattern it needs (PostgreSQL may evaluate a select list
-    before a filter)."""
+    before a filter; a ``CASE`` keeps ``jsonb_array_length`` from a value not a list). Of
+    the paid months it reads the last, as SQLite does (D-079)."""
     amount = f"({_side('e', kind, step)} + {_side('r', kind, step)})"  # base_fen is BIGINT there
     return f"""
 INSERT INTO batch_stage (account_no, amount_fen, last_value)
@@ -250,9 +252,10 @@ SELECT account_no, amount, last_value FROM (
       AND {pg_spliceable("body", "paid_months")}
       AND j -> 'state' ->> 'freeze' = '0'
       AND j -> 'state' ->> 'status' = '01'
-      AND jsonb_typeof(j -> 'paid_months') = 'array'
-      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(j -> 'paid_months') AS m(v)
-                      WHERE m.v COLLATE "C" >= :month)
+      AND CASE WHEN jsonb_typeof(j -> 'paid_months') <> 'array' THEN false
+               WHEN jsonb_array_length(j -> 'paid_months') = 0 THEN true
+               ELSE coalesce((j -> 'paid_months' ->> -1) ~ {_PG_MONTH}, false)
+                    AND (j -> 'paid_months' ->> -1) COLLATE "C" < :month END
       AND jsonb_typeof(j -> 'settled_years') = 'array'
       AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(j -> 'settled_years') AS y(v)
                       WHERE y.v = :settled_text)
