@@ -268,3 +268,29 @@ def test_the_postgresql_stage_reads_the_last_paid_month_and_vouches_for_no_malfo
     """The same on PostgreSQL, where the stage reads the record as ``jsonb``."""
     ordinary, refused, staged = staged_after_changing_paid_months(empty_database)
     assert staged == set(ordinary) - refused
+
+
+@pytest.mark.parametrize("empty_database", ["postgresql"], indirect=True)
+def test_the_postgresql_stage_does_not_grow_over_a_connections_life(empty_database: str) -> None:
+    """D-079: the stage is emptied with ``TRUNCATE`` on PostgreSQL. A ``DELETE`` left its
+    rows dead in the temporary table, which autovacuum never visits; over a pooled
+    connection's life it grew and the planner misjudged it."""
+    seed_at(empty_database, SECRET, accounts("vouched"))
+    params = _set_remittance._params(MONTH, VALUE_DATE, f"{KEY}/", "postgresql", employer_no="E01")
+    size = sa.text("SELECT pg_relation_size('batch_stage')")
+    engine = engine_for(empty_database)
+    try:
+        with engine.connect() as connection:
+            sizes = []
+            for _ in range(30):
+                with connection.begin():
+                    _set_remittance._stage(
+                        connection, ContributionRounding.HALF_UP_FEN, _set_remittance._EMPLOYER,
+                        _set_remittance._PG_EMPLOYER_LOCK, params,
+                    )  # fmt: skip
+                    staged = connection.exec_driver_sql("SELECT count(*) FROM batch_stage").scalar_one()
+                    sizes.append(connection.execute(size).scalar_one())
+                assert staged == 80
+    finally:
+        engine.dispose()
+    assert sizes[-1] == sizes[0]

@@ -53,6 +53,7 @@ from hpf_adapters.sql._set_remittance import (
     PG_BALANCE,
     PG_DATE,
     PG_LOCK,
+    clear,
     credit_accounts,
     pg_credit_accounts,
     pg_spliceable,
@@ -277,7 +278,7 @@ def post_in_sql(
     for statement in _PG_TABLES if postgresql else _TABLES:
         connection.exec_driver_sql(statement)
     _plan(connection, year, rates, basis)
-    connection.exec_driver_sql("DELETE FROM batch_interest")
+    clear(connection, "batch_interest")
     start, end = interest_year(date(year, 7, 1))
     params: dict[str, Any] = {
         "first": first,
