@@ -451,8 +451,8 @@ def _left(body_status: str) -> sa.TextClause:
     """The employer's accounts, and those of them neither staged nor passed over (a status
     column and record both closed or sealed)."""
     skipped = ", ".join(f"'{code}'" for code in _SKIPPED)
-    # a join, not "IN (SELECT …)": a subquery PostgreSQL misjudges it rescans for every
-    # account (D-079)
+    # a join, not "IN (SELECT …)": PostgreSQL rescans a subquery it misjudges once for
+    # every account (D-079)
     return sa.text(f"""
 SELECT count(*), coalesce(sum(CASE
   WHEN s.account_no IS NOT NULL THEN 0
