@@ -253,7 +253,7 @@ def _plan(
         for k, (_, _, rate) in enumerate(segments)
     ]
     for table in ("batch_weights", "batch_segments", "batch_plan"):
-        connection.exec_driver_sql(f"DELETE FROM {table}")
+        clear(connection, table)
     connection.execute(sa.text("INSERT INTO batch_weights VALUES (:day, :seg, :weight)"), weights)
     connection.execute(
         sa.text("INSERT INTO batch_segments VALUES (:seg, :num, :den, :max_product)"), fractions
