@@ -47,6 +47,7 @@ from typing import Any, cast
 import attrs
 import sqlalchemy as sa
 from _databases import MARIADB, POSTGRES, database
+from _repricing_floor import Lookups, repriced
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from hpf_adapters.batch import AnyJob, InterestSettlement, LoanDeduction, Remittance, Repricing, run_job
@@ -281,7 +282,16 @@ def hpf_step(url: str, job: AnyJob, workers: int, chunk: int, out: Any) -> None:
     out.put((spent, *memory.stop()))
 
 
-def floor_step(url: str, kind: str, run_id: str, chunk: int, what: str, out: Any) -> None:
+def floor_step(
+    url: str,
+    kind: str,
+    run_id: str,
+    chunk: int,
+    what: str,
+    out: Any,
+    job: Repricing | None = None,
+    loan_table: str = "loans",
+) -> None:
     """The bare SQL of a run: the same writes a chunk, on the driver's own connection.
     ``what``: ``remittance`` (lock and read the chunk's accounts, one ``executemany``
     compare-and-set ``UPDATE``, one multi-row ``INSERT`` of journal rows), ``interest``
@@ -292,7 +302,14 @@ def floor_step(url: str, kind: str, run_id: str, chunk: int, what: str, out: Any
     it: SQLite does not write the pages of a value whose bytes are unchanged, so writing the
     same text back cost the floor less than the job's write costs the job (D-077); it runs
     on a copy (:func:`floor_on_copy`). ``what`` ending in ``/same`` writes the same text
-    back (the floor before D-077), to show the difference; the servers' floors do so too."""
+    back (the floor before D-077), to show the difference; the servers' floors do so too.
+
+    ``job``, a repricing's (D-080): its floor does the job's arithmetic too — each loan's
+    remaining rows recomputed from its text and the text written back as the repository
+    writes it (:mod:`_repricing_floor`), the loans the job leaves alone not written — on
+    the table ``loan_table``. Without it (``repricing/statements``) the repricing's floor
+    is the statements alone, each record written back changed by a byte as above (the
+    floor before D-080)."""
     engine = engine_for(url)
     proxy = engine.raw_connection()
     raw: Any = cast(Any, proxy.driver_connection)
@@ -308,13 +325,15 @@ def floor_step(url: str, kind: str, run_id: str, chunk: int, what: str, out: Any
     def sql(text: str) -> str:
         return text.replace("?", mark)
 
+    what = what.removesuffix("/statements")
     what, same = what.removesuffix("/same"), what.endswith("/same") or kind != "sqlite"
 
     def changed(body: str) -> str:
         return body if same else body[:-1] if body.endswith(" ") else body + " "
 
     loans = what in ("repricing", "deduction")
-    table, key = ("loans", "contract_no") if loans else ("accounts", "account_no")
+    lookups = None if job is None else Lookups(job)
+    table, key = (loan_table, "contract_no") if loans else ("accounts", "account_no")
     memory = PeakMemory()
     started = time.perf_counter()
     cursor = raw.cursor()
@@ -358,19 +377,27 @@ def floor_step(url: str, kind: str, run_id: str, chunk: int, what: str, out: Any
         if loans:
             cursor.execute(
                 sql(
-                    "SELECT contract_no, balance_fen, version, body FROM loans "
+                    f"SELECT contract_no, balance_fen, version, body FROM {table} "
                     "WHERE contract_no BETWEEN ? AND ?"
                 )
                 + lock,
                 (first, last),
             )
             rows = cursor.fetchall()
+            if lookups is None:
+                written = [(b, v + 1, changed(body), no, v) for no, b, v, body in rows]
+            else:  # the repricing's arithmetic on each record's text (D-080)
+                written = [
+                    (b, v + 1, text, no, v)
+                    for no, b, v, body in rows
+                    if (text := repriced(body, v, lookups)) is not None
+                ]
             cursor.executemany(
                 sql(
-                    "UPDATE loans SET balance_fen = ?, version = ?, body = ? "
+                    f"UPDATE {table} SET balance_fen = ?, version = ?, body = ? "
                     "WHERE contract_no = ? AND version = ?"
                 ),
-                [(b, v + 1, changed(body), no, v) for no, b, v, body in rows],
+                written,
             )
             if what == "deduction":
                 signers = sorted("A" + no[2:] for no, *_ in rows)  # loan HTn is on account An
@@ -419,14 +446,32 @@ def floor_step(url: str, kind: str, run_id: str, chunk: int, what: str, out: Any
     out.put((spent, *memory.stop()))
 
 
-def floor_on_copy(url: str, kind: str, run_id: str, chunk: int, what: str, out: Any) -> None:
+def floor_on_copy(
+    url: str, kind: str, run_id: str, chunk: int, what: str, out: Any, job: Repricing | None = None
+) -> None:
     """:func:`floor_step` on SQLite on a copy of the database file (made before the timing
     starts, removed after), so that the floor's writes — each record's text changed by a
     byte — leave the database the jobs run on as it was: a record one byte longer no longer
     fits where it was, and the pages the copy's records move to are not the job's to read.
-    On the servers, the floor itself on the database (its records written back unchanged)."""
-    if kind != "sqlite":
+    On the servers, the floor itself on the database (its records written back unchanged),
+    but for the repricing's floor with its arithmetic (``job``, D-080), which writes the
+    repriced text: on a copy of the loans table (``floor_loans``, made before the timing
+    starts and dropped after), so the job still finds every loan to reprice."""
+    if kind != "sqlite" and job is None:
         floor_step(url, kind, run_id, chunk, what, out)
+        return
+    if kind != "sqlite":
+        engine = engine_for(url)
+        with engine.begin() as connection:
+            like = "(LIKE loans INCLUDING ALL)" if kind == "postgresql" else "LIKE loans"
+            connection.exec_driver_sql(f"CREATE TABLE floor_loans {like}")
+            connection.exec_driver_sql("INSERT INTO floor_loans SELECT * FROM loans")
+        try:
+            floor_step(url, kind, run_id, chunk, what, out, job, "floor_loans")
+        finally:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("DROP TABLE floor_loans")
+            engine.dispose()
         return
     copy = f"{url}.floor"
     source = sqlite3.connect(url)
@@ -437,14 +482,14 @@ def floor_on_copy(url: str, kind: str, run_id: str, chunk: int, what: str, out: 
         source.close()
         target.close()
     try:
-        floor_step(copy, kind, run_id, chunk, what, out)
+        floor_step(copy, kind, run_id, chunk, what, out, job)
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(copy + suffix).unlink(missing_ok=True)
 
 
-def measured(target: Any, url: str, *args: Any) -> tuple[float, float, float]:
-    """Run ``target(url, *args, out)`` in a new process; its (seconds, peak MB of the
+def measured(target: Any, url: str, *args: Any, **kwargs: Any) -> tuple[float, float, float]:
+    """Run ``target(url, *args, out, **kwargs)`` in a new process; its (seconds, peak MB of the
     largest process, peak MB of all its processes together). On SQLite the write-ahead log
     is checkpointed and emptied first (untimed), so no step pays for the one before."""
     if "://" not in url:
@@ -454,11 +499,49 @@ def measured(target: Any, url: str, *args: Any) -> tuple[float, float, float]:
     args = (url, *args)
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
-    process = context.Process(target=target, args=(*args, out))
+    process = context.Process(target=target, args=(*args, out), kwargs=kwargs)
     process.start()
     result = out.get(timeout=3600)
     process.join()
     return cast(tuple[float, float, float], result)
+
+
+SAMPLE = 2000
+"""Loans a repricing's check reads (every loan in a smaller run)."""
+
+
+def sample_loans(url: str, count: int) -> dict[str, tuple[int, str]]:
+    """Every ``count // SAMPLE``-th loan's (version, text), read before a repricing."""
+    step = max(1, count // SAMPLE)
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(sa.text("SELECT contract_no, version, body FROM loans")).all()
+    finally:
+        engine.dispose()
+    return {no: (version, body) for no, version, body in found if int(no[2:]) % step == 0}
+
+
+def same_loans(url: str, before: dict[str, tuple[int, str]], job: Repricing) -> None:
+    """Assert that hpf's repricing left each sampled loan with the text the floor's
+    arithmetic (:mod:`_repricing_floor`) makes of its text before: the floor does the
+    job's arithmetic, byte for byte (D-080)."""
+    lookups = Lookups(job)
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection:
+            read = connection.execute(sa.text("SELECT contract_no, body FROM loans")).tuples()
+            after: dict[str, str] = dict(cast(Any, read))
+    finally:
+        engine.dispose()
+    changed = 0
+    for no, (version, body) in before.items():
+        mine = repriced(body, version, lookups)
+        assert (mine or body) == after[no], f"loan {no}: the floor's text differs from hpf's"
+        changed += mine is not None
+    assert changed, "no sampled loan was repriced"
+    print(f"repricing: the floor's text equals hpf's on {len(before):,} loans ({changed:,} repriced)",
+          file=sys.stderr)  # fmt: skip
 
 
 def same_text_floor(url: str, kind: str, what: str, chunk: int) -> float | None:
@@ -540,13 +623,18 @@ def bench(kind: str, count: int, loans: int, chunk: int, jobs: tuple[str, ...] =
             for workers, change in (
                 ((1, date(2025, 5, 8)), (2, date(2025, 5, 9))) if "repricing" in jobs else ()
             ):
-                if workers == 1:
-                    floor_reprice, _, _ = measured(
-                        floor_on_copy, url, kind, "floor/repricing", loan_chunk, "repricing"
-                    )
-                    same_reprice = same_text_floor(url, kind, "repricing", loan_chunk)
                 job = Repricing(change, date(2026, 1, 1), servicing)
+                if workers == 1:  # the floor with the arithmetic, and without it (D-080)
+                    floor_reprice, _, _ = measured(
+                        floor_on_copy, url, kind, "floor/repricing", loan_chunk, "repricing", job=job
+                    )
+                    same_reprice, _, _ = measured(
+                        floor_on_copy, url, kind, "floor/statements", loan_chunk, "repricing/statements"
+                    )
+                    before = sample_loans(url, loans)
                 spent, peak, peak_all = measured(hpf_step, url, job, workers, loan_chunk)
+                if workers == 1:
+                    same_loans(url, before, job)
                 out.append(
                     Row(kind, "repricing", loans, workers, spent, floor_reprice, peak, peak_all, same_reprice)
                 )
