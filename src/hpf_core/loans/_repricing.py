@@ -135,5 +135,4 @@ def rate_on(loan: LoanAccount, on: date) -> Decimal:
     (whether or not the loan has been billed up to it), else the contract's rate."""
     instance(loan, LoanAccount, "loan")
     check_date(on, "on")
-    check_date(on, "on")
     return rate_in_force(loan, on)
