@@ -24,7 +24,8 @@ processes of the step together (``ru_maxrss`` would not do: a spawned child inhe
 parent's high-water mark).
 
 Run: ``python bench/batch.py --smoke`` (2,000 accounts, SQLite and whatever server is
-reachable) or ``python bench/batch.py --accounts 100000``. The servers are the ones in
+reachable; with ``CI=true`` an unreachable server stops the run, as in ``.ci/run``) or
+``python bench/batch.py --accounts 100000``. The servers are the ones in
 ``HPF_TEST_POSTGRES`` / ``HPF_TEST_MARIADB``; each run makes its own schema or database and
 drops it. Results are printed as a Markdown table (docs/performance.md, "Batch jobs").
 """
@@ -48,7 +49,7 @@ from typing import Any, cast
 
 import attrs
 import sqlalchemy as sa
-from _databases import MARIADB, POSTGRES, database
+from _databases import MARIADB, POSTGRES, database, unreachable
 from _repricing_floor import Lookups, repriced
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -682,7 +683,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for kind in args.databases.split(","):
         if not _reachable(kind):
-            print(f"{kind}: not reachable, skipped", file=sys.stderr)
+            unreachable(kind, "no connection")
             continue
         rows.extend(bench(kind, count, loans, chunk, tuple(args.jobs.split(","))))
     print(

@@ -35,8 +35,8 @@ Usage::
     python bench/storage.py --profile sqlite --workload remittance
 
 Servers: ``HPF_TEST_POSTGRES`` / ``HPF_TEST_MARIADB`` (the test suite's defaults); an
-unreachable one is reported and skipped. Each run creates its own schema/database and
-drops it.
+unreachable one is reported and skipped (with ``CI=true`` the run stops instead). Each run
+creates its own schema/database and drops it.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, cast
 
 import sqlalchemy as sa
-from _databases import database
+from _databases import database, unreachable
 
 from hpf_adapters.sql import engine_for
 from hpf_adapters.wiring import App, Config, build
@@ -499,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
                 w_hpf, w_bare, w_same = withdrawals(url, kind, count, samples)
                 r_hpf, r_bare, r_same = remittances(url, kind, accounts, months, samples, args.history)
         except sa.exc.OperationalError as error:
-            print(f"{kind:<11} not reachable: {str(error).splitlines()[0][:100]}")
+            unreachable(kind, str(error).splitlines()[0][:100])
             continue
         print(
             f"{kind:<11} {'withdrawal':<28} {w_hpf:>12.1f} {w_bare:>10.1f} {w_hpf / w_bare:>6.2f}"
