@@ -1,7 +1,8 @@
 """The repricing's arithmetic for the batch benchmark's floor (D-080), in plain Python on a
-loan's stored text: what a bare script beside the database does, since no database here
-computes the equal instalment exactly (it needs (1 + r)^n in exact rationals, integers of
-hundreds of digits; SQLite has no decimal type at all).
+loan's stored text: what a bare script beside the database does, since SQLite and MariaDB
+cannot compute the equal instalment exactly (it needs (1 + r)^n in exact rationals, integers
+of over a thousand digits; SQLite has no decimal type, MariaDB's holds 65 digits). The same
+floor runs on PostgreSQL, so that the three databases' columns compare (D-080).
 
 One loan's record is read as JSON, its remaining rows recomputed in integer fen by the
 ledger convention (docs/domain.md: interest = balance x rate / 12 rounded half up; the equal

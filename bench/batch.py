@@ -16,7 +16,7 @@ its peak memory is its own:
   then 1 October with 1 worker and 1 November with 2: one instalment a loan each) and the
   repricing, next to their floors. ``--jobs`` picks the jobs (the interest needs the
   remittance before it). The repricing's floor does the job's arithmetic too, in plain
-  Python on each loan's text (no database here computes the equal instalment exactly),
+  Python on each loan's text (SQLite and MariaDB cannot compute the exact annuity in SQL),
   and is checked equal to hpf's text, byte for byte, on a sample of the loans (D-080).
 
 Peak memory is sampled from /proc every 20 ms: the largest single process, and all the
