@@ -513,16 +513,22 @@ SAMPLE = 2000
 """Loans a repricing's check reads (every loan in a smaller run)."""
 
 
+_SAMPLED = sa.text("SELECT contract_no, version, body FROM loans WHERE contract_no IN :numbers").bindparams(
+    sa.bindparam("numbers", expanding=True)
+)
+
+
 def sample_loans(url: str, count: int) -> dict[str, tuple[int, str]]:
     """Every ``count // SAMPLE``-th loan's (version, text), read before a repricing."""
-    step = max(1, count // SAMPLE)
+    numbers = [f"HT{n:08d}" for n in range(0, count, max(1, count // SAMPLE))]
     engine = engine_for(url)
     try:
         with engine.connect() as connection:
-            found = connection.execute(sa.text("SELECT contract_no, version, body FROM loans")).all()
+            found = connection.execute(_SAMPLED, {"numbers": numbers}).all()
     finally:
         engine.dispose()
-    return {no: (version, body) for no, version, body in found if int(no[2:]) % step == 0}
+    assert len(found) == len(numbers), "a sampled loan is missing"
+    return {no: (version, body) for no, version, body in found}
 
 
 def same_loans(url: str, before: dict[str, tuple[int, str]], job: Repricing) -> None:
@@ -533,8 +539,8 @@ def same_loans(url: str, before: dict[str, tuple[int, str]], job: Repricing) -> 
     engine = engine_for(url)
     try:
         with engine.connect() as connection:
-            read = connection.execute(sa.text("SELECT contract_no, body FROM loans")).all()
-            after: dict[str, str] = dict(cast(list[tuple[str, str]], read))
+            read = connection.execute(_SAMPLED, {"numbers": sorted(before)}).all()
+            after = {no: body for no, _, body in read}
     finally:
         engine.dispose()
     changed = 0
