@@ -13,7 +13,9 @@ after this one) under a policy that keeps the period under way at its old rate
 (``split_repricing_period = false``); :func:`repriced` refuses anything else. The rule's
 date and the new rate are looked up once per distinct contract (:class:`Lookups`), as the
 remittance's floor takes its amounts computed beforehand. The benchmark checks the text
-written against hpf's, byte for byte (:func:`batch.same_loans`).
+written against hpf's, byte for byte (:func:`batch.same_loans`); so the arithmetic here is
+written anew rather than calling ``hpf_core``'s (``annuity_fen``, ``ledger_kernel``,
+``add_months``): the check compares two computations, not one with itself.
 """
 
 from __future__ import annotations

@@ -310,9 +310,8 @@ def floor_step(
     ``job``, a repricing's (D-080): its floor does the job's arithmetic too — each loan's
     remaining rows recomputed from its text and the text written back as the repository
     writes it (:mod:`_repricing_floor`), the loans the job leaves alone not written — on
-    the table ``loan_table``. Without it (``repricing/statements``) the repricing's floor
-    is the statements alone, each record written back changed by a byte as above (the
-    floor before D-080)."""
+    the table ``loan_table``. Without it the repricing's floor is the statements alone,
+    each record written back changed by a byte as above (the floor before D-080)."""
     engine = engine_for(url)
     proxy = engine.raw_connection()
     raw: Any = cast(Any, proxy.driver_connection)
@@ -328,7 +327,6 @@ def floor_step(
     def sql(text: str) -> str:
         return text.replace("?", mark)
 
-    what = what.removesuffix("/statements")
     what, same = what.removesuffix("/same"), what.endswith("/same") or kind != "sqlite"
 
     def changed(body: str) -> str:
@@ -639,7 +637,7 @@ def bench(kind: str, count: int, loans: int, chunk: int, jobs: tuple[str, ...] =
                         floor_on_copy, url, kind, "floor/repricing", loan_chunk, "repricing", job=job
                     )
                     same_reprice, _, _ = measured(
-                        floor_on_copy, url, kind, "floor/statements", loan_chunk, "repricing/statements"
+                        floor_on_copy, url, kind, "floor/statements", loan_chunk, "repricing"
                     )
                     before = sample_loans(url, loans)
                 spent, peak, peak_all = measured(hpf_step, url, job, workers, loan_chunk)
